@@ -1,0 +1,159 @@
+//! The errors an administrator or a caller can meet, each with a message that says what is wrong and
+//! what to do. No message ever contains a PIN.
+
+use std::fmt;
+
+/// What kind of object an identity was meant to name, for messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    Mailbox,
+    DialPlan,
+    MailboxPolicy,
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ObjectKind::Mailbox => "mailbox",
+            ObjectKind::DialPlan => "UM dial plan",
+            ObjectKind::MailboxPolicy => "UM mailbox policy",
+        })
+    }
+}
+
+/// A rule of SPEC §2.1–§2.2 that a new PIN broke. The message names the rule, never the PIN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinRule {
+    DigitsOnly,
+    TooShort { min: u8 },
+    TooLong { max: u8 },
+    InHistory { count: u8 },
+    ExtensionSuffix,
+    StartsWithExtension,
+    RepeatedDigit,
+    DigitRun,
+}
+
+impl fmt::Display for PinRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PinRule::DigitsOnly => f.write_str("The PIN may contain only the digits 0-9."),
+            PinRule::TooShort { min } => write!(
+                f,
+                "The PIN is too short: the UM mailbox policy requires at least {min} digits."
+            ),
+            PinRule::TooLong { max } => write!(f, "The PIN is too long: it may have at most {max} digits."),
+            PinRule::InHistory { count } => write!(
+                f,
+                "The PIN was used recently: it may not repeat any of the last {count} PINs. Choose a different PIN."
+            ),
+            PinRule::ExtensionSuffix => f.write_str(
+                "The PIN may not be the end of one of the user's extensions. Choose a different PIN.",
+            ),
+            PinRule::StartsWithExtension => f.write_str(
+                "The PIN may not begin with one of the user's extensions. Choose a different PIN.",
+            ),
+            PinRule::RepeatedDigit => f.write_str(
+                "The PIN may not be a single repeated digit, because the UM mailbox policy doesn't allow common patterns.",
+            ),
+            PinRule::DigitRun => f.write_str(
+                "The PIN may not be a run of consecutive ascending or descending digits, because the UM mailbox policy doesn't allow common patterns.",
+            ),
+        }
+    }
+}
+
+/// Every refusal of the domain rules.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("The operation couldn't be performed because object '{identity}' couldn't be found.")]
+    NotFound { kind: ObjectKind, identity: String },
+
+    #[error(
+        "The {kind} '{identity}' matches more than one object ({}). Use a more specific value, such as the e-mail address or the GUID.",
+        candidates.join(", ")
+    )]
+    Ambiguous { kind: ObjectKind, identity: String, candidates: Vec<String> },
+
+    #[error("A {kind} with the {property} '{value}' already exists. Choose a different {property}.")]
+    AlreadyExists { kind: ObjectKind, property: &'static str, value: String },
+
+    /// A parameter value outside its allowed range or form. `rule` says what is allowed.
+    #[error("The value of parameter '{parameter}' isn't valid: {rule}")]
+    InvalidParameter { parameter: &'static str, rule: String },
+
+    #[error(
+        "The dial plan name '{name}' is too long to generate its default UM mailbox policy '{name} Default Policy': use a name of at most 49 characters, or pass -GenerateUMMailboxPolicy $false."
+    )]
+    DialPlanNameTooLongForDefaultPolicy { name: String },
+
+    #[error(
+        "LogonFailuresBeforePINReset ({reset}) must be lower than MaxLogonAttempts ({max}). Lower LogonFailuresBeforePINReset, raise MaxLogonAttempts, or set LogonFailuresBeforePINReset to Unlimited."
+    )]
+    ResetNotBelowLockout { reset: u16, max: u16 },
+
+    #[error(
+        "The UM dial plan '{dial_plan}' can't be removed because UM mailbox policies belong to it ({}). Remove those policies first.",
+        policies.join(", ")
+    )]
+    DialPlanHasPolicies { dial_plan: String, policies: Vec<String> },
+
+    #[error(
+        "The UM mailbox policy '{policy}' can't be removed because {count} UM-enabled mailbox(es) use it. Move those mailboxes to another policy or disable them for Unified Messaging first."
+    )]
+    PolicyInUse { policy: String, count: u64 },
+
+    #[error("The {property} of a UM dial plan is fixed when it is created and can't be changed.")]
+    FixedAfterCreation { property: &'static str },
+
+    #[error(
+        "The extension '{extension}' isn't valid for the UM dial plan '{dial_plan}': extensions there have exactly {digits} digits."
+    )]
+    ExtensionLength { extension: String, dial_plan: String, digits: u8 },
+
+    #[error("The extension '{extension}' isn't valid: an extension contains only the digits 0-9.")]
+    ExtensionNotDigits { extension: String },
+
+    #[error(
+        "The extension '{extension}' is already in use in the UM dial plan '{dial_plan}'. Choose a different extension."
+    )]
+    ExtensionInUse { extension: String, dial_plan: String },
+
+    #[error("The extension '{extension}' is given more than once. Give each extension only once.")]
+    ExtensionRepeated { extension: String },
+
+    #[error(
+        "An extension number can't be generated for '{mailbox}' because it has no phone number with at least {digits} digits. Pass -Extensions."
+    )]
+    ExtensionCantBeGenerated { mailbox: String, digits: u8 },
+
+    #[error(
+        "The UM dial plan '{dial_plan}' has URIType {uri_type}, so -SIPResourceIdentifier is required ({expected})."
+    )]
+    SipResourceIdentifierRequired { dial_plan: String, uri_type: &'static str, expected: &'static str },
+
+    #[error(
+        "The SIP resource identifier '{value}' is already in use in the UM dial plan '{dial_plan}'. Choose a different one."
+    )]
+    SipResourceIdentifierInUse { value: String, dial_plan: String },
+
+    #[error("The mailbox {mailbox} isn't enabled for Unified Messaging.")]
+    NotUmEnabled { mailbox: String },
+
+    #[error("The mailbox {mailbox} is already enabled for Unified Messaging.")]
+    AlreadyUmEnabled { mailbox: String },
+
+    #[error(
+        "The UM mailbox policy '{policy}' belongs to a different UM dial plan: a UM mailbox can only move to a policy of its own dial plan ('{dial_plan}'). Disable and enable the mailbox to change dial plans."
+    )]
+    PolicyInOtherDialPlan { policy: String, dial_plan: String },
+
+    #[error("{0}")]
+    Pin(PinRule),
+}
+
+impl From<PinRule> for Error {
+    fn from(rule: PinRule) -> Self {
+        Error::Pin(rule)
+    }
+}
