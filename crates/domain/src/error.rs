@@ -140,6 +140,9 @@ pub enum Error {
     #[error("The mailbox {mailbox} isn't enabled for Unified Messaging.")]
     NotUmEnabled { mailbox: String },
 
+    #[error("The UM mailbox {mailbox} is locked out. An administrator must unlock it or reset its PIN.")]
+    LockedOut { mailbox: String },
+
     #[error("The mailbox {mailbox} is already enabled for Unified Messaging.")]
     AlreadyUmEnabled { mailbox: String },
 

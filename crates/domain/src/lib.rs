@@ -12,12 +12,12 @@ pub mod policy;
 pub mod sign_in;
 pub mod um_mailbox;
 
-pub use dial_plan::{DialPlan, NewDialPlan, UriType, VoipSecurity};
+pub use dial_plan::{DialPlan, DialPlanChanges, NewDialPlan, UriType, VoipSecurity};
 pub use error::{Error, ObjectKind, PinRule};
-pub use mailbox::{Mailbox, NewMailbox};
+pub use mailbox::{Mailbox, MailboxChanges, NewMailbox};
 pub use pin::{PinStatus, check_new_pin, generated_pin_length};
-pub use policy::{Limit, MailboxPolicy, PinPolicy};
-pub use sign_in::FailureConsequence;
+pub use policy::{Limit, LimitValue, MailboxPolicy, PinPolicy, PolicyChanges};
+pub use sign_in::{Attempt, FailureConsequence, failure_consequence};
 pub use um_mailbox::UmMailbox;
 
 /// Points in time are UTC instants; storage keeps them as integer microseconds.

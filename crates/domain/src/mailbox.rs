@@ -75,6 +75,73 @@ impl NewMailbox {
     }
 }
 
+/// The changes `Set-Mailbox` may make; `None` leaves a value as it is, and for the optional fields
+/// `Some(None)` clears it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MailboxChanges {
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub primary_smtp_address: Option<String>,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub email_addresses: Option<Vec<String>>,
+}
+
+impl Mailbox {
+    /// Applies `Set-Mailbox`; nothing changes unless every value is valid. A secondary address equal
+    /// to the primary one is dropped rather than kept twice.
+    pub fn apply(&self, changes: MailboxChanges) -> Result<Mailbox, Error> {
+        let mut next = self.clone();
+        if let Some(v) = changes.name {
+            next.name = check_name("Name", &v)?;
+        }
+        if let Some(v) = changes.alias {
+            next.alias = check_alias(&v)?;
+        }
+        if let Some(v) = changes.primary_smtp_address {
+            next.primary_smtp_address = check_address("PrimarySmtpAddress", &v)?;
+        }
+        if let Some(v) = changes.display_name {
+            next.display_name = check_name("DisplayName", &v)?;
+        }
+        if let Some(v) = changes.user_principal_name {
+            next.user_principal_name = check_address("UserPrincipalName", &v)?;
+        }
+        if let Some(v) = changes.first_name {
+            next.first_name = v.map(|f| check_name("FirstName", &f)).transpose()?;
+        }
+        if let Some(v) = changes.last_name {
+            next.last_name = v.map(|l| check_name("LastName", &l)).transpose()?;
+        }
+        if let Some(v) = changes.phone {
+            next.phone = v.map(|p| check_phone(&p)).transpose()?;
+        }
+        if let Some(addresses) = changes.email_addresses {
+            if addresses.len() > MAX_SECONDARY_ADDRESSES {
+                return Err(invalid(
+                    "EmailAddresses",
+                    &format!("give at most {MAX_SECONDARY_ADDRESSES} secondary addresses."),
+                ));
+            }
+            next.email_addresses =
+                addresses.iter().map(|a| check_address("EmailAddresses", a)).collect::<Result<Vec<_>, _>>()?;
+        }
+        let primary = next.primary_smtp_address.to_lowercase();
+        next.email_addresses.retain(|a| a.to_lowercase() != primary);
+        let mut seen = Vec::new();
+        next.email_addresses.retain(|a| {
+            let key = a.to_lowercase();
+            let fresh = !seen.contains(&key);
+            seen.push(key);
+            fresh
+        });
+        Ok(next)
+    }
+}
+
 fn local_part(address: &str) -> &str {
     address.split('@').next().unwrap_or(address)
 }
@@ -177,6 +244,28 @@ mod tests {
     fn name_of_64_characters_is_accepted_and_65_refused() {
         assert!(check_name("Name", &"a".repeat(64)).is_ok());
         assert!(matches!(check_name("Name", &"a".repeat(65)), Err(Error::InvalidParameter { parameter: "Name", .. })));
+    }
+
+    #[test]
+    fn set_mailbox_changes_only_what_is_given_and_drops_the_primary_from_secondary_addresses() {
+        let m = new("Tony", "tony@contoso.com").validate(Guid::nil(), Timestamp::UNIX_EPOCH).unwrap();
+        let changed = m
+            .apply(MailboxChanges {
+                phone: Some(Some("+14255551234".into())),
+                email_addresses: Some(vec![
+                    "TONY@contoso.com".into(),
+                    "ts@contoso.com".into(),
+                    "ts@contoso.com".into(),
+                ]),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(changed.name, "Tony");
+        assert_eq!(changed.phone.as_deref(), Some("+14255551234"));
+        assert_eq!(changed.email_addresses, vec!["ts@contoso.com".to_owned()]);
+        let err =
+            m.apply(MailboxChanges { name: Some("ok".into()), alias: Some("bad alias".into()), ..Default::default() });
+        assert!(err.is_err());
     }
 
     #[test]

@@ -1,1 +1,85 @@
-//! placeholder
+//! The operations of umpin: the server side of every UM, directory and PIN cmdlet (SPEC §4.1) and
+//! the voice-access sign-in (SPEC §3).
+//!
+//! Each operation takes the acting [`Principal`] and runs in one storage transaction; messages to
+//! e-mail are written to the outbox in that same transaction. This is the one place that decides
+//! who may do what (role checks and audit records attach here), so every interface — shell, web
+//! admin center, HTTP API — calls these methods and nothing below them.
+
+mod dial_plans;
+mod directory;
+mod error;
+mod keys;
+mod messages;
+mod pins;
+mod sign_in;
+mod um_mailboxes;
+
+use std::sync::Arc;
+
+use umpin_crypto::PinVault;
+use umpin_domain::Timestamp;
+use umpin_store::Database;
+
+pub use dial_plans::NewPolicy;
+pub use error::ServiceError;
+pub use messages::{MessageKind, OutgoingMessage};
+pub use pins::{PinReset, UmMailboxPin};
+pub use sign_in::SignInOutcome;
+pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
+
+/// Who is acting: recorded with every change, and (with the roles issue) checked against the
+/// operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The management account name, or the built-in local administrator.
+    pub name: String,
+}
+
+impl Principal {
+    /// The administrator of a local shell on the data directory.
+    pub fn local_administrator() -> Self {
+        Principal { name: "Local Administrator".to_owned() }
+    }
+}
+
+/// How many objects one list call returns at most when the caller asks for more.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// The clock, replaceable so that tests can move time (PIN lifetime).
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The service: storage, the PIN vault and the clock.
+#[derive(Clone)]
+pub struct Service {
+    db: Database,
+    vault: PinVault,
+    clock: Clock,
+}
+
+impl Service {
+    pub fn new(db: Database, vault: PinVault) -> Self {
+        Service { db, vault, clock: Arc::new(Timestamp::now) }
+    }
+
+    /// The same service with another clock.
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Service { clock, ..self }
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+}
+
+/// One page of a list: the items and whether more exist after them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor to pass to get the next page, when there is one.
+    pub next: Option<String>,
+}

@@ -1,1 +1,277 @@
-//! placeholder
+//! Storage for umpin: the directory (mailboxes, UM dial plans, UM mailbox policies, UM mailboxes),
+//! the PIN data and the outbox, in SQLite (the embedded default) or PostgreSQL (for several
+//! server nodes), chosen by the database URL (SPEC §7).
+//!
+//! There is one implementation for both backends. Every query is written once, with `$1, $2, …`
+//! placeholders (which sqlx binds by number on SQLite too), and the `on_conn!` macro expands its
+//! body once per backend. The schema is the same on both (`migrations/sqlite`,
+//! `migrations/postgres`): times are integer microseconds since the Unix epoch, guids hyphenated
+//! lowercase text, lists child tables. Uniqueness is the database's to enforce, so that it holds
+//! across nodes; a broken unique rule comes back as [`StoreError::Conflict`] naming the rule.
+//!
+//! Everything goes through a [`Tx`] ([`Database::begin`]), except the two sign-in statements
+//! that must be visible to every node at once ([`Database::reserve_sign_in`],
+//! [`Database::sign_in_succeeded`]). Rules live in the domain and service crates; here are only
+//! the statements, and the one counter (failed sign-ins) is changed by single atomic statements,
+//! never read-modify-write.
+//!
+//! Transactions serialize writers on both backends where it matters: a SQLite transaction starts
+//! with `BEGIN IMMEDIATE` (it holds the write lock from the start, so a concurrent writer waits on
+//! the busy timeout instead of failing when it would upgrade a read lock), and on PostgreSQL
+//! [`Tx::pin`] locks the PIN row until the transaction ends, so the PIN data a transaction read
+//! can't change under it.
+
+/// Runs `$body` with `$c` bound to the connection of either backend (`&mut SqliteConnection` or
+/// `&mut PgConnection`): the body is written once and compiled for both.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgres($c) => $body,
+        }
+    };
+}
+
+mod dial_plans;
+mod error;
+mod mailboxes;
+mod outbox;
+mod pins;
+mod policies;
+mod rows;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+mod um_mailboxes;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
+
+pub use error::{StoreError, Unique, redact_url};
+pub use mailboxes::{MAX_CANDIDATES, MailboxFilter};
+pub use outbox::{MessageKind, OutboxMessage};
+pub use pins::{PinRecord, Reservation};
+pub use um_mailboxes::UmMailboxFilter;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long a SQLite writer waits for the write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections per pool. SQLite has one writer at a time anyway; the rest serve readers.
+const SQLITE_POOL_SIZE: u32 = 8;
+const POSTGRES_POOL_SIZE: u32 = 16;
+/// How long an operation waits for a free connection (or for the server to answer a connect).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A pool of connections to the database. Cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A transaction. Dropped without [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A borrowed connection of either backend, what `on_conn!` dispatches on.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl Conn<'_> {
+    /// The same connection for one more statement.
+    pub(crate) fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+impl Database {
+    /// Opens a pool on the database the URL names: `sqlite:PATH` (also `sqlite://PATH`,
+    /// `sqlite::memory:`) or `postgres://…` / `postgresql://…`.
+    ///
+    /// A SQLite file is created when missing (its directory must exist) and used in WAL mode with
+    /// foreign keys on, `synchronous = NORMAL` and a busy timeout of 10 s. The schema is not
+    /// touched: call [`Database::migrate`].
+    pub async fn connect(url: &str) -> Result<Database, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") => {
+                let options = SqliteConnectOptions::from_str(url).map_err(|e| invalid_url(url, &e))?;
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                Self::connect_sqlite(options, in_memory, url).await
+            }
+            Some("postgres" | "postgresql") => {
+                let options = PgConnectOptions::from_str(url).map_err(|e| invalid_url(url, &e))?;
+                Self::connect_postgres(options, POSTGRES_POOL_SIZE, url).await
+            }
+            _ => Err(StoreError::InvalidUrl(format!(
+                "The database URL '{}' isn't supported: use sqlite:PATH (such as sqlite:///var/lib/umpin/umpin.db) \
+                 for SQLite, or postgres://USER@HOST:PORT/DATABASE (or postgresql://…) for PostgreSQL.",
+                redact_url(url)
+            ))),
+        }
+    }
+
+    async fn connect_sqlite(options: SqliteConnectOptions, in_memory: bool, url: &str) -> Result<Database, StoreError> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        let pool = PoolOptions::<Sqlite>::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        // An in-memory database lives as long as one of its connections: keep exactly one, for ever.
+        let pool = if in_memory {
+            pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+        } else {
+            pool.max_connections(SQLITE_POOL_SIZE)
+        };
+        let pool = pool.connect_with(options).await.map_err(|e| unavailable("SQLite", url, &e))?;
+        Ok(Database::Sqlite(pool))
+    }
+
+    pub(crate) async fn connect_postgres(
+        options: PgConnectOptions,
+        pool_size: u32,
+        url: &str,
+    ) -> Result<Database, StoreError> {
+        // One connection first: a server that refuses is reported at once, not after the pool
+        // has retried for the whole acquire timeout.
+        let probe = tokio::time::timeout(ACQUIRE_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+            .map_err(|e| unavailable("PostgreSQL", url, &e))?;
+        let _ = probe.close().await;
+        let pool = PoolOptions::<Postgres>::new()
+            .max_connections(pool_size)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|e| unavailable("PostgreSQL", url, &e))?;
+        Ok(Database::Postgres(pool))
+    }
+
+    /// Opens a second, independent pool with exactly this pool's connection settings: what
+    /// another server node on the same database has (for tests of behaviour across nodes).
+    pub async fn connect_like(&self) -> Result<Database, StoreError> {
+        match self {
+            Database::Sqlite(pool) => {
+                let options = (*pool.connect_options()).clone();
+                let max = pool.options().get_max_connections();
+                let pool = PoolOptions::<Sqlite>::new()
+                    .max_connections(max)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| unavailable("SQLite", "the same database", &e))?;
+                Ok(Database::Sqlite(pool))
+            }
+            Database::Postgres(pool) => {
+                let options = (*pool.connect_options()).clone();
+                let max = pool.options().get_max_connections();
+                Self::connect_postgres(options, max, "the same database").await
+            }
+        }
+    }
+
+    /// Brings the schema up to date with the migrations of this backend (embedded in the binary).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Database::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Database::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Refuses a database whose schema lacks a migration of this binary (never set up, or set up
+    /// by an older umpin), with the command that fixes it.
+    pub async fn check_schema(&self) -> Result<(), StoreError> {
+        const APPLIED: &str = "SELECT version FROM _sqlx_migrations WHERE success";
+        let (applied, migrator): (Result<Vec<(i64,)>, sqlx::Error>, _) = match self {
+            Database::Sqlite(pool) => (sqlx::query_as(APPLIED).fetch_all(pool).await, &SQLITE_MIGRATIONS),
+            Database::Postgres(pool) => (sqlx::query_as(APPLIED).fetch_all(pool).await, &POSTGRES_MIGRATIONS),
+        };
+        let applied: Vec<i64> = match applied {
+            Ok(rows) => rows.into_iter().map(|(v,)| v).collect(),
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        if migrator.iter().all(|m| applied.contains(&m.version)) { Ok(()) } else { Err(StoreError::SchemaOutOfDate) }
+    }
+
+    /// Starts a transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock at once
+    /// (waiting up to the busy timeout for another writer), so it never fails half-way when it
+    /// first writes. So on SQLite, a task holding a `Tx` must not wait on another write of its own
+    /// ([`Database::reserve_sign_in`], a second `Tx`): that one would wait for the lock the first
+    /// holds, until the busy timeout.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Database::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// "sqlite" or "postgres", for logs and test names.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection of the pool (waiting for those in use to come back).
+    pub async fn close(&self) {
+        match self {
+            Database::Sqlite(pool) => pool.close().await,
+            Database::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    /// Makes every change of the transaction durable and visible.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undoes every change of the transaction (as dropping it does, but waiting for it).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+}
+
+fn invalid_url(url: &str, e: &sqlx::Error) -> StoreError {
+    StoreError::InvalidUrl(format!("The database URL '{}' can't be used: {e}", redact_url(url)))
+}
+
+fn unavailable(backend: &str, url: &str, e: &sqlx::Error) -> StoreError {
+    StoreError::Unavailable(format!("{backend} at {} can't be opened: {e}", redact_url(url)))
+}

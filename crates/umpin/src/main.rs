@@ -1,1 +1,161 @@
-fn main() {}
+//! The `umpin` command: sets up a data directory, migrates the database, rotates the server key and
+//! builds the demo organisation. Errors are one sentence on standard error and a non-zero exit.
+
+/// Prints a line on standard output; a closed output (`umpin demo | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod config;
+mod demo;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use umpin_crypto::{KeyRing, PinVault};
+use umpin_service::Service;
+use umpin_store::{Database, redact_url};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "umpin", version, about = "Voice-mail PIN service in the manner of Exchange Unified Messaging")]
+struct Cli {
+    /// The data directory: key file, SQLite database, configuration.
+    #[arg(long, global = true, env = "UMPIN_DATA_DIR", default_value = "./umpin-data")]
+    data_dir: PathBuf,
+    /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB` [default: SQLite in the data directory].
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// A TOML configuration file [default: umpin.toml in the data directory, when present].
+    #[arg(long, global = true, env = "UMPIN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates the data directory, the server key (never overwriting one) and the database. Safe to run again.
+    Init,
+    /// Brings the database schema up to date.
+    Migrate,
+    /// Server key management.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Builds the sample organisation contoso.com (or reuses it) and shows its PIN status.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Adds a new server key, makes it current and re-seals every PIN under it.
+    Rotate,
+}
+
+/// What every command works with, resolved from flags, environment and configuration.
+struct Setup {
+    data_dir: PathBuf,
+    config: Config,
+}
+
+impl Setup {
+    fn database_url(&self) -> String {
+        self.config.database_url(&self.data_dir)
+    }
+
+    async fn database(&self) -> anyhow::Result<Database> {
+        Ok(Database::connect(&self.database_url()).await?)
+    }
+
+    async fn service(&self) -> anyhow::Result<Service> {
+        let key_file = self.config.key_file(&self.data_dir);
+        let keys = KeyRing::load(&key_file)?;
+        let vault = PinVault::new(keys, self.config.argon2, self.config.argon2_workers())?;
+        let db = self.database().await?;
+        db.check_schema().await?;
+        Ok(Service::new(db, vault))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("UMPIN_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("umpin: the runtime couldn't start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("umpin: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(&cli.data_dir, cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    if cli.database_url.is_some() {
+        config.database_url = cli.database_url;
+    }
+    let setup = Setup { data_dir: cli.data_dir, config };
+    match cli.command {
+        Command::Init => init(&setup).await,
+        Command::Migrate => {
+            setup.database().await?.migrate().await?;
+            say!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Rotate } => rotate(&setup).await,
+        Command::Demo => {
+            init(&setup).await?;
+            demo::run(&setup.service().await?).await
+        }
+    }
+}
+
+async fn init(setup: &Setup) -> anyhow::Result<()> {
+    create_data_dir(&setup.data_dir)?;
+    let key_file = setup.config.key_file(&setup.data_dir);
+    let (_, created) = KeyRing::load_or_create(&key_file)?;
+    if created {
+        say!("Created the server key {} (keep a backup: without it no PIN can be verified).", key_file.display());
+    } else {
+        say!("Kept the existing server key {}.", key_file.display());
+    }
+    setup.database().await?.migrate().await?;
+    say!("The database {} is ready.", redact_url(&setup.database_url()));
+    Ok(())
+}
+
+fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| {
+        anyhow::anyhow!("The data directory {} can't be created ({e}). Choose another with --data-dir.", dir.display())
+    })
+}
+
+async fn rotate(setup: &Setup) -> anyhow::Result<()> {
+    let key_file = setup.config.key_file(&setup.data_dir);
+    let id = KeyRing::rotate(&key_file)?;
+    say!("Added server key {id} to {} and made it current.", key_file.display());
+    let resealed = setup.service().await?.reseal_all_pins().await?;
+    say!("Re-sealed the PIN data of {resealed} UM mailbox(es) under key {id}.");
+    Ok(())
+}

@@ -1,0 +1,841 @@
+//! The PIN vault: makes and checks PIN verifiers, PIN history entries and sealed outbox messages,
+//! with the server key ring (SPEC §5).
+//!
+//! # Sealed PIN data
+//!
+//! A verifier is Argon2id over the PIN with a random 16-byte salt, keyed with the current key's
+//! Argon2 subkey as Argon2's *secret* input, written as a PHC string (which keeps m, t and p, so
+//! that the parameters can be raised later). The vault then seals it with XChaCha20-Poly1305 under
+//! the current key's seal subkey. The stored bytes ([`SealedPin`]) are
+//!
+//! ```text
+//! format (1 byte, = 1) | seal key id (u32, big-endian) | nonce (24 random bytes) | ciphertext + tag
+//! ```
+//!
+//! and the associated data is `"umpin sealed pin" | format | seal key id | mailbox guid (16 bytes)`,
+//! so sealed data copied to another mailbox, or altered in any byte, doesn't open. The plaintext is
+//! `Argon2 key id (u32, big-endian) | PHC string`: the Argon2 secret and the seal key are tracked
+//! apart, because [`PinVault::reseal`] moves the sealing to a new key without the PIN (it can't
+//! recompute Argon2), while a right PIN at sign-in renews both ([`Verification::Right`]'s
+//! `upgrade`).
+//!
+//! # History entries
+//!
+//! `format (1 byte, = 1) | key id (u32, big-endian) | HMAC-SHA256(history subkey, mailbox guid | PIN)`.
+//! A keyed hash rather than Argon2: a history check runs for every candidate PIN, and without the
+//! key file the entries can't be tested offline either.
+//!
+//! # Outbox messages
+//!
+//! Same layout as sealed PIN data, with the outbox subkey and the associated data
+//! `"umpin outbox message" | format | key id | message id (16 bytes)`.
+//!
+//! # Worker pool
+//!
+//! Argon2 takes tens of milliseconds of CPU and 19 MiB of memory per computation. It runs in
+//! `tokio::task::spawn_blocking`, never on the async executor, and a semaphore with `workers`
+//! permits bounds how many run at once (so a burst of sign-ins queues instead of exhausting memory).
+//! The async methods must therefore be called inside a Tokio runtime.
+
+use std::fmt;
+use std::sync::Arc;
+
+use argon2::password_hash::Error as HashError;
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::{Key, KeyInit, XChaCha20Poly1305, XNonce};
+use secrecy::ExposeSecret;
+use subtle::{Choice, ConstantTimeEq};
+use tokio::sync::Semaphore;
+use umpin_domain::Guid;
+use zeroize::Zeroizing;
+
+use crate::key_ring::{Secret, Subkeys, hmac_sha256};
+use crate::{Argon2Params, CryptoError, KeyId, KeyRing, Pin};
+
+const PIN_FORMAT: u8 = 1;
+const HISTORY_FORMAT: u8 = 1;
+const MESSAGE_FORMAT: u8 = 1;
+
+const PIN_LABEL: &[u8] = b"umpin sealed pin";
+const MESSAGE_LABEL: &[u8] = b"umpin outbox message";
+
+const SALT_LEN: usize = 16;
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+/// Format byte and key id.
+const PREFIX_LEN: usize = 1 + 4;
+const HEADER_LEN: usize = PREFIX_LEN + NONCE_LEN;
+const MAC_LEN: usize = 32;
+
+/// A mailbox's sealed PIN verifier, as storage keeps it. Opaque: only the vault that holds the
+/// right key can open it, and only for the mailbox it was sealed for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedPin(Vec<u8>);
+
+impl SealedPin {
+    /// Sealed PIN data read back from storage. Not checked here: a vault that can't open it says
+    /// [`CryptoError::Unreadable`].
+    pub fn from_bytes(bytes: Vec<u8>) -> SealedPin {
+        SealedPin(bytes)
+    }
+
+    /// The bytes to store.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The bytes to store.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
+    /// The id of the key it is sealed under, when the bytes are in a known format.
+    pub fn key_id(&self) -> Option<KeyId> {
+        prefix(&self.0, PIN_FORMAT)
+    }
+}
+
+impl fmt::Debug for SealedPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealedPin").field("key_id", &self.key_id()).field("len", &self.0.len()).finish()
+    }
+}
+
+/// The result of checking a PIN against its sealed verifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// The PIN is not the mailbox's PIN.
+    Wrong,
+    /// The PIN is right. `upgrade` is a new verifier to store in place of the old one when the old
+    /// one used an older key or other Argon2 parameters than the vault's current ones.
+    Right { upgrade: Option<SealedPin> },
+}
+
+/// One entry of a mailbox's PIN history, as storage keeps it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HistoryEntry(Vec<u8>);
+
+impl HistoryEntry {
+    /// An entry read back from storage. An entry in an unknown format, or under a key the ring no
+    /// longer has, matches no PIN.
+    pub fn from_bytes(bytes: Vec<u8>) -> HistoryEntry {
+        HistoryEntry(bytes)
+    }
+
+    /// The bytes to store.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The bytes to store.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
+    /// The key id and MAC, when the entry is in the known format.
+    fn parts(&self) -> Option<(KeyId, &[u8])> {
+        let id = prefix(&self.0, HISTORY_FORMAT)?;
+        (self.0.len() == PREFIX_LEN + MAC_LEN).then(|| (id, &self.0[PREFIX_LEN..]))
+    }
+}
+
+impl fmt::Debug for HistoryEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HistoryEntry").field("key_id", &self.parts().map(|(id, _)| id)).finish()
+    }
+}
+
+/// The PIN vault: the key ring, the Argon2 parameters for new verifiers, and the bounded Argon2
+/// worker pool. Cheap to clone; clones share the pool.
+#[derive(Clone)]
+pub struct PinVault {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: KeyRing,
+    params: Argon2Params,
+    argon2_params: argon2::Params,
+    workers: usize,
+    pool: Arc<Semaphore>,
+}
+
+impl fmt::Debug for PinVault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PinVault")
+            .field("keys", &self.inner.keys)
+            .field("argon2", &self.inner.params)
+            .field("workers", &self.inner.workers)
+            .finish()
+    }
+}
+
+/// A PIN verifier once unsealed.
+struct Verifier {
+    /// The key whose Argon2 subkey was Argon2's secret input.
+    argon2_key: KeyId,
+    phc: Zeroizing<String>,
+}
+
+impl Verifier {
+    fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(4 + self.phc.len()));
+        bytes.extend_from_slice(&self.argon2_key.0.to_be_bytes());
+        bytes.extend_from_slice(self.phc.as_bytes());
+        bytes
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Verifier> {
+        let (id, phc) = bytes.split_first_chunk::<4>()?;
+        let phc = std::str::from_utf8(phc).ok()?;
+        Some(Verifier { argon2_key: KeyId(u32::from_be_bytes(*id)), phc: Zeroizing::new(phc.to_owned()) })
+    }
+}
+
+impl PinVault {
+    /// A vault with `keys`, making new verifiers with `params`, running at most `workers` Argon2
+    /// computations at once (at least one). Refuses parameters weaker than OWASP's, except
+    /// [`Argon2Params::FAST_FOR_TESTS`].
+    pub fn new(keys: KeyRing, params: Argon2Params, workers: usize) -> Result<PinVault, CryptoError> {
+        params.validate()?;
+        let argon2_params = params.to_argon2()?;
+        let workers = workers.max(1);
+        let pool = Arc::new(Semaphore::new(workers));
+        Ok(PinVault { inner: Arc::new(Inner { keys, params, argon2_params, workers, pool }) })
+    }
+
+    /// The key ring, e.g. for its current key id.
+    pub fn key_ring(&self) -> &KeyRing {
+        &self.inner.keys
+    }
+
+    /// A new verifier of `pin` for `mailbox`, sealed under the current key.
+    pub async fn seal_new_pin(&self, mailbox: Guid, pin: &Pin) -> Result<SealedPin, CryptoError> {
+        let pin = pin.clone();
+        self.run(move |inner| inner.seal(mailbox, &inner.make_verifier(&pin)?)).await
+    }
+
+    /// Checks `pin` against the mailbox's sealed verifier. A right PIN may come with an upgrade
+    /// (see [`Verification::Right`]).
+    ///
+    /// Sealed data that doesn't open — another key file, another mailbox, altered bytes — is
+    /// [`CryptoError::Unreadable`], not [`Verification::Wrong`]: it is not the caller's mistake, so
+    /// it must not count as a failed sign-in; the service reports it to an administrator instead.
+    pub async fn verify_pin(&self, mailbox: Guid, sealed: &SealedPin, pin: &Pin) -> Result<Verification, CryptoError> {
+        // Opening is cheap, so data that can't be opened is refused without taking a worker.
+        let (seal_key, verifier) = self.inner.open(mailbox, sealed)?;
+        let pin = pin.clone();
+        self.run(move |inner| {
+            let Some(params_current) = inner.check(&verifier, &pin)? else {
+                return Ok(Verification::Wrong);
+            };
+            let current = inner.keys.current_id();
+            let upgrade = if !params_current || verifier.argon2_key != current {
+                Some(inner.seal(mailbox, &inner.make_verifier(&pin)?)?)
+            } else if seal_key != current {
+                Some(inner.seal(mailbox, &verifier)?)
+            } else {
+                None
+            };
+            Ok(Verification::Right { upgrade })
+        })
+        .await
+    }
+
+    /// As slow as checking a PIN, with no result: for a sign-in to a mailbox that doesn't exist,
+    /// so that timing doesn't tell callers which extensions exist.
+    pub async fn verify_decoy(&self, pin: &Pin) -> Result<(), CryptoError> {
+        let pin = pin.clone();
+        self.run(move |inner| inner.make_verifier(&pin).map(drop)).await
+    }
+
+    /// The same verifier sealed under the current key, or `None` when it already is. The Argon2
+    /// secret inside stays that of the key it was made with (without the PIN it can't be redone);
+    /// the next right sign-in renews it. Used after a key rotation.
+    pub fn reseal(&self, mailbox: Guid, sealed: &SealedPin) -> Result<Option<SealedPin>, CryptoError> {
+        if sealed.key_id() == Some(self.inner.keys.current_id()) {
+            return Ok(None);
+        }
+        let (_, verifier) = self.inner.open(mailbox, sealed)?;
+        self.inner.seal(mailbox, &verifier).map(Some)
+    }
+
+    /// The history entry of `pin` for `mailbox`, under the current key.
+    pub fn history_entry(&self, mailbox: Guid, pin: &Pin) -> HistoryEntry {
+        let (id, subkeys) = self.inner.keys.current();
+        let mut bytes = Vec::with_capacity(PREFIX_LEN + MAC_LEN);
+        bytes.push(HISTORY_FORMAT);
+        bytes.extend_from_slice(&id.0.to_be_bytes());
+        bytes.extend_from_slice(&history_mac(subkeys, mailbox, pin));
+        HistoryEntry(bytes)
+    }
+
+    /// Whether `pin` is one of the mailbox's history `entries`. Each entry is checked under its own
+    /// key, in constant time, and all of them are checked whatever the outcome.
+    pub fn in_history(&self, mailbox: Guid, pin: &Pin, entries: &[HistoryEntry]) -> bool {
+        let mut found = Choice::from(0);
+        for (id, mac) in entries.iter().filter_map(HistoryEntry::parts) {
+            if let Some(subkeys) = self.inner.keys.subkeys(id) {
+                found |= history_mac(subkeys, mailbox, pin)[..].ct_eq(mac);
+            }
+        }
+        found.into()
+    }
+
+    /// Seals a queued message's body (which may hold a PIN) under the current key, bound to the
+    /// message id.
+    pub fn seal_message(&self, message_id: Guid, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let (id, subkeys) = self.inner.keys.current();
+        seal(&subkeys.outbox, MESSAGE_FORMAT, id, MESSAGE_LABEL, message_id, plaintext)
+    }
+
+    /// Opens a body sealed by [`PinVault::seal_message`] for the same message id.
+    pub fn open_message(&self, message_id: Guid, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        open(&self.inner.keys, |k| &k.outbox, MESSAGE_FORMAT, MESSAGE_LABEL, message_id, sealed)
+            .map(|(_, plaintext)| plaintext)
+            .ok_or(CryptoError::MessageUnreadable)
+    }
+
+    /// Runs Argon2 work on the blocking pool once a worker is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Inner) -> Result<T, CryptoError> + Send + 'static,
+    ) -> Result<T, CryptoError> {
+        // The permit moves into the blocking task: when the caller stops waiting, the computation
+        // keeps its worker until it really ends, so no more than `workers` ever run at once.
+        let permit = Arc::clone(&self.inner.pool).acquire_owned().await.map_err(|_| CryptoError::Worker)?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&inner)
+        })
+        .await
+        .map_err(|_| CryptoError::Worker)?
+    }
+}
+
+impl Inner {
+    /// Argon2id of `pin` with a random salt and the current key's Argon2 subkey.
+    fn make_verifier(&self, pin: &Pin) -> Result<Verifier, CryptoError> {
+        let (id, subkeys) = self.keys.current();
+        let mut salt = [0u8; SALT_LEN];
+        getrandom::fill(&mut salt).map_err(|_| CryptoError::Randomness)?;
+        let argon2 = argon2_with(subkeys, self.argon2_params.clone())?;
+        let hash = argon2.hash_password_with_salt(pin.expose_secret().as_bytes(), &salt).map_err(argon2_failed)?;
+        Ok(Verifier { argon2_key: id, phc: Zeroizing::new(hash.to_string()) })
+    }
+
+    /// `Some(whether the verifier used the current parameters)` for the right PIN, `None` for a
+    /// wrong one.
+    fn check(&self, verifier: &Verifier, pin: &Pin) -> Result<Option<bool>, CryptoError> {
+        let subkeys = self.keys.subkeys(verifier.argon2_key).ok_or(CryptoError::Unreadable)?;
+        let hash = PasswordHash::new(&verifier.phc).map_err(|_| CryptoError::Unreadable)?;
+        // Verification takes algorithm, version and parameters from the PHC string.
+        let argon2 = argon2_with(subkeys, self.argon2_params.clone())?;
+        match argon2.verify_password(pin.expose_secret().as_bytes(), &hash) {
+            Ok(()) => {}
+            Err(HashError::PasswordInvalid) => return Ok(None),
+            Err(e) => return Err(argon2_failed(e)),
+        }
+        let same_params = argon2::Params::try_from(&hash).is_ok_and(|p| self.params.same_as(&p));
+        let current_algorithm = hash.algorithm == ARGON2ID_IDENT && hash.version == Some(Version::V0x13.into());
+        Ok(Some(same_params && current_algorithm))
+    }
+
+    fn seal(&self, mailbox: Guid, verifier: &Verifier) -> Result<SealedPin, CryptoError> {
+        let (id, subkeys) = self.keys.current();
+        seal(&subkeys.pin_seal, PIN_FORMAT, id, PIN_LABEL, mailbox, &verifier.encode()).map(SealedPin)
+    }
+
+    fn open(&self, mailbox: Guid, sealed: &SealedPin) -> Result<(KeyId, Verifier), CryptoError> {
+        let (id, plaintext) = open(&self.keys, |k| &k.pin_seal, PIN_FORMAT, PIN_LABEL, mailbox, &sealed.0)
+            .ok_or(CryptoError::Unreadable)?;
+        let verifier = Verifier::decode(&plaintext).ok_or(CryptoError::Unreadable)?;
+        Ok((id, verifier))
+    }
+}
+
+fn argon2_with(subkeys: &Subkeys, params: argon2::Params) -> Result<Argon2<'_>, CryptoError> {
+    Argon2::new_with_secret(subkeys.argon2.as_slice(), Algorithm::Argon2id, Version::V0x13, params)
+        .map_err(|e| CryptoError::Argon2 { reason: e.to_string() })
+}
+
+fn argon2_failed(e: HashError) -> CryptoError {
+    CryptoError::Argon2 { reason: e.to_string() }
+}
+
+fn history_mac(subkeys: &Subkeys, mailbox: Guid, pin: &Pin) -> [u8; MAC_LEN] {
+    // The guid has a fixed length, so mailbox and PIN can't run into each other.
+    hmac_sha256(&subkeys.history, &[mailbox.as_bytes(), pin.expose_secret().as_bytes()])
+}
+
+/// The key id after the expected format byte.
+fn prefix(bytes: &[u8], format: u8) -> Option<KeyId> {
+    let (&[found, a, b, c, d], _) = bytes.split_first_chunk::<PREFIX_LEN>()?;
+    (found == format).then(|| KeyId(u32::from_be_bytes([a, b, c, d])))
+}
+
+fn associated_data(label: &[u8], prefix: &[u8], bound_to: Guid) -> Vec<u8> {
+    [label, prefix, bound_to.as_bytes()].concat()
+}
+
+/// `format | key id | nonce | ciphertext`, bound to `bound_to` through the associated data.
+fn seal(
+    key: &Secret,
+    format: u8,
+    id: KeyId,
+    label: &[u8],
+    bound_to: Guid,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    getrandom::fill(&mut nonce).map_err(|_| CryptoError::Randomness)?;
+    let mut sealed = Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN);
+    sealed.push(format);
+    sealed.extend_from_slice(&id.0.to_be_bytes());
+    sealed.extend_from_slice(&nonce);
+    let aad = associated_data(label, &sealed[..PREFIX_LEN], bound_to);
+    let cipher = XChaCha20Poly1305::new(&Key::from(**key));
+    let ciphertext = cipher
+        .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: &aad })
+        .map_err(|_| CryptoError::TooLarge)?;
+    sealed.extend_from_slice(&ciphertext);
+    Ok(sealed)
+}
+
+/// The key id and plaintext of data sealed by [`seal`], or `None` when it doesn't open.
+fn open(
+    keys: &KeyRing,
+    subkey: fn(&Subkeys) -> &Secret,
+    format: u8,
+    label: &[u8],
+    bound_to: Guid,
+    sealed: &[u8],
+) -> Option<(KeyId, Zeroizing<Vec<u8>>)> {
+    let id = prefix(sealed, format)?;
+    if sealed.len() < HEADER_LEN + TAG_LEN {
+        return None;
+    }
+    let key = subkey(keys.subkeys(id)?);
+    let (header, ciphertext) = sealed.split_at(HEADER_LEN);
+    let nonce: [u8; NONCE_LEN] = header[PREFIX_LEN..].try_into().ok()?;
+    let aad = associated_data(label, &header[..PREFIX_LEN], bound_to);
+    let cipher = XChaCha20Poly1305::new(&Key::from(**key));
+    let plaintext = cipher.decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad: &aad }).ok()?;
+    Some((id, Zeroizing::new(plaintext)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::{KeyError, generate_pin};
+
+    const PIN: &str = "5643892";
+
+    fn pin(s: &str) -> Pin {
+        Pin::from(s)
+    }
+
+    fn mailbox() -> Guid {
+        Guid::from_u128(0x0a1b_2c3d_4e5f_6071_8293_a4b5_c6d7_e8f9)
+    }
+
+    fn other_mailbox() -> Guid {
+        Guid::from_u128(0x1111_2222_3333_4444_5555_6666_7777_8888)
+    }
+
+    /// A temporary data directory with a new key file.
+    struct Keys {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
+
+    impl Keys {
+        fn new() -> Keys {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("umpin.key");
+            KeyRing::create(&path).unwrap();
+            Keys { _dir: dir, path }
+        }
+
+        fn vault(&self) -> PinVault {
+            self.vault_with(Argon2Params::FAST_FOR_TESTS)
+        }
+
+        fn vault_with(&self, params: Argon2Params) -> PinVault {
+            PinVault::new(KeyRing::load(&self.path).unwrap(), params, 2).unwrap()
+        }
+
+        fn rotate(&self) -> KeyId {
+            KeyRing::rotate(&self.path).unwrap()
+        }
+    }
+
+    fn is_upgrade_under(v: &Verification, id: KeyId) -> bool {
+        matches!(v, Verification::Right { upgrade: Some(u) } if u.key_id() == Some(id))
+    }
+
+    #[tokio::test]
+    async fn a_pin_sealed_for_a_mailbox_verifies_right() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let result = vault.verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap();
+        assert_eq!(result, Verification::Right { upgrade: None });
+    }
+
+    #[tokio::test]
+    async fn a_wrong_pin_verifies_wrong() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let result = vault.verify_pin(mailbox(), &sealed, &pin("5643893")).await.unwrap();
+        assert_eq!(result, Verification::Wrong);
+    }
+
+    #[tokio::test]
+    async fn sealing_the_same_pin_twice_gives_different_data() {
+        let vault = Keys::new().vault();
+        let a = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let b = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn sealed_data_is_unreadable_with_another_key_file() {
+        let sealed = Keys::new().vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let stranger = Keys::new().vault();
+        let result = stranger.verify_pin(mailbox(), &sealed, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn sealed_data_under_a_key_id_the_ring_lacks_is_unreadable() {
+        let keys = Keys::new();
+        keys.rotate();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let result = Keys::new().vault().verify_pin(mailbox(), &sealed, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn sealed_data_copied_to_another_mailbox_is_unreadable() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let result = vault.verify_pin(other_mailbox(), &sealed, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn altered_sealed_data_is_unreadable() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap().into_bytes();
+        for position in [0, 3, HEADER_LEN + 2, sealed.len() - 1] {
+            let mut altered = sealed.clone();
+            altered[position] ^= 1;
+            let result = vault.verify_pin(mailbox(), &SealedPin::from_bytes(altered), &pin(PIN)).await;
+            assert!(matches!(result, Err(CryptoError::Unreadable)), "byte {position}: {result:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn truncated_or_empty_sealed_data_is_unreadable() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap().into_bytes();
+        for bytes in [Vec::new(), sealed[..HEADER_LEN].to_vec(), sealed[..sealed.len() - 1].to_vec()] {
+            let result = vault.verify_pin(mailbox(), &SealedPin::from_bytes(bytes), &pin(PIN)).await;
+            assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn after_rotation_an_old_verifier_still_verifies_and_is_upgraded_to_the_new_key() {
+        let keys = Keys::new();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let new_id = keys.rotate();
+        let result = keys.vault().verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap();
+        assert!(is_upgrade_under(&result, new_id), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn an_upgraded_verifier_verifies_without_further_upgrade() {
+        let keys = Keys::new();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        keys.rotate();
+        let vault = keys.vault();
+        let Verification::Right { upgrade: Some(upgraded) } =
+            vault.verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap()
+        else {
+            panic!("expected an upgrade");
+        };
+        let result = vault.verify_pin(mailbox(), &upgraded, &pin(PIN)).await.unwrap();
+        assert_eq!(result, Verification::Right { upgrade: None });
+    }
+
+    #[tokio::test]
+    async fn after_rotation_a_wrong_pin_is_still_wrong() {
+        let keys = Keys::new();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        keys.rotate();
+        let result = keys.vault().verify_pin(mailbox(), &sealed, &pin("1357924")).await.unwrap();
+        assert_eq!(result, Verification::Wrong);
+    }
+
+    #[tokio::test]
+    async fn reseal_moves_the_sealing_to_the_new_key() {
+        let keys = Keys::new();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let new_id = keys.rotate();
+        let resealed = keys.vault().reseal(mailbox(), &sealed).unwrap().unwrap();
+        assert_eq!(sealed.key_id(), Some(KeyId(1)));
+        assert_eq!(resealed.key_id(), Some(new_id));
+    }
+
+    #[tokio::test]
+    async fn resealed_data_still_verifies_and_renews_its_old_argon2_secret_at_sign_in() {
+        let keys = Keys::new();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let new_id = keys.rotate();
+        let vault = keys.vault();
+        let resealed = vault.reseal(mailbox(), &sealed).unwrap().unwrap();
+        let result = vault.verify_pin(mailbox(), &resealed, &pin(PIN)).await.unwrap();
+        assert!(is_upgrade_under(&result, new_id), "{result:?}");
+        assert_eq!(vault.verify_pin(mailbox(), &resealed, &pin("1357924")).await.unwrap(), Verification::Wrong);
+    }
+
+    #[tokio::test]
+    async fn reseal_of_data_under_the_current_key_is_none() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        assert_eq!(vault.reseal(mailbox(), &sealed).unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn reseal_refuses_data_of_another_mailbox() {
+        let keys = Keys::new();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        keys.rotate();
+        assert!(matches!(keys.vault().reseal(other_mailbox(), &sealed), Err(CryptoError::Unreadable)));
+    }
+
+    #[tokio::test]
+    async fn raising_the_argon2_parameters_upgrades_a_verifier_at_the_next_right_pin() {
+        let keys = Keys::new();
+        let weak = keys.vault_with(Argon2Params::FAST_FOR_TESTS);
+        let sealed = weak.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let raised = Argon2Params { memory_kib: 16, iterations: 2, ..Argon2Params::FAST_FOR_TESTS };
+        let stronger = keys.vault_with(raised);
+        let Verification::Right { upgrade: Some(upgraded) } =
+            stronger.verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap()
+        else {
+            panic!("expected an upgrade");
+        };
+        let again = stronger.verify_pin(mailbox(), &upgraded, &pin(PIN)).await.unwrap();
+        assert_eq!(again, Verification::Right { upgrade: None });
+    }
+
+    #[tokio::test]
+    async fn a_wrong_pin_never_upgrades_a_verifier_with_old_parameters() {
+        let keys = Keys::new();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let raised = Argon2Params { memory_kib: 16, ..Argon2Params::FAST_FOR_TESTS };
+        let result = keys.vault_with(raised).verify_pin(mailbox(), &sealed, &pin("1357924")).await.unwrap();
+        assert_eq!(result, Verification::Wrong);
+    }
+
+    #[test]
+    fn a_vault_refuses_argon2_parameters_weaker_than_owasp() {
+        let keys = Keys::new();
+        let weak = Argon2Params::new(1024, 1, 1);
+        let result = PinVault::new(KeyRing::load(&keys.path).unwrap(), weak, 1);
+        assert!(matches!(result, Err(CryptoError::WeakArgon2 { .. })));
+    }
+
+    #[tokio::test]
+    async fn a_decoy_verification_completes() {
+        Keys::new().vault().verify_decoy(&pin(PIN)).await.unwrap();
+    }
+
+    #[test]
+    fn a_pins_history_entry_is_found() {
+        let vault = Keys::new().vault();
+        let entries = [vault.history_entry(mailbox(), &pin("4718263")), vault.history_entry(mailbox(), &pin(PIN))];
+        assert!(vault.in_history(mailbox(), &pin(PIN), &entries));
+    }
+
+    #[test]
+    fn another_pin_is_not_in_the_history() {
+        let vault = Keys::new().vault();
+        let entries = [vault.history_entry(mailbox(), &pin(PIN))];
+        assert!(!vault.in_history(mailbox(), &pin("5643893"), &entries));
+    }
+
+    #[test]
+    fn a_history_entry_of_another_mailbox_does_not_match() {
+        let vault = Keys::new().vault();
+        let entries = [vault.history_entry(other_mailbox(), &pin(PIN))];
+        assert!(!vault.in_history(mailbox(), &pin(PIN), &entries));
+    }
+
+    #[test]
+    fn a_history_entry_made_under_an_old_key_is_still_found_after_rotation() {
+        let keys = Keys::new();
+        let entry = keys.vault().history_entry(mailbox(), &pin(PIN));
+        keys.rotate();
+        let vault = keys.vault();
+        assert!(vault.in_history(mailbox(), &pin(PIN), &[entry]));
+        assert_eq!(vault.history_entry(mailbox(), &pin(PIN)).parts().map(|(id, _)| id), Some(KeyId(2)));
+    }
+
+    #[test]
+    fn a_history_entry_of_another_key_file_matches_nothing() {
+        let entry = Keys::new().vault().history_entry(mailbox(), &pin(PIN));
+        assert!(!Keys::new().vault().in_history(mailbox(), &pin(PIN), &[entry]));
+    }
+
+    #[test]
+    fn a_history_entry_survives_storage_as_bytes() {
+        let vault = Keys::new().vault();
+        let stored = vault.history_entry(mailbox(), &pin(PIN)).into_bytes();
+        assert!(vault.in_history(mailbox(), &pin(PIN), &[HistoryEntry::from_bytes(stored)]));
+    }
+
+    #[test]
+    fn a_malformed_history_entry_matches_nothing() {
+        let vault = Keys::new().vault();
+        let mut bytes = vault.history_entry(mailbox(), &pin(PIN)).into_bytes();
+        bytes.pop();
+        assert!(!vault.in_history(
+            mailbox(),
+            &pin(PIN),
+            &[HistoryEntry::from_bytes(bytes), HistoryEntry::from_bytes(vec![])]
+        ));
+    }
+
+    #[test]
+    fn an_outbox_message_opens_for_its_message_id() {
+        let vault = Keys::new().vault();
+        let id = Guid::from_u128(42);
+        let sealed = vault.seal_message(id, b"Your new PIN is 5643892.").unwrap();
+        assert_eq!(vault.open_message(id, &sealed).unwrap().as_slice(), b"Your new PIN is 5643892.");
+    }
+
+    #[test]
+    fn an_outbox_message_does_not_show_its_text() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_message(Guid::from_u128(42), b"Your new PIN is 5643892.").unwrap();
+        assert!(!sealed.windows(PIN.len()).any(|w| w == PIN.as_bytes()));
+    }
+
+    #[test]
+    fn an_outbox_message_under_another_message_id_is_refused() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_message(Guid::from_u128(42), b"Your new PIN is 5643892.").unwrap();
+        let result = vault.open_message(Guid::from_u128(43), &sealed);
+        assert!(matches!(result, Err(CryptoError::MessageUnreadable)));
+    }
+
+    #[test]
+    fn an_outbox_message_sealed_before_a_rotation_still_opens() {
+        let keys = Keys::new();
+        let id = Guid::from_u128(42);
+        let sealed = keys.vault().seal_message(id, b"hello").unwrap();
+        keys.rotate();
+        assert_eq!(keys.vault().open_message(id, &sealed).unwrap().as_slice(), b"hello");
+    }
+
+    #[tokio::test]
+    async fn an_outbox_message_is_not_sealed_pin_data() {
+        let vault = Keys::new().vault();
+        let message = SealedPin::from_bytes(vault.seal_message(mailbox(), PIN.as_bytes()).unwrap());
+        let result = vault.verify_pin(mailbox(), &message, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+    }
+
+    /// The key file's secrets in hex, and the subkeys derived from them.
+    fn secrets_in_hex(path: &Path) -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut secrets: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("key "))
+            .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+            .collect();
+        let ring = KeyRing::load(path).unwrap();
+        for id in ring.ids() {
+            let k = ring.subkeys(id).unwrap();
+            for subkey in [&k.argon2, &k.pin_seal, &k.history, &k.outbox] {
+                secrets.push(hex::encode(subkey.as_slice()));
+            }
+        }
+        secrets
+    }
+
+    #[tokio::test]
+    async fn no_debug_output_or_error_message_contains_the_pin_or_key_material() {
+        let keys = Keys::new();
+        keys.rotate();
+        let vault = keys.vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let verification = vault.verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap();
+        let entry = vault.history_entry(mailbox(), &pin(PIN));
+        let unreadable = vault.verify_pin(other_mailbox(), &sealed, &pin(PIN)).await.unwrap_err();
+        let message_unreadable = vault.open_message(Guid::from_u128(1), sealed.as_bytes()).unwrap_err();
+        let weak = Argon2Params::new(1024, 1, 1).validate().unwrap_err();
+        let extensions: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+        let no_pin = generate_pin(&umpin_domain::PinPolicy::default(), &extensions, |_| false).unwrap_err();
+        std::fs::set_permissions(&keys.path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+        let permissions = KeyRing::load(&keys.path).unwrap_err();
+        std::fs::set_permissions(&keys.path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+
+        let errors: [&dyn std::error::Error; 5] = [&unreadable, &message_unreadable, &weak, &no_pin, &permissions];
+        let mut shown = vec![
+            format!("{vault:?}"),
+            format!("{:?}", vault.key_ring()),
+            format!("{sealed:?}"),
+            format!("{verification:?}"),
+            format!("{entry:?}"),
+            format!("{:?}", pin(PIN)),
+        ];
+        for e in errors {
+            shown.push(e.to_string());
+            shown.push(format!("{e:?}"));
+        }
+        assert!(matches!(permissions, KeyError::Permissions { .. }));
+        let secrets = secrets_in_hex(&keys.path);
+        assert_eq!(secrets.len(), 10);
+        for text in &shown {
+            assert!(!text.contains(PIN), "{text}");
+            for secret in &secrets {
+                assert!(!text.to_lowercase().contains(&secret[..16]), "{text}");
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_one_worker_many_concurrent_argon2_computations_all_complete() {
+        let keys = Keys::new();
+        let vault = PinVault::new(KeyRing::load(&keys.path).unwrap(), Argon2Params::FAST_FOR_TESTS, 1).unwrap();
+        let tasks: Vec<_> = (0..8u128)
+            .map(|i| {
+                let vault = vault.clone();
+                tokio::spawn(async move {
+                    let mailbox = Guid::from_u128(i);
+                    let sealed = vault.seal_new_pin(mailbox, &pin(PIN)).await?;
+                    vault.verify_pin(mailbox, &sealed, &pin(PIN)).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap(), Verification::Right { upgrade: None });
+        }
+        assert_eq!(vault.inner.pool.available_permits(), 1);
+    }
+
+    #[test]
+    fn zero_workers_means_one() {
+        let keys = Keys::new();
+        let vault = PinVault::new(KeyRing::load(&keys.path).unwrap(), Argon2Params::FAST_FOR_TESTS, 0).unwrap();
+        assert_eq!(vault.inner.pool.available_permits(), 1);
+    }
+}

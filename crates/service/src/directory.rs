@@ -1,0 +1,110 @@
+//! Mailboxes: `New-/Get-/Set-/Remove-Mailbox`, and identity resolution for every other operation.
+
+use umpin_domain::identity::{resolve_mailbox, resolve_named};
+use umpin_domain::{DialPlan, Error, Guid, Mailbox, MailboxChanges, MailboxPolicy, NewMailbox, ObjectKind};
+use umpin_store::{MailboxFilter, StoreError, Tx, Unique};
+
+use crate::{MAX_PAGE_SIZE, Page, Principal, Service, ServiceError};
+
+/// Turns a unique-rule violation into the error an administrator understands. `name` and `alias`
+/// are the values written (the alias only for mailboxes).
+pub(crate) fn conflict(e: StoreError, kind: ObjectKind, name: &str, alias: &str) -> ServiceError {
+    let exists = |property, value: &str| Error::AlreadyExists { kind, property, value: value.to_owned() }.into();
+    match e {
+        StoreError::Conflict { what: Unique::MailboxName | Unique::DialPlanName | Unique::PolicyName } => {
+            exists("name", name)
+        }
+        StoreError::Conflict { what: Unique::MailboxAlias } => exists("alias", alias),
+        StoreError::Conflict { what: Unique::Address(address) } => exists("e-mail address", &address),
+        other => other.into(),
+    }
+}
+
+pub(crate) async fn find_mailbox(tx: &mut Tx, identity: &str) -> Result<Mailbox, ServiceError> {
+    let candidates = tx.mailbox_candidates(identity).await?;
+    Ok(resolve_mailbox(identity, &candidates)?.clone())
+}
+
+pub(crate) async fn find_dial_plan(tx: &mut Tx, identity: &str) -> Result<DialPlan, ServiceError> {
+    let candidates = tx.dial_plan_candidates(identity).await?;
+    Ok(resolve_named(ObjectKind::DialPlan, identity, &candidates, |p| p.guid, |p| &p.name)?.clone())
+}
+
+pub(crate) async fn find_policy(tx: &mut Tx, identity: &str) -> Result<MailboxPolicy, ServiceError> {
+    let candidates = tx.policy_candidates(identity).await?;
+    Ok(resolve_named(ObjectKind::MailboxPolicy, identity, &candidates, |p| p.guid, |p| &p.name)?.clone())
+}
+
+/// The page size for a `-ResultSize`: `None` is the default 1000.
+pub(crate) fn page_size(result_size: Option<u32>) -> u32 {
+    result_size.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
+}
+
+impl Service {
+    /// `New-Mailbox`.
+    pub async fn new_mailbox(&self, _by: &Principal, new: NewMailbox) -> Result<Mailbox, ServiceError> {
+        let mailbox = new.validate(Guid::new_v4(), self.now())?;
+        let mut tx = self.db.begin().await?;
+        tx.insert_mailbox(&mailbox)
+            .await
+            .map_err(|e| conflict(e, ObjectKind::Mailbox, &mailbox.name, &mailbox.alias))?;
+        tx.commit().await?;
+        Ok(mailbox)
+    }
+
+    /// `Get-Mailbox -Identity`.
+    pub async fn get_mailbox(&self, _by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        find_mailbox(&mut tx, identity).await
+    }
+
+    /// `Get-Mailbox` without identity: one page, ordered by primary address, optionally filtered by
+    /// `-Anr` (a prefix of the name, display name, alias or an address).
+    pub async fn list_mailboxes(
+        &self,
+        _by: &Principal,
+        anr: Option<&str>,
+        after: Option<&str>,
+        result_size: Option<u32>,
+    ) -> Result<Page<Mailbox>, ServiceError> {
+        let limit = page_size(result_size);
+        let filter = MailboxFilter { anr: anr.map(str::to_owned) };
+        let mut tx = self.db.begin().await?;
+        let mut items = tx.list_mailboxes(&filter, after, limit + 1).await?;
+        Ok(page(&mut items, limit, |m| m.primary_smtp_address.to_lowercase()))
+    }
+
+    /// `Set-Mailbox`.
+    pub async fn set_mailbox(
+        &self,
+        _by: &Principal,
+        identity: &str,
+        changes: MailboxChanges,
+    ) -> Result<Mailbox, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let current = find_mailbox(&mut tx, identity).await?;
+        let next = current.apply(changes)?;
+        tx.update_mailbox(&next).await.map_err(|e| conflict(e, ObjectKind::Mailbox, &next.name, &next.alias))?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// `Remove-Mailbox`: a UM-enabled mailbox is UM-disabled first (its PIN data destroyed).
+    pub async fn remove_mailbox(&self, _by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let mailbox = find_mailbox(&mut tx, identity).await?;
+        tx.delete_pin(mailbox.guid).await?;
+        tx.delete_um_mailbox(mailbox.guid).await?;
+        tx.delete_mailbox(mailbox.guid).await?;
+        tx.commit().await?;
+        Ok(mailbox)
+    }
+}
+
+/// Cuts a list fetched with one extra row to `limit` and sets the cursor when there were more.
+pub(crate) fn page<T>(items: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> Page<T> {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(key) } else { None };
+    Page { items: std::mem::take(items), next }
+}

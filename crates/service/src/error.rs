@@ -1,0 +1,46 @@
+//! The errors of the service layer: a broken rule (with the domain's message), or a failure of
+//! storage or of the PIN vault, described without internal detail or secrets.
+
+use umpin_crypto::CryptoError;
+use umpin_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A rule of SPEC §1–§2 refused the operation; nothing changed.
+    #[error(transparent)]
+    Rule(#[from] umpin_domain::Error),
+
+    /// The database could not be reached or refused the operation; nothing changed.
+    #[error(
+        "The operation couldn't be completed because the database failed ({0}). Nothing was changed; try again, and check the server log if it keeps failing."
+    )]
+    Storage(StoreError),
+
+    /// The sealed PIN data can't be opened with the server's keys.
+    #[error(
+        "The PIN data of '{mailbox}' can't be read with this server's keys (was the key file replaced?). Reset the PIN with Set-UMMailboxPIN to give the user a new one."
+    )]
+    PinDataUnreadable { mailbox: String },
+
+    /// Another operation changed the same object between the check and the write.
+    #[error(
+        "'{object}' was changed by another operation at the same time. Nothing was changed; run the command again."
+    )]
+    ChangedMeanwhile { object: String },
+
+    /// The PIN vault failed for a reason other than unreadable data.
+    #[error("The PIN couldn't be processed ({0}). Nothing was changed; check the server log.")]
+    Crypto(CryptoError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Storage(e)
+    }
+}
+
+impl From<CryptoError> for ServiceError {
+    fn from(e: CryptoError) -> Self {
+        ServiceError::Crypto(e)
+    }
+}

@@ -1,0 +1,209 @@
+//! PIN information and administration: `Get-UMMailboxPIN` and `Set-UMMailboxPIN`.
+
+use std::collections::HashMap;
+
+use secrecy::ExposeSecret;
+use umpin_crypto::{HistoryEntry, Pin, generate_pin};
+use umpin_domain::mailbox::check_address;
+use umpin_domain::{Error, Guid, Mailbox, MailboxPolicy, PinPolicy, PinStatus, Timestamp, UmMailbox, check_new_pin};
+use umpin_store::{PinRecord, Tx, UmMailboxFilter};
+
+use crate::directory::{find_mailbox, page, page_size};
+use crate::messages::OutgoingMessage;
+use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
+use crate::{Page, Principal, Service, ServiceError};
+
+/// The `Get-UMMailboxPIN` object: the derived status of a UM mailbox's PIN, never the PIN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UmMailboxPin {
+    /// The primary SMTP address.
+    pub user_id: String,
+    pub pin_expired: bool,
+    pub first_time_user: bool,
+    pub locked_out: bool,
+    /// The identity that names this mailbox unambiguously (its primary address), so that piping
+    /// the object to `Set-UMMailboxPIN` binds it.
+    pub identity: String,
+    pub failed_logon_count: u32,
+    pub last_failed_logon: Option<Timestamp>,
+    pub pin_last_set: Timestamp,
+    pub pin_expires_on: Option<Timestamp>,
+}
+
+impl UmMailboxPin {
+    fn derive(mailbox: &Mailbox, status: &PinStatus, policy: &PinPolicy, now: Timestamp) -> Self {
+        UmMailboxPin {
+            user_id: mailbox.primary_smtp_address.clone(),
+            pin_expired: status.pin_expired(policy, now),
+            first_time_user: status.first_time_user,
+            locked_out: status.locked_out,
+            identity: mailbox.primary_smtp_address.clone(),
+            failed_logon_count: status.failed_logon_count,
+            last_failed_logon: status.last_failed_logon,
+            pin_last_set: status.pin_set_at,
+            pin_expires_on: status.pin_expires_on(policy),
+        }
+    }
+}
+
+/// What `Set-UMMailboxPIN` is given besides the identity.
+#[derive(Debug, Default)]
+pub struct PinReset {
+    pub pin: Option<Pin>,
+    pub pin_expired: Option<bool>,
+    pub locked_out: Option<bool>,
+    pub notify_email: Option<String>,
+    /// Defaults to `$true`.
+    pub send_email: Option<bool>,
+}
+
+impl Service {
+    /// `Get-UMMailboxPIN -Identity`.
+    pub async fn get_um_mailbox_pin(&self, _by: &Principal, identity: &str) -> Result<UmMailboxPin, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let mailbox = find_mailbox(&mut tx, identity).await?;
+        let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
+        let policy = policy_of(&mut tx, &um).await?;
+        let record = pin_record(&mut tx, &mailbox).await?;
+        Ok(UmMailboxPin::derive(&mailbox, &record.status, &policy.pin, self.now()))
+    }
+
+    /// `Get-UMMailboxPIN` without identity: one page, by primary address.
+    pub async fn list_um_mailbox_pins(
+        &self,
+        _by: &Principal,
+        after: Option<&str>,
+        result_size: Option<u32>,
+    ) -> Result<Page<UmMailboxPin>, ServiceError> {
+        let limit = page_size(result_size);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let policies: HashMap<Guid, MailboxPolicy> =
+            tx.policies(None).await?.into_iter().map(|p| (p.guid, p)).collect();
+        let mut rows = tx.list_um_pins(&UmMailboxFilter::default(), after, limit + 1).await?;
+        let rows = page(&mut rows, limit, |(m, _, _)| m.primary_smtp_address.to_lowercase());
+        let items = rows
+            .items
+            .iter()
+            .filter_map(|(mailbox, um, status)| {
+                let policy = policies.get(&um.policy)?;
+                Some(UmMailboxPin::derive(mailbox, status, &policy.pin, now))
+            })
+            .collect();
+        Ok(Page { items, next: rows.next })
+    }
+
+    /// `Set-UMMailboxPIN`:
+    /// - `-LockedOut $false` without `-Pin`: unlocks and clears the failure count, the PIN stays;
+    /// - `-LockedOut $true` without `-Pin`: locks;
+    /// - otherwise resets the PIN to `-Pin` (checked against the policy, the extensions and the
+    ///   history) or to a generated one, expired unless `-PINExpired $false`, clears the failure
+    ///   count and lifts the lockout (unless `-LockedOut $true`), and e-mails the new PIN unless
+    ///   `-SendEmail $false`.
+    ///
+    /// In the first two cases an explicit `-PINExpired` is applied as well.
+    pub async fn set_um_mailbox_pin(
+        &self,
+        _by: &Principal,
+        identity: &str,
+        request: PinReset,
+    ) -> Result<UmMailboxPin, ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mailbox = find_mailbox(&mut tx, identity).await?;
+        let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
+        let policy = policy_of(&mut tx, &um).await?;
+        let record = pin_record(&mut tx, &mailbox).await?;
+        let status = match (request.pin, request.locked_out) {
+            (None, Some(locked_out)) => {
+                let mut status = record.status;
+                if locked_out {
+                    status.locked_out = true;
+                } else {
+                    status.unlock();
+                }
+                if let Some(expired) = request.pin_expired {
+                    status.expiry_forced = expired;
+                }
+                tx.update_pin_status(mailbox.guid, &status).await?;
+                status
+            }
+            (pin, locked_out) => {
+                let recipient = match &request.notify_email {
+                    Some(address) => check_address("NotifyEmail", address)?,
+                    None => mailbox.primary_smtp_address.clone(),
+                };
+                let expired = request.pin_expired.unwrap_or(true);
+                let (pin, next) = self
+                    .new_pin_record(&mailbox, &um, &policy.pin, &record, pin, |pin_length| {
+                        let mut status = record.status.clone();
+                        status.pin_set_at = now;
+                        status.pin_length = pin_length;
+                        status.expiry_forced = expired;
+                        status.failed_logon_count = 0;
+                        status.last_failed_logon = None;
+                        status.locked_out = locked_out.unwrap_or(false);
+                        status
+                    })
+                    .await?;
+                tx.put_pin(mailbox.guid, &next).await?;
+                if request.send_email.unwrap_or(true) {
+                    let message = OutgoingMessage::pin_reset(
+                        &mailbox,
+                        &recipient,
+                        pin.expose_secret(),
+                        expired,
+                        &policy.reset_pin_text,
+                    );
+                    tx.enqueue_message(&self.outbox_message(&message, now)?).await?;
+                }
+                next.status
+            }
+        };
+        tx.commit().await?;
+        Ok(UmMailboxPin::derive(&mailbox, &status, &policy.pin, now))
+    }
+
+    /// A new PIN record: the given PIN checked (SPEC §2.1, history included) or a generated one,
+    /// sealed, with the history extended and cut to `PINHistoryCount`. `status` makes the status
+    /// from the new PIN's length. Returns the PIN too, for the notification.
+    pub(crate) async fn new_pin_record(
+        &self,
+        mailbox: &Mailbox,
+        um: &UmMailbox,
+        policy: &PinPolicy,
+        current: &PinRecord,
+        pin: Option<Pin>,
+        status: impl FnOnce(u8) -> PinStatus,
+    ) -> Result<(Pin, PinRecord), ServiceError> {
+        let history: Vec<HistoryEntry> = current
+            .history
+            .iter()
+            .take(usize::from(policy.pin_history_count))
+            .map(|bytes| HistoryEntry::from_bytes(bytes.clone()))
+            .collect();
+        let in_history = |candidate: &str| self.vault.in_history(mailbox.guid, &Pin::from(candidate), &history);
+        let pin = match pin {
+            Some(pin) => {
+                check_new_pin(pin.expose_secret(), policy, &um.extensions, in_history).map_err(Error::from)?;
+                pin
+            }
+            None => generate_pin(policy, &um.extensions, in_history)?,
+        };
+        let mut entries = vec![self.vault.history_entry(mailbox.guid, &pin).into_bytes()];
+        entries.extend(current.history.iter().take(usize::from(policy.pin_history_count) - 1).cloned());
+        let record = PinRecord {
+            status: status(pin_length(&pin)),
+            sealed_pin: self.vault.seal_new_pin(mailbox.guid, &pin).await?.into_bytes(),
+            history: entries,
+            version: current.version,
+        };
+        Ok((pin, record))
+    }
+}
+
+pub(crate) async fn pin_record(tx: &mut Tx, mailbox: &Mailbox) -> Result<PinRecord, ServiceError> {
+    tx.pin(mailbox.guid)
+        .await?
+        .ok_or_else(|| Error::NotUmEnabled { mailbox: mailbox.primary_smtp_address.clone() }.into())
+}

@@ -1,0 +1,190 @@
+//! Voice access (SPEC §3): a caller signs in with extension and PIN, changes the PIN and completes
+//! first-time setup.
+//!
+//! A sign-in first reserves the attempt with one atomic statement (the failure is counted, and the
+//! lockout set when it reaches `MaxLogonAttempts`, before the PIN is evaluated), so that however
+//! many attempts run at once on however many nodes, no more than `MaxLogonAttempts` wrong PINs are
+//! ever evaluated. A right PIN then takes the count back to 0, provided nothing changed the PIN
+//! data in between (the record's version).
+
+use secrecy::ExposeSecret;
+use umpin_crypto::{Pin, Verification};
+use umpin_domain::{Error, FailureConsequence, Guid, PinStatus, failure_consequence};
+
+use crate::directory::find_dial_plan;
+use crate::messages::OutgoingMessage;
+use crate::pins::pin_record;
+use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
+use crate::{Principal, Service, ServiceError};
+
+/// What a caller hears after entering a PIN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInOutcome {
+    /// Signed in. With `pin_expired` the caller must choose a new PIN first; with
+    /// `first_time_user` the caller goes through first-time setup.
+    SignedIn { mailbox: Guid, pin_expired: bool, first_time_user: bool },
+    /// The PIN was wrong (or the extension unknown: the same answer, so extensions can't be
+    /// enumerated). The PIN was evaluated and the failure counted.
+    WrongPin,
+    /// The mailbox is locked out: refused without evaluating the PIN and without counting.
+    LockedOut,
+}
+
+impl Service {
+    /// Signs a caller in by dial plan, extension and PIN.
+    pub async fn sign_in(
+        &self,
+        _by: &Principal,
+        dial_plan: &str,
+        extension: &str,
+        pin: &Pin,
+    ) -> Result<SignInOutcome, ServiceError> {
+        let target = {
+            let mut tx = self.db.begin().await?;
+            let target = match find_dial_plan(&mut tx, dial_plan).await {
+                Ok(plan) => match tx.um_mailbox_by_extension(plan.guid, extension).await? {
+                    Some(mailbox) => match tx.um_mailbox(mailbox).await? {
+                        Some(um) if um.um_enabled => Some((mailbox, policy_of(&mut tx, &um).await?)),
+                        _ => None,
+                    },
+                    None => None,
+                },
+                Err(ServiceError::Rule(Error::NotFound { .. })) => None,
+                Err(e) => return Err(e),
+            };
+            // Ended before the reservation: on SQLite an open transaction holds the write lock.
+            tx.commit().await?;
+            target
+        };
+        let Some((mailbox, policy)) = target else {
+            // As slow as a real evaluation, so that timing does not tell unknown extensions apart.
+            self.vault.verify_decoy(pin).await?;
+            return Ok(SignInOutcome::WrongPin);
+        };
+        let now = self.now();
+        let Some(reservation) = self.db.reserve_sign_in(mailbox, u32::from(policy.pin.max_logon_attempts), now).await?
+        else {
+            return Ok(SignInOutcome::LockedOut);
+        };
+        let sealed = umpin_crypto::SealedPin::from_bytes(reservation.sealed_pin);
+        let verification = self.vault.verify_pin(mailbox, &sealed, pin).await.map_err(|e| match e {
+            umpin_crypto::CryptoError::Unreadable => ServiceError::PinDataUnreadable { mailbox: mailbox.to_string() },
+            other => other.into(),
+        })?;
+        match verification {
+            Verification::Right { upgrade } => {
+                let upgrade = upgrade.map(|u| u.into_bytes());
+                if self
+                    .db
+                    .sign_in_succeeded(mailbox, reservation.version, reservation.failed_logon_count, upgrade.as_deref())
+                    .await?
+                {
+                    let mut tx = self.db.begin().await?;
+                    let status = tx.pin(mailbox).await?.map(|r| r.status);
+                    tx.commit().await?;
+                    return Ok(match status {
+                        Some(status) => SignInOutcome::SignedIn {
+                            mailbox,
+                            pin_expired: status.pin_expired(&policy.pin, now),
+                            first_time_user: status.first_time_user,
+                        },
+                        None => SignInOutcome::WrongPin,
+                    });
+                }
+                // An administrator acted, or the PIN was replaced, while the PIN was evaluated.
+                Ok(if reservation.locked_out { SignInOutcome::LockedOut } else { SignInOutcome::WrongPin })
+            }
+            Verification::Wrong => {
+                match failure_consequence(reservation.failed_logon_count, &policy.pin) {
+                    FailureConsequence::Counted => {}
+                    FailureConsequence::ResetPin => {
+                        self.reset_after_failures(mailbox, reservation.failed_logon_count).await?
+                    }
+                    FailureConsequence::LockOut => self.notify_lockout(mailbox).await?,
+                }
+                Ok(SignInOutcome::WrongPin)
+            }
+        }
+    }
+
+    /// The automatic reset at each multiple of `LogonFailuresBeforePINReset`: a generated PIN,
+    /// expired, e-mailed with `ResetPINText`. The count and the lockout are kept. Nothing happens
+    /// when the count fell below `reached` meanwhile (an administrator reset or unlocked, or the
+    /// right PIN was entered).
+    async fn reset_after_failures(&self, mailbox: Guid, reached: u32) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let Some(owner) = tx.mailbox(mailbox).await? else { return Ok(()) };
+        let um = enabled_um_mailbox(&mut tx, &owner).await?;
+        let policy = policy_of(&mut tx, &um).await?;
+        let current = pin_record(&mut tx, &owner).await?;
+        if current.status.failed_logon_count < reached {
+            return Ok(());
+        }
+        let (pin, next) = self
+            .new_pin_record(&owner, &um, &policy.pin, &current, None, |pin_length| PinStatus {
+                pin_set_at: now,
+                pin_length,
+                expiry_forced: true,
+                ..current.status.clone()
+            })
+            .await?;
+        let replaced = tx
+            .replace_pin_after_failures(mailbox, reached, &next.sealed_pin, &next.history, next.status.pin_length, now)
+            .await?;
+        if replaced {
+            let message = OutgoingMessage::pin_reset(
+                &owner,
+                &owner.primary_smtp_address,
+                pin.expose_secret(),
+                true,
+                &policy.reset_pin_text,
+            );
+            tx.enqueue_message(&self.outbox_message(&message, now)?).await?;
+        }
+        Ok(tx.commit().await?)
+    }
+
+    async fn notify_lockout(&self, mailbox: Guid) -> Result<(), ServiceError> {
+        let mut tx = self.db.begin().await?;
+        if let Some(owner) = tx.mailbox(mailbox).await? {
+            tx.enqueue_message(&self.outbox_message(&OutgoingMessage::lockout(&owner), self.now())?).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// A signed-in caller chooses a new PIN (after an expired PIN, or from personal options). With
+    /// `completes_first_time_setup` it also ends first-time setup.
+    pub async fn change_pin_by_phone(
+        &self,
+        _by: &Principal,
+        mailbox: Guid,
+        new_pin: &Pin,
+        completes_first_time_setup: bool,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let owner = tx.mailbox(mailbox).await?.ok_or_else(|| Error::NotFound {
+            kind: umpin_domain::ObjectKind::Mailbox,
+            identity: mailbox.to_string(),
+        })?;
+        let um = enabled_um_mailbox(&mut tx, &owner).await?;
+        let policy = policy_of(&mut tx, &um).await?;
+        let current = pin_record(&mut tx, &owner).await?;
+        if current.status.locked_out {
+            return Err(Error::LockedOut { mailbox: owner.primary_smtp_address }.into());
+        }
+        let (_, next) = self
+            .new_pin_record(&owner, &um, &policy.pin, &current, Some(new_pin.clone()), |_| PinStatus {
+                pin_set_at: now,
+                pin_length: pin_length(new_pin),
+                expiry_forced: false,
+                first_time_user: current.status.first_time_user && !completes_first_time_setup,
+                ..current.status.clone()
+            })
+            .await?;
+        tx.put_pin(mailbox, &next).await?;
+        Ok(tx.commit().await?)
+    }
+}

@@ -1,0 +1,253 @@
+//! UM mailboxes: `Enable-/Disable-/Get-/Set-UMMailbox`.
+
+use secrecy::ExposeSecret;
+use umpin_crypto::{Pin, generate_pin};
+use umpin_domain::mailbox::check_address;
+use umpin_domain::um_mailbox::{
+    check_extensions, check_operator_number, check_pilot_number, check_sip_resource_identifier, derive_extension,
+};
+use umpin_domain::{DialPlan, Error, Mailbox, MailboxPolicy, PinStatus, UmMailbox, check_new_pin};
+use umpin_store::{PinRecord, StoreError, Tx, UmMailboxFilter, Unique};
+
+use crate::directory::{find_mailbox, find_policy, page, page_size};
+use crate::messages::OutgoingMessage;
+use crate::{Page, Principal, Service, ServiceError};
+
+/// What `Enable-UMMailbox` is given besides the identity.
+#[derive(Debug, Default)]
+pub struct EnableUmMailbox {
+    /// The identity of the UM mailbox policy.
+    pub policy: String,
+    /// Without extensions, one is derived from the mailbox's `Phone`.
+    pub extensions: Option<Vec<String>>,
+    /// Without a PIN, one is generated.
+    pub pin: Option<Pin>,
+    /// Defaults to `$true`.
+    pub pin_expired: Option<bool>,
+    /// Where the welcome message goes instead of the primary address.
+    pub notify_email: Option<String>,
+    pub sip_resource_identifier: Option<String>,
+    pub pilot_number: Option<String>,
+    /// Check everything, change nothing.
+    pub validate_only: bool,
+}
+
+/// The changes `Set-UMMailbox` may make.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UmMailboxChanges {
+    /// A policy of the same dial plan.
+    pub policy: Option<String>,
+    pub operator_number: Option<String>,
+    pub pilot_number: Option<String>,
+}
+
+/// A UM mailbox with the names an administrator reads (`Get-UMMailbox`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UmMailboxView {
+    pub mailbox: Mailbox,
+    pub um: UmMailbox,
+    pub policy_name: String,
+    pub dial_plan_name: String,
+}
+
+impl Service {
+    /// `Enable-UMMailbox`: checks everything, then stores the UM settings and the sealed PIN and
+    /// queues the welcome message with the PIN, all in one transaction.
+    pub async fn enable_um_mailbox(
+        &self,
+        _by: &Principal,
+        identity: &str,
+        request: EnableUmMailbox,
+    ) -> Result<UmMailboxView, ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mailbox = find_mailbox(&mut tx, identity).await?;
+        let kept = tx.um_mailbox(mailbox.guid).await?;
+        if kept.as_ref().is_some_and(|um| um.um_enabled) {
+            return Err(Error::AlreadyUmEnabled { mailbox: mailbox.primary_smtp_address }.into());
+        }
+        let policy = find_policy(&mut tx, &request.policy).await?;
+        let plan = dial_plan_of(&mut tx, &policy).await?;
+        let extensions = match &request.extensions {
+            Some(given) => check_extensions(given, &plan)?,
+            None => vec![derive_extension(&mailbox, &plan)?],
+        };
+        let sip = check_sip_resource_identifier(&plan, request.sip_resource_identifier.as_deref())?;
+        let pilot = request.pilot_number.as_deref().map(check_pilot_number).transpose()?;
+        let recipient = match &request.notify_email {
+            Some(address) => check_address("NotifyEmail", address)?,
+            None => mailbox.primary_smtp_address.clone(),
+        };
+        let pin = match request.pin {
+            Some(pin) => {
+                check_new_pin(pin.expose_secret(), &policy.pin, &extensions, |_| false).map_err(Error::from)?;
+                pin
+            }
+            None => generate_pin(&policy.pin, &extensions, |_| false)?,
+        };
+        for extension in &extensions {
+            if tx.um_mailbox_by_extension(plan.guid, extension).await?.is_some() {
+                return Err(Error::ExtensionInUse { extension: extension.clone(), dial_plan: plan.name }.into());
+            }
+        }
+        let mut um = UmMailbox::enable(mailbox.guid, policy.guid, &plan, extensions, sip, pilot, now);
+        um.operator_number = kept.and_then(|k| k.operator_number);
+        let view = UmMailboxView { mailbox, um, policy_name: policy.name.clone(), dial_plan_name: plan.name.clone() };
+        if request.validate_only {
+            return Ok(view);
+        }
+        tx.put_um_mailbox(&view.um).await.map_err(|e| um_conflict(e, &plan))?;
+        let record = PinRecord {
+            status: PinStatus::new_pin(pin_length(&pin), request.pin_expired.unwrap_or(true), true, false, now),
+            sealed_pin: self.vault.seal_new_pin(view.mailbox.guid, &pin).await?.into_bytes(),
+            history: vec![self.vault.history_entry(view.mailbox.guid, &pin).into_bytes()],
+            version: 0,
+        };
+        tx.put_pin(view.mailbox.guid, &record).await?;
+        let message = OutgoingMessage::welcome(
+            &view.mailbox,
+            &recipient,
+            &view.um.extensions,
+            view.um.pilot_number.as_deref(),
+            pin.expose_secret(),
+            &policy.um_enabled_text,
+        );
+        tx.enqueue_message(&self.outbox_message(&message, now)?).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// `Disable-UMMailbox`: releases the extensions and destroys the PIN data. With
+    /// `keep_properties` (the default) the policy, operator and pilot numbers stay for a later
+    /// re-enable; the SIP resource identifier is released like the extensions.
+    pub async fn disable_um_mailbox(
+        &self,
+        _by: &Principal,
+        identity: &str,
+        keep_properties: bool,
+    ) -> Result<Mailbox, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let mailbox = find_mailbox(&mut tx, identity).await?;
+        let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
+        tx.delete_pin(mailbox.guid).await?;
+        if keep_properties {
+            let kept = UmMailbox {
+                extensions: Vec::new(),
+                sip_resource_identifier: None,
+                um_enabled: false,
+                when_um_enabled: None,
+                ..um
+            };
+            tx.put_um_mailbox(&kept).await?;
+        } else {
+            tx.delete_um_mailbox(mailbox.guid).await?;
+        }
+        tx.commit().await?;
+        Ok(mailbox)
+    }
+
+    /// `Get-UMMailbox -Identity`.
+    pub async fn get_um_mailbox(&self, _by: &Principal, identity: &str) -> Result<UmMailboxView, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let mailbox = find_mailbox(&mut tx, identity).await?;
+        let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
+        view(&mut tx, mailbox, um).await
+    }
+
+    /// `Get-UMMailbox` without identity: one page of UM-enabled mailboxes, optionally of one policy.
+    pub async fn list_um_mailboxes(
+        &self,
+        _by: &Principal,
+        policy: Option<&str>,
+        after: Option<&str>,
+        result_size: Option<u32>,
+    ) -> Result<Page<UmMailboxView>, ServiceError> {
+        let limit = page_size(result_size);
+        let mut tx = self.db.begin().await?;
+        let policy = match policy {
+            Some(identity) => Some(find_policy(&mut tx, identity).await?.guid),
+            None => None,
+        };
+        let filter = UmMailboxFilter { policy, ..Default::default() };
+        let mut rows = tx.list_um_mailboxes(&filter, after, limit + 1).await?;
+        let rows = page(&mut rows, limit, |(m, _)| m.primary_smtp_address.to_lowercase());
+        let mut items = Vec::with_capacity(rows.items.len());
+        for (mailbox, um) in rows.items {
+            items.push(view(&mut tx, mailbox, um).await?);
+        }
+        Ok(Page { items, next: rows.next })
+    }
+
+    /// `Set-UMMailbox`: a new policy must belong to the same dial plan.
+    pub async fn set_um_mailbox(
+        &self,
+        _by: &Principal,
+        identity: &str,
+        changes: UmMailboxChanges,
+    ) -> Result<UmMailboxView, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let mailbox = find_mailbox(&mut tx, identity).await?;
+        let mut um = enabled_um_mailbox(&mut tx, &mailbox).await?;
+        if let Some(identity) = &changes.policy {
+            let policy = find_policy(&mut tx, identity).await?;
+            if policy.dial_plan != um.dial_plan {
+                let plan = tx.dial_plan(um.dial_plan).await?.map(|p| p.name).unwrap_or_default();
+                return Err(Error::PolicyInOtherDialPlan { policy: policy.name, dial_plan: plan }.into());
+            }
+            um.policy = policy.guid;
+        }
+        if let Some(n) = &changes.operator_number {
+            um.operator_number = Some(check_operator_number(n)?);
+        }
+        if let Some(n) = &changes.pilot_number {
+            um.pilot_number = Some(check_pilot_number(n)?);
+        }
+        tx.put_um_mailbox(&um).await?;
+        let view = view(&mut tx, mailbox, um).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}
+
+/// The UM settings of a mailbox, or the "isn't enabled for Unified Messaging" error.
+pub(crate) async fn enabled_um_mailbox(tx: &mut Tx, mailbox: &Mailbox) -> Result<UmMailbox, ServiceError> {
+    match tx.um_mailbox(mailbox.guid).await? {
+        Some(um) if um.um_enabled => Ok(um),
+        _ => Err(Error::NotUmEnabled { mailbox: mailbox.primary_smtp_address.clone() }.into()),
+    }
+}
+
+pub(crate) async fn dial_plan_of(tx: &mut Tx, policy: &MailboxPolicy) -> Result<DialPlan, ServiceError> {
+    tx.dial_plan(policy.dial_plan).await?.ok_or_else(|| {
+        Error::NotFound { kind: umpin_domain::ObjectKind::DialPlan, identity: policy.dial_plan.to_string() }.into()
+    })
+}
+
+pub(crate) async fn policy_of(tx: &mut Tx, um: &UmMailbox) -> Result<MailboxPolicy, ServiceError> {
+    tx.policy(um.policy).await?.ok_or_else(|| {
+        Error::NotFound { kind: umpin_domain::ObjectKind::MailboxPolicy, identity: um.policy.to_string() }.into()
+    })
+}
+
+async fn view(tx: &mut Tx, mailbox: Mailbox, um: UmMailbox) -> Result<UmMailboxView, ServiceError> {
+    let policy = policy_of(tx, &um).await?;
+    let plan = dial_plan_of(tx, &policy).await?;
+    Ok(UmMailboxView { mailbox, um, policy_name: policy.name, dial_plan_name: plan.name })
+}
+
+fn um_conflict(e: StoreError, plan: &DialPlan) -> ServiceError {
+    match e {
+        StoreError::Conflict { what: Unique::Extension(extension) } => {
+            Error::ExtensionInUse { extension, dial_plan: plan.name.clone() }.into()
+        }
+        StoreError::Conflict { what: Unique::SipResourceIdentifier(value) } => {
+            Error::SipResourceIdentifierInUse { value, dial_plan: plan.name.clone() }.into()
+        }
+        other => other.into(),
+    }
+}
+
+/// The length of a checked PIN (at most 24 digits).
+pub(crate) fn pin_length(pin: &Pin) -> u8 {
+    u8::try_from(pin.expose_secret().len()).unwrap_or(u8::MAX)
+}

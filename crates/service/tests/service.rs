@@ -1,0 +1,385 @@
+//! The service layer on both storage backends: every case runs once on SQLite and once on
+//! PostgreSQL (`sqlite::<case>` and `postgres::<case>`).
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use tempfile::TempDir;
+use umpin_crypto::{Argon2Params, KeyRing, PinVault};
+use umpin_domain::{Error, Limit, LimitValue, NewDialPlan, NewMailbox, PinRule, PolicyChanges, Timestamp};
+use umpin_service::{
+    EnableUmMailbox, MessageKind, NewPolicy, PinReset, Principal, Service, ServiceError, SignInOutcome,
+};
+use umpin_store::Database;
+
+const PLAN: &str = "MyUMDialPlan";
+const POLICY: &str = "MyUMMailboxPolicy";
+
+fn admin() -> Principal {
+    Principal::local_administrator()
+}
+
+fn pin(s: &str) -> SecretString {
+    SecretString::from(s)
+}
+
+/// A service on `db` with the server key in `key_file` (created when missing) and the fast Argon2
+/// parameters of tests.
+fn service_with_key(db: Database, key_file: &std::path::Path) -> Service {
+    let (keys, _) = KeyRing::load_or_create(key_file).unwrap();
+    Service::new(db, PinVault::new(keys, Argon2Params::FAST_FOR_TESTS, 4).unwrap())
+}
+
+/// A service on `db` with a fresh server key, which lives as long as the returned directory.
+fn service(db: Database) -> (Service, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (service_with_key(db, &dir.path().join("umpin.key")), dir)
+}
+
+/// The organisation of the Exchange help pages: a five-digit dial plan, a policy, and
+/// tony@contoso.com UM-enabled on 51234 with PIN 5643892.
+async fn contoso(s: &Service) {
+    s.new_dial_plan(&admin(), NewDialPlan::new(PLAN, 5, "1")).await.unwrap();
+    s.new_mailbox_policy(&admin(), NewPolicy { name: POLICY.into(), dial_plan: PLAN.into() }).await.unwrap();
+    for (name, alias) in [("Tony Smith", "tony"), ("Kim Akers", "kim")] {
+        s.new_mailbox(
+            &admin(),
+            NewMailbox {
+                name: name.into(),
+                primary_smtp_address: format!("{alias}@contoso.com"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    enable(s, "tony@contoso.com", "51234", Some("5643892")).await.unwrap();
+}
+
+async fn enable(s: &Service, who: &str, extension: &str, with_pin: Option<&str>) -> Result<(), ServiceError> {
+    let request = EnableUmMailbox {
+        policy: POLICY.into(),
+        extensions: Some(vec![extension.into()]),
+        pin: with_pin.map(pin),
+        notify_email: Some("administrator@contoso.com".into()),
+        pin_expired: Some(true),
+        ..Default::default()
+    };
+    s.enable_um_mailbox(&admin(), who, request).await.map(|_| ())
+}
+
+fn rule(result: Result<impl std::fmt::Debug, ServiceError>) -> Error {
+    match result {
+        Err(ServiceError::Rule(e)) => e,
+        other => panic!("expected a rule error, got {other:?}"),
+    }
+}
+
+async fn messages(s: &Service, kind: MessageKind) -> Vec<(String, String)> {
+    let mut tx = s.database().begin().await.unwrap();
+    let all = tx.outbox_messages().await.unwrap();
+    all.iter()
+        .filter(|m| m.kind == kind)
+        .map(|m| (m.recipient.clone(), String::from_utf8(s.open_message(m).unwrap().to_vec()).unwrap()))
+        .collect()
+}
+
+async fn sign_in(s: &Service, extension: &str, p: &str) -> SignInOutcome {
+    s.sign_in(&admin(), PLAN, extension, &pin(p)).await.unwrap()
+}
+
+umpin_store::backend_tests! {
+    async fn enabling_a_mailbox_gives_an_expired_first_time_pin_and_a_welcome_message(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let info = s.get_um_mailbox_pin(&admin(), "tony@contoso.com").await.unwrap();
+        assert_eq!(info.user_id, "tony@contoso.com");
+        assert!(info.pin_expired && info.first_time_user && !info.locked_out);
+        let welcome = messages(&s, MessageKind::Welcome).await;
+        assert_eq!(welcome.len(), 1);
+        assert_eq!(welcome[0].0, "administrator@contoso.com");
+        assert!(welcome[0].1.contains("5643892") && welcome[0].1.contains("51234"));
+    }
+
+    async fn set_um_mailbox_pin_with_a_pin_resets_it_and_mails_it_to_the_user(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let request = PinReset { pin: Some(pin("1985848")), pin_expired: Some(true), ..Default::default() };
+        let info = s.set_um_mailbox_pin(&admin(), "tony@contoso.com", request).await.unwrap();
+        assert!(info.pin_expired);
+        let resets = messages(&s, MessageKind::PinReset).await;
+        assert_eq!(resets.len(), 1);
+        assert_eq!(resets[0].0, "tony@contoso.com");
+        assert!(resets[0].1.contains("1985848"));
+        assert!(matches!(sign_in(&s, "51234", "1985848").await, SignInOutcome::SignedIn { pin_expired: true, .. }));
+        assert_eq!(sign_in(&s, "51234", "5643892").await, SignInOutcome::WrongPin);
+    }
+
+    async fn a_pin_in_the_history_is_refused_and_changes_nothing(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let reset = |p: &str| PinReset { pin: Some(pin(p)), ..Default::default() };
+        s.set_um_mailbox_pin(&admin(), "tony", reset("1985848")).await.unwrap();
+        let err = rule(s.set_um_mailbox_pin(&admin(), "tony", reset("5643892")).await);
+        assert_eq!(err, Error::Pin(PinRule::InHistory { count: 5 }));
+        assert!(matches!(sign_in(&s, "51234", "1985848").await, SignInOutcome::SignedIn { .. }));
+    }
+
+    async fn the_history_forgets_pins_older_than_pin_history_count(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let changes = PolicyChanges { pin_history_count: Some(2), ..Default::default() };
+        s.set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        let reset = |p: &str| PinReset { pin: Some(pin(p)), send_email: Some(false), ..Default::default() };
+        s.set_um_mailbox_pin(&admin(), "tony", reset("1985848")).await.unwrap();
+        // History of 2: the current PIN and one before it.
+        assert!(s.set_um_mailbox_pin(&admin(), "tony", reset("5643892")).await.is_err());
+        s.set_um_mailbox_pin(&admin(), "tony", reset("2758391")).await.unwrap();
+        s.set_um_mailbox_pin(&admin(), "tony", reset("5643892")).await.unwrap();
+    }
+
+    async fn a_pin_breaking_a_rule_is_refused_with_the_rule_and_never_the_pin(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        for (bad, expected) in [
+            ("12345", PinRule::TooShort { min: 6 }),
+            ("111111", PinRule::RepeatedDigit),
+            ("234567", PinRule::DigitRun),
+            ("5123499", PinRule::StartsWithExtension),
+        ] {
+            let err = rule(s.set_um_mailbox_pin(&admin(), "tony", PinReset { pin: Some(pin(bad)), ..Default::default() }).await);
+            assert_eq!(err, Error::Pin(expected));
+            assert!(!err.to_string().contains(bad));
+        }
+    }
+
+    async fn wrong_pins_reset_the_pin_at_5_and_10_and_lock_out_at_15(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let changes = PolicyChanges { reset_pin_text: Some("Call the help desk at 4000.".into()), ..Default::default() };
+        s.set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        for n in 1..=15 {
+            assert_eq!(sign_in(&s, "51234", "000000").await, SignInOutcome::WrongPin, "attempt {n}");
+            let resets = messages(&s, MessageKind::PinReset).await.len();
+            assert_eq!(resets, if n >= 10 { 2 } else if n >= 5 { 1 } else { 0 }, "after attempt {n}");
+        }
+        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        assert!(info.locked_out && info.pin_expired);
+        assert_eq!(info.failed_logon_count, 15);
+        let resets = messages(&s, MessageKind::PinReset).await;
+        assert!(resets.iter().all(|(to, body)| to == "tony@contoso.com" && body.contains("Call the help desk at 4000.")));
+        let lockouts = messages(&s, MessageKind::Lockout).await;
+        assert_eq!(lockouts.len(), 1);
+        // The latest generated PIN is right, but a locked-out mailbox refuses it.
+        let latest = resets.iter().map(|(_, b)| pin_in(b)).next_back().unwrap();
+        assert_eq!(sign_in(&s, "51234", &latest).await, SignInOutcome::LockedOut);
+        assert_eq!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 15);
+    }
+
+    async fn unlocking_clears_the_lockout_and_the_count_and_keeps_the_pin(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let changes = PolicyChanges {
+            logon_failures_before_pin_reset: Some(LimitValue::Unlimited),
+            max_logon_attempts: Some(3),
+            ..Default::default()
+        };
+        s.set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        for _ in 0..3 {
+            sign_in(&s, "51234", "000000").await;
+        }
+        assert_eq!(sign_in(&s, "51234", "5643892").await, SignInOutcome::LockedOut);
+        let unlocked = s
+            .set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() })
+            .await
+            .unwrap();
+        assert!(!unlocked.locked_out);
+        assert_eq!(unlocked.failed_logon_count, 0);
+        assert!(matches!(sign_in(&s, "51234", "5643892").await, SignInOutcome::SignedIn { .. }));
+        assert!(messages(&s, MessageKind::PinReset).await.is_empty());
+    }
+
+    async fn locking_refuses_the_right_pin_and_changes_nothing_else(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let before = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let locked = s
+            .set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() })
+            .await
+            .unwrap();
+        assert!(locked.locked_out);
+        assert_eq!((locked.pin_expired, locked.first_time_user, locked.pin_last_set), (before.pin_expired, before.first_time_user, before.pin_last_set));
+        assert_eq!(sign_in(&s, "51234", "5643892").await, SignInOutcome::LockedOut);
+    }
+
+    async fn a_reset_without_a_pin_generates_an_expired_one_and_lifts_the_lockout(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        s.set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() }).await.unwrap();
+        let info = s.set_um_mailbox_pin(&admin(), "tony", PinReset::default()).await.unwrap();
+        assert!(info.pin_expired && !info.locked_out);
+        let resets = messages(&s, MessageKind::PinReset).await;
+        let generated = pin_in(&resets[0].1);
+        assert_eq!(generated.len(), 6);
+        assert!(matches!(sign_in(&s, "51234", &generated).await, SignInOutcome::SignedIn { pin_expired: true, .. }));
+    }
+
+    async fn an_unknown_extension_gets_the_same_answer_as_a_wrong_pin(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        assert_eq!(sign_in(&s, "59999", "5643892").await, SignInOutcome::WrongPin);
+        assert_eq!(s.sign_in(&admin(), "NoSuchPlan", "51234", &pin("5643892")).await.unwrap(), SignInOutcome::WrongPin);
+    }
+
+    async fn first_time_setup_on_the_phone_sets_a_new_pin_and_ends_first_time_user(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let SignInOutcome::SignedIn { mailbox, pin_expired: true, first_time_user: true } = sign_in(&s, "51234", "5643892").await else {
+            panic!("expected a first-time sign-in");
+        };
+        let refused = s.change_pin_by_phone(&admin(), mailbox, &pin("5643892"), true).await;
+        assert_eq!(rule(refused), Error::Pin(PinRule::InHistory { count: 5 }));
+        s.change_pin_by_phone(&admin(), mailbox, &pin("8273645"), true).await.unwrap();
+        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        assert!(!info.pin_expired && !info.first_time_user);
+        assert_eq!(
+            sign_in(&s, "51234", "8273645").await,
+            SignInOutcome::SignedIn { mailbox, pin_expired: false, first_time_user: false }
+        );
+    }
+
+    async fn a_pin_expires_after_pin_lifetime_days_and_when_min_pin_length_rises(db: Database) {
+        let now = Arc::new(std::sync::Mutex::new(Timestamp::now()));
+        let clock = now.clone();
+        let (s, _keys) = service(db);
+        let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
+        contoso(&s).await;
+        let reset = PinReset { pin: Some(pin("5643829")), pin_expired: Some(false), ..Default::default() };
+        s.set_um_mailbox_pin(&admin(), "tony", reset).await.unwrap();
+        assert!(!s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
+        let sixty_days_later = now.lock().unwrap().checked_add(jiff::SignedDuration::from_hours(24 * 60)).unwrap();
+        *now.lock().unwrap() = sixty_days_later;
+        assert!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
+        let unlimited = PolicyChanges { pin_lifetime: Some(LimitValue::Unlimited), ..Default::default() };
+        let policy = s.set_mailbox_policy(&admin(), POLICY, unlimited).await.unwrap();
+        assert_eq!(policy.pin.pin_lifetime, Limit::Unlimited);
+        assert!(!s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
+        let longer = PolicyChanges { min_pin_length: Some(8), ..Default::default() };
+        s.set_mailbox_policy(&admin(), POLICY, longer).await.unwrap();
+        assert!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
+    }
+
+    async fn an_extension_is_unique_within_its_dial_plan(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let err = rule(enable(&s, "kim@contoso.com", "51234", None).await);
+        assert!(matches!(err, Error::ExtensionInUse { .. }), "{err:?}");
+        // Disabling releases the extension and destroys the PIN data.
+        s.disable_um_mailbox(&admin(), "tony", true).await.unwrap();
+        enable(&s, "kim@contoso.com", "51234", None).await.unwrap();
+        let err = rule(s.get_um_mailbox_pin(&admin(), "tony").await);
+        assert_eq!(err.to_string(), "The mailbox tony@contoso.com isn't enabled for Unified Messaging.");
+    }
+
+    async fn dial_plans_and_policies_in_use_cant_be_removed(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        assert!(matches!(rule(s.remove_dial_plan(&admin(), PLAN).await), Error::DialPlanHasPolicies { .. }));
+        assert!(matches!(rule(s.remove_mailbox_policy(&admin(), POLICY).await), Error::PolicyInUse { count: 1, .. }));
+        s.disable_um_mailbox(&admin(), "tony", false).await.unwrap();
+        s.remove_mailbox_policy(&admin(), POLICY).await.unwrap();
+        s.remove_mailbox_policy(&admin(), &format!("{PLAN} Default Policy")).await.unwrap();
+        s.remove_dial_plan(&admin(), PLAN).await.unwrap();
+    }
+
+    async fn identities_resolve_exactly_and_ambiguity_is_an_error(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        for id in ["tony@contoso.com", "TONY", "Tony Smith"] {
+            assert_eq!(s.get_mailbox(&admin(), id).await.unwrap().alias, "tony", "{id}");
+        }
+        let same_display = |name: &str, alias: &str| NewMailbox {
+            name: name.into(),
+            primary_smtp_address: format!("{alias}@contoso.com"),
+            display_name: Some("Chris".into()),
+            ..Default::default()
+        };
+        s.new_mailbox(&admin(), same_display("Chris One", "chris1")).await.unwrap();
+        s.new_mailbox(&admin(), same_display("Chris Two", "chris2")).await.unwrap();
+        assert!(matches!(rule(s.get_mailbox(&admin(), "chris").await), Error::Ambiguous { .. }));
+        assert!(matches!(rule(s.get_mailbox(&admin(), "nobody").await), Error::NotFound { .. }));
+        let dup = NewMailbox { name: "Tony Smith".into(), primary_smtp_address: "t2@contoso.com".into(), ..Default::default() };
+        assert!(matches!(rule(s.new_mailbox(&admin(), dup).await), Error::AlreadyExists { property: "name", .. }));
+    }
+
+    async fn the_pin_is_nowhere_in_the_database_in_clear(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        const KNOWN: &str = "8316427";
+        s.set_um_mailbox_pin(&admin(), "tony", PinReset { pin: Some(pin(KNOWN)), ..Default::default() }).await.unwrap();
+        s.sign_in(&admin(), PLAN, "51234", &pin(KNOWN)).await.unwrap();
+        let dump = umpin_store::testing::raw_contents(&db).await;
+        // The dump does hold the data: what is stored in clear is found in it.
+        assert!(contains(&dump, b"tony@contoso.com"), "the dump misses the stored data");
+        let hex: String = KNOWN.bytes().map(|b| format!("{b:02x}")).collect();
+        assert!(!contains(&dump, KNOWN.as_bytes()), "the PIN appears in the database");
+        assert!(!contains(&dump, hex.as_bytes()), "the PIN appears hex-encoded in the database");
+    }
+
+    async fn with_another_server_key_no_pin_can_be_verified(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = service_with_key(db, &other_dir.path().join("umpin.key"));
+        let result = other.sign_in(&admin(), PLAN, "51234", &pin("5643892")).await;
+        assert!(matches!(result, Err(ServiceError::PinDataUnreadable { .. })), "{result:?}");
+    }
+
+    async fn sealed_pin_data_copied_to_another_mailbox_is_rejected(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        enable(&s, "kim@contoso.com", "52345", Some("7264819")).await.unwrap();
+        let tony = s.get_mailbox(&admin(), "tony").await.unwrap().guid;
+        let kim = s.get_mailbox(&admin(), "kim").await.unwrap().guid;
+        let mut tx = s.database().begin().await.unwrap();
+        let tony_pin = tx.pin(tony).await.unwrap().unwrap();
+        let mut kim_pin = tx.pin(kim).await.unwrap().unwrap();
+        kim_pin.sealed_pin = tony_pin.sealed_pin;
+        tx.put_pin(kim, &kim_pin).await.unwrap();
+        tx.commit().await.unwrap();
+        let result = s.sign_in(&admin(), PLAN, "52345", &pin("5643892")).await;
+        assert!(matches!(result, Err(ServiceError::PinDataUnreadable { .. })), "{result:?}");
+    }
+
+    async fn concurrent_wrong_sign_ins_on_two_nodes_evaluate_exactly_max_logon_attempts_pins(db: Database) {
+        let (node_a, keys) = service(db.clone());
+        let node_b = service_with_key(db.connect_like().await.unwrap(), &keys.path().join("umpin.key"));
+        contoso(&node_a).await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..64 {
+            let node = if i % 2 == 0 { node_a.clone() } else { node_b.clone() };
+            tasks.spawn(async move { node.sign_in(&admin(), PLAN, "51234", &pin("000000")).await.unwrap() });
+        }
+        let outcomes = tasks.join_all().await;
+        let evaluated = outcomes.iter().filter(|o| **o == SignInOutcome::WrongPin).count();
+        let refused = outcomes.iter().filter(|o| **o == SignInOutcome::LockedOut).count();
+        assert_eq!((evaluated, refused), (15, 49));
+        let info = node_b.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        assert!(info.locked_out);
+        assert_eq!(info.failed_logon_count, 15);
+        assert_eq!(messages(&node_a, MessageKind::PinReset).await.len(), 2, "automatic resets at 5 and 10");
+        assert_eq!(messages(&node_a, MessageKind::Lockout).await.len(), 1);
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The PIN in a reset message ("Your new PIN: 123456").
+fn pin_in(body: &str) -> String {
+    body.lines().find_map(|l| l.strip_prefix("Your new PIN: ")).map(str::to_owned).expect("the message carries a PIN")
+}

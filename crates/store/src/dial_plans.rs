@@ -1,0 +1,190 @@
+//! UM dial plans (SPEC §1.2) and their access numbers.
+
+use umpin_domain::{DialPlan, Guid, UriType, VoipSecurity};
+
+use crate::error::{Doing, map_error, unreadable};
+use crate::rows::{children, guid_text, key, micros, narrow, parse_guid, timestamp};
+use crate::{Conn, StoreError, Tx};
+
+macro_rules! dial_plan_columns {
+    () => {
+        "guid, name, number_of_digits_in_extension, country_or_region_code, uri_type, voip_security, \
+         default_language, logon_failures_before_disconnect, when_created"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct DialPlanRow {
+    guid: String,
+    name: String,
+    number_of_digits_in_extension: i64,
+    country_or_region_code: String,
+    uri_type: String,
+    voip_security: String,
+    default_language: String,
+    logon_failures_before_disconnect: i64,
+    when_created: i64,
+}
+
+impl DialPlanRow {
+    fn into_dial_plan(self, access_telephone_numbers: Vec<String>) -> Result<DialPlan, StoreError> {
+        Ok(DialPlan {
+            guid: parse_guid(&self.guid)?,
+            name: self.name,
+            number_of_digits_in_extension: narrow(self.number_of_digits_in_extension, "NumberOfDigitsInExtension")?,
+            country_or_region_code: self.country_or_region_code,
+            uri_type: self.uri_type.parse::<UriType>().map_err(|_| unreadable("URIType"))?,
+            voip_security: self.voip_security.parse::<VoipSecurity>().map_err(|_| unreadable("VoIPSecurity"))?,
+            access_telephone_numbers,
+            default_language: self.default_language,
+            logon_failures_before_disconnect: narrow(
+                self.logon_failures_before_disconnect,
+                "LogonFailuresBeforeDisconnect",
+            )?,
+            when_created: timestamp(self.when_created)?,
+        })
+    }
+}
+
+async fn load_dial_plans(conn: Conn<'_>, rows: Vec<DialPlanRow>) -> Result<Vec<DialPlan>, StoreError> {
+    let guids: Vec<String> = rows.iter().map(|r| r.guid.clone()).collect();
+    let mut numbers = children(conn, "dial_plan_access_numbers", "dial_plan", "number", "TRUE", &guids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let n = numbers.remove(&row.guid).unwrap_or_default();
+            row.into_dial_plan(n)
+        })
+        .collect()
+}
+
+/// Replaces the access numbers of a dial plan, keeping their order.
+async fn write_access_numbers(mut conn: Conn<'_>, plan: &DialPlan) -> Result<(), StoreError> {
+    let guid = guid_text(plan.guid);
+    on_conn!(conn.reborrow(), c => {
+        sqlx::query("DELETE FROM dial_plan_access_numbers WHERE dial_plan = $1")
+            .bind(guid.clone())
+            .execute(&mut *c)
+            .await?;
+    });
+    for (position, number) in plan.access_telephone_numbers.iter().enumerate() {
+        on_conn!(conn.reborrow(), c => {
+            sqlx::query("INSERT INTO dial_plan_access_numbers (dial_plan, position, number) VALUES ($1, $2, $3)")
+                .bind(guid.clone())
+                .bind(position as i64)
+                .bind(number.clone())
+                .execute(&mut *c)
+                .await?;
+        });
+    }
+    Ok(())
+}
+
+impl Tx {
+    /// Stores a new dial plan with its access numbers; a name another dial plan has is
+    /// [`Unique::DialPlanName`](crate::Unique::DialPlanName).
+    pub async fn insert_dial_plan(&mut self, plan: &DialPlan) -> Result<(), StoreError> {
+        let p = plan;
+        on_conn!(self.conn(), c => {
+            sqlx::query(
+                "INSERT INTO dial_plans (guid, name, name_key, number_of_digits_in_extension, country_or_region_code, \
+                 uri_type, voip_security, default_language, logon_failures_before_disconnect, when_created) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(guid_text(p.guid))
+            .bind(p.name.clone())
+            .bind(key(&p.name))
+            .bind(i64::from(p.number_of_digits_in_extension))
+            .bind(p.country_or_region_code.clone())
+            .bind(p.uri_type.as_str())
+            .bind(p.voip_security.as_str())
+            .bind(p.default_language.clone())
+            .bind(i64::from(p.logon_failures_before_disconnect))
+            .bind(micros(p.when_created))
+            .execute(&mut *c)
+            .await?;
+        });
+        write_access_numbers(self.conn(), p).await
+    }
+
+    /// Replaces every field of a stored dial plan, its access numbers included.
+    /// [`StoreError::NotFound`] when there is no dial plan with its guid.
+    pub async fn update_dial_plan(&mut self, plan: &DialPlan) -> Result<(), StoreError> {
+        let p = plan;
+        let updated = on_conn!(self.conn(), c => {
+            sqlx::query(
+                "UPDATE dial_plans SET name = $2, name_key = $3, number_of_digits_in_extension = $4, \
+                 country_or_region_code = $5, uri_type = $6, voip_security = $7, default_language = $8, \
+                 logon_failures_before_disconnect = $9, when_created = $10 WHERE guid = $1",
+            )
+            .bind(guid_text(p.guid))
+            .bind(p.name.clone())
+            .bind(key(&p.name))
+            .bind(i64::from(p.number_of_digits_in_extension))
+            .bind(p.country_or_region_code.clone())
+            .bind(p.uri_type.as_str())
+            .bind(p.voip_security.as_str())
+            .bind(p.default_language.clone())
+            .bind(i64::from(p.logon_failures_before_disconnect))
+            .bind(micros(p.when_created))
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        write_access_numbers(self.conn(), p).await
+    }
+
+    /// Removes a dial plan. Refused with [`StoreError::InUse`] while a UM mailbox policy belongs to
+    /// it; [`StoreError::NotFound`] when there is no such dial plan.
+    pub async fn delete_dial_plan(&mut self, dial_plan: Guid) -> Result<(), StoreError> {
+        let deleted = on_conn!(self.conn(), c => {
+            sqlx::query("DELETE FROM dial_plans WHERE guid = $1")
+                .bind(guid_text(dial_plan))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| map_error(e, Doing::Delete, None))?
+                .rows_affected()
+        });
+        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// The dial plan with this guid.
+    pub async fn dial_plan(&mut self, dial_plan: Guid) -> Result<Option<DialPlan>, StoreError> {
+        let row: Option<DialPlanRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!("SELECT ", dial_plan_columns!(), " FROM dial_plans WHERE guid = $1"))
+                .bind(guid_text(dial_plan))
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        Ok(load_dial_plans(self.conn(), row.into_iter().collect()).await?.pop())
+    }
+
+    /// Every dial plan an `-Identity` value may name: the one whose guid it is and the one whose
+    /// name equals it case-insensitively.
+    pub async fn dial_plan_candidates(&mut self, identity: &str) -> Result<Vec<DialPlan>, StoreError> {
+        let wanted = key(identity);
+        let guid = Guid::parse_str(identity.trim()).map(guid_text).unwrap_or_else(|_| wanted.clone());
+        let rows: Vec<DialPlanRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ", dial_plan_columns!(), " FROM dial_plans WHERE guid = $1 OR name_key = $2 ORDER BY name_key"
+            ))
+            .bind(guid)
+            .bind(wanted)
+            .fetch_all(&mut *c)
+            .await?
+        });
+        load_dial_plans(self.conn(), rows).await
+    }
+
+    /// Every dial plan, ordered by name.
+    pub async fn dial_plans(&mut self) -> Result<Vec<DialPlan>, StoreError> {
+        let rows: Vec<DialPlanRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!("SELECT ", dial_plan_columns!(), " FROM dial_plans ORDER BY name_key, guid"))
+                .fetch_all(&mut *c)
+                .await?
+        });
+        load_dial_plans(self.conn(), rows).await
+    }
+}

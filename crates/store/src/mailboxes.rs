@@ -1,0 +1,267 @@
+//! Mailboxes (SPEC §1.1) and their addresses: writing, finding by identity, listing by page.
+
+use umpin_domain::{Guid, Mailbox};
+
+use crate::error::{Doing, map_error};
+use crate::rows::{after_key, children, guid_text, key, micros, parse_guid, prefix_pattern, timestamp};
+use crate::{Conn, StoreError, Tx};
+
+/// The most mailboxes [`Tx::mailbox_candidates`] returns: enough to name the candidates of an
+/// ambiguous identity, few enough that a value matching everybody stays cheap.
+pub const MAX_CANDIDATES: u32 = 50;
+
+/// Which mailboxes [`Tx::list_mailboxes`] lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MailboxFilter {
+    /// `-Anr`: only mailboxes whose name, display name, alias or one of whose addresses starts
+    /// with this (case-insensitively).
+    pub anr: Option<String>,
+}
+
+/// The columns of `mailboxes m` that make a [`MailboxRow`].
+macro_rules! mailbox_columns {
+    () => {
+        "m.guid, m.name, m.alias, m.display_name, m.primary_smtp_address, m.user_principal_name, \
+         m.phone, m.first_name, m.last_name, m.when_created"
+    };
+}
+pub(crate) use mailbox_columns;
+
+/// The `-Anr` condition on `mailboxes m`, with the prefix pattern as `$2` (NULL: every mailbox).
+macro_rules! anr_condition {
+    () => {
+        "($2 IS NULL OR m.name_key LIKE $2 ESCAPE '!' OR m.display_name_key LIKE $2 ESCAPE '!' \
+         OR m.alias_key LIKE $2 ESCAPE '!' OR EXISTS (SELECT 1 FROM mailbox_addresses a \
+         WHERE a.mailbox = m.guid AND a.address_key LIKE $2 ESCAPE '!'))"
+    };
+}
+pub(crate) use anr_condition;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MailboxRow {
+    guid: String,
+    name: String,
+    alias: String,
+    display_name: String,
+    primary_smtp_address: String,
+    user_principal_name: String,
+    phone: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    when_created: i64,
+}
+
+impl MailboxRow {
+    fn into_mailbox(self, email_addresses: Vec<String>) -> Result<Mailbox, StoreError> {
+        Ok(Mailbox {
+            guid: parse_guid(&self.guid)?,
+            name: self.name,
+            alias: self.alias,
+            display_name: self.display_name,
+            primary_smtp_address: self.primary_smtp_address,
+            email_addresses,
+            user_principal_name: self.user_principal_name,
+            phone: self.phone,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            when_created: timestamp(self.when_created)?,
+        })
+    }
+}
+
+/// Completes mailbox rows with their secondary addresses, keeping the rows' order.
+pub(crate) async fn load_mailboxes(conn: Conn<'_>, rows: Vec<MailboxRow>) -> Result<Vec<Mailbox>, StoreError> {
+    let guids: Vec<String> = rows.iter().map(|r| r.guid.clone()).collect();
+    let mut secondary = children(conn, "mailbox_addresses", "mailbox", "address", "NOT is_primary", &guids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let addresses = secondary.remove(&row.guid).unwrap_or_default();
+            row.into_mailbox(addresses)
+        })
+        .collect()
+}
+
+/// Replaces the address rows of a mailbox: the primary one at position 0, then the secondary ones.
+async fn write_addresses(mut conn: Conn<'_>, mailbox: &Mailbox) -> Result<(), StoreError> {
+    let guid = guid_text(mailbox.guid);
+    on_conn!(conn.reborrow(), c => {
+        sqlx::query("DELETE FROM mailbox_addresses WHERE mailbox = $1")
+            .bind(guid.clone())
+            .execute(&mut *c)
+            .await?;
+    });
+    for (position, address) in mailbox.addresses().enumerate() {
+        on_conn!(conn.reborrow(), c => {
+            sqlx::query(
+                "INSERT INTO mailbox_addresses (address_key, address, mailbox, position, is_primary) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(key(address))
+            .bind(address.to_owned())
+            .bind(guid.clone())
+            .bind(position as i64)
+            .bind(position == 0)
+            .execute(&mut *c)
+            .await
+            .map_err(|e| map_error(e, Doing::Write, Some(address)))?;
+        });
+    }
+    Ok(())
+}
+
+impl Tx {
+    /// Stores a new mailbox with its addresses. A name, alias or address (primary or secondary)
+    /// that another mailbox has is a [`StoreError::Conflict`] naming the rule.
+    pub async fn insert_mailbox(&mut self, mailbox: &Mailbox) -> Result<(), StoreError> {
+        let m = mailbox;
+        on_conn!(self.conn(), c => {
+            sqlx::query(
+                "INSERT INTO mailboxes (guid, name, name_key, alias, alias_key, display_name, display_name_key, \
+                 primary_smtp_address, primary_address_key, user_principal_name, upn_key, phone, first_name, \
+                 last_name, when_created) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(guid_text(m.guid))
+            .bind(m.name.clone())
+            .bind(key(&m.name))
+            .bind(m.alias.clone())
+            .bind(key(&m.alias))
+            .bind(m.display_name.clone())
+            .bind(key(&m.display_name))
+            .bind(m.primary_smtp_address.clone())
+            .bind(key(&m.primary_smtp_address))
+            .bind(m.user_principal_name.clone())
+            .bind(key(&m.user_principal_name))
+            .bind(m.phone.clone())
+            .bind(m.first_name.clone())
+            .bind(m.last_name.clone())
+            .bind(micros(m.when_created))
+            .execute(&mut *c)
+            .await
+            .map_err(|e| map_error(e, Doing::Write, Some(&m.primary_smtp_address)))?;
+        });
+        write_addresses(self.conn(), m).await
+    }
+
+    /// Replaces every field of a stored mailbox, its set of secondary addresses included.
+    /// [`StoreError::NotFound`] when there is no mailbox with its guid.
+    pub async fn update_mailbox(&mut self, mailbox: &Mailbox) -> Result<(), StoreError> {
+        let m = mailbox;
+        let updated = on_conn!(self.conn(), c => {
+            sqlx::query(
+                "UPDATE mailboxes SET name = $2, name_key = $3, alias = $4, alias_key = $5, display_name = $6, \
+                 display_name_key = $7, primary_smtp_address = $8, primary_address_key = $9, \
+                 user_principal_name = $10, upn_key = $11, phone = $12, first_name = $13, last_name = $14, \
+                 when_created = $15 WHERE guid = $1",
+            )
+            .bind(guid_text(m.guid))
+            .bind(m.name.clone())
+            .bind(key(&m.name))
+            .bind(m.alias.clone())
+            .bind(key(&m.alias))
+            .bind(m.display_name.clone())
+            .bind(key(&m.display_name))
+            .bind(m.primary_smtp_address.clone())
+            .bind(key(&m.primary_smtp_address))
+            .bind(m.user_principal_name.clone())
+            .bind(key(&m.user_principal_name))
+            .bind(m.phone.clone())
+            .bind(m.first_name.clone())
+            .bind(m.last_name.clone())
+            .bind(micros(m.when_created))
+            .execute(&mut *c)
+            .await
+            .map_err(|e| map_error(e, Doing::Write, Some(&m.primary_smtp_address)))?
+            .rows_affected()
+        });
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        write_addresses(self.conn(), m).await
+    }
+
+    /// Removes a mailbox with everything that hangs on it: addresses, UM settings, extensions,
+    /// PIN data. [`StoreError::NotFound`] when there is no such mailbox.
+    pub async fn delete_mailbox(&mut self, mailbox: Guid) -> Result<(), StoreError> {
+        let deleted = on_conn!(self.conn(), c => {
+            sqlx::query("DELETE FROM mailboxes WHERE guid = $1")
+                .bind(guid_text(mailbox))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| map_error(e, Doing::Delete, None))?
+                .rows_affected()
+        });
+        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// The mailbox with this guid.
+    pub async fn mailbox(&mut self, mailbox: Guid) -> Result<Option<Mailbox>, StoreError> {
+        let row: Option<MailboxRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!("SELECT ", mailbox_columns!(), " FROM mailboxes m WHERE m.guid = $1"))
+                .bind(guid_text(mailbox))
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        Ok(load_mailboxes(self.conn(), row.into_iter().collect()).await?.pop())
+    }
+
+    /// Every mailbox an `-Identity` value may name (SPEC §1.1), for the domain's identity
+    /// resolution to choose from: the one whose guid it is, and every one whose primary or
+    /// secondary address, user principal name, alias, name or display name equals it
+    /// case-insensitively. At most [`MAX_CANDIDATES`], ordered by the field that matched, in the
+    /// order identity resolution tries them (guid, address, UPN, alias, name, display name), then
+    /// by primary address: the limit can only drop matches of a weaker field than the ones kept,
+    /// which resolution would never choose over them.
+    pub async fn mailbox_candidates(&mut self, identity: &str) -> Result<Vec<Mailbox>, StoreError> {
+        let wanted = key(identity);
+        let guid = Guid::parse_str(identity.trim()).map(guid_text).unwrap_or_else(|_| wanted.clone());
+        let rows: Vec<MailboxRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ", mailbox_columns!(), " FROM mailboxes m WHERE m.guid IN (",
+                "SELECT guid FROM mailboxes WHERE guid = $1 ",
+                "UNION SELECT mailbox FROM mailbox_addresses WHERE address_key = $2 ",
+                "UNION SELECT guid FROM mailboxes WHERE upn_key = $2 ",
+                "UNION SELECT guid FROM mailboxes WHERE alias_key = $2 ",
+                "UNION SELECT guid FROM mailboxes WHERE name_key = $2 ",
+                "UNION SELECT guid FROM mailboxes WHERE display_name_key = $2",
+                ") ORDER BY CASE WHEN m.guid = $1 THEN 0 ",
+                "WHEN EXISTS (SELECT 1 FROM mailbox_addresses a ",
+                "WHERE a.mailbox = m.guid AND a.address_key = $2) THEN 1 ",
+                "WHEN m.upn_key = $2 THEN 2 WHEN m.alias_key = $2 THEN 3 WHEN m.name_key = $2 THEN 4 ELSE 5 END, ",
+                "m.primary_address_key LIMIT $3"
+            ))
+            .bind(guid)
+            .bind(wanted)
+            .bind(i64::from(MAX_CANDIDATES))
+            .fetch_all(&mut *c)
+            .await?
+        });
+        load_mailboxes(self.conn(), rows).await
+    }
+
+    /// One page of mailboxes in the order of their primary address (case-insensitively):
+    /// at most `limit`, and only those after the primary address `after` (the last one of the
+    /// previous page). Pages are exact under changes: no mailbox is listed twice or skipped
+    /// unless it was added, removed or readdressed meanwhile.
+    pub async fn list_mailboxes(
+        &mut self,
+        filter: &MailboxFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Mailbox>, StoreError> {
+        let anr = filter.anr.as_deref().map(prefix_pattern);
+        let rows: Vec<MailboxRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ", mailbox_columns!(), " FROM mailboxes m ",
+                "WHERE ($1 IS NULL OR m.primary_address_key > $1) AND ", anr_condition!(),
+                " ORDER BY m.primary_address_key LIMIT $3"
+            ))
+            .bind(after_key(after))
+            .bind(anr.clone())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await?
+        });
+        load_mailboxes(self.conn(), rows).await
+    }
+}

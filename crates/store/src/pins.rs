@@ -1,0 +1,499 @@
+//! PIN data (SPEC §1.5) and the sign-in statements (SPEC §2.5).
+//!
+//! The failure count is only ever changed by single statements that compute it in the database:
+//! [`Tx::reserve_sign_in`] counts an attempt before its PIN is evaluated, and stops granting
+//! attempts once the count reaches `MaxLogonAttempts` (it sets the lockout in the same statement).
+//! However many sign-ins run at once on however many nodes, each gets its own count, and no more
+//! than `MaxLogonAttempts` are granted between two administrator actions.
+//!
+//! `version` is the guard of everything a sign-in does after its reservation: it moves on every
+//! PIN change and every administrator action (never on a reservation), and the statements that
+//! follow a reservation act only while it is still the version the reservation saw.
+
+use std::fmt;
+
+use umpin_domain::{Guid, Mailbox, PinStatus, Timestamp, UmMailbox};
+
+use crate::error::{Doing, map_error};
+use crate::mailboxes::{MailboxRow, anr_condition, mailbox_columns};
+use crate::rows::{guid_text, micros, narrow, opt_timestamp, parse_guid, timestamp};
+use crate::um_mailboxes::{FilterBinds, UmMailboxFilter, UmRow, load_um_list, um_columns, um_filter_condition};
+use crate::{Conn, Database, StoreError, Tx};
+
+/// The PIN data of a UM mailbox: the status, the sealed verifier of the current PIN and those of
+/// the previous PINs (newest first). The sealed values are opaque here (see the crypto crate).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PinRecord {
+    pub status: PinStatus,
+    pub sealed_pin: Vec<u8>,
+    /// Newest first.
+    pub history: Vec<Vec<u8>>,
+    /// Moves on every PIN change and administrator action. Ignored by [`Tx::put_pin`], which
+    /// computes it.
+    pub version: i64,
+}
+
+impl fmt::Debug for PinRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PinRecord")
+            .field("status", &self.status)
+            .field("sealed_pin", &format_args!("<{} bytes>", self.sealed_pin.len()))
+            .field("history", &format_args!("<{} entries>", self.history.len()))
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// A sign-in attempt granted by [`Tx::reserve_sign_in`]: already counted as a failure, with the
+/// sealed verifier to evaluate the PIN against.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// The consecutive-failure count including this attempt.
+    pub failed_logon_count: u32,
+    /// Whether this attempt reached `MaxLogonAttempts` and so locked the mailbox out. The attempt
+    /// itself is still evaluated.
+    pub locked_out: bool,
+    /// The version of the PIN data this attempt saw.
+    pub version: i64,
+    pub sealed_pin: Vec<u8>,
+}
+
+impl fmt::Debug for Reservation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reservation")
+            .field("failed_logon_count", &self.failed_logon_count)
+            .field("locked_out", &self.locked_out)
+            .field("version", &self.version)
+            .field("sealed_pin", &format_args!("<{} bytes>", self.sealed_pin.len()))
+            .finish()
+    }
+}
+
+macro_rules! pin_status_columns {
+    () => {
+        "p.pin_set_at, p.pin_length, p.first_time_user, p.expiry_forced, p.failed_logon_count, \
+         p.last_failed_logon, p.locked_out"
+    };
+}
+
+macro_rules! pin_select {
+    () => {
+        concat!("SELECT p.sealed_pin, p.version, ", pin_status_columns!(), " FROM pins p WHERE p.mailbox = $1")
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct PinStatusRow {
+    pin_set_at: i64,
+    pin_length: i64,
+    first_time_user: bool,
+    expiry_forced: bool,
+    failed_logon_count: i64,
+    last_failed_logon: Option<i64>,
+    locked_out: bool,
+}
+
+impl PinStatusRow {
+    fn into_status(self) -> Result<PinStatus, StoreError> {
+        Ok(PinStatus {
+            pin_set_at: timestamp(self.pin_set_at)?,
+            pin_length: narrow(self.pin_length, "the PIN length")?,
+            first_time_user: self.first_time_user,
+            expiry_forced: self.expiry_forced,
+            failed_logon_count: narrow(self.failed_logon_count, "the failed sign-in count")?,
+            last_failed_logon: opt_timestamp(self.last_failed_logon)?,
+            locked_out: self.locked_out,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PinRow {
+    sealed_pin: Vec<u8>,
+    version: i64,
+    #[sqlx(flatten)]
+    status: PinStatusRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct UmPinListRow {
+    #[sqlx(flatten)]
+    mailbox: MailboxRow,
+    #[sqlx(flatten)]
+    um: UmRow,
+    #[sqlx(flatten)]
+    status: PinStatusRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReservationRow {
+    failed_logon_count: i64,
+    locked_out: bool,
+    version: i64,
+    sealed_pin: Vec<u8>,
+}
+
+/// Replaces the history rows of a mailbox (position 0 is the newest).
+async fn write_history(mut conn: Conn<'_>, mailbox: &str, history: &[Vec<u8>]) -> Result<(), StoreError> {
+    on_conn!(conn.reborrow(), c => {
+        sqlx::query("DELETE FROM pin_history WHERE mailbox = $1")
+            .bind(mailbox.to_owned())
+            .execute(&mut *c)
+            .await?;
+    });
+    for (position, entry) in history.iter().enumerate() {
+        on_conn!(conn.reborrow(), c => {
+            sqlx::query("INSERT INTO pin_history (mailbox, position, entry) VALUES ($1, $2, $3)")
+                .bind(mailbox.to_owned())
+                .bind(position as i64)
+                .bind(entry.clone())
+                .execute(&mut *c)
+                .await?;
+        });
+    }
+    Ok(())
+}
+
+async fn reserve_sign_in(
+    conn: Conn<'_>,
+    mailbox: Guid,
+    max_logon_attempts: u32,
+    now: Timestamp,
+) -> Result<Option<Reservation>, StoreError> {
+    // Every right-hand side sees the row as it was before the statement (on both backends), and a
+    // concurrent statement on the same row waits for this one and then sees its result.
+    let row: Option<ReservationRow> = on_conn!(conn, c => {
+        sqlx::query_as(
+            "UPDATE pins SET failed_logon_count = failed_logon_count + 1, last_failed_logon = $2, \
+             locked_out = (failed_logon_count + 1 >= $3) \
+             WHERE mailbox = $1 AND NOT locked_out \
+             RETURNING failed_logon_count, locked_out, version, sealed_pin",
+        )
+        .bind(guid_text(mailbox))
+        .bind(micros(now))
+        .bind(i64::from(max_logon_attempts))
+        .fetch_optional(&mut *c)
+        .await?
+    });
+    row.map(|r| {
+        Ok(Reservation {
+            failed_logon_count: narrow(r.failed_logon_count, "the failed sign-in count")?,
+            locked_out: r.locked_out,
+            version: r.version,
+            sealed_pin: r.sealed_pin,
+        })
+    })
+    .transpose()
+}
+
+async fn sign_in_succeeded(
+    conn: Conn<'_>,
+    mailbox: Guid,
+    version: i64,
+    failed_logon_count: u32,
+    upgraded_sealed_pin: Option<&[u8]>,
+) -> Result<bool, StoreError> {
+    // A lockout is lifted only when this very attempt set it (the count is still its own): one set
+    // by a later attempt stays, as only an administrator clears a lockout.
+    let updated = on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE pins SET failed_logon_count = 0, locked_out = FALSE, sealed_pin = COALESCE($4, sealed_pin) \
+             WHERE mailbox = $1 AND version = $2 AND (NOT locked_out OR failed_logon_count = $3)",
+        )
+        .bind(guid_text(mailbox))
+        .bind(version)
+        .bind(i64::from(failed_logon_count))
+        .bind(upgraded_sealed_pin.map(<[u8]>::to_vec))
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(updated == 1)
+}
+
+impl Tx {
+    /// Stores the PIN data of a UM mailbox, replacing the data it had (history included), and
+    /// returns the new version: the previous one plus one, or 1. A mailbox that isn't a UM
+    /// mailbox is [`StoreError::MissingReference`].
+    pub async fn put_pin(&mut self, mailbox: Guid, record: &PinRecord) -> Result<i64, StoreError> {
+        let guid = guid_text(mailbox);
+        let s = &record.status;
+        let (version,): (i64,) = on_conn!(self.conn(), c => {
+            sqlx::query_as(
+                "INSERT INTO pins (mailbox, sealed_pin, pin_set_at, pin_length, first_time_user, expiry_forced, \
+                 failed_logon_count, last_failed_logon, locked_out, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) \
+                 ON CONFLICT (mailbox) DO UPDATE SET sealed_pin = excluded.sealed_pin, \
+                 pin_set_at = excluded.pin_set_at, pin_length = excluded.pin_length, \
+                 first_time_user = excluded.first_time_user, expiry_forced = excluded.expiry_forced, \
+                 failed_logon_count = excluded.failed_logon_count, last_failed_logon = excluded.last_failed_logon, \
+                 locked_out = excluded.locked_out, version = pins.version + 1 \
+                 RETURNING version",
+            )
+            .bind(guid.clone())
+            .bind(record.sealed_pin.clone())
+            .bind(micros(s.pin_set_at))
+            .bind(i64::from(s.pin_length))
+            .bind(s.first_time_user)
+            .bind(s.expiry_forced)
+            .bind(i64::from(s.failed_logon_count))
+            .bind(s.last_failed_logon.map(micros))
+            .bind(s.locked_out)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        write_history(self.conn(), &guid, &record.history).await?;
+        Ok(version)
+    }
+
+    /// The PIN data of a UM mailbox. The row stays locked until the transaction ends (on SQLite
+    /// the transaction holds the write lock anyway), so a sign-in reservation on another
+    /// connection waits rather than change what this transaction read: a write based on it
+    /// loses no failed attempt.
+    pub async fn pin(&mut self, mailbox: Guid) -> Result<Option<PinRecord>, StoreError> {
+        let guid = guid_text(mailbox);
+        let row: Option<PinRow> = match self.conn() {
+            Conn::Sqlite(c) => sqlx::query_as(pin_select!()).bind(guid.clone()).fetch_optional(&mut *c).await?,
+            Conn::Postgres(c) => {
+                sqlx::query_as(concat!(pin_select!(), " FOR UPDATE")).bind(guid.clone()).fetch_optional(&mut *c).await?
+            }
+        };
+        let Some(row) = row else { return Ok(None) };
+        let history: Vec<(Vec<u8>,)> = on_conn!(self.conn(), c => {
+            sqlx::query_as("SELECT entry FROM pin_history WHERE mailbox = $1 ORDER BY position")
+                .bind(guid.clone())
+                .fetch_all(&mut *c)
+                .await?
+        });
+        Ok(Some(PinRecord {
+            status: row.status.into_status()?,
+            sealed_pin: row.sealed_pin,
+            history: history.into_iter().map(|(e,)| e).collect(),
+            version: row.version,
+        }))
+    }
+
+    /// Replaces the status of the PIN data (an administrator's action: `-LockedOut $false`,
+    /// `-PINExpired`), keeping the PIN and its history; the version moves on.
+    /// [`StoreError::NotFound`] when the mailbox has no PIN data.
+    pub async fn update_pin_status(&mut self, mailbox: Guid, status: &PinStatus) -> Result<(), StoreError> {
+        let s = status;
+        let updated = on_conn!(self.conn(), c => {
+            sqlx::query(
+                "UPDATE pins SET pin_set_at = $2, pin_length = $3, first_time_user = $4, expiry_forced = $5, \
+                 failed_logon_count = $6, last_failed_logon = $7, locked_out = $8, version = version + 1 \
+                 WHERE mailbox = $1",
+            )
+            .bind(guid_text(mailbox))
+            .bind(micros(s.pin_set_at))
+            .bind(i64::from(s.pin_length))
+            .bind(s.first_time_user)
+            .bind(s.expiry_forced)
+            .bind(i64::from(s.failed_logon_count))
+            .bind(s.last_failed_logon.map(micros))
+            .bind(s.locked_out)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        if updated == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Destroys the PIN data of a mailbox (its history too). [`StoreError::NotFound`] when it has
+    /// none.
+    pub async fn delete_pin(&mut self, mailbox: Guid) -> Result<(), StoreError> {
+        let deleted = on_conn!(self.conn(), c => {
+            sqlx::query("DELETE FROM pins WHERE mailbox = $1")
+                .bind(guid_text(mailbox))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| map_error(e, Doing::Delete, None))?
+                .rows_affected()
+        });
+        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// One page of UM-enabled mailboxes that have PIN data, with their UM settings and PIN status
+    /// (`Get-UMMailboxPIN`), ordered and paged like [`Tx::list_um_mailboxes`].
+    pub async fn list_um_pins(
+        &mut self,
+        filter: &UmMailboxFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(Mailbox, UmMailbox, PinStatus)>, StoreError> {
+        let b = FilterBinds::new(filter, after, limit);
+        let rows: Vec<UmPinListRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ", mailbox_columns!(), ", ", um_columns!(), ", ", pin_status_columns!(),
+                " FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid JOIN pins p ON p.mailbox = m.guid",
+                " WHERE ", um_filter_condition!(),
+                " ORDER BY m.primary_address_key LIMIT $3"
+            ))
+            .bind(b.after.clone())
+            .bind(b.anr.clone())
+            .bind(b.limit)
+            .bind(b.policy.clone())
+            .bind(b.dial_plan.clone())
+            .bind(b.locked_out)
+            .fetch_all(&mut *c)
+            .await?
+        });
+        let mut statuses = Vec::with_capacity(rows.len());
+        let mut listed = Vec::with_capacity(rows.len());
+        for row in rows {
+            statuses.push(row.status.into_status()?);
+            listed.push(crate::um_mailboxes::UmListRow { mailbox: row.mailbox, um: row.um });
+        }
+        let listed = load_um_list(self.conn(), listed).await?;
+        Ok(listed.into_iter().zip(statuses).map(|((m, u), s)| (m, u, s)).collect())
+    }
+
+    /// The sealed verifiers of one page of PIN data, ordered by mailbox guid, after the mailbox
+    /// `after` (the last of the previous page): what a key rotation re-seals.
+    pub async fn sealed_pins(&mut self, after: Option<Guid>, limit: u32) -> Result<Vec<(Guid, Vec<u8>)>, StoreError> {
+        let rows: Vec<(String, Vec<u8>)> = on_conn!(self.conn(), c => {
+            sqlx::query_as(
+                "SELECT mailbox, sealed_pin FROM pins WHERE ($1 IS NULL OR mailbox > $1) ORDER BY mailbox LIMIT $2",
+            )
+            .bind(after.map(guid_text))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await?
+        });
+        rows.into_iter().map(|(mailbox, sealed)| Ok((parse_guid(&mailbox)?, sealed))).collect()
+    }
+
+    /// Replaces the sealed verifier with the same PIN sealed anew (a newer key), only while it is
+    /// still `expected`; `false` when it changed meanwhile. The PIN is the same, so the version
+    /// stays.
+    pub async fn replace_sealed_pin(
+        &mut self,
+        mailbox: Guid,
+        expected: &[u8],
+        fresh: &[u8],
+    ) -> Result<bool, StoreError> {
+        let updated = on_conn!(self.conn(), c => {
+            sqlx::query("UPDATE pins SET sealed_pin = $3 WHERE mailbox = $1 AND sealed_pin = $2")
+                .bind(guid_text(mailbox))
+                .bind(expected.to_vec())
+                .bind(fresh.to_vec())
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+        Ok(updated == 1)
+    }
+
+    /// Reserves a sign-in attempt (SPEC §2.5), in one atomic statement: the failure count goes up
+    /// by one and the time of the last failure is set, before the PIN is evaluated; when the count
+    /// reaches `max_logon_attempts` the mailbox is locked out in the same statement. `None` when
+    /// the mailbox is locked out (nothing is counted) or has no PIN data.
+    ///
+    /// Inside a transaction the reservation is seen by others only at commit; a sign-in uses
+    /// [`Database::reserve_sign_in`].
+    pub async fn reserve_sign_in(
+        &mut self,
+        mailbox: Guid,
+        max_logon_attempts: u32,
+        now: Timestamp,
+    ) -> Result<Option<Reservation>, StoreError> {
+        reserve_sign_in(self.conn(), mailbox, max_logon_attempts, now).await
+    }
+
+    /// Records that the PIN of a reserved attempt was right: the failure count goes back to 0 and,
+    /// when given, the re-sealed verifier (stronger parameters, newer key) replaces the stored
+    /// one. Acts only while the PIN data is at `version` (no PIN change or administrator action
+    /// since the reservation) and isn't locked out by another attempt than this one (whose count
+    /// was `failed_logon_count`); `false` when it didn't act, and then the sign-in must be refused.
+    pub async fn sign_in_succeeded(
+        &mut self,
+        mailbox: Guid,
+        version: i64,
+        failed_logon_count: u32,
+        upgraded_sealed_pin: Option<&[u8]>,
+    ) -> Result<bool, StoreError> {
+        sign_in_succeeded(self.conn(), mailbox, version, failed_logon_count, upgraded_sealed_pin).await
+    }
+
+    /// The automatic PIN reset after `LogonFailuresBeforePINReset` failures: the new sealed PIN,
+    /// its length and history, set now and expired (the user must change it); the failure count
+    /// and the lockout stay. Acts only while the failure count is still at least
+    /// `reached_failed_logon_count`, the count of the reservation that triggered it (an
+    /// administrator's reset or unlock, or a right PIN, set it back to 0 meanwhile: then nothing
+    /// is due). It does not compare versions: concurrent attempts reserved before an earlier
+    /// automatic reset still trigger theirs. `false` when it didn't act.
+    pub async fn replace_pin_after_failures(
+        &mut self,
+        mailbox: Guid,
+        reached_failed_logon_count: u32,
+        sealed_pin: &[u8],
+        history: &[Vec<u8>],
+        pin_length: u8,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let guid = guid_text(mailbox);
+        let updated = on_conn!(self.conn(), c => {
+            sqlx::query(
+                "UPDATE pins SET sealed_pin = $3, pin_length = $4, pin_set_at = $5, expiry_forced = TRUE, \
+                 version = version + 1 WHERE mailbox = $1 AND failed_logon_count >= $2",
+            )
+            .bind(guid.clone())
+            .bind(i64::from(reached_failed_logon_count))
+            .bind(sealed_pin.to_vec())
+            .bind(i64::from(pin_length))
+            .bind(micros(now))
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        if updated == 0 {
+            return Ok(false);
+        }
+        write_history(self.conn(), &guid, history).await?;
+        Ok(true)
+    }
+}
+
+impl Database {
+    /// [`Tx::reserve_sign_in`] in a statement of its own, committed at once, so that every node
+    /// counts the attempt before this one evaluates the PIN.
+    pub async fn reserve_sign_in(
+        &self,
+        mailbox: Guid,
+        max_logon_attempts: u32,
+        now: Timestamp,
+    ) -> Result<Option<Reservation>, StoreError> {
+        match self {
+            Database::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                reserve_sign_in(Conn::Sqlite(&mut conn), mailbox, max_logon_attempts, now).await
+            }
+            Database::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                reserve_sign_in(Conn::Postgres(&mut conn), mailbox, max_logon_attempts, now).await
+            }
+        }
+    }
+
+    /// [`Tx::sign_in_succeeded`] in a statement of its own, committed at once.
+    pub async fn sign_in_succeeded(
+        &self,
+        mailbox: Guid,
+        version: i64,
+        failed_logon_count: u32,
+        upgraded_sealed_pin: Option<&[u8]>,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Database::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                sign_in_succeeded(Conn::Sqlite(&mut conn), mailbox, version, failed_logon_count, upgraded_sealed_pin)
+                    .await
+            }
+            Database::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                sign_in_succeeded(Conn::Postgres(&mut conn), mailbox, version, failed_logon_count, upgraded_sealed_pin)
+                    .await
+            }
+        }
+    }
+}

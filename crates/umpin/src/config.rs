@@ -1,0 +1,70 @@
+//! Configuration: a TOML file (`--config`, or `umpin.toml` in the data directory when present)
+//! overridden by `UMPIN_*` environment variables, overridden in turn by command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use umpin_crypto::Argon2Params;
+
+/// The name of the configuration file looked for in the data directory.
+pub const CONFIG_FILE: &str = "umpin.toml";
+/// The name of the key file in the data directory.
+pub const KEY_FILE: &str = "umpin.key";
+/// The name of the SQLite database in the data directory.
+pub const DATABASE_FILE: &str = "umpin.db";
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite:…` or `postgres://…`; defaults to SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// The server key file; defaults to `umpin.key` in the data directory.
+    pub key_file: Option<PathBuf>,
+    /// Argon2id parameters for new PIN verifiers; OWASP's by default.
+    #[serde(default)]
+    pub argon2: Argon2Params,
+    /// How many Argon2 computations may run at once; defaults to the number of cores.
+    pub argon2_workers: Option<usize>,
+}
+
+impl Config {
+    /// Reads the configuration: defaults, then the TOML file, then `UMPIN_*` variables
+    /// (`UMPIN_DATABASE_URL`, `UMPIN_KEY_FILE`, `UMPIN_ARGON2_WORKERS`, and nested keys with `__`,
+    /// e.g. `UMPIN_ARGON2__MEMORY_KIB`).
+    pub fn load(data_dir: &Path, file: Option<&Path>) -> Result<Config, String> {
+        let default_file = data_dir.join(CONFIG_FILE);
+        let file = match file {
+            Some(f) if !f.exists() => {
+                return Err(format!("The configuration file {} doesn't exist. Check the --config path.", f.display()));
+            }
+            Some(f) => Some(f.to_path_buf()),
+            None => default_file.exists().then_some(default_file),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = &file {
+            figment = figment.merge(Toml::file(f));
+        }
+        // Only the variables that name settings: others (UMPIN_DATA_DIR, test switches) are not config.
+        let setting = |key: &figment::value::UncasedStr| {
+            ["database_url", "key_file", "argon2"].iter().any(|s| key.as_str().to_lowercase().starts_with(s))
+        };
+        figment = figment.merge(Env::prefixed("UMPIN_").filter(setting).split("__"));
+        figment
+            .extract()
+            .map_err(|e| format!("The configuration isn't valid: {e}. Fix the file or the UMPIN_ variable it names."))
+    }
+
+    pub fn database_url(&self, data_dir: &Path) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", data_dir.join(DATABASE_FILE).display()))
+    }
+
+    pub fn key_file(&self, data_dir: &Path) -> PathBuf {
+        self.key_file.clone().unwrap_or_else(|| data_dir.join(KEY_FILE))
+    }
+
+    pub fn argon2_workers(&self) -> usize {
+        self.argon2_workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)).max(1)
+    }
+}

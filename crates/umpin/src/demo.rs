@@ -1,0 +1,72 @@
+//! `umpin demo`: the sample organisation contoso.com (SPEC §7), built once and reused.
+//!
+//! A dial plan with its default policy and a handful of mailboxes, UM-enabled with five-digit
+//! extensions: tony@contoso.com on 51234, one user locked out by wrong PINs on the phone, others
+//! still first-time users.
+
+use secrecy::SecretString;
+
+use umpin_domain::{NewDialPlan, NewMailbox};
+use umpin_service::{EnableUmMailbox, Principal, Service, ServiceError, SignInOutcome};
+
+const DIAL_PLAN: &str = "Contoso Dial Plan";
+const PEOPLE: [(&str, &str, &str, &str); 6] = [
+    ("Tony Smith", "tony", "+1 425 555 1234", "51234"),
+    ("Kim Akers", "kim", "+1 425 555 2345", "52345"),
+    ("David Hamilton", "david", "+1 425 555 3456", "53456"),
+    ("Ellen Adams", "ellen", "+1 425 555 4567", "54567"),
+    ("Jon Morris", "jon", "+1 425 555 5678", "55678"),
+    ("Pilar Pinilla", "pilar", "+1 425 555 6789", "56789"),
+];
+
+pub async fn run(service: &Service) -> anyhow::Result<()> {
+    let admin = Principal::local_administrator();
+    if service.list_dial_plans(&admin).await?.iter().any(|p| p.name == DIAL_PLAN) {
+        say!("The demo organisation contoso.com is already set up; reusing it.");
+    } else {
+        build(service, &admin).await?;
+        say!("Built the demo organisation contoso.com.");
+    }
+    let pins = service.list_um_mailbox_pins(&admin, None, None).await?;
+    say!();
+    say!("{:<24} {:<10} {:<13} {:<9}", "UserID", "PinExpired", "FirstTimeUser", "LockedOut");
+    say!("{:<24} {:<10} {:<13} {:<9}", "------", "----------", "-------------", "---------");
+    for p in pins.items {
+        say!("{:<24} {:<10} {:<13} {:<9}", p.user_id, p.pin_expired, p.first_time_user, p.locked_out);
+    }
+    Ok(())
+}
+
+async fn build(service: &Service, admin: &Principal) -> Result<(), ServiceError> {
+    let mut plan = NewDialPlan::new(DIAL_PLAN, 5, "1");
+    plan.access_telephone_numbers = vec!["+14255550100".to_owned()];
+    let (_, policy) = service.new_dial_plan(admin, plan).await?;
+    let policy = policy.map(|p| p.name).unwrap_or_default();
+    for (name, alias, phone, extension) in PEOPLE {
+        let address = format!("{alias}@contoso.com");
+        service
+            .new_mailbox(
+                admin,
+                NewMailbox {
+                    name: name.to_owned(),
+                    primary_smtp_address: address.clone(),
+                    phone: Some(phone.to_owned()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let request = EnableUmMailbox {
+            policy: policy.clone(),
+            extensions: Some(vec![extension.to_owned()]),
+            ..Default::default()
+        };
+        service.enable_um_mailbox(admin, &address, request).await?;
+    }
+    // Kim has finished first-time setup and chose her own PIN.
+    let kim = service.get_um_mailbox(admin, "kim@contoso.com").await?.mailbox.guid;
+    service.change_pin_by_phone(admin, kim, &SecretString::from("4718263"), true).await?;
+    // Someone tried to guess David's PIN on the phone until the mailbox locked.
+    let wrong = SecretString::from("000000");
+    while service.sign_in(admin, DIAL_PLAN, "53456", &wrong).await? != SignInOutcome::LockedOut {}
+    Ok(())
+}
