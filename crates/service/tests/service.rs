@@ -354,6 +354,40 @@ umpin_store::backend_tests! {
         assert!(matches!(result, Err(ServiceError::PinDataUnreadable { .. })), "{result:?}");
     }
 
+    async fn after_a_key_rotation_every_pin_is_resealed_and_still_verifies(db: Database) {
+        let (s, keys) = service(db.clone());
+        contoso(&s).await;
+        enable(&s, "kim@contoso.com", "52345", Some("7264819")).await.unwrap();
+        let key_file = keys.path().join("umpin.key");
+        let tony = s.get_mailbox(&admin(), "tony").await.unwrap().guid;
+        let before = s.database().begin().await.unwrap().pin(tony).await.unwrap().unwrap().sealed_pin;
+        KeyRing::rotate(&key_file).unwrap();
+        let rotated = service_with_key(db, &key_file);
+        assert_eq!(rotated.reseal_all_pins().await.unwrap(), 2);
+        assert_eq!(rotated.reseal_all_pins().await.unwrap(), 0, "a second run finds nothing left to re-seal");
+        let after = rotated.database().begin().await.unwrap().pin(tony).await.unwrap().unwrap().sealed_pin;
+        assert_ne!(before, after);
+        assert!(matches!(sign_in(&rotated, "51234", "5643892").await, SignInOutcome::SignedIn { .. }));
+        assert!(matches!(sign_in(&rotated, "52345", "7264819").await, SignInOutcome::SignedIn { .. }));
+    }
+
+    async fn stronger_argon2_parameters_are_applied_at_the_next_right_sign_in(db: Database) {
+        let (fast, keys) = service(db.clone());
+        contoso(&fast).await;
+        let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
+        let strong = Service::new(db, PinVault::new(ring, Argon2Params::OWASP, 2).unwrap());
+        let tony = fast.get_mailbox(&admin(), "tony").await.unwrap().guid;
+        let stored = async |s: &Service| s.database().begin().await.unwrap().pin(tony).await.unwrap().unwrap().sealed_pin;
+        let weak = stored(&strong).await;
+        assert_eq!(sign_in(&strong, "51234", "000000").await, SignInOutcome::WrongPin);
+        assert_eq!(stored(&strong).await, weak, "a wrong PIN upgrades nothing");
+        assert!(matches!(sign_in(&strong, "51234", "5643892").await, SignInOutcome::SignedIn { .. }));
+        let upgraded = stored(&strong).await;
+        assert_ne!(upgraded, weak);
+        assert!(matches!(sign_in(&strong, "51234", "5643892").await, SignInOutcome::SignedIn { .. }));
+        assert_eq!(stored(&strong).await, upgraded, "an up-to-date verifier stays as it is");
+    }
+
     async fn concurrent_wrong_sign_ins_on_two_nodes_evaluate_exactly_max_logon_attempts_pins(db: Database) {
         let (node_a, keys) = service(db.clone());
         let node_b = service_with_key(db.connect_like().await.unwrap(), &keys.path().join("umpin.key"));

@@ -361,6 +361,20 @@ mod mailboxes {
             assert_eq!(db.begin().await.unwrap().mailbox(m.guid).await.unwrap(), None);
         }
 
+        /// A transaction that read (and so locked) PIN data and was dropped without commit, as on
+        /// an error path, frees the row at once: another node's sign-in reservation goes through.
+        async fn a_dropped_transaction_releases_the_pin_row_at_once(db: Database) {
+            let (_, pol) = org(&db, "Plan").await;
+            let m = um_user(&db, &pol, "tony", "51234").await;
+            {
+                let mut tx = db.begin().await.unwrap();
+                assert!(tx.pin(m.guid).await.unwrap().is_some());
+            }
+            let other = db.connect_like().await.unwrap();
+            let reserved = tokio::time::timeout(std::time::Duration::from_secs(5), other.reserve_sign_in(m.guid, 15, at(1))).await;
+            assert!(matches!(reserved, Ok(Ok(Some(_)))), "the reservation waited on a dropped transaction");
+        }
+
         /// `$N` placeholders bind by their number, not by their order in the statement.
         async fn placeholders_bind_by_number(db: Database) {
             let query = "SELECT $2 AS second, $1 AS first";

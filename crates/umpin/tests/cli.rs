@@ -1,0 +1,192 @@
+//! The `umpin` command end to end: each test runs the real binary on a data directory of its own.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use sqlx::{AssertSqlSafe, Connection};
+
+fn umpin(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_umpin"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("UMPIN_DATABASE_URL")
+        .env_remove("UMPIN_CONFIG")
+        .env_remove("UMPIN_KEY_FILE")
+        .output()
+        .expect("the umpin binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failure: non-zero exit and one line on standard error, which contains `expected`.
+fn assert_fails_in_one_sentence(o: &Output, expected: &str) {
+    assert!(!o.status.success(), "expected a failure, got: {}", stdout(o));
+    let err = stderr(o);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert!(err.contains(expected), "{err}");
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn init_creates_a_private_key_and_the_database_and_never_overwrites_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = umpin(&data, &["init"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).contains("Created the server key"));
+    let key = data.join("umpin.key");
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&data), 0o700);
+    assert!(data.join("umpin.db").exists());
+    let key_bytes = std::fs::read(&key).unwrap();
+    let second = umpin(&data, &["init"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(stdout(&second).contains("Kept the existing server key"));
+    assert_eq!(std::fs::read(&key).unwrap(), key_bytes);
+}
+
+#[test]
+fn a_key_file_readable_by_others_is_refused_with_the_command_that_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let key = dir.path().join("umpin.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = umpin(dir.path(), &["demo"]);
+    assert_fails_in_one_sentence(&refused, "chmod 600");
+}
+
+#[test]
+fn the_demo_builds_contoso_once_and_then_reuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = umpin(dir.path(), &["demo"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = stdout(&first);
+    assert!(out.contains("Built the demo organisation contoso.com."), "{out}");
+    assert!(out.contains("UserID                   PinExpired FirstTimeUser LockedOut"), "{out}");
+    let row = |who: &str| out.lines().find(|l| l.starts_with(who)).map(|l| l.split_whitespace().collect::<Vec<_>>());
+    assert_eq!(row("tony@contoso.com").unwrap(), ["tony@contoso.com", "true", "true", "false"]);
+    assert_eq!(row("david@contoso.com").unwrap(), ["david@contoso.com", "true", "true", "true"]);
+    assert_eq!(row("kim@contoso.com").unwrap(), ["kim@contoso.com", "false", "false", "false"]);
+    let second = umpin(dir.path(), &["demo"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(stdout(&second).contains("already set up; reusing it"));
+    assert_eq!(stdout(&second).matches("@contoso.com").count(), 6);
+}
+
+#[test]
+fn no_pin_reaches_the_output_the_logs_or_the_database_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_umpin"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("demo")
+        .env("UMPIN_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stderr(&run).contains("TRACE") || stderr(&run).contains("DEBUG"), "the logs were written");
+    // The demo's user Kim chose this PIN on the phone.
+    const KIM: &str = "4718263";
+    let hex: String = KIM.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut everything = run.stdout.clone();
+    everything.extend(&run.stderr);
+    for file in ["umpin.db", "umpin.db-wal", "umpin.db-shm"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(file)) {
+            everything.extend(bytes);
+        }
+    }
+    assert!(contains(&everything, b"kim@contoso.com"), "the database files were read");
+    assert!(!contains(&everything, KIM.as_bytes()), "the PIN appears in clear");
+    assert!(!contains(&everything, hex.as_bytes()), "the PIN appears hex-encoded");
+}
+
+#[test]
+fn keys_rotate_adds_a_current_key_and_reseals_every_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["demo"]).status.success());
+    let rotated = umpin(dir.path(), &["keys", "rotate"]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let out = stdout(&rotated);
+    assert!(out.contains("Added server key 2"), "{out}");
+    assert!(out.contains("Re-sealed the PIN data of 6 UM mailbox(es) under key 2."), "{out}");
+    assert_eq!(mode(&dir.path().join("umpin.key")), 0o600);
+    assert!(umpin(dir.path(), &["demo"]).status.success());
+}
+
+#[test]
+fn a_database_url_of_an_unknown_kind_is_refused_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = umpin(dir.path(), &["--database-url", "mysql://root@127.0.0.1/umpin", "migrate"]);
+    assert_fails_in_one_sentence(&refused, "postgres://");
+}
+
+#[test]
+fn an_invalid_configuration_file_is_refused_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("umpin.toml"), "databse_url = 'sqlite://x.db'\n").unwrap();
+    assert_fails_in_one_sentence(&umpin(dir.path(), &["init"]), "databse_url");
+    std::fs::write(dir.path().join("umpin.toml"), "[argon2]\nmemory_kib = 1024\n").unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success(), "init needs no Argon2");
+    assert_fails_in_one_sentence(&umpin(dir.path(), &["demo"]), "memory_kib");
+}
+
+#[test]
+fn a_database_that_was_never_migrated_is_refused_with_the_command_that_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let other = format!("sqlite://{}", dir.path().join("other.db").display());
+    std::fs::write(dir.path().join("other.db"), b"").unwrap();
+    let refused = umpin(dir.path(), &["--database-url", &other, "keys", "rotate"]);
+    assert_fails_in_one_sentence(&refused, "umpin migrate");
+}
+
+/// `umpin init` and `umpin demo` on PostgreSQL, chosen by the database URL, in a schema of this
+/// test's own.
+#[tokio::test]
+async fn init_and_demo_run_on_postgresql_chosen_by_the_url() {
+    let url = umpin_store::testing::postgres_url();
+    let mut admin = match sqlx::PgConnection::connect(&url).await {
+        Ok(conn) => conn,
+        Err(e) if std::env::var("UMPIN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
+            panic!("PostgreSQL is required but not reachable at {url}: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping: PostgreSQL not reachable at {url}: {e}");
+            return;
+        }
+    };
+    let schema = format!("{}{}", umpin_store::testing::SCHEMA_PREFIX, uuid::Uuid::new_v4().simple());
+    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut admin).await.unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let schema_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let dir = tempfile::tempdir().unwrap();
+    let init = umpin(dir.path(), &["--database-url", &schema_url, "init"]);
+    assert!(init.status.success(), "{}", stderr(&init));
+    assert!(!dir.path().join("umpin.db").exists(), "no SQLite database when the URL names PostgreSQL");
+    let demo = umpin(dir.path(), &["--database-url", &schema_url, "demo"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let (mailboxes,): (i64,) = sqlx::query_as(AssertSqlSafe(format!("SELECT count(*) FROM {schema}.um_mailboxes")))
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(mailboxes, 6);
+    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&mut admin).await.unwrap();
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
