@@ -89,12 +89,11 @@ impl Service {
         Ok(next)
     }
 
-    /// `Remove-Mailbox`: a UM-enabled mailbox is UM-disabled first (its PIN data destroyed).
+    /// `Remove-Mailbox`. A UM-enabled mailbox goes with its UM settings: the extensions are
+    /// released and the PIN data destroyed in the same statement (storage cascades the delete).
     pub async fn remove_mailbox(&self, _by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
         let mut tx = self.db.begin().await?;
         let mailbox = find_mailbox(&mut tx, identity).await?;
-        tx.delete_pin(mailbox.guid).await?;
-        tx.delete_um_mailbox(mailbox.guid).await?;
         tx.delete_mailbox(mailbox.guid).await?;
         tx.commit().await?;
         Ok(mailbox)

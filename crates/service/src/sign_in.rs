@@ -8,13 +8,13 @@
 //! data in between (the record's version).
 
 use secrecy::ExposeSecret;
-use umpin_crypto::{Pin, Verification};
+use umpin_crypto::{CryptoError, Pin, SealedPin, Verification};
 use umpin_domain::{Error, FailureConsequence, Guid, PinStatus, failure_consequence};
 
 use crate::directory::find_dial_plan;
 use crate::messages::OutgoingMessage;
 use crate::pins::pin_record;
-use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
+use crate::um_mailboxes::{enabled_um_mailbox, policy_of};
 use crate::{Principal, Service, ServiceError};
 
 /// What a caller hears after entering a PIN.
@@ -66,33 +66,31 @@ impl Service {
         else {
             return Ok(SignInOutcome::LockedOut);
         };
-        let sealed = umpin_crypto::SealedPin::from_bytes(reservation.sealed_pin);
+        let sealed = SealedPin::from_bytes(reservation.sealed_pin);
         let verification = self.vault.verify_pin(mailbox, &sealed, pin).await.map_err(|e| match e {
-            umpin_crypto::CryptoError::Unreadable => ServiceError::PinDataUnreadable { mailbox: mailbox.to_string() },
+            CryptoError::Unreadable => ServiceError::PinDataUnreadable { mailbox: mailbox.to_string() },
             other => other.into(),
         })?;
         match verification {
             Verification::Right { upgrade } => {
-                let upgrade = upgrade.map(|u| u.into_bytes());
-                if self
+                let upgrade = upgrade.map(SealedPin::into_bytes);
+                let succeeded = self
                     .db
                     .sign_in_succeeded(mailbox, reservation.version, reservation.failed_logon_count, upgrade.as_deref())
-                    .await?
-                {
-                    let mut tx = self.db.begin().await?;
-                    let status = tx.pin(mailbox).await?.map(|r| r.status);
-                    tx.commit().await?;
-                    return Ok(match status {
-                        Some(status) => SignInOutcome::SignedIn {
-                            mailbox,
-                            pin_expired: status.pin_expired(&policy.pin, now),
-                            first_time_user: status.first_time_user,
-                        },
-                        None => SignInOutcome::WrongPin,
-                    });
-                }
-                // An administrator acted, or the PIN was replaced, while the PIN was evaluated.
-                Ok(if reservation.locked_out { SignInOutcome::LockedOut } else { SignInOutcome::WrongPin })
+                    .await?;
+                let mut tx = self.db.begin().await?;
+                let status = tx.pin(mailbox).await?.map(|r| r.status);
+                tx.commit().await?;
+                Ok(match status {
+                    Some(status) if succeeded => SignInOutcome::SignedIn {
+                        mailbox,
+                        pin_expired: status.pin_expired(&policy.pin, now),
+                        first_time_user: status.first_time_user,
+                    },
+                    // An administrator acted, or the PIN was replaced, while the PIN was evaluated.
+                    Some(status) if status.locked_out => SignInOutcome::LockedOut,
+                    _ => SignInOutcome::WrongPin,
+                })
             }
             Verification::Wrong => {
                 match failure_consequence(reservation.failed_logon_count, &policy.pin) {
@@ -176,9 +174,9 @@ impl Service {
             return Err(Error::LockedOut { mailbox: owner.primary_smtp_address }.into());
         }
         let (_, next) = self
-            .new_pin_record(&owner, &um, &policy.pin, &current, Some(new_pin.clone()), |_| PinStatus {
+            .new_pin_record(&owner, &um, &policy.pin, &current, Some(new_pin.clone()), |pin_length| PinStatus {
                 pin_set_at: now,
-                pin_length: pin_length(new_pin),
+                pin_length,
                 expiry_forced: false,
                 first_time_user: current.status.first_time_user && !completes_first_time_setup,
                 ..current.status.clone()

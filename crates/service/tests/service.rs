@@ -284,6 +284,18 @@ umpin_store::backend_tests! {
         assert_eq!(err.to_string(), "The mailbox tony@contoso.com isn't enabled for Unified Messaging.");
     }
 
+    async fn removing_a_mailbox_releases_its_extension_and_destroys_its_pin_data(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let tony = s.remove_mailbox(&admin(), "tony").await.unwrap().guid;
+        s.remove_mailbox(&admin(), "kim").await.unwrap();
+        assert!(matches!(rule(s.get_mailbox(&admin(), "tony").await), Error::NotFound { .. }));
+        assert_eq!(db.begin().await.unwrap().pin(tony).await.unwrap(), None);
+        let new = NewMailbox { name: "Ana".into(), primary_smtp_address: "ana@contoso.com".into(), ..Default::default() };
+        s.new_mailbox(&admin(), new).await.unwrap();
+        enable(&s, "ana@contoso.com", "51234", None).await.unwrap();
+    }
+
     async fn dial_plans_and_policies_in_use_cant_be_removed(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
