@@ -79,29 +79,37 @@ async fn write_access_numbers(mut conn: Conn<'_>, plan: &DialPlan) -> Result<(),
     Ok(())
 }
 
+/// Binds `$1…` of the dial plan insert and update statements, which number the columns alike.
+macro_rules! bind_dial_plan {
+    ($query:expr, $x:expr) => {
+        $query
+            .bind(guid_text($x.guid))
+            .bind($x.name.clone())
+            .bind(key(&$x.name))
+            .bind(i64::from($x.number_of_digits_in_extension))
+            .bind($x.country_or_region_code.clone())
+            .bind($x.uri_type.as_str())
+            .bind($x.voip_security.as_str())
+            .bind($x.default_language.clone())
+            .bind(i64::from($x.logon_failures_before_disconnect))
+            .bind(micros($x.when_created))
+    };
+}
+
 impl Tx {
     /// Stores a new dial plan with its access numbers; a name another dial plan has is
     /// [`Unique::DialPlanName`](crate::Unique::DialPlanName).
     pub async fn insert_dial_plan(&mut self, plan: &DialPlan) -> Result<(), StoreError> {
         let p = plan;
         on_conn!(self.conn(), c => {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO dial_plans (guid, name, name_key, number_of_digits_in_extension, country_or_region_code, \
-                 uri_type, voip_security, default_language, logon_failures_before_disconnect, when_created) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(guid_text(p.guid))
-            .bind(p.name.clone())
-            .bind(key(&p.name))
-            .bind(i64::from(p.number_of_digits_in_extension))
-            .bind(p.country_or_region_code.clone())
-            .bind(p.uri_type.as_str())
-            .bind(p.voip_security.as_str())
-            .bind(p.default_language.clone())
-            .bind(i64::from(p.logon_failures_before_disconnect))
-            .bind(micros(p.when_created))
-            .execute(&mut *c)
-            .await?;
+                uri_type, voip_security, default_language, logon_failures_before_disconnect, when_created) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            );
+            bind_dial_plan!(query, p)
+                .execute(&mut *c)
+                .await?;
         });
         write_access_numbers(self.conn(), p).await
     }
@@ -111,24 +119,15 @@ impl Tx {
     pub async fn update_dial_plan(&mut self, plan: &DialPlan) -> Result<(), StoreError> {
         let p = plan;
         let updated = on_conn!(self.conn(), c => {
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE dial_plans SET name = $2, name_key = $3, number_of_digits_in_extension = $4, \
-                 country_or_region_code = $5, uri_type = $6, voip_security = $7, default_language = $8, \
-                 logon_failures_before_disconnect = $9, when_created = $10 WHERE guid = $1",
-            )
-            .bind(guid_text(p.guid))
-            .bind(p.name.clone())
-            .bind(key(&p.name))
-            .bind(i64::from(p.number_of_digits_in_extension))
-            .bind(p.country_or_region_code.clone())
-            .bind(p.uri_type.as_str())
-            .bind(p.voip_security.as_str())
-            .bind(p.default_language.clone())
-            .bind(i64::from(p.logon_failures_before_disconnect))
-            .bind(micros(p.when_created))
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
+                country_or_region_code = $5, uri_type = $6, voip_security = $7, default_language = $8, \
+                logon_failures_before_disconnect = $9, when_created = $10 WHERE guid = $1",
+            );
+            bind_dial_plan!(query, p)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
         });
         if updated == 0 {
             return Err(StoreError::NotFound);

@@ -109,36 +109,44 @@ async fn write_addresses(mut conn: Conn<'_>, mailbox: &Mailbox) -> Result<(), St
     Ok(())
 }
 
+/// Binds `$1…` of the mailbox insert and update statements, which number the columns alike.
+macro_rules! bind_mailbox {
+    ($query:expr, $x:expr) => {
+        $query
+            .bind(guid_text($x.guid))
+            .bind($x.name.clone())
+            .bind(key(&$x.name))
+            .bind($x.alias.clone())
+            .bind(key(&$x.alias))
+            .bind($x.display_name.clone())
+            .bind(key(&$x.display_name))
+            .bind($x.primary_smtp_address.clone())
+            .bind(key(&$x.primary_smtp_address))
+            .bind($x.user_principal_name.clone())
+            .bind(key(&$x.user_principal_name))
+            .bind($x.phone.clone())
+            .bind($x.first_name.clone())
+            .bind($x.last_name.clone())
+            .bind(micros($x.when_created))
+    };
+}
+
 impl Tx {
     /// Stores a new mailbox with its addresses. A name, alias or address (primary or secondary)
     /// that another mailbox has is a [`StoreError::Conflict`] naming the rule.
     pub async fn insert_mailbox(&mut self, mailbox: &Mailbox) -> Result<(), StoreError> {
         let m = mailbox;
         on_conn!(self.conn(), c => {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO mailboxes (guid, name, name_key, alias, alias_key, display_name, display_name_key, \
-                 primary_smtp_address, primary_address_key, user_principal_name, upn_key, phone, first_name, \
-                 last_name, when_created) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            )
-            .bind(guid_text(m.guid))
-            .bind(m.name.clone())
-            .bind(key(&m.name))
-            .bind(m.alias.clone())
-            .bind(key(&m.alias))
-            .bind(m.display_name.clone())
-            .bind(key(&m.display_name))
-            .bind(m.primary_smtp_address.clone())
-            .bind(key(&m.primary_smtp_address))
-            .bind(m.user_principal_name.clone())
-            .bind(key(&m.user_principal_name))
-            .bind(m.phone.clone())
-            .bind(m.first_name.clone())
-            .bind(m.last_name.clone())
-            .bind(micros(m.when_created))
-            .execute(&mut *c)
-            .await
-            .map_err(|e| map_error(e, Doing::Write, Some(&m.primary_smtp_address)))?;
+                primary_smtp_address, primary_address_key, user_principal_name, upn_key, phone, first_name, \
+                last_name, when_created) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            );
+            bind_mailbox!(query, m)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| map_error(e, Doing::Write, Some(&m.primary_smtp_address)))?;
         });
         write_addresses(self.conn(), m).await
     }
@@ -148,31 +156,17 @@ impl Tx {
     pub async fn update_mailbox(&mut self, mailbox: &Mailbox) -> Result<(), StoreError> {
         let m = mailbox;
         let updated = on_conn!(self.conn(), c => {
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE mailboxes SET name = $2, name_key = $3, alias = $4, alias_key = $5, display_name = $6, \
-                 display_name_key = $7, primary_smtp_address = $8, primary_address_key = $9, \
-                 user_principal_name = $10, upn_key = $11, phone = $12, first_name = $13, last_name = $14, \
-                 when_created = $15 WHERE guid = $1",
-            )
-            .bind(guid_text(m.guid))
-            .bind(m.name.clone())
-            .bind(key(&m.name))
-            .bind(m.alias.clone())
-            .bind(key(&m.alias))
-            .bind(m.display_name.clone())
-            .bind(key(&m.display_name))
-            .bind(m.primary_smtp_address.clone())
-            .bind(key(&m.primary_smtp_address))
-            .bind(m.user_principal_name.clone())
-            .bind(key(&m.user_principal_name))
-            .bind(m.phone.clone())
-            .bind(m.first_name.clone())
-            .bind(m.last_name.clone())
-            .bind(micros(m.when_created))
-            .execute(&mut *c)
-            .await
-            .map_err(|e| map_error(e, Doing::Write, Some(&m.primary_smtp_address)))?
-            .rows_affected()
+                display_name_key = $7, primary_smtp_address = $8, primary_address_key = $9, \
+                user_principal_name = $10, upn_key = $11, phone = $12, first_name = $13, last_name = $14, \
+                when_created = $15 WHERE guid = $1",
+            );
+            bind_mailbox!(query, m)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| map_error(e, Doing::Write, Some(&m.primary_smtp_address)))?
+                .rows_affected()
         });
         if updated == 0 {
             return Err(StoreError::NotFound);

@@ -69,6 +69,26 @@ fn into_policies(rows: Vec<PolicyRow>) -> Result<Vec<MailboxPolicy>, StoreError>
     rows.into_iter().map(PolicyRow::into_policy).collect()
 }
 
+/// Binds `$1…` of the policy insert and update statements, which number the columns alike.
+macro_rules! bind_policy {
+    ($query:expr, $x:expr) => {
+        $query
+            .bind(guid_text($x.guid))
+            .bind($x.name.clone())
+            .bind(key(&$x.name))
+            .bind(guid_text($x.dial_plan))
+            .bind(i64::from($x.pin.min_pin_length))
+            .bind(limit_value($x.pin.pin_lifetime))
+            .bind(i64::from($x.pin.pin_history_count))
+            .bind($x.pin.allow_common_patterns)
+            .bind(limit_value($x.pin.logon_failures_before_pin_reset))
+            .bind(i64::from($x.pin.max_logon_attempts))
+            .bind($x.reset_pin_text.clone())
+            .bind($x.um_enabled_text.clone())
+            .bind(micros($x.when_created))
+    };
+}
+
 impl Tx {
     /// Stores a new policy. A name another policy has is
     /// [`Unique::PolicyName`](crate::Unique::PolicyName); an unknown dial plan is
@@ -76,27 +96,15 @@ impl Tx {
     pub async fn insert_policy(&mut self, policy: &MailboxPolicy) -> Result<(), StoreError> {
         let p = policy;
         on_conn!(self.conn(), c => {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO mailbox_policies (guid, name, name_key, dial_plan, min_pin_length, pin_lifetime, \
-                 pin_history_count, allow_common_patterns, logon_failures_before_pin_reset, max_logon_attempts, \
-                 reset_pin_text, um_enabled_text, when_created) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(guid_text(p.guid))
-            .bind(p.name.clone())
-            .bind(key(&p.name))
-            .bind(guid_text(p.dial_plan))
-            .bind(i64::from(p.pin.min_pin_length))
-            .bind(limit_value(p.pin.pin_lifetime))
-            .bind(i64::from(p.pin.pin_history_count))
-            .bind(p.pin.allow_common_patterns)
-            .bind(limit_value(p.pin.logon_failures_before_pin_reset))
-            .bind(i64::from(p.pin.max_logon_attempts))
-            .bind(p.reset_pin_text.clone())
-            .bind(p.um_enabled_text.clone())
-            .bind(micros(p.when_created))
-            .execute(&mut *c)
-            .await?;
+                pin_history_count, allow_common_patterns, logon_failures_before_pin_reset, max_logon_attempts, \
+                reset_pin_text, um_enabled_text, when_created) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            );
+            bind_policy!(query, p)
+                .execute(&mut *c)
+                .await?;
         });
         Ok(())
     }
@@ -106,28 +114,16 @@ impl Tx {
     pub async fn update_policy(&mut self, policy: &MailboxPolicy) -> Result<(), StoreError> {
         let p = policy;
         let updated = on_conn!(self.conn(), c => {
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE mailbox_policies SET name = $2, name_key = $3, dial_plan = $4, min_pin_length = $5, \
-                 pin_lifetime = $6, pin_history_count = $7, allow_common_patterns = $8, \
-                 logon_failures_before_pin_reset = $9, max_logon_attempts = $10, reset_pin_text = $11, \
-                 um_enabled_text = $12, when_created = $13 WHERE guid = $1",
-            )
-            .bind(guid_text(p.guid))
-            .bind(p.name.clone())
-            .bind(key(&p.name))
-            .bind(guid_text(p.dial_plan))
-            .bind(i64::from(p.pin.min_pin_length))
-            .bind(limit_value(p.pin.pin_lifetime))
-            .bind(i64::from(p.pin.pin_history_count))
-            .bind(p.pin.allow_common_patterns)
-            .bind(limit_value(p.pin.logon_failures_before_pin_reset))
-            .bind(i64::from(p.pin.max_logon_attempts))
-            .bind(p.reset_pin_text.clone())
-            .bind(p.um_enabled_text.clone())
-            .bind(micros(p.when_created))
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
+                pin_lifetime = $6, pin_history_count = $7, allow_common_patterns = $8, \
+                logon_failures_before_pin_reset = $9, max_logon_attempts = $10, reset_pin_text = $11, \
+                um_enabled_text = $12, when_created = $13 WHERE guid = $1",
+            );
+            bind_policy!(query, p)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
         });
         if updated == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
