@@ -154,11 +154,13 @@ impl Service {
         view(&mut tx, mailbox, um).await
     }
 
-    /// `Get-UMMailbox` without identity: one page of UM-enabled mailboxes, optionally of one policy.
+    /// `Get-UMMailbox` without identity: one page of UM-enabled mailboxes, optionally of one policy
+    /// and matching `-Anr` (a prefix of the name, display name, alias or an address).
     pub async fn list_um_mailboxes(
         &self,
         _by: &Principal,
         policy: Option<&str>,
+        anr: Option<&str>,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<UmMailboxView>, ServiceError> {
@@ -168,7 +170,7 @@ impl Service {
             Some(identity) => Some(find_policy(&mut tx, identity).await?.guid),
             None => None,
         };
-        let filter = UmMailboxFilter { policy, ..Default::default() };
+        let filter = UmMailboxFilter { policy, anr: anr.map(str::to_owned), ..Default::default() };
         let mut rows = tx.list_um_mailboxes(&filter, after, limit + 1).await?;
         let rows = page(&mut rows, limit, |(m, _)| m.primary_smtp_address.to_lowercase());
         let mut items = Vec::with_capacity(rows.items.len());

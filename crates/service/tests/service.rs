@@ -296,6 +296,26 @@ umpin_store::backend_tests! {
         enable(&s, "ana@contoso.com", "51234", None).await.unwrap();
     }
 
+    async fn get_um_mailbox_lists_um_enabled_mailboxes_by_policy_and_anr_in_pages(db: Database) {
+        let (s, _keys) = service(db);
+        contoso(&s).await;
+        enable(&s, "kim@contoso.com", "52345", None).await.unwrap();
+        let all = s.list_um_mailboxes(&admin(), None, None, None, None).await.unwrap();
+        let addresses: Vec<&str> = all.items.iter().map(|v| v.mailbox.primary_smtp_address.as_str()).collect();
+        assert_eq!(addresses, ["kim@contoso.com", "tony@contoso.com"]);
+        assert_eq!((all.items[1].policy_name.as_str(), all.items[1].dial_plan_name.as_str()), (POLICY, PLAN));
+        let by_anr = s.list_um_mailboxes(&admin(), Some(POLICY), Some("Tony S"), None, None).await.unwrap();
+        assert_eq!(by_anr.items.len(), 1);
+        let default_policy = format!("{PLAN} Default Policy");
+        assert!(s.list_um_mailboxes(&admin(), Some(&default_policy), None, None, None).await.unwrap().items.is_empty());
+        let first = s.list_um_mailboxes(&admin(), None, None, None, Some(1)).await.unwrap();
+        assert_eq!(first.items.len(), 1);
+        let next = first.next.expect("a second page");
+        let second = s.list_um_mailboxes(&admin(), None, None, Some(&next), Some(1)).await.unwrap();
+        assert_eq!(second.items[0].mailbox.primary_smtp_address, "tony@contoso.com");
+        assert_eq!(second.next, None);
+    }
+
     async fn dial_plans_and_policies_in_use_cant_be_removed(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
