@@ -28,10 +28,18 @@
 //!   and property chains), so no input can overflow the stack while parsing or dropping the tree.
 
 pub mod ast;
+pub mod bound;
 mod error;
+pub mod format;
+mod help;
 mod lexer;
+pub mod local;
+pub mod objects;
 mod parser;
 pub mod print;
+pub mod registry;
+pub mod run;
+pub mod value;
 
 pub use ast::{
     Argument, BinaryOp, Command, Expr, ExprKind, Pipeline, PipelineElement, Quote, Script, Span, Statement, UnaryOp,

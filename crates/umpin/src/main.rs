@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod config;
 mod demo;
+mod shell;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,6 +52,14 @@ enum Command {
     },
     /// Builds the sample organisation contoso.com (or reuses it) and shows its PIN status.
     Demo,
+    /// The management shell: Exchange's UM cmdlets in PowerShell syntax.
+    Shell {
+        /// Runs this pipeline and exits (non-zero when a command failed).
+        #[arg(short = 'c', value_name = "PIPELINE", conflicts_with = "script")]
+        command: Option<String>,
+        /// Runs this script file and exits (non-zero when a command failed).
+        script: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +108,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<CommandsFailed>() => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("umpin: {e}");
             ExitCode::FAILURE
@@ -124,8 +134,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init(&setup).await?;
             demo::run(&setup.service().await?).await
         }
+        Command::Shell { command, script } => {
+            let service = setup.service().await?;
+            let succeeded = match (command, script) {
+                (Some(text), _) => shell::command(service, &text).await,
+                (None, Some(path)) => shell::script(service, &path).await?,
+                (None, None) => anyhow::bail!(
+                    "The interactive shell needs a terminal session; run a pipeline with -c \"<pipeline>\" or a script file instead."
+                ),
+            };
+            if succeeded { Ok(()) } else { Err(CommandsFailed.into()) }
+        }
     }
 }
+
+/// A shell run in which a command failed: its errors are already on standard error.
+#[derive(Debug)]
+struct CommandsFailed;
+
+impl std::fmt::Display for CommandsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a command failed")
+    }
+}
+
+impl std::error::Error for CommandsFailed {}
 
 async fn init(setup: &Setup) -> anyhow::Result<()> {
     create_data_dir(&setup.data_dir)?;

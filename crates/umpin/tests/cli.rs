@@ -190,3 +190,181 @@ async fn init_and_demo_run_on_postgresql_chosen_by_the_url() {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Runs `umpin shell -c` on a data directory.
+fn shell(data_dir: &Path, pipeline: &str) -> Output {
+    umpin(data_dir, &["shell", "-c", pipeline])
+}
+
+/// Runs a pipeline that must succeed and returns its output.
+fn shell_ok(data_dir: &Path, pipeline: &str) -> String {
+    let out = shell(data_dir, pipeline);
+    assert!(out.status.success(), "{pipeline}: {}", stderr(&out));
+    stdout(&out)
+}
+
+const NEW_DIAL_PLAN: &str = "New-UMDialPlan -Name MyUMDialPlan -NumberOfDigitsInExtension 5 -CountryOrRegionCode 1";
+const NEW_POLICY: &str = "New-UMMailboxPolicy -Name MyUMMailboxPolicy -UMDialPlan MyUMDialPlan";
+const NEW_TONY: &str = "New-Mailbox -Name 'Tony Smith' -PrimarySmtpAddress tony@contoso.com";
+const ENABLE_TONY: &str = "Enable-UMMailbox -Identity tony@contoso.com -UMMailboxPolicy MyUMMailboxPolicy -Extensions 51234 -PIN 5643892 -NotifyEmail administrator@contoso.com -PINExpired $true";
+
+/// A data directory where the steps of the Exchange help pages up to `upto` have run.
+fn contoso(upto: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    for step in [NEW_DIAL_PLAN, NEW_POLICY, NEW_TONY, ENABLE_TONY].iter().take(upto) {
+        shell_ok(dir.path(), step);
+    }
+    dir
+}
+
+#[test]
+fn shell_new_um_dial_plan_creates_the_dial_plan_and_its_default_policy() {
+    let dir = contoso(0);
+    let out = shell_ok(dir.path(), NEW_DIAL_PLAN);
+    assert!(out.contains("MyUMDialPlan 5                         TelExtn Unsecured"), "{out}");
+    let policies = shell_ok(dir.path(), "Get-UMMailboxPolicy -UMDialPlan MyUMDialPlan");
+    assert!(policies.contains("MyUMDialPlan Default Policy"), "{policies}");
+}
+
+#[test]
+fn shell_new_um_mailbox_policy_creates_a_policy_with_the_default_pin_settings() {
+    let dir = contoso(1);
+    shell_ok(dir.path(), NEW_POLICY);
+    let out = shell_ok(
+        dir.path(),
+        "Get-UMMailboxPolicy MyUMMailboxPolicy | Format-List MinPINLength,PINLifetime,MaxLogonAttempts",
+    );
+    assert_eq!(out, "\nMinPINLength     : 6\nPINLifetime      : 60\nMaxLogonAttempts : 15\n\n");
+}
+
+#[test]
+fn shell_enable_um_mailbox_enables_tony_on_51234() {
+    let dir = contoso(3);
+    let out = shell_ok(dir.path(), ENABLE_TONY);
+    assert!(out.contains("Tony Smith True      {51234}    MyUMMailboxPolicy"), "{out}");
+}
+
+#[test]
+fn shell_get_um_mailbox_pin_shows_the_pin_status_table() {
+    let dir = contoso(4);
+    let out = shell_ok(dir.path(), "Get-UMMailboxPIN -Identity tony@contoso.com");
+    assert_eq!(
+        out,
+        "\nUserID           PinExpired FirstTimeUser LockedOut\n\
+         ------           ---------- ------------- ---------\n\
+         tony@contoso.com True       True          False\n\n"
+    );
+}
+
+#[test]
+fn shell_set_um_mailbox_pin_resets_the_pin() {
+    let dir = contoso(4);
+    shell_ok(dir.path(), "Set-UMMailboxPIN tony -PIN 2837465 -PinExpired $false");
+    assert_eq!(shell_ok(dir.path(), "(Get-UMMailboxPIN tony).PinExpired"), "False\n");
+    shell_ok(dir.path(), "Set-UMMailboxPIN -Identity tony@contoso.com -PIN 1985848 -PinExpired $true");
+    assert_eq!(shell_ok(dir.path(), "(Get-UMMailboxPIN tony).PinExpired"), "True\n");
+    let refused = shell(dir.path(), "Set-UMMailboxPIN -Identity tony@contoso.com -PIN 1985848");
+    assert_fails_in_one_sentence(&refused, "Set-UMMailboxPIN : The PIN was used recently");
+    assert!(!stderr(&refused).contains("1985848"));
+}
+
+#[test]
+fn shell_pipeline_unlocks_every_locked_out_mailbox() {
+    let dir = contoso(4);
+    shell_ok(dir.path(), "New-Mailbox -Name Kim -PrimarySmtpAddress kim@contoso.com");
+    shell_ok(dir.path(), "Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345");
+    shell_ok(dir.path(), "Set-UMMailboxPIN tony -LockedOut $true; Set-UMMailboxPIN kim -LockedOut $true");
+    let locked = shell_ok(dir.path(), "Get-UMMailboxPIN | Where-Object LockedOut | Measure-Object");
+    assert!(locked.contains("Count : 2"), "{locked}");
+    shell_ok(
+        dir.path(),
+        "Get-UMMailboxPIN | Where-Object {$_.LockedOut -eq $true} | Set-UMMailboxPIN -LockedOut $false",
+    );
+    let still = shell_ok(dir.path(), "Get-UMMailboxPIN | Where-Object LockedOut -eq $true | Measure-Object");
+    assert!(still.contains("Count : 0"), "{still}");
+}
+
+#[test]
+fn shell_import_csv_into_new_mailbox_creates_each_row_and_reports_bad_rows() {
+    let dir = contoso(0);
+    let csv = dir.path().join("users.csv");
+    std::fs::write(
+        &csv,
+        "Name,Alias,PrimarySmtpAddress,DisplayName,Phone\n\
+         Kim Akers,kim,kim@contoso.com,Kim Akers,+14255552345\n\
+         Bad Alias,b d,bad@contoso.com,Bad,\n\
+         David Hamilton,david,david@contoso.com,David H.,\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_umpin"))
+        .current_dir(dir.path())
+        .args(["--data-dir", ".", "shell", "-c", "Import-Csv users.csv | New-Mailbox"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a bad row fails the run");
+    assert!(stderr(&out).contains("New-Mailbox : The value of parameter 'Alias' isn't valid"), "{}", stderr(&out));
+    let listed = shell_ok(dir.path(), "Get-Mailbox | ForEach-Object { $_.PrimarySmtpAddress }");
+    assert_eq!(listed, "david@contoso.com\nkim@contoso.com\n");
+    let phone = shell_ok(dir.path(), "(Get-Mailbox kim).Phone");
+    assert_eq!(phone, "+14255552345\n");
+}
+
+#[test]
+fn shell_errors_of_the_rules_reach_the_administrator_with_the_cmdlet_name() {
+    let dir = contoso(4);
+    for (pipeline, expected) in [
+        (
+            "Get-UMMailboxPIN nobody",
+            "Get-UMMailboxPIN : The operation couldn't be performed because object 'nobody' couldn't be found.",
+        ),
+        ("New-UMDialPlan -Name X -NumberOfDigitsInExtension 21 -CountryOrRegionCode 1", "NumberOfDigitsInExtension"),
+        ("New-UMDialPlan -Name MyUMDialPlan -NumberOfDigitsInExtension 5 -CountryOrRegionCode 1", "already exists"),
+        ("Remove-UMDialPlan MyUMDialPlan", "UM mailbox policies belong to it"),
+        (
+            "Set-UMMailboxPolicy MyUMMailboxPolicy -LogonFailuresBeforePINReset 20",
+            "must be lower than MaxLogonAttempts (15)",
+        ),
+        (
+            "Get-UMMailboxPIN -Identity tony -Bogus 1",
+            "A parameter cannot be found that matches parameter name 'Bogus'.",
+        ),
+        ("Get-UMMailboxPIN -Identity tony -Res", "Missing an argument for parameter 'ResultSize'"),
+        (
+            "New-UMDialPlan -Name X -NumberOfDigitsInExtension 5 -CountryOrRegionCode 1 -URIType Tel",
+            "TelExtn, SipName, E164",
+        ),
+        ("Set-UMMailboxPIN tony -PINExpired yes", "$true or $false"),
+        ("Get-UMMailboxPIN | Where-Object {$_.LockedOut -eq", "At line 1, column"),
+    ] {
+        let out = shell(dir.path(), pipeline);
+        assert_fails_in_one_sentence(&out, expected);
+    }
+}
+
+#[test]
+fn shell_what_if_says_what_it_would_do_and_changes_nothing() {
+    let dir = contoso(4);
+    let out = shell_ok(dir.path(), "Set-UMMailboxPIN tony@contoso.com -LockedOut $true -WhatIf");
+    assert_eq!(out, "What if: Performing the operation \"Set-UMMailboxPIN\" on target \"tony@contoso.com\".\n");
+    let status = shell_ok(dir.path(), "(Get-UMMailboxPIN tony).LockedOut");
+    assert_eq!(status, "False\n");
+}
+
+#[test]
+fn shell_runs_a_script_file_and_fails_when_a_command_failed() {
+    let dir = contoso(0);
+    let script = dir.path().join("setup.ps1");
+    std::fs::write(
+        &script,
+        format!("{NEW_DIAL_PLAN}\n{NEW_POLICY}\n$p = Get-UMMailboxPolicy MyUMMailboxPolicy\n$p.UMDialPlan\n"),
+    )
+    .unwrap();
+    let out = umpin(dir.path(), &["shell", script.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("MyUMDialPlan\n"), "{}", stdout(&out));
+    std::fs::write(&script, "Get-UMDialPlan NoSuchPlan\nGet-UMDialPlan MyUMDialPlan\n").unwrap();
+    let out = umpin(dir.path(), &["shell", script.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("MyUMDialPlan"), "later statements still run");
+}

@@ -1,0 +1,84 @@
+//! A cmdlet invocation after binding: the cmdlet and its parameter values, typed by the registry.
+//! This is what runs locally and what the remote shell sends to the server.
+
+use secrecy::SecretString;
+
+use crate::registry::Cmdlet;
+use crate::value::Value;
+
+/// One bound parameter value. A PIN or password is kept apart so that it can't be printed,
+/// formatted or kept with the other values.
+#[derive(Clone, Debug)]
+pub enum Argument {
+    Value(Value),
+    Secret(SecretString),
+}
+
+/// A cmdlet with its bound parameters (by their registry names).
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub cmdlet: &'static Cmdlet,
+    pub arguments: Vec<(&'static str, Argument)>,
+}
+
+impl Invocation {
+    fn argument(&self, name: &str) -> Option<&Argument> {
+        self.arguments.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, a)| a)
+    }
+
+    /// A plain parameter's value, if given.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        match self.argument(name) {
+            Some(Argument::Value(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A text parameter's value, if given.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.value(name).map(Value::to_text)
+    }
+
+    /// A list parameter's values, if given.
+    pub fn texts(&self, name: &str) -> Option<Vec<String>> {
+        self.value(name).map(|v| v.clone().into_items().iter().map(Value::to_text).collect())
+    }
+
+    /// A boolean or switch parameter's value, if given.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.value(name).map(Value::is_true)
+    }
+
+    /// A number parameter's value, if given (binding made sure it is a number).
+    pub fn number(&self, name: &str) -> Option<i64> {
+        match self.value(name) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A secret parameter's value, if given.
+    pub fn secret(&self, name: &str) -> Option<SecretString> {
+        match self.argument(name) {
+            Some(Argument::Secret(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// What one call of a cmdlet returns: objects, warnings, and for a listing the cursor of the rest.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub objects: Vec<Value>,
+    pub warnings: Vec<String>,
+    /// Present when more objects follow: call again with it.
+    pub next: Option<String>,
+}
+
+/// Which page of a listing to return: the objects after the cursor `after`, at most `size`.
+/// The shell drives paging, so that `-ResultSize Unlimited` streams.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<String>,
+    pub size: u32,
+}

@@ -1,0 +1,309 @@
+//! Output: the table and list views, JSON and CSV, as the Exchange Management Shell prints them.
+//!
+//! A table has a header underlined with dashes and columns as wide as their content, cut to the
+//! terminal width; a list shows one `Name : Value` line per property with the colons aligned.
+
+use serde_json::{Map, Number, Value as Json};
+
+use crate::value::{Object, Value};
+
+/// Which view an object type shows by default, and with which properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Table(&'static [&'static str]),
+    List,
+}
+
+/// Formats objects as a table of `columns` (all properties of the first object when empty),
+/// at most `width` characters wide.
+pub fn table(objects: &[Value], columns: &[String], width: usize) -> String {
+    let columns: Vec<String> = if columns.is_empty() { property_names(objects) } else { columns.to_vec() };
+    if columns.is_empty() {
+        return objects.iter().map(|v| format!("{v}\n")).collect();
+    }
+    let rows: Vec<Vec<String>> =
+        objects.iter().map(|o| columns.iter().map(|c| one_line(&o.member(c).to_text())).collect()).collect();
+    let mut widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| rows.iter().map(|r| r[i].chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
+        .collect();
+    fit(&mut widths, width);
+    let visible = widths.iter().take_while(|w| **w > 0).count();
+    let mut out = String::new();
+    push_row(&mut out, &columns[..visible], &widths);
+    let dashes: Vec<String> = columns[..visible].iter().map(|c| "-".repeat(c.chars().count())).collect();
+    push_row(&mut out, &dashes, &widths);
+    for row in &rows {
+        push_row(&mut out, &row[..visible], &widths);
+    }
+    out
+}
+
+/// Shrinks column widths so that they and the single spaces between them fit in `width`: the
+/// last columns that don't fit at all get width 0 (hidden); the last visible one is cut.
+fn fit(widths: &mut [usize], width: usize) {
+    let mut used = 0;
+    for w in widths.iter_mut() {
+        let gap = usize::from(used > 0);
+        if used + gap >= width {
+            *w = 0;
+            continue;
+        }
+        let room = width - used - gap;
+        if *w > room {
+            *w = room;
+        }
+        used += gap + *w;
+    }
+}
+
+fn push_row(out: &mut String, cells: &[String], widths: &[usize]) {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        line.push_str(&pad(cell, widths[i]));
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+/// `text` padded or cut (with `...`) to exactly `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len <= width {
+        format!("{text}{}", " ".repeat(width - len))
+    } else if width > 3 {
+        format!("{}...", text.chars().take(width - 3).collect::<String>())
+    } else {
+        text.chars().take(width).collect()
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// Formats objects as lists: every property (or the given ones) as `Name : Value`, colons
+/// aligned, a blank line before each object.
+pub fn list(objects: &[Value], properties: &[String]) -> String {
+    let mut out = String::new();
+    for value in objects {
+        let Value::Object(o) = value else {
+            out.push_str(&format!("{value}\n"));
+            continue;
+        };
+        let names: Vec<&str> = if properties.is_empty() {
+            o.properties.iter().map(|(n, _)| n.as_str()).collect()
+        } else {
+            properties.iter().map(String::as_str).collect()
+        };
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        out.push('\n');
+        for name in names {
+            let shown = o.get(name).map(Value::to_text).unwrap_or_default();
+            out.push_str(format!("{name:<width$} : {}", one_line(&shown)).trim_end());
+            out.push('\n');
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// The property names of the first object (a table's default columns).
+fn property_names(objects: &[Value]) -> Vec<String> {
+    match objects.first() {
+        Some(Value::Object(o)) => o.properties.iter().map(|(n, _)| n.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `ConvertTo-Json`: one object as a JSON object, several as an array, pretty-printed.
+pub fn json(values: &[Value]) -> String {
+    let doc = match values {
+        [one] => to_json(one),
+        many => Json::Array(many.iter().map(to_json).collect()),
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+fn to_json(value: &Value) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(n) => Json::Number(Number::from(*n)),
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Time(t) => Json::String(t.to_string()),
+        Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Object(o) => {
+            Json::Object(o.properties.iter().map(|(n, v)| (n.clone(), to_json(v))).collect::<Map<_, _>>())
+        }
+    }
+}
+
+/// `ConvertTo-Csv` / `Export-Csv`: a header row of the first object's property names, then one
+/// row per object, every field quoted.
+pub fn csv(values: &[Value]) -> String {
+    let columns = property_names(values);
+    let mut out = String::new();
+    let row = |cells: Vec<String>| {
+        cells.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(",") + "\n"
+    };
+    if columns.is_empty() {
+        return out;
+    }
+    out.push_str(&row(columns.clone()));
+    for v in values {
+        out.push_str(&row(columns.iter().map(|c| v.member(c).to_text()).collect()));
+    }
+    out
+}
+
+/// The largest CSV file `Import-Csv` reads, and the most rows.
+pub const MAX_CSV_BYTES: usize = 64 * 1024 * 1024;
+
+/// `Import-Csv`: the first row names the properties; every later row is an object of strings.
+/// Quoted fields may hold commas, doubled quotes and line breaks.
+pub fn parse_csv(text: &str) -> Result<Vec<Value>, String> {
+    let mut records = parse_records(text)?.into_iter();
+    let Some(header) = records.next() else { return Ok(Vec::new()) };
+    if header.iter().any(|h| h.trim().is_empty()) {
+        return Err("The CSV header row has an empty column name. Name every column in the first row.".to_owned());
+    }
+    let mut objects = Vec::new();
+    for (n, record) in records.enumerate() {
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        if record.len() > header.len() {
+            return Err(format!(
+                "Row {} of the CSV has {} fields but the header names {} columns. Fix that row.",
+                n + 2,
+                record.len(),
+                header.len()
+            ));
+        }
+        let properties = header
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.trim().to_owned(), record.get(i).map_or(Value::Null, |v| Value::Str(v.clone()))))
+            .collect();
+        objects.push(Object { type_name: "CsvRow".to_owned(), properties }.into());
+    }
+    Ok(objects)
+}
+
+fn parse_records(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if quoted {
+        return Err("The CSV ends inside a quoted field. Close the quote.".to_owned());
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pin(user: &str, expired: bool, locked: bool) -> Value {
+        Object::new(
+            "UMMailboxPin",
+            vec![
+                ("UserID", user.into()),
+                ("PinExpired", expired.into()),
+                ("FirstTimeUser", true.into()),
+                ("LockedOut", locked.into()),
+            ],
+        )
+        .into()
+    }
+
+    fn cols(c: &[&str]) -> Vec<String> {
+        c.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_table_underlines_its_header_and_sizes_columns_to_content() {
+        let t = table(&[pin("tony@contoso.com", true, false)], &cols(&["UserID", "PinExpired", "LockedOut"]), 120);
+        assert_eq!(
+            t,
+            "UserID           PinExpired LockedOut\n------           ---------- ---------\ntony@contoso.com True       False\n"
+        );
+    }
+
+    #[test]
+    fn a_table_is_cut_to_the_terminal_width() {
+        let t = table(&[pin("a-very-long-address@contoso.com", true, false)], &cols(&["UserID", "PinExpired"]), 20);
+        assert!(t.lines().all(|l| l.chars().count() <= 20), "{t}");
+        assert!(t.contains("..."), "{t}");
+    }
+
+    #[test]
+    fn a_list_aligns_the_colons() {
+        let l = list(&[pin("tony@contoso.com", true, false)], &[]);
+        assert_eq!(
+            l,
+            "\nUserID        : tony@contoso.com\nPinExpired    : True\nFirstTimeUser : True\nLockedOut     : False\n\n"
+        );
+    }
+
+    #[test]
+    fn json_keeps_the_property_order_and_types() {
+        let j = json(&[pin("tony@contoso.com", true, false)]);
+        assert!(j.starts_with("{\n  \"UserID\": \"tony@contoso.com\",\n  \"PinExpired\": true"), "{j}");
+    }
+
+    #[test]
+    fn csv_round_trips_through_import() {
+        let text = csv(&[pin("tony@contoso.com", true, false), pin("kim, \"k\"@contoso.com", false, true)]);
+        assert!(text.starts_with("\"UserID\",\"PinExpired\",\"FirstTimeUser\",\"LockedOut\"\n"), "{text}");
+        let back = parse_csv(&text).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[1].member("UserID"), Value::from("kim, \"k\"@contoso.com"));
+        assert_eq!(back[1].member("LockedOut"), Value::from("True"));
+    }
+
+    #[test]
+    fn import_csv_reads_unquoted_files_with_crlf_and_a_bom() {
+        let rows = parse_csv("\u{feff}Name,Alias\r\nTony Smith,tony\r\nKim Akers,kim\r\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].member("Alias"), Value::from("kim"));
+    }
+
+    #[test]
+    fn import_csv_refuses_an_open_quote_and_a_row_with_too_many_fields() {
+        assert!(parse_csv("Name\n\"Tony\n").unwrap_err().contains("quote"));
+        assert!(parse_csv("Name\nTony,extra\n").unwrap_err().contains("Row 2"));
+    }
+}

@@ -1,0 +1,242 @@
+//! The local backend: runs a bound cmdlet in-process through the service, on the data directory,
+//! as the given principal. The server's dispatcher runs the very same code.
+
+use std::collections::HashMap;
+
+use umpin_domain::dial_plan::DialPlanChanges;
+use umpin_domain::{Guid, LimitValue, MailboxChanges, NewDialPlan, NewMailbox, PolicyChanges};
+use umpin_service::{EnableUmMailbox, NewPolicy, Page, PinReset, Principal, Service, ServiceError, UmMailboxChanges};
+
+use crate::bound::{Batch, Invocation, PageRequest};
+use crate::objects;
+use crate::value::Value;
+
+/// Runs cmdlets on a [`Service`] as one principal.
+#[derive(Clone)]
+pub struct Local {
+    service: Service,
+    principal: Principal,
+}
+
+impl Local {
+    pub fn new(service: Service, principal: Principal) -> Self {
+        Local { service, principal }
+    }
+
+    /// Runs one invocation. A listing cmdlet without `-Identity` returns the page `page` asks for.
+    pub async fn invoke(&self, inv: &Invocation, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let s = &self.service;
+        let by = &self.principal;
+        let identity = inv.text("Identity");
+        let after = page.and_then(|p| p.after.as_deref());
+        let size = page.map(|p| p.size);
+        let one = |v: Value| Ok(Batch { objects: vec![v], ..Batch::default() });
+        let none = || Ok(Batch::default());
+        match inv.cmdlet.name {
+            "New-UMDialPlan" => {
+                let mut new = NewDialPlan::new(
+                    &inv.text("Name").unwrap_or_default(),
+                    inv.number("NumberOfDigitsInExtension").unwrap_or_default(),
+                    &inv.text("CountryOrRegionCode").unwrap_or_default(),
+                );
+                if let Some(t) = inv.text("URIType") {
+                    new.uri_type = t.parse()?;
+                }
+                if let Some(v) = inv.text("VoIPSecurity") {
+                    new.voip_security = v.parse()?;
+                }
+                new.access_telephone_numbers = inv.texts("AccessTelephoneNumbers").unwrap_or_default();
+                new.default_language = inv.text("DefaultLanguage");
+                new.generate_um_mailbox_policy = inv.flag("GenerateUMMailboxPolicy").unwrap_or(true);
+                let (plan, _) = s.new_dial_plan(by, new).await?;
+                one(objects::dial_plan(&plan))
+            }
+            "Get-UMDialPlan" => match identity {
+                Some(id) => one(objects::dial_plan(&s.get_dial_plan(by, &id).await?)),
+                None => Ok(all(s.list_dial_plans(by).await?.iter().map(objects::dial_plan))),
+            },
+            "Set-UMDialPlan" => {
+                let changes = DialPlanChanges {
+                    name: inv.text("Name"),
+                    voip_security: inv.text("VoIPSecurity").map(|v| v.parse()).transpose()?,
+                    access_telephone_numbers: inv.texts("AccessTelephoneNumbers"),
+                    country_or_region_code: inv.text("CountryOrRegionCode"),
+                    default_language: inv.text("DefaultLanguage"),
+                    logon_failures_before_disconnect: inv.number("LogonFailuresBeforeDisconnect"),
+                };
+                s.set_dial_plan(by, &identity.unwrap_or_default(), changes).await?;
+                none()
+            }
+            "Remove-UMDialPlan" => {
+                s.remove_dial_plan(by, &identity.unwrap_or_default()).await?;
+                none()
+            }
+            "New-UMMailboxPolicy" => {
+                let dial_plan = inv.text("UMDialPlan").unwrap_or_default();
+                let new = NewPolicy { name: inv.text("Name").unwrap_or_default(), dial_plan };
+                let policy = s.new_mailbox_policy(by, new).await?;
+                let plan = s.get_dial_plan(by, &policy.dial_plan.to_string()).await?;
+                one(objects::mailbox_policy(&policy, &plan.name))
+            }
+            "Get-UMMailboxPolicy" => {
+                let names: HashMap<Guid, String> =
+                    s.list_dial_plans(by).await?.into_iter().map(|p| (p.guid, p.name)).collect();
+                let policies = match identity {
+                    Some(id) => vec![s.get_mailbox_policy(by, &id).await?],
+                    None => s.list_mailbox_policies(by, inv.text("UMDialPlan").as_deref()).await?,
+                };
+                Ok(all(policies
+                    .iter()
+                    .map(|p| objects::mailbox_policy(p, names.get(&p.dial_plan).map_or("", String::as_str)))))
+            }
+            "Set-UMMailboxPolicy" => {
+                let changes = PolicyChanges {
+                    name: inv.text("Name"),
+                    min_pin_length: inv.number("MinPINLength"),
+                    pin_lifetime: inv.value("PINLifetime").map(limit_value),
+                    pin_history_count: inv.number("PINHistoryCount"),
+                    allow_common_patterns: inv.flag("AllowCommonPatterns"),
+                    logon_failures_before_pin_reset: inv.value("LogonFailuresBeforePINReset").map(limit_value),
+                    max_logon_attempts: inv.number("MaxLogonAttempts"),
+                    reset_pin_text: inv.text("ResetPINText"),
+                    um_enabled_text: inv.text("UMEnabledText"),
+                };
+                s.set_mailbox_policy(by, &identity.unwrap_or_default(), changes).await?;
+                none()
+            }
+            "Remove-UMMailboxPolicy" => {
+                s.remove_mailbox_policy(by, &identity.unwrap_or_default()).await?;
+                none()
+            }
+            "Enable-UMMailbox" => {
+                let request = EnableUmMailbox {
+                    policy: inv.text("UMMailboxPolicy").unwrap_or_default(),
+                    extensions: inv.texts("Extensions"),
+                    pin: inv.secret("PIN"),
+                    pin_expired: inv.flag("PINExpired"),
+                    notify_email: inv.text("NotifyEmail"),
+                    sip_resource_identifier: inv.text("SIPResourceIdentifier"),
+                    pilot_number: inv.text("PilotNumber"),
+                    validate_only: inv.flag("ValidateOnly").unwrap_or(false),
+                };
+                one(objects::um_mailbox(&s.enable_um_mailbox(by, &identity.unwrap_or_default(), request).await?))
+            }
+            "Disable-UMMailbox" => {
+                let keep = inv.flag("KeepProperties").unwrap_or(true);
+                s.disable_um_mailbox(by, &identity.unwrap_or_default(), keep).await?;
+                none()
+            }
+            "Get-UMMailbox" => match identity {
+                Some(id) => one(objects::um_mailbox(&s.get_um_mailbox(by, &id).await?)),
+                None => {
+                    let policy = inv.text("UMMailboxPolicy");
+                    let anr = inv.text("Anr");
+                    let page = s.list_um_mailboxes(by, policy.as_deref(), anr.as_deref(), after, size).await?;
+                    Ok(paged(page, objects::um_mailbox))
+                }
+            },
+            "Set-UMMailbox" => {
+                let changes = UmMailboxChanges {
+                    policy: inv.text("UMMailboxPolicy"),
+                    operator_number: inv.text("OperatorNumber"),
+                    pilot_number: inv.text("PilotNumber"),
+                };
+                s.set_um_mailbox(by, &identity.unwrap_or_default(), changes).await?;
+                none()
+            }
+            "Get-UMMailboxPIN" => match identity {
+                Some(id) => match s.get_um_mailbox_pin(by, &id).await {
+                    Ok(pin) => one(objects::um_mailbox_pin(&pin)),
+                    Err(ServiceError::Rule(e @ umpin_domain::Error::NotUmEnabled { .. }))
+                        if inv.flag("IgnoreErrors") == Some(true) =>
+                    {
+                        Ok(Batch { warnings: vec![e.to_string()], ..Batch::default() })
+                    }
+                    Err(e) => Err(e),
+                },
+                None => Ok(paged(s.list_um_mailbox_pins(by, after, size).await?, objects::um_mailbox_pin)),
+            },
+            "Set-UMMailboxPIN" => {
+                let request = PinReset {
+                    pin: inv.secret("Pin"),
+                    pin_expired: inv.flag("PINExpired"),
+                    locked_out: inv.flag("LockedOut"),
+                    notify_email: inv.text("NotifyEmail"),
+                    send_email: inv.flag("SendEmail"),
+                };
+                s.set_um_mailbox_pin(by, &identity.unwrap_or_default(), request).await?;
+                none()
+            }
+            "New-Mailbox" => {
+                let new = NewMailbox {
+                    name: inv.text("Name").unwrap_or_default(),
+                    alias: non_empty(inv.text("Alias")),
+                    primary_smtp_address: inv.text("PrimarySmtpAddress").unwrap_or_default(),
+                    display_name: non_empty(inv.text("DisplayName")),
+                    user_principal_name: non_empty(inv.text("UserPrincipalName")),
+                    first_name: non_empty(inv.text("FirstName")),
+                    last_name: non_empty(inv.text("LastName")),
+                    phone: non_empty(inv.text("Phone")),
+                };
+                one(objects::mailbox(&s.new_mailbox(by, new).await?))
+            }
+            "Get-Mailbox" => match identity {
+                Some(id) => one(objects::mailbox(&s.get_mailbox(by, &id).await?)),
+                None => {
+                    let anr = inv.text("Anr");
+                    Ok(paged(s.list_mailboxes(by, anr.as_deref(), after, size).await?, objects::mailbox))
+                }
+            },
+            "Set-Mailbox" => {
+                let optional = |name| inv.text(name).map(|t| non_empty(Some(t)));
+                let changes = MailboxChanges {
+                    name: inv.text("Name"),
+                    alias: inv.text("Alias"),
+                    primary_smtp_address: inv.text("PrimarySmtpAddress"),
+                    display_name: inv.text("DisplayName"),
+                    user_principal_name: inv.text("UserPrincipalName"),
+                    first_name: optional("FirstName"),
+                    last_name: optional("LastName"),
+                    phone: optional("Phone"),
+                    email_addresses: inv.texts("EmailAddresses"),
+                };
+                s.set_mailbox(by, &identity.unwrap_or_default(), changes).await?;
+                none()
+            }
+            "Remove-Mailbox" => {
+                s.remove_mailbox(by, &identity.unwrap_or_default()).await?;
+                none()
+            }
+            other => unreachable_cmdlet(other),
+        }
+    }
+}
+
+/// A cmdlet the registry marks as running on the server but this dispatcher doesn't know: a
+/// mismatch between the two tables, reported rather than panicking.
+fn unreachable_cmdlet(name: &str) -> Result<Batch, ServiceError> {
+    Err(ServiceError::Rule(umpin_domain::Error::InvalidParameter {
+        parameter: "cmdlet",
+        rule: format!("the cmdlet {name} isn't available on this server."),
+    }))
+}
+
+fn all(objects: impl Iterator<Item = Value>) -> Batch {
+    Batch { objects: objects.collect(), ..Batch::default() }
+}
+
+fn paged<T>(page: Page<T>, convert: fn(&T) -> Value) -> Batch {
+    Batch { objects: page.items.iter().map(convert).collect(), warnings: Vec::new(), next: page.next }
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+/// A `NumberOrUnlimited` value as the policy takes it (binding made it a number or `Unlimited`).
+fn limit_value(v: &Value) -> LimitValue {
+    match v {
+        Value::Int(n) => LimitValue::Number(*n),
+        _ => LimitValue::Unlimited,
+    }
+}

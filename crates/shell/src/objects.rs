@@ -1,0 +1,145 @@
+//! The objects cmdlets return, with the property names and order an Exchange administrator knows,
+//! and each type's default view.
+
+use umpin_domain::{DialPlan, Limit, Mailbox, MailboxPolicy};
+use umpin_service::{UmMailboxPin, UmMailboxView};
+
+use crate::format::View;
+use crate::value::{Object, Value};
+
+pub const UM_MAILBOX_PIN: &str = "UMMailboxPin";
+pub const MAILBOX: &str = "Mailbox";
+pub const UM_DIAL_PLAN: &str = "UMDialPlan";
+pub const UM_MAILBOX_POLICY: &str = "UMMailboxPolicy";
+pub const UM_MAILBOX: &str = "UMMailbox";
+
+/// The view an object type shows when nothing else is asked for.
+pub fn default_view(type_name: &str) -> View {
+    match type_name {
+        UM_MAILBOX_PIN => View::Table(&["UserID", "PinExpired", "FirstTimeUser", "LockedOut"]),
+        MAILBOX => View::Table(&["Name", "Alias", "DisplayName", "PrimarySmtpAddress"]),
+        UM_DIAL_PLAN => View::Table(&["Name", "NumberOfDigitsInExtension", "URIType", "VoIPSecurity"]),
+        UM_MAILBOX_POLICY => View::Table(&["Name", "UMDialPlan", "MinPINLength", "MaxLogonAttempts"]),
+        UM_MAILBOX => View::Table(&["Name", "UMEnabled", "Extensions", "UMMailboxPolicy"]),
+        _ => View::List,
+    }
+}
+
+fn texts(items: &[String]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
+}
+
+fn limit(l: Limit) -> Value {
+    match l {
+        Limit::Limited(n) => Value::Int(i64::from(n)),
+        Limit::Unlimited => Value::from("Unlimited"),
+    }
+}
+
+/// The `Get-UMMailboxPIN` object.
+pub fn um_mailbox_pin(p: &UmMailboxPin) -> Value {
+    Object::new(
+        UM_MAILBOX_PIN,
+        vec![
+            ("UserID", p.user_id.as_str().into()),
+            ("PinExpired", p.pin_expired.into()),
+            ("FirstTimeUser", p.first_time_user.into()),
+            ("LockedOut", p.locked_out.into()),
+            ("ObjectState", "Unchanged".into()),
+            ("IsValid", true.into()),
+            ("Identity", p.identity.as_str().into()),
+            ("FailedLogonCount", i64::from(p.failed_logon_count).into()),
+            ("LastFailedLogon", p.last_failed_logon.into()),
+            ("PinLastSet", p.pin_last_set.into()),
+            ("PinExpiresOn", p.pin_expires_on.into()),
+        ],
+    )
+    .into()
+}
+
+/// The `Get-Mailbox` object.
+pub fn mailbox(m: &Mailbox) -> Value {
+    Object::new(
+        MAILBOX,
+        vec![
+            ("Name", m.name.as_str().into()),
+            ("Alias", m.alias.as_str().into()),
+            ("DisplayName", m.display_name.as_str().into()),
+            ("PrimarySmtpAddress", m.primary_smtp_address.as_str().into()),
+            ("EmailAddresses", texts(&m.email_addresses)),
+            ("UserPrincipalName", m.user_principal_name.as_str().into()),
+            ("FirstName", m.first_name.as_deref().into()),
+            ("LastName", m.last_name.as_deref().into()),
+            ("Phone", m.phone.as_deref().into()),
+            ("Guid", m.guid.to_string().into()),
+            ("WhenCreated", m.when_created.into()),
+            ("Identity", m.primary_smtp_address.as_str().into()),
+        ],
+    )
+    .into()
+}
+
+/// The `Get-UMDialPlan` object.
+pub fn dial_plan(p: &DialPlan) -> Value {
+    Object::new(
+        UM_DIAL_PLAN,
+        vec![
+            ("Name", p.name.as_str().into()),
+            ("NumberOfDigitsInExtension", i64::from(p.number_of_digits_in_extension).into()),
+            ("CountryOrRegionCode", p.country_or_region_code.as_str().into()),
+            ("URIType", p.uri_type.as_str().into()),
+            ("VoIPSecurity", p.voip_security.as_str().into()),
+            ("AccessTelephoneNumbers", texts(&p.access_telephone_numbers)),
+            ("DefaultLanguage", p.default_language.as_str().into()),
+            ("LogonFailuresBeforeDisconnect", i64::from(p.logon_failures_before_disconnect).into()),
+            ("Guid", p.guid.to_string().into()),
+            ("WhenCreated", p.when_created.into()),
+            ("Identity", p.name.as_str().into()),
+        ],
+    )
+    .into()
+}
+
+/// The `Get-UMMailboxPolicy` object; `dial_plan` is the name of its dial plan.
+pub fn mailbox_policy(p: &MailboxPolicy, dial_plan: &str) -> Value {
+    Object::new(
+        UM_MAILBOX_POLICY,
+        vec![
+            ("Name", p.name.as_str().into()),
+            ("UMDialPlan", dial_plan.into()),
+            ("MinPINLength", i64::from(p.pin.min_pin_length).into()),
+            ("PINLifetime", limit(p.pin.pin_lifetime)),
+            ("PINHistoryCount", i64::from(p.pin.pin_history_count).into()),
+            ("AllowCommonPatterns", p.pin.allow_common_patterns.into()),
+            ("LogonFailuresBeforePINReset", limit(p.pin.logon_failures_before_pin_reset)),
+            ("MaxLogonAttempts", i64::from(p.pin.max_logon_attempts).into()),
+            ("ResetPINText", p.reset_pin_text.as_str().into()),
+            ("UMEnabledText", p.um_enabled_text.as_str().into()),
+            ("Guid", p.guid.to_string().into()),
+            ("WhenCreated", p.when_created.into()),
+            ("Identity", p.name.as_str().into()),
+        ],
+    )
+    .into()
+}
+
+/// The `Get-UMMailbox` object.
+pub fn um_mailbox(v: &UmMailboxView) -> Value {
+    Object::new(
+        UM_MAILBOX,
+        vec![
+            ("Name", v.mailbox.name.as_str().into()),
+            ("PrimarySmtpAddress", v.mailbox.primary_smtp_address.as_str().into()),
+            ("UMEnabled", v.um.um_enabled.into()),
+            ("Extensions", texts(&v.um.extensions)),
+            ("UMMailboxPolicy", v.policy_name.as_str().into()),
+            ("UMDialPlan", v.dial_plan_name.as_str().into()),
+            ("SIPResourceIdentifier", v.um.sip_resource_identifier.as_deref().into()),
+            ("OperatorNumber", v.um.operator_number.as_deref().into()),
+            ("PilotNumber", v.um.pilot_number.as_deref().into()),
+            ("WhenUMEnabled", v.um.when_um_enabled.into()),
+            ("Identity", v.mailbox.primary_smtp_address.as_str().into()),
+        ],
+    )
+    .into()
+}

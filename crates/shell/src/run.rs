@@ -1,0 +1,842 @@
+//! Running scripts: statements, pipelines and expressions, with parameter binding.
+//!
+//! Pipelines are push-based like PowerShell's: the first command produces objects in batches (a
+//! listing cmdlet one page at a time), each object goes through the following commands at once,
+//! and commands that need every object (Sort-Object, Measure-Object, the formatters) emit theirs at
+//! the end. So `Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object` holds one page at a time.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use secrecy::SecretString;
+
+use crate::ast::{
+    Argument as Arg, BinaryOp, Command, Expr, ExprKind, Pipeline, PipelineElement, Script, Statement, UnaryOp,
+};
+use crate::bound::{Argument, Batch, Invocation, PageRequest};
+use crate::format::{self, View};
+use crate::local::Local;
+use crate::objects;
+use crate::registry::{self, Cmdlet, FromPipeline, Kind, RunsOn};
+use crate::value::{Object, Value};
+use crate::{help, parse};
+
+/// The most objects one listing page holds.
+const PAGE_SIZE: u32 = 1000;
+/// The default `-ResultSize`.
+const DEFAULT_RESULT_SIZE: u64 = 1000;
+
+/// Where the shell writes: output, errors and warnings.
+pub trait Console {
+    fn output(&mut self, text: &str);
+    fn error(&mut self, text: &str);
+    fn warning(&mut self, text: &str);
+}
+
+/// A shell session: variables, the backend, the console.
+pub struct Shell<C: Console> {
+    backend: Local,
+    console: C,
+    variables: HashMap<String, Value>,
+    /// The terminal width tables are cut to.
+    pub width: usize,
+    /// How many errors were reported (a non-interactive run fails when any was).
+    pub errors: usize,
+}
+
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An error that stops a command: `<Cmdlet> : <message>`.
+struct Failure {
+    cmdlet: String,
+    message: String,
+}
+
+fn fail(cmdlet: &str, message: impl Into<String>) -> Failure {
+    Failure { cmdlet: cmdlet.to_owned(), message: message.into() }
+}
+
+/// One command of a running pipeline, with what it has accumulated.
+struct Stage<'a> {
+    cmdlet: &'static Cmdlet,
+    command: &'a Command,
+    /// Objects held until the end (Sort-Object, the formatters, Export-Csv, Measure-Object).
+    held: Vec<Value>,
+    /// How many objects Select-Object -First has let through.
+    passed: u64,
+}
+
+impl<C: Console + Send> Shell<C> {
+    pub fn new(backend: Local, console: C) -> Self {
+        Shell { backend, console, variables: HashMap::new(), width: 120, errors: 0 }
+    }
+
+    pub fn console(&mut self) -> &mut C {
+        &mut self.console
+    }
+
+    /// Runs a script; errors are reported on the console and counted. Returns whether it ran
+    /// without error.
+    pub async fn run(&mut self, source: &str) -> bool {
+        let before = self.errors;
+        match parse(source) {
+            Ok(script) => {
+                for statement in &script.statements {
+                    self.statement(statement).await;
+                }
+            }
+            Err(e) => self.report(&fail("ParserError", e.to_string())),
+        }
+        self.errors == before
+    }
+
+    fn report(&mut self, f: &Failure) {
+        self.errors += 1;
+        let text = format!("{} : {}", f.cmdlet, f.message);
+        self.console.error(&text);
+    }
+
+    async fn statement(&mut self, statement: &Statement) {
+        match statement {
+            Statement::Assignment { variable, pipeline, .. } => {
+                let mut out = Vec::new();
+                self.pipeline(pipeline, &mut out).await;
+                let value = match out.len() {
+                    0 => Value::Null,
+                    1 => out.remove(0),
+                    _ => Value::Array(out),
+                };
+                self.variables.insert(variable.to_lowercase(), value);
+            }
+            Statement::Pipeline(pipeline) => {
+                let mut shown = Vec::new();
+                self.pipeline(pipeline, &mut shown).await;
+                let text = render(&shown, self.width);
+                if !text.is_empty() {
+                    self.console.output(&text);
+                }
+            }
+        }
+    }
+
+    /// Runs a pipeline, pushing its output into `sink`. Errors are reported, not returned: a
+    /// failing object doesn't stop the others.
+    fn pipeline<'a>(&'a mut self, pipeline: &'a Pipeline, sink: &'a mut Vec<Value>) -> Boxed<'a, ()>
+    where
+        C: 'a,
+    {
+        Box::pin(async move {
+            let mut stages = Vec::new();
+            let mut source = None;
+            for (i, element) in pipeline.elements.iter().enumerate() {
+                match element {
+                    PipelineElement::Expression(expr) if i == 0 => source = Some(expr),
+                    PipelineElement::Expression(_) => {
+                        return self
+                            .report(&fail("ParserError", "Only the first element of a pipeline can be a value."));
+                    }
+                    PipelineElement::Command(command) => match registry::find(&command.name) {
+                        Some(cmdlet) => stages.push(Stage { cmdlet, command, held: Vec::new(), passed: 0 }),
+                        None => {
+                            return self.report(&fail(
+                                &command.name,
+                                format!(
+                                    "The term '{}' is not recognized as the name of a cmdlet. Check the spelling, or run Get-Command to list the cmdlets.",
+                                    command.name
+                                ),
+                            ));
+                        }
+                    },
+                }
+            }
+            if let Some(expr) = source {
+                match self.eval(expr, None).await {
+                    Ok(value) => {
+                        for item in value.into_items() {
+                            self.push(&mut stages, 0, item, sink).await;
+                        }
+                    }
+                    Err(message) => return self.report(&fail("InvalidOperation", message)),
+                }
+            } else if let Some((first, rest)) = stages.split_first_mut() {
+                let mut page: Option<PageRequest> = None;
+                let mut remaining: Option<u64> = None;
+                loop {
+                    let batch = match self.produce(first, &mut page, &mut remaining).await {
+                        Ok(batch) => batch,
+                        Err(f) => {
+                            self.report(&f);
+                            break;
+                        }
+                    };
+                    for item in batch.objects {
+                        self.push(rest, 0, item, sink).await;
+                    }
+                    if page.is_none() {
+                        break;
+                    }
+                }
+                self.finish(rest, sink).await;
+                return;
+            }
+            self.finish(&mut stages, sink).await;
+        })
+    }
+
+    /// Ends each stage in order, pushing what it held into the stages after it.
+    async fn finish(&mut self, stages: &mut [Stage<'_>], sink: &mut Vec<Value>) {
+        for i in 0..stages.len() {
+            let (done, rest) = stages.split_at_mut(i + 1);
+            let outputs = match self.end(&mut done[i]).await {
+                Ok(outputs) => outputs,
+                Err(f) => {
+                    self.report(&f);
+                    Vec::new()
+                }
+            };
+            for item in outputs {
+                self.push(rest, 0, item, sink).await;
+            }
+        }
+    }
+
+    /// Pushes one object into `stages[index..]` and on into the sink.
+    fn push<'a>(
+        &'a mut self,
+        stages: &'a mut [Stage<'_>],
+        index: usize,
+        item: Value,
+        sink: &'a mut Vec<Value>,
+    ) -> Boxed<'a, ()>
+    where
+        C: 'a,
+    {
+        Box::pin(async move {
+            let Some(stage) = stages.get_mut(index) else {
+                sink.push(item);
+                return;
+            };
+            match self.process(stage, item).await {
+                Ok(outputs) => {
+                    for out in outputs {
+                        self.push(stages, index + 1, out, sink).await;
+                    }
+                }
+                Err(f) => self.report(&f),
+            }
+        })
+    }
+
+    /// The first command of a pipeline, called until it says it is done (`page` back to `None`).
+    async fn produce(
+        &mut self,
+        stage: &mut Stage<'_>,
+        page: &mut Option<PageRequest>,
+        remaining: &mut Option<u64>,
+    ) -> Result<Batch, Failure> {
+        let name = stage.cmdlet.name;
+        if stage.cmdlet.runs_on == RunsOn::Shell {
+            let objects = self.process(stage, Value::Null).await?;
+            *page = None;
+            return Ok(Batch { objects, ..Batch::default() });
+        }
+        let inv = self.bind(stage.cmdlet, stage.command, None).await?;
+        let listing = inv.cmdlet.parameters.iter().any(|p| p.name == "ResultSize") && inv.value("Identity").is_none();
+        if !listing {
+            *page = None;
+            return self.call(&inv, None).await;
+        }
+        if page.is_none() {
+            let explicit = inv.value("ResultSize").cloned();
+            *remaining = match explicit {
+                Some(Value::Int(n)) => Some(u64::try_from(n.max(1)).unwrap_or(1)),
+                Some(_) => None,
+                None => Some(DEFAULT_RESULT_SIZE),
+            };
+            *page = Some(PageRequest { after: None, size: PAGE_SIZE });
+        }
+        let request = page.as_mut().map(|p| {
+            p.size = remaining.map_or(PAGE_SIZE, |r| u32::try_from(r.min(u64::from(PAGE_SIZE))).unwrap_or(PAGE_SIZE));
+            p.clone()
+        });
+        let mut batch = self.call(&inv, request.as_ref()).await.map_err(|f| fail(name, f.message))?;
+        if let Some(r) = remaining.as_mut() {
+            *r = r.saturating_sub(batch.objects.len() as u64);
+        }
+        match (&batch.next, *remaining) {
+            (Some(next), None) | (Some(next), Some(1..)) => {
+                *page = Some(PageRequest { after: Some(next.clone()), size: PAGE_SIZE })
+            }
+            (Some(_), Some(0)) => {
+                let shown = inv.value("ResultSize").map_or(DEFAULT_RESULT_SIZE.to_string(), Value::to_text);
+                batch.warnings.push(format!(
+                    "More results exist than the {shown} shown. Use -ResultSize to see more, or -ResultSize Unlimited to see all."
+                ));
+                *page = None;
+            }
+            (None, _) => *page = None,
+        }
+        Ok(batch)
+    }
+
+    /// Runs a bound server cmdlet (or says what it would do, with `-WhatIf`).
+    async fn call(&mut self, inv: &Invocation, page: Option<&PageRequest>) -> Result<Batch, Failure> {
+        if inv.cmdlet.changes_state && inv.flag("WhatIf") == Some(true) {
+            let target = inv.text("Identity").or_else(|| inv.text("Name")).unwrap_or_default();
+            self.console.output(&format!(
+                "What if: Performing the operation \"{}\" on target \"{target}\".\n",
+                inv.cmdlet.name
+            ));
+            return Ok(Batch::default());
+        }
+        let batch = self.backend.invoke(inv, page).await.map_err(|e| fail(inv.cmdlet.name, e.to_string()))?;
+        for w in &batch.warnings {
+            self.console.warning(&format!("WARNING: {w}"));
+        }
+        Ok(Batch { warnings: Vec::new(), ..batch })
+    }
+
+    /// One object through one command.
+    async fn process(&mut self, stage: &mut Stage<'_>, item: Value) -> Result<Vec<Value>, Failure> {
+        let cmdlet = stage.cmdlet;
+        let input = (!matches!(item, Value::Null)).then_some(&item);
+        if cmdlet.runs_on == RunsOn::Server {
+            let inv = self.bind(cmdlet, stage.command, input).await?;
+            return Ok(self.call(&inv, None).await?.objects);
+        }
+        let inv = self.bind(cmdlet, stage.command, None).await?;
+        let name = cmdlet.name;
+        match name {
+            "Where-Object" => {
+                let keep = if let Some(script) = script_of(stage.command) {
+                    self.run_block(script, &item).await.map_err(|m| fail(name, m))?.is_true()
+                } else {
+                    let property = inv.text("Property").unwrap_or_default();
+                    let actual = item.member(&property);
+                    match (comparison(&inv), inv.value("Value")) {
+                        (Some(op), Some(expected)) => compare(op, &actual, expected),
+                        (Some(_), None) => {
+                            return Err(fail(name, "A comparison needs a value: Where-Object Property -eq Value."));
+                        }
+                        (None, _) => actual.is_true(),
+                    }
+                };
+                Ok(if keep { vec![item] } else { Vec::new() })
+            }
+            "ForEach-Object" => {
+                if let Some(script) = script_of(stage.command) {
+                    Ok(self.run_block(script, &item).await.map_err(|m| fail(name, m))?.into_items())
+                } else {
+                    let member = inv.text("MemberName").unwrap_or_default();
+                    Ok(item.member(&member).into_items())
+                }
+            }
+            "Select-Object" => {
+                if inv.number("First").is_some_and(|first| stage.passed >= u64::try_from(first).unwrap_or(0)) {
+                    return Ok(Vec::new());
+                }
+                stage.passed += 1;
+                if let Some(property) = inv.text("ExpandProperty") {
+                    return Ok(item.member(&property).into_items());
+                }
+                match inv.texts("Property") {
+                    Some(properties) => {
+                        let type_name = match &item {
+                            Value::Object(o) => format!("Selected.{}", o.type_name),
+                            _ => "Selected".to_owned(),
+                        };
+                        let properties = properties.iter().map(|p| (canonical(&item, p), item.member(p))).collect();
+                        Ok(vec![Object { type_name, properties }.into()])
+                    }
+                    None => Ok(vec![item]),
+                }
+            }
+            "Import-Csv" => {
+                let path = inv.text("Path").unwrap_or_default();
+                let text = read_limited(&path).map_err(|m| fail(name, m))?;
+                format::parse_csv(&text).map_err(|m| fail(name, m))
+            }
+            "Get-Help" => Ok(vec![Value::Str(help::help(inv.text("Name").as_deref()).map_err(|m| fail(name, m))?)]),
+            "Get-Command" => {
+                let pattern = inv.text("Name").unwrap_or_else(|| "*".to_owned());
+                Ok(help::commands(&pattern))
+            }
+            _ => {
+                if !matches!(item, Value::Null) {
+                    stage.held.push(item);
+                }
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// The end of a command: what it held, sorted, measured or formatted.
+    async fn end(&mut self, stage: &mut Stage<'_>) -> Result<Vec<Value>, Failure> {
+        if stage.cmdlet.runs_on == RunsOn::Server {
+            return Ok(Vec::new());
+        }
+        let held = std::mem::take(&mut stage.held);
+        let name = stage.cmdlet.name;
+        let inv = self.bind(stage.cmdlet, stage.command, None).await?;
+        let properties = inv.texts("Property").unwrap_or_default();
+        Ok(match name {
+            "Sort-Object" => {
+                let mut sorted = held;
+                let keys = properties;
+                sorted.sort_by(|a, b| {
+                    let ord = if keys.is_empty() {
+                        a.compare(b)
+                    } else {
+                        keys.iter()
+                            .map(|k| a.member(k).compare(&b.member(k)))
+                            .find(|o| *o != Some(std::cmp::Ordering::Equal))
+                            .flatten()
+                    };
+                    ord.unwrap_or(std::cmp::Ordering::Equal)
+                });
+                if inv.flag("Descending") == Some(true) {
+                    sorted.reverse();
+                }
+                sorted
+            }
+            "Measure-Object" => vec![measure(&held, inv.text("Property").as_deref())],
+            "Format-Table" => vec![Value::Str(format::table(&held, &properties, self.width))],
+            "Format-List" => vec![Value::Str(format::list(&held, &properties))],
+            "ConvertTo-Json" => vec![Value::Str(format::json(&held) + "\n")],
+            "ConvertTo-Csv" => vec![Value::Str(format::csv(&held))],
+            "Export-Csv" => {
+                let path = inv.text("Path").unwrap_or_default();
+                std::fs::write(&path, format::csv(&held))
+                    .map_err(|e| fail(name, format!("The file {path} can't be written ({e}). Check the path.")))?;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    /// Binds a command's arguments (and the pipeline object) to the cmdlet's parameters.
+    async fn bind(
+        &mut self,
+        cmdlet: &'static Cmdlet,
+        command: &Command,
+        input: Option<&Value>,
+    ) -> Result<Invocation, Failure> {
+        let name = cmdlet.name;
+        let mut bound: Vec<(&'static str, Argument)> = Vec::new();
+        let mut positionals: Vec<&Expr> = Vec::new();
+        let mut args = command.arguments.iter().peekable();
+        while let Some(arg) = args.next() {
+            match arg {
+                Arg::Parameter { name: given, colon_value, .. } => {
+                    let parameter = cmdlet.parameter(given).map_err(|m| fail(name, m))?;
+                    if bound.iter().any(|(n, _)| *n == parameter.name) {
+                        return Err(fail(
+                            name,
+                            format!("The parameter '{}' is given more than once. Give it once.", parameter.name),
+                        ));
+                    }
+                    let expr = match colon_value {
+                        Some(expr) => Some(expr),
+                        None if parameter.kind == Kind::Switch => None,
+                        None => match args.peek() {
+                            Some(Arg::Positional(_)) => match args.next() {
+                                Some(Arg::Positional(expr)) => Some(expr),
+                                _ => None,
+                            },
+                            _ => {
+                                return Err(fail(
+                                    name,
+                                    format!(
+                                        "Missing an argument for parameter '{}'. Give a value of type '{}' after it.",
+                                        parameter.name,
+                                        parameter.kind.type_name()
+                                    ),
+                                ));
+                            }
+                        },
+                    };
+                    let argument = match expr {
+                        Some(expr) => self.convert(cmdlet, parameter, expr).await?,
+                        None => Argument::Value(Value::Bool(true)),
+                    };
+                    bound.push((parameter.name, argument));
+                }
+                Arg::Positional(expr) => positionals.push(expr),
+            }
+        }
+        let mut position = 1;
+        for expr in positionals {
+            let parameter = loop {
+                match cmdlet.positional(position) {
+                    Some(p) if bound.iter().any(|(n, _)| *n == p.name) => position += 1,
+                    Some(p) => break p,
+                    None => {
+                        return Err(fail(
+                            name,
+                            format!("A positional parameter cannot be found that accepts argument '{}'.", expr),
+                        ));
+                    }
+                }
+            };
+            // Where-Object Name / ForEach-Object Name: the word names a property.
+            let parameter = match (cmdlet.name, &expr.kind) {
+                ("Where-Object", k) if !matches!(k, ExprKind::ScriptBlock(_)) && position == 1 => {
+                    cmdlet.parameter("Property").map_err(|m| fail(name, m))?
+                }
+                ("ForEach-Object", k) if !matches!(k, ExprKind::ScriptBlock(_)) => {
+                    cmdlet.parameter("MemberName").map_err(|m| fail(name, m))?
+                }
+                _ => parameter,
+            };
+            let argument = self.convert(cmdlet, parameter, expr).await?;
+            bound.push((parameter.name, argument));
+            position += 1;
+        }
+        if let Some(item) = input {
+            for parameter in cmdlet.parameters {
+                if bound.iter().any(|(n, _)| *n == parameter.name) {
+                    continue;
+                }
+                let value = match (parameter.pipeline, item) {
+                    (FromPipeline::ByValue | FromPipeline::Both, Value::Object(o))
+                        if parameter.pipeline == FromPipeline::Both =>
+                    {
+                        o.get(parameter.name).cloned()
+                    }
+                    (FromPipeline::ByValue | FromPipeline::Both, scalar) if !matches!(scalar, Value::Object(_)) => {
+                        Some(scalar.clone())
+                    }
+                    (FromPipeline::ByPropertyName, Value::Object(o)) => o.get(parameter.name).cloned(),
+                    _ => None,
+                };
+                if let Some(value) = value.filter(|v| !matches!(v, Value::Null)) {
+                    bound.push((parameter.name, convert_value(name, parameter, value)?));
+                }
+            }
+        }
+        let missing: Vec<&str> = cmdlet
+            .parameters
+            .iter()
+            .filter(|p| p.required && !bound.iter().any(|(n, _)| *n == p.name))
+            .map(|p| p.name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(fail(
+                name,
+                format!(
+                    "Cannot process the command because of missing mandatory parameters: {}. Give them and run it again.",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        Ok(Invocation { cmdlet, arguments: bound })
+    }
+
+    /// Evaluates an argument for a parameter and converts it to the parameter's kind. Numbers
+    /// keep their text for text parameters, so `-PIN 0123` keeps its leading zero.
+    async fn convert(
+        &mut self,
+        cmdlet: &Cmdlet,
+        parameter: &registry::Parameter,
+        expr: &Expr,
+    ) -> Result<Argument, Failure> {
+        let value = match (&expr.kind, parameter.kind) {
+            (ExprKind::Number { text, .. }, Kind::Text | Kind::TextList | Kind::Secret) => Value::Str(text.clone()),
+            (ExprKind::Array(items), Kind::TextList | Kind::Properties) => {
+                let mut values = Vec::new();
+                for item in items {
+                    values.push(match &item.kind {
+                        ExprKind::Number { text, .. } => Value::Str(text.clone()),
+                        _ => self.eval(item, None).await.map_err(|m| fail(cmdlet.name, m))?,
+                    });
+                }
+                Value::Array(values)
+            }
+            (ExprKind::ScriptBlock(_), Kind::Script) => return Ok(Argument::Value(Value::Null)),
+            _ => self.eval(expr, None).await.map_err(|m| fail(cmdlet.name, m))?,
+        };
+        convert_value(cmdlet.name, parameter, value)
+    }
+
+    /// Runs a script block with `$_` set to `item`: the value of its last statement.
+    async fn run_block(&mut self, script: &Script, item: &Value) -> Result<Value, String> {
+        let mut last = Value::Null;
+        for statement in &script.statements {
+            match statement {
+                Statement::Pipeline(p) if p.elements.len() == 1 => match &p.elements[0] {
+                    PipelineElement::Expression(expr) => last = self.eval(expr, Some(item)).await?,
+                    PipelineElement::Command(_) => {
+                        return Err("A script block here may hold expressions only, such as {$_.LockedOut -eq $true}."
+                            .to_owned());
+                    }
+                },
+                _ => {
+                    return Err(
+                        "A script block here may hold expressions only, such as {$_.LockedOut -eq $true}.".to_owned()
+                    );
+                }
+            }
+        }
+        Ok(last)
+    }
+
+    /// Evaluates an expression; `dollar` is `$_`.
+    fn eval<'a>(&'a mut self, expr: &'a Expr, dollar: Option<&'a Value>) -> Boxed<'a, Result<Value, String>>
+    where
+        C: 'a,
+    {
+        Box::pin(async move {
+            Ok(match &expr.kind {
+                ExprKind::String { value, .. } => Value::Str(value.clone()),
+                ExprKind::BareWord(w) => Value::Str(w.clone()),
+                ExprKind::Number { value, .. } => Value::Int(*value),
+                ExprKind::Bool(b) => Value::Bool(*b),
+                ExprKind::Null => Value::Null,
+                ExprKind::Variable(name) if name == "_" => dollar.cloned().unwrap_or(Value::Null),
+                ExprKind::Variable(name) => self.variables.get(&name.to_lowercase()).cloned().unwrap_or(Value::Null),
+                ExprKind::Member { target, name } => self.eval(target, dollar).await?.member(name),
+                ExprKind::Array(items) => {
+                    let mut values = Vec::with_capacity(items.len());
+                    for item in items {
+                        values.push(self.eval(item, dollar).await?);
+                    }
+                    Value::Array(values)
+                }
+                ExprKind::ArrayExpression(script) => {
+                    let mut out = Vec::new();
+                    for statement in &script.statements {
+                        let pipeline = match statement {
+                            Statement::Pipeline(p) => p,
+                            Statement::Assignment { .. } => {
+                                return Err("An assignment can't be used as a value.".to_owned());
+                            }
+                        };
+                        self.pipeline(pipeline, &mut out).await;
+                    }
+                    Value::Array(out)
+                }
+                ExprKind::Paren(pipeline) => {
+                    let mut out = Vec::new();
+                    self.pipeline(pipeline, &mut out).await;
+                    match out.len() {
+                        0 => Value::Null,
+                        1 => out.remove(0),
+                        _ => Value::Array(out),
+                    }
+                }
+                ExprKind::ScriptBlock(_) => return Err("A script block can't be used as a value here.".to_owned()),
+                ExprKind::Unary { op: UnaryOp::Not, operand } => {
+                    Value::Bool(!self.eval(operand, dollar).await?.is_true())
+                }
+                ExprKind::Binary { op, left, right } => {
+                    let l = self.eval(left, dollar).await?;
+                    match op {
+                        BinaryOp::And if !l.is_true() => Value::Bool(false),
+                        BinaryOp::Or if l.is_true() => Value::Bool(true),
+                        BinaryOp::And | BinaryOp::Or => Value::Bool(self.eval(right, dollar).await?.is_true()),
+                        op => {
+                            let r = self.eval(right, dollar).await?;
+                            Value::Bool(compare(*op, &l, &r))
+                        }
+                    }
+                }
+            })
+        })
+    }
+}
+
+/// The script block of a Where-Object or ForEach-Object command, wherever it was given.
+fn script_of(command: &Command) -> Option<&Script> {
+    command
+        .arguments
+        .iter()
+        .find_map(|a| match a {
+            Arg::Positional(Expr { kind: ExprKind::ScriptBlock(s), .. }) => Some(s),
+            Arg::Parameter { colon_value: Some(Expr { kind: ExprKind::ScriptBlock(s), .. }), .. } => Some(s),
+            _ => None,
+        })
+        .or_else(|| {
+            let mut args = command.arguments.iter();
+            while let Some(a) = args.next() {
+                if let Arg::Parameter { name, colon_value: None, .. } = a
+                    && (name.eq_ignore_ascii_case("FilterScript") || name.eq_ignore_ascii_case("Process"))
+                    && let Some(Arg::Positional(Expr { kind: ExprKind::ScriptBlock(s), .. })) = args.next()
+                {
+                    return Some(s);
+                }
+            }
+            None
+        })
+}
+
+/// The comparison switch given to the simplified Where-Object syntax.
+fn comparison(inv: &Invocation) -> Option<BinaryOp> {
+    [
+        ("EQ", BinaryOp::Eq),
+        ("NE", BinaryOp::Ne),
+        ("GT", BinaryOp::Gt),
+        ("GE", BinaryOp::Ge),
+        ("LT", BinaryOp::Lt),
+        ("LE", BinaryOp::Le),
+        ("Like", BinaryOp::Like),
+        ("NotLike", BinaryOp::NotLike),
+    ]
+    .into_iter()
+    .find(|(n, _)| inv.flag(n) == Some(true))
+    .map(|(_, op)| op)
+}
+
+fn compare(op: BinaryOp, l: &Value, r: &Value) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        BinaryOp::Eq => l.loosely_equals(r),
+        BinaryOp::Ne => !l.loosely_equals(r),
+        BinaryOp::Gt => l.compare(r) == Some(Greater),
+        BinaryOp::Ge => matches!(l.compare(r), Some(Greater | Equal)),
+        BinaryOp::Lt => l.compare(r) == Some(Less),
+        BinaryOp::Le => matches!(l.compare(r), Some(Less | Equal)),
+        BinaryOp::Like => l.like(&r.to_text()),
+        BinaryOp::NotLike => !l.like(&r.to_text()),
+        BinaryOp::Match => regex_match(l, r),
+        BinaryOp::NotMatch => !regex_match(l, r),
+        BinaryOp::And => l.is_true() && r.is_true(),
+        BinaryOp::Or => l.is_true() || r.is_true(),
+    }
+}
+
+fn regex_match(l: &Value, r: &Value) -> bool {
+    regex::RegexBuilder::new(&r.to_text())
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .is_ok_and(|re| re.is_match(&l.to_text()))
+}
+
+/// The property name as the object spells it.
+fn canonical(item: &Value, name: &str) -> String {
+    match item {
+        Value::Object(o) => {
+            o.properties.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or(name.to_owned(), |(n, _)| n.clone())
+        }
+        _ => name.to_owned(),
+    }
+}
+
+fn measure(items: &[Value], property: Option<&str>) -> Value {
+    let count = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let mut properties = vec![("Count", Value::Int(count))];
+    if let Some(property) = property {
+        let numbers: Vec<i64> = items
+            .iter()
+            .filter_map(|i| match i.member(property) {
+                Value::Int(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        let sum: i64 = numbers.iter().sum();
+        properties.push(("Sum", Value::Int(sum)));
+        properties.push(("Maximum", numbers.iter().max().copied().into()));
+        properties.push(("Minimum", numbers.iter().min().copied().into()));
+        properties.push(("Property", property.into()));
+    }
+    Object::new("MeasureInfo", properties).into()
+}
+
+fn read_limited(path: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("The file {path} can't be read ({e}). Check the path."))?;
+    if meta.len() > format::MAX_CSV_BYTES as u64 {
+        return Err(format!(
+            "The file {path} is larger than {} MiB. Split it into smaller files.",
+            format::MAX_CSV_BYTES >> 20
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("The file {path} can't be read as UTF-8 text ({e})."))
+}
+
+/// Converts a value to a parameter's kind, or says what the parameter takes.
+fn convert_value(cmdlet: &str, parameter: &registry::Parameter, value: Value) -> Result<Argument, Failure> {
+    let shown = if parameter.kind == Kind::Secret { "***".to_owned() } else { value.to_text() };
+    let wrong = |expected: &str| {
+        fail(cmdlet, format!("Cannot bind parameter '{}': the value '{shown}' isn't {expected}.", parameter.name))
+    };
+    Ok(Argument::Value(match parameter.kind {
+        Kind::Text => match value {
+            Value::Array(_) | Value::Object(_) => return Err(wrong("a single text value")),
+            v => Value::Str(v.to_text()),
+        },
+        Kind::TextList => Value::Array(value.into_items().iter().map(|v| Value::Str(v.to_text())).collect()),
+        Kind::Number => match value {
+            Value::Int(n) => Value::Int(n),
+            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| wrong("a whole number"))?),
+            _ => return Err(wrong("a whole number")),
+        },
+        Kind::NumberOrUnlimited => match value {
+            Value::Int(n) => Value::Int(n),
+            Value::Str(s) if s.eq_ignore_ascii_case("Unlimited") => Value::Str("Unlimited".to_owned()),
+            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| wrong("a whole number or Unlimited"))?),
+            _ => return Err(wrong("a whole number or Unlimited")),
+        },
+        Kind::Bool | Kind::Switch => match value {
+            Value::Bool(b) => Value::Bool(b),
+            Value::Int(n @ (0 | 1)) => Value::Bool(n == 1),
+            _ => return Err(wrong("$true or $false")),
+        },
+        Kind::Choice(choices) => {
+            let text = value.to_text();
+            match choices.iter().find(|c| c.eq_ignore_ascii_case(&text)) {
+                Some(c) => Value::Str((*c).to_owned()),
+                None => return Err(wrong(&format!("one of {}", choices.join(", ")))),
+            }
+        }
+        Kind::Secret => match value {
+            Value::Str(s) => return Ok(Argument::Secret(SecretString::from(s))),
+            Value::Int(n) => return Ok(Argument::Secret(SecretString::from(n.to_string()))),
+            _ => return Err(wrong("a string of digits")),
+        },
+        Kind::Script | Kind::Any => value,
+        Kind::Properties => Value::Array(value.into_items().iter().map(|v| Value::Str(v.to_text())).collect()),
+    }))
+}
+
+/// The text of values shown at the end of a statement: runs of objects of one type in their
+/// default view, strings and numbers as they are.
+pub fn render(values: &[Value], width: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < values.len() {
+        match &values[i] {
+            Value::Object(o) => {
+                let type_name = o.type_name.clone();
+                let run = values[i..]
+                    .iter()
+                    .take_while(|v| matches!(v, Value::Object(x) if x.type_name == type_name))
+                    .count();
+                let slice = &values[i..i + run];
+                match objects::default_view(&type_name) {
+                    View::Table(columns) => {
+                        let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+                        out.push('\n');
+                        out.push_str(&format::table(slice, &columns, width));
+                        out.push('\n');
+                    }
+                    View::List => out.push_str(&format::list(slice, &[])),
+                }
+                i += run;
+            }
+            Value::Str(s) => {
+                out.push_str(s);
+                if !s.ends_with('\n') {
+                    out.push('\n');
+                }
+                i += 1;
+            }
+            Value::Null => i += 1,
+            other => {
+                out.push_str(&format!("{other}\n"));
+                i += 1;
+            }
+        }
+    }
+    out
+}
