@@ -29,6 +29,7 @@
 
 pub mod ast;
 pub mod bound;
+pub mod complete;
 mod error;
 pub mod format;
 mod help;

@@ -3,6 +3,7 @@
 mod errors;
 mod properties;
 mod rules;
+mod views;
 
 use crate::ast::{
     Argument, BinaryOp, Expr, ExprKind, Pipeline, PipelineElement, Quote, Script, Span, Statement, UnaryOp,

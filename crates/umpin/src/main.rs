@@ -139,9 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let succeeded = match (command, script) {
                 (Some(text), _) => shell::command(service, &text).await,
                 (None, Some(path)) => shell::script(service, &path).await?,
-                (None, None) => anyhow::bail!(
-                    "The interactive shell needs a terminal session; run a pipeline with -c \"<pipeline>\" or a script file instead."
-                ),
+                (None, None) => shell::interactive(service).await?,
             };
             if succeeded { Ok(()) } else { Err(CommandsFailed.into()) }
         }

@@ -62,3 +62,107 @@ pub async fn script(service: Service, path: &Path) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("The script {} can't be read as UTF-8 text ({e}).", path.display()))?;
     Ok(shell(service).run(&text).await)
 }
+
+/// The line editor's helper: Tab completion from the cmdlet registry, and more lines while a
+/// quote, a bracket or a trailing `|` is open.
+struct Editing;
+
+impl rustyline::completion::Completer for Editing {
+    type Candidate = String;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &rustyline::Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        Ok(umpin_shell::complete::complete(line, pos))
+    }
+}
+
+impl rustyline::validate::Validator for Editing {
+    fn validate(
+        &self,
+        ctx: &mut rustyline::validate::ValidationContext<'_>,
+    ) -> rustyline::Result<rustyline::validate::ValidationResult> {
+        Ok(if umpin_shell::is_incomplete(ctx.input()) {
+            rustyline::validate::ValidationResult::Incomplete
+        } else {
+            rustyline::validate::ValidationResult::Valid(None)
+        })
+    }
+}
+
+impl rustyline::hint::Hinter for Editing {
+    type Hint = String;
+}
+
+impl rustyline::highlight::Highlighter for Editing {}
+
+impl rustyline::Helper for Editing {}
+
+/// Where the history is kept: `$XDG_DATA_HOME/umpin/shell_history`, else
+/// `~/.local/share/umpin/shell_history`; `None` when neither is known.
+fn history_file() -> Option<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))?;
+    Some(base.join("umpin").join("shell_history"))
+}
+
+/// The interactive shell: a prompt with history and completion until `exit` or end of input.
+/// Lines that hold a PIN are run but never written to the history.
+pub async fn interactive(service: Service) -> anyhow::Result<bool> {
+    use rustyline::error::ReadlineError;
+
+    let mut editor: rustyline::Editor<Editing, rustyline::history::DefaultHistory> = rustyline::Editor::new()
+        .map_err(|e| anyhow::anyhow!("The interactive shell can't use this terminal ({e})."))?;
+    editor.set_helper(Some(Editing));
+    let history = history_file();
+    if let Some(file) = &history {
+        let _ = editor.load_history(file);
+    }
+    let mut shell = shell(service);
+    say_banner();
+    loop {
+        match editor.readline("[PS] umpin> ") {
+            Ok(line) => {
+                let trimmed = line.trim();
+                if trimmed.eq_ignore_ascii_case("exit") {
+                    break;
+                }
+                if trimmed.is_empty() {
+                    continue;
+                }
+                if !umpin_shell::complete::mentions_secret(&line) {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                shell.run(&line).await;
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => anyhow::bail!("The interactive shell stopped reading input ({e})."),
+        }
+    }
+    if let Some(file) = &history {
+        save_history(&mut editor, file);
+    }
+    Ok(shell.errors == 0)
+}
+
+fn say_banner() {
+    let _ = std::io::stdout().write_all(
+        b"umpin management shell. Get-Command lists the cmdlets, Get-Help <cmdlet> explains one; exit leaves.\n",
+    );
+}
+
+/// Saves the history file, readable by its owner only.
+fn save_history(editor: &mut rustyline::Editor<Editing, rustyline::history::DefaultHistory>, file: &Path) {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir);
+    }
+    if editor.save_history(file).is_ok() {
+        let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+    }
+}

@@ -368,3 +368,28 @@ fn shell_runs_a_script_file_and_fails_when_a_command_failed() {
     assert!(!out.status.success());
     assert!(stdout(&out).contains("MyUMDialPlan"), "later statements still run");
 }
+
+/// The interactive shell in a pseudo-terminal: Tab completes a cmdlet name, the command runs,
+/// and a line holding a PIN stays out of the history file.
+#[test]
+fn the_interactive_shell_completes_with_tab_runs_commands_and_keeps_pins_out_of_history() {
+    let dir = contoso(4);
+    let home = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_umpin"));
+    command.arg("--data-dir").arg(dir.path()).arg("shell").env("HOME", home.path()).env_remove("XDG_DATA_HOME");
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send("Get-UMMailboxPI").unwrap();
+    session.send("\t").unwrap();
+    session.send_line(" tony@contoso.com").unwrap();
+    session.exp_string("tony@contoso.com True       True          False").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("Set-UMMailboxPIN tony -Pin 7283946 -SendEmail $false").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("exit").unwrap();
+    session.exp_eof().unwrap();
+    let history = std::fs::read_to_string(home.path().join(".local/share/umpin/shell_history")).unwrap();
+    assert!(history.contains("Get-UMMailboxPIN tony@contoso.com"), "{history}");
+    assert!(!history.contains("7283946"), "{history}");
+    assert_eq!(mode(&home.path().join(".local/share/umpin/shell_history")), 0o600);
+}

@@ -1,0 +1,117 @@
+//! Tab completion for the interactive shell, from the cmdlet registry: cmdlet names at the start
+//! of a command, parameter names after `-`, and the values of an enumerated parameter after it.
+
+use crate::registry::{CMDLETS, Kind, find};
+
+/// What to complete at `pos` in `line`: the byte offset where the completed word starts and the
+/// candidates (full words; cmdlet names sorted, parameters in registry order).
+pub fn complete(line: &str, pos: usize) -> (usize, Vec<String>) {
+    let before = line.get(..pos).unwrap_or(line);
+    let start = before.rfind(|c: char| c.is_whitespace() || "|;({,".contains(c)).map_or(0, |i| i + 1);
+    let word = &before[start..];
+    let command_start = before.rfind(['|', ';', '(', '{']).map_or(0, |i| i + 1);
+    let words: Vec<&str> = before[command_start..start].split_whitespace().collect();
+    let candidates = match words.first() {
+        None => {
+            let mut names: Vec<String> =
+                CMDLETS.iter().map(|c| c.name.to_owned()).filter(|n| starts_with(n, word)).collect();
+            names.sort_by_key(|n| n.to_ascii_lowercase());
+            names
+        }
+        Some(command) => {
+            let Some(cmdlet) = find(command) else { return (start, Vec::new()) };
+            if let Some(prefix) = word.strip_prefix('-') {
+                cmdlet
+                    .all_parameters()
+                    .filter(|p| starts_with(p.name, prefix))
+                    .map(|p| format!("-{}", p.name))
+                    .collect()
+            } else {
+                let previous = words.last().and_then(|w| w.strip_prefix('-'));
+                match previous.and_then(|p| cmdlet.parameter(p).ok()).map(|p| p.kind) {
+                    Some(Kind::Choice(values)) => {
+                        values.iter().filter(|v| starts_with(v, word)).map(|v| (*v).to_owned()).collect()
+                    }
+                    Some(Kind::Bool) => {
+                        ["$true", "$false"].iter().filter(|v| starts_with(v, word)).map(|v| (*v).to_owned()).collect()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+        }
+    };
+    (start, candidates)
+}
+
+fn starts_with(candidate: &str, prefix: &str) -> bool {
+    candidate.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase())
+}
+
+/// Whether a line holds a secret parameter (`-Pin`, `-PIN`, `-Password`, or an unambiguous prefix
+/// of one) and so must not be kept in the history file.
+pub fn mentions_secret(line: &str) -> bool {
+    let Ok(script) = crate::parse(line) else {
+        // A line that doesn't parse isn't run; keep it out of the history if it might hold a PIN.
+        return line.to_ascii_lowercase().contains("-p");
+    };
+    script.statements.iter().any(|s| {
+        let pipeline = match s {
+            crate::Statement::Assignment { pipeline, .. } => pipeline,
+            crate::Statement::Pipeline(p) => p,
+        };
+        pipeline.elements.iter().any(|e| match e {
+            crate::PipelineElement::Command(c) => find(&c.name).is_some_and(|cmdlet| {
+                c.arguments.iter().any(|a| match a {
+                    // Any prefix of a secret parameter counts, even one that is ambiguous.
+                    crate::Argument::Parameter { name, .. } => {
+                        cmdlet.all_parameters().any(|p| p.kind == Kind::Secret && starts_with(p.name, name))
+                    }
+                    crate::Argument::Positional(_) => false,
+                })
+            }),
+            crate::PipelineElement::Expression(_) => false,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cmdlet_name_completes_at_the_start_of_a_command_case_insensitively() {
+        let (start, c) = complete("get-ummailboxpi", 15);
+        assert_eq!((start, c), (0, vec!["Get-UMMailboxPIN".to_owned()]));
+        let (start, c) = complete("Get-UMMailboxPIN | Set-UMMailboxP", 33);
+        assert_eq!((start, c), (19, vec!["Set-UMMailboxPIN".to_owned(), "Set-UMMailboxPolicy".to_owned()]));
+    }
+
+    #[test]
+    fn a_parameter_name_completes_after_a_dash() {
+        let (start, c) = complete("Set-UMMailboxPIN tony -Lo", 25);
+        assert_eq!((start, c), (22, vec!["-LockedOut".to_owned()]));
+    }
+
+    #[test]
+    fn an_enumerated_value_completes_after_its_parameter() {
+        let line = "New-UMDialPlan x -URIType s";
+        let (start, c) = complete(line, line.len());
+        assert_eq!((start, c), (26, vec!["SipName".to_owned()]));
+        let line = "Set-UMMailboxPIN tony -LockedOut $f";
+        assert_eq!(complete(line, line.len()).1, vec!["$false".to_owned()]);
+    }
+
+    #[test]
+    fn an_unknown_command_completes_nothing() {
+        assert!(complete("Frobnicate -", 12).1.is_empty());
+    }
+
+    #[test]
+    fn lines_with_a_pin_or_its_prefix_are_recognised_as_secret() {
+        assert!(mentions_secret("Set-UMMailboxPIN tony -Pin 1985848"));
+        assert!(mentions_secret("Enable-UMMailbox tony -UMMailboxPolicy p -PIN 5643892"));
+        assert!(mentions_secret("Set-UMMailboxPIN tony -Pi 1985848"));
+        assert!(!mentions_secret("Set-UMMailboxPIN tony -PINExpired $true"));
+        assert!(!mentions_secret("Get-UMMailboxPIN tony"));
+    }
+}
