@@ -260,7 +260,7 @@ impl<C: Console + Send> Shell<C> {
             p.size = remaining.map_or(PAGE_SIZE, |r| u32::try_from(r.min(u64::from(PAGE_SIZE))).unwrap_or(PAGE_SIZE));
             p.clone()
         });
-        let mut batch = self.call(&inv, request.as_ref()).await.map_err(|f| fail(name, f.message))?;
+        let batch = self.call(&inv, request.as_ref()).await.map_err(|f| fail(name, f.message))?;
         if let Some(r) = remaining.as_mut() {
             *r = r.saturating_sub(batch.objects.len() as u64);
         }
@@ -270,8 +270,8 @@ impl<C: Console + Send> Shell<C> {
             }
             (Some(_), Some(0)) => {
                 let shown = inv.value("ResultSize").map_or(DEFAULT_RESULT_SIZE.to_string(), Value::to_text);
-                batch.warnings.push(format!(
-                    "More results exist than the {shown} shown. Use -ResultSize to see more, or -ResultSize Unlimited to see all."
+                self.console.warning(&format!(
+                    "WARNING: More results exist than the {shown} shown. Use -ResultSize to see more, or -ResultSize Unlimited to see all."
                 ));
                 *page = None;
             }

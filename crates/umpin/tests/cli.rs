@@ -393,3 +393,17 @@ fn the_interactive_shell_completes_with_tab_runs_commands_and_keeps_pins_out_of_
     assert!(!history.contains("7283946"), "{history}");
     assert_eq!(mode(&home.path().join(".local/share/umpin/shell_history")), 0o600);
 }
+
+#[test]
+fn shell_result_size_limits_a_listing_and_warns_that_more_exist() {
+    let dir = contoso(4);
+    shell_ok(dir.path(), "New-Mailbox -Name Kim -PrimarySmtpAddress kim@contoso.com");
+    shell_ok(dir.path(), "Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345");
+    let out = shell(dir.path(), "Get-UMMailboxPIN -ResultSize 1");
+    assert!(out.status.success(), "a warning is not a failure: {}", stderr(&out));
+    assert_eq!(stdout(&out).matches("@contoso.com").count(), 1, "{}", stdout(&out));
+    assert!(stderr(&out).contains("WARNING: More results exist than the 1 shown."), "{}", stderr(&out));
+    let all = shell(dir.path(), "Get-UMMailboxPIN -ResultSize Unlimited");
+    assert_eq!(stdout(&all).matches("@contoso.com").count(), 2);
+    assert!(stderr(&all).is_empty(), "{}", stderr(&all));
+}
