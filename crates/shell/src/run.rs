@@ -61,10 +61,12 @@ fn fail(cmdlet: &str, message: impl Into<String>) -> Failure {
 struct Stage<'a> {
     cmdlet: &'static Cmdlet,
     command: &'a Command,
-    /// Objects held until the end (Sort-Object, the formatters, Export-Csv, Measure-Object).
+    /// Objects held until the end (Sort-Object, the formatters, Export-Csv).
     held: Vec<Value>,
-    /// How many objects Select-Object -First has let through.
+    /// How many objects Select-Object -First has let through, or Measure-Object has counted.
     passed: u64,
+    /// Measure-Object's running figures over its property: sum, minimum, maximum.
+    figures: Option<(i64, i64, i64)>,
 }
 
 impl<C: Console + Send> Shell<C> {
@@ -137,7 +139,9 @@ impl<C: Console + Send> Shell<C> {
                             .report(&fail("ParserError", "Only the first element of a pipeline can be a value."));
                     }
                     PipelineElement::Command(command) => match registry::find(&command.name) {
-                        Some(cmdlet) => stages.push(Stage { cmdlet, command, held: Vec::new(), passed: 0 }),
+                        Some(cmdlet) => {
+                            stages.push(Stage { cmdlet, command, held: Vec::new(), passed: 0, figures: None })
+                        }
                         None => {
                             return self.report(&fail(
                                 &command.name,
@@ -362,6 +366,17 @@ impl<C: Console + Send> Shell<C> {
                 let pattern = inv.text("Name").unwrap_or_else(|| "*".to_owned());
                 Ok(help::commands(&pattern))
             }
+            "Measure-Object" => {
+                // Counted as it passes, so that a listing of any size is measured in constant memory.
+                if !matches!(item, Value::Null) {
+                    stage.passed += 1;
+                    if let Some(Value::Int(n)) = inv.text("Property").map(|p| item.member(&p)) {
+                        let (sum, min, max) = stage.figures.unwrap_or((0, n, n));
+                        stage.figures = Some((sum.saturating_add(n), min.min(n), max.max(n)));
+                    }
+                }
+                Ok(Vec::new())
+            }
             _ => {
                 if !matches!(item, Value::Null) {
                     stage.held.push(item);
@@ -400,7 +415,7 @@ impl<C: Console + Send> Shell<C> {
                 }
                 sorted
             }
-            "Measure-Object" => vec![measure(&held, inv.text("Property").as_deref())],
+            "Measure-Object" => vec![measure(stage.passed, stage.figures, inv.text("Property").as_deref())],
             "Format-Table" => vec![Value::Str(format::table(&held, &properties, self.width))],
             "Format-List" => vec![Value::Str(format::list(&held, &properties))],
             "ConvertTo-Json" => vec![Value::Str(format::json(&held) + "\n")],
@@ -723,21 +738,13 @@ fn canonical(item: &Value, name: &str) -> String {
     }
 }
 
-fn measure(items: &[Value], property: Option<&str>) -> Value {
-    let count = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    let mut properties = vec![("Count", Value::Int(count))];
+/// Measure-Object's result: the count and, with `-Property`, the sum, maximum and minimum.
+fn measure(count: u64, figures: Option<(i64, i64, i64)>, property: Option<&str>) -> Value {
+    let mut properties = vec![("Count", Value::Int(i64::try_from(count).unwrap_or(i64::MAX)))];
     if let Some(property) = property {
-        let numbers: Vec<i64> = items
-            .iter()
-            .filter_map(|i| match i.member(property) {
-                Value::Int(n) => Some(n),
-                _ => None,
-            })
-            .collect();
-        let sum: i64 = numbers.iter().sum();
-        properties.push(("Sum", Value::Int(sum)));
-        properties.push(("Maximum", numbers.iter().max().copied().into()));
-        properties.push(("Minimum", numbers.iter().min().copied().into()));
+        properties.push(("Sum", figures.map_or(Value::Int(0), |(sum, _, _)| Value::Int(sum))));
+        properties.push(("Maximum", figures.map(|(_, _, max)| max).into()));
+        properties.push(("Minimum", figures.map(|(_, min, _)| min).into()));
         properties.push(("Property", property.into()));
     }
     Object::new("MeasureInfo", properties).into()

@@ -407,3 +407,14 @@ fn shell_result_size_limits_a_listing_and_warns_that_more_exist() {
     assert_eq!(stdout(&all).matches("@contoso.com").count(), 2);
     assert!(stderr(&all).is_empty(), "{}", stderr(&all));
 }
+
+#[test]
+fn shell_measure_object_counts_and_sums_a_numeric_property() {
+    let dir = contoso(1);
+    shell_ok(dir.path(), "New-UMDialPlan Second -NumberOfDigitsInExtension 7 -CountryOrRegionCode 44");
+    let out = shell_ok(dir.path(), "Get-UMDialPlan | Measure-Object NumberOfDigitsInExtension");
+    assert_eq!(
+        out,
+        "\nCount    : 2\nSum      : 12\nMaximum  : 7\nMinimum  : 5\nProperty : NumberOfDigitsInExtension\n\n"
+    );
+}
