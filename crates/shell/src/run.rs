@@ -74,10 +74,6 @@ impl<C: Console + Send> Shell<C> {
         Shell { backend, console, variables: HashMap::new(), width: 120, errors: 0 }
     }
 
-    pub fn console(&mut self) -> &mut C {
-        &mut self.console
-    }
-
     /// Runs a script; errors are reported on the console and counted. Returns whether it ran
     /// without error.
     pub async fn run(&mut self, source: &str) -> bool {
