@@ -2,8 +2,9 @@
 //!
 //! It needs the release `umpin` binary beside itself (`cargo build --release` builds both). It
 //! creates a data directory with `umpin init`, seeds it directly through the store with a dial
-//! plan, a policy and N UM mailboxes (PIN data with placeholder sealed bytes: listings never open
-//! them, and sealing 100,000 real verifiers would only time Argon2), then times:
+//! plan, a policy and N UM mailboxes (`umpin_store::testing::seed_um_mailboxes`: PIN data with
+//! placeholder bytes, since listings never open them and sealing 100,000 real verifiers would only
+//! time Argon2), then times:
 //! - process start to output of `umpin shell -c "Get-UMMailboxPIN -Identity tony@contoso.com"`;
 //! - `umpin shell -c "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object"` over all N.
 
@@ -11,11 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use umpin_domain::{Guid, MailboxPolicy, NewDialPlan, NewMailbox, PinStatus, Timestamp, UmMailbox};
-use umpin_store::{Database, PinRecord};
+use umpin_store::Database;
 
 const RUNS: usize = 20;
-const SEED_BATCH: usize = 1000;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -70,42 +69,9 @@ fn report(what: &str, times: &[Duration]) {
     println!("{what}: mean {mean:.1} ms, min {:.1} ms, median {:.1} ms", sorted[0], sorted[sorted.len() / 2]);
 }
 
-/// A dial plan, its policy and `n` UM mailboxes (the first is tony@contoso.com on 51234).
 async fn seed(dir: &Path, n: usize) -> anyhow::Result<()> {
     let db = Database::connect(&format!("sqlite://{}", PathBuf::from(dir).join("umpin.db").display())).await?;
-    let now = Timestamp::now();
-    let mut new = NewDialPlan::new("Bench Dial Plan", 6, "1");
-    new.generate_um_mailbox_policy = false;
-    let plan = new.validate(Guid::new_v4(), now)?;
-    let policy = MailboxPolicy::new(Guid::new_v4(), "Bench Policy", plan.guid, now)?;
-    let mut tx = db.begin().await?;
-    tx.insert_dial_plan(&plan).await?;
-    tx.insert_policy(&policy).await?;
-    tx.commit().await?;
-    for start in (0..n).step_by(SEED_BATCH) {
-        let mut tx = db.begin().await?;
-        for i in start..(start + SEED_BATCH).min(n) {
-            let (name, address) = if i == 0 {
-                ("Tony Smith".to_owned(), "tony@contoso.com".to_owned())
-            } else {
-                (format!("User {i:06}"), format!("user{i:06}@contoso.com"))
-            };
-            let mailbox = NewMailbox { name, primary_smtp_address: address, ..Default::default() }
-                .validate(Guid::new_v4(), now)?;
-            tx.insert_mailbox(&mailbox).await?;
-            let extension = format!("{:06}", 100_000 + i);
-            let um = UmMailbox::enable(mailbox.guid, policy.guid, &plan, vec![extension], None, None, now);
-            tx.put_um_mailbox(&um).await?;
-            let record = PinRecord {
-                status: PinStatus::new_pin(6, true, true, false, now),
-                sealed_pin: vec![0; 128],
-                history: vec![vec![0; 37]],
-                version: 0,
-            };
-            tx.put_pin(mailbox.guid, &record).await?;
-        }
-        tx.commit().await?;
-    }
+    umpin_store::testing::seed_um_mailboxes(&db, n).await?;
     db.close().await;
     Ok(())
 }

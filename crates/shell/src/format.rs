@@ -17,27 +17,59 @@ pub enum View {
 /// Formats objects as a table of `columns` (all properties of the first object when empty),
 /// at most `width` characters wide.
 pub fn table(objects: &[Value], columns: &[String], width: usize) -> String {
-    let columns: Vec<String> = if columns.is_empty() { property_names(objects) } else { columns.to_vec() };
-    if columns.is_empty() {
-        return objects.iter().map(|v| format!("{v}\n")).collect();
+    match Layout::new(objects, columns, width) {
+        Some(layout) => layout.header() + &layout.rows(objects),
+        None => objects.iter().map(|v| format!("{v}\n")).collect(),
     }
-    let rows: Vec<Vec<String>> =
-        objects.iter().map(|o| columns.iter().map(|c| one_line(&o.member(c).to_text())).collect()).collect();
-    let mut widths: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| rows.iter().map(|r| r[i].chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
-        .collect();
-    fit(&mut widths, width);
-    let visible = widths.iter().take_while(|w| **w > 0).count();
-    let mut out = String::new();
-    push_row(&mut out, &columns[..visible], &widths);
-    let dashes: Vec<String> = columns[..visible].iter().map(|c| "-".repeat(c.chars().count())).collect();
-    push_row(&mut out, &dashes, &widths);
-    for row in &rows {
-        push_row(&mut out, &row[..visible], &widths);
+}
+
+/// The columns of a table and their widths, fixed from the objects it is first shown with, so
+/// that later rows can be written as they come.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    columns: Vec<String>,
+    widths: Vec<usize>,
+}
+
+impl Layout {
+    /// Columns sized to the header and to `objects`, cut to `width`; `None` when there are no
+    /// columns (no names given and the first value isn't an object).
+    pub fn new(objects: &[Value], columns: &[String], width: usize) -> Option<Layout> {
+        let columns: Vec<String> = if columns.is_empty() { property_names(objects) } else { columns.to_vec() };
+        if columns.is_empty() {
+            return None;
+        }
+        let mut widths: Vec<usize> = columns
+            .iter()
+            .map(|c| objects.iter().map(|o| cell(o, c).chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
+            .collect();
+        fit(&mut widths, width);
+        let visible = widths.iter().take_while(|w| **w > 0).count();
+        Some(Layout { columns: columns[..visible].to_vec(), widths: widths[..visible].to_vec() })
     }
-    out
+
+    /// The header line and its underline of dashes.
+    pub fn header(&self) -> String {
+        let mut out = String::new();
+        push_row(&mut out, &self.columns, &self.widths);
+        let dashes: Vec<String> = self.columns.iter().map(|c| "-".repeat(c.chars().count())).collect();
+        push_row(&mut out, &dashes, &self.widths);
+        out
+    }
+
+    /// One line per object.
+    pub fn rows(&self, objects: &[Value]) -> String {
+        let mut out = String::new();
+        for o in objects {
+            let cells: Vec<String> = self.columns.iter().map(|c| cell(o, c)).collect();
+            push_row(&mut out, &cells, &self.widths);
+        }
+        out
+    }
+}
+
+fn cell(object: &Value, column: &str) -> String {
+    one_line(&object.member(column).to_text())
 }
 
 /// Shrinks column widths so that they and the single spaces between them fit in `width`: the

@@ -99,7 +99,7 @@ impl<C: Console + Send> Shell<C> {
         match statement {
             Statement::Assignment { variable, pipeline, .. } => {
                 let mut out = Vec::new();
-                self.pipeline(pipeline, &mut out).await;
+                self.pipeline(pipeline, &mut out, None).await;
                 let value = match out.len() {
                     0 => Value::Null,
                     1 => out.remove(0),
@@ -109,8 +109,9 @@ impl<C: Console + Send> Shell<C> {
             }
             Statement::Pipeline(pipeline) => {
                 let mut shown = Vec::new();
-                self.pipeline(pipeline, &mut shown).await;
-                let text = render(&shown, self.width);
+                let mut display = Display::default();
+                self.pipeline(pipeline, &mut shown, Some(&mut display)).await;
+                let text = display.show(&shown, self.width) + &display.close();
                 if !text.is_empty() {
                     self.console.output(&text);
                 }
@@ -120,7 +121,13 @@ impl<C: Console + Send> Shell<C> {
 
     /// Runs a pipeline, pushing its output into `sink`. Errors are reported, not returned: a
     /// failing object doesn't stop the others.
-    fn pipeline<'a>(&'a mut self, pipeline: &'a Pipeline, sink: &'a mut Vec<Value>) -> Boxed<'a, ()>
+    /// With `display`, what reached the sink is shown after each page of the first command.
+    fn pipeline<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        sink: &'a mut Vec<Value>,
+        mut display: Option<&'a mut Display>,
+    ) -> Boxed<'a, ()>
     where
         C: 'a,
     {
@@ -172,6 +179,13 @@ impl<C: Console + Send> Shell<C> {
                     };
                     for item in batch.objects {
                         self.push(rest, 0, item, sink).await;
+                    }
+                    if let Some(display) = display.as_deref_mut() {
+                        let text = display.show(sink, self.width);
+                        sink.clear();
+                        if !text.is_empty() {
+                            self.console.output(&text);
+                        }
                     }
                     if page.is_none() {
                         break;
@@ -623,13 +637,13 @@ impl<C: Console + Send> Shell<C> {
                                 return Err("An assignment can't be used as a value.".to_owned());
                             }
                         };
-                        self.pipeline(pipeline, &mut out).await;
+                        self.pipeline(pipeline, &mut out, None).await;
                     }
                     Value::Array(out)
                 }
                 ExprKind::Paren(pipeline) => {
                     let mut out = Vec::new();
-                    self.pipeline(pipeline, &mut out).await;
+                    self.pipeline(pipeline, &mut out, None).await;
                     match out.len() {
                         0 => Value::Null,
                         1 => out.remove(0),
@@ -802,44 +816,79 @@ fn convert_value(cmdlet: &str, parameter: &registry::Parameter, value: Value) ->
     }))
 }
 
-/// The text of values shown at the end of a statement: runs of objects of one type in their
-/// default view, strings and numbers as they are.
-pub fn render(values: &[Value], width: usize) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < values.len() {
-        match &values[i] {
-            Value::Object(o) => {
-                let type_name = o.type_name.clone();
-                let run = values[i..]
-                    .iter()
-                    .take_while(|v| matches!(v, Value::Object(x) if x.type_name == type_name))
-                    .count();
-                let slice = &values[i..i + run];
-                match objects::default_view(&type_name) {
-                    View::Table(columns) => {
-                        let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
-                        out.push('\n');
-                        out.push_str(&format::table(slice, &columns, width));
-                        out.push('\n');
+/// The default display of a statement's output, written as it comes: a table keeps the layout
+/// of the first page it is shown with, so a listing of any length is shown page by page in
+/// constant memory.
+#[derive(Default)]
+pub struct Display {
+    /// The type and layout of the table being written.
+    table: Option<(String, format::Layout)>,
+}
+
+impl Display {
+    /// The text of the next values: runs of objects of one type in their default view, strings
+    /// and numbers as they are.
+    pub fn show(&mut self, values: &[Value], width: usize) -> String {
+        let mut out = String::new();
+        let mut i = 0;
+        while i < values.len() {
+            match &values[i] {
+                Value::Object(o) => {
+                    let type_name = o.type_name.clone();
+                    let run = values[i..]
+                        .iter()
+                        .take_while(|v| matches!(v, Value::Object(x) if x.type_name == type_name))
+                        .count();
+                    let slice = &values[i..i + run];
+                    match objects::default_view(&type_name) {
+                        View::Table(columns) => {
+                            if !matches!(&self.table, Some((t, _)) if *t == type_name) {
+                                out.push_str(&self.close());
+                                let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+                                if let Some(layout) = format::Layout::new(slice, &columns, width) {
+                                    out.push('\n');
+                                    out.push_str(&layout.header());
+                                    self.table = Some((type_name, layout));
+                                }
+                            }
+                            if let Some((_, layout)) = &self.table {
+                                out.push_str(&layout.rows(slice));
+                            }
+                        }
+                        View::List => {
+                            out.push_str(&self.close());
+                            out.push_str(&format::list(slice, &[]));
+                        }
                     }
-                    View::List => out.push_str(&format::list(slice, &[])),
+                    i += run;
                 }
-                i += run;
-            }
-            Value::Str(s) => {
-                out.push_str(s);
-                if !s.ends_with('\n') {
-                    out.push('\n');
+                other => {
+                    out.push_str(&self.close());
+                    let text = other.to_text();
+                    if !text.is_empty() || !matches!(other, Value::Null) {
+                        out.push_str(&text);
+                        if !text.ends_with('\n') {
+                            out.push('\n');
+                        }
+                    }
+                    i += 1;
                 }
-                i += 1;
-            }
-            Value::Null => i += 1,
-            other => {
-                out.push_str(&format!("{other}\n"));
-                i += 1;
             }
         }
+        out
     }
-    out
+
+    /// Ends the table being written, if any.
+    pub fn close(&mut self) -> String {
+        match self.table.take() {
+            Some(_) => "\n".to_owned(),
+            None => String::new(),
+        }
+    }
+}
+
+/// The text of values in their default views, all at once.
+pub fn render(values: &[Value], width: usize) -> String {
+    let mut display = Display::default();
+    display.show(values, width) + &display.close()
 }

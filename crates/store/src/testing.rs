@@ -186,3 +186,47 @@ pub async fn raw_contents(db: &Database) -> Vec<u8> {
         }
     }
 }
+
+/// Seeds `count` UM mailboxes in one dial plan ("Seed Dial Plan", six-digit extensions from
+/// 100000) and policy ("Seed Policy"), written straight through the store for tests and
+/// benchmarks of listings. The first is tony@contoso.com; the others user000001@contoso.com on.
+/// Their PIN data holds placeholder bytes, not sealed verifiers: a listing never opens them, and
+/// a sign-in on them fails as unreadable.
+pub async fn seed_um_mailboxes(db: &Database, count: usize) -> Result<(), crate::StoreError> {
+    use umpin_domain::{Guid, MailboxPolicy, NewDialPlan, NewMailbox, PinStatus, Timestamp, UmMailbox};
+    let now = Timestamp::now();
+    let invalid = |e: umpin_domain::Error| crate::StoreError::Database(e.to_string());
+    let mut new = NewDialPlan::new("Seed Dial Plan", 6, "1");
+    new.generate_um_mailbox_policy = false;
+    let plan = new.validate(Guid::new_v4(), now).map_err(invalid)?;
+    let policy = MailboxPolicy::new(Guid::new_v4(), "Seed Policy", plan.guid, now).map_err(invalid)?;
+    let mut tx = db.begin().await?;
+    tx.insert_dial_plan(&plan).await?;
+    tx.insert_policy(&policy).await?;
+    tx.commit().await?;
+    for start in (0..count).step_by(1000) {
+        let mut tx = db.begin().await?;
+        for i in start..(start + 1000).min(count) {
+            let (name, address) = match i {
+                0 => ("Tony Smith".to_owned(), "tony@contoso.com".to_owned()),
+                _ => (format!("User {i:06}"), format!("user{i:06}@contoso.com")),
+            };
+            let mailbox = NewMailbox { name, primary_smtp_address: address, ..Default::default() }
+                .validate(Guid::new_v4(), now)
+                .map_err(invalid)?;
+            tx.insert_mailbox(&mailbox).await?;
+            let extension = format!("{:06}", 100_000 + i);
+            tx.put_um_mailbox(&UmMailbox::enable(mailbox.guid, policy.guid, &plan, vec![extension], None, None, now))
+                .await?;
+            let record = crate::PinRecord {
+                status: PinStatus::new_pin(6, true, true, false, now),
+                sealed_pin: vec![0; 128],
+                history: vec![vec![0; 37]],
+                version: 0,
+            };
+            tx.put_pin(mailbox.guid, &record).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}

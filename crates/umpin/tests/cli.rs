@@ -418,3 +418,27 @@ fn shell_measure_object_counts_and_sums_a_numeric_property() {
         "\nCount    : 2\nSum      : 12\nMaximum  : 7\nMinimum  : 5\nProperty : NumberOfDigitsInExtension\n\n"
     );
 }
+
+/// 1,100 UM mailboxes: the default shows 1,000 and warns; `Unlimited` pages through all of
+/// them and shows them as one table (one header), written page by page.
+#[tokio::test(flavor = "multi_thread")]
+async fn shell_listings_page_through_every_um_mailbox_under_one_table_header() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let db =
+        umpin_store::Database::connect(&format!("sqlite://{}", dir.path().join("umpin.db").display())).await.unwrap();
+    umpin_store::testing::seed_um_mailboxes(&db, 1100).await.unwrap();
+    db.close().await;
+    let default = shell(dir.path(), "Get-UMMailboxPIN");
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert_eq!(stdout(&default).matches("@contoso.com").count(), 1000);
+    assert!(stderr(&default).contains("More results exist than the 1000 shown"));
+    let all = shell(dir.path(), "Get-UMMailboxPIN -ResultSize Unlimited");
+    let out = stdout(&all);
+    assert_eq!(out.matches("@contoso.com").count(), 1100);
+    assert_eq!(out.matches("UserID").count(), 1, "one header for the whole listing");
+    assert_eq!(out.lines().filter(|l| l.starts_with("user00")).count(), 1099);
+    assert!(stderr(&all).is_empty(), "{}", stderr(&all));
+    let counted = shell_ok(dir.path(), "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object");
+    assert!(counted.contains("Count : 1100"), "{counted}");
+}
