@@ -28,12 +28,8 @@ pub async fn run(service: &Service) -> anyhow::Result<()> {
         say!("Built the demo organisation contoso.com.");
     }
     let pins = service.list_um_mailbox_pins(&admin, None, None).await?;
-    say!();
-    say!("{:<24} {:<10} {:<13} {:<9}", "UserID", "PinExpired", "FirstTimeUser", "LockedOut");
-    say!("{:<24} {:<10} {:<13} {:<9}", "------", "----------", "-------------", "---------");
-    for p in pins.items {
-        say!("{:<24} {:<10} {:<13} {:<9}", p.user_id, p.pin_expired, p.first_time_user, p.locked_out);
-    }
+    let objects: Vec<_> = pins.items.iter().map(umpin_shell::objects::um_mailbox_pin).collect();
+    say!("{}", umpin_shell::run::render(&objects, 120).trim_end());
     Ok(())
 }
 

@@ -76,11 +76,11 @@ fn the_demo_builds_contoso_once_and_then_reuses_it() {
     assert!(first.status.success(), "{}", stderr(&first));
     let out = stdout(&first);
     assert!(out.contains("Built the demo organisation contoso.com."), "{out}");
-    assert!(out.contains("UserID                   PinExpired FirstTimeUser LockedOut"), "{out}");
+    assert!(out.contains("UserID            PinExpired FirstTimeUser LockedOut"), "{out}");
     let row = |who: &str| out.lines().find(|l| l.starts_with(who)).map(|l| l.split_whitespace().collect::<Vec<_>>());
-    assert_eq!(row("tony@contoso.com").unwrap(), ["tony@contoso.com", "true", "true", "false"]);
-    assert_eq!(row("david@contoso.com").unwrap(), ["david@contoso.com", "true", "true", "true"]);
-    assert_eq!(row("kim@contoso.com").unwrap(), ["kim@contoso.com", "false", "false", "false"]);
+    assert_eq!(row("tony@contoso.com").unwrap(), ["tony@contoso.com", "True", "True", "False"]);
+    assert_eq!(row("david@contoso.com").unwrap(), ["david@contoso.com", "True", "True", "True"]);
+    assert_eq!(row("kim@contoso.com").unwrap(), ["kim@contoso.com", "False", "False", "False"]);
     let second = umpin(dir.path(), &["demo"]);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(stdout(&second).contains("already set up; reusing it"));
