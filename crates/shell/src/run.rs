@@ -32,6 +32,31 @@ pub trait Console {
     fn output(&mut self, text: &str);
     fn error(&mut self, text: &str);
     fn warning(&mut self, text: &str);
+    /// Asks whether to go on with a change; `None` when nobody can be asked (a run that isn't
+    /// interactive), which goes on.
+    fn confirm(&mut self, question: &str) -> Option<Answer>;
+}
+
+/// An answer to a confirmation prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    YesToAll,
+    No,
+    NoToAll,
+}
+
+impl Answer {
+    /// The answer a typed reply means: `Y` (or nothing), `A`, `N`, `L`; `None` for anything else.
+    pub fn parse(reply: &str) -> Option<Answer> {
+        match reply.trim().to_ascii_uppercase().as_str() {
+            "" | "Y" => Some(Answer::Yes),
+            "A" => Some(Answer::YesToAll),
+            "N" => Some(Answer::No),
+            "L" => Some(Answer::NoToAll),
+            _ => None,
+        }
+    }
 }
 
 /// A shell session: variables, the backend, the console.
@@ -43,6 +68,8 @@ pub struct Shell<C: Console> {
     pub width: usize,
     /// How many errors were reported (a non-interactive run fails when any was).
     pub errors: usize,
+    /// "Yes to All" (`Some(true)`) or "No to All" (`Some(false)`) within the current statement.
+    confirm_all: Option<bool>,
 }
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -71,7 +98,7 @@ struct Stage<'a> {
 
 impl<C: Console + Send> Shell<C> {
     pub fn new(backend: Local, console: C) -> Self {
-        Shell { backend, console, variables: HashMap::new(), width: 120, errors: 0 }
+        Shell { backend, console, variables: HashMap::new(), width: 120, errors: 0, confirm_all: None }
     }
 
     /// Runs a script; errors are reported on the console and counted. Returns whether it ran
@@ -96,6 +123,7 @@ impl<C: Console + Send> Shell<C> {
     }
 
     async fn statement(&mut self, statement: &Statement) {
+        self.confirm_all = None;
         match statement {
             Statement::Assignment { variable, pipeline, .. } => {
                 let mut out = Vec::new();
@@ -304,11 +332,47 @@ impl<C: Console + Send> Shell<C> {
             ));
             return Ok(Batch::default());
         }
+        if inv.cmdlet.changes_state && !self.confirmed(inv) {
+            return Ok(Batch::default());
+        }
         let batch = self.backend.invoke(inv, page).await.map_err(|e| fail(inv.cmdlet.name, e.to_string()))?;
         for w in &batch.warnings {
             self.console.warning(&format!("WARNING: {w}"));
         }
         Ok(Batch { warnings: Vec::new(), ..batch })
+    }
+
+    /// Whether a change may go ahead: asked when `-Confirm` is given, and for removals unless
+    /// `-Confirm:$false`, as Exchange does; only an interactive console is asked.
+    fn confirmed(&mut self, inv: &Invocation) -> bool {
+        let ask = match inv.flag("Confirm") {
+            Some(confirm) => confirm,
+            None => inv.cmdlet.name.starts_with("Remove-"),
+        };
+        if !ask {
+            return true;
+        }
+        if let Some(all) = self.confirm_all {
+            return all;
+        }
+        let target = inv.text("Identity").or_else(|| inv.text("Name")).unwrap_or_default();
+        let question = format!(
+            "Confirm\nAre you sure you want to perform this action?\nPerforming the operation \"{}\" on target \"{target}\".\n\
+             [Y] Yes  [A] Yes to All  [N] No  [L] No to All (default is \"Y\"): ",
+            inv.cmdlet.name
+        );
+        match self.console.confirm(&question) {
+            None | Some(Answer::Yes) => true,
+            Some(Answer::No) => false,
+            Some(Answer::YesToAll) => {
+                self.confirm_all = Some(true);
+                true
+            }
+            Some(Answer::NoToAll) => {
+                self.confirm_all = Some(false);
+                false
+            }
+        }
     }
 
     /// One object through one command.
@@ -891,4 +955,18 @@ impl Display {
 pub fn render(values: &[Value], width: usize) -> String {
     let mut display = Display::default();
     display.show(values, width) + &display.close()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Answer;
+
+    #[test]
+    fn a_confirmation_reply_is_yes_by_default_and_ignores_case() {
+        assert_eq!(Answer::parse("\n"), Some(Answer::Yes));
+        assert_eq!(Answer::parse("a"), Some(Answer::YesToAll));
+        assert_eq!(Answer::parse(" N "), Some(Answer::No));
+        assert_eq!(Answer::parse("l"), Some(Answer::NoToAll));
+        assert_eq!(Answer::parse("maybe"), None);
+    }
 }

@@ -7,12 +7,14 @@ use std::path::Path;
 
 use umpin_service::{Principal, Service};
 use umpin_shell::local::Local;
-use umpin_shell::run::{Console, Shell};
+use umpin_shell::run::{Answer, Console, Shell};
 
 /// The terminal: output on stdout; errors (red) and warnings (yellow) on stderr when it is a
 /// terminal, plain otherwise.
 struct Terminal {
     colour: bool,
+    /// Whether confirmation prompts can be answered (the interactive shell).
+    interactive: bool,
 }
 
 impl Console for Terminal {
@@ -29,15 +31,34 @@ impl Console for Terminal {
         let line = if self.colour { format!("\x1b[33m{text}\x1b[0m\n") } else { format!("{text}\n") };
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
+
+    fn confirm(&mut self, question: &str) -> Option<Answer> {
+        if !self.interactive {
+            return None;
+        }
+        loop {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(question.as_bytes());
+            let _ = out.flush();
+            let mut reply = String::new();
+            // End of input answers "No": nothing is changed without a yes.
+            if std::io::stdin().read_line(&mut reply).unwrap_or(0) == 0 {
+                return Some(Answer::No);
+            }
+            if let Some(answer) = Answer::parse(&reply) {
+                return Some(answer);
+            }
+        }
+    }
 }
 
 /// The largest script file `umpin shell FILE` reads.
 const MAX_SCRIPT_BYTES: u64 = 1 << 20;
 
-fn shell(service: Service) -> Shell<Terminal> {
+fn shell(service: Service, interactive: bool) -> Shell<Terminal> {
     let mut shell = Shell::new(
         Local::new(service, Principal::local_administrator()),
-        Terminal { colour: std::io::stderr().is_terminal() },
+        Terminal { colour: std::io::stderr().is_terminal(), interactive },
     );
     if let Some(width) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         shell.width = width;
@@ -47,7 +68,7 @@ fn shell(service: Service) -> Shell<Terminal> {
 
 /// Runs `-c` text; `Ok(false)` when a command failed.
 pub async fn command(service: Service, text: &str) -> bool {
-    shell(service).run(text).await
+    shell(service, false).run(text).await
 }
 
 /// Runs a script file; `Ok(false)` when a command failed.
@@ -60,7 +81,7 @@ pub async fn script(service: Service, path: &Path) -> anyhow::Result<bool> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("The script {} can't be read as UTF-8 text ({e}).", path.display()))?;
-    Ok(shell(service).run(&text).await)
+    Ok(shell(service, false).run(&text).await)
 }
 
 /// The line editor's helper: Tab completion from the cmdlet registry, and more lines while a
@@ -122,7 +143,7 @@ pub async fn interactive(service: Service) -> anyhow::Result<bool> {
     if let Some(file) = &history {
         let _ = editor.load_history(file);
     }
-    let mut shell = shell(service);
+    let mut shell = shell(service, true);
     say_banner();
     loop {
         match editor.readline("[PS] umpin> ") {

@@ -369,10 +369,10 @@ fn shell_runs_a_script_file_and_fails_when_a_command_failed() {
     assert!(stdout(&out).contains("MyUMDialPlan"), "later statements still run");
 }
 
-/// The interactive shell in a pseudo-terminal: Tab completes a cmdlet name, the command runs,
-/// and a line holding a PIN stays out of the history file.
+/// The interactive shell in a pseudo-terminal: Tab completes a cmdlet name, the command runs, a
+/// line holding a PIN stays out of the history file, and a removal asks for confirmation.
 #[test]
-fn the_interactive_shell_completes_with_tab_runs_commands_and_keeps_pins_out_of_history() {
+fn the_interactive_shell_completes_with_tab_runs_commands_confirms_removals_and_keeps_pins_out_of_history() {
     let dir = contoso(4);
     let home = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_umpin"));
@@ -386,8 +386,29 @@ fn the_interactive_shell_completes_with_tab_runs_commands_and_keeps_pins_out_of_
     session.exp_string("[PS] umpin> ").unwrap();
     session.send_line("Set-UMMailboxPIN tony -Pin 7283946 -SendEmail $false").unwrap();
     session.exp_string("[PS] umpin> ").unwrap();
+    // A removal asks first; "n" keeps the dial plan, "y" removes it.
+    session
+        .send_line(
+            "New-UMDialPlan Spare -NumberOfDigitsInExtension 4 -CountryOrRegionCode 1 -GenerateUMMailboxPolicy $false",
+        )
+        .unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("Remove-UMDialPlan Spare").unwrap();
+    session.exp_string("Performing the operation \"Remove-UMDialPlan\" on target \"Spare\"").unwrap();
+    session.exp_string("(default is \"Y\"): ").unwrap();
+    session.send_line("n").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("(Get-UMDialPlan Spare).Name").unwrap();
+    session.exp_string("Spare").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("Remove-UMDialPlan Spare").unwrap();
+    session.exp_string("(default is \"Y\"): ").unwrap();
+    session.send_line("y").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
     session.send_line("exit").unwrap();
     session.exp_eof().unwrap();
+    let gone = shell(dir.path(), "Get-UMDialPlan Spare");
+    assert_fails_in_one_sentence(&gone, "couldn't be found");
     let history = std::fs::read_to_string(home.path().join(".local/share/umpin/shell_history")).unwrap();
     assert!(history.contains("Get-UMMailboxPIN tony@contoso.com"), "{history}");
     assert!(!history.contains("7283946"), "{history}");
@@ -441,4 +462,15 @@ async fn shell_listings_page_through_every_um_mailbox_under_one_table_header() {
     assert!(stderr(&all).is_empty(), "{}", stderr(&all));
     let counted = shell_ok(dir.path(), "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object");
     assert!(counted.contains("Count : 1100"), "{counted}");
+}
+
+#[test]
+fn shell_without_a_terminal_removes_without_asking() {
+    let dir = contoso(0);
+    shell_ok(
+        dir.path(),
+        "New-UMDialPlan Spare -NumberOfDigitsInExtension 4 -CountryOrRegionCode 1 -GenerateUMMailboxPolicy $false",
+    );
+    shell_ok(dir.path(), "Remove-UMDialPlan Spare");
+    assert_fails_in_one_sentence(&shell(dir.path(), "Get-UMDialPlan Spare"), "couldn't be found");
 }
