@@ -35,6 +35,9 @@ pub trait Console {
     /// Asks whether to go on with a change; `None` when nobody can be asked (a run that isn't
     /// interactive), which goes on.
     fn confirm(&mut self, question: &str) -> Option<Answer>;
+    /// Shows how far a statement that changes many objects has come (`None`: it is over). A
+    /// console that isn't a terminal shows nothing.
+    fn progress(&mut self, status: Option<&str>);
 }
 
 /// An answer to a confirmation prompt.
@@ -70,6 +73,8 @@ pub struct Shell<C: Console> {
     pub errors: usize,
     /// "Yes to All" (`Some(true)`) or "No to All" (`Some(false)`) within the current statement.
     confirm_all: Option<bool>,
+    /// How many changes the current statement has made.
+    changes: u64,
 }
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -98,7 +103,7 @@ struct Stage<'a> {
 
 impl<C: Console + Send> Shell<C> {
     pub fn new(backend: Local, console: C) -> Self {
-        Shell { backend, console, variables: HashMap::new(), width: 120, errors: 0, confirm_all: None }
+        Shell { backend, console, variables: HashMap::new(), width: 120, errors: 0, confirm_all: None, changes: 0 }
     }
 
     /// Runs a script; errors are reported on the console and counted. Returns whether it ran
@@ -124,6 +129,14 @@ impl<C: Console + Send> Shell<C> {
 
     async fn statement(&mut self, statement: &Statement) {
         self.confirm_all = None;
+        self.changes = 0;
+        self.run_statement(statement).await;
+        if self.changes > 1 {
+            self.console.progress(None);
+        }
+    }
+
+    async fn run_statement(&mut self, statement: &Statement) {
         match statement {
             Statement::Assignment { variable, pipeline, .. } => {
                 let mut out = Vec::new();
@@ -334,6 +347,12 @@ impl<C: Console + Send> Shell<C> {
         }
         if inv.cmdlet.changes_state && !self.confirmed(inv) {
             return Ok(Batch::default());
+        }
+        if inv.cmdlet.changes_state {
+            self.changes += 1;
+            if self.changes > 1 {
+                self.console.progress(Some(&format!("{}: {} objects processed", inv.cmdlet.name, self.changes)));
+            }
         }
         let batch = self.backend.invoke(inv, page).await.map_err(|e| fail(inv.cmdlet.name, e.to_string()))?;
         for w in &batch.warnings {

@@ -9,9 +9,10 @@ use umpin_service::{Principal, Service};
 use umpin_shell::local::Local;
 use umpin_shell::run::{Answer, Console, Shell};
 
-/// The terminal: output on stdout; errors (red) and warnings (yellow) on stderr when it is a
-/// terminal, plain otherwise.
+/// The terminal: output on stdout; errors (red), warnings (yellow) and a progress line on stderr
+/// when it is a terminal, plain and without progress otherwise.
 struct Terminal {
+    /// Standard error is a terminal: colours and the progress line.
     colour: bool,
     /// Whether confirmation prompts can be answered (the interactive shell).
     interactive: bool,
@@ -23,13 +24,21 @@ impl Console for Terminal {
     }
 
     fn error(&mut self, text: &str) {
-        let line = if self.colour { format!("\x1b[31m{text}\x1b[0m\n") } else { format!("{text}\n") };
+        let line = if self.colour { format!("\r\x1b[K\x1b[31m{text}\x1b[0m\n") } else { format!("{text}\n") };
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 
     fn warning(&mut self, text: &str) {
-        let line = if self.colour { format!("\x1b[33m{text}\x1b[0m\n") } else { format!("{text}\n") };
+        let line = if self.colour { format!("\r\x1b[K\x1b[33m{text}\x1b[0m\n") } else { format!("{text}\n") };
         let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+
+    fn progress(&mut self, status: Option<&str>) {
+        if self.colour {
+            // One line, rewritten in place, then erased.
+            let line = format!("\r\x1b[K{}", status.unwrap_or_default());
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
     }
 
     fn confirm(&mut self, question: &str) -> Option<Answer> {

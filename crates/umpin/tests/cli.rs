@@ -386,6 +386,10 @@ fn the_interactive_shell_completes_with_tab_runs_commands_confirms_removals_and_
     session.exp_string("[PS] umpin> ").unwrap();
     session.send_line("Set-UMMailboxPIN tony -Pin 7283946 -SendEmail $false").unwrap();
     session.exp_string("[PS] umpin> ").unwrap();
+    // A statement that changes several objects shows its progress on the terminal.
+    session.send_line("'tony','tony' | Set-UMMailboxPIN -LockedOut $false").unwrap();
+    session.exp_string("Set-UMMailboxPIN: 2 objects processed").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
     // A removal asks first; "n" keeps the dial plan, "y" removes it.
     session
         .send_line(
@@ -473,4 +477,12 @@ fn shell_without_a_terminal_removes_without_asking() {
     );
     shell_ok(dir.path(), "Remove-UMDialPlan Spare");
     assert_fails_in_one_sentence(&shell(dir.path(), "Get-UMDialPlan Spare"), "couldn't be found");
+}
+
+#[test]
+fn shell_progress_is_not_shown_when_output_is_redirected() {
+    let dir = contoso(4);
+    let out = shell(dir.path(), "'tony','tony@contoso.com' | Set-UMMailboxPIN -LockedOut $false");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty() && stdout(&out).is_empty(), "{}{}", stdout(&out), stderr(&out));
 }
