@@ -336,6 +336,47 @@ fn shell_errors_of_the_rules_reach_the_administrator_with_the_cmdlet_name() {
         ),
         ("Set-UMMailboxPIN tony -PINExpired yes", "$true or $false"),
         ("Get-UMMailboxPIN | Where-Object {$_.LockedOut -eq", "At line 1, column"),
+        (
+            "New-UMDialPlan -Name ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWX -NumberOfDigitsInExtension 5 -CountryOrRegionCode 1",
+            "at most 49 characters",
+        ),
+        ("New-UMDialPlan -Name 'a;b' -NumberOfDigitsInExtension 5 -CountryOrRegionCode 1", "may not contain"),
+        ("New-UMDialPlan -Name X -NumberOfDigitsInExtension 5 -CountryOrRegionCode 12345", "1 to 4 digits"),
+        ("Set-UMMailboxPolicy MyUMMailboxPolicy -MinPINLength 3", "MinPINLength"),
+        ("Set-UMMailboxPolicy MyUMMailboxPolicy -PINLifetime 1000", "or Unlimited"),
+        ("Remove-UMMailboxPolicy MyUMMailboxPolicy", "UM-enabled mailbox(es) use it"),
+        ("New-Mailbox -Name Kim -PrimarySmtpAddress kim", "e-mail address"),
+        ("New-Mailbox -Name 'Tony Smith' -PrimarySmtpAddress t2@contoso.com", "already exists"),
+        (
+            "New-Mailbox -Name Kim -PrimarySmtpAddress kim@contoso.com; Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy",
+            "Pass -Extensions",
+        ),
+        (
+            "Enable-UMMailbox tony -UMMailboxPolicy MyUMMailboxPolicy -Extensions 51234",
+            "already enabled for Unified Messaging",
+        ),
+        ("Get-UMMailboxPIN kim", "The mailbox kim@contoso.com isn't enabled for Unified Messaging."),
+        ("Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 5123", "exactly 5 digits"),
+        ("Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 51234", "already in use"),
+        ("Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345 -PIN 12345", "at least 6 digits"),
+        (
+            "Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345 -PIN 222222",
+            "single repeated digit",
+        ),
+        ("Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345 -PIN 345678", "consecutive"),
+        (
+            "Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345 -PIN 5234599",
+            "begin with one of the user's extensions",
+        ),
+        ("Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345 -PIN 12a456", "only the digits"),
+        (
+            "New-UMDialPlan Sip -NumberOfDigitsInExtension 5 -CountryOrRegionCode 1 -URIType SipName; Enable-UMMailbox kim -UMMailboxPolicy 'Sip Default Policy' -Extensions 52345",
+            "-SIPResourceIdentifier is required",
+        ),
+        (
+            "New-Mailbox -Name Chris1 -PrimarySmtpAddress c1@contoso.com -DisplayName Chris; New-Mailbox -Name Chris2 -PrimarySmtpAddress c2@contoso.com -DisplayName Chris; Get-Mailbox Chris",
+            "more specific",
+        ),
     ] {
         let out = shell(dir.path(), pipeline);
         assert_fails_in_one_sentence(&out, expected);
@@ -485,4 +526,48 @@ fn shell_progress_is_not_shown_when_output_is_redirected() {
     let out = shell(dir.path(), "'tony','tony@contoso.com' | Set-UMMailboxPIN -LockedOut $false");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).is_empty() && stdout(&out).is_empty(), "{}{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn shell_get_help_and_get_command_come_from_the_registry() {
+    let dir = contoso(0);
+    let help = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN");
+    for expected in [
+        "SYNOPSIS",
+        "Set-UMMailboxPIN [-Identity] <String> [-Pin <String>] [-PINExpired <Boolean>] [-LockedOut <Boolean>]",
+        "-SendEmail <Boolean>",
+        "Default value                $true",
+        "Accept pipeline input?       true (ByValue, ByPropertyName)",
+        "EXAMPLE 2",
+        "Get-UMMailboxPIN | Where-Object {$_.LockedOut -eq $true} | Set-UMMailboxPIN -LockedOut $false",
+    ] {
+        assert!(help.contains(expected), "{expected}\n{help}");
+    }
+    let uri = shell_ok(dir.path(), "Get-Help New-UMDialPlan");
+    assert!(uri.contains("Values: TelExtn, SipName, E164"), "{uri}");
+    let commands = shell_ok(dir.path(), "Get-Command *UMMailboxPIN | ForEach-Object Name");
+    assert_eq!(commands, "Get-UMMailboxPIN\nSet-UMMailboxPIN\n");
+    assert_fails_in_one_sentence(&shell(dir.path(), "Get-Help Frobnicate"), "no such cmdlet");
+}
+
+#[test]
+fn shell_export_csv_writes_a_header_row_that_import_csv_reads_back() {
+    let dir = contoso(4);
+    let file = dir.path().join("pins.csv");
+    shell_ok(dir.path(), &format!("Get-UMMailboxPIN | Export-Csv '{}'", file.display()));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("\"UserID\",\"PinExpired\",\"FirstTimeUser\",\"LockedOut\","), "{text}");
+    let back = shell_ok(dir.path(), &format!("Import-Csv '{}' | ForEach-Object UserID", file.display()));
+    assert_eq!(back, "tony@contoso.com\n");
+    let csv = shell_ok(dir.path(), "Get-UMMailboxPIN | Select-Object UserID,LockedOut | ConvertTo-Csv");
+    assert_eq!(csv, "\"UserID\",\"LockedOut\"\n\"tony@contoso.com\",\"False\"\n");
+}
+
+#[test]
+fn shell_get_um_mailbox_pin_ignore_errors_turns_not_enabled_into_a_warning() {
+    let dir = contoso(4);
+    shell_ok(dir.path(), "New-Mailbox -Name Kim -PrimarySmtpAddress kim@contoso.com");
+    let out = shell(dir.path(), "Get-UMMailboxPIN kim -IgnoreErrors");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "WARNING: The mailbox kim@contoso.com isn't enabled for Unified Messaging.\n");
 }
