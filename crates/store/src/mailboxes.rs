@@ -247,7 +247,7 @@ impl Tx {
         let rows: Vec<MailboxRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(concat!(
                 "SELECT ", mailbox_columns!(), " FROM mailboxes m ",
-                "WHERE ($1 IS NULL OR m.primary_address_key > $1) AND ", anr_condition!(),
+                "WHERE m.primary_address_key > $1 AND ", anr_condition!(),
                 " ORDER BY m.primary_address_key LIMIT $3"
             ))
             .bind(after_key(after))

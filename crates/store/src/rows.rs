@@ -89,8 +89,10 @@ pub(crate) async fn children(
 }
 
 /// `after` for keyset paging: the last key of the previous page, or `None` for the first page.
-pub(crate) fn after_key(after: Option<&str>) -> Option<String> {
-    after.map(key)
+pub(crate) fn after_key(after: Option<&str>) -> String {
+    // No cursor is the empty key, below every address: a plain `key > $1` lets the database walk
+    // the unique index page by page (an `IS NULL OR` would make it scan and sort every time).
+    after.map(key).unwrap_or_default()
 }
 
 /// A `LIKE` pattern matching every key that starts with `prefix` (with `!` as the escape).

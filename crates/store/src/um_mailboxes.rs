@@ -34,7 +34,7 @@ pub(crate) use um_columns;
 macro_rules! um_filter_condition {
     () => {
         concat!(
-            "u.um_enabled AND ($1 IS NULL OR m.primary_address_key > $1) AND ",
+            "u.um_enabled AND m.primary_address_key > $1 AND ",
             anr_condition!(),
             " AND ($4 IS NULL OR u.policy = $4) AND ($5 IS NULL OR u.dial_plan = $5) \
              AND ($6 IS NULL OR EXISTS (SELECT 1 FROM pins lp WHERE lp.mailbox = m.guid AND lp.locked_out = $6))"
@@ -105,7 +105,7 @@ pub(crate) async fn load_um_list(
 
 /// The bind values of a filter, in the order of `um_filter_condition!`.
 pub(crate) struct FilterBinds {
-    pub(crate) after: Option<String>,
+    pub(crate) after: String,
     pub(crate) anr: Option<String>,
     pub(crate) limit: i64,
     pub(crate) policy: Option<String>,
