@@ -2,8 +2,9 @@
 //!
 //! Pipelines are push-based like PowerShell's: the first command produces objects in batches (a
 //! listing cmdlet one page at a time), each object goes through the following commands at once,
-//! and commands that need every object (Sort-Object, Measure-Object, the formatters) emit theirs at
-//! the end. So `Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object` holds one page at a time.
+//! and commands that need every object (Sort-Object, the formatters) emit theirs at the end.
+//! Measure-Object counts as objects pass and the default display writes each page as it comes, so
+//! `Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object` holds one page at a time.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -756,26 +757,12 @@ impl<C: Console + Send> Shell<C> {
 
 /// The script block of a Where-Object or ForEach-Object command, wherever it was given.
 fn script_of(command: &Command) -> Option<&Script> {
-    command
-        .arguments
-        .iter()
-        .find_map(|a| match a {
-            Arg::Positional(Expr { kind: ExprKind::ScriptBlock(s), .. }) => Some(s),
-            Arg::Parameter { colon_value: Some(Expr { kind: ExprKind::ScriptBlock(s), .. }), .. } => Some(s),
-            _ => None,
-        })
-        .or_else(|| {
-            let mut args = command.arguments.iter();
-            while let Some(a) = args.next() {
-                if let Arg::Parameter { name, colon_value: None, .. } = a
-                    && (name.eq_ignore_ascii_case("FilterScript") || name.eq_ignore_ascii_case("Process"))
-                    && let Some(Arg::Positional(Expr { kind: ExprKind::ScriptBlock(s), .. })) = args.next()
-                {
-                    return Some(s);
-                }
-            }
-            None
-        })
+    // `-FilterScript {…}` parses as the parameter and then a positional block: both are found here.
+    command.arguments.iter().find_map(|a| match a {
+        Arg::Positional(Expr { kind: ExprKind::ScriptBlock(s), .. }) => Some(s),
+        Arg::Parameter { colon_value: Some(Expr { kind: ExprKind::ScriptBlock(s), .. }), .. } => Some(s),
+        _ => None,
+    })
 }
 
 /// The comparison switch given to the simplified Where-Object syntax.

@@ -277,6 +277,8 @@ fn shell_pipeline_unlocks_every_locked_out_mailbox() {
     shell_ok(dir.path(), "Set-UMMailboxPIN tony -LockedOut $true; Set-UMMailboxPIN kim -LockedOut $true");
     let locked = shell_ok(dir.path(), "Get-UMMailboxPIN | Where-Object LockedOut | Measure-Object");
     assert!(locked.contains("Count : 2"), "{locked}");
+    let named = shell_ok(dir.path(), "Get-UMMailboxPIN | Where-Object -FilterScript { $_.LockedOut } | Measure-Object");
+    assert!(named.contains("Count : 2"), "{named}");
     shell_ok(
         dir.path(),
         "Get-UMMailboxPIN | Where-Object {$_.LockedOut -eq $true} | Set-UMMailboxPIN -LockedOut $false",
