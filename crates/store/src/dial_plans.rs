@@ -2,8 +2,8 @@
 
 use umpin_domain::{DialPlan, Guid, UriType, VoipSecurity};
 
-use crate::error::{Doing, map_error, unreadable};
-use crate::rows::{children, guid_text, key, micros, narrow, parse_guid, timestamp};
+use crate::error::unreadable;
+use crate::rows::{children, delete_one, guid_text, key, micros, narrow, parse_guid, timestamp};
 use crate::{Conn, StoreError, Tx};
 
 macro_rules! dial_plan_columns {
@@ -138,15 +138,7 @@ impl Tx {
     /// Removes a dial plan. Refused with [`StoreError::InUse`] while a UM mailbox policy belongs to
     /// it; [`StoreError::NotFound`] when there is no such dial plan.
     pub async fn delete_dial_plan(&mut self, dial_plan: Guid) -> Result<(), StoreError> {
-        let deleted = on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM dial_plans WHERE guid = $1")
-                .bind(guid_text(dial_plan))
-                .execute(&mut *c)
-                .await
-                .map_err(|e| map_error(e, Doing::Delete, None))?
-                .rows_affected()
-        });
-        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        delete_one(self.conn(), "DELETE FROM dial_plans WHERE guid = $1", dial_plan).await
     }
 
     /// The dial plan with this guid.

@@ -3,7 +3,7 @@
 use umpin_domain::{Guid, Mailbox};
 
 use crate::error::{Doing, map_error};
-use crate::rows::{after_key, children, guid_text, key, micros, parse_guid, prefix_pattern, timestamp};
+use crate::rows::{after_key, children, delete_one, guid_text, key, micros, parse_guid, prefix_pattern, timestamp};
 use crate::{Conn, StoreError, Tx};
 
 /// The most mailboxes [`Tx::mailbox_candidates`] returns: enough to name the candidates of an
@@ -177,15 +177,7 @@ impl Tx {
     /// Removes a mailbox with everything that hangs on it: addresses, UM settings, extensions,
     /// PIN data. [`StoreError::NotFound`] when there is no such mailbox.
     pub async fn delete_mailbox(&mut self, mailbox: Guid) -> Result<(), StoreError> {
-        let deleted = on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM mailboxes WHERE guid = $1")
-                .bind(guid_text(mailbox))
-                .execute(&mut *c)
-                .await
-                .map_err(|e| map_error(e, Doing::Delete, None))?
-                .rows_affected()
-        });
-        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        delete_one(self.conn(), "DELETE FROM mailboxes WHERE guid = $1", mailbox).await
     }
 
     /// The mailbox with this guid.

@@ -14,9 +14,8 @@ use std::fmt;
 
 use umpin_domain::{Guid, Mailbox, PinStatus, Timestamp, UmMailbox};
 
-use crate::error::{Doing, map_error};
 use crate::mailboxes::{MailboxRow, anr_condition, mailbox_columns};
-use crate::rows::{guid_text, micros, narrow, opt_timestamp, parse_guid, timestamp};
+use crate::rows::{delete_one, guid_text, micros, narrow, opt_timestamp, parse_guid, timestamp};
 use crate::um_mailboxes::{FilterBinds, UmMailboxFilter, UmRow, load_um_list, um_columns, um_filter_condition};
 use crate::{Conn, Database, StoreError, Tx};
 
@@ -302,15 +301,7 @@ impl Tx {
     /// Destroys the PIN data of a mailbox (its history too). [`StoreError::NotFound`] when it has
     /// none.
     pub async fn delete_pin(&mut self, mailbox: Guid) -> Result<(), StoreError> {
-        let deleted = on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM pins WHERE mailbox = $1")
-                .bind(guid_text(mailbox))
-                .execute(&mut *c)
-                .await
-                .map_err(|e| map_error(e, Doing::Delete, None))?
-                .rows_affected()
-        });
-        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        delete_one(self.conn(), "DELETE FROM pins WHERE mailbox = $1", mailbox).await
     }
 
     /// One page of UM-enabled mailboxes that have PIN data, with their UM settings and PIN status

@@ -107,3 +107,18 @@ pub(crate) fn prefix_pattern(prefix: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+/// Runs `delete`, a constant `DELETE … WHERE … = $1` of this crate, for one object:
+/// [`StoreError::NotFound`] when there was none, [`StoreError::InUse`] when others still refer
+/// to it.
+pub(crate) async fn delete_one(conn: Conn<'_>, delete: &'static str, guid: Guid) -> Result<(), StoreError> {
+    let deleted = on_conn!(conn, c => {
+        sqlx::query(delete)
+            .bind(guid_text(guid))
+            .execute(&mut *c)
+            .await
+            .map_err(|e| crate::error::map_error(e, crate::error::Doing::Delete, None))?
+            .rows_affected()
+    });
+    if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}

@@ -4,7 +4,7 @@ use umpin_domain::{Guid, Mailbox, UmMailbox};
 
 use crate::error::{Doing, map_error};
 use crate::mailboxes::{MailboxRow, anr_condition, load_mailboxes, mailbox_columns};
-use crate::rows::{after_key, children, guid_text, key, micros, opt_timestamp, parse_guid, prefix_pattern};
+use crate::rows::{after_key, children, delete_one, guid_text, key, micros, opt_timestamp, parse_guid, prefix_pattern};
 use crate::{Conn, StoreError, Tx};
 
 /// Which UM mailboxes [`Tx::list_um_mailboxes`] and [`Tx::list_um_pins`] list. Only UM-enabled
@@ -202,15 +202,7 @@ impl Tx {
     /// Removes the UM settings of a mailbox with its extensions and PIN data.
     /// [`StoreError::NotFound`] when it has none.
     pub async fn delete_um_mailbox(&mut self, mailbox: Guid) -> Result<(), StoreError> {
-        let deleted = on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM um_mailboxes WHERE mailbox = $1")
-                .bind(guid_text(mailbox))
-                .execute(&mut *c)
-                .await
-                .map_err(|e| map_error(e, Doing::Delete, None))?
-                .rows_affected()
-        });
-        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        delete_one(self.conn(), "DELETE FROM um_mailboxes WHERE mailbox = $1", mailbox).await
     }
 
     /// One page of UM-enabled mailboxes with their UM settings, in the order of the primary
