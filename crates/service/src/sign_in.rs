@@ -67,10 +67,18 @@ impl Service {
             return Ok(SignInOutcome::LockedOut);
         };
         let sealed = SealedPin::from_bytes(reservation.sealed_pin);
-        let verification = self.vault.verify_pin(mailbox, &sealed, pin).await.map_err(|e| match e {
-            CryptoError::Unreadable => ServiceError::PinDataUnreadable { mailbox: mailbox.to_string() },
-            other => other.into(),
-        })?;
+        let verification = match self.vault.verify_pin(mailbox, &sealed, pin).await {
+            Ok(verification) => verification,
+            // The attempt stays counted (it was reserved before the evaluation, as every attempt
+            // is); the administrator is told why it could not succeed.
+            Err(CryptoError::Unreadable) => {
+                let mut tx = self.db.begin().await?;
+                let owner = tx.mailbox(mailbox).await?.map_or_else(|| mailbox.to_string(), |m| m.primary_smtp_address);
+                tx.commit().await?;
+                return Err(ServiceError::PinDataUnreadable { mailbox: owner });
+            }
+            Err(other) => return Err(other.into()),
+        };
         match verification {
             Verification::Right { upgrade } => {
                 let upgrade = upgrade.map(SealedPin::into_bytes);
