@@ -69,9 +69,10 @@ impl Service {
         let sealed = SealedPin::from_bytes(reservation.sealed_pin);
         let verification = match self.vault.verify_pin(mailbox, &sealed, pin).await {
             Ok(verification) => verification,
-            // The attempt stays counted (it was reserved before the evaluation, as every attempt
-            // is); the administrator is told why it could not succeed.
+            // Nothing the caller did: the reservation is taken back, and the administrator is told
+            // why the sign-in could not succeed.
             Err(CryptoError::Unreadable) => {
+                self.db.release_sign_in(mailbox, reservation.version, reservation.failed_logon_count).await?;
                 let mut tx = self.db.begin().await?;
                 let owner = tx.mailbox(mailbox).await?.map_or_else(|| mailbox.to_string(), |m| m.primary_smtp_address);
                 tx.commit().await?;

@@ -361,7 +361,7 @@ umpin_store::backend_tests! {
         assert!(!contains(&dump, hex.as_bytes()), "the PIN appears hex-encoded in the database");
     }
 
-    async fn with_another_server_key_no_pin_can_be_verified(db: Database) {
+    async fn with_another_server_key_no_pin_can_be_verified_and_no_attempt_is_counted(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let other_dir = tempfile::tempdir().unwrap();
@@ -369,8 +369,15 @@ umpin_store::backend_tests! {
         let result = other.sign_in(&admin(), PLAN, "51234", &pin("5643892")).await;
         match result {
             Err(e @ ServiceError::PinDataUnreadable { .. }) => assert!(e.to_string().contains("tony@contoso.com"), "{e}"),
-            other => panic!("{other:?}"),
+            unexpected => panic!("{unexpected:?}"),
         }
+        // Never counted against the user: a node with the wrong key can't lock anyone out.
+        for _ in 0..20 {
+            assert!(other.sign_in(&admin(), PLAN, "51234", &pin("5643892")).await.is_err());
+        }
+        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        assert_eq!((info.failed_logon_count, info.locked_out), (0, false));
+        assert!(matches!(sign_in(&s, "51234", "5643892").await, SignInOutcome::SignedIn { .. }));
     }
 
     async fn sealed_pin_data_copied_to_another_mailbox_is_rejected(db: Database) {

@@ -210,6 +210,30 @@ async fn sign_in_succeeded(
     Ok(updated == 1)
 }
 
+/// Takes back a reservation whose PIN could not be evaluated (the PIN data can't be opened):
+/// the count goes down by one, and a lockout this very attempt set is lifted. Only while the PIN
+/// data is at `version` (no administrator action since) and the count is at least this attempt's.
+async fn release_sign_in(
+    conn: Conn<'_>,
+    mailbox: Guid,
+    version: i64,
+    failed_logon_count: u32,
+) -> Result<(), StoreError> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE pins SET failed_logon_count = failed_logon_count - 1, \
+             locked_out = CASE WHEN failed_logon_count = $3 THEN FALSE ELSE locked_out END \
+             WHERE mailbox = $1 AND version = $2 AND failed_logon_count >= $3",
+        )
+        .bind(guid_text(mailbox))
+        .bind(version)
+        .bind(i64::from(failed_logon_count))
+        .execute(&mut *c)
+        .await?;
+    });
+    Ok(())
+}
+
 impl Tx {
     /// Stores the PIN data of a UM mailbox, replacing the data it had (history included), and
     /// returns the new version: the previous one plus one, or 1. A mailbox that isn't a UM
@@ -467,6 +491,26 @@ impl Database {
     }
 
     /// [`Tx::sign_in_succeeded`] in a statement of its own, committed at once.
+    /// [`release_sign_in`] in a statement of its own, committed at once: takes back a reservation
+    /// whose PIN could not be evaluated, so that unreadable PIN data never counts against the user.
+    pub async fn release_sign_in(
+        &self,
+        mailbox: Guid,
+        version: i64,
+        failed_logon_count: u32,
+    ) -> Result<(), StoreError> {
+        match self {
+            Database::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                release_sign_in(Conn::Sqlite(&mut conn), mailbox, version, failed_logon_count).await
+            }
+            Database::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                release_sign_in(Conn::Postgres(&mut conn), mailbox, version, failed_logon_count).await
+            }
+        }
+    }
+
     pub async fn sign_in_succeeded(
         &self,
         mailbox: Guid,
