@@ -88,6 +88,21 @@ pub(crate) enum Conn<'a> {
     Postgres(&'a mut PgConnection),
 }
 
+/// A connection taken from the pool for statements outside a transaction (autocommit).
+pub(crate) enum Pooled {
+    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<Postgres>),
+}
+
+impl Pooled {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Pooled::Sqlite(c) => Conn::Sqlite(c),
+            Pooled::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
 impl Conn<'_> {
     /// The same connection for one more statement.
     pub(crate) fn reborrow(&mut self) -> Conn<'_> {
@@ -221,6 +236,14 @@ impl Database {
         Ok(match self {
             Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Database::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A connection from the pool, for a statement that must be committed on its own.
+    pub(crate) async fn acquire(&self) -> Result<Pooled, StoreError> {
+        Ok(match self {
+            Database::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await?),
+            Database::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
         })
     }
 

@@ -478,39 +478,11 @@ impl Database {
         max_logon_attempts: u32,
         now: Timestamp,
     ) -> Result<Option<Reservation>, StoreError> {
-        match self {
-            Database::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                reserve_sign_in(Conn::Sqlite(&mut conn), mailbox, max_logon_attempts, now).await
-            }
-            Database::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                reserve_sign_in(Conn::Postgres(&mut conn), mailbox, max_logon_attempts, now).await
-            }
-        }
+        let mut pooled = self.acquire().await?;
+        reserve_sign_in(pooled.conn(), mailbox, max_logon_attempts, now).await
     }
 
     /// [`Tx::sign_in_succeeded`] in a statement of its own, committed at once.
-    /// [`release_sign_in`] in a statement of its own, committed at once: takes back a reservation
-    /// whose PIN could not be evaluated, so that unreadable PIN data never counts against the user.
-    pub async fn release_sign_in(
-        &self,
-        mailbox: Guid,
-        version: i64,
-        failed_logon_count: u32,
-    ) -> Result<(), StoreError> {
-        match self {
-            Database::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                release_sign_in(Conn::Sqlite(&mut conn), mailbox, version, failed_logon_count).await
-            }
-            Database::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                release_sign_in(Conn::Postgres(&mut conn), mailbox, version, failed_logon_count).await
-            }
-        }
-    }
-
     pub async fn sign_in_succeeded(
         &self,
         mailbox: Guid,
@@ -518,17 +490,19 @@ impl Database {
         failed_logon_count: u32,
         upgraded_sealed_pin: Option<&[u8]>,
     ) -> Result<bool, StoreError> {
-        match self {
-            Database::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                sign_in_succeeded(Conn::Sqlite(&mut conn), mailbox, version, failed_logon_count, upgraded_sealed_pin)
-                    .await
-            }
-            Database::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                sign_in_succeeded(Conn::Postgres(&mut conn), mailbox, version, failed_logon_count, upgraded_sealed_pin)
-                    .await
-            }
-        }
+        let mut pooled = self.acquire().await?;
+        sign_in_succeeded(pooled.conn(), mailbox, version, failed_logon_count, upgraded_sealed_pin).await
+    }
+
+    /// Takes back a reservation whose PIN could not be evaluated, in a statement of its own
+    /// committed at once, so that unreadable PIN data never counts against the user.
+    pub async fn release_sign_in(
+        &self,
+        mailbox: Guid,
+        version: i64,
+        failed_logon_count: u32,
+    ) -> Result<(), StoreError> {
+        let mut pooled = self.acquire().await?;
+        release_sign_in(pooled.conn(), mailbox, version, failed_logon_count).await
     }
 }
