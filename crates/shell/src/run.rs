@@ -100,6 +100,9 @@ struct Stage<'a> {
     passed: u64,
     /// Measure-Object's running figures over its property: sum, minimum, maximum.
     figures: Option<(i64, i64, i64)>,
+    /// The arguments, bound once: a shell-run command and the first command of a pipeline take
+    /// nothing from the pipeline object, so one binding serves every object and every page.
+    bound: Option<Invocation>,
 }
 
 impl<C: Console + Send> Shell<C> {
@@ -184,9 +187,14 @@ impl<C: Console + Send> Shell<C> {
                             .report(&fail("ParserError", "Only the first element of a pipeline can be a value."));
                     }
                     PipelineElement::Command(command) => match registry::find(&command.name) {
-                        Some(cmdlet) => {
-                            stages.push(Stage { cmdlet, command, held: Vec::new(), passed: 0, figures: None })
-                        }
+                        Some(cmdlet) => stages.push(Stage {
+                            cmdlet,
+                            command,
+                            held: Vec::new(),
+                            passed: 0,
+                            figures: None,
+                            bound: None,
+                        }),
                         None => {
                             return self.report(&fail(
                                 &command.name,
@@ -291,17 +299,29 @@ impl<C: Console + Send> Shell<C> {
         page: &mut Option<PageRequest>,
         remaining: &mut Option<u64>,
     ) -> Result<Batch, Failure> {
-        let name = stage.cmdlet.name;
         if stage.cmdlet.runs_on == RunsOn::Shell {
             let objects = self.process(stage, Value::Null).await?;
             *page = None;
             return Ok(Batch { objects, ..Batch::default() });
         }
-        let inv = self.bind(stage.cmdlet, stage.command, None).await?;
+        let inv = self.bound(stage).await?;
+        let result = self.produce_with(&inv, page, remaining).await;
+        stage.bound = Some(inv);
+        result
+    }
+
+    /// A page (or the whole output) of a server cmdlet that starts a pipeline.
+    async fn produce_with(
+        &mut self,
+        inv: &Invocation,
+        page: &mut Option<PageRequest>,
+        remaining: &mut Option<u64>,
+    ) -> Result<Batch, Failure> {
+        let name = inv.cmdlet.name;
         let listing = inv.cmdlet.parameters.iter().any(|p| p.name == "ResultSize") && inv.value("Identity").is_none();
         if !listing {
             *page = None;
-            return self.call(&inv, None).await;
+            return self.call(inv, None).await;
         }
         if page.is_none() {
             let explicit = inv.value("ResultSize").cloned();
@@ -316,7 +336,7 @@ impl<C: Console + Send> Shell<C> {
             p.size = remaining.map_or(PAGE_SIZE, |r| u32::try_from(r.min(u64::from(PAGE_SIZE))).unwrap_or(PAGE_SIZE));
             p.clone()
         });
-        let batch = self.call(&inv, request.as_ref()).await.map_err(|f| fail(name, f.message))?;
+        let batch = self.call(inv, request.as_ref()).await.map_err(|f| fail(name, f.message))?;
         if let Some(r) = remaining.as_mut() {
             *r = r.saturating_sub(batch.objects.len() as u64);
         }
@@ -403,8 +423,29 @@ impl<C: Console + Send> Shell<C> {
             let inv = self.bind(cmdlet, stage.command, input).await?;
             return Ok(self.call(&inv, None).await?.objects);
         }
-        let inv = self.bind(cmdlet, stage.command, None).await?;
-        let name = cmdlet.name;
+        let inv = self.bound(stage).await?;
+        let result = self.process_with(stage, &inv, item).await;
+        stage.bound = Some(inv);
+        result
+    }
+
+    /// The arguments of a command that takes nothing from the pipeline object: bound at the first
+    /// call, then kept in the stage (which gets them back after each use).
+    async fn bound(&mut self, stage: &mut Stage<'_>) -> Result<Invocation, Failure> {
+        match stage.bound.take() {
+            Some(inv) => Ok(inv),
+            None => self.bind(stage.cmdlet, stage.command, None).await,
+        }
+    }
+
+    /// One object through a shell-run command, with its bound arguments.
+    async fn process_with(
+        &mut self,
+        stage: &mut Stage<'_>,
+        inv: &Invocation,
+        item: Value,
+    ) -> Result<Vec<Value>, Failure> {
+        let name = stage.cmdlet.name;
         match name {
             "Where-Object" => {
                 let keep = if let Some(script) = script_of(stage.command) {
@@ -412,7 +453,7 @@ impl<C: Console + Send> Shell<C> {
                 } else {
                     let property = inv.text("Property").unwrap_or_default();
                     let actual = item.member(&property);
-                    match (comparison(&inv), inv.value("Value")) {
+                    match (comparison(inv), inv.value("Value")) {
                         (Some(op), Some(expected)) => compare(op, &actual, expected),
                         (Some(_), None) => {
                             return Err(fail(name, "A comparison needs a value: Where-Object Property -eq Value."));
@@ -487,7 +528,7 @@ impl<C: Console + Send> Shell<C> {
         }
         let held = std::mem::take(&mut stage.held);
         let name = stage.cmdlet.name;
-        let inv = self.bind(stage.cmdlet, stage.command, None).await?;
+        let inv = self.bound(stage).await?;
         let properties = inv.texts("Property").unwrap_or_default();
         Ok(match name {
             "Sort-Object" => {
