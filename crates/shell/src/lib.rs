@@ -41,6 +41,7 @@ pub mod print;
 pub mod registry;
 pub mod run;
 pub mod value;
+pub mod wire;
 
 pub use ast::{
     Argument, BinaryOp, Command, Expr, ExprKind, Pipeline, PipelineElement, Quote, Script, Span, Statement, UnaryOp,

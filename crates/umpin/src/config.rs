@@ -1,6 +1,7 @@
 //! Configuration: a TOML file (`--config`, or `umpin.toml` in the data directory when present)
 //! overridden by `UMPIN_*` environment variables, overridden in turn by command-line flags.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -27,12 +28,42 @@ pub struct Config {
     pub argon2: Argon2Params,
     /// How many Argon2 computations may run at once; defaults to the number of cores.
     pub argon2_workers: Option<usize>,
+    /// `umpin serve`: the `[server]` table.
+    #[serde(default)]
+    pub server: ServerSettings,
+}
+
+/// The `[server]` table: where and how `umpin serve` listens, and how it logs.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The address to listen on; 127.0.0.1:8080 by default (`--listen` overrides it).
+    pub listen: Option<SocketAddr>,
+    /// The PEM certificate chain for TLS; with `tls_key`, the server speaks HTTPS only.
+    pub tls_certificate: Option<PathBuf>,
+    /// The PEM private key of the certificate.
+    pub tls_key: Option<PathBuf>,
+    /// Plain HTTP on an address other than loopback, for a proxy that terminates TLS.
+    #[serde(default)]
+    pub allow_plain_http: bool,
+    /// `text` (default) or `json` (one object per line, for log collectors).
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written on standard error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl Config {
     /// Reads the configuration: defaults, then the TOML file, then `UMPIN_*` variables
     /// (`UMPIN_DATABASE_URL`, `UMPIN_KEY_FILE`, `UMPIN_ARGON2_WORKERS`, and nested keys with `__`,
-    /// e.g. `UMPIN_ARGON2__MEMORY_KIB`).
+    /// e.g. `UMPIN_ARGON2__MEMORY_KIB`, `UMPIN_SERVER__LISTEN`).
     pub fn load(data_dir: &Path, file: Option<&Path>) -> Result<Config, String> {
         let default_file = data_dir.join(CONFIG_FILE);
         let file = match file {
@@ -47,8 +78,12 @@ impl Config {
             figment = figment.merge(Toml::file(f));
         }
         // Only the variables that name settings: others (UMPIN_DATA_DIR, test switches) are not config.
+        // The [server] table only through `UMPIN_SERVER__<KEY>`, so that a variable such as
+        // UMPIN_SERVER_URL is no setting.
         let setting = |key: &figment::value::UncasedStr| {
-            ["database_url", "key_file", "argon2"].iter().any(|s| key.as_str().to_lowercase().starts_with(s))
+            ["database_url", "key_file", "argon2", "server__"]
+                .iter()
+                .any(|s| key.as_str().to_lowercase().starts_with(s))
         };
         figment = figment.merge(Env::prefixed("UMPIN_").filter(setting).split("__"));
         figment

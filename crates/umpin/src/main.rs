@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod config;
 mod demo;
+mod serve;
 mod shell;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use umpin_crypto::{KeyRing, PinVault};
 use umpin_service::Service;
 use umpin_store::{Database, redact_url};
 
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 
 #[derive(Parser)]
 #[command(name = "umpin", version, about = "Voice-mail PIN service in the manner of Exchange Unified Messaging")]
@@ -60,6 +61,12 @@ enum Command {
         /// Runs this script file and exits (non-zero when a command failed).
         script: Option<PathBuf>,
     },
+    /// Serves the HTTP API until SIGTERM or Ctrl-C.
+    Serve {
+        /// The address to listen on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -95,10 +102,6 @@ impl Setup {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("UMPIN_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -121,6 +124,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.database_url.is_some() {
         config.database_url = cli.database_url;
     }
+    // A server logs its requests; the other commands only their errors, unless UMPIN_LOG says otherwise.
+    let level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "error" };
+    init_logs(config.server.log_format, level);
     let setup = Setup { data_dir: cli.data_dir, config };
     match cli.command {
         Command::Init => init(&setup).await,
@@ -143,6 +149,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             if succeeded { Ok(()) } else { Err(CommandsFailed.into()) }
         }
+        Command::Serve { listen } => serve::run(&setup, listen).await,
+    }
+}
+
+/// Logs go to standard error, as text or JSON lines (`log_format` of [server]), filtered by
+/// `UMPIN_LOG` (else at `level`). Set up once the configuration is read, since it chooses the
+/// format.
+fn init_logs(format: LogFormat, level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("UMPIN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
     }
 }
 

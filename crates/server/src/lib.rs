@@ -1,0 +1,281 @@
+//! `umpin serve`: umpin's HTTP API (SPEC §4.3) over HTTP or TLS, with `/healthz` and `/metrics`.
+//!
+//! Every handler translates a request into one call of the service (which checks the caller's
+//! roles, writes the audit record and runs the transaction) and its answer into JSON; no rule is
+//! decided here. Errors are problem details (`application/problem+json`) with a stable `type`.
+//!
+//! | Route | Does |
+//! |---|---|
+//! | `POST /api/v1/auth/token`, `DELETE` | sign in for a bearer token; revoke the caller's token |
+//! | `/api/v1/mailboxes[/{identity}]` | `New-/Get-/Set-/Remove-Mailbox` (`POST`, `GET`, `PATCH`, `DELETE`) |
+//! | `/api/v1/mailboxes/{identity}/um` | `Enable-/Get-/Set-/Disable-UMMailbox` (`POST`, `GET`, `PATCH`, `DELETE`) |
+//! | `/api/v1/mailboxes/{identity}/um/pin[/reset|/unlock|/lock]` | `Get-/Set-UMMailboxPIN` |
+//! | `/api/v1/um/dial-plans[/{identity}]`, `/api/v1/um/mailbox-policies[/{identity}]` | dial plans and policies |
+//! | `GET /api/v1/um/mailboxes`, `GET /api/v1/um/pins` | listings with filters and cursor paging (PINs also as NDJSON) |
+//! | `POST /api/v1/cmdlets/{name}` | one cmdlet of the registry, as the remote shell sends it |
+//! | `GET /api/v1/openapi.json`, `/healthz`, `/metrics` | description, health, Prometheus metrics |
+//!
+//! # Decisions
+//! - **Plain HTTP only on loopback** unless the configuration says `allow_plain_http = true`
+//!   (for a TLS proxy in front): passwords, tokens and PINs cross the wire.
+//! - **Limits**: request bodies (1 MiB by default) and the time to answer (30 s) are bounded;
+//!   on shutdown the server stops accepting, lets the requests in progress finish (up to a
+//!   grace period), then returns.
+//! - **One integration-test binary** (`tests/api.rs`) runs the real server on a loopback port.
+
+mod auth;
+mod cmdlets;
+mod dial_plans;
+mod extract;
+mod mailboxes;
+mod model;
+mod openapi;
+mod ops;
+mod pins;
+mod problem;
+mod telemetry;
+mod tls;
+mod um_mailboxes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::{get, post};
+use axum_server::tls_rustls::RustlsConfig;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use umpin_service::Service;
+
+pub use problem::PROBLEM_JSON;
+
+/// Where the server listens unless told otherwise.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
+
+/// How the server runs.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The address and port to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Serve TLS with these files; without them, plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// Serve plain HTTP on an address other than loopback (behind a TLS proxy).
+    pub allow_plain_http: bool,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// The longest a request may take to be answered.
+    pub request_timeout: Duration,
+    /// On shutdown, how long requests in progress may take to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: DEFAULT_LISTEN,
+            tls: None,
+            allow_plain_http: false,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The PEM files of the server's certificate chain and its private key.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub certificate: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Why the server can't start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(
+        "umpin serve won't listen for plain HTTP on {listen}, which isn't a loopback address: passwords, tokens and PINs would cross the network in clear. Give tls_certificate and tls_key in the [server] section of the configuration (or UMPIN_SERVER__TLS_CERTIFICATE and UMPIN_SERVER__TLS_KEY), listen on 127.0.0.1, or, behind a proxy that terminates TLS, set allow_plain_http = true."
+    )]
+    PlainHttpRefused { listen: SocketAddr },
+
+    #[error("{0}")]
+    Tls(String),
+
+    #[error(
+        "umpin serve can't listen on {listen} ({source}). Is another server using it? Choose another address with --listen."
+    )]
+    Listen { listen: SocketAddr, source: std::io::Error },
+
+    #[error("umpin serve stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// What every handler has: the service and the metrics recorder.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    service: Service,
+    metrics: Option<PrometheusHandle>,
+}
+
+/// A server bound to its address, ready to run.
+pub struct Server {
+    listener: std::net::TcpListener,
+    local_addr: SocketAddr,
+    tls: Option<RustlsConfig>,
+    config: ServerConfig,
+    service: Service,
+}
+
+impl Server {
+    /// Checks the configuration, reads the TLS files and binds the address, so that every
+    /// mistake is reported before anything is served.
+    pub fn bind(config: ServerConfig, service: Service) -> Result<Server, ServerError> {
+        let tls = match &config.tls {
+            Some(files) => Some(tls::load(files)?),
+            None if !config.listen.ip().is_loopback() && !config.allow_plain_http => {
+                return Err(ServerError::PlainHttpRefused { listen: config.listen });
+            }
+            None => None,
+        };
+        let listen = config.listen;
+        let listener = std::net::TcpListener::bind(listen).map_err(|source| ServerError::Listen { listen, source })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Listen { listen, source })?;
+        Ok(Server { listener, local_addr, tls, config, service })
+    }
+
+    /// The address listened on (with the port chosen when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The server's base URL, such as `https://127.0.0.1:8443`.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.local_addr)
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections and lets the requests
+    /// in progress finish (up to the grace period).
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+        let metrics = telemetry::recorder();
+        let upkeep = metrics.clone().map(|handle| {
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(telemetry::UPKEEP_INTERVAL);
+                loop {
+                    tick.tick().await;
+                    handle.run_upkeep();
+                }
+            })
+        });
+        let app = router(AppState { service: self.service, metrics }, &self.config)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let handle = axum_server::Handle::<SocketAddr>::new();
+        let stopper = handle.clone();
+        let grace = self.config.shutdown_grace;
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections; finishing the requests in progress");
+            stopper.graceful_shutdown(Some(grace));
+        });
+        let served = match self.tls {
+            Some(tls) => match axum_server::from_tcp_rustls(self.listener, tls) {
+                Ok(server) => server.handle(handle).serve(app).await,
+                Err(e) => Err(e),
+            },
+            None => match axum_server::from_tcp(self.listener) {
+                Ok(server) => server.handle(handle).serve(app).await,
+                Err(e) => Err(e),
+            },
+        };
+        if let Some(upkeep) = upkeep {
+            upkeep.abort();
+        }
+        served.map_err(ServerError::Serve)
+    }
+}
+
+/// Binds and serves until `shutdown` completes: [`Server::bind`] then [`Server::run`].
+pub async fn serve(
+    config: ServerConfig,
+    service: Service,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    Server::bind(config, service)?.run(shutdown).await
+}
+
+/// Completes at SIGTERM or SIGINT (Ctrl-C): the shutdown of `umpin serve`.
+pub async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM can't be caught; stop the server with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = terminate => {}
+        () = interrupt => {}
+    }
+}
+
+/// Every route, with the layers every request goes through (innermost first): the body limit,
+/// the timeout, the request log, the metrics, and the turning of bare HTTP errors into problems.
+fn router(state: AppState, config: &ServerConfig) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/api/v1/openapi.json", get(ops::openapi_json))
+        .route("/api/v1/auth/token", post(auth::issue_token).delete(auth::revoke_token))
+        .route("/api/v1/mailboxes", get(mailboxes::list).post(mailboxes::create))
+        .route("/api/v1/mailboxes/{identity}", get(mailboxes::get).patch(mailboxes::update).delete(mailboxes::remove))
+        .route(
+            "/api/v1/mailboxes/{identity}/um",
+            get(um_mailboxes::get).post(um_mailboxes::enable).patch(um_mailboxes::update).delete(um_mailboxes::disable),
+        )
+        .route("/api/v1/mailboxes/{identity}/um/pin", get(pins::get))
+        .route("/api/v1/mailboxes/{identity}/um/pin/reset", post(pins::reset))
+        .route("/api/v1/mailboxes/{identity}/um/pin/unlock", post(pins::unlock))
+        .route("/api/v1/mailboxes/{identity}/um/pin/lock", post(pins::lock))
+        .route("/api/v1/um/pins", get(pins::list))
+        .route("/api/v1/um/mailboxes", get(um_mailboxes::list))
+        .route("/api/v1/um/dial-plans", get(dial_plans::list).post(dial_plans::create))
+        .route(
+            "/api/v1/um/dial-plans/{identity}",
+            get(dial_plans::get).patch(dial_plans::update).delete(dial_plans::remove),
+        )
+        .route("/api/v1/um/mailbox-policies", get(dial_plans::list_policies).post(dial_plans::create_policy))
+        .route(
+            "/api/v1/um/mailbox-policies/{identity}",
+            get(dial_plans::get_policy).patch(dial_plans::update_policy).delete(dial_plans::remove_policy),
+        )
+        .route("/api/v1/cmdlets/{name}", post(cmdlets::run))
+        .fallback(problem::no_route)
+        .with_state(state)
+        // One limit, tower-http's: it refuses an announced oversize body before reading it.
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::ERROR)),
+        )
+        .layer(middleware::from_fn(telemetry::track))
+        .layer(middleware::from_fn(problem::every_error_is_a_problem))
+}

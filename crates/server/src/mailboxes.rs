@@ -1,0 +1,122 @@
+//! `/api/v1/mailboxes`: `New-/Get-/Set-/Remove-Mailbox` as resources.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use umpin_domain::{MailboxChanges, NewMailbox};
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::extract::{Caller, JsonBody, QueryParams, Segment};
+use crate::model::{MailboxChangesBody, MailboxJson, NewMailboxBody, Page};
+use crate::problem::{Problem, Problems};
+
+/// The query of the mailbox listing.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MailboxListing {
+    /// Only mailboxes whose name, display name, alias or an address starts with this.
+    anr: Option<String>,
+    /// The `next` of the previous page.
+    cursor: Option<String>,
+    /// The most mailboxes in the page: 1 to 1000 (default 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+}
+
+/// An optional text given as empty means "not given", as in the shell.
+pub fn given(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+/// Lists mailboxes by primary address (`Get-Mailbox`).
+#[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", params(MailboxListing),
+    security(("bearer" = [])),
+    responses((status = 200, description = "One page of mailboxes", body = Page<MailboxJson>), Problems))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<MailboxListing>,
+) -> Result<Json<Page<MailboxJson>>, Problem> {
+    let limit = crate::extract::page_limit(q.limit)?;
+    let page = state.service.list_mailboxes(&caller.principal, q.anr.as_deref(), q.cursor.as_deref(), limit).await?;
+    Ok(Json(Page { items: page.items.iter().map(MailboxJson::from).collect(), next: page.next }))
+}
+
+/// Shows one mailbox (`Get-Mailbox -Identity`).
+#[utoipa::path(get, path = "/api/v1/mailboxes/{identity}", tag = "mailboxes",
+    params(("identity" = String, Path, description = "GUID, e-mail address, user principal name, alias, name or display name")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The mailbox", body = MailboxJson), Problems))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(identity): Segment,
+) -> Result<Json<MailboxJson>, Problem> {
+    Ok(Json((&state.service.get_mailbox(&caller.principal, &identity).await?).into()))
+}
+
+/// Creates a mailbox (`New-Mailbox`).
+#[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mailboxes", request_body = NewMailboxBody,
+    security(("bearer" = [])),
+    responses((status = 201, description = "The new mailbox", body = MailboxJson), Problems))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<NewMailboxBody>,
+) -> Result<(StatusCode, Json<MailboxJson>), Problem> {
+    let new = NewMailbox {
+        name: body.name,
+        alias: given(body.alias),
+        primary_smtp_address: body.primary_smtp_address,
+        display_name: given(body.display_name),
+        user_principal_name: given(body.user_principal_name),
+        first_name: given(body.first_name),
+        last_name: given(body.last_name),
+        phone: given(body.phone),
+    };
+    let mailbox = state.service.new_mailbox(&caller.principal, new).await?;
+    Ok((StatusCode::CREATED, Json((&mailbox).into())))
+}
+
+/// Changes a mailbox (`Set-Mailbox`).
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}", tag = "mailboxes", request_body = MailboxChangesBody,
+    params(("identity" = String, Path, description = "The mailbox")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed mailbox", body = MailboxJson), Problems))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(identity): Segment,
+    JsonBody(body): JsonBody<MailboxChangesBody>,
+) -> Result<Json<MailboxJson>, Problem> {
+    let clearable = |value: Option<Option<String>>| value.map(given);
+    let changes = MailboxChanges {
+        name: body.name,
+        alias: body.alias,
+        primary_smtp_address: body.primary_smtp_address,
+        display_name: body.display_name,
+        user_principal_name: body.user_principal_name,
+        first_name: clearable(body.first_name),
+        last_name: clearable(body.last_name),
+        phone: clearable(body.phone),
+        email_addresses: body.email_addresses,
+    };
+    Ok(Json((&state.service.set_mailbox(&caller.principal, &identity, changes).await?).into()))
+}
+
+/// Removes a mailbox, disabling it for Unified Messaging first (`Remove-Mailbox`).
+#[utoipa::path(delete, path = "/api/v1/mailboxes/{identity}", tag = "mailboxes",
+    params(("identity" = String, Path, description = "The mailbox")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), Problems))]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(identity): Segment,
+) -> Result<StatusCode, Problem> {
+    state.service.remove_mailbox(&caller.principal, &identity).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,67 @@
+//! What operators and tools read without signing in: `/healthz` (is the database there?),
+//! `/metrics` (Prometheus text format) and `/api/v1/openapi.json` (the API's description).
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::model::Health;
+use crate::openapi;
+use crate::problem::{Problem, ProblemKind};
+
+/// How long the health check waits for the database.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether the server can reach its database with an up-to-date schema.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Healthy", body = Health),
+              (status = 503, description = "The database can't be reached", body = Health)))]
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let check = tokio::time::timeout(HEALTH_TIMEOUT, state.service.database().check_schema()).await;
+    let failure = match check {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!("the database didn't answer within {} s", HEALTH_TIMEOUT.as_secs())),
+    };
+    match failure {
+        None => (StatusCode::OK, Json(Health { status: "ok", detail: None })),
+        Some(detail) => {
+            tracing::warn!(%detail, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", detail: Some(detail) }))
+        }
+    }
+}
+
+/// The metrics in Prometheus text format: HTTP requests by route and status, their latency,
+/// sign-ins by outcome, lockouts and PIN resets.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+              (status = 503, description = "Metrics aren't recorded by this process", body = crate::problem::Problem,
+               content_type = "application/problem+json")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let Some(handle) = &state.metrics else {
+        return Problem::new(
+            ProblemKind::Unavailable,
+            "This process records no metrics: another metrics recorder was installed first.",
+        )
+        .into_response();
+    };
+    let mut text = Vec::new();
+    if let Err(e) = handle.render_to_write(&mut text) {
+        return Problem::new(ProblemKind::Internal, format!("The metrics couldn't be written ({e}).")).into_response();
+    }
+    let mut response = text.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    response
+}
+
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+pub async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(openapi::document())
+}

@@ -1,0 +1,140 @@
+//! UM mailboxes: the listing `/api/v1/um/mailboxes`, and a mailbox's UM settings at
+//! `/api/v1/mailboxes/{identity}/um` (`POST` enables, `GET` shows, `PATCH` changes, `DELETE`
+//! disables): `Enable-/Get-/Set-/Disable-UMMailbox`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use umpin_service::{EnableUmMailbox, UmMailboxChanges};
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::extract::{Caller, JsonBody, QueryParams, Segment, page_limit};
+use crate::model::{EnableUmBody, Page, UmChangesBody, UmMailboxJson};
+use crate::problem::{Problem, Problems};
+
+/// The query of the UM mailbox listing.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UmMailboxListing {
+    /// Only the UM mailboxes of this policy (name or GUID).
+    um_mailbox_policy: Option<String>,
+    /// Only mailboxes whose name, display name, alias or an address starts with this.
+    anr: Option<String>,
+    /// The `next` of the previous page.
+    cursor: Option<String>,
+    /// The most UM mailboxes in the page: 1 to 1000 (default 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+}
+
+/// Lists UM-enabled mailboxes by primary address (`Get-UMMailbox`).
+#[utoipa::path(get, path = "/api/v1/um/mailboxes", tag = "UM mailboxes", params(UmMailboxListing),
+    security(("bearer" = [])),
+    responses((status = 200, description = "One page of UM mailboxes", body = Page<UmMailboxJson>), Problems))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<UmMailboxListing>,
+) -> Result<Json<Page<UmMailboxJson>>, Problem> {
+    let limit = page_limit(q.limit)?;
+    let page = state
+        .service
+        .list_um_mailboxes(
+            &caller.principal,
+            q.um_mailbox_policy.as_deref(),
+            q.anr.as_deref(),
+            q.cursor.as_deref(),
+            limit,
+        )
+        .await?;
+    Ok(Json(Page { items: page.items.iter().map(UmMailboxJson::from).collect(), next: page.next }))
+}
+
+/// Shows a mailbox's UM settings (`Get-UMMailbox -Identity`).
+#[utoipa::path(get, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes",
+    params(("identity" = String, Path, description = "The mailbox")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The UM mailbox", body = UmMailboxJson), Problems))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(identity): Segment,
+) -> Result<Json<UmMailboxJson>, Problem> {
+    Ok(Json((&state.service.get_um_mailbox(&caller.principal, &identity).await?).into()))
+}
+
+/// Enables a mailbox for Unified Messaging and e-mails the welcome message with its PIN
+/// (`Enable-UMMailbox`).
+#[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = EnableUmBody,
+    params(("identity" = String, Path, description = "The mailbox")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The UM mailbox (with validateOnly: what it would be)", body = UmMailboxJson), Problems))]
+pub async fn enable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(identity): Segment,
+    JsonBody(body): JsonBody<EnableUmBody>,
+) -> Result<(StatusCode, Json<UmMailboxJson>), Problem> {
+    let validate_only = body.validate_only.unwrap_or(false);
+    let request = EnableUmMailbox {
+        policy: body.um_mailbox_policy,
+        extensions: body.extensions,
+        pin: body.pin,
+        pin_expired: body.pin_expired,
+        notify_email: body.notify_email,
+        sip_resource_identifier: body.sip_resource_identifier,
+        pilot_number: body.pilot_number,
+        validate_only,
+    };
+    let view = state.service.enable_um_mailbox(&caller.principal, &identity, request).await?;
+    let status = if validate_only { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json((&view).into())))
+}
+
+/// Changes a mailbox's UM settings (`Set-UMMailbox`).
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = UmChangesBody,
+    params(("identity" = String, Path, description = "The mailbox")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed UM mailbox", body = UmMailboxJson), Problems))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(identity): Segment,
+    JsonBody(body): JsonBody<UmChangesBody>,
+) -> Result<Json<UmMailboxJson>, Problem> {
+    let changes = UmMailboxChanges {
+        policy: body.um_mailbox_policy,
+        operator_number: body.operator_number,
+        pilot_number: body.pilot_number,
+    };
+    Ok(Json((&state.service.set_um_mailbox(&caller.principal, &identity, changes).await?).into()))
+}
+
+/// The query of disabling.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Disabling {
+    /// Keep the policy, operator and pilot numbers for a later re-enable (default `true`).
+    keep_properties: Option<bool>,
+}
+
+/// Disables a mailbox for Unified Messaging: releases its extensions and destroys its PIN data
+/// (`Disable-UMMailbox`).
+#[utoipa::path(delete, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", params(
+        ("identity" = String, Path, description = "The mailbox"), Disabling),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Disabled"), Problems))]
+pub async fn disable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(identity): Segment,
+    QueryParams(q): QueryParams<Disabling>,
+) -> Result<StatusCode, Problem> {
+    let keep = q.keep_properties.unwrap_or(true);
+    state.service.disable_um_mailbox(&caller.principal, &identity, keep).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,798 @@
+//! The HTTP API end to end: a real server on a loopback port, over a service on a fresh database,
+//! every case once on SQLite and once on PostgreSQL (`sqlite::<case>` and `postgres::<case>`).
+//! Requests go through reqwest; log lines of the whole test process are captured, so that a
+//! case can prove a PIN never reaches them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, Once};
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use umpin_crypto::{Argon2Params, KeyRing, PinVault};
+use umpin_domain::Timestamp;
+use umpin_server::{Server, ServerConfig};
+use umpin_service::{Principal, Service};
+use umpin_store::Database;
+
+const ADMIN: &str = "admin";
+const PASSWORD: &str = "correct horse battery staple";
+const PLAN: &str = "MyUMDialPlan";
+const POLICY: &str = "MyUMDialPlan Default Policy";
+
+// ---------------------------------------------------------------------------------------------
+// The harness
+
+/// Every log line of this test process.
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Once per process: the log capture, and the crypto provider reqwest's TLS needs to exist.
+fn set_up_process() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,umpin_server=trace,umpin_service=trace,tower_http=trace",
+            ))
+            .with_ansi(false)
+            .with_writer(|| Capture)
+            .init();
+    });
+}
+
+fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+/// A running server, signed in as an Organization Management account.
+struct Api {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+    service: Service,
+    /// Seconds the service's clock is ahead of the real one.
+    clock: Arc<AtomicI64>,
+    db: Database,
+    _stop: oneshot::Sender<()>,
+    _keys: TempDir,
+}
+
+/// An answer: status, headers and body.
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    fn content_type(&self) -> &str {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    #[track_caller]
+    fn ok(&self, status: u16) -> Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        if self.body.is_empty() { Value::Null } else { self.json() }
+    }
+
+    /// A problem of this status whose `type` ends with `slug`.
+    #[track_caller]
+    fn problem(&self, status: u16, slug: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.content_type(), "application/problem+json", "{}", self.body);
+        let p = self.json();
+        assert_eq!(p["type"], format!("https://umpin.dev/problems/{slug}"), "{}", self.body);
+        assert_eq!(p["status"], status);
+        assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()));
+        p["detail"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Api {
+    async fn start(db: Database) -> Api {
+        set_up_process();
+        let keys = tempfile::tempdir().unwrap();
+        let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
+        let clock = Arc::new(AtomicI64::new(0));
+        let ahead = clock.clone();
+        let service = Service::new(db.clone(), PinVault::new(ring, Argon2Params::FAST_FOR_TESTS, 4).unwrap())
+            .with_clock(Arc::new(move || {
+                Timestamp::now() + jiff::SignedDuration::from_secs(ahead.load(Ordering::SeqCst))
+            }));
+        service.create_first_administrator(ADMIN, Some(SecretString::from(PASSWORD))).await.unwrap().unwrap();
+        let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..ServerConfig::default() };
+        let server = Server::bind(config, service.clone()).unwrap();
+        let base = server.url();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        let mut api = Api {
+            base,
+            http: reqwest::Client::new(),
+            token: String::new(),
+            service,
+            clock,
+            db,
+            _stop: stop,
+            _keys: keys,
+        };
+        api.token = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
+        api
+    }
+
+    async fn sign_in(&self, username: &str, password: &str) -> Reply {
+        self.send(Method::POST, "/api/v1/auth/token", Some(json!({"username": username, "password": password})), None)
+            .await
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<Value>, token: Option<&str>) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        reply(request).await
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, Some(&self.token)).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(body), Some(&self.token)).await
+    }
+
+    async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body), Some(&self.token)).await
+    }
+
+    async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None, Some(&self.token)).await
+    }
+
+    /// A request with a raw body and content type.
+    async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(CONTENT_TYPE, content_type)
+            .body(body);
+        reply(request).await
+    }
+
+    /// The `userId`s of a page of the PIN listing with this query.
+    async fn pins(&self, query: &str) -> Vec<String> {
+        names(&self.get(&format!("/api/v1/um/pins{query}")).await.ok(200)["items"], "userId")
+    }
+
+    async fn cmdlet(&self, name: &str, body: Value) -> Reply {
+        self.post(&format!("/api/v1/cmdlets/{name}"), body).await
+    }
+
+    /// The organisation of the Exchange help pages: a five-digit dial plan with its default
+    /// policy; tony (UM-enabled on 51234 with `pin`), kim and david (not UM-enabled).
+    async fn contoso(&self, pin: &str) {
+        self.post(
+            "/api/v1/um/dial-plans",
+            json!({"name": PLAN, "numberOfDigitsInExtension": 5, "countryOrRegionCode": "1"}),
+        )
+        .await
+        .ok(201);
+        for (name, alias) in [("Tony Smith", "tony"), ("Kim Akers", "kim"), ("David Pelton", "david")] {
+            self.post("/api/v1/mailboxes", json!({"name": name, "primarySmtpAddress": format!("{alias}@contoso.com")}))
+                .await
+                .ok(201);
+        }
+        self.enable("tony@contoso.com", "51234", Some(pin)).await.ok(201);
+    }
+
+    async fn enable(&self, who: &str, extension: &str, pin: Option<&str>) -> Reply {
+        let mut body = json!({"umMailboxPolicy": POLICY, "extensions": [extension]});
+        if let Some(pin) = pin {
+            body["pin"] = json!(pin);
+            body["pinExpired"] = json!(false);
+        }
+        self.post(&format!("/api/v1/mailboxes/{who}/um"), body).await
+    }
+}
+
+async fn reply(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap();
+    Reply { status, headers, body }
+}
+
+fn names(items: &Value, key: &str) -> Vec<String> {
+    items.as_array().unwrap().iter().map(|i| i[key].as_str().unwrap().to_owned()).collect()
+}
+
+/// Every route of the API, as `(method, path)`.
+const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/auth/token"),
+    ("delete", "/api/v1/auth/token"),
+    ("get", "/api/v1/mailboxes"),
+    ("post", "/api/v1/mailboxes"),
+    ("get", "/api/v1/mailboxes/{identity}"),
+    ("patch", "/api/v1/mailboxes/{identity}"),
+    ("delete", "/api/v1/mailboxes/{identity}"),
+    ("get", "/api/v1/mailboxes/{identity}/um"),
+    ("post", "/api/v1/mailboxes/{identity}/um"),
+    ("patch", "/api/v1/mailboxes/{identity}/um"),
+    ("delete", "/api/v1/mailboxes/{identity}/um"),
+    ("get", "/api/v1/mailboxes/{identity}/um/pin"),
+    ("post", "/api/v1/mailboxes/{identity}/um/pin/reset"),
+    ("post", "/api/v1/mailboxes/{identity}/um/pin/unlock"),
+    ("post", "/api/v1/mailboxes/{identity}/um/pin/lock"),
+    ("get", "/api/v1/um/pins"),
+    ("get", "/api/v1/um/mailboxes"),
+    ("get", "/api/v1/um/dial-plans"),
+    ("post", "/api/v1/um/dial-plans"),
+    ("get", "/api/v1/um/dial-plans/{identity}"),
+    ("patch", "/api/v1/um/dial-plans/{identity}"),
+    ("delete", "/api/v1/um/dial-plans/{identity}"),
+    ("get", "/api/v1/um/mailbox-policies"),
+    ("post", "/api/v1/um/mailbox-policies"),
+    ("get", "/api/v1/um/mailbox-policies/{identity}"),
+    ("patch", "/api/v1/um/mailbox-policies/{identity}"),
+    ("delete", "/api/v1/um/mailbox-policies/{identity}"),
+    ("post", "/api/v1/cmdlets/{name}"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+];
+
+umpin_store::backend_tests! {
+    // -----------------------------------------------------------------------------------------
+    // Operations
+
+    /// `/healthz` answers 200 while the database is there, and 503 once it is gone.
+    async fn healthz_is_200_with_the_database_and_503_without_it(db: Database) {
+        // A pool of its own, so that closing it leaves the test's database to clean up.
+        let api = Api::start(db.connect_like().await.unwrap()).await;
+        let up = api.send(Method::GET, "/healthz", None, None).await;
+        assert_eq!(up.ok(200), json!({"status": "ok"}));
+        api.db.close().await;
+        let down = api.send(Method::GET, "/healthz", None, None).await;
+        assert_eq!(down.status, 503, "{}", down.body);
+        assert_eq!(down.json()["status"], "unavailable");
+    }
+
+    /// `/metrics` is Prometheus text with the requests by route and status, their latency, and
+    /// the service's counters.
+    async fn metrics_count_requests_by_route_and_status_and_show_the_service_counters(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        api.post("/api/v1/mailboxes/tony@contoso.com/um/pin/reset", json!({})).await.ok(200);
+        let by = Principal::local_administrator();
+        let pin = SecretString::from("0000000");
+        api.service.sign_in(&by, PLAN, "51234", &pin).await.unwrap();
+        api.get("/api/v1/mailboxes/nobody@contoso.com").await.problem(404, "not-found");
+        let text = api.send(Method::GET, "/metrics", None, None).await;
+        assert_eq!(text.status, 200);
+        assert!(text.content_type().starts_with("text/plain"), "{}", text.content_type());
+        let line = |metric: &str, parts: &[&str]| {
+            text.body.lines().any(|l| l.starts_with(metric) && parts.iter().all(|p| l.contains(p)))
+        };
+        assert!(line("umpin_http_requests_total{", &["route=\"/api/v1/mailboxes/{identity}\"", "status=\"404\""]), "{}", text.body);
+        assert!(line("umpin_http_requests_total{", &["route=\"/api/v1/mailboxes\"", "method=\"POST\"", "status=\"201\""]));
+        assert!(line("umpin_http_request_duration_seconds_bucket{", &["route=\"/api/v1/um/dial-plans\"", "le="]));
+        assert!(line("umpin_pin_resets_total{", &["by=\"administrator\""]), "{}", text.body);
+        assert!(line("umpin_sign_ins_total{", &["outcome="]), "{}", text.body);
+        assert!(line("umpin_lockouts_total", &[]), "{}", text.body);
+    }
+
+    /// The OpenAPI document is OpenAPI 3.1, lists every route with its method, names the bearer
+    /// scheme and describes problems.
+    async fn the_openapi_document_lists_every_route_with_bearer_security_and_the_problem_schema(db: Database) {
+        let api = Api::start(db).await;
+        let doc = api.send(Method::GET, "/api/v1/openapi.json", None, None).await.ok(200);
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+        for (method, path) in ROUTES {
+            assert!(doc["paths"][path][method].is_object(), "{method} {path} is missing from the document");
+        }
+        let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(documented, ROUTES.len(), "the document has routes the server doesn't");
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        let problem = &doc["components"]["schemas"]["Problem"]["properties"];
+        for member in ["type", "title", "status", "detail"] {
+            assert!(problem[member].is_object(), "{member}");
+        }
+        assert_eq!(doc["paths"]["/api/v1/um/pins"]["get"]["security"][0]["bearer"], json!([]));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Sign-in
+
+    /// A token from the password opens the API; no token, a malformed one or an unknown one is
+    /// a 401 problem that says how to sign in.
+    async fn a_token_from_the_password_opens_the_api_and_anything_else_is_401(db: Database) {
+        let api = Api::start(db).await;
+        let issued = api.sign_in(ADMIN, PASSWORD).await.ok(200);
+        let token = issued["token"].as_str().unwrap();
+        let expires: Timestamp = issued["expiresAt"].as_str().unwrap().parse().unwrap();
+        assert!(expires > Timestamp::now());
+        assert_eq!(api.send(Method::GET, "/api/v1/mailboxes", None, Some(token)).await.ok(200), json!({"items": []}));
+        let none = api.send(Method::GET, "/api/v1/mailboxes", None, None).await;
+        assert!(none.problem(401, "not-authenticated").contains("POST /api/v1/auth/token"));
+        assert_eq!(none.headers.get("www-authenticate").unwrap(), "Bearer");
+        api.send(Method::GET, "/api/v1/mailboxes", None, Some("not-a-token")).await.problem(401, "not-authenticated");
+        let basic = api
+            .http
+            .get(format!("{}/api/v1/mailboxes", api.base))
+            .header(AUTHORIZATION, "Basic YWRtaW46eA==")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(basic.status(), 401);
+    }
+
+    /// A wrong password is a 401 problem; after a few in a row, sign-in is throttled with a 429
+    /// problem and `Retry-After`.
+    async fn wrong_passwords_are_401_and_then_throttled_with_retry_after(db: Database) {
+        let api = Api::start(db).await;
+        api.sign_in(ADMIN, "wrong password, wrong").await.problem(401, "not-authenticated");
+        let mut throttled = None;
+        for _ in 0..12 {
+            let r = api.sign_in(ADMIN, "wrong password, wrong").await;
+            if r.status == 429 {
+                throttled = Some(r);
+                break;
+            }
+            r.problem(401, "not-authenticated");
+        }
+        let throttled = throttled.expect("sign-in is throttled after repeated failures");
+        throttled.problem(429, "throttled");
+        let wait: u64 = throttled.headers.get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+        assert!(wait >= 1);
+    }
+
+    /// A token stops working when its lifetime is over.
+    async fn a_token_expires_after_its_lifetime(db: Database) {
+        let api = Api::start(db).await;
+        api.get("/api/v1/mailboxes").await.ok(200);
+        api.clock.store(9 * 3600, Ordering::SeqCst);
+        api.get("/api/v1/mailboxes").await.problem(401, "not-authenticated");
+    }
+
+    /// `DELETE /api/v1/auth/token` revokes the caller's own token at once, and only it.
+    async fn a_revoked_token_is_refused_at_once(db: Database) {
+        let api = Api::start(db).await;
+        let other = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
+        api.send(Method::DELETE, "/api/v1/auth/token", None, Some(&api.token)).await.ok(204);
+        api.get("/api/v1/mailboxes").await.problem(401, "not-authenticated");
+        api.send(Method::GET, "/api/v1/mailboxes", None, Some(&other)).await.ok(200);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Resources
+
+    /// Mailboxes are created, read by any identity, listed page by page, changed and removed.
+    async fn mailboxes_are_created_read_listed_by_page_changed_and_removed(db: Database) {
+        let api = Api::start(db).await;
+        let tony = api
+            .post(
+                "/api/v1/mailboxes",
+                json!({"name": "Tony Smith", "primarySmtpAddress": "tony@contoso.com", "phone": "+14255551234", "firstName": "Tony"}),
+            )
+            .await
+            .ok(201);
+        let keys: Vec<&String> = tony.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["name", "alias", "displayName", "primarySmtpAddress", "emailAddresses", "userPrincipalName", "firstName",
+             "lastName", "phone", "guid", "whenCreated", "identity"]
+        );
+        assert_eq!(tony["alias"], "tony");
+        assert_eq!(tony["lastName"], Value::Null);
+        for alias in ["kim", "david", "ellen"] {
+            api.post("/api/v1/mailboxes", json!({"name": alias, "primarySmtpAddress": format!("{alias}@contoso.com")}))
+                .await
+                .ok(201);
+        }
+        let by_guid = api.get(&format!("/api/v1/mailboxes/{}", tony["guid"].as_str().unwrap())).await.ok(200);
+        assert_eq!(by_guid["name"], "Tony Smith");
+        assert_eq!(api.get("/api/v1/mailboxes/Tony%20Smith").await.ok(200)["alias"], "tony");
+        let first = api.get("/api/v1/mailboxes?limit=3").await.ok(200);
+        assert_eq!(names(&first["items"], "alias"), ["david", "ellen", "kim"]);
+        let cursor = first["next"].as_str().unwrap();
+        let rest = api.get(&format!("/api/v1/mailboxes?limit=3&cursor={cursor}")).await.ok(200);
+        assert_eq!(names(&rest["items"], "alias"), ["tony"]);
+        assert!(rest.get("next").is_none());
+        assert_eq!(names(&api.get("/api/v1/mailboxes?anr=el").await.ok(200)["items"], "alias"), ["ellen"]);
+        let changed = api
+            .patch("/api/v1/mailboxes/tony", json!({"displayName": "Tony S.", "firstName": null, "emailAddresses": ["t@contoso.com"]}))
+            .await
+            .ok(200);
+        assert_eq!((changed["displayName"].as_str(), changed["firstName"].as_str()), (Some("Tony S."), None));
+        assert_eq!(api.get("/api/v1/mailboxes/t@contoso.com").await.ok(200)["name"], "Tony Smith");
+        api.delete("/api/v1/mailboxes/ellen").await.ok(204);
+        api.get("/api/v1/mailboxes/ellen").await.problem(404, "not-found");
+        let taken = api.post("/api/v1/mailboxes", json!({"name": "kim", "primarySmtpAddress": "kim2@contoso.com"})).await;
+        assert!(taken.problem(409, "already-exists").contains("kim"));
+    }
+
+    /// Dial plans and policies are created (with the default policy), read, listed, changed and
+    /// removed; a dial plan with policies can't be removed.
+    async fn dial_plans_and_policies_are_created_read_listed_changed_and_removed(db: Database) {
+        let api = Api::start(db).await;
+        let plan = api
+            .post(
+                "/api/v1/um/dial-plans",
+                json!({"name": PLAN, "numberOfDigitsInExtension": 5, "countryOrRegionCode": "1", "uriType": "sipname",
+                       "accessTelephoneNumbers": ["+14255550100"]}),
+            )
+            .await
+            .ok(201);
+        assert_eq!((plan["uriType"].as_str(), plan["voipSecurity"].as_str()), (Some("SipName"), Some("Unsecured")));
+        assert_eq!(plan["logonFailuresBeforeDisconnect"], 3);
+        assert_eq!(names(&api.get("/api/v1/um/dial-plans").await.ok(200)["items"], "name"), [PLAN]);
+        let changed = api.patch(&format!("/api/v1/um/dial-plans/{PLAN}"), json!({"voipSecurity": "Secured"})).await.ok(200);
+        assert_eq!(changed["voipSecurity"], "Secured");
+        api.patch(&format!("/api/v1/um/dial-plans/{PLAN}"), json!({"uriType": "E164"})).await.problem(400, "invalid-body");
+        let policy = api.get(&format!("/api/v1/um/mailbox-policies/{POLICY}")).await.ok(200);
+        assert_eq!(policy["umDialPlan"], PLAN);
+        assert_eq!((policy["minPinLength"].as_i64(), policy["pinLifetime"].as_i64()), (Some(6), Some(60)));
+        let second = api.post("/api/v1/um/mailbox-policies", json!({"name": "Strict", "umDialPlan": PLAN})).await.ok(201);
+        assert_eq!(second["maxLogonAttempts"], 15);
+        let strict = api
+            .patch("/api/v1/um/mailbox-policies/Strict", json!({"minPinLength": 8, "pinLifetime": "Unlimited"}))
+            .await
+            .ok(200);
+        assert_eq!((strict["minPinLength"].as_i64(), strict["pinLifetime"].as_str()), (Some(8), Some("Unlimited")));
+        let listed = api.get(&format!("/api/v1/um/mailbox-policies?umDialPlan={PLAN}")).await.ok(200);
+        assert_eq!(names(&listed["items"], "name"), [POLICY, "Strict"]);
+        let refused = api
+            .patch("/api/v1/um/mailbox-policies/Strict", json!({"logonFailuresBeforePinReset": 20, "maxLogonAttempts": 10}))
+            .await;
+        assert!(refused.problem(422, "rule-violation").contains("MaxLogonAttempts"));
+        api.delete(&format!("/api/v1/um/dial-plans/{PLAN}")).await.problem(409, "conflict");
+        api.delete("/api/v1/um/mailbox-policies/Strict").await.ok(204);
+        api.delete(&format!("/api/v1/um/mailbox-policies/{POLICY}")).await.ok(204);
+        api.delete(&format!("/api/v1/um/dial-plans/{PLAN}")).await.ok(204);
+        api.get(&format!("/api/v1/um/dial-plans/{PLAN}")).await.problem(404, "not-found");
+    }
+
+    /// A mailbox is enabled for UM, read, listed, changed and disabled through its `/um`.
+    async fn um_mailboxes_are_enabled_read_listed_changed_and_disabled(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let tony = api.get("/api/v1/mailboxes/tony/um").await.ok(200);
+        assert_eq!((tony["umEnabled"].as_bool(), tony["umMailboxPolicy"].as_str()), (Some(true), Some(POLICY)));
+        assert_eq!(tony["extensions"], json!(["51234"]));
+        let checked = api
+            .post("/api/v1/mailboxes/kim/um", json!({"umMailboxPolicy": POLICY, "extensions": ["51235"], "validateOnly": true}))
+            .await
+            .ok(200);
+        assert_eq!(checked["extensions"], json!(["51235"]));
+        api.get("/api/v1/mailboxes/kim/um").await.problem(404, "not-um-enabled");
+        api.enable("kim@contoso.com", "51235", None).await.ok(201);
+        api.enable("david@contoso.com", "51235", None).await.problem(409, "conflict");
+        let listed = api.get("/api/v1/um/mailboxes?limit=1").await.ok(200);
+        assert_eq!(names(&listed["items"], "identity"), ["kim@contoso.com"]);
+        let cursor = listed["next"].as_str().unwrap();
+        let rest = api.get(&format!("/api/v1/um/mailboxes?cursor={cursor}")).await.ok(200);
+        assert_eq!(names(&rest["items"], "identity"), ["tony@contoso.com"]);
+        let changed = api.patch("/api/v1/mailboxes/tony/um", json!({"operatorNumber": "0"})).await.ok(200);
+        assert_eq!(changed["operatorNumber"], "0");
+        api.delete("/api/v1/mailboxes/kim/um?keepProperties=false").await.ok(204);
+        api.get("/api/v1/mailboxes/kim/um/pin").await.problem(404, "not-um-enabled");
+        assert_eq!(names(&api.get("/api/v1/um/mailboxes").await.ok(200)["items"], "identity"), ["tony@contoso.com"]);
+    }
+
+    /// The PIN object is the `Get-UMMailboxPIN` object in camelCase, in its order.
+    async fn the_pin_object_has_the_get_um_mailbox_pin_properties_in_camel_case(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let pin = api.get("/api/v1/mailboxes/tony@contoso.com/um/pin").await.ok(200);
+        let keys: Vec<&String> = pin.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["userId", "pinExpired", "firstTimeUser", "lockedOut", "objectState", "isValid", "identity",
+             "failedLogonCount", "lastFailedLogon", "pinLastSet", "pinExpiresOn"]
+        );
+        assert_eq!(pin["userId"], "tony@contoso.com");
+        assert_eq!((pin["pinExpired"].as_bool(), pin["firstTimeUser"].as_bool()), (Some(false), Some(true)));
+        assert_eq!((pin["objectState"].as_str(), pin["isValid"].as_bool()), (Some("Unchanged"), Some(true)));
+        assert_eq!(pin["lastFailedLogon"], Value::Null);
+        pin["pinLastSet"].as_str().unwrap().parse::<Timestamp>().unwrap();
+    }
+
+    /// Lock locks, unlock unlocks and clears the failures, and a reset sets the PIN (given or
+    /// generated), expired unless told otherwise, and lifts the lockout.
+    async fn pin_reset_unlock_and_lock_change_the_pin_status(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let tony = "/api/v1/mailboxes/tony@contoso.com/um/pin";
+        let wrong = SecretString::from("1111112");
+        let by = Principal::local_administrator();
+        api.service.sign_in(&by, PLAN, "51234", &wrong).await.unwrap();
+        assert_eq!(api.get(tony).await.ok(200)["failedLogonCount"], 1);
+        let locked = api.post(&format!("{tony}/lock"), json!({})).await.ok(200);
+        assert_eq!((locked["lockedOut"].as_bool(), locked["failedLogonCount"].as_i64()), (Some(true), Some(1)));
+        let unlocked = api.post(&format!("{tony}/unlock"), json!({})).await.ok(200);
+        assert_eq!((unlocked["lockedOut"].as_bool(), unlocked["failedLogonCount"].as_i64()), (Some(false), Some(0)));
+        api.post(&format!("{tony}/lock"), json!({})).await.ok(200);
+        let reset = api.post(&format!("{tony}/reset"), json!({"pin": "8402715", "pinExpired": false})).await.ok(200);
+        assert_eq!((reset["lockedOut"].as_bool(), reset["pinExpired"].as_bool()), (Some(false), Some(false)));
+        let right = SecretString::from("8402715");
+        assert!(matches!(
+            api.service.sign_in(&by, PLAN, "51234", &right).await.unwrap(),
+            umpin_service::SignInOutcome::SignedIn { .. }
+        ));
+        let generated = api.raw(Method::POST, &format!("{tony}/reset"), "application/json", Vec::new()).await.ok(200);
+        assert_eq!(generated["pinExpired"], true);
+        let repeated = api.post(&format!("{tony}/reset"), json!({"pin": "8402715"})).await;
+        assert!(repeated.problem(422, "pin-rule").contains("used recently"));
+    }
+
+    /// The PIN listing filters by lockout, expiry, first-time use and dial plan.
+    async fn the_pin_listing_filters_by_locked_out_expired_first_time_and_dial_plan(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        api.enable("kim@contoso.com", "51235", None).await.ok(201);
+        api.enable("david@contoso.com", "51236", Some("7302581")).await.ok(201);
+        api.post("/api/v1/mailboxes/david/um/pin/lock", json!({})).await.ok(200);
+        assert_eq!(api.pins("").await, ["david@contoso.com", "kim@contoso.com", "tony@contoso.com"]);
+        assert_eq!(api.pins("?lockedOut=true").await, ["david@contoso.com"]);
+        assert_eq!(api.pins("?lockedOut=false").await, ["kim@contoso.com", "tony@contoso.com"]);
+        assert_eq!(api.pins("?pinExpired=true").await, ["kim@contoso.com"]);
+        assert_eq!(api.pins("?pinExpired=false&lockedOut=false").await, ["tony@contoso.com"]);
+        assert_eq!(api.pins("?firstTimeUser=true").await.len(), 3);
+        assert!(api.pins("?firstTimeUser=false").await.is_empty());
+        assert_eq!(api.pins(&format!("?dialPlan={PLAN}")).await.len(), 3);
+        api.get("/api/v1/um/pins?dialPlan=Nowhere").await.problem(404, "not-found");
+    }
+
+    /// The PIN listing pages with `limit` and the cursor `next`, and as NDJSON streams every
+    /// UM mailbox, one object per line, across pages.
+    async fn the_pin_listing_pages_with_a_cursor_and_streams_every_page_as_ndjson(db: Database) {
+        umpin_store::testing::seed_um_mailboxes(&db, 2105).await.unwrap();
+        let api = Api::start(db).await;
+        let first = api.get("/api/v1/um/pins?limit=2").await.ok(200);
+        assert_eq!(names(&first["items"], "userId"), ["tony@contoso.com", "user000001@contoso.com"]);
+        let cursor = first["next"].as_str().unwrap();
+        let second = api.get(&format!("/api/v1/um/pins?limit=2&cursor={cursor}")).await.ok(200);
+        assert_eq!(names(&second["items"], "userId"), ["user000002@contoso.com", "user000003@contoso.com"]);
+        assert_eq!(api.get("/api/v1/um/pins").await.ok(200)["items"].as_array().unwrap().len(), 1000);
+        let streamed = api
+            .http
+            .get(format!("{}/api/v1/um/pins", api.base))
+            .header(AUTHORIZATION, format!("Bearer {}", api.token))
+            .header(ACCEPT, "application/x-ndjson")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(streamed.headers()[CONTENT_TYPE], "application/x-ndjson");
+        let text = streamed.text().await.unwrap();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2105);
+        assert_eq!(lines[0]["userId"], "tony@contoso.com");
+        assert_eq!(lines[2104]["userId"], "user002104@contoso.com");
+        assert!(lines.iter().all(|l| l["isValid"] == true));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The cmdlet endpoint
+
+    /// A cmdlet runs on the server as the local shell runs it, and its objects come back typed:
+    /// type name, property order, times and numbers as they are.
+    async fn the_cmdlet_endpoint_returns_the_objects_of_the_local_shell_with_their_types(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let result = api.cmdlet("get-ummailboxpin", json!({"parameters": {"identity": "tony"}})).await.ok(200);
+        assert_eq!(result["warnings"], json!([]));
+        assert!(result.get("next").is_none());
+        let object = &result["objects"][0];
+        assert_eq!(object["type"], "UMMailboxPin");
+        let properties: Vec<&str> =
+            object["properties"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
+        assert_eq!(
+            properties,
+            ["UserID", "PinExpired", "FirstTimeUser", "LockedOut", "ObjectState", "IsValid", "Identity",
+             "FailedLogonCount", "LastFailedLogon", "PinLastSet", "PinExpiresOn"]
+        );
+        assert_eq!(object["properties"][7], json!(["FailedLogonCount", 0]));
+        assert_eq!(object["properties"][8], json!(["LastFailedLogon", null]));
+        assert!(object["properties"][9][1]["time"].as_str().unwrap().parse::<Timestamp>().is_ok());
+        let ignored = api
+            .cmdlet("Get-UMMailboxPIN", json!({"parameters": {"Identity": "kim", "IgnoreErrors": true}}))
+            .await
+            .ok(200);
+        assert_eq!(ignored["objects"], json!([]));
+        assert!(ignored["warnings"][0].as_str().unwrap().contains("isn't enabled for Unified Messaging"));
+    }
+
+    /// A PIN parameter is taken as a secret and reset the PIN; a PIN that breaks a rule is the
+    /// rule's message, without the PIN.
+    async fn the_cmdlet_endpoint_takes_a_pin_as_a_secret_parameter(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let set = api
+            .cmdlet("Set-UMMailboxPIN", json!({"parameters": {"Identity": "tony", "Pin": "9314286", "PINExpired": false}}))
+            .await
+            .ok(200);
+        assert_eq!(set, json!({"objects": [], "warnings": []}));
+        let by = Principal::local_administrator();
+        let pin = SecretString::from("9314286");
+        assert!(matches!(
+            api.service.sign_in(&by, PLAN, "51234", &pin).await.unwrap(),
+            umpin_service::SignInOutcome::SignedIn { pin_expired: false, .. }
+        ));
+        let short = api.cmdlet("Set-UMMailboxPIN", json!({"parameters": {"Identity": "tony", "Pin": "93142"}})).await;
+        let detail = short.problem(422, "pin-rule");
+        assert!(detail.contains("too short") && !detail.contains("93142"), "{detail}");
+    }
+
+    /// A listing cmdlet returns the page asked for, and `next` for the rest.
+    async fn the_cmdlet_endpoint_returns_a_listing_page_with_its_cursor(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let page = api.cmdlet("Get-Mailbox", json!({"page": {"size": 2}})).await.ok(200);
+        let first: Vec<&Value> = page["objects"].as_array().unwrap().iter().map(|o| &o["properties"][3][1]).collect();
+        assert_eq!(first, [&json!("david@contoso.com"), &json!("kim@contoso.com")]);
+        let next = page["next"].as_str().unwrap();
+        let rest = api.cmdlet("Get-Mailbox", json!({"page": {"after": next, "size": 2}})).await.ok(200);
+        assert_eq!(rest["objects"].as_array().unwrap().len(), 1);
+        assert!(rest.get("next").is_none());
+    }
+
+    /// Unknown cmdlets, shell-side cmdlets and bad parameters are refused with the shell's own
+    /// messages; `-WhatIf` changes nothing.
+    async fn the_cmdlet_endpoint_refuses_what_the_shell_refuses_and_what_if_changes_nothing(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        api.cmdlet("Get-Nothing", json!({})).await.problem(404, "unknown-cmdlet");
+        api.cmdlet("Where-Object", json!({})).await.problem(400, "shell-cmdlet");
+        let bogus = api.cmdlet("Get-Mailbox", json!({"parameters": {"Bogus": 1}})).await;
+        assert_eq!(bogus.problem(400, "invalid-parameter"), "A parameter cannot be found that matches parameter name 'Bogus'.");
+        let missing = api.cmdlet("Remove-Mailbox", json!({"parameters": {}})).await;
+        assert!(missing.problem(400, "invalid-parameter").contains("missing mandatory parameters: Identity"));
+        let kind = api.cmdlet("Set-UMMailboxPIN", json!({"parameters": {"Identity": "tony", "LockedOut": "soon"}})).await;
+        assert!(kind.problem(400, "invalid-parameter").contains("isn't $true or $false"));
+        let what_if = api.cmdlet("Remove-Mailbox", json!({"parameters": {"Identity": "kim", "WhatIf": true}})).await.ok(200);
+        assert_eq!(what_if["warnings"][0], "What if: Performing the operation \"Remove-Mailbox\" on target \"kim\".");
+        api.get("/api/v1/mailboxes/kim").await.ok(200);
+        api.cmdlet("Remove-Mailbox", json!({"parameters": {"Identity": "kim", "Confirm": false}})).await.ok(200);
+        api.get("/api/v1/mailboxes/kim").await.problem(404, "not-found");
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Bad input and secrets
+
+    /// Every kind of bad request is a 4xx problem: never a 5xx, never plain text.
+    async fn every_bad_request_is_a_4xx_problem_and_never_a_5xx(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let deep = format!("{{\"parameters\": {{\"Identity\": {}{}}}}}", "[".repeat(5000), "]".repeat(5000));
+        let json_type = "application/json";
+        let cases: Vec<(Method, &str, &str, String, u16, &str)> = vec![
+            (Method::POST, "/api/v1/mailboxes", json_type, "{".into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/mailboxes", json_type, "[]".into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/mailboxes", json_type, "{} {}".into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/mailboxes", json_type, r#"{"name": 5, "primarySmtpAddress": "a@contoso.com"}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/mailboxes", json_type, r#"{"name": "x", "primarySmtpAddress": "x@contoso.com", "colour": "red"}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/mailboxes", json_type, r#"{"name": "x"}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/mailboxes", "text/plain", r#"{"name": "x"}"#.into(), 415, "unsupported-media-type"),
+            (Method::POST, "/api/v1/mailboxes", json_type, r#"{"name": "x", "primarySmtpAddress": "not an address"}"#.into(), 400, "invalid-parameter"),
+            (Method::GET, "/api/v1/mailboxes/nobody@contoso.com", json_type, String::new(), 404, "not-found"),
+            (Method::DELETE, "/api/v1/mailboxes/nobody@contoso.com", json_type, String::new(), 404, "not-found"),
+            (Method::GET, "/api/v1/mailboxes/kim@contoso.com/um/pin", json_type, String::new(), 404, "not-um-enabled"),
+            (Method::GET, "/api/v1/mailboxes/%FF%FE", json_type, String::new(), 400, "invalid-path"),
+            (Method::GET, "/api/v1/mailboxes?limit=0", json_type, String::new(), 400, "invalid-query"),
+            (Method::GET, "/api/v1/mailboxes?limit=5000", json_type, String::new(), 400, "invalid-query"),
+            (Method::GET, "/api/v1/mailboxes?limit=-1", json_type, String::new(), 400, "invalid-query"),
+            (Method::GET, "/api/v1/mailboxes?limit=ten", json_type, String::new(), 400, "invalid-query"),
+            (Method::GET, "/api/v1/mailboxes?limit=1&limit=2", json_type, String::new(), 400, "invalid-query"),
+            (Method::GET, "/api/v1/mailboxes?bogus=1", json_type, String::new(), 400, "invalid-query"),
+            (Method::GET, "/api/v1/um/pins?lockedOut=maybe", json_type, String::new(), 400, "invalid-query"),
+            (Method::DELETE, "/api/v1/mailboxes/kim/um?keepProperties=7", json_type, String::new(), 400, "invalid-query"),
+            (Method::GET, "/api/v1/nothing-here", json_type, String::new(), 404, "no-such-route"),
+            (Method::PUT, "/api/v1/mailboxes", json_type, "{}".into(), 405, "method-not-allowed"),
+            (Method::DELETE, "/api/v1/um/pins", json_type, String::new(), 405, "method-not-allowed"),
+            (Method::POST, "/api/v1/um/dial-plans", json_type, r#"{"name": "X", "numberOfDigitsInExtension": 1.5, "countryOrRegionCode": "1"}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/um/dial-plans", json_type, r#"{"name": "X", "numberOfDigitsInExtension": 99999999999999999999999, "countryOrRegionCode": "1"}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/um/dial-plans", json_type, r#"{"name": "X", "numberOfDigitsInExtension": 99, "countryOrRegionCode": "1"}"#.into(), 400, "invalid-parameter"),
+            (Method::POST, "/api/v1/um/dial-plans", json_type, r#"{"name": "X", "numberOfDigitsInExtension": 5, "countryOrRegionCode": "1", "uriType": "Bogus"}"#.into(), 400, "invalid-parameter"),
+            (Method::PATCH, "/api/v1/um/mailbox-policies/MyUMDialPlan%20Default%20Policy", json_type, r#"{"pinLifetime": "forever"}"#.into(), 400, "invalid-body"),
+            (Method::PATCH, "/api/v1/um/mailbox-policies/MyUMDialPlan%20Default%20Policy", json_type, r#"{"minPinLength": 3}"#.into(), 400, "invalid-parameter"),
+            (Method::POST, "/api/v1/mailboxes/tony/um", json_type, format!(r#"{{"umMailboxPolicy": "{POLICY}"}}"#), 409, "conflict"),
+            (Method::POST, "/api/v1/mailboxes/kim/um", json_type, r#"{"umMailboxPolicy": "Nope"}"#.into(), 404, "not-found"),
+            (Method::POST, "/api/v1/mailboxes/kim/um", json_type, format!(r#"{{"umMailboxPolicy": "{POLICY}"}}"#), 422, "rule-violation"),
+            (Method::POST, "/api/v1/mailboxes/tony/um/pin/reset", json_type, r#"{"pin": "12"}"#.into(), 422, "pin-rule"),
+            (Method::POST, "/api/v1/mailboxes/tony/um/pin/reset", json_type, r#"{"pin": 73920581}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/mailboxes/tony/um/pin/reset", json_type, r#"{"notifyEmail": "nobody"}"#.into(), 400, "invalid-parameter"),
+            (Method::POST, "/api/v1/cmdlets/Get-UMMailboxPIN", json_type, r#"{"parameters": []}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/cmdlets/Get-UMMailboxPIN", json_type, r#"{"parameters": {}, "page": {"size": -1}}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/cmdlets/Get-UMMailboxPIN", json_type, r#"{"parameters": {"Identity": {"time": "soon"}}}"#.into(), 400, "invalid-body"),
+            (Method::POST, "/api/v1/cmdlets/Get-UMMailboxPIN", json_type, deep, 400, "invalid-body"),
+            (Method::POST, "/api/v1/auth/token", json_type, r#"{"username": "admin"}"#.into(), 400, "invalid-body"),
+        ];
+        for (method, path, content_type, body, status, slug) in cases {
+            let label = format!("{method} {path} {body:.80}");
+            let reply = api.raw(method, path, content_type, body.into_bytes()).await;
+            assert!((400..500).contains(&reply.status), "{label}: {} {}", reply.status, reply.body);
+            assert_eq!((reply.status, reply.content_type()), (status, "application/problem+json"), "{label}: {}", reply.body);
+            let p = reply.json();
+            assert!(p["type"].as_str().unwrap().ends_with(slug), "{label}: {}", reply.body);
+            assert!(!p["detail"].as_str().unwrap().is_empty(), "{label}");
+        }
+        assert!(!api.raw(Method::POST, "/api/v1/mailboxes/tony/um/pin/reset", json_type, br#"{"pin": 73920581}"#.to_vec()).await.body.contains("73920581"));
+    }
+
+    /// A body announced larger than the limit is refused with a 413 problem before it is sent.
+    async fn an_oversize_body_is_a_413_problem(db: Database) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let api = Api::start(db).await;
+        let address = api.base.trim_start_matches("http://").to_owned();
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            api.token,
+            2 * 1024 * 1024
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.to_lowercase().contains("content-type: application/problem+json"), "{answer}");
+        assert!(answer.contains("https://umpin.dev/problems/payload-too-large"), "{answer}");
+    }
+
+    /// A PIN set through the API (enable, reset, the cmdlet endpoint, refused or accepted)
+    /// appears in no answer and in no log line.
+    async fn a_pin_set_through_the_api_appears_in_no_answer_and_no_log(db: Database) {
+        let api = Api::start(db).await;
+        let pins = ["60418273", "60418274", "60418275", "60418a27", "60418276"];
+        let mut answers = Vec::new();
+        api.post("/api/v1/um/dial-plans", json!({"name": PLAN, "numberOfDigitsInExtension": 5, "countryOrRegionCode": "1"}))
+            .await
+            .ok(201);
+        api.post("/api/v1/mailboxes", json!({"name": "Tony Smith", "primarySmtpAddress": "tony@contoso.com"})).await.ok(201);
+        answers.push(api.enable("tony@contoso.com", "51234", Some(pins[0])).await);
+        answers.push(api.post("/api/v1/mailboxes/tony/um/pin/reset", json!({"pin": pins[1]})).await);
+        answers.push(api.cmdlet("Set-UMMailboxPIN", json!({"parameters": {"Identity": "tony", "Pin": pins[2]}})).await);
+        answers.push(api.post("/api/v1/mailboxes/tony/um/pin/reset", json!({"pin": pins[3]})).await);
+        answers.push(api.post("/api/v1/mailboxes/tony/um/pin/reset", json!({"pin": pins[4].parse::<u64>().unwrap()})).await);
+        answers.push(api.cmdlet("Set-UMMailboxPIN", json!({"parameters": {"Identity": "tony", "Pin": [pins[4]]}})).await);
+        answers.push(api.get("/api/v1/mailboxes/tony/um/pin").await);
+        answers.push(api.cmdlet("Get-UMMailboxPIN", json!({})).await);
+        assert_eq!(answers.iter().map(|a| a.status).collect::<Vec<_>>(), [201, 200, 200, 422, 400, 400, 200, 200]);
+        let logs = logs();
+        assert!(logs.contains("tony@contoso.com") || logs.contains("/api/v1/mailboxes"), "logs are captured");
+        for pin in pins {
+            for answer in &answers {
+                assert!(!answer.body.contains(pin), "the PIN is in an answer: {}", answer.body);
+            }
+            assert!(!logs.contains(pin), "the PIN {pin} is in the logs");
+        }
+    }
+}
