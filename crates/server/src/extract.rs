@@ -40,8 +40,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 "The request body must be JSON: send it with Content-Type: application/json.",
             ));
         }
+        // A NUL character can't be stored (PostgreSQL refuses it in text): refused here, in
+        // every string of every body, rather than failing in the database.
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            return Err(no_nul(ProblemKind::InvalidBody, "request body"));
+        }
         parse_json(&bytes).map(JsonBody)
     }
+}
+
+fn no_nul(kind: ProblemKind, input: &str) -> Problem {
+    Problem::new(
+        kind,
+        format!("The {input} isn't valid: text may not contain the NUL character (\\u0000). {SEE_THE_DOCUMENT}"),
+    )
 }
 
 fn is_json_media_type(value: &str) -> bool {
@@ -120,6 +132,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
         let query = parts.uri.query().unwrap_or("");
+        if form_urlencoded::parse(query.as_bytes()).any(|(name, value)| name.contains('\0') || value.contains('\0')) {
+            return Err(no_nul(ProblemKind::InvalidQuery, "query"));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de).map(QueryParams).map_err(|e| {
             invalid(ProblemKind::InvalidQuery, "query", &e.path().to_string(), &without_values(&e.inner().to_string()))
@@ -135,10 +150,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         match Path::<String>::from_request_parts(parts, state).await {
-            Ok(Path(segment)) => Ok(Segment(segment)),
-            Err(_) => Err(Problem::new(
+            Ok(Path(segment)) if !segment.contains('\0') => Ok(Segment(segment)),
+            _ => Err(Problem::new(
                 ProblemKind::InvalidPath,
-                format!("The path segment isn't valid: it must be UTF-8 text, percent-encoded. {SEE_THE_DOCUMENT}"),
+                format!(
+                    "The path segment isn't valid: it must be UTF-8 text, percent-encoded, without the NUL character. {SEE_THE_DOCUMENT}"
+                ),
             )),
         }
     }

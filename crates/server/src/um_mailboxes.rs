@@ -71,7 +71,9 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = EnableUmBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 201, description = "The UM mailbox (with validateOnly: what it would be)", body = UmMailboxJson), Problems))]
+    responses((status = 201, description = "The UM mailbox", body = UmMailboxJson),
+              (status = 200, description = "With validateOnly: the UM mailbox it would be; nothing changed", body = UmMailboxJson),
+              Problems))]
 pub async fn enable(
     State(state): State<AppState>,
     caller: Caller,

@@ -9,6 +9,9 @@ use std::process::{Command, Output};
 
 use sqlx::{AssertSqlSafe, Connection};
 
+#[path = "cli/serve.rs"]
+mod serve;
+
 fn umpin(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_umpin"))
         .arg("--data-dir")
