@@ -95,10 +95,8 @@ fn get(address: &str, path: &str) -> String {
 #[test]
 fn serve_listens_where_the_environment_says_answers_healthz_and_logs_json_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Serving::start(
-        dir.path(),
-        &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0"), ("UMPIN_SERVER__LOG_FORMAT", "json")],
-    );
+    let server =
+        Serving::start(dir.path(), &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0"), ("UMPIN_SERVER__LOG_FORMAT", "json")]);
     assert!(server.url.starts_with("http://127.0.0.1:"), "{}", server.url);
     let health = get(&server.address(), "/healthz");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
