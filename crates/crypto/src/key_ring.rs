@@ -54,6 +54,7 @@ const LABEL_ARGON2: &[u8] = b"umpin argon2 secret";
 const LABEL_PIN_SEAL: &[u8] = b"umpin pin seal";
 const LABEL_HISTORY: &[u8] = b"umpin pin history";
 const LABEL_OUTBOX: &[u8] = b"umpin outbox seal";
+const LABEL_AUDIT: &[u8] = b"umpin audit chain";
 
 /// The id of a server secret, stored with every piece of data made with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,6 +79,8 @@ pub(crate) struct Subkeys {
     pub(crate) history: Secret,
     /// XChaCha20-Poly1305 key for queued messages.
     pub(crate) outbox: Secret,
+    /// HMAC-SHA256 key for the links of the admin audit log.
+    pub(crate) audit: Secret,
 }
 
 struct Key {
@@ -94,6 +97,7 @@ impl Key {
             pin_seal: derive(LABEL_PIN_SEAL),
             history: derive(LABEL_HISTORY),
             outbox: derive(LABEL_OUTBOX),
+            audit: derive(LABEL_AUDIT),
         };
         Key { master, subkeys }
     }
@@ -579,7 +583,7 @@ mod tests {
         let (_dir, path) = key_file();
         let ring = KeyRing::create(&path).unwrap();
         let k = ring.current().1;
-        let all = [*k.argon2, *k.pin_seal, *k.history, *k.outbox];
+        let all = [*k.argon2, *k.pin_seal, *k.history, *k.outbox, *k.audit];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);

@@ -7,6 +7,7 @@
 //!   sealed with XChaCha20-Poly1305 and bound to the mailbox), history entries (HMAC) and sealed
 //!   outbox messages. Argon2 runs on a bounded worker pool, never on the async executor.
 //! - [`generate`]: PINs from the OS CSPRNG that satisfy the PIN rules of SPEC §2.
+//! - [`token`]: API tokens (stored as digests) and generated management passwords.
 //! - [`secret`]: the [`Pin`] type, which never shows its digits in `Debug` output.
 //!
 //! Nothing here puts a PIN or key material into an error, a `Debug` output or a panic message;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod generate;
 pub mod key_ring;
 pub mod secret;
+pub mod token;
 pub mod vault;
 
 pub use argon::Argon2Params;
@@ -24,4 +26,5 @@ pub use error::CryptoError;
 pub use generate::generate_pin;
 pub use key_ring::{KeyError, KeyId, KeyRing};
 pub use secret::{ExposeSecret, Pin, SecretString};
+pub use token::{generate_password, generate_token, token_digest};
 pub use vault::{HistoryEntry, PinVault, SealedPin, Verification};

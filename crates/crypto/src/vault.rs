@@ -30,6 +30,17 @@
 //! Same layout as sealed PIN data, with the outbox subkey and the associated data
 //! `"umpin outbox message" | format | key id | message id (16 bytes)`.
 //!
+//! # Management passwords
+//!
+//! Made and checked exactly like PIN verifiers (Argon2id keyed with the server secret, then
+//! sealed), with the associated data `"umpin sealed password" | format | key id | account guid`,
+//! so sealed PIN data can't stand in for a password or the other way round.
+//!
+//! # Audit links
+//!
+//! Each admin audit record carries `HMAC-SHA256(audit subkey, previous link | record)` and the id
+//! of the key: without the key file, nobody can rewrite the chain after editing a record.
+//!
 //! # Worker pool
 //!
 //! Argon2 takes tens of milliseconds of CPU and 19 MiB of memory per computation. It runs in
@@ -44,7 +55,7 @@ use argon2::password_hash::Error as HashError;
 use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{Key, KeyInit, XChaCha20Poly1305, XNonce};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::{Choice, ConstantTimeEq};
 use tokio::sync::Semaphore;
 use umpin_domain::Guid;
@@ -59,6 +70,7 @@ const MESSAGE_FORMAT: u8 = 1;
 
 const PIN_LABEL: &[u8] = b"umpin sealed pin";
 const MESSAGE_LABEL: &[u8] = b"umpin outbox message";
+const PASSWORD_LABEL: &[u8] = b"umpin sealed password";
 
 const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
@@ -297,6 +309,46 @@ impl PinVault {
             .ok_or(CryptoError::MessageUnreadable)
     }
 
+    /// A new verifier of a management account's password, sealed under the current key and bound
+    /// to the account.
+    pub async fn seal_new_password(&self, account: Guid, password: &SecretString) -> Result<Vec<u8>, CryptoError> {
+        let password = password.clone();
+        self.run(move |inner| {
+            let verifier = inner.make_verifier(&password)?;
+            let (id, subkeys) = inner.keys.current();
+            seal(&subkeys.pin_seal, PIN_FORMAT, id, PASSWORD_LABEL, account, &verifier.encode())
+        })
+        .await
+    }
+
+    /// Whether `password` is the account's. Sealed data that doesn't open is
+    /// [`CryptoError::Unreadable`].
+    pub async fn verify_password(
+        &self,
+        account: Guid,
+        sealed: &[u8],
+        password: &SecretString,
+    ) -> Result<bool, CryptoError> {
+        let (_, plaintext) = open(&self.inner.keys, |k| &k.pin_seal, PIN_FORMAT, PASSWORD_LABEL, account, sealed)
+            .ok_or(CryptoError::Unreadable)?;
+        let verifier = Verifier::decode(&plaintext).ok_or(CryptoError::Unreadable)?;
+        let password = password.clone();
+        self.run(move |inner| Ok(inner.check(&verifier, &password)?.is_some())).await
+    }
+
+    /// The link of an audit record under the current key: its id and the HMAC of the data
+    /// `data_for` makes with that id (the record, which names its key, and the previous link).
+    pub fn audit_link(&self, data_for: impl FnOnce(KeyId) -> Vec<u8>) -> (KeyId, [u8; MAC_LEN]) {
+        let (id, subkeys) = self.inner.keys.current();
+        (id, hmac_sha256(&subkeys.audit, &[&data_for(id)]))
+    }
+
+    /// Whether `link` is the HMAC of `data` under key `id`, compared in constant time. A key this
+    /// server doesn't have makes it `false`.
+    pub fn audit_link_holds(&self, id: KeyId, data: &[u8], link: &[u8]) -> bool {
+        self.inner.keys.subkeys(id).is_some_and(|k| bool::from(hmac_sha256(&k.audit, &[data])[..].ct_eq(link)))
+    }
+
     /// Runs Argon2 work on the blocking pool once a worker is free.
     async fn run<T: Send + 'static>(
         &self,
@@ -484,6 +536,34 @@ mod tests {
         let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
         let result = vault.verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap();
         assert_eq!(result, Verification::Right { upgrade: None });
+    }
+
+    #[tokio::test]
+    async fn a_password_verifies_only_for_its_account_and_never_as_a_pin() {
+        let vault = Keys::new().vault();
+        let password = SecretString::from("correct horse battery");
+        let sealed = vault.seal_new_password(mailbox(), &password).await.unwrap();
+        assert!(vault.verify_password(mailbox(), &sealed, &password).await.unwrap());
+        assert!(!vault.verify_password(mailbox(), &sealed, &SecretString::from("wrong horse")).await.unwrap());
+        let moved = vault.verify_password(other_mailbox(), &sealed, &password).await;
+        assert!(matches!(moved, Err(CryptoError::Unreadable)));
+        let as_pin = vault.verify_pin(mailbox(), &SealedPin::from_bytes(sealed), &password).await;
+        assert!(matches!(as_pin, Err(CryptoError::Unreadable)), "a sealed password can't stand in for PIN data");
+    }
+
+    #[test]
+    fn an_audit_link_holds_only_for_its_data_and_key() {
+        let keys = Keys::new();
+        let vault = keys.vault();
+        let (id, link) = vault.audit_link(|id| [b"record".as_slice(), &id.0.to_be_bytes()].concat());
+        let data = [b"record".as_slice(), &id.0.to_be_bytes()].concat();
+        assert!(vault.audit_link_holds(id, &data, &link));
+        assert!(!vault.audit_link_holds(id, b"edited", &link));
+        assert!(!Keys::new().vault().audit_link_holds(id, &data, &link), "another server key doesn't vouch for it");
+        let rotated = keys.rotate();
+        let after = keys.vault();
+        assert!(after.audit_link_holds(id, &data, &link), "old links still check after a rotation");
+        assert_eq!(after.audit_link(|_| data.clone()).0, rotated);
     }
 
     #[tokio::test]

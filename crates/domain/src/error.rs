@@ -9,6 +9,8 @@ pub enum ObjectKind {
     Mailbox,
     DialPlan,
     MailboxPolicy,
+    ManagementAccount,
+    RoleGroup,
 }
 
 impl fmt::Display for ObjectKind {
@@ -17,6 +19,8 @@ impl fmt::Display for ObjectKind {
             ObjectKind::Mailbox => "mailbox",
             ObjectKind::DialPlan => "UM dial plan",
             ObjectKind::MailboxPolicy => "UM mailbox policy",
+            ObjectKind::ManagementAccount => "management account",
+            ObjectKind::RoleGroup => "role group",
         })
     }
 }
@@ -153,6 +157,23 @@ pub enum Error {
 
     #[error("{0}")]
     Pin(PinRule),
+
+    #[error(
+        "The account '{account}' doesn't have the permission '{permission}'. It is granted by the role group(s) {}; ask an administrator of Organization Management to add the account to one of them.",
+        granted_by.join(", ")
+    )]
+    PermissionDenied { account: String, permission: String, granted_by: Vec<&'static str> },
+
+    #[error("The account '{account}' is already a member of the role group '{role_group}'.")]
+    AlreadyMember { account: String, role_group: &'static str },
+
+    #[error("The account '{account}' isn't a member of the role group '{role_group}'.")]
+    NotMember { account: String, role_group: &'static str },
+
+    #[error(
+        "The account '{account}' is the last enabled member of Organization Management: add another member first, so that someone can still manage umpin."
+    )]
+    LastOrganizationManager { account: String },
 }
 
 impl From<PinRule> for Error {

@@ -4,6 +4,7 @@
 use umpin_domain::dial_plan::DialPlanChanges;
 use umpin_domain::{DialPlan, Error, Guid, MailboxPolicy, NewDialPlan, ObjectKind, PolicyChanges};
 
+use crate::access::{Action, Named};
 use crate::directory::{conflict, find_dial_plan, find_policy};
 use crate::{Principal, Service, ServiceError};
 
@@ -19,34 +20,46 @@ impl Service {
     /// `New-UMDialPlan`; with `GenerateUMMailboxPolicy` also its "<name> Default Policy".
     pub async fn new_dial_plan(
         &self,
-        _by: &Principal,
+        by: &Principal,
         new: NewDialPlan,
     ) -> Result<(DialPlan, Option<MailboxPolicy>), ServiceError> {
-        let now = self.now();
-        let generate = new.generate_um_mailbox_policy;
-        let plan = new.validate(Guid::new_v4(), now)?;
-        let policy = if generate {
-            Some(MailboxPolicy::new(Guid::new_v4(), &plan.default_policy_name(), plan.guid, now)?)
-        } else {
-            None
-        };
-        let mut tx = self.db.begin().await?;
-        tx.insert_dial_plan(&plan).await.map_err(|e| conflict(e, ObjectKind::DialPlan, &plan.name, ""))?;
-        if let Some(policy) = &policy {
-            tx.insert_policy(policy).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &policy.name, ""))?;
-        }
-        tx.commit().await?;
-        Ok((plan, policy))
+        let action = Action::new("New-UMDialPlan", "")
+            .param("Name", new.name.as_str())
+            .param("NumberOfDigitsInExtension", new.number_of_digits_in_extension)
+            .param("CountryOrRegionCode", new.country_or_region_code.as_str())
+            .param("URIType", Named(new.uri_type))
+            .param("VoIPSecurity", Named(new.voip_security))
+            .param("AccessTelephoneNumbers", new.access_telephone_numbers.clone())
+            .param("DefaultLanguage", &new.default_language)
+            .param("GenerateUMMailboxPolicy", new.generate_um_mailbox_policy);
+        self.audited(by, action, async |tx| {
+            let now = self.now();
+            let generate = new.generate_um_mailbox_policy;
+            let plan = new.validate(Guid::new_v4(), now)?;
+            let policy = if generate {
+                Some(MailboxPolicy::new(Guid::new_v4(), &plan.default_policy_name(), plan.guid, now)?)
+            } else {
+                None
+            };
+            tx.insert_dial_plan(&plan).await.map_err(|e| conflict(e, ObjectKind::DialPlan, &plan.name, ""))?;
+            if let Some(policy) = &policy {
+                tx.insert_policy(policy).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &policy.name, ""))?;
+            }
+            Ok((plan, policy))
+        })
+        .await
     }
 
     /// `Get-UMDialPlan -Identity`.
-    pub async fn get_dial_plan(&self, _by: &Principal, identity: &str) -> Result<DialPlan, ServiceError> {
+    pub async fn get_dial_plan(&self, by: &Principal, identity: &str) -> Result<DialPlan, ServiceError> {
+        self.authorize(by, &Action::new("Get-UMDialPlan", identity)).await?;
         let mut tx = self.db.begin().await?;
         find_dial_plan(&mut tx, identity).await
     }
 
     /// `Get-UMDialPlan` without identity: every dial plan, by name.
-    pub async fn list_dial_plans(&self, _by: &Principal) -> Result<Vec<DialPlan>, ServiceError> {
+    pub async fn list_dial_plans(&self, by: &Principal) -> Result<Vec<DialPlan>, ServiceError> {
+        self.authorize(by, &Action::new("Get-UMDialPlan", "")).await?;
         let mut tx = self.db.begin().await?;
         Ok(tx.dial_plans().await?)
     }
@@ -54,42 +67,56 @@ impl Service {
     /// `Set-UMDialPlan`.
     pub async fn set_dial_plan(
         &self,
-        _by: &Principal,
+        by: &Principal,
         identity: &str,
         changes: DialPlanChanges,
     ) -> Result<DialPlan, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let next = find_dial_plan(&mut tx, identity).await?.apply(changes)?;
-        tx.update_dial_plan(&next).await.map_err(|e| conflict(e, ObjectKind::DialPlan, &next.name, ""))?;
-        tx.commit().await?;
-        Ok(next)
+        let action = Action::new("Set-UMDialPlan", identity)
+            .param("Name", &changes.name)
+            .param("VoIPSecurity", changes.voip_security.map(Named))
+            .param("AccessTelephoneNumbers", &changes.access_telephone_numbers)
+            .param("CountryOrRegionCode", &changes.country_or_region_code)
+            .param("DefaultLanguage", &changes.default_language)
+            .param("LogonFailuresBeforeDisconnect", changes.logon_failures_before_disconnect);
+        self.audited(by, action, async |tx| {
+            let next = find_dial_plan(tx, identity).await?.apply(changes)?;
+            tx.update_dial_plan(&next).await.map_err(|e| conflict(e, ObjectKind::DialPlan, &next.name, ""))?;
+            Ok(next)
+        })
+        .await
     }
 
     /// `Remove-UMDialPlan`: refused while any policy belongs to it.
-    pub async fn remove_dial_plan(&self, _by: &Principal, identity: &str) -> Result<DialPlan, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let plan = find_dial_plan(&mut tx, identity).await?;
-        let policies = tx.policy_names_of_dial_plan(plan.guid).await?;
-        if !policies.is_empty() {
-            return Err(Error::DialPlanHasPolicies { dial_plan: plan.name, policies }.into());
-        }
-        tx.delete_dial_plan(plan.guid).await?;
-        tx.commit().await?;
-        Ok(plan)
+    pub async fn remove_dial_plan(&self, by: &Principal, identity: &str) -> Result<DialPlan, ServiceError> {
+        self.audited(by, Action::new("Remove-UMDialPlan", identity), async |tx| {
+            let plan = find_dial_plan(tx, identity).await?;
+            let policies = tx.policy_names_of_dial_plan(plan.guid).await?;
+            if !policies.is_empty() {
+                return Err(Error::DialPlanHasPolicies { dial_plan: plan.name, policies }.into());
+            }
+            tx.delete_dial_plan(plan.guid).await?;
+            Ok(plan)
+        })
+        .await
     }
 
     /// `New-UMMailboxPolicy` with every default.
-    pub async fn new_mailbox_policy(&self, _by: &Principal, new: NewPolicy) -> Result<MailboxPolicy, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let plan = find_dial_plan(&mut tx, &new.dial_plan).await?;
-        let policy = MailboxPolicy::new(Guid::new_v4(), &new.name, plan.guid, self.now())?;
-        tx.insert_policy(&policy).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &policy.name, ""))?;
-        tx.commit().await?;
-        Ok(policy)
+    pub async fn new_mailbox_policy(&self, by: &Principal, new: NewPolicy) -> Result<MailboxPolicy, ServiceError> {
+        let action = Action::new("New-UMMailboxPolicy", "")
+            .param("Name", new.name.as_str())
+            .param("UMDialPlan", new.dial_plan.as_str());
+        self.audited(by, action, async |tx| {
+            let plan = find_dial_plan(tx, &new.dial_plan).await?;
+            let policy = MailboxPolicy::new(Guid::new_v4(), &new.name, plan.guid, self.now())?;
+            tx.insert_policy(&policy).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &policy.name, ""))?;
+            Ok(policy)
+        })
+        .await
     }
 
     /// `Get-UMMailboxPolicy -Identity`.
-    pub async fn get_mailbox_policy(&self, _by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
+    pub async fn get_mailbox_policy(&self, by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
+        self.authorize(by, &Action::new("Get-UMMailboxPolicy", identity)).await?;
         let mut tx = self.db.begin().await?;
         find_policy(&mut tx, identity).await
     }
@@ -97,9 +124,10 @@ impl Service {
     /// `Get-UMMailboxPolicy [-UMDialPlan]`: every policy, or those of one dial plan.
     pub async fn list_mailbox_policies(
         &self,
-        _by: &Principal,
+        by: &Principal,
         dial_plan: Option<&str>,
     ) -> Result<Vec<MailboxPolicy>, ServiceError> {
+        self.authorize(by, &Action::new("Get-UMMailboxPolicy", "").param("UMDialPlan", dial_plan)).await?;
         let mut tx = self.db.begin().await?;
         let plan = match dial_plan {
             Some(identity) => Some(find_dial_plan(&mut tx, identity).await?.guid),
@@ -112,27 +140,40 @@ impl Service {
     /// derived from the policy when it is read.
     pub async fn set_mailbox_policy(
         &self,
-        _by: &Principal,
+        by: &Principal,
         identity: &str,
         changes: PolicyChanges,
     ) -> Result<MailboxPolicy, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let next = find_policy(&mut tx, identity).await?.apply(changes)?;
-        tx.update_policy(&next).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &next.name, ""))?;
-        tx.commit().await?;
-        Ok(next)
+        let c = &changes;
+        let action = Action::new("Set-UMMailboxPolicy", identity)
+            .param("Name", &c.name)
+            .param("MinPINLength", c.min_pin_length)
+            .param("PINLifetime", c.pin_lifetime)
+            .param("PINHistoryCount", c.pin_history_count)
+            .param("AllowCommonPatterns", c.allow_common_patterns)
+            .param("LogonFailuresBeforePINReset", c.logon_failures_before_pin_reset)
+            .param("MaxLogonAttempts", c.max_logon_attempts)
+            .param("ResetPINText", &c.reset_pin_text)
+            .param("UMEnabledText", &c.um_enabled_text);
+        self.audited(by, action, async |tx| {
+            let next = find_policy(tx, identity).await?.apply(changes)?;
+            tx.update_policy(&next).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &next.name, ""))?;
+            Ok(next)
+        })
+        .await
     }
 
     /// `Remove-UMMailboxPolicy`: refused while any UM-enabled mailbox uses it.
-    pub async fn remove_mailbox_policy(&self, _by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let policy = find_policy(&mut tx, identity).await?;
-        let count = tx.um_enabled_count_of_policy(policy.guid).await?;
-        if count > 0 {
-            return Err(Error::PolicyInUse { policy: policy.name, count }.into());
-        }
-        tx.delete_policy(policy.guid).await?;
-        tx.commit().await?;
-        Ok(policy)
+    pub async fn remove_mailbox_policy(&self, by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
+        self.audited(by, Action::new("Remove-UMMailboxPolicy", identity), async |tx| {
+            let policy = find_policy(tx, identity).await?;
+            let count = tx.um_enabled_count_of_policy(policy.guid).await?;
+            if count > 0 {
+                return Err(Error::PolicyInUse { policy: policy.name, count }.into());
+            }
+            tx.delete_policy(policy.guid).await?;
+            Ok(policy)
+        })
+        .await
     }
 }

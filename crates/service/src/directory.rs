@@ -4,6 +4,7 @@ use umpin_domain::identity::{resolve_mailbox, resolve_named};
 use umpin_domain::{DialPlan, Error, Guid, Mailbox, MailboxChanges, MailboxPolicy, NewMailbox, ObjectKind};
 use umpin_store::{MailboxFilter, StoreError, Tx, Unique};
 
+use crate::access::Action;
 use crate::{MAX_PAGE_SIZE, Page, Principal, Service, ServiceError};
 
 /// Turns a unique-rule violation into the error an administrator understands. `name` and `alias`
@@ -42,18 +43,29 @@ pub(crate) fn page_size(result_size: Option<u32>) -> u32 {
 
 impl Service {
     /// `New-Mailbox`.
-    pub async fn new_mailbox(&self, _by: &Principal, new: NewMailbox) -> Result<Mailbox, ServiceError> {
-        let mailbox = new.validate(Guid::new_v4(), self.now())?;
-        let mut tx = self.db.begin().await?;
-        tx.insert_mailbox(&mailbox)
-            .await
-            .map_err(|e| conflict(e, ObjectKind::Mailbox, &mailbox.name, &mailbox.alias))?;
-        tx.commit().await?;
-        Ok(mailbox)
+    pub async fn new_mailbox(&self, by: &Principal, new: NewMailbox) -> Result<Mailbox, ServiceError> {
+        let action = Action::new("New-Mailbox", "")
+            .param("Name", new.name.as_str())
+            .param("Alias", &new.alias)
+            .param("PrimarySmtpAddress", new.primary_smtp_address.as_str())
+            .param("DisplayName", &new.display_name)
+            .param("UserPrincipalName", &new.user_principal_name)
+            .param("FirstName", &new.first_name)
+            .param("LastName", &new.last_name)
+            .param("Phone", &new.phone);
+        self.audited(by, action, async |tx| {
+            let mailbox = new.validate(Guid::new_v4(), self.now())?;
+            tx.insert_mailbox(&mailbox)
+                .await
+                .map_err(|e| conflict(e, ObjectKind::Mailbox, &mailbox.name, &mailbox.alias))?;
+            Ok(mailbox)
+        })
+        .await
     }
 
     /// `Get-Mailbox -Identity`.
-    pub async fn get_mailbox(&self, _by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
+    pub async fn get_mailbox(&self, by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
+        self.authorize(by, &Action::new("Get-Mailbox", identity)).await?;
         let mut tx = self.db.begin().await?;
         find_mailbox(&mut tx, identity).await
     }
@@ -62,11 +74,12 @@ impl Service {
     /// `-Anr` (a prefix of the name, display name, alias or an address).
     pub async fn list_mailboxes(
         &self,
-        _by: &Principal,
+        by: &Principal,
         anr: Option<&str>,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<Mailbox>, ServiceError> {
+        self.authorize(by, &Action::new("Get-Mailbox", "").param("Anr", anr)).await?;
         let limit = page_size(result_size);
         let filter = MailboxFilter { anr: anr.map(str::to_owned) };
         let mut tx = self.db.begin().await?;
@@ -77,26 +90,39 @@ impl Service {
     /// `Set-Mailbox`.
     pub async fn set_mailbox(
         &self,
-        _by: &Principal,
+        by: &Principal,
         identity: &str,
         changes: MailboxChanges,
     ) -> Result<Mailbox, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let current = find_mailbox(&mut tx, identity).await?;
-        let next = current.apply(changes)?;
-        tx.update_mailbox(&next).await.map_err(|e| conflict(e, ObjectKind::Mailbox, &next.name, &next.alias))?;
-        tx.commit().await?;
-        Ok(next)
+        let c = &changes;
+        let action = Action::new("Set-Mailbox", identity)
+            .param("Name", &c.name)
+            .param("Alias", &c.alias)
+            .param("PrimarySmtpAddress", &c.primary_smtp_address)
+            .param("DisplayName", &c.display_name)
+            .param("UserPrincipalName", &c.user_principal_name)
+            .param("FirstName", &c.first_name)
+            .param("LastName", &c.last_name)
+            .param("Phone", &c.phone)
+            .param("EmailAddresses", &c.email_addresses);
+        self.audited(by, action, async |tx| {
+            let current = find_mailbox(tx, identity).await?;
+            let next = current.apply(changes)?;
+            tx.update_mailbox(&next).await.map_err(|e| conflict(e, ObjectKind::Mailbox, &next.name, &next.alias))?;
+            Ok(next)
+        })
+        .await
     }
 
     /// `Remove-Mailbox`. A UM-enabled mailbox goes with its UM settings: the extensions are
     /// released and the PIN data destroyed in the same statement (storage cascades the delete).
-    pub async fn remove_mailbox(&self, _by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let mailbox = find_mailbox(&mut tx, identity).await?;
-        tx.delete_mailbox(mailbox.guid).await?;
-        tx.commit().await?;
-        Ok(mailbox)
+    pub async fn remove_mailbox(&self, by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
+        self.audited(by, Action::new("Remove-Mailbox", identity), async |tx| {
+            let mailbox = find_mailbox(tx, identity).await?;
+            tx.delete_mailbox(mailbox.guid).await?;
+            Ok(mailbox)
+        })
+        .await
     }
 }
 

@@ -28,6 +28,17 @@ pub enum ServiceError {
     )]
     ChangedMeanwhile { object: String },
 
+    /// A management sign-in with a wrong name or password, or a token that is unknown, expired
+    /// or revoked. Which of these it was is not said.
+    #[error(
+        "The sign-in failed: the user name or password is wrong, or the token has expired or was revoked. Sign in again."
+    )]
+    NotAuthenticated,
+
+    /// Too many failed sign-ins of this account or from this address.
+    #[error("Too many failed sign-ins. Wait {retry_after_secs} seconds, then try again.")]
+    Throttled { retry_after_secs: u64 },
+
     /// The PIN vault failed for a reason other than unreadable data.
     #[error("The PIN couldn't be processed ({0}). Nothing was changed; check the server log.")]
     Crypto(CryptoError),

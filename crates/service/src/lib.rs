@@ -1,16 +1,20 @@
 //! The operations of umpin: the server side of every UM, directory and PIN cmdlet (SPEC §4.1) and
 //! the voice-access sign-in (SPEC §3).
 //!
-//! Each operation takes the acting [`Principal`] and runs in one storage transaction; messages to
-//! e-mail are written to the outbox in that same transaction. This is the one place that decides
-//! who may do what (role checks and audit records attach here), so every interface — shell, web
-//! admin center, HTTP API — calls these methods and nothing below them.
+//! Each operation takes the acting [`Principal`], checks its role groups (SPEC §4.4), and runs in
+//! one storage transaction together with its admin audit record (SPEC §4.5) and any message to
+//! e-mail (the outbox). This is the one place that decides who may do what, so every interface —
+//! shell, web admin center, HTTP API — calls these methods and nothing below them.
 
+mod access;
+mod accounts;
+mod audit;
 mod dial_plans;
 mod directory;
 mod error;
 mod keys;
 mod messages;
+mod outbox;
 mod pins;
 mod sign_in;
 mod um_mailboxes;
@@ -21,27 +25,16 @@ use umpin_crypto::PinVault;
 use umpin_domain::Timestamp;
 use umpin_store::Database;
 
+pub use access::Principal;
+pub use accounts::{IssuedToken, ManagementAccountChanges, NewManagementAccount, RoleGroupView, TOKEN_LIFETIME};
+pub use audit::{AuditLogCheck, AuditSearch};
 pub use dial_plans::NewPolicy;
 pub use error::ServiceError;
 pub use messages::{MessageKind, OutgoingMessage};
-pub use pins::{PinReset, UmMailboxPin};
+pub use outbox::{DueMessage, DueMessages, retry_delay};
+pub use pins::{PinFilter, PinReset, UmMailboxPin};
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
-
-/// Who is acting: recorded with every change, and (with the roles issue) checked against the
-/// operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Principal {
-    /// The management account name, or the built-in local administrator.
-    pub name: String,
-}
-
-impl Principal {
-    /// The administrator of a local shell on the data directory.
-    pub fn local_administrator() -> Self {
-        Principal { name: "Local Administrator".to_owned() }
-    }
-}
 
 /// How many objects one list call returns at most when the caller asks for more.
 pub const MAX_PAGE_SIZE: u32 = 1000;

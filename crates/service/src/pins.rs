@@ -8,7 +8,8 @@ use umpin_domain::mailbox::check_address;
 use umpin_domain::{Error, Guid, Mailbox, MailboxPolicy, PinPolicy, PinStatus, Timestamp, UmMailbox, check_new_pin};
 use umpin_store::{PinRecord, Tx, UmMailboxFilter};
 
-use crate::directory::{find_mailbox, page, page_size};
+use crate::access::Action;
+use crate::directory::{find_dial_plan, find_mailbox, page_size};
 use crate::messages::OutgoingMessage;
 use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
 use crate::{Page, Principal, Service, ServiceError};
@@ -46,6 +47,24 @@ impl UmMailboxPin {
     }
 }
 
+/// Which PIN information a listing returns (the API's filters; the shell lists all).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PinFilter {
+    pub locked_out: Option<bool>,
+    pub pin_expired: Option<bool>,
+    pub first_time_user: Option<bool>,
+    /// The identity of a dial plan.
+    pub dial_plan: Option<String>,
+}
+
+impl PinFilter {
+    fn matches(&self, pin: &UmMailboxPin) -> bool {
+        self.pin_expired.is_none_or(|e| e == pin.pin_expired)
+            && self.first_time_user.is_none_or(|f| f == pin.first_time_user)
+            && self.locked_out.is_none_or(|l| l == pin.locked_out)
+    }
+}
+
 /// What `Set-UMMailboxPIN` is given besides the identity.
 #[derive(Debug, Default)]
 pub struct PinReset {
@@ -59,38 +78,64 @@ pub struct PinReset {
 
 impl Service {
     /// `Get-UMMailboxPIN -Identity`.
-    pub async fn get_um_mailbox_pin(&self, _by: &Principal, identity: &str) -> Result<UmMailboxPin, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let mailbox = find_mailbox(&mut tx, identity).await?;
-        let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
-        let policy = policy_of(&mut tx, &um).await?;
-        let record = pin_record(&mut tx, &mailbox).await?;
-        Ok(UmMailboxPin::derive(&mailbox, &record.status, &policy.pin, self.now()))
+    pub async fn get_um_mailbox_pin(&self, by: &Principal, identity: &str) -> Result<UmMailboxPin, ServiceError> {
+        self.audited(by, Action::new("Get-UMMailboxPIN", identity), async |tx| {
+            let mailbox = find_mailbox(tx, identity).await?;
+            let um = enabled_um_mailbox(tx, &mailbox).await?;
+            let policy = policy_of(tx, &um).await?;
+            let record = pin_record(tx, &mailbox).await?;
+            Ok(UmMailboxPin::derive(&mailbox, &record.status, &policy.pin, self.now()))
+        })
+        .await
     }
 
-    /// `Get-UMMailboxPIN` without identity: one page, by primary address.
+    /// `Get-UMMailboxPIN` without identity: one page, by primary address, of the UM mailboxes
+    /// that match `filter`. Each page read is one audit record.
     pub async fn list_um_mailbox_pins(
         &self,
-        _by: &Principal,
+        by: &Principal,
+        filter: &PinFilter,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<UmMailboxPin>, ServiceError> {
-        let limit = page_size(result_size);
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let policies: HashMap<Guid, MailboxPolicy> =
-            tx.policies(None).await?.into_iter().map(|p| (p.guid, p)).collect();
-        let mut rows = tx.list_um_pins(&UmMailboxFilter::default(), after, limit + 1).await?;
-        let rows = page(&mut rows, limit, |(m, _, _)| m.primary_smtp_address.to_lowercase());
-        let items = rows
-            .items
-            .iter()
-            .filter_map(|(mailbox, um, status)| {
-                let policy = policies.get(&um.policy)?;
-                Some(UmMailboxPin::derive(mailbox, status, &policy.pin, now))
-            })
-            .collect();
-        Ok(Page { items, next: rows.next })
+        let action = Action::new("Get-UMMailboxPIN", "")
+            .param("LockedOut", filter.locked_out)
+            .param("PINExpired", filter.pin_expired)
+            .param("FirstTimeUser", filter.first_time_user)
+            .param("UMDialPlan", &filter.dial_plan);
+        self.audited(by, action, async |tx| {
+            let limit = page_size(result_size);
+            let now = self.now();
+            let policies: HashMap<Guid, MailboxPolicy> =
+                tx.policies(None).await?.into_iter().map(|p| (p.guid, p)).collect();
+            let dial_plan = match &filter.dial_plan {
+                Some(identity) => Some(find_dial_plan(tx, identity).await?.guid),
+                None => None,
+            };
+            let stored = UmMailboxFilter { dial_plan, locked_out: filter.locked_out, ..Default::default() };
+            let mut items = Vec::new();
+            // The key of the last row looked at: where the next page starts.
+            let mut cursor = after.map(str::to_owned);
+            loop {
+                let rows = tx.list_um_pins(&stored, cursor.as_deref(), limit).await?;
+                let exhausted = rows.len() < limit as usize;
+                for (mailbox, um, status) in &rows {
+                    if items.len() == limit as usize {
+                        return Ok(Page { items, next: cursor });
+                    }
+                    cursor = Some(mailbox.primary_smtp_address.to_lowercase());
+                    let Some(policy) = policies.get(&um.policy) else { continue };
+                    let pin = UmMailboxPin::derive(mailbox, status, &policy.pin, now);
+                    if filter.matches(&pin) {
+                        items.push(pin);
+                    }
+                }
+                if exhausted {
+                    return Ok(Page { items, next: None });
+                }
+            }
+        })
+        .await
     }
 
     /// `Set-UMMailboxPIN`:
@@ -104,16 +149,37 @@ impl Service {
     /// In the first two cases an explicit `-PINExpired` is applied as well.
     pub async fn set_um_mailbox_pin(
         &self,
-        _by: &Principal,
+        by: &Principal,
         identity: &str,
         request: PinReset,
     ) -> Result<UmMailboxPin, ServiceError> {
+        let r = &request;
+        let mut action = Action::new("Set-UMMailboxPIN", identity)
+            .secret("Pin", r.pin.is_some())
+            .param("PINExpired", r.pin_expired)
+            .param("LockedOut", r.locked_out)
+            .param("NotifyEmail", &r.notify_email)
+            .param("SendEmail", r.send_email);
+        // Choosing the PIN, sending it elsewhere than to the user, and locking out need more than
+        // the cmdlet itself (Help Desk has only the cmdlet).
+        if r.pin.is_some() {
+            action = action.needs("-Pin");
+        }
+        if r.notify_email.is_some() {
+            action = action.needs("-NotifyEmail");
+        }
+        if r.locked_out == Some(true) {
+            action = action.needs("-LockedOut $true");
+        }
+        self.audited(by, action, async |tx| self.set_pin_in(tx, identity, request).await).await
+    }
+
+    async fn set_pin_in(&self, tx: &mut Tx, identity: &str, request: PinReset) -> Result<UmMailboxPin, ServiceError> {
         let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let mailbox = find_mailbox(&mut tx, identity).await?;
-        let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
-        let policy = policy_of(&mut tx, &um).await?;
-        let record = pin_record(&mut tx, &mailbox).await?;
+        let mailbox = find_mailbox(tx, identity).await?;
+        let um = enabled_um_mailbox(tx, &mailbox).await?;
+        let policy = policy_of(tx, &um).await?;
+        let record = pin_record(tx, &mailbox).await?;
         let status = match (request.pin, request.locked_out) {
             (None, Some(locked_out)) => {
                 let mut status = record.status;
@@ -147,6 +213,7 @@ impl Service {
                     })
                     .await?;
                 tx.put_pin(mailbox.guid, &next).await?;
+                metrics::counter!("umpin_pin_resets_total", "by" => "administrator").increment(1);
                 if request.send_email.unwrap_or(true) {
                     let message = OutgoingMessage::pin_reset(
                         &mailbox,
@@ -160,7 +227,6 @@ impl Service {
                 next.status
             }
         };
-        tx.commit().await?;
         Ok(UmMailboxPin::derive(&mailbox, &status, &policy.pin, now))
     }
 

@@ -9,8 +9,10 @@
 
 use secrecy::ExposeSecret;
 use umpin_crypto::{CryptoError, Pin, SealedPin, Verification};
+use umpin_domain::roles::VOICE_ACCESS;
 use umpin_domain::{Error, FailureConsequence, Guid, PinStatus, failure_consequence};
 
+use crate::access::Action;
 use crate::directory::find_dial_plan;
 use crate::messages::OutgoingMessage;
 use crate::pins::pin_record;
@@ -34,7 +36,24 @@ impl Service {
     /// Signs a caller in by dial plan, extension and PIN.
     pub async fn sign_in(
         &self,
-        _by: &Principal,
+        by: &Principal,
+        dial_plan: &str,
+        extension: &str,
+        pin: &Pin,
+    ) -> Result<SignInOutcome, ServiceError> {
+        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        let outcome = self.sign_in_as_caller(dial_plan, extension, pin).await?;
+        let label = match outcome {
+            SignInOutcome::SignedIn { .. } => "signed_in",
+            SignInOutcome::WrongPin => "wrong_pin",
+            SignInOutcome::LockedOut => "locked_out",
+        };
+        metrics::counter!("umpin_sign_ins_total", "outcome" => label).increment(1);
+        Ok(outcome)
+    }
+
+    async fn sign_in_as_caller(
+        &self,
         dial_plan: &str,
         extension: &str,
         pin: &Pin,
@@ -107,7 +126,10 @@ impl Service {
                     FailureConsequence::ResetPin => {
                         self.reset_after_failures(mailbox, reservation.failed_logon_count).await?
                     }
-                    FailureConsequence::LockOut => self.notify_lockout(mailbox).await?,
+                    FailureConsequence::LockOut => {
+                        metrics::counter!("umpin_lockouts_total").increment(1);
+                        self.notify_lockout(mailbox).await?
+                    }
                 }
                 Ok(SignInOutcome::WrongPin)
             }
@@ -140,6 +162,7 @@ impl Service {
             .replace_pin_after_failures(mailbox, reached, &next.sealed_pin, &next.history, next.status.pin_length, now)
             .await?;
         if replaced {
+            metrics::counter!("umpin_pin_resets_total", "by" => "automatic").increment(1);
             let message = OutgoingMessage::pin_reset(
                 &owner,
                 &owner.primary_smtp_address,
@@ -165,11 +188,12 @@ impl Service {
     /// `completes_first_time_setup` it also ends first-time setup.
     pub async fn change_pin_by_phone(
         &self,
-        _by: &Principal,
+        by: &Principal,
         mailbox: Guid,
         new_pin: &Pin,
         completes_first_time_setup: bool,
     ) -> Result<(), ServiceError> {
+        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let owner = tx.mailbox(mailbox).await?.ok_or_else(|| Error::NotFound {

@@ -9,6 +9,7 @@ use umpin_domain::um_mailbox::{
 use umpin_domain::{DialPlan, Error, Mailbox, MailboxPolicy, PinStatus, UmMailbox, check_new_pin};
 use umpin_store::{PinRecord, StoreError, Tx, UmMailboxFilter, Unique};
 
+use crate::access::Action;
 use crate::directory::{find_mailbox, find_policy, page, page_size};
 use crate::messages::OutgoingMessage;
 use crate::{Page, Principal, Service, ServiceError};
@@ -55,19 +56,37 @@ impl Service {
     /// queues the welcome message with the PIN, all in one transaction.
     pub async fn enable_um_mailbox(
         &self,
-        _by: &Principal,
+        by: &Principal,
+        identity: &str,
+        request: EnableUmMailbox,
+    ) -> Result<UmMailboxView, ServiceError> {
+        let r = &request;
+        let action = Action::new("Enable-UMMailbox", identity)
+            .param("UMMailboxPolicy", r.policy.as_str())
+            .param("Extensions", &r.extensions)
+            .secret("PIN", r.pin.is_some())
+            .param("PINExpired", r.pin_expired)
+            .param("NotifyEmail", &r.notify_email)
+            .param("SIPResourceIdentifier", &r.sip_resource_identifier)
+            .param("PilotNumber", &r.pilot_number)
+            .param("ValidateOnly", r.validate_only.then_some(true));
+        self.audited(by, action, async |tx| self.enable_in(tx, identity, request).await).await
+    }
+
+    async fn enable_in(
+        &self,
+        tx: &mut Tx,
         identity: &str,
         request: EnableUmMailbox,
     ) -> Result<UmMailboxView, ServiceError> {
         let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let mailbox = find_mailbox(&mut tx, identity).await?;
+        let mailbox = find_mailbox(tx, identity).await?;
         let kept = tx.um_mailbox(mailbox.guid).await?;
         if kept.as_ref().is_some_and(|um| um.um_enabled) {
             return Err(Error::AlreadyUmEnabled { mailbox: mailbox.primary_smtp_address }.into());
         }
-        let policy = find_policy(&mut tx, &request.policy).await?;
-        let plan = dial_plan_of(&mut tx, &policy).await?;
+        let policy = find_policy(tx, &request.policy).await?;
+        let plan = dial_plan_of(tx, &policy).await?;
         let extensions = match &request.extensions {
             Some(given) => check_extensions(given, &plan)?,
             None => vec![derive_extension(&mailbox, &plan)?],
@@ -113,7 +132,6 @@ impl Service {
             &policy.um_enabled_text,
         );
         tx.enqueue_message(&self.outbox_message(&message, now)?).await?;
-        tx.commit().await?;
         Ok(view)
     }
 
@@ -122,32 +140,35 @@ impl Service {
     /// re-enable; the SIP resource identifier is released like the extensions.
     pub async fn disable_um_mailbox(
         &self,
-        _by: &Principal,
+        by: &Principal,
         identity: &str,
         keep_properties: bool,
     ) -> Result<Mailbox, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let mailbox = find_mailbox(&mut tx, identity).await?;
-        let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
-        tx.delete_pin(mailbox.guid).await?;
-        if keep_properties {
-            let kept = UmMailbox {
-                extensions: Vec::new(),
-                sip_resource_identifier: None,
-                um_enabled: false,
-                when_um_enabled: None,
-                ..um
-            };
-            tx.put_um_mailbox(&kept).await?;
-        } else {
-            tx.delete_um_mailbox(mailbox.guid).await?;
-        }
-        tx.commit().await?;
-        Ok(mailbox)
+        let action = Action::new("Disable-UMMailbox", identity).param("KeepProperties", keep_properties);
+        self.audited(by, action, async |tx| {
+            let mailbox = find_mailbox(tx, identity).await?;
+            let um = enabled_um_mailbox(tx, &mailbox).await?;
+            tx.delete_pin(mailbox.guid).await?;
+            if keep_properties {
+                let kept = UmMailbox {
+                    extensions: Vec::new(),
+                    sip_resource_identifier: None,
+                    um_enabled: false,
+                    when_um_enabled: None,
+                    ..um
+                };
+                tx.put_um_mailbox(&kept).await?;
+            } else {
+                tx.delete_um_mailbox(mailbox.guid).await?;
+            }
+            Ok(mailbox)
+        })
+        .await
     }
 
     /// `Get-UMMailbox -Identity`.
-    pub async fn get_um_mailbox(&self, _by: &Principal, identity: &str) -> Result<UmMailboxView, ServiceError> {
+    pub async fn get_um_mailbox(&self, by: &Principal, identity: &str) -> Result<UmMailboxView, ServiceError> {
+        self.authorize(by, &Action::new("Get-UMMailbox", identity)).await?;
         let mut tx = self.db.begin().await?;
         let mailbox = find_mailbox(&mut tx, identity).await?;
         let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
@@ -158,12 +179,14 @@ impl Service {
     /// and matching `-Anr` (a prefix of the name, display name, alias or an address).
     pub async fn list_um_mailboxes(
         &self,
-        _by: &Principal,
+        by: &Principal,
         policy: Option<&str>,
         anr: Option<&str>,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<UmMailboxView>, ServiceError> {
+        self.authorize(by, &Action::new("Get-UMMailbox", "").param("UMMailboxPolicy", policy).param("Anr", anr))
+            .await?;
         let limit = page_size(result_size);
         let mut tx = self.db.begin().await?;
         let policy = match policy {
@@ -183,31 +206,35 @@ impl Service {
     /// `Set-UMMailbox`: a new policy must belong to the same dial plan.
     pub async fn set_um_mailbox(
         &self,
-        _by: &Principal,
+        by: &Principal,
         identity: &str,
         changes: UmMailboxChanges,
     ) -> Result<UmMailboxView, ServiceError> {
-        let mut tx = self.db.begin().await?;
-        let mailbox = find_mailbox(&mut tx, identity).await?;
-        let mut um = enabled_um_mailbox(&mut tx, &mailbox).await?;
-        if let Some(identity) = &changes.policy {
-            let policy = find_policy(&mut tx, identity).await?;
-            if policy.dial_plan != um.dial_plan {
-                let plan = tx.dial_plan(um.dial_plan).await?.map(|p| p.name).unwrap_or_default();
-                return Err(Error::PolicyInOtherDialPlan { policy: policy.name, dial_plan: plan }.into());
+        let action = Action::new("Set-UMMailbox", identity)
+            .param("UMMailboxPolicy", &changes.policy)
+            .param("OperatorNumber", &changes.operator_number)
+            .param("PilotNumber", &changes.pilot_number);
+        self.audited(by, action, async |tx| {
+            let mailbox = find_mailbox(tx, identity).await?;
+            let mut um = enabled_um_mailbox(tx, &mailbox).await?;
+            if let Some(identity) = &changes.policy {
+                let policy = find_policy(tx, identity).await?;
+                if policy.dial_plan != um.dial_plan {
+                    let plan = tx.dial_plan(um.dial_plan).await?.map(|p| p.name).unwrap_or_default();
+                    return Err(Error::PolicyInOtherDialPlan { policy: policy.name, dial_plan: plan }.into());
+                }
+                um.policy = policy.guid;
             }
-            um.policy = policy.guid;
-        }
-        if let Some(n) = &changes.operator_number {
-            um.operator_number = Some(check_operator_number(n)?);
-        }
-        if let Some(n) = &changes.pilot_number {
-            um.pilot_number = Some(check_pilot_number(n)?);
-        }
-        tx.put_um_mailbox(&um).await?;
-        let view = view(&mut tx, mailbox, um).await?;
-        tx.commit().await?;
-        Ok(view)
+            if let Some(n) = &changes.operator_number {
+                um.operator_number = Some(check_operator_number(n)?);
+            }
+            if let Some(n) = &changes.pilot_number {
+                um.pilot_number = Some(check_pilot_number(n)?);
+            }
+            tx.put_um_mailbox(&um).await?;
+            view(tx, mailbox, um).await
+        })
+        .await
     }
 }
 

@@ -459,3 +459,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn pin_in(body: &str) -> String {
     body.lines().find_map(|l| l.strip_prefix("Your new PIN: ")).map(str::to_owned).expect("the message carries a PIN")
 }
+
+#[path = "service/access.rs"]
+mod access;

@@ -39,6 +39,7 @@ pub mod objects;
 mod parser;
 pub mod print;
 pub mod registry;
+pub mod remote;
 pub mod run;
 pub mod value;
 pub mod wire;

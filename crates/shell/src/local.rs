@@ -3,9 +3,13 @@
 
 use std::collections::HashMap;
 
+use umpin_domain::AccountChanges;
 use umpin_domain::dial_plan::DialPlanChanges;
 use umpin_domain::{Guid, LimitValue, MailboxChanges, NewDialPlan, NewMailbox, PolicyChanges};
-use umpin_service::{EnableUmMailbox, NewPolicy, Page, PinReset, Principal, Service, ServiceError, UmMailboxChanges};
+use umpin_service::{
+    AuditSearch, EnableUmMailbox, ManagementAccountChanges, NewManagementAccount, NewPolicy, Page, PinFilter, PinReset,
+    Principal, Service, ServiceError, UmMailboxChanges,
+};
 
 use crate::bound::{Batch, Invocation, PageRequest};
 use crate::objects;
@@ -154,7 +158,10 @@ impl Local {
                     }
                     Err(e) => Err(e),
                 },
-                None => Ok(paged(s.list_um_mailbox_pins(by, after, size).await?, objects::um_mailbox_pin)),
+                None => {
+                    let page = s.list_um_mailbox_pins(by, &PinFilter::default(), after, size).await?;
+                    Ok(paged(page, objects::um_mailbox_pin))
+                }
             },
             "Set-UMMailboxPIN" => {
                 let request = PinReset {
@@ -207,6 +214,62 @@ impl Local {
                 s.remove_mailbox(by, &identity.unwrap_or_default()).await?;
                 none()
             }
+            "Search-AdminAuditLog" => {
+                let search = AuditSearch {
+                    cmdlets: inv.texts("Cmdlets").unwrap_or_default(),
+                    object_ids: inv.texts("ObjectIds").unwrap_or_default(),
+                    user_ids: inv.texts("UserIds").unwrap_or_default(),
+                    start_date: inv.text("StartDate").map(|t| date("StartDate", &t)).transpose()?,
+                    end_date: inv.text("EndDate").map(|t| date("EndDate", &t)).transpose()?,
+                    is_success: inv.flag("IsSuccess"),
+                };
+                Ok(paged(s.search_admin_audit_log(by, search, after, size).await?, objects::audit_event))
+            }
+            "Test-AdminAuditLog" => one(objects::audit_check(&s.test_admin_audit_log(by).await?)),
+            "New-ManagementAccount" => {
+                let new = NewManagementAccount {
+                    name: inv.text("Name").unwrap_or_default(),
+                    display_name: non_empty(inv.text("DisplayName")),
+                    password: inv.secret("Password"),
+                };
+                let (account, generated) = s.new_management_account(by, new).await?;
+                one(objects::management_account(&account, generated.as_ref()))
+            }
+            "Get-ManagementAccount" => match identity {
+                Some(id) => one(objects::management_account(&s.get_management_account(by, &id).await?, None)),
+                None => {
+                    Ok(all(s.list_management_accounts(by).await?.iter().map(|a| objects::management_account(a, None))))
+                }
+            },
+            "Set-ManagementAccount" => {
+                let set = ManagementAccountChanges {
+                    password: inv.secret("Password"),
+                    changes: AccountChanges { display_name: inv.text("DisplayName"), disabled: inv.flag("Disabled") },
+                };
+                s.set_management_account(by, &identity.unwrap_or_default(), set).await?;
+                none()
+            }
+            "Remove-ManagementAccount" => {
+                s.remove_management_account(by, &identity.unwrap_or_default()).await?;
+                none()
+            }
+            "Get-RoleGroup" => {
+                Ok(all(s.get_role_groups(by, identity.as_deref()).await?.iter().map(objects::role_group)))
+            }
+            "Get-RoleGroupMember" => {
+                let members = s.get_role_group_members(by, &identity.unwrap_or_default()).await?;
+                Ok(all(members.iter().map(|a| objects::management_account(a, None))))
+            }
+            "Add-RoleGroupMember" => {
+                let member = inv.text("Member").unwrap_or_default();
+                s.add_role_group_member(by, &identity.unwrap_or_default(), &member).await?;
+                none()
+            }
+            "Remove-RoleGroupMember" => {
+                let member = inv.text("Member").unwrap_or_default();
+                s.remove_role_group_member(by, &identity.unwrap_or_default(), &member).await?;
+                none()
+            }
             other => unreachable_cmdlet(other),
         }
     }
@@ -227,6 +290,21 @@ fn all(objects: impl Iterator<Item = Value>) -> Batch {
 
 fn paged<T>(page: Page<T>, convert: fn(&T) -> Value) -> Batch {
     Batch { objects: page.items.iter().map(convert).collect(), warnings: Vec::new(), next: page.next }
+}
+
+/// A date or time as typed: `2026-11-27` (midnight UTC) or an RFC 3339 time.
+fn date(parameter: &'static str, text: &str) -> Result<umpin_domain::Timestamp, ServiceError> {
+    let text = text.trim();
+    text.parse::<umpin_domain::Timestamp>()
+        .or_else(|_| {
+            text.parse::<jiff::civil::Date>().and_then(|d| jiff::tz::TimeZone::UTC.to_timestamp(d.at(0, 0, 0, 0)))
+        })
+        .map_err(|_| {
+            ServiceError::Rule(umpin_domain::Error::InvalidParameter {
+                parameter,
+                rule: format!("'{text}' isn't a date: use 2026-11-27 or 2026-11-27T08:00:00Z."),
+            })
+        })
 }
 
 fn non_empty(text: Option<String>) -> Option<String> {

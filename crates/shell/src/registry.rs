@@ -176,6 +176,17 @@ pub fn find(name: &str) -> Option<&'static Cmdlet> {
 use FromPipeline::{Both, ByPropertyName, ByValue};
 use Kind::*;
 
+const IDENTITY_ACCOUNT: Parameter =
+    Parameter::new("Identity", Text, "The management account: its name or GUID.").at(1).piped(Both);
+const IDENTITY_ROLE_GROUP: Parameter = Parameter::new(
+    "Identity",
+    Text,
+    "The role group: Organization Management, UM Management, View-Only Organization Management, Help Desk or Voice Access.",
+)
+.at(1);
+const MEMBER: Parameter =
+    Parameter::new("Member", Text, "The management account: its name or GUID.").required().piped(ByPropertyName);
+
 const IDENTITY_MAILBOX: Parameter = Parameter::new(
     "Identity",
     Text,
@@ -567,6 +578,125 @@ pub static CMDLETS: &[Cmdlet] = &[
         examples: &[ex("Remove-Mailbox tony@contoso.com", "Removes tony's mailbox.")],
     },
     Cmdlet {
+        name: "Search-AdminAuditLog",
+        aliases: &[],
+        synopsis: "Finds records of the admin audit log: who did what, when, from where, and whether it succeeded.",
+        runs_on: RunsOn::Server,
+        changes_state: false,
+        parameters: &[
+            Parameter::new("Cmdlets", TextList, "Only records of these cmdlets."),
+            Parameter::new("ObjectIds", TextList, "Only records about these objects, as they were named."),
+            Parameter::new("UserIds", TextList, "Only records of these management accounts."),
+            Parameter::new("StartDate", Text, "Only records from this time on (2026-11-27 or 2026-11-27T08:00:00Z)."),
+            Parameter::new("EndDate", Text, "Only records up to this time."),
+            Parameter::new("IsSuccess", Bool, "Only succeeded ($true) or failed and denied ($false) actions."),
+            RESULT_SIZE,
+        ],
+        examples: &[
+            ex(
+                "Search-AdminAuditLog -Cmdlets Set-UMMailboxPIN -ObjectIds tony@contoso.com",
+                "Shows who reset or unlocked tony's PIN.",
+            ),
+            ex("Search-AdminAuditLog -IsSuccess $false", "Shows failed and denied actions."),
+        ],
+    },
+    Cmdlet {
+        name: "Test-AdminAuditLog",
+        aliases: &[],
+        synopsis: "Checks that no record of the admin audit log was changed or removed.",
+        runs_on: RunsOn::Server,
+        changes_state: false,
+        parameters: &[],
+        examples: &[ex("Test-AdminAuditLog", "Checks the whole chain and names the first broken record.")],
+    },
+    Cmdlet {
+        name: "New-ManagementAccount",
+        aliases: &[],
+        synopsis: "Creates a management account (add it to a role group to let it do anything).",
+        runs_on: RunsOn::Server,
+        changes_state: true,
+        parameters: &[
+            Parameter::new("Name", Text, "The sign-in name: letters, digits, '.', '-', '_' and '@'.")
+                .required()
+                .at(1)
+                .piped(ByPropertyName),
+            Parameter::new("Password", Secret, "At least 12 characters; without it, one is generated and shown once."),
+            Parameter::new("DisplayName", Text, "The name shown in lists.").piped(ByPropertyName),
+        ],
+        examples: &[ex(
+            "New-ManagementAccount helpdesk1; Add-RoleGroupMember 'Help Desk' -Member helpdesk1",
+            "Creates a help desk account with a generated password.",
+        )],
+    },
+    Cmdlet {
+        name: "Get-ManagementAccount",
+        aliases: &[],
+        synopsis: "Shows management accounts and their role groups.",
+        runs_on: RunsOn::Server,
+        changes_state: false,
+        parameters: &[IDENTITY_ACCOUNT],
+        examples: &[ex("Get-ManagementAccount", "Lists every management account.")],
+    },
+    Cmdlet {
+        name: "Set-ManagementAccount",
+        aliases: &[],
+        synopsis: "Changes a management account's password, display name or disabled state.",
+        runs_on: RunsOn::Server,
+        changes_state: true,
+        parameters: &[
+            IDENTITY_ACCOUNT.required(),
+            Parameter::new("Password", Secret, "A new password (its tokens are revoked)."),
+            Parameter::new("DisplayName", Text, "A new display name."),
+            Parameter::new("Disabled", Bool, "$true disables the account and revokes its tokens."),
+        ],
+        examples: &[ex("Set-ManagementAccount helpdesk1 -Disabled $true", "Disables helpdesk1.")],
+    },
+    Cmdlet {
+        name: "Remove-ManagementAccount",
+        aliases: &[],
+        synopsis: "Removes a management account.",
+        runs_on: RunsOn::Server,
+        changes_state: true,
+        parameters: &[IDENTITY_ACCOUNT.required()],
+        examples: &[ex("Remove-ManagementAccount helpdesk1", "Removes helpdesk1.")],
+    },
+    Cmdlet {
+        name: "Get-RoleGroup",
+        aliases: &[],
+        synopsis: "Shows the built-in role groups, what they permit and their members.",
+        runs_on: RunsOn::Server,
+        changes_state: false,
+        parameters: &[IDENTITY_ROLE_GROUP],
+        examples: &[ex("Get-RoleGroup 'Help Desk' | Format-List", "Shows what Help Desk may do.")],
+    },
+    Cmdlet {
+        name: "Get-RoleGroupMember",
+        aliases: &[],
+        synopsis: "Shows the members of a role group.",
+        runs_on: RunsOn::Server,
+        changes_state: false,
+        parameters: &[IDENTITY_ROLE_GROUP.required()],
+        examples: &[ex("Get-RoleGroupMember 'Organization Management'", "Lists the organisation's administrators.")],
+    },
+    Cmdlet {
+        name: "Add-RoleGroupMember",
+        aliases: &[],
+        synopsis: "Adds a management account to a role group.",
+        runs_on: RunsOn::Server,
+        changes_state: true,
+        parameters: &[IDENTITY_ROLE_GROUP.required(), MEMBER],
+        examples: &[ex("Add-RoleGroupMember 'UM Management' -Member ellen", "Lets ellen manage Unified Messaging.")],
+    },
+    Cmdlet {
+        name: "Remove-RoleGroupMember",
+        aliases: &[],
+        synopsis: "Removes a management account from a role group.",
+        runs_on: RunsOn::Server,
+        changes_state: true,
+        parameters: &[IDENTITY_ROLE_GROUP.required(), MEMBER],
+        examples: &[ex("Remove-RoleGroupMember 'UM Management' -Member ellen", "Takes the permission back.")],
+    },
+    Cmdlet {
         name: "Where-Object",
         aliases: &["?", "where"],
         synopsis: "Passes on the input objects that match a condition.",
@@ -741,7 +871,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_um_directory_and_utility_cmdlet_of_the_spec_is_registered() {
+    fn every_um_directory_security_and_utility_cmdlet_of_the_spec_is_registered() {
         let spec = [
             "New-UMDialPlan",
             "Get-UMDialPlan",
@@ -761,6 +891,16 @@ mod tests {
             "Get-Mailbox",
             "Set-Mailbox",
             "Remove-Mailbox",
+            "Search-AdminAuditLog",
+            "Test-AdminAuditLog",
+            "New-ManagementAccount",
+            "Get-ManagementAccount",
+            "Set-ManagementAccount",
+            "Remove-ManagementAccount",
+            "Get-RoleGroup",
+            "Get-RoleGroupMember",
+            "Add-RoleGroupMember",
+            "Remove-RoleGroupMember",
             "Where-Object",
             "ForEach-Object",
             "Select-Object",

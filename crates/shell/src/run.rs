@@ -17,9 +17,9 @@ use crate::ast::{
 };
 use crate::bound::{Argument, Batch, Invocation, PageRequest};
 use crate::format::{self, View};
-use crate::local::Local;
 use crate::objects;
 use crate::registry::{self, Cmdlet, FromPipeline, Kind, RunsOn};
+use crate::remote::Backend;
 use crate::value::{Object, Value};
 use crate::{help, parse};
 
@@ -65,7 +65,7 @@ impl Answer {
 
 /// A shell session: variables, the backend, the console.
 pub struct Shell<C: Console> {
-    backend: Local,
+    backend: Backend,
     console: C,
     variables: HashMap<String, Value>,
     /// The terminal width tables are cut to.
@@ -106,8 +106,16 @@ struct Stage<'a> {
 }
 
 impl<C: Console + Send> Shell<C> {
-    pub fn new(backend: Local, console: C) -> Self {
-        Shell { backend, console, variables: HashMap::new(), width: 120, errors: 0, confirm_all: None, changes: 0 }
+    pub fn new(backend: impl Into<Backend>, console: C) -> Self {
+        Shell {
+            backend: backend.into(),
+            console,
+            variables: HashMap::new(),
+            width: 120,
+            errors: 0,
+            confirm_all: None,
+            changes: 0,
+        }
     }
 
     /// Runs a script; errors are reported on the console and counted. Returns whether it ran
@@ -375,7 +383,7 @@ impl<C: Console + Send> Shell<C> {
                 self.console.progress(Some(&format!("{}: {} objects processed", inv.cmdlet.name, self.changes)));
             }
         }
-        let batch = self.backend.invoke(inv, page).await.map_err(|e| fail(inv.cmdlet.name, e.to_string()))?;
+        let batch = self.backend.invoke(inv, page).await.map_err(|e| fail(inv.cmdlet.name, e))?;
         for w in &batch.warnings {
             self.console.warning(&format!("WARNING: {w}"));
         }

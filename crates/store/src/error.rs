@@ -22,6 +22,8 @@ pub enum Unique {
     DialPlanName,
     /// Another UM mailbox policy has this name.
     PolicyName,
+    /// Another management account has this name.
+    AccountName,
     /// Another UM mailbox of the same dial plan has this extension (primary or secondary).
     Extension(String),
     /// Another UM-enabled mailbox of the same dial plan has this SIP resource identifier.
@@ -36,6 +38,7 @@ impl fmt::Display for Unique {
             Unique::Address(a) => write!(f, "the e-mail address '{a}'"),
             Unique::DialPlanName => f.write_str("the UM dial plan name"),
             Unique::PolicyName => f.write_str("the UM mailbox policy name"),
+            Unique::AccountName => f.write_str("the management account name"),
             Unique::Extension(e) => write!(f, "the extension '{e}'"),
             Unique::SipResourceIdentifier(s) => write!(f, "the SIP resource identifier '{s}'"),
         }
@@ -117,6 +120,11 @@ const RULES: &[Rule] = &[
         constraint: "mailbox_policies_name_unique",
         sqlite_columns: "mailbox_policies.name_key",
         unique: |_| Unique::PolicyName,
+    },
+    Rule {
+        constraint: "management_accounts_name_key",
+        sqlite_columns: "management_accounts.name_key",
+        unique: |_| Unique::AccountName,
     },
     Rule {
         constraint: "um_extensions_extension_unique",

@@ -9,9 +9,10 @@
 //! lowercase text, lists child tables. Uniqueness is the database's to enforce, so that it holds
 //! across nodes; a broken unique rule comes back as [`StoreError::Conflict`] naming the rule.
 //!
-//! Everything goes through a [`Tx`] ([`Database::begin`]), except the two sign-in statements
-//! that must be visible to every node at once ([`Database::reserve_sign_in`],
-//! [`Database::sign_in_succeeded`]). Rules live in the domain and service crates; here are only
+//! Everything goes through a [`Tx`] ([`Database::begin`]), except the statements that must be
+//! visible to every node at once: the sign-in ones ([`Database::reserve_sign_in`],
+//! [`Database::sign_in_succeeded`]) and those of outbox delivery ([`Database::claim_due_messages`]
+//! and the others of the `outbox` module). Rules live in the domain and service crates; here are only
 //! the statements, and the one counter (failed sign-ins) is changed by single atomic statements,
 //! never read-modify-write.
 //!
@@ -32,6 +33,8 @@ macro_rules! on_conn {
     };
 }
 
+mod accounts;
+mod audit;
 mod dial_plans;
 mod error;
 mod mailboxes;
@@ -51,9 +54,11 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
 
+pub use accounts::AccountCredentials;
+pub use audit::{AuditFilter, AuditRecord};
 pub use error::{StoreError, Unique, redact_url};
 pub use mailboxes::{MAX_CANDIDATES, MailboxFilter};
-pub use outbox::{MessageKind, OutboxMessage};
+pub use outbox::{Claim, ClaimedMessage, MAX_DELIVERY_ERROR_CHARS, MessageKind, OutboxMessage};
 pub use pins::{PinRecord, Reservation};
 pub use um_mailboxes::UmMailboxFilter;
 

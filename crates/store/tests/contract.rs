@@ -1090,6 +1090,9 @@ mod outbox {
     }
 }
 
+#[path = "contract/outbox.rs"]
+mod outbox_delivery;
+
 // ---------------------------------------------------------------------------------------------
 // Connecting: backend-specific behaviour.
 

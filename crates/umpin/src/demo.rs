@@ -4,12 +4,17 @@
 //! extensions: tony@contoso.com on 51234, one user locked out by wrong PINs on the phone, others
 //! still first-time users.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
-use umpin_domain::{NewDialPlan, NewMailbox};
-use umpin_service::{EnableUmMailbox, Principal, Service, ServiceError, SignInOutcome};
+use umpin_domain::{NewDialPlan, NewMailbox, RoleGroup};
+use umpin_service::{
+    EnableUmMailbox, ManagementAccountChanges, NewManagementAccount, PinFilter, Principal, Service, ServiceError,
+    SignInOutcome,
+};
 
 const DIAL_PLAN: &str = "Contoso Dial Plan";
+/// The management account the demo prints, with its password, for the remote shell.
+pub const DEMO_ACCOUNT: &str = "admin";
 const PEOPLE: [(&str, &str, &str, &str); 6] = [
     ("Tony Smith", "tony", "+1 425 555 1234", "51234"),
     ("Kim Akers", "kim", "+1 425 555 2345", "52345"),
@@ -27,10 +32,39 @@ pub async fn run(service: &Service) -> anyhow::Result<()> {
         build(service, &admin).await?;
         say!("Built the demo organisation contoso.com.");
     }
-    let pins = service.list_um_mailbox_pins(&admin, None, None).await?;
+    let pins = service.list_um_mailbox_pins(&admin, &PinFilter::default(), None, None).await?;
     let objects: Vec<_> = pins.items.iter().map(umpin_shell::objects::um_mailbox_pin).collect();
     say!("{}", umpin_shell::run::render(&objects, 120).trim_end());
+    let password = demo_account(service, &admin).await?;
+    say!(
+        "Management account: {DEMO_ACCOUNT} (Organization Management), password: {} (new on every run of the demo).",
+        password.expose_secret()
+    );
     Ok(())
+}
+
+/// The demo's management account, with a new generated password: a password is shown only once,
+/// so every run of the demo gives the account a fresh one to show.
+async fn demo_account(service: &Service, admin: &Principal) -> anyhow::Result<SecretString> {
+    let password = umpin_crypto::generate_password()?;
+    if service.create_first_administrator(DEMO_ACCOUNT, Some(password.clone())).await?.is_some() {
+        return Ok(password);
+    }
+    let set = ManagementAccountChanges { password: Some(password.clone()), ..Default::default() };
+    match service.set_management_account(admin, DEMO_ACCOUNT, set).await {
+        Ok(()) => {}
+        Err(ServiceError::Rule(umpin_domain::Error::NotFound { .. })) => {
+            let new = NewManagementAccount {
+                name: DEMO_ACCOUNT.to_owned(),
+                password: Some(password.clone()),
+                ..Default::default()
+            };
+            service.new_management_account(admin, new).await?;
+            service.add_role_group_member(admin, RoleGroup::OrganizationManagement.name(), DEMO_ACCOUNT).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(password)
 }
 
 async fn build(service: &Service, admin: &Principal) -> Result<(), ServiceError> {

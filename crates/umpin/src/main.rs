@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod config;
 mod demo;
+mod remote;
 mod serve;
 mod shell;
 
@@ -18,8 +19,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{KeyRing, PinVault};
-use umpin_service::Service;
+use umpin_service::{Principal, Service};
+use umpin_shell::local::Local;
+use umpin_shell::remote::Backend;
 use umpin_store::{Database, redact_url};
 
 use crate::config::{Config, LogFormat};
@@ -43,7 +47,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Creates the data directory, the server key (never overwriting one) and the database. Safe to run again.
-    Init,
+    Init {
+        /// The name of the first Organization Management account, created when there is none.
+        #[arg(long, value_name = "NAME", default_value = "admin")]
+        admin: String,
+        /// Takes that account's password from the first line of this file instead of generating one.
+        #[arg(long, value_name = "FILE")]
+        admin_password_file: Option<PathBuf>,
+    },
     /// Brings the database schema up to date.
     Migrate,
     /// Server key management.
@@ -60,6 +71,12 @@ enum Command {
         command: Option<String>,
         /// Runs this script file and exits (non-zero when a command failed).
         script: Option<PathBuf>,
+        /// Runs the cmdlets on this umpin server (https://HOST:PORT) instead of the data directory.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// The management account to sign in to the server as (password from UMPIN_PASSWORD or asked for).
+        #[arg(long, value_name = "NAME", default_value = "admin", requires = "server")]
+        user: String,
     },
     /// Serves the HTTP API until SIGTERM or Ctrl-C.
     Serve {
@@ -129,7 +146,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logs(config.server.log_format, level);
     let setup = Setup { data_dir: cli.data_dir, config };
     match cli.command {
-        Command::Init => init(&setup).await,
+        Command::Init { admin, admin_password_file } => {
+            init(&setup).await?;
+            first_administrator(&setup, &admin, admin_password_file.as_deref()).await
+        }
         Command::Migrate => {
             setup.database().await?.migrate().await?;
             say!("The database schema is up to date.");
@@ -140,12 +160,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init(&setup).await?;
             demo::run(&setup.service().await?).await
         }
-        Command::Shell { command, script } => {
-            let service = setup.service().await?;
+        Command::Shell { command, script, server, user } => {
+            let backend: Backend = match server {
+                Some(url) => remote::connect(&url, &user).await?.into(),
+                None => Local::new(setup.service().await?, Principal::local_administrator()).into(),
+            };
             let succeeded = match (command, script) {
-                (Some(text), _) => shell::command(service, &text).await,
-                (None, Some(path)) => shell::script(service, &path).await?,
-                (None, None) => shell::interactive(service).await?,
+                (Some(text), _) => shell::command(backend, &text).await,
+                (None, Some(path)) => shell::script(backend, &path).await?,
+                (None, None) => shell::interactive(backend).await?,
             };
             if succeeded { Ok(()) } else { Err(CommandsFailed.into()) }
         }
@@ -190,6 +213,50 @@ async fn init(setup: &Setup) -> anyhow::Result<()> {
     setup.database().await?.migrate().await?;
     say!("The database {} is ready.", redact_url(&setup.database_url()));
     Ok(())
+}
+
+/// Creates the first Organization Management account of a new installation and shows its
+/// password, this once (or takes it from `password_file`). Nothing happens when accounts exist.
+async fn first_administrator(setup: &Setup, name: &str, password_file: Option<&Path>) -> anyhow::Result<()> {
+    let password = match password_file {
+        Some(file) => Some(read_password(file)?),
+        None => None,
+    };
+    match setup.service().await?.create_first_administrator(name, password).await? {
+        Some((account, Some(generated))) => {
+            say!(
+                "Created the management account '{}' in Organization Management. Its password, shown only this once: {}",
+                account.name,
+                generated.expose_secret()
+            );
+        }
+        Some((account, None)) => {
+            say!(
+                "Created the management account '{}' in Organization Management with the given password.",
+                account.name
+            );
+        }
+        None => say!("Management accounts exist already; none was created."),
+    }
+    Ok(())
+}
+
+/// The first line of a password file. Refused when others may read it, like the key file.
+fn read_password(file: &Path) -> anyhow::Result<SecretString> {
+    use std::os::unix::fs::MetadataExt;
+    let unreadable = |e: std::io::Error| anyhow::anyhow!("The password file {} can't be read ({e}).", file.display());
+    let mode = std::fs::metadata(file).map_err(unreadable)?.mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "The password file {} may be read by other users (mode {:o}). Run `chmod 600 {}` and try again.",
+            file.display(),
+            mode & 0o777,
+            file.display()
+        );
+    }
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(unreadable)?);
+    let line = text.lines().next().unwrap_or_default();
+    Ok(SecretString::from(line))
 }
 
 fn create_data_dir(dir: &Path) -> anyhow::Result<()> {

@@ -5,8 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use umpin_service::{Principal, Service};
-use umpin_shell::local::Local;
+use umpin_shell::remote::Backend;
 use umpin_shell::run::{Answer, Console, Shell};
 
 /// The terminal: output on stdout; errors (red), warnings (yellow) and a progress line on stderr
@@ -64,11 +63,8 @@ impl Console for Terminal {
 /// The largest script file `umpin shell FILE` reads.
 const MAX_SCRIPT_BYTES: u64 = 1 << 20;
 
-fn shell(service: Service, interactive: bool) -> Shell<Terminal> {
-    let mut shell = Shell::new(
-        Local::new(service, Principal::local_administrator()),
-        Terminal { colour: std::io::stderr().is_terminal(), interactive },
-    );
+fn shell(backend: Backend, interactive: bool) -> Shell<Terminal> {
+    let mut shell = Shell::new(backend, Terminal { colour: std::io::stderr().is_terminal(), interactive });
     if let Some(width) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         shell.width = width;
     }
@@ -76,12 +72,12 @@ fn shell(service: Service, interactive: bool) -> Shell<Terminal> {
 }
 
 /// Runs `-c` text; `Ok(false)` when a command failed.
-pub async fn command(service: Service, text: &str) -> bool {
-    shell(service, false).run(text).await
+pub async fn command(backend: Backend, text: &str) -> bool {
+    shell(backend, false).run(text).await
 }
 
 /// Runs a script file; `Ok(false)` when a command failed.
-pub async fn script(service: Service, path: &Path) -> anyhow::Result<bool> {
+pub async fn script(backend: Backend, path: &Path) -> anyhow::Result<bool> {
     let size = std::fs::metadata(path)
         .map_err(|e| anyhow::anyhow!("The script {} can't be read ({e}). Check the path.", path.display()))?
         .len();
@@ -90,7 +86,7 @@ pub async fn script(service: Service, path: &Path) -> anyhow::Result<bool> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("The script {} can't be read as UTF-8 text ({e}).", path.display()))?;
-    Ok(shell(service, false).run(&text).await)
+    Ok(shell(backend, false).run(&text).await)
 }
 
 /// The line editor's helper: Tab completion from the cmdlet registry, and more lines while a
@@ -142,7 +138,7 @@ fn history_file() -> Option<std::path::PathBuf> {
 
 /// The interactive shell: a prompt with history and completion until `exit` or end of input.
 /// Lines that hold a PIN are run but never written to the history.
-pub async fn interactive(service: Service) -> anyhow::Result<bool> {
+pub async fn interactive(backend: Backend) -> anyhow::Result<bool> {
     use rustyline::error::ReadlineError;
 
     let mut editor: rustyline::Editor<Editing, rustyline::history::DefaultHistory> = rustyline::Editor::new()
@@ -152,7 +148,7 @@ pub async fn interactive(service: Service) -> anyhow::Result<bool> {
     if let Some(file) = &history {
         let _ = editor.load_history(file);
     }
-    let mut shell = shell(service, true);
+    let mut shell = shell(backend, true);
     say_banner();
     loop {
         match editor.readline("[PS] umpin> ") {

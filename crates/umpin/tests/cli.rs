@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 
 use sqlx::{AssertSqlSafe, Connection};
 
+#[path = "cli/remote.rs"]
+mod remote;
 #[path = "cli/serve.rs"]
 mod serve;
 
@@ -60,6 +62,43 @@ fn init_creates_a_private_key_and_the_database_and_never_overwrites_the_key() {
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(stdout(&second).contains("Kept the existing server key"));
     assert_eq!(std::fs::read(&key).unwrap(), key_bytes);
+}
+
+#[test]
+fn init_creates_the_first_organization_manager_once_and_shows_its_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = umpin(dir.path(), &["init"]);
+    let out = stdout(&first);
+    let password = out
+        .lines()
+        .find_map(|l| l.split_once("shown only this once: ").map(|(_, p)| p.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no password in: {out}"));
+    assert_eq!(password.len(), 20);
+    assert!(out.contains("'admin' in Organization Management"), "{out}");
+    let listed =
+        shell_ok(dir.path(), "Get-RoleGroupMember 'Organization Management' | Select-Object -ExpandProperty Name");
+    assert_eq!(listed.trim(), "admin");
+    let second = stdout(&umpin(dir.path(), &["init"]));
+    assert!(second.contains("none was created") && !second.contains(&password), "{second}");
+    let stored = std::fs::read(dir.path().join("umpin.db")).unwrap();
+    assert!(!contains(&stored, password.as_bytes()), "the password is stored only as a verifier");
+}
+
+#[test]
+fn init_takes_the_first_password_from_a_private_file_and_refuses_a_readable_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("admin-password");
+    std::fs::write(&file, "a long enough password\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let data = dir.path().join("data");
+    let file_arg = file.to_str().unwrap();
+    let refused = umpin(&data, &["init", "--admin", "root", "--admin-password-file", file_arg]);
+    assert_fails_in_one_sentence(&refused, "chmod 600");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let created = umpin(&data, &["init", "--admin", "root", "--admin-password-file", file_arg]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(stdout(&created).contains("'root' in Organization Management with the given password"));
+    assert!(!stdout(&created).contains("a long enough password"));
 }
 
 #[test]
@@ -143,7 +182,8 @@ fn an_invalid_configuration_file_is_refused_in_one_sentence() {
     std::fs::write(dir.path().join("umpin.toml"), "databse_url = 'sqlite://x.db'\n").unwrap();
     assert_fails_in_one_sentence(&umpin(dir.path(), &["init"]), "databse_url");
     std::fs::write(dir.path().join("umpin.toml"), "[argon2]\nmemory_kib = 1024\n").unwrap();
-    assert!(umpin(dir.path(), &["init"]).status.success(), "init needs no Argon2");
+    // init hashes the first account's password, so it checks the Argon2 settings too.
+    assert_fails_in_one_sentence(&umpin(dir.path(), &["init"]), "memory_kib");
     assert_fails_in_one_sentence(&umpin(dir.path(), &["demo"]), "memory_kib");
 }
 
@@ -575,4 +615,25 @@ fn shell_get_um_mailbox_pin_ignore_errors_turns_not_enabled_into_a_warning() {
     let out = shell(dir.path(), "Get-UMMailboxPIN kim -IgnoreErrors");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "WARNING: The mailbox kim@contoso.com isn't enabled for Unified Messaging.\n");
+}
+
+#[test]
+fn shell_manages_accounts_and_role_groups_and_every_change_is_in_a_valid_audit_log() {
+    let dir = contoso(4);
+    let created = shell_ok(dir.path(), "New-ManagementAccount helpdesk1 -DisplayName 'Help Desk 1' | Format-List");
+    assert!(created.contains("GeneratedPassword"), "{created}");
+    shell_ok(dir.path(), "Add-RoleGroupMember 'Help Desk' -Member helpdesk1");
+    let accounts = shell_ok(dir.path(), "Get-ManagementAccount helpdesk1");
+    assert!(accounts.contains("Help Desk 1") && accounts.contains("Help Desk"), "{accounts}");
+    assert!(!accounts.contains("GeneratedPassword"), "a password is shown only when it is made");
+    let groups = shell_ok(dir.path(), "Get-RoleGroup 'Help Desk' | Format-List");
+    assert!(groups.contains("helpdesk1") && groups.contains("generated PIN"), "{groups}");
+    shell_ok(dir.path(), "Set-UMMailboxPIN tony@contoso.com -Pin 1985848");
+    let events = shell_ok(dir.path(), "Search-AdminAuditLog -Cmdlets Set-UMMailboxPIN | Format-List");
+    assert!(events.contains("Local Administrator") && events.contains("-Pin ***"), "{events}");
+    assert!(!events.contains("1985848"), "{events}");
+    let check = shell_ok(dir.path(), "Test-AdminAuditLog | Format-List");
+    assert!(check.contains("IsValid") && check.contains("True"), "{check}");
+    let bad_date = shell(dir.path(), "Search-AdminAuditLog -StartDate yesterday");
+    assert!(stderr(&bad_date).contains("use 2026-11-27"), "{}", stderr(&bad_date));
 }

@@ -1,0 +1,395 @@
+//! Management accounts, role groups and sign-in (SPEC §4.4): `New-/Get-/Set-/Remove-ManagementAccount`,
+//! `Get-RoleGroup`, `Get-/Add-/Remove-RoleGroupMember`, and the API tokens of `POST /api/v1/auth/token`.
+//!
+//! Passwords are Argon2id verifiers keyed with the server secret and sealed to their account;
+//! tokens are 256 random bits stored as their digest, valid for [`TOKEN_LIFETIME`]. Failed
+//! sign-ins are counted per account and per source across all nodes: after
+//! [`umpin_domain::account::FREE_FAILURES`] within the window, each further failure blocks the
+//! subject for a doubling time (see [`umpin_domain::account::throttle_delay`]). An unknown account
+//! costs the same Argon2 work as a known one, so timing doesn't tell which names exist.
+
+use jiff::SignedDuration;
+use secrecy::{ExposeSecret, SecretString};
+use umpin_crypto::{CryptoError, generate_password, generate_token, token_digest};
+use umpin_domain::account::{
+    MAX_PASSWORD_LENGTH, THROTTLE_WINDOW, check_account_name, check_display_name, check_password, throttle_delay,
+};
+use umpin_domain::{AccountChanges, Error, Guid, ManagementAccount, ObjectKind, RoleGroup, Timestamp};
+use umpin_store::{StoreError, Tx, Unique};
+
+use crate::access::Action;
+use crate::{Principal, Service, ServiceError};
+
+/// How long a token from `POST /api/v1/auth/token` stays valid.
+pub const TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(8);
+
+/// What `New-ManagementAccount` is given.
+#[derive(Debug, Default)]
+pub struct NewManagementAccount {
+    pub name: String,
+    pub display_name: Option<String>,
+    /// `None`: one is generated and returned once.
+    pub password: Option<SecretString>,
+}
+
+/// What `Set-ManagementAccount` is given besides the identity.
+#[derive(Debug, Default)]
+pub struct ManagementAccountChanges {
+    pub password: Option<SecretString>,
+    pub changes: AccountChanges,
+}
+
+/// A token just issued: shown to its caller once, never stored.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub token: SecretString,
+    pub expires_at: Timestamp,
+}
+
+/// A role group with its members' names, for `Get-RoleGroup`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleGroupView {
+    pub group: RoleGroup,
+    pub members: Vec<String>,
+}
+
+async fn find_account(tx: &mut Tx, identity: &str) -> Result<ManagementAccount, ServiceError> {
+    match tx.management_account(identity).await? {
+        Some(c) => Ok(c.account),
+        None => Err(Error::NotFound { kind: ObjectKind::ManagementAccount, identity: identity.to_owned() }.into()),
+    }
+}
+
+/// Refuses a change that would leave Organization Management without an enabled member.
+async fn keep_an_organization_manager(tx: &mut Tx, leaving: &ManagementAccount) -> Result<(), ServiceError> {
+    if leaving.disabled || !leaving.role_groups.contains(&RoleGroup::OrganizationManagement) {
+        return Ok(());
+    }
+    let others =
+        tx.management_accounts().await?.into_iter().any(|a| {
+            a.guid != leaving.guid && !a.disabled && a.role_groups.contains(&RoleGroup::OrganizationManagement)
+        });
+    if others { Ok(()) } else { Err(Error::LastOrganizationManager { account: leaving.name.clone() }.into()) }
+}
+
+fn account_conflict(e: StoreError, name: &str) -> ServiceError {
+    match e {
+        StoreError::Conflict { what: Unique::AccountName } => {
+            Error::AlreadyExists { kind: ObjectKind::ManagementAccount, property: "name", value: name.to_owned() }
+                .into()
+        }
+        other => other.into(),
+    }
+}
+
+fn throttle_subjects(username: &str, source: &str) -> [String; 2] {
+    [format!("account:{}", username.trim().to_lowercase()), format!("source:{source}")]
+}
+
+impl Service {
+    /// `New-ManagementAccount`: the account, and the password when it was generated (shown once).
+    pub async fn new_management_account(
+        &self,
+        by: &Principal,
+        new: NewManagementAccount,
+    ) -> Result<(ManagementAccount, Option<SecretString>), ServiceError> {
+        let action = Action::new("New-ManagementAccount", "")
+            .param("Name", new.name.as_str())
+            .param("DisplayName", &new.display_name)
+            .secret("Password", new.password.is_some());
+        self.authorize(by, &action).await?;
+        let name = check_account_name(&new.name)?;
+        let display_name = check_display_name(new.display_name.as_deref(), &name)?;
+        let (password, generated) = match new.password {
+            Some(p) => {
+                check_password(p.expose_secret())?;
+                (p, None)
+            }
+            None => {
+                let p = generate_password()?;
+                (p.clone(), Some(p))
+            }
+        };
+        let account = ManagementAccount {
+            guid: Guid::new_v4(),
+            name,
+            display_name,
+            disabled: false,
+            role_groups: Vec::new(),
+            when_created: self.now(),
+        };
+        let sealed = self.vault.seal_new_password(account.guid, &password).await?;
+        let created = account.clone();
+        self.audited(by, action, async |tx| {
+            tx.insert_management_account(&created, &sealed).await.map_err(|e| account_conflict(e, &created.name))
+        })
+        .await?;
+        Ok((account, generated))
+    }
+
+    /// `Get-ManagementAccount -Identity`.
+    pub async fn get_management_account(
+        &self,
+        by: &Principal,
+        identity: &str,
+    ) -> Result<ManagementAccount, ServiceError> {
+        self.authorize(by, &Action::new("Get-ManagementAccount", identity)).await?;
+        let mut tx = self.db.begin().await?;
+        find_account(&mut tx, identity).await
+    }
+
+    /// `Get-ManagementAccount` without identity: every account, by name.
+    pub async fn list_management_accounts(&self, by: &Principal) -> Result<Vec<ManagementAccount>, ServiceError> {
+        self.authorize(by, &Action::new("Get-ManagementAccount", "")).await?;
+        let mut tx = self.db.begin().await?;
+        Ok(tx.management_accounts().await?)
+    }
+
+    /// `Set-ManagementAccount`. A new password or disabling revokes the account's tokens.
+    pub async fn set_management_account(
+        &self,
+        by: &Principal,
+        identity: &str,
+        set: ManagementAccountChanges,
+    ) -> Result<(), ServiceError> {
+        let action = Action::new("Set-ManagementAccount", identity)
+            .secret("Password", set.password.is_some())
+            .param("DisplayName", &set.changes.display_name)
+            .param("Disabled", set.changes.disabled);
+        self.authorize(by, &action).await?;
+        if let Some(p) = &set.password {
+            check_password(p.expose_secret())?;
+        }
+        let display_name = match &set.changes.display_name {
+            Some(d) => Some(check_display_name(Some(d), "")?),
+            None => None,
+        };
+        // The account's guid is needed to seal the password, before the audited transaction.
+        let guid = {
+            let mut tx = self.db.begin().await?;
+            find_account(&mut tx, identity).await?.guid
+        };
+        let sealed = match &set.password {
+            Some(p) => Some(self.vault.seal_new_password(guid, p).await?),
+            None => None,
+        };
+        let now = self.now();
+        self.audited(by, action, async |tx| {
+            let current = find_account(tx, identity).await?;
+            if current.guid != guid {
+                return Err(ServiceError::ChangedMeanwhile { object: identity.to_owned() });
+            }
+            let mut next = current.clone();
+            if let Some(d) = display_name {
+                next.display_name = d;
+            }
+            if let Some(disabled) = set.changes.disabled {
+                next.disabled = disabled;
+            }
+            if next.disabled && !current.disabled {
+                keep_an_organization_manager(tx, &current).await?;
+            }
+            tx.update_management_account(&next).await?;
+            if let Some(sealed) = &sealed {
+                tx.set_management_password(guid, sealed).await?;
+            }
+            if sealed.is_some() || next.disabled {
+                tx.delete_api_tokens(guid, now).await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// `Remove-ManagementAccount`: its tokens and memberships go with it.
+    pub async fn remove_management_account(&self, by: &Principal, identity: &str) -> Result<(), ServiceError> {
+        self.audited(by, Action::new("Remove-ManagementAccount", identity), async |tx| {
+            let account = find_account(tx, identity).await?;
+            keep_an_organization_manager(tx, &account).await?;
+            Ok(tx.delete_management_account(account.guid).await?)
+        })
+        .await
+    }
+
+    /// `Get-RoleGroup`: every built-in group, or the one named.
+    pub async fn get_role_groups(
+        &self,
+        by: &Principal,
+        identity: Option<&str>,
+    ) -> Result<Vec<RoleGroupView>, ServiceError> {
+        self.authorize(by, &Action::new("Get-RoleGroup", identity.unwrap_or_default())).await?;
+        let groups = match identity {
+            Some(id) => vec![id.parse::<RoleGroup>()?],
+            None => RoleGroup::ALL.to_vec(),
+        };
+        let mut tx = self.db.begin().await?;
+        let accounts = tx.management_accounts().await?;
+        Ok(groups
+            .into_iter()
+            .map(|group| RoleGroupView {
+                group,
+                members: accounts.iter().filter(|a| a.role_groups.contains(&group)).map(|a| a.name.clone()).collect(),
+            })
+            .collect())
+    }
+
+    /// `Get-RoleGroupMember -Identity`: the accounts in one group.
+    pub async fn get_role_group_members(
+        &self,
+        by: &Principal,
+        role_group: &str,
+    ) -> Result<Vec<ManagementAccount>, ServiceError> {
+        self.authorize(by, &Action::new("Get-RoleGroupMember", role_group)).await?;
+        let group: RoleGroup = role_group.parse()?;
+        let mut tx = self.db.begin().await?;
+        Ok(tx.management_accounts().await?.into_iter().filter(|a| a.role_groups.contains(&group)).collect())
+    }
+
+    /// `Add-RoleGroupMember`.
+    pub async fn add_role_group_member(
+        &self,
+        by: &Principal,
+        role_group: &str,
+        member: &str,
+    ) -> Result<(), ServiceError> {
+        let action = Action::new("Add-RoleGroupMember", role_group).param("Member", member);
+        self.audited(by, action, async |tx| {
+            let group: RoleGroup = role_group.parse()?;
+            let account = find_account(tx, member).await?;
+            if tx.add_role_group_member(group, account.guid).await? {
+                Ok(())
+            } else {
+                Err(Error::AlreadyMember { account: account.name, role_group: group.name() }.into())
+            }
+        })
+        .await
+    }
+
+    /// `Remove-RoleGroupMember`: refused for the last enabled member of Organization Management.
+    pub async fn remove_role_group_member(
+        &self,
+        by: &Principal,
+        role_group: &str,
+        member: &str,
+    ) -> Result<(), ServiceError> {
+        let action = Action::new("Remove-RoleGroupMember", role_group).param("Member", member);
+        self.audited(by, action, async |tx| {
+            let group: RoleGroup = role_group.parse()?;
+            let account = find_account(tx, member).await?;
+            if group == RoleGroup::OrganizationManagement {
+                keep_an_organization_manager(tx, &account).await?;
+            }
+            if tx.remove_role_group_member(group, account.guid).await? {
+                Ok(())
+            } else {
+                Err(Error::NotMember { account: account.name, role_group: group.name() }.into())
+            }
+        })
+        .await
+    }
+
+    /// The first account of a new installation (`umpin init`): in Organization Management, with
+    /// `password` or a generated one (returned once). `None` when any account exists already.
+    pub async fn create_first_administrator(
+        &self,
+        name: &str,
+        password: Option<SecretString>,
+    ) -> Result<Option<(ManagementAccount, Option<SecretString>)>, ServiceError> {
+        if !self.db.begin().await?.management_accounts().await?.is_empty() {
+            return Ok(None);
+        }
+        let by = Principal::local_administrator();
+        let new = NewManagementAccount { name: name.to_owned(), display_name: None, password };
+        let (mut account, generated) = self.new_management_account(&by, new).await?;
+        self.add_role_group_member(&by, RoleGroup::OrganizationManagement.name(), &account.name).await?;
+        account.role_groups.push(RoleGroup::OrganizationManagement);
+        Ok(Some((account, generated)))
+    }
+
+    /// Signs a management account in with its password and issues a token. A wrong name or
+    /// password gets one answer; a throttled account or source is told how long to wait.
+    pub async fn issue_token(
+        &self,
+        username: &str,
+        password: &SecretString,
+        source: &str,
+    ) -> Result<IssuedToken, ServiceError> {
+        let now = self.now();
+        let subjects = throttle_subjects(username, source);
+        // No password of an account is this long: refused without the cost of hashing it.
+        let too_long = password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH;
+        let credentials = {
+            let mut tx = self.db.begin().await?;
+            let blocked = tx.sign_in_blocked_until(&[&subjects[0], &subjects[1]]).await?;
+            if let Some(until) = blocked.filter(|until| *until > now) {
+                let wait = until.duration_since(now).as_secs().max(1);
+                return Err(ServiceError::Throttled { retry_after_secs: wait.unsigned_abs() });
+            }
+            if too_long { None } else { tx.management_account(username).await? }
+        };
+        let right = match &credentials {
+            Some(c) if !c.account.disabled => {
+                match self.vault.verify_password(c.account.guid, &c.sealed_password, password).await {
+                    Ok(right) => right,
+                    Err(CryptoError::Unreadable) => {
+                        tracing::error!(account = %c.account.name, "the password verifier can't be read with this server's keys");
+                        false
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            // Unknown or disabled: the same Argon2 work, so timing tells nothing.
+            _ => {
+                if !too_long {
+                    self.vault.verify_decoy(password).await?;
+                }
+                false
+            }
+        };
+        let mut tx = self.db.begin().await?;
+        let account = match credentials.filter(|_| right) {
+            Some(c) => c.account,
+            None => {
+                for subject in &subjects {
+                    let failures = tx.count_sign_in_failure(subject, now, now - THROTTLE_WINDOW).await?;
+                    if let Some(delay) = throttle_delay(failures) {
+                        tx.block_sign_in(subject, now + delay).await?;
+                    }
+                }
+                tx.commit().await?;
+                tracing::warn!(%source, "a management sign-in failed: wrong name or password");
+                return Err(ServiceError::NotAuthenticated);
+            }
+        };
+        for subject in &subjects {
+            tx.clear_sign_in_failures(subject).await?;
+        }
+        let token = generate_token()?;
+        let expires_at = now + TOKEN_LIFETIME;
+        tx.insert_api_token(&token_digest(token.expose_secret()), account.guid, now, expires_at).await?;
+        tx.commit().await?;
+        tracing::info!(account = %account.name, %source, "a management account signed in");
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// The principal a bearer token stands for; [`ServiceError::NotAuthenticated`] when it is
+    /// unknown, expired or revoked, or its account is disabled.
+    pub async fn authenticate(&self, token: &str, source: &str) -> Result<Principal, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        match tx.account_for_token(&token_digest(token), self.now()).await? {
+            Some(account) => {
+                Ok(Principal { account: account.name, role_groups: account.role_groups, source: source.to_owned() })
+            }
+            None => Err(ServiceError::NotAuthenticated),
+        }
+    }
+
+    /// Revokes the caller's token (sign-out).
+    pub async fn revoke_token(&self, by: &Principal, token: &str) -> Result<(), ServiceError> {
+        let mut tx = self.db.begin().await?;
+        tx.delete_api_token(&token_digest(token)).await?;
+        tx.commit().await?;
+        tracing::info!(account = %by.account, "a token was revoked");
+        Ok(())
+    }
+}

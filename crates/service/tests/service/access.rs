@@ -1,0 +1,445 @@
+//! Role groups, management accounts, sign-in and the admin audit log (SPEC §4.4–§4.5), on both
+//! backends.
+
+use jiff::SignedDuration;
+use secrecy::ExposeSecret;
+use umpin_domain::{AccountChanges, DialPlanChanges, MailboxChanges, RoleGroup};
+use umpin_service::{AuditSearch, ManagementAccountChanges, NewManagementAccount, PinFilter, UmMailboxChanges};
+
+use super::*;
+
+/// Y: the role group grants it; n: it doesn't. Written from SPEC §4.4, one column per group in
+/// the order of `GROUPS`.
+const GROUPS: [RoleGroup; 5] = [
+    RoleGroup::OrganizationManagement,
+    RoleGroup::UmManagement,
+    RoleGroup::ViewOnlyOrganizationManagement,
+    RoleGroup::HelpDesk,
+    RoleGroup::VoiceAccess,
+];
+const MATRIX: &[(&str, &str)] = &[
+    //                                  Org UM View Help Voice
+    ("New-UMDialPlan", "Y Y n n n"),
+    ("Get-UMDialPlan", "Y Y Y n n"),
+    ("Set-UMDialPlan", "Y Y n n n"),
+    ("Remove-UMDialPlan", "Y Y n n n"),
+    ("New-UMMailboxPolicy", "Y Y n n n"),
+    ("Get-UMMailboxPolicy", "Y Y Y n n"),
+    ("Set-UMMailboxPolicy", "Y Y n n n"),
+    ("Remove-UMMailboxPolicy", "Y Y n n n"),
+    ("Enable-UMMailbox", "Y Y n n n"),
+    ("Disable-UMMailbox", "Y Y n n n"),
+    ("Get-UMMailbox", "Y Y Y Y n"),
+    ("Set-UMMailbox", "Y Y n n n"),
+    ("Get-UMMailboxPIN", "Y Y Y Y n"),
+    ("Set-UMMailboxPIN (generated PIN)", "Y Y n Y n"),
+    ("Set-UMMailboxPIN -LockedOut $false", "Y Y n Y n"),
+    ("Set-UMMailboxPIN -LockedOut $true", "Y Y n n n"),
+    ("Set-UMMailboxPIN -Pin", "Y Y n n n"),
+    ("Set-UMMailboxPIN -NotifyEmail", "Y Y n n n"),
+    ("New-Mailbox", "Y n n n n"),
+    ("Get-Mailbox", "Y Y Y n n"),
+    ("Set-Mailbox", "Y n n n n"),
+    ("Remove-Mailbox", "Y n n n n"),
+    ("Search-AdminAuditLog", "Y n n n n"),
+    ("Test-AdminAuditLog", "Y n n n n"),
+    ("New-ManagementAccount", "Y n n n n"),
+    ("Get-ManagementAccount", "Y n Y n n"),
+    ("Set-ManagementAccount", "Y n n n n"),
+    ("Remove-ManagementAccount", "Y n n n n"),
+    ("Get-RoleGroup", "Y n Y n n"),
+    ("Get-RoleGroupMember", "Y n Y n n"),
+    ("Add-RoleGroupMember", "Y n n n n"),
+    ("Remove-RoleGroupMember", "Y n n n n"),
+    ("Voice access", "Y n n n Y"),
+];
+
+fn member_of(group: RoleGroup) -> Principal {
+    Principal { account: "tester".into(), role_groups: vec![group], source: "192.0.2.7".into() }
+}
+
+/// Runs one row of the matrix as `by` on objects that don't all exist: only whether the
+/// permission check let it through matters.
+async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceError> {
+    let tony = "tony@contoso.com";
+    let reset = |p: PinReset| async move { s.set_um_mailbox_pin(by, tony, p).await.map(drop) };
+    match action {
+        "New-UMDialPlan" => s.new_dial_plan(by, NewDialPlan::new("Plan2", 5, "1")).await.map(drop),
+        "Get-UMDialPlan" => s.list_dial_plans(by).await.map(drop),
+        "Set-UMDialPlan" => s.set_dial_plan(by, PLAN, DialPlanChanges::default()).await.map(drop),
+        "Remove-UMDialPlan" => s.remove_dial_plan(by, "NoSuchPlan").await.map(drop),
+        "New-UMMailboxPolicy" => {
+            s.new_mailbox_policy(by, NewPolicy { name: "P2".into(), dial_plan: PLAN.into() }).await.map(drop)
+        }
+        "Get-UMMailboxPolicy" => s.list_mailbox_policies(by, None).await.map(drop),
+        "Set-UMMailboxPolicy" => s.set_mailbox_policy(by, POLICY, PolicyChanges::default()).await.map(drop),
+        "Remove-UMMailboxPolicy" => s.remove_mailbox_policy(by, "NoSuchPolicy").await.map(drop),
+        "Enable-UMMailbox" => {
+            let request = EnableUmMailbox { policy: POLICY.into(), ..Default::default() };
+            s.enable_um_mailbox(by, "kim@contoso.com", request).await.map(drop)
+        }
+        "Disable-UMMailbox" => s.disable_um_mailbox(by, "nobody@contoso.com", true).await.map(drop),
+        "Get-UMMailbox" => s.get_um_mailbox(by, tony).await.map(drop),
+        "Set-UMMailbox" => s.set_um_mailbox(by, tony, UmMailboxChanges::default()).await.map(drop),
+        "Get-UMMailboxPIN" => s.list_um_mailbox_pins(by, &PinFilter::default(), None, None).await.map(drop),
+        "Set-UMMailboxPIN (generated PIN)" => reset(PinReset::default()).await,
+        "Set-UMMailboxPIN -LockedOut $false" => reset(PinReset { locked_out: Some(false), ..Default::default() }).await,
+        "Set-UMMailboxPIN -LockedOut $true" => reset(PinReset { locked_out: Some(true), ..Default::default() }).await,
+        "Set-UMMailboxPIN -Pin" => reset(PinReset { pin: Some(pin("19858481")), ..Default::default() }).await,
+        "Set-UMMailboxPIN -NotifyEmail" => {
+            reset(PinReset { notify_email: Some("someone@else.example".into()), ..Default::default() }).await
+        }
+        "New-Mailbox" => {
+            let new =
+                NewMailbox { name: "New".into(), primary_smtp_address: "new@contoso.com".into(), ..Default::default() };
+            s.new_mailbox(by, new).await.map(drop)
+        }
+        "Get-Mailbox" => s.list_mailboxes(by, None, None, None).await.map(drop),
+        "Set-Mailbox" => s.set_mailbox(by, "kim", MailboxChanges::default()).await.map(drop),
+        "Remove-Mailbox" => s.remove_mailbox(by, "nobody@contoso.com").await.map(drop),
+        "Search-AdminAuditLog" => s.search_admin_audit_log(by, AuditSearch::default(), None, None).await.map(drop),
+        "Test-AdminAuditLog" => s.test_admin_audit_log(by).await.map(drop),
+        "New-ManagementAccount" => {
+            let new = NewManagementAccount { name: "created".into(), ..Default::default() };
+            s.new_management_account(by, new).await.map(drop)
+        }
+        "Get-ManagementAccount" => s.list_management_accounts(by).await.map(drop),
+        "Set-ManagementAccount" => {
+            s.set_management_account(by, "nobody", ManagementAccountChanges::default()).await.map(drop)
+        }
+        "Remove-ManagementAccount" => s.remove_management_account(by, "nobody").await.map(drop),
+        "Get-RoleGroup" => s.get_role_groups(by, None).await.map(drop),
+        "Get-RoleGroupMember" => s.get_role_group_members(by, "Help Desk").await.map(drop),
+        "Add-RoleGroupMember" => s.add_role_group_member(by, "Help Desk", "nobody").await.map(drop),
+        "Remove-RoleGroupMember" => s.remove_role_group_member(by, "Help Desk", "nobody").await.map(drop),
+        "Voice access" => s.sign_in(by, PLAN, "51234", &pin("5643892")).await.map(drop),
+        other => panic!("the matrix names an action the test can't run: {other}"),
+    }
+}
+
+fn denied(result: &Result<(), ServiceError>) -> bool {
+    matches!(result, Err(ServiceError::Rule(Error::PermissionDenied { .. })))
+}
+
+async fn audit(s: &Service, search: AuditSearch) -> Vec<umpin_store::AuditRecord> {
+    s.search_admin_audit_log(&admin(), search, None, Some(1000)).await.unwrap().items
+}
+
+/// A raw statement on the database, as someone with direct access to it could run.
+async fn raw(db: &Database, sql: &str) {
+    match db {
+        Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
+        Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
+    }
+    .unwrap();
+}
+
+async fn drop_append_only_triggers(db: &Database) {
+    match db {
+        Database::Sqlite(_) => {
+            raw(db, "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").await;
+        }
+        Database::Postgres(_) => raw(db, "DROP TRIGGER audit_log_no_change ON audit_log").await,
+    }
+}
+
+/// An account `name` with `password` in `group`, made by the local administrator.
+async fn account(s: &Service, name: &str, password: &str, group: RoleGroup) {
+    let new = NewManagementAccount { name: name.into(), display_name: None, password: Some(pin(password)) };
+    s.new_management_account(&admin(), new).await.unwrap();
+    s.add_role_group_member(&admin(), group.name(), name).await.unwrap();
+}
+
+umpin_store::backend_tests! {
+    async fn every_cmdlet_is_allowed_exactly_to_the_role_groups_spec_grants_it(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let mut wrong = Vec::new();
+        let mut denials = 0;
+        for (action, row) in MATRIX {
+            let expected: Vec<bool> = row.split(' ').map(|c| c == "Y").collect();
+            assert_eq!(expected.len(), GROUPS.len(), "{action}");
+            for (group, allowed) in GROUPS.iter().zip(expected) {
+                let result = run(&s, &member_of(*group), action).await;
+                if denied(&result) == allowed {
+                    wrong.push(format!("{action} as {group}: expected allowed={allowed}, got {result:?}"));
+                }
+                denials += usize::from(denied(&result));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        let recorded = audit(&s, AuditSearch { user_ids: vec!["tester".into()], is_success: Some(false), ..Default::default() }).await;
+        let recorded_denials = recorded.iter().filter(|r| r.error.as_deref().is_some_and(|e| e.contains("doesn't have the permission"))).count();
+        assert_eq!(recorded_denials, denials, "every denial is in the audit log");
+    }
+
+    async fn an_account_in_no_role_group_may_do_nothing(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let nobody = Principal { account: "nobody".into(), role_groups: vec![], source: "192.0.2.9".into() };
+        for (action, _) in MATRIX {
+            assert!(denied(&run(&s, &nobody, action).await), "{action}");
+        }
+    }
+
+    async fn a_denial_names_the_missing_permission_and_the_groups_that_grant_it(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let result = run(&s, &member_of(RoleGroup::HelpDesk), "Set-UMMailboxPIN -Pin").await;
+        let message = rule(result).to_string();
+        assert!(message.contains("'tester'") && message.contains("'Set-UMMailboxPIN -Pin'"), "{message}");
+        assert!(message.contains("Organization Management, UM Management"), "{message}");
+    }
+
+    async fn help_desk_resets_to_a_generated_pin_that_goes_only_to_the_user(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        s.set_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com", PinReset::default()).await.unwrap();
+        let resets = messages(&s, MessageKind::PinReset).await;
+        assert_eq!(resets.len(), 1);
+        assert_eq!(resets[0].0, "tony@contoso.com");
+    }
+
+    async fn a_change_is_recorded_with_who_where_what_and_the_pin_as_stars(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ellen = Principal { account: "ellen".into(), role_groups: vec![RoleGroup::UmManagement], source: "198.51.100.4".into() };
+        let request = PinReset { pin: Some(pin("1985848")), pin_expired: Some(true), ..Default::default() };
+        s.set_um_mailbox_pin(&ellen, "tony@contoso.com", request).await.unwrap();
+        let records = audit(&s, AuditSearch { cmdlets: vec!["set-ummailboxpin".into()], ..Default::default() }).await;
+        assert_eq!(records.len(), 1);
+        let r = &records[0];
+        assert_eq!((r.account.as_str(), r.source.as_str(), r.object_id.as_str()), ("ellen", "198.51.100.4", "tony@contoso.com"));
+        assert_eq!(r.parameters, "-Identity tony@contoso.com -Pin *** -PINExpired $true");
+        assert!(r.succeeded && r.error.is_none());
+        let stored = umpin_store::testing::raw_contents(&db).await;
+        assert!(!stored.windows(7).any(|w| w == b"1985848"), "the PIN reached the database");
+        assert!(stored.windows(3).any(|w| w == b"***"), "positive control: the audit record is in the dump");
+    }
+
+    async fn a_failed_change_is_recorded_with_its_error_and_changes_nothing(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let result = s.set_um_mailbox_pin(&admin(), "tony@contoso.com", PinReset { pin: Some(pin("12")), ..Default::default() }).await;
+        let message = rule(result).to_string();
+        let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].error.as_deref(), Some(message.as_str()));
+        assert_eq!(failed[0].cmdlet, "Set-UMMailboxPIN");
+        assert!(s.test_admin_audit_log(&admin()).await.unwrap().is_valid());
+    }
+
+    async fn reading_pin_information_is_recorded(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        s.get_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com").await.unwrap();
+        s.list_um_mailbox_pins(&member_of(RoleGroup::HelpDesk), &PinFilter::default(), None, None).await.unwrap();
+        let reads = audit(&s, AuditSearch { cmdlets: vec!["Get-UMMailboxPIN".into()], user_ids: vec!["tester".into()], ..Default::default() }).await;
+        assert_eq!(reads.len(), 2);
+        assert_eq!(reads[1].object_id, "tony@contoso.com", "newest first");
+    }
+
+    async fn search_filters_by_object_account_and_time(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let all = audit(&s, AuditSearch::default()).await;
+        assert!(all.len() >= 5);
+        let tony = audit(&s, AuditSearch { object_ids: vec!["tony@contoso.com".into()], ..Default::default() }).await;
+        assert!(!tony.is_empty() && tony.iter().all(|r| r.object_id == "tony@contoso.com"));
+        let later = Timestamp::now() + SignedDuration::from_hours(1);
+        assert!(audit(&s, AuditSearch { start_date: Some(later), ..Default::default() }).await.is_empty());
+        assert!(audit(&s, AuditSearch { user_ids: vec!["someone else".into()], ..Default::default() }).await.is_empty());
+        let page = s.search_admin_audit_log(&admin(), AuditSearch::default(), None, Some(2)).await.unwrap();
+        let rest = s.search_admin_audit_log(&admin(), AuditSearch::default(), page.next.as_deref(), Some(1000)).await.unwrap();
+        assert_eq!(page.items.len() + rest.items.len(), all.len());
+    }
+
+    async fn the_audit_log_refuses_updates_and_deletes(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let update = match &db {
+            Database::Sqlite(pool) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(pool).await.map(drop),
+            Database::Postgres(pool) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(pool).await.map(drop),
+        };
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = match &db {
+            Database::Sqlite(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.map(drop),
+            Database::Postgres(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.map(drop),
+        };
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+    }
+
+    async fn test_admin_audit_log_finds_an_edited_record(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert!(check.is_valid() && check.records >= 5, "{check:?}");
+        drop_append_only_triggers(&db).await;
+        raw(&db, "UPDATE audit_log SET account = 'someone else' WHERE seq = 3").await;
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert_eq!(check.first_broken, Some(3), "{check:?}");
+        assert!(check.reason.unwrap().contains("changed"));
+    }
+
+    async fn test_admin_audit_log_finds_a_deleted_record(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        drop_append_only_triggers(&db).await;
+        raw(&db, "DELETE FROM audit_log WHERE seq = 2").await;
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert_eq!(check.first_broken, Some(2), "{check:?}");
+        assert!(check.reason.unwrap().contains("missing"));
+    }
+
+    async fn test_admin_audit_log_finds_the_last_record_deleted(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let before = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        drop_append_only_triggers(&db).await;
+        raw(&db, &format!("DELETE FROM audit_log WHERE seq = {before}")).await;
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert_eq!(check.first_broken, Some(before), "{check:?}");
+    }
+
+    async fn test_admin_audit_log_finds_a_record_rewritten_without_the_server_key(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        drop_append_only_triggers(&db).await;
+        // Swapping two records' links keeps every link well-formed but breaks the chain.
+        raw(&db, "UPDATE audit_log SET link = (SELECT link FROM audit_log WHERE seq = 1) WHERE seq = 2").await;
+        assert_eq!(s.test_admin_audit_log(&admin()).await.unwrap().first_broken, Some(2));
+    }
+
+    async fn changes_from_two_nodes_at_once_chain_without_a_gap(db: Database) {
+        let (s, keys) = service(db.clone());
+        let other = service_with_key(db.connect_like().await.unwrap(), &keys.path().join("umpin.key"));
+        contoso(&s).await;
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let node = if i % 2 == 0 { s.clone() } else { other.clone() };
+            tasks.push(tokio::spawn(async move {
+                let new = NewMailbox { name: format!("User {i}"), primary_smtp_address: format!("user{i}@contoso.com"), ..Default::default() };
+                node.new_mailbox(&admin(), new).await.unwrap();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert!(check.is_valid(), "{check:?}");
+        assert_eq!(audit(&s, AuditSearch { cmdlets: vec!["New-Mailbox".into()], ..Default::default() }).await.len(), 22);
+    }
+
+    async fn a_token_is_issued_for_the_right_password_and_stands_for_the_account(db: Database) {
+        let (s, _keys) = service(db.clone());
+        account(&s, "helpdesk1", "correct horse battery", RoleGroup::HelpDesk).await;
+        let issued = s.issue_token("HelpDesk1", &pin("correct horse battery"), "192.0.2.1").await.unwrap();
+        let token = issued.token.expose_secret().to_owned();
+        assert!(token.starts_with("umpin_") && token.len() > 60);
+        let by = s.authenticate(&token, "192.0.2.1").await.unwrap();
+        assert_eq!((by.account.as_str(), by.role_groups.as_slice()), ("helpdesk1", &[RoleGroup::HelpDesk][..]));
+        let stored = umpin_store::testing::raw_contents(&db).await;
+        assert!(!stored.windows(token.len()).any(|w| w == token.as_bytes()), "the token is stored only as a digest");
+        assert!(!stored.windows(21).any(|w| w == b"correct horse battery"), "the password is never stored");
+    }
+
+    async fn a_wrong_password_and_an_unknown_account_get_the_same_answer(db: Database) {
+        let (s, _keys) = service(db.clone());
+        account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
+        let wrong = s.issue_token("ellen", &pin("wrong password!"), "192.0.2.1").await.unwrap_err();
+        let unknown = s.issue_token("nobody", &pin("wrong password!"), "192.0.2.2").await.unwrap_err();
+        assert!(matches!(wrong, ServiceError::NotAuthenticated));
+        assert_eq!(wrong.to_string(), unknown.to_string());
+        assert!(!wrong.to_string().contains("wrong password!"));
+    }
+
+    async fn sign_in_is_throttled_per_account_after_five_failures(db: Database) {
+        let (s, _keys) = service(db.clone());
+        account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
+        for i in 0..6 {
+            let source = format!("192.0.2.{i}");
+            assert!(matches!(s.issue_token("ellen", &pin("guess guess guess"), &source).await, Err(ServiceError::NotAuthenticated)));
+        }
+        let result = s.issue_token("ellen", &pin("correct horse battery"), "203.0.113.1").await;
+        assert!(matches!(result, Err(ServiceError::Throttled { retry_after_secs: 1.. })), "{result:?}");
+    }
+
+    async fn sign_in_is_throttled_per_source_across_accounts(db: Database) {
+        let (s, _keys) = service(db.clone());
+        account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
+        for i in 0..6 {
+            let _ = s.issue_token(&format!("user{i}"), &pin("guess guess guess"), "192.0.2.66").await;
+        }
+        let result = s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.66").await;
+        assert!(matches!(result, Err(ServiceError::Throttled { .. })), "{result:?}");
+        assert!(s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.67").await.is_ok());
+    }
+
+    async fn a_revoked_or_expired_token_no_longer_signs_in(db: Database) {
+        let (s, keys) = service(db.clone());
+        account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
+        let token = s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.1").await.unwrap().token;
+        let later = service_with_key(db.clone(), &keys.path().join("umpin.key"))
+            .with_clock(Arc::new(|| Timestamp::now() + umpin_service::TOKEN_LIFETIME + SignedDuration::from_secs(1)));
+        assert!(matches!(later.authenticate(token.expose_secret(), "x").await, Err(ServiceError::NotAuthenticated)));
+        let by = s.authenticate(token.expose_secret(), "x").await.unwrap();
+        s.revoke_token(&by, token.expose_secret()).await.unwrap();
+        assert!(matches!(s.authenticate(token.expose_secret(), "x").await, Err(ServiceError::NotAuthenticated)));
+    }
+
+    async fn a_new_password_or_disabling_revokes_the_accounts_tokens(db: Database) {
+        let (s, _keys) = service(db.clone());
+        account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
+        let token = s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.1").await.unwrap().token;
+        let set = ManagementAccountChanges { password: Some(pin("another long password")), ..Default::default() };
+        s.set_management_account(&admin(), "ellen", set).await.unwrap();
+        assert!(s.authenticate(token.expose_secret(), "x").await.is_err());
+        assert!(s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.1").await.is_err());
+        let token = s.issue_token("ellen", &pin("another long password"), "192.0.2.1").await.unwrap().token;
+        let disable = ManagementAccountChanges { changes: AccountChanges { disabled: Some(true), ..Default::default() }, ..Default::default() };
+        s.set_management_account(&admin(), "ellen", disable).await.unwrap();
+        assert!(s.authenticate(token.expose_secret(), "x").await.is_err());
+        assert!(matches!(s.issue_token("ellen", &pin("another long password"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
+    }
+
+    async fn a_generated_password_is_returned_once_and_signs_in(db: Database) {
+        let (s, _keys) = service(db.clone());
+        let (account, generated) = s
+            .new_management_account(&admin(), NewManagementAccount { name: "kim".into(), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(account.display_name, "kim");
+        let password = generated.expect("a generated password");
+        assert_eq!(password.expose_secret().len(), 20);
+        assert!(s.issue_token("kim", &password, "192.0.2.1").await.is_ok());
+        let records = audit(&s, AuditSearch { cmdlets: vec!["New-ManagementAccount".into()], ..Default::default() }).await;
+        assert!(!records[0].parameters.contains(password.expose_secret()));
+    }
+
+    async fn organization_management_always_keeps_an_enabled_member(db: Database) {
+        let (s, _keys) = service(db.clone());
+        let (first, _) = s.create_first_administrator("admin", None).await.unwrap().unwrap();
+        assert_eq!(first.role_groups, vec![RoleGroup::OrganizationManagement]);
+        assert!(s.create_first_administrator("second", None).await.unwrap().is_none(), "only once");
+        let last = |r: Result<(), ServiceError>| matches!(r, Err(ServiceError::Rule(Error::LastOrganizationManager { .. })));
+        assert!(last(s.remove_role_group_member(&admin(), "Organization Management", "admin").await));
+        assert!(last(s.remove_management_account(&admin(), "admin").await));
+        let disable = ManagementAccountChanges { changes: AccountChanges { disabled: Some(true), ..Default::default() }, ..Default::default() };
+        assert!(last(s.set_management_account(&admin(), "admin", disable).await));
+        account(&s, "second", "correct horse battery", RoleGroup::OrganizationManagement).await;
+        s.remove_management_account(&admin(), "admin").await.unwrap();
+    }
+
+    async fn account_names_are_unique_case_insensitively_and_passwords_checked(db: Database) {
+        let (s, _keys) = service(db.clone());
+        account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
+        let again = NewManagementAccount { name: "Ellen".into(), ..Default::default() };
+        assert!(matches!(rule(s.new_management_account(&admin(), again).await), Error::AlreadyExists { .. }));
+        let short = NewManagementAccount { name: "kim".into(), password: Some(pin("short")), ..Default::default() };
+        assert!(matches!(rule(s.new_management_account(&admin(), short).await), Error::InvalidParameter { parameter: "Password", .. }));
+        assert!(matches!(rule(s.add_role_group_member(&admin(), "Domain Admins", "ellen").await), Error::NotFound { .. }));
+        assert!(matches!(rule(s.add_role_group_member(&admin(), "UM Management", "ellen").await), Error::AlreadyMember { .. }));
+        let groups = s.get_role_groups(&admin(), Some("um management")).await.unwrap();
+        assert_eq!(groups[0].members, vec!["ellen".to_owned()]);
+    }
+}

@@ -1,0 +1,188 @@
+//! The admin audit log (SPEC §4.5): records appended in the transaction of the action they
+//! describe, each carrying the link (an HMAC made by the service) that chains it to the one
+//! before. The schema refuses updates and deletes; the chain shows what a database administrator
+//! did anyway.
+//!
+//! Appending reads and moves the single `audit_head` row: on PostgreSQL that row is locked until
+//! the transaction ends, so records of concurrent transactions, on any node, get consecutive
+//! numbers and each links to its true predecessor.
+
+use sqlx::AssertSqlSafe;
+use umpin_domain::Timestamp;
+
+use crate::error::unreadable;
+use crate::rows::{micros, timestamp};
+use crate::{StoreError, Tx};
+
+/// One record of the admin audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Its place in the chain, from 1.
+    pub seq: u64,
+    pub run_at: Timestamp,
+    /// The management account that acted.
+    pub account: String,
+    /// Where from: a client address, or the local shell.
+    pub source: String,
+    /// The cmdlet (or API action).
+    pub cmdlet: String,
+    /// The object acted on, as the caller named it.
+    pub object_id: String,
+    /// The parameters as typed, secrets replaced by `***`.
+    pub parameters: String,
+    pub succeeded: bool,
+    /// The error, when the action failed or was denied.
+    pub error: Option<String>,
+    /// The server key the link was made with.
+    pub key_id: u32,
+    pub link: Vec<u8>,
+}
+
+/// Which records `Search-AdminAuditLog` returns: each given list must match (case-insensitively
+/// for cmdlets and accounts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub cmdlets: Vec<String>,
+    pub object_ids: Vec<String>,
+    pub accounts: Vec<String>,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    pub succeeded: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    run_at: i64,
+    account: String,
+    source: String,
+    cmdlet: String,
+    object_id: String,
+    parameters: String,
+    succeeded: bool,
+    error: Option<String>,
+    key_id: i64,
+    link: Vec<u8>,
+}
+
+impl AuditRow {
+    fn into_record(self) -> Result<AuditRecord, StoreError> {
+        Ok(AuditRecord {
+            seq: u64::try_from(self.seq).map_err(|_| unreadable("an audit record number"))?,
+            run_at: timestamp(self.run_at)?,
+            account: self.account,
+            source: self.source,
+            cmdlet: self.cmdlet,
+            object_id: self.object_id,
+            parameters: self.parameters,
+            succeeded: self.succeeded,
+            error: self.error,
+            key_id: u32::try_from(self.key_id).map_err(|_| unreadable("an audit key id"))?,
+            link: self.link,
+        })
+    }
+}
+
+const AUDIT_COLUMNS: &str =
+    "seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, key_id, link";
+
+impl Tx {
+    /// The number and link of the last record (0 and empty before the first), locked on
+    /// PostgreSQL until this transaction ends.
+    pub async fn audit_head(&mut self) -> Result<(u64, Vec<u8>), StoreError> {
+        let postgres = matches!(self, Tx::Postgres(_));
+        let sql = if postgres {
+            "SELECT seq, link FROM audit_head WHERE id = 1 FOR UPDATE"
+        } else {
+            "SELECT seq, link FROM audit_head WHERE id = 1"
+        };
+        let (seq, link): (i64, Vec<u8>) = on_conn!(self.conn(), c => {
+            sqlx::query_as(sql).fetch_one(&mut *c).await?
+        });
+        Ok((u64::try_from(seq).map_err(|_| unreadable("the audit head"))?, link))
+    }
+
+    /// Appends `record`, which must follow the head this transaction read, and moves the head.
+    pub async fn append_audit_record(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
+        let r = record;
+        let seq = i64::try_from(r.seq).map_err(|_| unreadable("an audit record number"))?;
+        on_conn!(self.conn(), c => {
+            sqlx::query(
+                "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, \
+                 key_id, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(seq)
+            .bind(micros(r.run_at))
+            .bind(r.account.clone())
+            .bind(r.source.clone())
+            .bind(r.cmdlet.clone())
+            .bind(r.object_id.clone())
+            .bind(r.parameters.clone())
+            .bind(r.succeeded)
+            .bind(r.error.clone())
+            .bind(i64::from(r.key_id))
+            .bind(r.link.clone())
+            .execute(&mut *c)
+            .await?;
+            sqlx::query("UPDATE audit_head SET seq = $1, link = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(r.link.clone())
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Up to `limit` records in chain order after record `after` (for checking the chain).
+    pub async fn audit_chain(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        let after = i64::try_from(after).map_err(|_| unreadable("an audit record number"))?;
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+        let rows: Vec<AuditRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(AssertSqlSafe(sql)).bind(after).bind(i64::from(limit)).fetch_all(&mut *c).await?
+        });
+        rows.into_iter().map(AuditRow::into_record).collect()
+    }
+
+    /// Up to `limit` records matching `filter`, newest first, older than record `before` when given.
+    pub async fn search_audit_log(
+        &mut self,
+        filter: &AuditFilter,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE ($1 IS NULL OR seq < $1) AND ($2 IS NULL OR run_at >= $2) \
+             AND ($3 IS NULL OR run_at <= $3) AND ($4 IS NULL OR succeeded = $4)"
+        );
+        // Each list becomes `column IN ($n, …)`; every value is bound, only placeholders are written.
+        let mut values: Vec<String> = Vec::new();
+        for (column, list, lower) in [
+            ("LOWER(cmdlet)", &filter.cmdlets, true),
+            ("object_id", &filter.object_ids, false),
+            ("LOWER(account)", &filter.accounts, true),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let first = 6 + values.len();
+            let placeholders: Vec<String> = (first..first + list.len()).map(|n| format!("${n}")).collect();
+            sql.push_str(&format!(" AND {column} IN ({})", placeholders.join(", ")));
+            values.extend(list.iter().map(|v| if lower { v.to_lowercase() } else { v.clone() }));
+        }
+        sql.push_str(" ORDER BY seq DESC LIMIT $5");
+        let before = before.map(i64::try_from).transpose().map_err(|_| unreadable("an audit record number"))?;
+        let rows: Vec<AuditRow> = on_conn!(self.conn(), c => {
+            let mut query = sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(before)
+                .bind(filter.start.map(micros))
+                .bind(filter.end.map(micros))
+                .bind(filter.succeeded)
+                .bind(i64::from(limit));
+            for v in &values {
+                query = query.bind(v.clone());
+            }
+            query.fetch_all(&mut *c).await?
+        });
+        rows.into_iter().map(AuditRow::into_record).collect()
+    }
+}
