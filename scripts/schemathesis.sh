@@ -6,6 +6,9 @@
 # minutes. Run it after changing the API.
 #
 #   scripts/schemathesis.sh [extra schemathesis options, such as --max-examples 50]
+#
+# On SQLite in the temporary directory by default; UMPIN_SCHEMATHESIS_DATABASE_URL=postgres://…
+# runs it on that (empty) PostgreSQL database instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,9 +20,12 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 
 cargo build --quiet -p umpin
-umpin=target/debug/umpin
 
 data=$(mktemp -d)
+umpin=(target/debug/umpin --data-dir "$data")
+if [ -n "${UMPIN_SCHEMATHESIS_DATABASE_URL:-}" ]; then
+  umpin+=(--database-url "$UMPIN_SCHEMATHESIS_DATABASE_URL")
+fi
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
@@ -30,11 +36,11 @@ trap cleanup EXIT
 password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$password" > "$data/admin-password"
 chmod 600 "$data/admin-password"
-"$umpin" --data-dir "$data" init --admin-password-file "$data/admin-password" >/dev/null
+"${umpin[@]}" init --admin-password-file "$data/admin-password" >/dev/null
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-UMPIN_LOG=warn "$umpin" --data-dir "$data" serve --listen "127.0.0.1:$port" >"$data/serve.out" 2>"$data/serve.log" &
+UMPIN_LOG=warn "${umpin[@]}" serve --listen "127.0.0.1:$port" >"$data/serve.out" 2>"$data/serve.log" &
 server=$!
 for _ in $(seq 1 100); do
   curl -fs "$base/healthz" >/dev/null 2>&1 && break
@@ -46,9 +52,37 @@ token=$(curl -fs -H 'Content-Type: application/json' \
   -d "{\"username\": \"admin\", \"password\": \"$password\"}" "$base/api/v1/auth/token" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
+# A small organisation, so that generated requests also reach objects that exist.
+call() {
+  curl -s -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -X "$1" -d "$3" "$base$2"
+}
+call POST /api/v1/um/dial-plans '{"name": "Contoso", "numberOfDigitsInExtension": 5, "countryOrRegionCode": "1"}'
+call POST /api/v1/um/mailbox-policies '{"name": "Strict", "umDialPlan": "Contoso"}'
+extension=51234
+for who in tony kim david ellen; do
+  call POST /api/v1/mailboxes "{\"name\": \"$who\", \"primarySmtpAddress\": \"$who@contoso.com\"}"
+  call POST "/api/v1/mailboxes/$who@contoso.com/um" "{\"umMailboxPolicy\": \"Contoso Default Policy\", \"extensions\": [\"$extension\"]}"
+  extension=$((extension + 1))
+done
+call POST /api/v1/mailboxes '{"name": "frank", "primarySmtpAddress": "frank@contoso.com"}'
+call POST /api/v1/mailboxes/kim@contoso.com/um/pin/lock '{}'
+
+# Path parameters come from these names most of the time, and are generated otherwise.
+cat > "$data/schemathesis.toml" <<'TOML'
+[dictionaries.identities]
+values = ["tony@contoso.com", "kim@contoso.com", "david", "ellen", "frank@contoso.com", "Contoso", "Contoso Default Policy", "Strict"]
+
+[dictionaries.cmdlets]
+values = ["Get-UMMailboxPIN", "Set-UMMailboxPIN", "Get-Mailbox", "New-Mailbox", "Set-Mailbox", "Get-UMMailbox", "Enable-UMMailbox", "Get-UMDialPlan", "Get-UMMailboxPolicy", "Set-UMMailboxPolicy", "Where-Object"]
+
+[parameters]
+"path.identity" = { dictionary = "identities", probability = 0.8 }
+"path.name" = { dictionary = "cmdlets", probability = 0.8 }
+TOML
+
 # Signing out would end the run's session half-way: that operation is left out.
 set +e
-"$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+"$venv/bin/schemathesis" --config-file "$data/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-operation-id revoke_token \
