@@ -80,13 +80,15 @@ values = ["Get-UMMailboxPIN", "Set-UMMailboxPIN", "Get-Mailbox", "New-Mailbox", 
 "path.name" = { dictionary = "cmdlets", probability = 0.8 }
 TOML
 
-# Signing out would end the run's session half-way: that operation is left out.
+# Signing out would end the run's session half-way: that operation is left out. Run from the
+# temporary directory, so that schemathesis keeps its cache there and not in the repository.
 set +e
-"$venv/bin/schemathesis" --config-file "$data/schemathesis.toml" run "$base/api/v1/openapi.json" \
+schemathesis=$(realpath "$venv/bin/schemathesis")
+(cd "$data" && "$schemathesis" --config-file "$data/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-operation-id revoke_token \
-  "$@"
+  "$@")
 result=$?
 set -e
 
