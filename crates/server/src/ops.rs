@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::model::Health;
-use crate::openapi;
 use crate::problem::{Problem, ProblemKind};
+use crate::{openapi, telemetry};
 
 /// How long the health check waits for the database.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -37,7 +37,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
 }
 
 /// The metrics in Prometheus text format: HTTP requests by route and status, their latency,
-/// sign-ins by outcome, lockouts and PIN resets.
+/// sign-ins by outcome, lockouts, PIN resets and the messages waiting in the outbox.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
               (status = 503, description = "Metrics aren't recorded by this process", body = crate::problem::Problem,
@@ -50,6 +50,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         )
         .into_response();
     };
+    // Read at each scrape: the outbox is shared by every node, so any node can tell its depth.
+    match state.service.outbox_depth().await {
+        Ok(depth) => metrics::gauge!(telemetry::OUTBOX_DEPTH).set(depth as f64),
+        Err(e) => tracing::warn!(error = %e, "the outbox depth couldn't be read for the metrics"),
+    }
     let mut text = Vec::new();
     if let Err(e) = handle.render_to_write(&mut text) {
         return Problem::new(ProblemKind::Internal, format!("The metrics couldn't be written ({e}).")).into_response();

@@ -4,7 +4,8 @@
 //! the first server (the service's counters — sign-ins, lockouts, PIN resets — go to the same
 //! recorder); `/metrics` renders its text. Each request counts in `umpin_http_requests_total`
 //! by method, route (the route's pattern, so identities don't multiply the series) and status,
-//! and its duration in the histogram `umpin_http_request_duration_seconds`.
+//! and its duration in the histogram `umpin_http_request_duration_seconds`; the outbox depth is
+//! a gauge read from the database at each scrape.
 //!
 //! Request logs are `tracing` spans and events: method, route, status and latency. Neither
 //! headers (where the bearer token is) nor bodies (where PINs and passwords are) are logged.
@@ -23,6 +24,8 @@ const LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 const REQUESTS: &str = "umpin_http_requests_total";
 const DURATION: &str = "umpin_http_request_duration_seconds";
+/// Messages waiting in the outbox, read from the database at each scrape.
+pub const OUTBOX_DEPTH: &str = "umpin_outbox_depth";
 
 /// How often the recorder's histograms are folded, so they don't grow between scrapes.
 pub const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -63,6 +66,7 @@ fn describe() {
     metrics::describe_counter!("umpin_sign_ins_total", "Sign-ins of management accounts, by outcome.");
     metrics::describe_counter!("umpin_lockouts_total", "UM mailboxes locked out after too many wrong PINs.");
     metrics::describe_counter!("umpin_pin_resets_total", "PIN resets, by who reset the PIN.");
+    metrics::describe_gauge!(OUTBOX_DEPTH, "E-mail messages waiting in the outbox for delivery.");
     metrics::counter!("umpin_lockouts_total").increment(0);
 }
 

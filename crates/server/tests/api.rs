@@ -308,6 +308,8 @@ umpin_store::backend_tests! {
         assert!(line("umpin_pin_resets_total{", &["by=\"administrator\""]), "{}", text.body);
         assert!(line("umpin_sign_ins_total{", &["outcome="]), "{}", text.body);
         assert!(line("umpin_lockouts_total", &[]), "{}", text.body);
+        let depth = text.body.lines().find_map(|l| l.strip_prefix("umpin_outbox_depth ")).unwrap_or_else(|| panic!("{}", text.body));
+        assert!(depth.trim().parse::<f64>().unwrap() >= 1.0, "the welcome and reset messages wait: {depth}");
     }
 
     /// The OpenAPI document is OpenAPI 3.1, lists every route with its method, names the bearer
