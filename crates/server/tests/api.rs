@@ -73,7 +73,8 @@ struct Api {
     clock: Arc<AtomicI64>,
     db: Database,
     _stop: oneshot::Sender<()>,
-    _keys: TempDir,
+    /// The directory of the server key, shared by the nodes of one organisation.
+    keys: Arc<TempDir>,
 }
 
 /// An answer: status, headers and body.
@@ -112,9 +113,25 @@ impl Reply {
 }
 
 impl Api {
+    /// A server on a fresh organisation with one Organization Management account, signed in.
     async fn start(db: Database) -> Api {
         set_up_process();
-        let keys = tempfile::tempdir().unwrap();
+        let mut api = Api::serve(db, Arc::new(tempfile::tempdir().unwrap())).await;
+        api.service.create_first_administrator(ADMIN, Some(SecretString::from(PASSWORD))).await.unwrap().unwrap();
+        api.token = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
+        api
+    }
+
+    /// Another node: a server of its own, with a pool of its own on the same database and the
+    /// same server key, signed in with the same token.
+    async fn another_node(&self) -> Api {
+        let mut node = Api::serve(self.db.connect_like().await.unwrap(), self.keys.clone()).await;
+        node.token = self.token.clone();
+        node
+    }
+
+    /// A server on `db` with the server key in `keys` (created when missing).
+    async fn serve(db: Database, keys: Arc<TempDir>) -> Api {
         let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
         let clock = Arc::new(AtomicI64::new(0));
         let ahead = clock.clone();
@@ -122,7 +139,6 @@ impl Api {
             .with_clock(Arc::new(move || {
                 Timestamp::now() + jiff::SignedDuration::from_secs(ahead.load(Ordering::SeqCst))
             }));
-        service.create_first_administrator(ADMIN, Some(SecretString::from(PASSWORD))).await.unwrap().unwrap();
         let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..ServerConfig::default() };
         let server = Server::bind(config, service.clone()).unwrap();
         let base = server.url();
@@ -130,18 +146,7 @@ impl Api {
         tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
-        let mut api = Api {
-            base,
-            http: reqwest::Client::new(),
-            token: String::new(),
-            service,
-            clock,
-            db,
-            _stop: stop,
-            _keys: keys,
-        };
-        api.token = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
-        api
+        Api { base, http: reqwest::Client::new(), token: String::new(), service, clock, db, _stop: stop, keys }
     }
 
     async fn sign_in(&self, username: &str, password: &str) -> Reply {
@@ -688,6 +693,47 @@ umpin_store::backend_tests! {
     }
 
     // -----------------------------------------------------------------------------------------
+    // Several nodes
+
+    /// Two servers on one database: a change through one is seen at once through the other, a
+    /// token of one works on the other and its revocation too, and the lockout stays exact
+    /// however the wrong PINs are spread over both.
+    async fn two_nodes_on_one_database_see_each_others_changes_and_keep_the_lockout_exact(db: Database) {
+        let a = Api::start(db).await;
+        let b = a.another_node().await;
+        a.contoso("5643892").await;
+        assert_eq!(b.get("/api/v1/mailboxes/tony/um").await.ok(200)["extensions"], json!(["51234"]));
+        b.patch("/api/v1/mailboxes/kim", json!({"displayName": "Kim A."})).await.ok(200);
+        assert_eq!(a.get("/api/v1/mailboxes/kim").await.ok(200)["displayName"], "Kim A.");
+        b.post("/api/v1/mailboxes/tony/um/pin/lock", json!({})).await.ok(200);
+        assert_eq!(a.get("/api/v1/mailboxes/tony/um/pin").await.ok(200)["lockedOut"], true);
+        a.post("/api/v1/mailboxes/tony/um/pin/unlock", json!({})).await.ok(200);
+
+        let by = Principal::local_administrator();
+        let attempts = (0..40).map(|i| {
+            let service = if i % 2 == 0 { a.service.clone() } else { b.service.clone() };
+            let by = by.clone();
+            tokio::spawn(async move {
+                service.sign_in(&by, PLAN, "51234", &SecretString::from("1111112")).await.unwrap()
+            })
+        });
+        let mut wrong = 0;
+        for attempt in attempts.collect::<Vec<_>>() {
+            if attempt.await.unwrap() == umpin_service::SignInOutcome::WrongPin {
+                wrong += 1;
+            }
+        }
+        assert_eq!(wrong, 15, "exactly MaxLogonAttempts wrong PINs were evaluated");
+        for node in [&a, &b] {
+            let pin = node.get("/api/v1/mailboxes/tony/um/pin").await.ok(200);
+            assert_eq!((pin["lockedOut"].as_bool(), pin["failedLogonCount"].as_i64()), (Some(true), Some(15)));
+        }
+
+        a.send(Method::DELETE, "/api/v1/auth/token", None, Some(&a.token)).await.ok(204);
+        b.get("/api/v1/mailboxes").await.problem(401, "not-authenticated");
+    }
+
+    // -----------------------------------------------------------------------------------------
     // Bad input and secrets
 
     /// Every kind of bad request is a 4xx problem: never a 5xx, never plain text.
@@ -773,8 +819,8 @@ umpin_store::backend_tests! {
     }
 
     /// A PIN set through the API (enable, reset, the cmdlet endpoint, refused or accepted)
-    /// appears in no answer and in no log line.
-    async fn a_pin_set_through_the_api_appears_in_no_answer_and_no_log(db: Database) {
+    /// appears in no answer and in no log line; nor do the password and the token.
+    async fn a_pin_set_through_the_api_and_the_credentials_appear_in_no_answer_and_no_log(db: Database) {
         let api = Api::start(db).await;
         let pins = ["60418273", "60418274", "60418275", "60418a27", "60418276"];
         let mut answers = Vec::new();
@@ -799,5 +845,7 @@ umpin_store::backend_tests! {
             }
             assert!(!logs.contains(pin), "the PIN {pin} is in the logs");
         }
+        assert!(!logs.contains(PASSWORD), "the password is in the logs");
+        assert!(!logs.contains(&api.token), "the token is in the logs");
     }
 }
