@@ -197,9 +197,10 @@ impl Service {
         let result = match result {
             Ok(value) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
             Err(e) => {
-                // Rolled back now: on SQLite the open transaction would hold the write lock
-                // that recording the failure needs.
-                drop(tx);
+                // Rolled back before the failure is recorded: on SQLite the open transaction
+                // holds the write lock that recording needs. (A failed rollback leaves the
+                // connection to the pool, which discards it.)
+                let _ = tx.rollback().await;
                 Err(e)
             }
         };

@@ -3,7 +3,7 @@
 
 use secrecy::SecretString;
 
-use crate::registry::Cmdlet;
+use crate::registry::{Cmdlet, Kind, Parameter};
 use crate::value::Value;
 
 /// One bound parameter value. A PIN or password is kept apart so that it can't be printed,
@@ -81,4 +81,50 @@ pub struct Batch {
 pub struct PageRequest {
     pub after: Option<String>,
     pub size: u32,
+}
+
+/// Converts a value to a parameter's kind, or says what the parameter takes: the one set of
+/// binding rules and messages, for the shell's binder and the server's cmdlet endpoint alike.
+pub(crate) fn convert(parameter: &Parameter, value: Value) -> Result<Argument, String> {
+    let shown = if parameter.kind == Kind::Secret { "***".to_owned() } else { value.to_text() };
+    let wrong =
+        |expected: &str| format!("Cannot bind parameter '{}': the value '{shown}' isn't {expected}.", parameter.name);
+    Ok(Argument::Value(match parameter.kind {
+        Kind::Text => match value {
+            Value::Array(_) | Value::Object(_) => return Err(wrong("a single text value")),
+            v => Value::Str(v.to_text()),
+        },
+        Kind::TextList | Kind::Properties => {
+            Value::Array(value.into_items().iter().map(|v| Value::Str(v.to_text())).collect())
+        }
+        Kind::Number => match value {
+            Value::Int(n) => Value::Int(n),
+            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| wrong("a whole number"))?),
+            _ => return Err(wrong("a whole number")),
+        },
+        Kind::NumberOrUnlimited => match value {
+            Value::Int(n) => Value::Int(n),
+            Value::Str(s) if s.eq_ignore_ascii_case("Unlimited") => Value::Str("Unlimited".to_owned()),
+            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| wrong("a whole number or Unlimited"))?),
+            _ => return Err(wrong("a whole number or Unlimited")),
+        },
+        Kind::Bool | Kind::Switch => match value {
+            Value::Bool(b) => Value::Bool(b),
+            Value::Int(n @ (0 | 1)) => Value::Bool(n == 1),
+            _ => return Err(wrong("$true or $false")),
+        },
+        Kind::Choice(choices) => {
+            let text = value.to_text();
+            match choices.iter().find(|c| c.eq_ignore_ascii_case(&text)) {
+                Some(c) => Value::Str((*c).to_owned()),
+                None => return Err(wrong(&format!("one of {}", choices.join(", ")))),
+            }
+        }
+        Kind::Secret => match value {
+            Value::Str(s) => return Ok(Argument::Secret(SecretString::from(s))),
+            Value::Int(n) => return Ok(Argument::Secret(SecretString::from(n.to_string()))),
+            _ => return Err(wrong("a string of digits")),
+        },
+        Kind::Script | Kind::Any => value,
+    }))
 }

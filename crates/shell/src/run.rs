@@ -10,8 +10,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use secrecy::SecretString;
-
 use crate::ast::{
     Argument as Arg, BinaryOp, Command, Expr, ExprKind, Pipeline, PipelineElement, Script, Statement, UnaryOp,
 };
@@ -890,49 +888,8 @@ fn read_limited(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("The file {path} can't be read as UTF-8 text ({e})."))
 }
 
-/// Converts a value to a parameter's kind, or says what the parameter takes.
 fn convert_value(cmdlet: &str, parameter: &registry::Parameter, value: Value) -> Result<Argument, Failure> {
-    let shown = if parameter.kind == Kind::Secret { "***".to_owned() } else { value.to_text() };
-    let wrong = |expected: &str| {
-        fail(cmdlet, format!("Cannot bind parameter '{}': the value '{shown}' isn't {expected}.", parameter.name))
-    };
-    Ok(Argument::Value(match parameter.kind {
-        Kind::Text => match value {
-            Value::Array(_) | Value::Object(_) => return Err(wrong("a single text value")),
-            v => Value::Str(v.to_text()),
-        },
-        Kind::TextList => Value::Array(value.into_items().iter().map(|v| Value::Str(v.to_text())).collect()),
-        Kind::Number => match value {
-            Value::Int(n) => Value::Int(n),
-            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| wrong("a whole number"))?),
-            _ => return Err(wrong("a whole number")),
-        },
-        Kind::NumberOrUnlimited => match value {
-            Value::Int(n) => Value::Int(n),
-            Value::Str(s) if s.eq_ignore_ascii_case("Unlimited") => Value::Str("Unlimited".to_owned()),
-            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| wrong("a whole number or Unlimited"))?),
-            _ => return Err(wrong("a whole number or Unlimited")),
-        },
-        Kind::Bool | Kind::Switch => match value {
-            Value::Bool(b) => Value::Bool(b),
-            Value::Int(n @ (0 | 1)) => Value::Bool(n == 1),
-            _ => return Err(wrong("$true or $false")),
-        },
-        Kind::Choice(choices) => {
-            let text = value.to_text();
-            match choices.iter().find(|c| c.eq_ignore_ascii_case(&text)) {
-                Some(c) => Value::Str((*c).to_owned()),
-                None => return Err(wrong(&format!("one of {}", choices.join(", ")))),
-            }
-        }
-        Kind::Secret => match value {
-            Value::Str(s) => return Ok(Argument::Secret(SecretString::from(s))),
-            Value::Int(n) => return Ok(Argument::Secret(SecretString::from(n.to_string()))),
-            _ => return Err(wrong("a string of digits")),
-        },
-        Kind::Script | Kind::Any => value,
-        Kind::Properties => Value::Array(value.into_items().iter().map(|v| Value::Str(v.to_text())).collect()),
-    }))
+    crate::bound::convert(parameter, value).map_err(|m| fail(cmdlet, m))
 }
 
 /// The default display of a statement's output, written as it comes: a table keeps the layout

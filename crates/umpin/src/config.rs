@@ -31,6 +31,9 @@ pub struct Config {
     /// `umpin serve`: the `[server]` table.
     #[serde(default)]
     pub server: ServerSettings,
+    /// E-mail delivery of the outbox: the `[mail]` table (see `umpin_mail`).
+    #[serde(default)]
+    pub mail: umpin_mail::MailConfig,
 }
 
 /// The `[server]` table: where and how `umpin serve` listens, and how it logs.
@@ -78,10 +81,10 @@ impl Config {
             figment = figment.merge(Toml::file(f));
         }
         // Only the variables that name settings: others (UMPIN_DATA_DIR, test switches) are not config.
-        // The [server] table only through `UMPIN_SERVER__<KEY>`, so that a variable such as
-        // UMPIN_SERVER_URL is no setting.
+        // The [server] and [mail] tables only through `UMPIN_SERVER__<KEY>` and `UMPIN_MAIL__<KEY>`,
+        // so that a variable such as UMPIN_SERVER_URL is no setting.
         let setting = |key: &figment::value::UncasedStr| {
-            ["database_url", "key_file", "argon2", "server__"]
+            ["database_url", "key_file", "argon2", "server__", "mail__"]
                 .iter()
                 .any(|s| key.as_str().to_lowercase().starts_with(s))
         };

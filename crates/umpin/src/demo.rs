@@ -4,7 +4,10 @@
 //! extensions: tony@contoso.com on 51234, one user locked out by wrong PINs on the phone, others
 //! still first-time users.
 
-use secrecy::{ExposeSecret, SecretString};
+use std::path::Path;
+
+use secrecy::SecretString;
+use umpin_mail::MailConfig;
 
 use umpin_domain::{NewDialPlan, NewMailbox, RoleGroup};
 use umpin_service::{
@@ -24,7 +27,9 @@ const PEOPLE: [(&str, &str, &str, &str); 6] = [
     ("Pilar Pinilla", "pilar", "+1 425 555 6789", "56789"),
 ];
 
-pub async fn run(service: &Service) -> anyhow::Result<()> {
+/// Builds (or reuses) the organisation, shows its PIN status and returns the demo account's new
+/// password.
+pub async fn run(service: &Service) -> anyhow::Result<SecretString> {
     let admin = Principal::local_administrator();
     if service.list_dial_plans(&admin).await?.iter().any(|p| p.name == DIAL_PLAN) {
         say!("The demo organisation contoso.com is already set up; reusing it.");
@@ -35,12 +40,28 @@ pub async fn run(service: &Service) -> anyhow::Result<()> {
     let pins = service.list_um_mailbox_pins(&admin, &PinFilter::default(), None, None).await?;
     let objects: Vec<_> = pins.items.iter().map(umpin_shell::objects::um_mailbox_pin).collect();
     say!("{}", umpin_shell::run::render(&objects, 120).trim_end());
-    let password = demo_account(service, &admin).await?;
-    say!(
-        "Management account: {DEMO_ACCOUNT} (Organization Management), password: {} (new on every run of the demo).",
-        password.expose_secret()
-    );
-    Ok(())
+    demo_account(service, &admin).await
+}
+
+/// Where the demo's e-mail goes: the `[mail]` table when it turns delivery on, else `.eml` files
+/// in the `mail` directory of the data directory (created readable by its owner only, since the
+/// messages carry PINs).
+pub fn mail(configured: &MailConfig, data_dir: &Path) -> anyhow::Result<MailConfig> {
+    use std::os::unix::fs::DirBuilderExt;
+    if configured.is_enabled() {
+        return Ok(configured.clone());
+    }
+    let dir = data_dir.join("mail");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| anyhow::anyhow!("The demo's mail directory {} can't be created ({e}).", dir.display()))?;
+    Ok(MailConfig {
+        from: Some("Contoso Voice Mail <voicemail@contoso.com>".to_owned()),
+        smtp: None,
+        pickup_dir: Some(dir),
+    })
 }
 
 /// The demo's management account, with a new generated password: a password is shown only once,

@@ -62,8 +62,15 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
-    /// Builds the sample organisation contoso.com (or reuses it) and shows its PIN status.
-    Demo,
+    /// Builds the sample organisation contoso.com (or reuses it), shows its PIN status and serves it.
+    Demo {
+        /// The address to serve on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// Builds and shows the organisation, then exits instead of serving it.
+        #[arg(long)]
+        no_serve: bool,
+    },
     /// The management shell: Exchange's UM cmdlets in PowerShell syntax.
     Shell {
         /// Runs this pipeline and exits (non-zero when a command failed).
@@ -156,9 +163,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { command: KeysCommand::Rotate } => rotate(&setup).await,
-        Command::Demo => {
+        Command::Demo { listen, no_serve } => {
             init(&setup).await?;
-            demo::run(&setup.service().await?).await
+            let service = setup.service().await?;
+            let password = demo::run(&service).await?;
+            if no_serve {
+                return Ok(());
+            }
+            let server = serve::bind(&setup, listen, service.clone())?;
+            let mail = demo::mail(&setup.config.mail, &setup.data_dir)?;
+            say!("Serving contoso.com on {} until Ctrl-C.", server.url());
+            say!("  Management account: {} (Organization Management)", demo::DEMO_ACCOUNT);
+            say!("  Password: {} (new on every run of the demo)", password.expose_secret());
+            say!("  Remote shell: umpin shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
+            if let Some(dir) = &mail.pickup_dir {
+                say!("  E-mail (welcome and PIN messages) is written to {}", dir.display());
+            }
+            serve::serve(server, service, &mail).await
         }
         Command::Shell { command, script, server, user } => {
             let backend: Backend = match server {

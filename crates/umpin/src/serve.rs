@@ -1,14 +1,57 @@
 //! `umpin serve`: the HTTP API on the data directory's database, configured by the `[server]`
-//! table, until SIGTERM or Ctrl-C.
+//! table, and the delivery of the outbox, configured by the `[mail]` table, until SIGTERM or
+//! Ctrl-C. `umpin demo` serves the same way.
 
 use std::net::SocketAddr;
 
+use umpin_mail::{MailConfig, OutboxWorker};
 use umpin_server::{Server, ServerConfig, TlsFiles};
+use umpin_service::Service;
 
 use crate::Setup;
 
 /// Serves until a shutdown signal, then lets the requests in progress finish.
 pub async fn run(setup: &Setup, listen: Option<SocketAddr>) -> anyhow::Result<()> {
+    let service = setup.service().await?;
+    let server = bind(setup, listen, service.clone())?;
+    say!("umpin serve: listening on {}", server.url());
+    serve(server, service, &setup.config.mail).await
+}
+
+/// Runs `server` and, when `mail` turns delivery on, the outbox worker, until a shutdown signal;
+/// then lets the requests in progress and the message being sent finish.
+pub async fn serve(server: Server, service: Service, mail: &MailConfig) -> anyhow::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = match OutboxWorker::new(service, mail)? {
+        Some(worker) => {
+            let mut stopped = stopped.clone();
+            Some(tokio::spawn(worker.run(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })))
+        }
+        None => {
+            tracing::warn!(
+                "e-mail delivery is off ([mail] sets neither smtp nor pickup_dir): messages wait in the outbox"
+            );
+            None
+        }
+    };
+    let served = server
+        .run(async move {
+            umpin_server::shutdown_signal().await;
+            let _ = stop.send(true);
+        })
+        .await;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served?;
+    say!("umpin serve: stopped.");
+    Ok(())
+}
+
+/// Binds the listening socket as the `[server]` table and `listen` say.
+pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyhow::Result<Server> {
     let settings = &setup.config.server;
     let tls = match (&settings.tls_certificate, &settings.tls_key) {
         (Some(certificate), Some(key)) => Some(TlsFiles { certificate: certificate.clone(), key: key.clone() }),
@@ -23,9 +66,5 @@ pub async fn run(setup: &Setup, listen: Option<SocketAddr>) -> anyhow::Result<()
         allow_plain_http: settings.allow_plain_http,
         ..ServerConfig::default()
     };
-    let server = Server::bind(config, setup.service().await?)?;
-    say!("umpin serve: listening on {}", server.url());
-    server.run(umpin_server::shutdown_signal()).await?;
-    say!("umpin serve: stopped.");
-    Ok(())
+    Ok(Server::bind(config, service)?)
 }

@@ -107,14 +107,14 @@ fn a_key_file_readable_by_others_is_refused_with_the_command_that_fixes_it() {
     assert!(umpin(dir.path(), &["init"]).status.success());
     let key = dir.path().join("umpin.key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let refused = umpin(dir.path(), &["demo"]);
+    let refused = umpin(dir.path(), &["demo", "--no-serve"]);
     assert_fails_in_one_sentence(&refused, "chmod 600");
 }
 
 #[test]
 fn the_demo_builds_contoso_once_and_then_reuses_it() {
     let dir = tempfile::tempdir().unwrap();
-    let first = umpin(dir.path(), &["demo"]);
+    let first = umpin(dir.path(), &["demo", "--no-serve"]);
     assert!(first.status.success(), "{}", stderr(&first));
     let out = stdout(&first);
     assert!(out.contains("Built the demo organisation contoso.com."), "{out}");
@@ -123,7 +123,7 @@ fn the_demo_builds_contoso_once_and_then_reuses_it() {
     assert_eq!(row("tony@contoso.com").unwrap(), ["tony@contoso.com", "True", "True", "False"]);
     assert_eq!(row("david@contoso.com").unwrap(), ["david@contoso.com", "True", "True", "True"]);
     assert_eq!(row("kim@contoso.com").unwrap(), ["kim@contoso.com", "False", "False", "False"]);
-    let second = umpin(dir.path(), &["demo"]);
+    let second = umpin(dir.path(), &["demo", "--no-serve"]);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(stdout(&second).contains("already set up; reusing it"));
     assert_eq!(stdout(&second).matches("@contoso.com").count(), 6);
@@ -135,7 +135,7 @@ fn no_pin_reaches_the_output_the_logs_or_the_database_files() {
     let run = Command::new(env!("CARGO_BIN_EXE_umpin"))
         .arg("--data-dir")
         .arg(dir.path())
-        .arg("demo")
+        .args(["demo", "--no-serve"])
         .env("UMPIN_LOG", "trace")
         .output()
         .unwrap();
@@ -159,14 +159,14 @@ fn no_pin_reaches_the_output_the_logs_or_the_database_files() {
 #[test]
 fn keys_rotate_adds_a_current_key_and_reseals_every_pin() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(umpin(dir.path(), &["demo"]).status.success());
+    assert!(umpin(dir.path(), &["demo", "--no-serve"]).status.success());
     let rotated = umpin(dir.path(), &["keys", "rotate"]);
     assert!(rotated.status.success(), "{}", stderr(&rotated));
     let out = stdout(&rotated);
     assert!(out.contains("Added server key 2"), "{out}");
     assert!(out.contains("Re-sealed the PIN data of 6 UM mailbox(es) under key 2."), "{out}");
     assert_eq!(mode(&dir.path().join("umpin.key")), 0o600);
-    assert!(umpin(dir.path(), &["demo"]).status.success());
+    assert!(umpin(dir.path(), &["demo", "--no-serve"]).status.success());
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn an_invalid_configuration_file_is_refused_in_one_sentence() {
     std::fs::write(dir.path().join("umpin.toml"), "[argon2]\nmemory_kib = 1024\n").unwrap();
     // init hashes the first account's password, so it checks the Argon2 settings too.
     assert_fails_in_one_sentence(&umpin(dir.path(), &["init"]), "memory_kib");
-    assert_fails_in_one_sentence(&umpin(dir.path(), &["demo"]), "memory_kib");
+    assert_fails_in_one_sentence(&umpin(dir.path(), &["demo", "--no-serve"]), "memory_kib");
 }
 
 #[test]
@@ -220,7 +220,7 @@ async fn init_and_demo_run_on_postgresql_chosen_by_the_url() {
     let init = umpin(dir.path(), &["--database-url", &schema_url, "init"]);
     assert!(init.status.success(), "{}", stderr(&init));
     assert!(!dir.path().join("umpin.db").exists(), "no SQLite database when the URL names PostgreSQL");
-    let demo = umpin(dir.path(), &["--database-url", &schema_url, "demo"]);
+    let demo = umpin(dir.path(), &["--database-url", &schema_url, "demo", "--no-serve"]);
     assert!(demo.status.success(), "{}", stderr(&demo));
     let (mailboxes,): (i64,) = sqlx::query_as(AssertSqlSafe(format!("SELECT count(*) FROM {schema}.um_mailboxes")))
         .fetch_one(&mut admin)

@@ -29,7 +29,7 @@ fn remote(url: &str, user: &str, password: Option<&str>, config_home: &Path, pip
 
 /// The demo organisation with a UM Management and a Help Desk account, served on loopback.
 fn served_demo(dir: &Path) -> Serving {
-    assert!(umpin(dir, &["demo"]).status.success());
+    assert!(umpin(dir, &["demo", "--no-serve"]).status.success());
     shell_ok(dir, &format!("New-ManagementAccount umadmin -Password '{UM_ADMIN_PASSWORD}'"));
     shell_ok(dir, "Add-RoleGroupMember 'UM Management' -Member umadmin");
     shell_ok(dir, &format!("New-ManagementAccount helpdesk1 -Password '{HELP_DESK_PASSWORD}'"));
@@ -113,4 +113,54 @@ fn the_remote_shell_keeps_its_token_private_and_signs_in_again_when_it_is_refuse
     assert!(renewed.status.success(), "{}", stderr(&renewed));
     let wrong = remote(&server.url, "nobody", Some("not a password at all"), config.path(), "Get-UMDialPlan");
     assert!(stderr(&wrong).contains("user name or password is wrong"), "{}", stderr(&wrong));
+}
+
+#[test]
+fn the_demo_serves_contoso_prints_a_working_account_and_mails_to_its_pickup_directory() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut demo = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env_remove("UMPIN_LOG")
+        .env_remove("UMPIN_CONFIG")
+        .env_remove("UMPIN_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    let (mut url, mut password) = (None, None);
+    while url.is_none() || password.is_none() {
+        let line = lines.next().expect("the demo announces its address and account").unwrap();
+        if let Some(rest) = line.strip_prefix("Serving contoso.com on ") {
+            url = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(rest) = line.trim().strip_prefix("Password: ") {
+            password = rest.split_whitespace().next().map(str::to_owned);
+        }
+    }
+    let (url, password) = (url.unwrap(), password.unwrap());
+    let reset = remote(&url, "admin", Some(&password), config.path(), "Set-UMMailboxPIN tony@contoso.com -Pin 1985848");
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let mail = dir.path().join("mail");
+    assert_eq!(mode(&mail), 0o700);
+    let started = std::time::Instant::now();
+    let delivered = loop {
+        let found = std::fs::read_dir(&mail)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .find(|m| m.contains("1985848"));
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the reset message wasn't delivered");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(delivered.contains("To: tony@contoso.com"), "{delivered}");
+    let stopped = std::process::Command::new("kill").args(["-TERM", &demo.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+    assert_eq!(demo.wait().unwrap().code(), Some(0));
 }
