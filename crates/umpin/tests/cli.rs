@@ -199,8 +199,10 @@ fn a_database_that_was_never_migrated_is_refused_with_the_command_that_fixes_it(
 
 /// `umpin init` and `umpin demo` on PostgreSQL, chosen by the database URL, in a schema of this
 /// test's own.
-#[tokio::test]
-async fn init_and_demo_run_on_postgresql_chosen_by_the_url() {
+/// A fresh PostgreSQL schema for the real binary: a connection to drop it with, its name, and the
+/// database URL that selects it. `None`, after a line on stderr, when PostgreSQL can't be reached
+/// and `UMPIN_REQUIRE_POSTGRES` isn't `1`.
+async fn postgres_schema() -> Option<(sqlx::PgConnection, String, String)> {
     let url = umpin_store::testing::postgres_url();
     let mut admin = match sqlx::PgConnection::connect(&url).await {
         Ok(conn) => conn,
@@ -209,13 +211,19 @@ async fn init_and_demo_run_on_postgresql_chosen_by_the_url() {
         }
         Err(e) => {
             eprintln!("skipping: PostgreSQL not reachable at {url}: {e}");
-            return;
+            return None;
         }
     };
     let schema = format!("{}{}", umpin_store::testing::SCHEMA_PREFIX, uuid::Uuid::new_v4().simple());
     sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut admin).await.unwrap();
     let separator = if url.contains('?') { '&' } else { '?' };
     let schema_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    Some((admin, schema, schema_url))
+}
+
+#[tokio::test]
+async fn init_and_demo_run_on_postgresql_chosen_by_the_url() {
+    let Some((mut admin, schema, schema_url)) = postgres_schema().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let init = umpin(dir.path(), &["--database-url", &schema_url, "init"]);
     assert!(init.status.success(), "{}", stderr(&init));

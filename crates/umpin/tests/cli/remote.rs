@@ -164,3 +164,41 @@ fn the_demo_serves_contoso_prints_a_working_account_and_mails_to_its_pickup_dire
     assert!(stopped.success());
     assert_eq!(demo.wait().unwrap().code(), Some(0));
 }
+
+#[tokio::test]
+async fn two_servers_on_one_postgresql_database_see_each_others_changes_at_once() {
+    use sqlx::AssertSqlSafe;
+    let Some((mut admin, schema, database)) = super::postgres_schema().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let on_postgres = |args: &[&str]| {
+        let mut all = vec!["--database-url", database.as_str()];
+        all.extend_from_slice(args);
+        let out = umpin(dir.path(), &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    on_postgres(&["demo", "--no-serve"]);
+    let pipeline = format!(
+        "New-ManagementAccount umadmin -Password '{UM_ADMIN_PASSWORD}'; Add-RoleGroupMember 'Organization Management' -Member umadmin"
+    );
+    on_postgres(&["shell", "-c", &pipeline]);
+    let env = [("UMPIN_SERVER__LISTEN", "127.0.0.1:0"), ("UMPIN_DATABASE_URL", database.as_str())];
+    let (one, two) = (Serving::start(dir.path(), &env), Serving::start(dir.path(), &env));
+    let run = |server: &Serving, pipeline: &str| {
+        let out = remote(&server.url, "umadmin", Some(UM_ADMIN_PASSWORD), config.path(), pipeline);
+        assert!(out.status.success(), "{pipeline}: {}", stderr(&out));
+        stdout(&out)
+    };
+    run(&one, "Set-UMMailboxPIN tony@contoso.com -LockedOut $true");
+    assert!(run(&two, "Get-UMMailboxPIN tony@contoso.com | Format-List LockedOut").contains("True"));
+    run(&two, "Set-UMMailboxPIN tony@contoso.com -LockedOut $false");
+    assert!(run(&one, "Get-UMMailboxPIN tony@contoso.com | Format-List LockedOut").contains("False"));
+    // The token the first server issued serves on the second as well (one database of tokens).
+    let kept = remote(&two.url, "umadmin", None, config.path(), "Get-UMDialPlan");
+    assert!(kept.status.success(), "{}", stderr(&kept));
+    let audit = run(&one, "Search-AdminAuditLog -Cmdlets Set-UMMailboxPIN | Measure-Object");
+    assert!(audit.contains("Count : 2"), "{audit}");
+    assert!(run(&two, "Test-AdminAuditLog | Format-List IsValid").contains("True"));
+    drop((one, two));
+    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&mut admin).await.unwrap();
+}
