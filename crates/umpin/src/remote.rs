@@ -45,8 +45,15 @@ struct ProblemBody {
 pub async fn connect(server: &str, user: &str) -> anyhow::Result<Remote> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let server = server.trim_end_matches('/').to_owned();
-    if !(server.starts_with("https://") || server.starts_with("http://")) {
-        anyhow::bail!("The server '{server}' isn't a URL: give it as https://HOST:PORT (or http:// on this machine).");
+    match server.split_once("://") {
+        Some(("https", _)) => {}
+        Some(("http", rest)) if is_loopback(rest) => {}
+        Some(("http", _)) => anyhow::bail!(
+            "The server '{server}' would get the password over plain HTTP: use https:// (plain http:// only reaches this machine)."
+        ),
+        _ => anyhow::bail!(
+            "The server '{server}' isn't a URL: give it as https://HOST:PORT (or http:// on this machine)."
+        ),
     }
     let client = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
@@ -156,6 +163,16 @@ impl Connection {
             let _ = std::fs::remove_file(file);
         }
     }
+}
+
+/// Whether the authority at the start of `rest` (`HOST[:PORT][/…]`) names this machine.
+fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn hex_prefix(bytes: &[u8]) -> String {

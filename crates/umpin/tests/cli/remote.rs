@@ -202,3 +202,14 @@ async fn two_servers_on_one_postgresql_database_see_each_others_changes_at_once(
     drop((one, two));
     sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&mut admin).await.unwrap();
 }
+
+#[test]
+fn the_remote_shell_never_sends_a_password_over_plain_http_beyond_this_machine() {
+    let config = tempfile::tempdir().unwrap();
+    let refused =
+        remote("http://192.0.2.10:8080", "admin", Some("a long enough password"), config.path(), "Get-UMDialPlan");
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("use https://"), "{}", stderr(&refused));
+    let not_a_url = remote("ftp://example.com", "admin", Some("x"), config.path(), "Get-UMDialPlan");
+    assert!(stderr(&not_a_url).contains("isn't a URL"), "{}", stderr(&not_a_url));
+}
