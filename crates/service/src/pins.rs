@@ -117,8 +117,10 @@ impl Service {
             // The key of the last row looked at: where the next page starts.
             let mut cursor = after.map(str::to_owned);
             loop {
-                let rows = tx.list_um_pins(&stored, cursor.as_deref(), limit).await?;
-                let exhausted = rows.len() < limit as usize;
+                // One row more than the page still needs tells whether more follow.
+                let want = limit - items.len() as u32 + 1;
+                let rows = tx.list_um_pins(&stored, cursor.as_deref(), want).await?;
+                let exhausted = rows.len() < want as usize;
                 for (mailbox, um, status) in &rows {
                     if items.len() == limit as usize {
                         return Ok(Page { items, next: cursor });
