@@ -232,7 +232,7 @@ impl Service {
         action: &Action,
         error: Option<String>,
     ) -> Result<(), ServiceError> {
-        let (last, previous_link) = tx.audit_head().await?;
+        let (last, previous_link) = tx.audit_head(true).await?;
         let mut record = AuditRecord {
             seq: last + 1,
             run_at: self.now(),

@@ -87,11 +87,11 @@ const AUDIT_COLUMNS: &str =
     "seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, key_id, link";
 
 impl Tx {
-    /// The number and link of the last record (0 and empty before the first), locked on
-    /// PostgreSQL until this transaction ends.
-    pub async fn audit_head(&mut self) -> Result<(u64, Vec<u8>), StoreError> {
-        let postgres = matches!(self, Tx::Postgres(_));
-        let sql = if postgres {
+    /// The number and link of the last record (0 and empty before the first). With `for_append`
+    /// it is locked on PostgreSQL until this transaction ends, so that the record appended next
+    /// follows it; a reader (the chain check) doesn't hold up appends.
+    pub async fn audit_head(&mut self, for_append: bool) -> Result<(u64, Vec<u8>), StoreError> {
+        let sql = if for_append && matches!(self, Tx::Postgres(_)) {
             "SELECT seq, link FROM audit_head WHERE id = 1 FOR UPDATE"
         } else {
             "SELECT seq, link FROM audit_head WHERE id = 1"
