@@ -97,34 +97,32 @@ impl Service {
             .param("Name", new.name.as_str())
             .param("DisplayName", &new.display_name)
             .secret("Password", new.password.is_some());
-        self.authorize(by, &action).await?;
-        let name = check_account_name(&new.name)?;
-        let display_name = check_display_name(new.display_name.as_deref(), &name)?;
-        let (password, generated) = match new.password {
-            Some(p) => {
-                check_password(p.expose_secret())?;
-                (p, None)
-            }
-            None => {
-                let p = generate_password()?;
-                (p.clone(), Some(p))
-            }
-        };
-        let account = ManagementAccount {
-            guid: Guid::new_v4(),
-            name,
-            display_name,
-            disabled: false,
-            role_groups: Vec::new(),
-            when_created: self.now(),
-        };
-        let sealed = self.vault.seal_new_password(account.guid, &password).await?;
-        let created = account.clone();
         self.audited(by, action, async |tx| {
-            tx.insert_management_account(&created, &sealed).await.map_err(|e| account_conflict(e, &created.name))
+            let name = check_account_name(&new.name)?;
+            let display_name = check_display_name(new.display_name.as_deref(), &name)?;
+            let (password, generated) = match new.password {
+                Some(p) => {
+                    check_password(p.expose_secret())?;
+                    (p, None)
+                }
+                None => {
+                    let p = generate_password()?;
+                    (p.clone(), Some(p))
+                }
+            };
+            let account = ManagementAccount {
+                guid: Guid::new_v4(),
+                name,
+                display_name,
+                disabled: false,
+                role_groups: Vec::new(),
+                when_created: self.now(),
+            };
+            let sealed = self.vault.seal_new_password(account.guid, &password).await?;
+            tx.insert_management_account(&account, &sealed).await.map_err(|e| account_conflict(e, &account.name))?;
+            Ok((account, generated))
         })
-        .await?;
-        Ok((account, generated))
+        .await
     }
 
     /// `Get-ManagementAccount -Identity`.
@@ -156,32 +154,12 @@ impl Service {
             .secret("Password", set.password.is_some())
             .param("DisplayName", &set.changes.display_name)
             .param("Disabled", set.changes.disabled);
-        self.authorize(by, &action).await?;
-        if let Some(p) = &set.password {
-            check_password(p.expose_secret())?;
-        }
-        let display_name = match &set.changes.display_name {
-            Some(d) => Some(check_display_name(Some(d), "")?),
-            None => None,
-        };
-        // The account's guid is needed to seal the password, before the audited transaction.
-        let guid = {
-            let mut tx = self.db.begin().await?;
-            find_account(&mut tx, identity).await?.guid
-        };
-        let sealed = match &set.password {
-            Some(p) => Some(self.vault.seal_new_password(guid, p).await?),
-            None => None,
-        };
         let now = self.now();
         self.audited(by, action, async |tx| {
             let current = find_account(tx, identity).await?;
-            if current.guid != guid {
-                return Err(ServiceError::ChangedMeanwhile { object: identity.to_owned() });
-            }
             let mut next = current.clone();
-            if let Some(d) = display_name {
-                next.display_name = d;
+            if let Some(d) = &set.changes.display_name {
+                next.display_name = check_display_name(Some(d), "")?;
             }
             if let Some(disabled) = set.changes.disabled {
                 next.disabled = disabled;
@@ -190,11 +168,12 @@ impl Service {
                 keep_an_organization_manager(tx, &current).await?;
             }
             tx.update_management_account(&next).await?;
-            if let Some(sealed) = &sealed {
-                tx.set_management_password(guid, sealed).await?;
+            if let Some(p) = &set.password {
+                check_password(p.expose_secret())?;
+                tx.set_management_password(current.guid, &self.vault.seal_new_password(current.guid, p).await?).await?;
             }
-            if sealed.is_some() || next.disabled {
-                tx.delete_api_tokens(guid, now).await?;
+            if set.password.is_some() || next.disabled {
+                tx.delete_api_tokens(current.guid, now).await?;
             }
             Ok(())
         })
