@@ -107,11 +107,22 @@ impl Tx {
         self.with_role_groups(rows).await
     }
 
+    /// The accounts of `rows` with their role groups. One account (a sign-in, every API request)
+    /// reads only its own memberships.
     async fn with_role_groups(&mut self, rows: Vec<AccountRow>) -> Result<Vec<ManagementAccount>, StoreError> {
+        let only = match rows.as_slice() {
+            [] => return Ok(Vec::new()),
+            [one] => Some(one.guid.clone()),
+            _ => None,
+        };
         let members: Vec<MemberRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as("SELECT account, role_group FROM role_group_members ORDER BY role_group")
-                .fetch_all(&mut *c)
-                .await?
+            sqlx::query_as(
+                "SELECT account, role_group FROM role_group_members WHERE ($1 IS NULL OR account = $1) \
+                 ORDER BY role_group",
+            )
+            .bind(only.clone())
+            .fetch_all(&mut *c)
+            .await?
         });
         let mut groups: HashMap<String, Vec<RoleGroup>> = HashMap::new();
         for m in members {
