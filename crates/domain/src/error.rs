@@ -174,6 +174,25 @@ pub enum Error {
         "The account '{account}' is the last enabled member of Organization Management: add another member first, so that someone can still manage umpin."
     )]
     LastOrganizationManager { account: String },
+
+    #[error(
+        "The call has ended: it was hung up, disconnected after failed sign-ins, or is older than 30 minutes. Start a new call."
+    )]
+    CallEnded,
+
+    #[error("The caller hasn't signed in on this call. Sign in with the PIN first.")]
+    NotSignedIn,
+
+    #[error("The two new PINs entered are different. Ask the caller to enter the new PIN again, twice.")]
+    PinsDiffer,
+
+    #[error("The user of {mailbox} has already completed first-time setup.")]
+    FirstTimeSetupDone { mailbox: String },
+
+    #[error(
+        "First-time setup needs the caller's recorded name: record the name first, or say that the caller skipped recording it."
+    )]
+    RecordedNameMissing,
 }
 
 impl From<PinRule> for Error {

@@ -13,6 +13,7 @@ pub mod policy;
 pub mod roles;
 pub mod sign_in;
 pub mod um_mailbox;
+pub mod voice;
 
 pub use account::{AccountChanges, ManagementAccount};
 pub use dial_plan::{DialPlan, DialPlanChanges, NewDialPlan, UriType, VoipSecurity};

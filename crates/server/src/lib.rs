@@ -13,6 +13,7 @@
 //! | `/api/v1/um/dial-plans[/{identity}]`, `/api/v1/um/mailbox-policies[/{identity}]` | dial plans and policies |
 //! | `GET /api/v1/um/mailboxes`, `GET /api/v1/um/pins` | listings with filters and cursor paging (PINs also as NDJSON) |
 //! | `POST /api/v1/cmdlets/{name}` | one cmdlet of the registry, as the remote shell sends it |
+//! | `POST /api/v1/voice/calls`, `/api/v1/voice/call[/sign-in|/pin|/recorded-name|/first-time-setup]` | voice access: a call, its sign-in, new PIN, recorded name and first-time setup |
 //! | `GET /api/v1/openapi.json`, `/healthz`, `/metrics` | description, health, Prometheus metrics |
 //!
 //! # Decisions
@@ -36,6 +37,7 @@ mod problem;
 mod telemetry;
 mod tls;
 mod um_mailboxes;
+mod voice;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,7 +48,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum_server::tls_rustls::RustlsConfig;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -264,6 +266,12 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
             get(dial_plans::get_policy).patch(dial_plans::update_policy).delete(dial_plans::remove_policy),
         )
         .route("/api/v1/cmdlets/{name}", post(cmdlets::run))
+        .route("/api/v1/voice/calls", post(voice::start))
+        .route("/api/v1/voice/call", delete(voice::end))
+        .route("/api/v1/voice/call/sign-in", post(voice::sign_in))
+        .route("/api/v1/voice/call/pin", post(voice::change_pin))
+        .route("/api/v1/voice/call/recorded-name", get(voice::recorded_name).put(voice::record_name))
+        .route("/api/v1/voice/call/first-time-setup", post(voice::complete_first_time_setup))
         .fallback(problem::no_route)
         .with_state(state)
         // One limit, tower-http's: it refuses an announced oversize body before reading it.

@@ -13,13 +13,13 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::model::LimitJson;
 use crate::problem::Problem;
-use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, um_mailboxes};
+use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, um_mailboxes, voice};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "umpin API",
-        description = "Voice-mail PIN administration in the manner of Exchange Unified Messaging: mailboxes, UM dial plans, UM mailbox policies, UM mailboxes and their PINs, and every server-side cmdlet. Sign in with POST /api/v1/auth/token, then send Authorization: Bearer <token>. Every error is application/problem+json."
+        description = "Voice-mail PIN administration in the manner of Exchange Unified Messaging: mailboxes, UM dial plans, UM mailbox policies, UM mailboxes and their PINs, every server-side cmdlet, and voice access for telephony front ends. Sign in with POST /api/v1/auth/token, then send Authorization: Bearer <token>. Every error is application/problem+json."
     ),
     paths(
         auth::issue_token,
@@ -50,6 +50,13 @@ use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, um_mailboxes};
         dial_plans::update_policy,
         dial_plans::remove_policy,
         cmdlets::run,
+        voice::start,
+        voice::end,
+        voice::sign_in,
+        voice::change_pin,
+        voice::record_name,
+        voice::recorded_name,
+        voice::complete_first_time_setup,
         ops::healthz,
         ops::metrics,
         ops::openapi_json,

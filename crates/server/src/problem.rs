@@ -47,6 +47,10 @@ pub enum ProblemKind {
     NoSuchRoute,
     /// The mailbox isn't UM-enabled, so it has no UM settings or PIN.
     NotUmEnabled,
+    /// The voice-access call was hung up, disconnected or is too old: start a new one.
+    CallEnded,
+    /// The caller of the voice-access call hasn't signed in.
+    NotSignedIn,
     /// The cmdlet isn't in the registry.
     UnknownCmdlet,
     /// The cmdlet runs in the shell (pipeline utilities), not on the server.
@@ -93,8 +97,12 @@ impl ProblemKind {
             ProblemKind::NotFound
             | ProblemKind::NoSuchRoute
             | ProblemKind::NotUmEnabled
+            | ProblemKind::CallEnded
             | ProblemKind::UnknownCmdlet => StatusCode::NOT_FOUND,
-            ProblemKind::AlreadyExists | ProblemKind::Conflict | ProblemKind::PinDataUnreadable => StatusCode::CONFLICT,
+            ProblemKind::AlreadyExists
+            | ProblemKind::Conflict
+            | ProblemKind::NotSignedIn
+            | ProblemKind::PinDataUnreadable => StatusCode::CONFLICT,
             ProblemKind::NotAuthenticated => StatusCode::UNAUTHORIZED,
             ProblemKind::PermissionDenied => StatusCode::FORBIDDEN,
             ProblemKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
@@ -119,6 +127,8 @@ impl ProblemKind {
             ProblemKind::NotFound => "not-found",
             ProblemKind::NoSuchRoute => "no-such-route",
             ProblemKind::NotUmEnabled => "not-um-enabled",
+            ProblemKind::CallEnded => "call-ended",
+            ProblemKind::NotSignedIn => "not-signed-in",
             ProblemKind::UnknownCmdlet => "unknown-cmdlet",
             ProblemKind::ShellCmdlet => "shell-cmdlet",
             ProblemKind::AlreadyExists => "already-exists",
@@ -149,6 +159,8 @@ impl ProblemKind {
             ProblemKind::NotFound => "The object couldn't be found",
             ProblemKind::NoSuchRoute => "There is no such resource",
             ProblemKind::NotUmEnabled => "The mailbox isn't enabled for Unified Messaging",
+            ProblemKind::CallEnded => "The call has ended",
+            ProblemKind::NotSignedIn => "The caller hasn't signed in",
             ProblemKind::UnknownCmdlet => "There is no such cmdlet",
             ProblemKind::ShellCmdlet => "The cmdlet runs in the shell",
             ProblemKind::AlreadyExists => "The object already exists",
@@ -239,8 +251,11 @@ fn rule_kind(rule: &Rule) -> ProblemKind {
         | Rule::ExtensionLength { .. }
         | Rule::ExtensionNotDigits { .. }
         | Rule::ExtensionRepeated { .. } => ProblemKind::InvalidParameter,
-        Rule::Pin(_) => ProblemKind::PinRule,
+        Rule::Pin(_) | Rule::PinsDiffer => ProblemKind::PinRule,
+        Rule::CallEnded => ProblemKind::CallEnded,
+        Rule::NotSignedIn => ProblemKind::NotSignedIn,
         Rule::ResetNotBelowLockout { .. }
+        | Rule::RecordedNameMissing
         | Rule::FixedAfterCreation { .. }
         | Rule::ExtensionCantBeGenerated { .. }
         | Rule::SipResourceIdentifierRequired { .. }
@@ -253,7 +268,8 @@ fn rule_kind(rule: &Rule) -> ProblemKind {
         | Rule::LockedOut { .. }
         | Rule::AlreadyMember { .. }
         | Rule::NotMember { .. }
-        | Rule::LastOrganizationManager { .. } => ProblemKind::Conflict,
+        | Rule::LastOrganizationManager { .. }
+        | Rule::FirstTimeSetupDone { .. } => ProblemKind::Conflict,
         Rule::PermissionDenied { .. } => ProblemKind::PermissionDenied,
     }
 }

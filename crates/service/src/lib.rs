@@ -1,5 +1,5 @@
 //! The operations of umpin: the server side of every UM, directory and PIN cmdlet (SPEC §4.1) and
-//! the voice-access sign-in (SPEC §3).
+//! voice access (SPEC §3).
 //!
 //! Each operation takes the acting [`Principal`], checks its role groups (SPEC §4.4), and runs in
 //! one storage transaction together with its admin audit record (SPEC §4.5) and any message to
@@ -18,6 +18,7 @@ mod outbox;
 mod pins;
 mod sign_in;
 mod um_mailboxes;
+mod voice;
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub use outbox::{DueMessage, DueMessages, retry_delay};
 pub use pins::{PinFilter, PinReset, UmMailboxPin};
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
+pub use voice::{Call, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
 
 /// How many objects one list call returns at most when the caller asks for more.
 pub const MAX_PAGE_SIZE: u32 = 1000;

@@ -1,5 +1,5 @@
-//! Voice access (SPEC §3): a caller signs in with extension and PIN, changes the PIN and completes
-//! first-time setup.
+//! Voice-access sign-in (SPEC §3.2) and a signed-in caller's new PIN; calls, which use these, are
+//! in `voice`.
 //!
 //! A sign-in first reserves the attempt with one atomic statement (the failure is counted, and the
 //! lockout set when it reaches `MaxLogonAttempts`, before the PIN is evaluated), so that however
@@ -10,7 +10,8 @@
 use secrecy::ExposeSecret;
 use umpin_crypto::{CryptoError, Pin, SealedPin, Verification};
 use umpin_domain::roles::VOICE_ACCESS;
-use umpin_domain::{Error, FailureConsequence, Guid, PinStatus, failure_consequence};
+use umpin_domain::{Error, FailureConsequence, Guid, MailboxPolicy, PinStatus, failure_consequence};
+use umpin_store::Tx;
 
 use crate::access::Action;
 use crate::directory::find_dial_plan;
@@ -32,8 +33,12 @@ pub enum SignInOutcome {
     LockedOut,
 }
 
+/// The mailbox a sign-in is for, with its policy; `None` when the extension is unknown or not
+/// UM-enabled (which the caller must not be able to tell from a wrong PIN).
+pub(crate) type SignInTarget = Option<(Guid, MailboxPolicy)>;
+
 impl Service {
-    /// Signs a caller in by dial plan, extension and PIN.
+    /// Signs a caller in by dial plan, extension and PIN: one attempt, outside any call.
     pub async fn sign_in(
         &self,
         by: &Principal,
@@ -42,7 +47,23 @@ impl Service {
         pin: &Pin,
     ) -> Result<SignInOutcome, ServiceError> {
         self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
-        let outcome = self.sign_in_as_caller(dial_plan, extension, pin).await?;
+        let target = {
+            let mut tx = self.db.begin().await?;
+            let target = match find_dial_plan(&mut tx, dial_plan).await {
+                Ok(plan) => sign_in_target(&mut tx, plan.guid, extension).await?,
+                Err(ServiceError::Rule(Error::NotFound { .. })) => None,
+                Err(e) => return Err(e),
+            };
+            // Ended before the reservation: on SQLite an open transaction holds the write lock.
+            tx.commit().await?;
+            target
+        };
+        self.attempt_sign_in(target, pin).await
+    }
+
+    /// One sign-in attempt with `pin` on `target`, counted in the metrics.
+    pub(crate) async fn attempt_sign_in(&self, target: SignInTarget, pin: &Pin) -> Result<SignInOutcome, ServiceError> {
+        let outcome = self.evaluate_sign_in(target, pin).await?;
         let label = match outcome {
             SignInOutcome::SignedIn { .. } => "signed_in",
             SignInOutcome::WrongPin => "wrong_pin",
@@ -52,29 +73,7 @@ impl Service {
         Ok(outcome)
     }
 
-    async fn sign_in_as_caller(
-        &self,
-        dial_plan: &str,
-        extension: &str,
-        pin: &Pin,
-    ) -> Result<SignInOutcome, ServiceError> {
-        let target = {
-            let mut tx = self.db.begin().await?;
-            let target = match find_dial_plan(&mut tx, dial_plan).await {
-                Ok(plan) => match tx.um_mailbox_by_extension(plan.guid, extension).await? {
-                    Some(mailbox) => match tx.um_mailbox(mailbox).await? {
-                        Some(um) if um.um_enabled => Some((mailbox, policy_of(&mut tx, &um).await?)),
-                        _ => None,
-                    },
-                    None => None,
-                },
-                Err(ServiceError::Rule(Error::NotFound { .. })) => None,
-                Err(e) => return Err(e),
-            };
-            // Ended before the reservation: on SQLite an open transaction holds the write lock.
-            tx.commit().await?;
-            target
-        };
+    async fn evaluate_sign_in(&self, target: SignInTarget, pin: &Pin) -> Result<SignInOutcome, ServiceError> {
         let Some((mailbox, policy)) = target else {
             // As slow as a real evaluation, so that timing does not tell unknown extensions apart.
             self.vault.verify_decoy(pin).await?;
@@ -184,27 +183,25 @@ impl Service {
         Ok(())
     }
 
-    /// A signed-in caller chooses a new PIN (after an expired PIN, or from personal options). With
-    /// `completes_first_time_setup` it also ends first-time setup.
-    pub async fn change_pin_by_phone(
+    /// A signed-in caller's new PIN (after an expired PIN, in first-time setup, or from personal
+    /// options), in `tx`. With `completes_first_time_setup` it also ends first-time setup.
+    pub(crate) async fn change_pin_in(
         &self,
-        by: &Principal,
+        tx: &mut Tx,
         mailbox: Guid,
         new_pin: &Pin,
         completes_first_time_setup: bool,
     ) -> Result<(), ServiceError> {
-        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
         let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let owner = tx.mailbox(mailbox).await?.ok_or_else(|| Error::NotFound {
-            kind: umpin_domain::ObjectKind::Mailbox,
-            identity: mailbox.to_string(),
-        })?;
-        let um = enabled_um_mailbox(&mut tx, &owner).await?;
-        let policy = policy_of(&mut tx, &um).await?;
-        let current = pin_record(&mut tx, &owner).await?;
+        let owner = tx.mailbox(mailbox).await?.ok_or(Error::CallEnded)?;
+        let um = enabled_um_mailbox(tx, &owner).await?;
+        let policy = policy_of(tx, &um).await?;
+        let current = pin_record(tx, &owner).await?;
         if current.status.locked_out {
             return Err(Error::LockedOut { mailbox: owner.primary_smtp_address }.into());
+        }
+        if completes_first_time_setup && !current.status.first_time_user {
+            return Err(Error::FirstTimeSetupDone { mailbox: owner.primary_smtp_address }.into());
         }
         let (_, next) = self
             .new_pin_record(&owner, &um, &policy.pin, &current, Some(new_pin.clone()), |pin_length| PinStatus {
@@ -216,6 +213,24 @@ impl Service {
             })
             .await?;
         tx.put_pin(mailbox, &next).await?;
-        Ok(tx.commit().await?)
+        Ok(())
     }
+}
+
+/// The UM-enabled mailbox that has `extension` in the dial plan, with its policy.
+pub(crate) async fn sign_in_target(
+    tx: &mut Tx,
+    dial_plan: Guid,
+    extension: &str,
+) -> Result<SignInTarget, ServiceError> {
+    let Some(mailbox) = tx.um_mailbox_by_extension(dial_plan, extension).await? else { return Ok(None) };
+    mailbox_target(tx, mailbox).await
+}
+
+/// The mailbox with its policy, if it is UM-enabled.
+pub(crate) async fn mailbox_target(tx: &mut Tx, mailbox: Guid) -> Result<SignInTarget, ServiceError> {
+    Ok(match tx.um_mailbox(mailbox).await? {
+        Some(um) if um.um_enabled => Some((mailbox, policy_of(tx, &um).await?)),
+        _ => None,
+    })
 }

@@ -149,6 +149,7 @@ impl Service {
             let mailbox = find_mailbox(tx, identity).await?;
             let um = enabled_um_mailbox(tx, &mailbox).await?;
             tx.delete_pin(mailbox.guid).await?;
+            tx.delete_recorded_name(mailbox.guid).await?;
             if keep_properties {
                 let kept = UmMailbox {
                     extensions: Vec::new(),

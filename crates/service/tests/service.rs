@@ -234,23 +234,6 @@ umpin_store::backend_tests! {
         assert_eq!(s.sign_in(&admin(), "NoSuchPlan", "51234", &pin("5643892")).await.unwrap(), SignInOutcome::WrongPin);
     }
 
-    async fn first_time_setup_on_the_phone_sets_a_new_pin_and_ends_first_time_user(db: Database) {
-        let (s, _keys) = service(db.clone());
-        contoso(&s).await;
-        let SignInOutcome::SignedIn { mailbox, pin_expired: true, first_time_user: true } = sign_in(&s, "51234", "5643892").await else {
-            panic!("expected a first-time sign-in");
-        };
-        let refused = s.change_pin_by_phone(&admin(), mailbox, &pin("5643892"), true).await;
-        assert_eq!(rule(refused), Error::Pin(PinRule::InHistory { count: 5 }));
-        s.change_pin_by_phone(&admin(), mailbox, &pin("8273645"), true).await.unwrap();
-        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
-        assert!(!info.pin_expired && !info.first_time_user);
-        assert_eq!(
-            sign_in(&s, "51234", "8273645").await,
-            SignInOutcome::SignedIn { mailbox, pin_expired: false, first_time_user: false }
-        );
-    }
-
     async fn a_pin_expires_after_pin_lifetime_days_and_when_min_pin_length_rises(db: Database) {
         let now = Arc::new(std::sync::Mutex::new(Timestamp::now()));
         let clock = now.clone();
@@ -462,3 +445,5 @@ fn pin_in(body: &str) -> String {
 
 #[path = "service/access.rs"]
 mod access;
+#[path = "service/voice.rs"]
+mod voice;

@@ -45,6 +45,7 @@ mod rows;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod um_mailboxes;
+mod voice;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -61,6 +62,7 @@ pub use mailboxes::{MAX_CANDIDATES, MailboxFilter};
 pub use outbox::{Claim, ClaimedMessage, MAX_DELIVERY_ERROR_CHARS, MessageKind, OutboxMessage};
 pub use pins::{PinRecord, Reservation};
 pub use um_mailboxes::UmMailboxFilter;
+pub use voice::{RecordedName, VoiceCall};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");

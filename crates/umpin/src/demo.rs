@@ -6,13 +6,13 @@
 
 use std::path::Path;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use umpin_mail::MailConfig;
 
 use umpin_domain::{NewDialPlan, NewMailbox, RoleGroup};
 use umpin_service::{
-    EnableUmMailbox, ManagementAccountChanges, NewManagementAccount, PinFilter, Principal, Service, ServiceError,
-    SignInOutcome,
+    EnableUmMailbox, ManagementAccountChanges, NewCall, NewManagementAccount, PinFilter, PinReset, Principal, Service,
+    ServiceError, SignInOutcome,
 };
 
 const DIAL_PLAN: &str = "Contoso Dial Plan";
@@ -113,9 +113,18 @@ async fn build(service: &Service, admin: &Principal) -> Result<(), ServiceError>
         };
         service.enable_um_mailbox(admin, &address, request).await?;
     }
-    // Kim has finished first-time setup and chose her own PIN.
-    let kim = service.get_um_mailbox(admin, "kim@contoso.com").await?.mailbox.guid;
-    service.change_pin_by_phone(admin, kim, &SecretString::from("4718263"), true).await?;
+    // Kim called in, signed in with the PIN an administrator gave her, and finished first-time
+    // setup with a PIN of her own.
+    let given = SecretString::from("5928374");
+    let reset = PinReset { pin: Some(given.clone()), send_email: Some(false), ..Default::default() };
+    service.set_um_mailbox_pin(admin, "kim@contoso.com", reset).await?;
+    let call =
+        service.start_call(admin, NewCall { dial_plan: Some(DIAL_PLAN.to_owned()), ..Default::default() }).await?;
+    let call = call.id.expose_secret();
+    service.sign_in_on_call(admin, call, Some(PEOPLE[1].3), &given).await?;
+    let own = SecretString::from("4718263");
+    service.complete_first_time_setup(admin, call, &own, &own, true).await?;
+    service.end_call(admin, call).await?;
     // Someone tried to guess David's PIN on the phone until the mailbox locked.
     let wrong = SecretString::from("000000");
     while service.sign_in(admin, DIAL_PLAN, "53456", &wrong).await? != SignInOutcome::LockedOut {}

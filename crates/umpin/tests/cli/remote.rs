@@ -5,11 +5,14 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 
+use serde_json::{Value, json};
+
 use super::serve::Serving;
 use super::{mode, shell_ok, stderr, stdout, umpin};
 
 const UM_ADMIN_PASSWORD: &str = "um admin password 1";
 const HELP_DESK_PASSWORD: &str = "help desk password 1";
+const VOICE_PASSWORD: &str = "voice access password 1";
 
 /// `umpin shell --server URL --user USER -c PIPELINE`, with the password in `UMPIN_PASSWORD` when
 /// given and the token kept under `config_home`.
@@ -166,7 +169,7 @@ fn the_demo_serves_contoso_prints_a_working_account_and_mails_to_its_pickup_dire
 }
 
 #[tokio::test]
-async fn two_servers_on_one_postgresql_database_see_each_others_changes_at_once() {
+async fn two_servers_on_one_postgresql_database_see_each_others_changes_and_keep_the_lockout_exact() {
     use sqlx::AssertSqlSafe;
     let Some((mut admin, schema, database)) = super::postgres_schema().await else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -179,7 +182,8 @@ async fn two_servers_on_one_postgresql_database_see_each_others_changes_at_once(
     };
     on_postgres(&["demo", "--no-serve"]);
     let pipeline = format!(
-        "New-ManagementAccount umadmin -Password '{UM_ADMIN_PASSWORD}'; Add-RoleGroupMember 'Organization Management' -Member umadmin"
+        "New-ManagementAccount umadmin -Password '{UM_ADMIN_PASSWORD}'; Add-RoleGroupMember 'Organization Management' -Member umadmin; \
+         New-ManagementAccount ivr -Password '{VOICE_PASSWORD}'; Add-RoleGroupMember 'Voice Access' -Member ivr"
     );
     on_postgres(&["shell", "-c", &pipeline]);
     let env = [("UMPIN_SERVER__LISTEN", "127.0.0.1:0"), ("UMPIN_DATABASE_URL", database.as_str())];
@@ -196,9 +200,59 @@ async fn two_servers_on_one_postgresql_database_see_each_others_changes_at_once(
     // The token the first server issued serves on the second as well (one database of tokens).
     let kept = remote(&two.url, "umadmin", None, config.path(), "Get-UMDialPlan");
     assert!(kept.status.success(), "{}", stderr(&kept));
-    let audit = run(&one, "Search-AdminAuditLog -Cmdlets Set-UMMailboxPIN | Measure-Object");
+    let audit = run(&one, "Search-AdminAuditLog -Cmdlets Set-UMMailboxPIN -UserIds umadmin | Measure-Object");
     assert!(audit.contains("Count : 2"), "{audit}");
     assert!(run(&two, "Test-AdminAuditLog | Format-List IsValid").contains("True"));
+
+    // A telephony front end enters 40 wrong PINs for tony, one per call, spread over both
+    // servers at once: exactly MaxLogonAttempts (15) are evaluated, then the mailbox is locked.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let sign_in = json!({"username": "ivr", "password": VOICE_PASSWORD});
+    let token: Value =
+        http.post(format!("{}/api/v1/auth/token", one.url)).json(&sign_in).send().await.unwrap().json().await.unwrap();
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let attempts: Vec<_> = (0..40)
+        .map(|i| {
+            let base = if i % 2 == 0 { one.url.clone() } else { two.url.clone() };
+            let (http, bearer) = (http.clone(), bearer.clone());
+            tokio::spawn(async move {
+                let call: Value = http
+                    .post(format!("{base}/api/v1/voice/calls"))
+                    .header("Authorization", &bearer)
+                    .json(&json!({"dialPlan": "Contoso Dial Plan"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let answer: Value = http
+                    .post(format!("{base}/api/v1/voice/call/sign-in"))
+                    .header("Authorization", &bearer)
+                    .header("Umpin-Call", call["callId"].as_str().unwrap())
+                    .json(&json!({"extension": "51234", "pin": "1111112"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                answer["outcome"].as_str().unwrap().to_owned()
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for attempt in attempts {
+        outcomes.push(attempt.await.unwrap());
+    }
+    let wrong = outcomes.iter().filter(|o| *o == "wrongPin").count();
+    let locked = outcomes.iter().filter(|o| *o == "lockedOut").count();
+    assert_eq!((wrong, locked), (15, 25), "{outcomes:?}");
+    for server in [&one, &two] {
+        let shown = run(server, "Get-UMMailboxPIN tony@contoso.com | Format-List LockedOut,FailedLogonCount");
+        assert!(shown.contains("True") && shown.contains("15"), "{shown}");
+    }
     drop((one, two));
     sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&mut admin).await.unwrap();
 }

@@ -1,0 +1,207 @@
+//! The voice-access API (SPEC §3) as a telephony front end uses it: an account of the Voice
+//! Access role group, calls named by the `Umpin-Call` header, on both backends.
+
+use umpin_service::NewManagementAccount;
+
+use super::*;
+
+/// What a telephony front end has: a token of a Voice Access account.
+struct FrontEnd<'a> {
+    api: &'a Api,
+    token: String,
+}
+
+impl Api {
+    /// A management account in `role_group`, signed in.
+    pub(super) async fn account_in(&self, name: &str, role_group: &str) -> String {
+        let by = Principal::local_administrator();
+        let new = NewManagementAccount {
+            name: name.into(),
+            display_name: None,
+            password: Some(SecretString::from(PASSWORD)),
+        };
+        self.service.new_management_account(&by, new).await.unwrap();
+        self.service.add_role_group_member(&by, role_group, name).await.unwrap();
+        self.sign_in(name, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn front_end(&self, name: &str) -> FrontEnd<'_> {
+        FrontEnd { api: self, token: self.account_in(name, "Voice Access").await }
+    }
+}
+
+impl FrontEnd<'_> {
+    async fn call(&self, body: Value) -> Reply {
+        self.api.send(Method::POST, "/api/v1/voice/calls", Some(body), Some(&self.token)).await
+    }
+
+    /// A new call on the test dial plan; its id.
+    async fn start(&self) -> String {
+        self.call(json!({"dialPlan": PLAN})).await.ok(201)["callId"].as_str().unwrap().to_owned()
+    }
+
+    async fn on_call(&self, method: Method, path: &str, call: &str, body: Option<Value>) -> Reply {
+        let mut request = self
+            .api
+            .http
+            .request(method, format!("{}/api/v1/voice/call{path}", self.api.base))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header("Umpin-Call", call);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        reply(request).await
+    }
+
+    async fn enter(&self, call: &str, extension: &str, pin: &str) -> Reply {
+        self.on_call(Method::POST, "/sign-in", call, Some(json!({"extension": extension, "pin": pin}))).await
+    }
+
+    async fn record(&self, call: &str, content_type: &str, audio: Vec<u8>) -> Reply {
+        let request = self
+            .api
+            .http
+            .put(format!("{}/api/v1/voice/call/recorded-name", self.api.base))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header("Umpin-Call", call)
+            .header(CONTENT_TYPE, content_type)
+            .body(audio);
+        reply(request).await
+    }
+}
+
+const RECORDING: &[u8] = b"RIFF\x24\x00\x00\x00WAVEfmt ";
+
+umpin_store::backend_tests! {
+    /// A call from start to hang-up: sign-in, recorded name, first-time setup with a new PIN.
+    async fn a_front_end_signs_a_caller_in_and_completes_first_time_setup(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let ivr = api.front_end("ivr").await;
+        let started = ivr.call(json!({"dialPlan": PLAN})).await.ok(201);
+        assert_eq!((started["dialPlan"].as_str(), started["caller"].is_null()), (Some(PLAN), true));
+        let call = started["callId"].as_str().unwrap();
+        let wrong = ivr.enter(call, "51234", "1111111").await.ok(200);
+        assert_eq!(wrong, json!({"outcome": "wrongPin", "pinExpired": false, "firstTimeUser": false, "failuresInCall": 1, "disconnected": false}));
+        let right = ivr.enter(call, "51234", "5643892").await.ok(200);
+        assert_eq!(right, json!({"outcome": "signedIn", "pinExpired": false, "firstTimeUser": true, "failuresInCall": 1, "disconnected": false}));
+        assert_eq!(ivr.on_call(Method::GET, "/recorded-name", call, None).await.status, 204);
+        ivr.record(call, "audio/wav", RECORDING.to_vec()).await.ok(204);
+        let played = ivr.on_call(Method::GET, "/recorded-name", call, None).await;
+        assert_eq!((played.status, played.content_type(), played.body.as_bytes()), (200, "audio/wav", RECORDING));
+        let setup = json!({"newPin": "8273645", "confirmPin": "8273645"});
+        ivr.on_call(Method::POST, "/first-time-setup", call, Some(setup)).await.ok(204);
+        let pin = api.get("/api/v1/mailboxes/tony/um/pin").await.ok(200);
+        assert_eq!((pin["firstTimeUser"].as_bool(), pin["pinExpired"].as_bool()), (Some(false), Some(false)));
+        let change = json!({"newPin": "9382746", "confirmPin": "9382746"});
+        ivr.on_call(Method::POST, "/pin", call, Some(change)).await.ok(204);
+        ivr.on_call(Method::DELETE, "", call, None).await.ok(204);
+        ivr.enter(call, "51234", "9382746").await.problem(404, "call-ended");
+        let again = ivr.start().await;
+        assert_eq!(ivr.enter(&again, "51234", "9382746").await.ok(200)["outcome"], "signedIn");
+    }
+
+    /// Caller ID finds the mailbox, and the dialled access number the dial plan.
+    async fn a_call_starts_by_access_number_and_caller_id_finds_the_mailbox(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        api.patch("/api/v1/um/dial-plans/MyUMDialPlan", json!({"accessTelephoneNumbers": ["+14255550100"]})).await.ok(200);
+        api.patch("/api/v1/mailboxes/tony", json!({"phone": "+1 425 555 1234"})).await.ok(200);
+        let ivr = api.front_end("ivr").await;
+        let started = ivr.call(json!({"accessNumber": "+14255550100", "callerId": "+14255551234"})).await.ok(201);
+        assert_eq!(started["dialPlan"], PLAN);
+        assert_eq!(started["caller"], json!({"displayName": "Tony Smith", "extension": "51234"}));
+        let call = started["callId"].as_str().unwrap();
+        let signed_in = ivr.on_call(Method::POST, "/sign-in", call, Some(json!({"pin": "5643892"}))).await.ok(200);
+        assert_eq!(signed_in["outcome"], "signedIn");
+        ivr.call(json!({"accessNumber": "+14255550199"})).await.problem(404, "not-found");
+        ivr.call(json!({})).await.problem(400, "invalid-parameter");
+    }
+
+    /// After `LogonFailuresBeforeDisconnect` (3) failures the call ends; a locked-out mailbox
+    /// ends it at once.
+    async fn a_call_is_disconnected_after_three_failures_and_on_a_locked_out_mailbox(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let ivr = api.front_end("ivr").await;
+        let call = ivr.start().await;
+        let failures: Vec<(i64, bool)> = {
+            let mut seen = Vec::new();
+            for extension in ["51234", "59999", "51234"] {
+                let r = ivr.enter(&call, extension, "1111111").await.ok(200);
+                assert_eq!(r["outcome"], "wrongPin");
+                seen.push((r["failuresInCall"].as_i64().unwrap(), r["disconnected"].as_bool().unwrap()));
+            }
+            seen
+        };
+        assert_eq!(failures, [(1, false), (2, false), (3, true)]);
+        ivr.enter(&call, "51234", "5643892").await.problem(404, "call-ended");
+        api.post("/api/v1/mailboxes/tony/um/pin/lock", json!({})).await.ok(200);
+        let call = ivr.start().await;
+        let locked = ivr.enter(&call, "51234", "5643892").await.ok(200);
+        assert_eq!((locked["outcome"].as_str(), locked["disconnected"].as_bool()), (Some("lockedOut"), Some(true)));
+    }
+
+    /// Only Voice Access (and Organization Management, which has everything) may use the voice
+    /// API, and a call only by the account that started it.
+    async fn the_voice_api_needs_voice_access_and_a_call_belongs_to_its_front_end(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let help_desk = api.account_in("helpdesk1", "Help Desk").await;
+        let denied = api.send(Method::POST, "/api/v1/voice/calls", Some(json!({"dialPlan": PLAN})), Some(&help_desk)).await;
+        assert!(denied.problem(403, "permission-denied").contains("Voice access"));
+        api.send(Method::POST, "/api/v1/voice/calls", Some(json!({"dialPlan": PLAN})), None).await.problem(401, "not-authenticated");
+        let ivr = api.front_end("ivr").await;
+        let other = api.front_end("ivr2").await;
+        let call = ivr.start().await;
+        other.enter(&call, "51234", "5643892").await.problem(404, "call-ended");
+        assert_eq!(ivr.enter(&call, "51234", "5643892").await.ok(200)["outcome"], "signedIn");
+    }
+
+    /// Bad input on the voice API is a 4xx problem that says what to do.
+    async fn bad_voice_requests_are_4xx_problems(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let ivr = api.front_end("ivr").await;
+        let call = ivr.start().await;
+        let no_header = api.send(Method::POST, "/api/v1/voice/call/sign-in", Some(json!({"pin": "1"})), Some(&ivr.token)).await;
+        assert!(no_header.problem(400, "bad-request").contains("Umpin-Call"));
+        ivr.on_call(Method::POST, "/pin", &call, Some(json!({"newPin": "8273645", "confirmPin": "8273645"}))).await.problem(409, "not-signed-in");
+        ivr.on_call(Method::POST, "/sign-in", &call, Some(json!({"pin": "5643892", "extra": 1}))).await.problem(400, "invalid-body");
+        ivr.on_call(Method::POST, "/sign-in", &call, Some(json!({"pin": 5643892}))).await.problem(400, "invalid-body");
+        ivr.enter(&call, "51234", "5643892").await.ok(200);
+        let differ = json!({"newPin": "8273645", "confirmPin": "8273646"});
+        ivr.on_call(Method::POST, "/pin", &call, Some(differ)).await.problem(422, "pin-rule");
+        let short = json!({"newPin": "1234", "confirmPin": "1234"});
+        ivr.on_call(Method::POST, "/pin", &call, Some(short)).await.problem(422, "pin-rule");
+        ivr.record(&call, "text/plain", RECORDING.to_vec()).await.problem(400, "invalid-parameter");
+        ivr.record(&call, "audio/wav", vec![0; 512 * 1024 + 1]).await.problem(400, "invalid-parameter");
+        ivr.record(&call, "audio/wav", vec![0; 2 * 1024 * 1024]).await.problem(413, "payload-too-large");
+        let setup = json!({"newPin": "8273645", "confirmPin": "8273645"});
+        ivr.on_call(Method::POST, "/first-time-setup", &call, Some(setup)).await.problem(422, "rule-violation");
+        ivr.on_call(Method::POST, "/sign-in", "umpin_not_a_call", Some(json!({"pin": "1"}))).await.problem(404, "call-ended");
+    }
+
+    /// Neither the PINs a caller enters nor the call's id reach a log line; the PINs reach no
+    /// answer either.
+    async fn a_callers_pins_and_the_call_id_appear_in_no_log_and_no_answer(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("60418273").await;
+        let ivr = api.front_end("ivr").await;
+        let call = ivr.start().await;
+        let answers = [
+            ivr.enter(&call, "51234", "60418279").await,
+            ivr.enter(&call, "51234", "60418273").await,
+            ivr.on_call(Method::POST, "/pin", &call, Some(json!({"newPin": "60418274", "confirmPin": "60418275"}))).await,
+            ivr.on_call(Method::POST, "/first-time-setup", &call, Some(json!({"newPin": "60418276", "confirmPin": "60418276", "skipRecordedName": true}))).await,
+        ];
+        assert_eq!(answers.iter().map(|a| a.status).collect::<Vec<_>>(), [200, 200, 422, 204]);
+        let logs = logs();
+        assert!(logs.contains("/api/v1/voice/call/sign-in"), "logs are captured");
+        assert!(!logs.contains(&call), "the call id is in the logs");
+        for pin in ["60418273", "60418279", "60418274", "60418275", "60418276"] {
+            assert!(!logs.contains(pin), "the PIN {pin} is in the logs");
+            assert!(answers.iter().all(|a| !a.body.contains(pin)), "the PIN {pin} is in an answer");
+        }
+    }
+}

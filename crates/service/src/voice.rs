@@ -1,0 +1,339 @@
+//! Calls to voice access (SPEC §3): what a telephony front end does for a caller, with an account
+//! of the Voice Access role group.
+//!
+//! A call starts on a dial plan (named, or found by the dialled access number), optionally with
+//! the caller's number, which may identify the caller's mailbox. The caller signs in with the PIN
+//! (and the extension, unless caller ID found the mailbox); after `LogonFailuresBeforeDisconnect`
+//! failures within the call, or on a locked-out mailbox, the call ends. A signed-in caller may
+//! choose a new PIN, record a name, and complete first-time setup.
+//!
+//! The call's id is a random secret returned once: the database keeps only its digest, and only
+//! the account that started the call may go on with it, for at most [`CALL_LIFETIME`]. Changes a
+//! caller makes are recorded in the admin audit log under that account, with the mailbox as the
+//! object; sign-ins are counted in the metrics instead.
+
+use secrecy::{ExposeSecret, SecretString};
+use umpin_crypto::{Pin, generate_token, token_digest};
+use umpin_domain::mailbox::check_phone;
+use umpin_domain::roles::VOICE_ACCESS;
+use umpin_domain::voice::{CALL_LIFETIME, caller_digits, check_recorded_name, is_callers_phone};
+use umpin_domain::{DialPlan, Error, Mailbox, ObjectKind, Timestamp};
+use umpin_store::{Tx, VoiceCall};
+
+use crate::access::Action;
+use crate::directory::find_dial_plan;
+use crate::sign_in::{mailbox_target, sign_in_target};
+use crate::{Principal, Service, ServiceError, SignInOutcome};
+
+/// Where a call comes in: exactly one of the dial plan and the dialled access number, and the
+/// caller's number when the switch knows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewCall {
+    pub dial_plan: Option<String>,
+    pub access_number: Option<String>,
+    pub caller_id: Option<String>,
+}
+
+/// A call that has started.
+#[derive(Debug)]
+pub struct Call {
+    /// The secret that names the call in every later request; shown only here.
+    pub id: SecretString,
+    /// The dial plan's name.
+    pub dial_plan: String,
+    pub expires_at: Timestamp,
+    /// The mailbox whose extension or phone number the caller ID is: the front end greets the
+    /// caller and asks only for the PIN.
+    pub caller: Option<IdentifiedCaller>,
+}
+
+/// The mailbox caller ID found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentifiedCaller {
+    pub display_name: String,
+    pub extension: String,
+}
+
+/// What a sign-in within a call led to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallSignIn {
+    pub outcome: SignInOutcome,
+    /// Failed sign-ins within this call so far.
+    pub failures_in_call: u32,
+    /// The call has ended: the dial plan's `LogonFailuresBeforeDisconnect` was reached, or the
+    /// mailbox is locked out. The front end says goodbye and hangs up.
+    pub disconnected: bool,
+}
+
+/// A signed-in caller's recording of their name.
+pub struct RecordedNameAudio {
+    pub content_type: String,
+    pub audio: Vec<u8>,
+}
+
+impl std::fmt::Debug for RecordedNameAudio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordedNameAudio")
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.audio.len())
+            .finish()
+    }
+}
+
+impl Service {
+    /// Starts a call.
+    pub async fn start_call(&self, by: &Principal, new: NewCall) -> Result<Call, ServiceError> {
+        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        let caller = new.caller_id.as_deref().map(caller_digits).transpose()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        tx.delete_expired_voice_calls(now).await?;
+        let plan = match (&new.dial_plan, &new.access_number) {
+            (Some(name), None) => find_dial_plan(&mut tx, name).await?,
+            (None, Some(number)) => dial_plan_by_access_number(&mut tx, number).await?,
+            _ => {
+                return Err(Error::InvalidParameter {
+                    parameter: "DialPlan",
+                    rule: "name the dial plan or the dialled access number (one of the two).".to_owned(),
+                }
+                .into());
+            }
+        };
+        let identified = match &caller {
+            Some(digits) => identify_caller(&mut tx, &plan, digits).await?,
+            None => None,
+        };
+        let id = generate_token()?;
+        let expires_at = now + CALL_LIFETIME;
+        tx.insert_voice_call(&VoiceCall {
+            digest: token_digest(id.expose_secret()).to_vec(),
+            account: by.account.clone(),
+            dial_plan: plan.guid,
+            mailbox: identified.as_ref().map(|(m, _)| m.guid),
+            signed_in: false,
+            failures: 0,
+            started_at: now,
+            expires_at,
+        })
+        .await?;
+        tx.commit().await?;
+        let caller =
+            identified.map(|(mailbox, extension)| IdentifiedCaller { display_name: mailbox.display_name, extension });
+        Ok(Call { id, dial_plan: plan.name, expires_at, caller })
+    }
+
+    /// The caller enters the PIN, with the extension unless caller ID found the mailbox. An
+    /// unknown extension is a wrong PIN, as in [`Service::sign_in`].
+    pub async fn sign_in_on_call(
+        &self,
+        by: &Principal,
+        call_id: &str,
+        extension: Option<&str>,
+        pin: &Pin,
+    ) -> Result<CallSignIn, ServiceError> {
+        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        let digest = token_digest(call_id);
+        let (call, disconnect_after, target) = {
+            let mut tx = self.db.begin().await?;
+            let call = live_call(&mut tx, by, &digest, self.now()).await?;
+            let plan = tx.dial_plan(call.dial_plan).await?.ok_or(Error::CallEnded)?;
+            let target = match (extension, call.mailbox) {
+                (Some(extension), _) => sign_in_target(&mut tx, plan.guid, extension).await?,
+                (None, Some(mailbox)) => mailbox_target(&mut tx, mailbox).await?,
+                (None, None) => {
+                    return Err(Error::InvalidParameter {
+                        parameter: "Extension",
+                        rule: "caller ID didn't identify the caller's mailbox: give the extension the caller entered."
+                            .to_owned(),
+                    }
+                    .into());
+                }
+            };
+            tx.commit().await?;
+            (call, u32::from(plan.logon_failures_before_disconnect), target)
+        };
+        let outcome = self.attempt_sign_in(target, pin).await?;
+        let mut tx = self.db.begin().await?;
+        let (failures_in_call, disconnected) = match outcome {
+            SignInOutcome::SignedIn { mailbox, .. } => {
+                tx.call_signed_in(&digest, mailbox).await?;
+                (call.failures, false)
+            }
+            SignInOutcome::WrongPin => match tx.count_call_failure(&digest).await? {
+                Some(failures) if failures < disconnect_after => (failures, false),
+                Some(failures) => (failures, tx.delete_voice_call(&digest).await?),
+                // Hung up while the PIN was evaluated.
+                None => (call.failures + 1, true),
+            },
+            SignInOutcome::LockedOut => {
+                tx.delete_voice_call(&digest).await?;
+                (call.failures, true)
+            }
+        };
+        tx.commit().await?;
+        Ok(CallSignIn { outcome, failures_in_call, disconnected })
+    }
+
+    /// The signed-in caller chooses a new PIN, entered twice.
+    pub async fn change_pin_on_call(
+        &self,
+        by: &Principal,
+        call_id: &str,
+        new_pin: &Pin,
+        confirm_pin: &Pin,
+    ) -> Result<(), ServiceError> {
+        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let action = Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address).secret("NewPin", true);
+        self.audited(by, action, async |tx| {
+            same_pin_twice(new_pin, confirm_pin)?;
+            self.change_pin_in(tx, mailbox.guid, new_pin, false).await
+        })
+        .await
+    }
+
+    /// The signed-in caller records a name (first-time setup, or personal options).
+    pub async fn record_name_on_call(
+        &self,
+        by: &Principal,
+        call_id: &str,
+        recording: RecordedNameAudio,
+    ) -> Result<(), ServiceError> {
+        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let action =
+            Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address).param("RecordedName", &recording.content_type);
+        self.audited(by, action, async |tx| {
+            check_recorded_name(&recording.content_type, &recording.audio)?;
+            tx.put_recorded_name(mailbox.guid, Some((&recording.content_type, &recording.audio)), self.now()).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The signed-in caller's recorded name, to play back; `None` when there is none (or the
+    /// caller skipped it).
+    pub async fn recorded_name_on_call(
+        &self,
+        by: &Principal,
+        call_id: &str,
+    ) -> Result<Option<RecordedNameAudio>, ServiceError> {
+        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let mut tx = self.db.begin().await?;
+        let name = tx.recorded_name(mailbox.guid).await?;
+        tx.commit().await?;
+        Ok(name.and_then(|n| n.audio).map(|(content_type, audio)| RecordedNameAudio { content_type, audio }))
+    }
+
+    /// Ends first-time setup: the new PIN (entered twice), after the name was recorded or with
+    /// `skip_recorded_name`, which is recorded as such. `FirstTimeUser` becomes false.
+    pub async fn complete_first_time_setup(
+        &self,
+        by: &Principal,
+        call_id: &str,
+        new_pin: &Pin,
+        confirm_pin: &Pin,
+        skip_recorded_name: bool,
+    ) -> Result<(), ServiceError> {
+        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let action = Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address)
+            .secret("NewPin", true)
+            .param("CompleteFirstTimeSetup", true)
+            .param("SkipRecordedName", skip_recorded_name);
+        self.audited(by, action, async |tx| {
+            same_pin_twice(new_pin, confirm_pin)?;
+            if skip_recorded_name {
+                tx.put_recorded_name(mailbox.guid, None, self.now()).await?;
+            } else if tx.recorded_name(mailbox.guid).await?.is_none() {
+                return Err(Error::RecordedNameMissing.into());
+            }
+            self.change_pin_in(tx, mailbox.guid, new_pin, true).await
+        })
+        .await
+    }
+
+    /// Ends a call (the caller hung up). Ending a call that has already ended does nothing.
+    pub async fn end_call(&self, by: &Principal, call_id: &str) -> Result<(), ServiceError> {
+        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        let digest = token_digest(call_id);
+        let mut tx = self.db.begin().await?;
+        if live_call(&mut tx, by, &digest, self.now()).await.is_ok() {
+            tx.delete_voice_call(&digest).await?;
+        }
+        Ok(tx.commit().await?)
+    }
+
+    /// The mailbox the caller of a live call has signed in to.
+    async fn signed_in_mailbox(&self, by: &Principal, call_id: &str) -> Result<Mailbox, ServiceError> {
+        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        let mut tx = self.db.begin().await?;
+        let call = live_call(&mut tx, by, &token_digest(call_id), self.now()).await?;
+        let mailbox = match call.mailbox.filter(|_| call.signed_in) {
+            Some(mailbox) => tx.mailbox(mailbox).await?.ok_or(Error::CallEnded)?,
+            None => return Err(Error::NotSignedIn.into()),
+        };
+        tx.commit().await?;
+        Ok(mailbox)
+    }
+}
+
+/// The call `by` started, if it hasn't ended.
+async fn live_call(tx: &mut Tx, by: &Principal, digest: &[u8], now: Timestamp) -> Result<VoiceCall, ServiceError> {
+    Ok(tx.voice_call(digest, &by.account, now).await?.ok_or(Error::CallEnded)?)
+}
+
+fn same_pin_twice(new_pin: &Pin, confirm_pin: &Pin) -> Result<(), Error> {
+    if new_pin.expose_secret() == confirm_pin.expose_secret() { Ok(()) } else { Err(Error::PinsDiffer) }
+}
+
+/// The dial plan one of whose access numbers was dialled (compared digit by digit).
+async fn dial_plan_by_access_number(tx: &mut Tx, number: &str) -> Result<DialPlan, ServiceError> {
+    let not_found = || Error::NotFound { kind: ObjectKind::DialPlan, identity: number.to_owned() };
+    let wanted = check_phone(number).map_err(|_| not_found())?;
+    let digits = |n: &str| n.chars().filter(char::is_ascii_digit).collect::<String>();
+    let mut plans: Vec<DialPlan> = tx
+        .dial_plans()
+        .await?
+        .into_iter()
+        .filter(|p| p.access_telephone_numbers.iter().any(|n| digits(n) == digits(&wanted)))
+        .collect();
+    match plans.len() {
+        0 => Err(not_found().into()),
+        1 => Ok(plans.remove(0)),
+        _ => Err(Error::Ambiguous {
+            kind: ObjectKind::DialPlan,
+            identity: number.to_owned(),
+            candidates: plans.into_iter().map(|p| p.name).collect(),
+        }
+        .into()),
+    }
+}
+
+/// The UM-enabled mailbox the caller ID's digits are: an extension of the dial plan (a call from
+/// inside), or a mailbox's phone number, whose last digits are its extension (a call from
+/// outside). Anything else identifies no one.
+async fn identify_caller(
+    tx: &mut Tx,
+    plan: &DialPlan,
+    digits: &str,
+) -> Result<Option<(Mailbox, String)>, ServiceError> {
+    let length = usize::from(plan.number_of_digits_in_extension);
+    let Some(extension) = digits.get(digits.len().saturating_sub(length)..).filter(|e| e.len() == length) else {
+        return Ok(None);
+    };
+    let Some(guid) = tx.um_mailbox_by_extension(plan.guid, extension).await? else { return Ok(None) };
+    let mailbox: Option<Mailbox> = tx.mailbox(guid).await?;
+    Ok(mailbox
+        .filter(|m| digits.len() == length || is_callers_phone(digits, m.phone.as_deref()))
+        .map(|m| (m, extension.to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_entries_of_a_new_pin_must_be_the_same() {
+        let pin = |p: &str| SecretString::from(p.to_owned());
+        assert!(same_pin_twice(&pin("4718263"), &pin("4718263")).is_ok());
+        assert_eq!(same_pin_twice(&pin("4718263"), &pin("4718264")), Err(Error::PinsDiffer));
+    }
+}

@@ -1,0 +1,233 @@
+//! Calls to voice access (SPEC §3), on both backends.
+
+use secrecy::ExposeSecret;
+use umpin_domain::{DialPlanChanges, MailboxChanges, RoleGroup};
+use umpin_service::{AuditSearch, CallSignIn, NewCall, RecordedNameAudio};
+
+use super::*;
+
+/// A telephony front end: an account of the Voice Access role group.
+fn front_end(name: &str) -> Principal {
+    Principal { account: name.into(), role_groups: vec![RoleGroup::VoiceAccess], source: "10.0.0.5".into() }
+}
+
+async fn call(s: &Service, caller_id: Option<&str>) -> String {
+    let new = NewCall { dial_plan: Some(PLAN.into()), caller_id: caller_id.map(str::to_owned), ..Default::default() };
+    s.start_call(&front_end("ivr"), new).await.unwrap().id.expose_secret().to_owned()
+}
+
+async fn enter(s: &Service, call: &str, extension: Option<&str>, p: &str) -> Result<CallSignIn, ServiceError> {
+    s.sign_in_on_call(&front_end("ivr"), call, extension, &pin(p)).await
+}
+
+fn wav() -> RecordedNameAudio {
+    RecordedNameAudio { content_type: "audio/wav".into(), audio: b"RIFF....WAVEfmt ".to_vec() }
+}
+
+umpin_store::backend_tests! {
+    async fn a_caller_signs_in_on_a_call_and_completes_first_time_setup(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        let signed_in = enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        assert!(matches!(
+            signed_in,
+            CallSignIn { outcome: SignInOutcome::SignedIn { pin_expired: true, first_time_user: true, .. }, failures_in_call: 0, disconnected: false }
+        ));
+        let setup = |new: &'static str, again: &'static str, skip: bool| {
+            let (s, ivr, c) = (&s, &ivr, &c);
+            async move { s.complete_first_time_setup(ivr, c, &pin(new), &pin(again), skip).await }
+        };
+        assert_eq!(rule(setup("8273645", "8273645", false).await), Error::RecordedNameMissing);
+        s.record_name_on_call(&ivr, &c, wav()).await.unwrap();
+        assert_eq!(rule(setup("8273645", "8273646", false).await), Error::PinsDiffer);
+        assert_eq!(rule(setup("5643892", "5643892", false).await), Error::Pin(PinRule::InHistory { count: 5 }));
+        setup("8273645", "8273645", false).await.unwrap();
+        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        assert!(!info.pin_expired && !info.first_time_user);
+        assert_eq!(rule(setup("8273646", "8273646", true).await), Error::FirstTimeSetupDone { mailbox: "tony@contoso.com".into() });
+        let played = s.recorded_name_on_call(&ivr, &c).await.unwrap().unwrap();
+        assert_eq!((played.content_type.as_str(), played.audio), ("audio/wav", wav().audio));
+        assert!(matches!(sign_in(&s, "51234", "8273645").await, SignInOutcome::SignedIn { pin_expired: false, first_time_user: false, .. }));
+    }
+
+    async fn first_time_setup_may_skip_the_recorded_name(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), true).await.unwrap();
+        assert!(!s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().first_time_user);
+        assert!(s.recorded_name_on_call(&ivr, &c).await.unwrap().is_none(), "a skipped recording has no audio");
+    }
+
+    async fn a_signed_in_caller_changes_the_pin_entered_twice(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273654")).await), Error::PinsDiffer);
+        assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("1234"), &pin("1234")).await), Error::Pin(PinRule::TooShort { min: 6 }));
+        s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await.unwrap();
+        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        assert!(!info.pin_expired, "a PIN the user chose isn't expired");
+        assert!(info.first_time_user, "changing the PIN alone doesn't complete first-time setup");
+        assert!(matches!(sign_in(&s, "51234", "8273645").await, SignInOutcome::SignedIn { .. }));
+    }
+
+    async fn nothing_but_signing_in_is_possible_before_the_caller_signs_in(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::NotSignedIn);
+        assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::NotSignedIn);
+        assert_eq!(rule(s.recorded_name_on_call(&ivr, &c).await), Error::NotSignedIn);
+        // Signed in, then a wrong PIN on the same call: no longer signed in.
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        enter(&s, &c, Some("51234"), "9999999").await.unwrap();
+        assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::NotSignedIn);
+    }
+
+    async fn a_call_is_disconnected_after_logon_failures_before_disconnect(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let changes = DialPlanChanges { logon_failures_before_disconnect: Some(2), ..Default::default() };
+        s.set_dial_plan(&admin(), PLAN, changes).await.unwrap();
+        let c = call(&s, None).await;
+        let first = enter(&s, &c, Some("51234"), "1111111").await.unwrap();
+        assert_eq!(first, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 1, disconnected: false });
+        // An unknown extension is a failure like a wrong PIN, with the same answer.
+        let second = enter(&s, &c, Some("59999"), "1111111").await.unwrap();
+        assert_eq!(second, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 2, disconnected: true });
+        assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
+        assert_eq!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 1);
+        // A new call starts counting again; the mailbox's own count goes on.
+        let c = call(&s, None).await;
+        assert_eq!(enter(&s, &c, Some("51234"), "1111111").await.unwrap().failures_in_call, 1);
+        assert_eq!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 2);
+    }
+
+    async fn a_locked_out_mailbox_ends_the_call(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let lock = PinReset { locked_out: Some(true), ..Default::default() };
+        s.set_um_mailbox_pin(&admin(), "tony", lock).await.unwrap();
+        let c = call(&s, None).await;
+        let locked = enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        assert_eq!(locked, CallSignIn { outcome: SignInOutcome::LockedOut, failures_in_call: 0, disconnected: true });
+        assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
+    }
+
+    async fn caller_id_finds_the_mailbox_by_extension_or_phone_number(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let phone = MailboxChanges { phone: Some(Some("+1 425 555 1234".into())), ..Default::default() };
+        s.set_mailbox(&admin(), "tony", phone).await.unwrap();
+        let ivr = front_end("ivr");
+        for (caller_id, found) in [
+            ("+1 (425) 555-1234", true),
+            ("14255551234", true),
+            ("51234", true),
+            ("+44 20 7946 1234", false),
+            ("+1 425 555 2234", false),
+            ("1234", false),
+        ] {
+            let new = NewCall { dial_plan: Some(PLAN.into()), caller_id: Some(caller_id.into()), ..Default::default() };
+            let started = s.start_call(&ivr, new).await.unwrap();
+            let who = started.caller.as_ref().map(|c| (c.display_name.as_str(), c.extension.as_str()));
+            assert_eq!(who, found.then_some(("Tony Smith", "51234")), "caller ID {caller_id}");
+            if found {
+                let signed_in = enter(&s, started.id.expose_secret(), None, "5643892").await.unwrap();
+                assert!(matches!(signed_in.outcome, SignInOutcome::SignedIn { .. }), "caller ID {caller_id}");
+            } else {
+                let refused = enter(&s, started.id.expose_secret(), None, "5643892").await;
+                assert!(matches!(rule(refused), Error::InvalidParameter { parameter: "Extension", .. }));
+            }
+        }
+        let bad = NewCall { dial_plan: Some(PLAN.into()), caller_id: Some("anonymous".into()), ..Default::default() };
+        assert!(matches!(rule(s.start_call(&ivr, bad).await), Error::InvalidParameter { parameter: "CallerId", .. }));
+    }
+
+    async fn a_call_starts_on_the_dial_plan_of_the_dialled_access_number(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let numbers = DialPlanChanges { access_telephone_numbers: Some(vec!["+14255550100".into()]), ..Default::default() };
+        s.set_dial_plan(&admin(), PLAN, numbers).await.unwrap();
+        let ivr = front_end("ivr");
+        let dialled = |number: &str| NewCall { access_number: Some(number.into()), ..Default::default() };
+        assert_eq!(s.start_call(&ivr, dialled("+1 425 555 0100")).await.unwrap().dial_plan, PLAN);
+        assert!(matches!(rule(s.start_call(&ivr, dialled("+14255550199")).await), Error::NotFound { .. }));
+        for neither_or_both in [NewCall::default(), NewCall { dial_plan: Some(PLAN.into()), ..dialled("+14255550100") }] {
+            let refused = s.start_call(&ivr, neither_or_both).await;
+            assert!(matches!(rule(refused), Error::InvalidParameter { parameter: "DialPlan", .. }));
+        }
+    }
+
+    async fn only_the_account_that_started_a_call_may_go_on_with_it(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let c = call(&s, None).await;
+        let other = s.sign_in_on_call(&front_end("ivr2"), &c, Some("51234"), &pin("5643892")).await;
+        assert_eq!(rule(other), Error::CallEnded);
+        assert_eq!(rule(s.sign_in_on_call(&front_end("ivr"), "umpin_made_up", Some("51234"), &pin("5643892")).await), Error::CallEnded);
+        let help_desk = Principal { role_groups: vec![RoleGroup::HelpDesk], ..front_end("ivr") };
+        assert!(matches!(rule(s.sign_in_on_call(&help_desk, &c, Some("51234"), &pin("5643892")).await), Error::PermissionDenied { .. }));
+        assert!(matches!(enter(&s, &c, Some("51234"), "5643892").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
+    }
+
+    async fn a_call_ends_when_hung_up_or_after_its_lifetime(db: Database) {
+        let now = Arc::new(std::sync::Mutex::new(Timestamp::now()));
+        let clock = now.clone();
+        let (s, _keys) = service(db);
+        let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        s.end_call(&ivr, &c).await.unwrap();
+        s.end_call(&ivr, &c).await.unwrap();
+        assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        *now.lock().unwrap() += umpin_domain::voice::CALL_LIFETIME;
+        assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::CallEnded);
+    }
+
+    async fn a_callers_changes_are_audited_without_the_pin(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        s.record_name_on_call(&ivr, &c, wav()).await.unwrap();
+        s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), false).await.unwrap();
+        let search = AuditSearch { user_ids: vec!["ivr".into()], ..Default::default() };
+        let records = s.search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let shown: Vec<(&str, &str, &str)> =
+            records.iter().map(|r| (r.cmdlet.as_str(), r.object_id.as_str(), r.parameters.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("Voice access", "tony@contoso.com", "-Identity tony@contoso.com -NewPin *** -CompleteFirstTimeSetup $true -SkipRecordedName $false"),
+                ("Voice access", "tony@contoso.com", "-Identity tony@contoso.com -RecordedName audio/wav"),
+            ]
+        );
+        assert!(records.iter().all(|r| r.source == "10.0.0.5" && r.succeeded));
+        assert!(!format!("{records:?}").contains("8273645"));
+    }
+
+    async fn disabling_unified_messaging_forgets_the_recorded_name(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        s.record_name_on_call(&front_end("ivr"), &c, wav()).await.unwrap();
+        let tony = s.get_um_mailbox(&admin(), "tony").await.unwrap().mailbox.guid;
+        s.disable_um_mailbox(&admin(), "tony", true).await.unwrap();
+        let mut tx = s.database().begin().await.unwrap();
+        assert_eq!(tx.recorded_name(tony).await.unwrap(), None);
+    }
+}
