@@ -182,3 +182,46 @@ fn sigterm_lets_the_request_in_progress_finish_and_exits_with_0() {
     let (code, logs) = server.wait(Duration::from_secs(30));
     assert_eq!(code, Some(0), "{logs}");
 }
+
+#[test]
+fn serve_deletes_the_expired_sign_in_tokens_when_it_starts() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let url = format!("sqlite://{}", dir.path().join("umpin.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let tokens = || {
+        runtime.block_on(async {
+            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let digests: Vec<(Vec<u8>,)> =
+                sqlx::query_as("SELECT digest FROM api_tokens ORDER BY digest").fetch_all(&mut db).await.unwrap();
+            digests.into_iter().map(|(d,)| d).collect::<Vec<_>>()
+        })
+    };
+    runtime.block_on(async {
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let (admin,): (String,) =
+            sqlx::query_as("SELECT guid FROM management_accounts").fetch_one(&mut db).await.unwrap();
+        // Expired an hour ago, and good for another hour (times in microseconds).
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64;
+        let hour = 3_600_000_000;
+        for (digest, expires_at) in [(vec![1u8; 32], now - hour), (vec![2u8; 32], now + hour)] {
+            sqlx::query("INSERT INTO api_tokens (digest, account, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(digest)
+                .bind(&admin)
+                .bind(expires_at - 8 * hour)
+                .bind(expires_at)
+                .execute(&mut db)
+                .await
+                .unwrap();
+        }
+    });
+    assert_eq!(tokens().len(), 2);
+    let _server = Serving::start(dir.path(), &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0")]);
+    let started = Instant::now();
+    while tokens().len() > 1 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the expired token is still there");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(tokens(), [vec![2u8; 32]], "the token still valid stays");
+}
