@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use umpin_mail::{MailConfig, OutboxWorker};
-use umpin_server::{Server, ServerConfig, TlsFiles};
+use umpin_server::{Server, ServerConfig, TlsFiles, TrustedProxies};
 use umpin_service::Service;
 
 use crate::Setup;
@@ -92,6 +92,7 @@ pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyh
         listen: listen.or(settings.listen).unwrap_or(umpin_server::DEFAULT_LISTEN),
         tls,
         allow_plain_http: settings.allow_plain_http,
+        trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)?,
         ..ServerConfig::default()
     };
     Ok(Server::bind(config, service)?)
