@@ -18,9 +18,10 @@
 //! # Decisions
 //! - **Plain HTTP only on loopback** unless the configuration says `allow_plain_http = true`
 //!   (for a TLS proxy in front): passwords, tokens and PINs cross the wire.
-//! - **Limits**: request bodies (1 MiB by default) and the time to answer (30 s) are bounded;
-//!   on shutdown the server stops accepting, lets the requests in progress finish (up to a
-//!   grace period), then returns.
+//! - **Limits**: request bodies (1 MiB by default) and the time to answer (30 s) are bounded,
+//!   and going over either is a problem like any other (413 `payload-too-large`, 503
+//!   `timeout`); on shutdown the server stops accepting, lets the requests in progress finish
+//!   (up to a grace period), then returns.
 //! - **The caller's address** (for sign-in throttling and the audit log) is the TCP peer's,
 //!   unless the peer is one of `trusted_proxies`: then it is the address the proxies name in
 //!   `X-Forwarded-For`, read from the right as far as trusted proxies wrote it (see

@@ -1,8 +1,8 @@
 //! The HTTP API end to end: a real server on a loopback port, over a service on a fresh database,
 //! every case once on SQLite and once on PostgreSQL (`sqlite::<case>` and `postgres::<case>`).
-//! Requests go through reqwest; log lines of the whole test process are captured, so that a
-//! case can prove a PIN never reaches them. The rules of trusted proxies run without a server,
-//! once.
+//! Requests go through reqwest (or a raw TCP stream where reqwest can't send what the case
+//! needs); log lines of the whole test process are captured, so that a case can prove a PIN
+//! never reaches them. The rules of trusted proxies run without a server, once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,6 +10,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -211,6 +212,11 @@ impl Api {
         let search = AuditSearch { cmdlets: vec!["New-Mailbox".into()], ..AuditSearch::default() };
         let found = self.service.search_admin_audit_log(&Principal::local_administrator(), search, None, None).await;
         found.unwrap().items.into_iter().map(|record| record.source).collect()
+    }
+
+    /// The host and port of the server, for a raw TCP stream.
+    fn address(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
     }
 
     async fn get(&self, path: &str) -> Reply {
@@ -921,7 +927,7 @@ umpin_store::backend_tests! {
     async fn an_oversize_body_is_a_413_problem(db: Database) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let api = Api::start(db).await;
-        let address = api.base.trim_start_matches("http://").to_owned();
+        let address = api.address();
         let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
         let head = format!(
             "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -934,6 +940,66 @@ umpin_store::backend_tests! {
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
         assert!(answer.to_lowercase().contains("content-type: application/problem+json"), "{answer}");
         assert!(answer.contains("https://umpin.dev/problems/payload-too-large"), "{answer}");
+    }
+
+    /// A chunked body (no Content-Length, so nothing to refuse up front) that grows beyond the
+    /// limit is refused with a 413 problem as it is read; the server goes on answering.
+    async fn a_chunked_body_over_the_limit_is_a_413_problem_and_the_server_goes_on(db: Database) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let api = Api::start(db).await;
+        let address = api.address();
+        let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let (mut reading, mut writing) = stream.into_split();
+        let head = format!(
+            "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            api.token
+        );
+        // Twice the limit, in chunks of 64 KiB, written while the answer is read: the server
+        // answers (and closes) before the body is over.
+        let sender = tokio::spawn(async move {
+            writing.write_all(head.as_bytes()).await?;
+            let chunk = format!("10000\r\n{}\r\n", "a".repeat(0x10000));
+            for _ in 0..32 {
+                writing.write_all(chunk.as_bytes()).await?;
+            }
+            writing.write_all(b"0\r\n\r\n").await
+        });
+        let mut answer = Vec::new();
+        // The connection may be reset once the answer is in: what was read is kept.
+        let _ = tokio::time::timeout(Duration::from_secs(20), reading.read_to_end(&mut answer)).await;
+        sender.abort();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.to_lowercase().contains("content-type: application/problem+json"), "{answer}");
+        assert!(answer.contains("https://umpin.dev/problems/payload-too-large"), "{answer}");
+        api.get("/api/v1/mailboxes").await.ok(200);
+    }
+
+    /// A request not complete within `request_timeout` (here a body that never comes) is
+    /// stopped and answered with a 503 `timeout` problem; the server goes on answering.
+    async fn a_request_over_the_time_limit_is_a_503_timeout_problem(db: Database) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let config = ServerConfig { request_timeout: Duration::from_secs(2), ..ServerConfig::default() };
+        let api = Api::start_with(db, config).await;
+        let address = api.address();
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"name\": ",
+            api.token
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(20), stream.read_to_string(&mut answer))
+            .await
+            .expect("the server answers within its time limit")
+            .unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(1900), "answered before the time limit: {answer}");
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(answer.to_lowercase().contains("content-type: application/problem+json"), "{answer}");
+        assert!(answer.contains("https://umpin.dev/problems/timeout"), "{answer}");
+        assert!(answer.contains("took longer than the server allows"), "{answer}");
+        api.get("/api/v1/mailboxes").await.ok(200);
     }
 
     /// A PIN set through the API (enable, reset, the cmdlet endpoint, refused or accepted)
