@@ -161,22 +161,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
     }
 }
 
-/// The caller's address, for sign-in throttling and the audit log: the peer's IP address.
+/// The caller's address, for sign-in throttling and the audit log: the peer's IP address, or
+/// the one a trusted proxy names in `X-Forwarded-For`.
 pub struct Source(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Source {
+impl FromRequestParts<AppState> for Source {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        Ok(Source(source_of(parts)))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        Ok(Source(source_of(parts, state)))
     }
 }
 
-fn source_of(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(peer)| peer.ip().to_string())
+fn source_of(parts: &Parts, state: &AppState) -> String {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(
+        || "unknown".to_owned(),
+        |ConnectInfo(peer)| state.trusted_proxies.client_address(peer.ip(), &parts.headers).to_string(),
+    )
 }
 
 /// The signed-in account of a request with `Authorization: Bearer <token>`, and the token (to
@@ -196,7 +197,7 @@ impl FromRequestParts<AppState> for Caller {
                 "This request needs a signed-in management account: get a token with POST /api/v1/auth/token and send it as Authorization: Bearer <token>.",
             )
         })?;
-        let principal = state.service.authenticate(token.expose_secret(), &source_of(parts)).await?;
+        let principal = state.service.authenticate(token.expose_secret(), &source_of(parts, state)).await?;
         Ok(Caller { principal, token })
     }
 }

@@ -19,9 +19,15 @@
 //! # Decisions
 //! - **Plain HTTP only on loopback** unless the configuration says `allow_plain_http = true`
 //!   (for a TLS proxy in front): passwords, tokens and PINs cross the wire.
-//! - **Limits**: request bodies (1 MiB by default) and the time to answer (30 s) are bounded;
-//!   on shutdown the server stops accepting, lets the requests in progress finish (up to a
-//!   grace period), then returns.
+//! - **Limits**: request bodies (1 MiB by default) and the time to answer (30 s) are bounded,
+//!   and going over either is a problem like any other (413 `payload-too-large`, 503
+//!   `timeout`); on shutdown the server stops accepting, lets the requests in progress finish
+//!   (up to a grace period), then returns.
+//! - **The caller's address** (for sign-in throttling and the audit log) is the TCP peer's,
+//!   unless the peer is one of `trusted_proxies`: then it is the address the proxies name in
+//!   `X-Forwarded-For`, read from the right as far as trusted proxies wrote it (see
+//!   [`TrustedProxies`]). By default no proxy is trusted and the header is ignored, since any
+//!   client can send it.
 //! - **One integration-test binary** (`tests/api.rs`) runs the real server on a loopback port.
 
 mod auth;
@@ -34,6 +40,7 @@ mod openapi;
 mod ops;
 mod pins;
 mod problem;
+mod proxies;
 mod telemetry;
 mod tls;
 mod um_mailboxes;
@@ -42,6 +49,7 @@ mod voice;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -57,6 +65,7 @@ use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use umpin_service::Service;
 
 pub use problem::PROBLEM_JSON;
+pub use proxies::TrustedProxies;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
@@ -70,6 +79,8 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     /// Serve plain HTTP on an address other than loopback (behind a TLS proxy).
     pub allow_plain_http: bool,
+    /// The proxies whose `X-Forwarded-For` names the caller; none by default.
+    pub trusted_proxies: TrustedProxies,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The longest a request may take to be answered.
@@ -84,6 +95,7 @@ impl Default for ServerConfig {
             listen: DEFAULT_LISTEN,
             tls: None,
             allow_plain_http: false,
+            trusted_proxies: TrustedProxies::default(),
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
@@ -110,6 +122,11 @@ pub enum ServerError {
     Tls(String),
 
     #[error(
+        "The entry '{entry}' of trusted_proxies (in the [server] section of the configuration, or UMPIN_SERVER__TRUSTED_PROXIES) isn't valid: {reason}. Correct it or remove it."
+    )]
+    TrustedProxy { entry: String, reason: String },
+
+    #[error(
         "umpin serve can't listen on {listen} ({source}). Is another server using it? Choose another address with --listen."
     )]
     Listen { listen: SocketAddr, source: std::io::Error },
@@ -118,11 +135,12 @@ pub enum ServerError {
     Serve(std::io::Error),
 }
 
-/// What every handler has: the service and the metrics recorder.
+/// What every handler has: the service, the metrics recorder and the trusted proxies.
 #[derive(Clone)]
 pub(crate) struct AppState {
     service: Service,
     metrics: Option<PrometheusHandle>,
+    trusted_proxies: Arc<TrustedProxies>,
 }
 
 /// A server bound to its address, ready to run.
@@ -175,7 +193,8 @@ impl Server {
                 }
             })
         });
-        let app = router(AppState { service: self.service, metrics }, &self.config)
+        let trusted_proxies = Arc::new(self.config.trusted_proxies.clone());
+        let app = router(AppState { service: self.service, metrics, trusted_proxies }, &self.config)
             .into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::<SocketAddr>::new();
         let stopper = handle.clone();

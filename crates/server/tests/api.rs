@@ -1,13 +1,16 @@
 //! The HTTP API end to end: a real server on a loopback port, over a service on a fresh database,
 //! every case once on SQLite and once on PostgreSQL (`sqlite::<case>` and `postgres::<case>`).
-//! Requests go through reqwest; log lines of the whole test process are captured, so that a
-//! case can prove a PIN never reaches them.
+//! Requests go through reqwest (or a raw TCP stream where reqwest can't send what the case
+//! needs); log lines of the whole test process are captured, so that a case can prove a PIN
+//! never reaches them. The rules of trusted proxies run without a server, once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -17,8 +20,8 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use umpin_crypto::{Argon2Params, KeyRing, PinVault};
 use umpin_domain::Timestamp;
-use umpin_server::{Server, ServerConfig};
-use umpin_service::{Principal, Service};
+use umpin_server::{Server, ServerConfig, TrustedProxies};
+use umpin_service::{AuditSearch, Principal, Service};
 use umpin_store::Database;
 
 const ADMIN: &str = "admin";
@@ -115,8 +118,13 @@ impl Reply {
 impl Api {
     /// A server on a fresh organisation with one Organization Management account, signed in.
     async fn start(db: Database) -> Api {
+        Api::start_with(db, ServerConfig::default()).await
+    }
+
+    /// [`Api::start`] with a server configured as `config` says (its address aside).
+    async fn start_with(db: Database, config: ServerConfig) -> Api {
         set_up_process();
-        let mut api = Api::serve(db, Arc::new(tempfile::tempdir().unwrap())).await;
+        let mut api = Api::serve(db, Arc::new(tempfile::tempdir().unwrap()), config).await;
         api.service.create_first_administrator(ADMIN, Some(SecretString::from(PASSWORD))).await.unwrap().unwrap();
         api.token = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
         api
@@ -125,13 +133,15 @@ impl Api {
     /// Another node: a server of its own, with a pool of its own on the same database and the
     /// same server key, signed in with the same token.
     async fn another_node(&self) -> Api {
-        let mut node = Api::serve(self.db.connect_like().await.unwrap(), self.keys.clone()).await;
+        let mut node =
+            Api::serve(self.db.connect_like().await.unwrap(), self.keys.clone(), ServerConfig::default()).await;
         node.token = self.token.clone();
         node
     }
 
-    /// A server on `db` with the server key in `keys` (created when missing).
-    async fn serve(db: Database, keys: Arc<TempDir>) -> Api {
+    /// A server on `db` with the server key in `keys` (created when missing), configured as
+    /// `config` says but listening on a free loopback port.
+    async fn serve(db: Database, keys: Arc<TempDir>, config: ServerConfig) -> Api {
         let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
         let clock = Arc::new(AtomicI64::new(0));
         let ahead = clock.clone();
@@ -139,7 +149,7 @@ impl Api {
             .with_clock(Arc::new(move || {
                 Timestamp::now() + jiff::SignedDuration::from_secs(ahead.load(Ordering::SeqCst))
             }));
-        let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..ServerConfig::default() };
+        let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..config };
         let server = Server::bind(config, service.clone()).unwrap();
         let base = server.url();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -163,6 +173,50 @@ impl Api {
             request = request.json(&body);
         }
         reply(request).await
+    }
+
+    /// A request with `X-Forwarded-For: forwarded_for`, signed in unless `token` is `None`.
+    async fn send_forwarded(
+        &self,
+        method: Method,
+        path: &str,
+        body: Value,
+        token: Option<&str>,
+        forwarded_for: &str,
+    ) -> Reply {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&body);
+        if let Some(token) = token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        reply(request).await
+    }
+
+    /// Creates a mailbox, as if through a proxy that names `forwarded_for` as the caller.
+    async fn new_mailbox_forwarded(&self, alias: &str, forwarded_for: &str) -> Reply {
+        let body = json!({"name": alias, "primarySmtpAddress": format!("{alias}@contoso.com")});
+        self.send_forwarded(Method::POST, "/api/v1/mailboxes", body, Some(&self.token), forwarded_for).await
+    }
+
+    /// A failed sign-in of `username`, as if through a proxy that names `forwarded_for`.
+    async fn wrong_password_forwarded(&self, username: &str, forwarded_for: &str) -> Reply {
+        let body = json!({"username": username, "password": "wrong password, wrong"});
+        self.send_forwarded(Method::POST, "/api/v1/auth/token", body, None, forwarded_for).await
+    }
+
+    /// The client addresses the audit log records for `New-Mailbox`, newest first.
+    async fn new_mailbox_sources(&self) -> Vec<String> {
+        let search = AuditSearch { cmdlets: vec!["New-Mailbox".into()], ..AuditSearch::default() };
+        let found = self.service.search_admin_audit_log(&Principal::local_administrator(), search, None, None).await;
+        found.unwrap().items.into_iter().map(|record| record.source).collect()
+    }
+
+    /// The host and port of the server, for a raw TCP stream.
+    fn address(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
     }
 
     async fn get(&self, path: &str) -> Reply {
@@ -404,6 +458,76 @@ umpin_store::backend_tests! {
         api.send(Method::DELETE, "/api/v1/auth/token", None, Some(&api.token)).await.ok(204);
         api.get("/api/v1/mailboxes").await.problem(401, "not-authenticated");
         api.send(Method::GET, "/api/v1/mailboxes", None, Some(&other)).await.ok(200);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The caller's address behind a proxy
+
+    /// By default no proxy is trusted: `X-Forwarded-For` is ignored, and the audit log records
+    /// the peer's address.
+    async fn x_forwarded_for_is_ignored_when_no_proxy_is_trusted(db: Database) {
+        let api = Api::start(db).await;
+        api.new_mailbox_forwarded("kim", "203.0.113.7").await.ok(201);
+        assert_eq!(api.new_mailbox_sources().await, ["127.0.0.1"]);
+    }
+
+    /// From a trusted proxy, the caller is the first address from the right of
+    /// `X-Forwarded-For` that isn't a trusted proxy's, and the audit log records it.
+    async fn behind_a_trusted_proxy_the_audit_log_records_the_forwarded_caller(db: Database) {
+        let api = Api::start_with(db, trusting(&["127.0.0.1", "10.0.0.0/8"])).await;
+        api.new_mailbox_forwarded("kim", "198.51.100.1, 203.0.113.7, 10.1.2.3").await.ok(201);
+        api.new_mailbox_forwarded("david", "10.0.0.9").await.ok(201);
+        assert_eq!(api.new_mailbox_sources().await, ["10.0.0.9", "203.0.113.7"]);
+    }
+
+    /// Behind a trusted proxy, failed sign-ins count against the forwarded caller, not against
+    /// the proxy: failures spread over many callers throttle none, repeated failures of one
+    /// caller throttle it, and another caller still signs in.
+    async fn behind_a_trusted_proxy_sign_in_is_throttled_per_forwarded_caller(db: Database) {
+        let api = Api::start_with(db, trusting(&["127.0.0.1"])).await;
+        for i in 0..10 {
+            api.wrong_password_forwarded(&format!("nobody{i}"), &format!("198.51.100.{i}")).await.problem(401, "not-authenticated");
+        }
+        let mut throttled = false;
+        for i in 0..12 {
+            let r = api.wrong_password_forwarded(&format!("somebody{i}"), "203.0.113.7").await;
+            if r.status == 429 {
+                throttled = true;
+                break;
+            }
+            r.problem(401, "not-authenticated");
+        }
+        assert!(throttled, "repeated failures of one forwarded caller are throttled");
+        let body = json!({"username": ADMIN, "password": PASSWORD});
+        api.send_forwarded(Method::POST, "/api/v1/auth/token", body, None, "203.0.113.8").await.ok(200);
+    }
+
+    /// From a peer that isn't a trusted proxy, `X-Forwarded-For` can't dodge the throttle: a
+    /// different forwarded address with every failed sign-in still counts every failure against
+    /// the peer.
+    async fn a_client_cant_dodge_sign_in_throttling_by_sending_x_forwarded_for(db: Database) {
+        let api = Api::start_with(db, trusting(&["192.0.2.1"])).await;
+        let mut throttled = false;
+        for i in 0..12 {
+            let r = api.wrong_password_forwarded(&format!("nobody{i}"), &format!("198.51.100.{i}")).await;
+            if r.status == 429 {
+                throttled = true;
+                break;
+            }
+            r.problem(401, "not-authenticated");
+        }
+        assert!(throttled, "the failures counted against the peer, whatever the header said");
+        api.new_mailbox_forwarded("kim", "203.0.113.7").await.ok(201);
+        assert_eq!(api.new_mailbox_sources().await, ["127.0.0.1"]);
+    }
+
+    /// A malformed `X-Forwarded-For` from a trusted proxy is no error: the request is answered
+    /// as usual and counts as the proxy's own.
+    async fn a_malformed_x_forwarded_for_from_a_trusted_proxy_counts_as_the_proxys_own_request(db: Database) {
+        let api = Api::start_with(db, trusting(&["127.0.0.1"])).await;
+        api.new_mailbox_forwarded("kim", "203.0.113.7, not an address").await.ok(201);
+        api.new_mailbox_forwarded("david", ",,,").await.ok(201);
+        assert_eq!(api.new_mailbox_sources().await, ["127.0.0.1", "127.0.0.1"]);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -817,7 +941,7 @@ umpin_store::backend_tests! {
     async fn an_oversize_body_is_a_413_problem(db: Database) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let api = Api::start(db).await;
-        let address = api.base.trim_start_matches("http://").to_owned();
+        let address = api.address();
         let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
         let head = format!(
             "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -830,6 +954,66 @@ umpin_store::backend_tests! {
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
         assert!(answer.to_lowercase().contains("content-type: application/problem+json"), "{answer}");
         assert!(answer.contains("https://umpin.dev/problems/payload-too-large"), "{answer}");
+    }
+
+    /// A chunked body (no Content-Length, so nothing to refuse up front) that grows beyond the
+    /// limit is refused with a 413 problem as it is read; the server goes on answering.
+    async fn a_chunked_body_over_the_limit_is_a_413_problem_and_the_server_goes_on(db: Database) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let api = Api::start(db).await;
+        let address = api.address();
+        let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let (mut reading, mut writing) = stream.into_split();
+        let head = format!(
+            "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            api.token
+        );
+        // Twice the limit, in chunks of 64 KiB, written while the answer is read: the server
+        // answers (and closes) before the body is over.
+        let sender = tokio::spawn(async move {
+            writing.write_all(head.as_bytes()).await?;
+            let chunk = format!("10000\r\n{}\r\n", "a".repeat(0x10000));
+            for _ in 0..32 {
+                writing.write_all(chunk.as_bytes()).await?;
+            }
+            writing.write_all(b"0\r\n\r\n").await
+        });
+        let mut answer = Vec::new();
+        // The connection may be reset once the answer is in: what was read is kept.
+        let _ = tokio::time::timeout(Duration::from_secs(20), reading.read_to_end(&mut answer)).await;
+        sender.abort();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.to_lowercase().contains("content-type: application/problem+json"), "{answer}");
+        assert!(answer.contains("https://umpin.dev/problems/payload-too-large"), "{answer}");
+        api.get("/api/v1/mailboxes").await.ok(200);
+    }
+
+    /// A request not complete within `request_timeout` (here a body that never comes) is
+    /// stopped and answered with a 503 `timeout` problem; the server goes on answering.
+    async fn a_request_over_the_time_limit_is_a_503_timeout_problem(db: Database) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let config = ServerConfig { request_timeout: Duration::from_secs(2), ..ServerConfig::default() };
+        let api = Api::start_with(db, config).await;
+        let address = api.address();
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"name\": ",
+            api.token
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(20), stream.read_to_string(&mut answer))
+            .await
+            .expect("the server answers within its time limit")
+            .unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(1900), "answered before the time limit: {answer}");
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(answer.to_lowercase().contains("content-type: application/problem+json"), "{answer}");
+        assert!(answer.contains("https://umpin.dev/problems/timeout"), "{answer}");
+        assert!(answer.contains("took longer than the server allows"), "{answer}");
+        api.get("/api/v1/mailboxes").await.ok(200);
     }
 
     /// A PIN set through the API (enable, reset, the cmdlet endpoint, refused or accepted)
@@ -862,6 +1046,99 @@ umpin_store::backend_tests! {
         assert!(!logs.contains(PASSWORD), "the password is in the logs");
         assert!(!logs.contains(&api.token), "the token is in the logs");
     }
+}
+
+/// A server configuration that trusts the proxies `entries`.
+fn trusting(entries: &[&str]) -> ServerConfig {
+    ServerConfig { trusted_proxies: TrustedProxies::parse(entries).unwrap(), ..ServerConfig::default() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trusted proxies: the rules, without a server
+
+/// The caller `proxies` sees in a request from `peer` with these `X-Forwarded-For` lines.
+fn caller(proxies: &TrustedProxies, peer: &str, forwarded_for: &[&[u8]]) -> String {
+    let mut headers = HeaderMap::new();
+    for line in forwarded_for {
+        headers.append("x-forwarded-for", reqwest::header::HeaderValue::from_bytes(line).unwrap());
+    }
+    proxies.client_address(peer.parse::<IpAddr>().unwrap(), &headers).to_string()
+}
+
+#[test]
+fn the_caller_is_the_first_address_from_the_right_of_x_forwarded_for_that_isnt_a_trusted_proxy() {
+    let proxies = TrustedProxies::parse(&["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"]).unwrap();
+    let cases: &[(&str, &[&[u8]], &str)] = &[
+        ("192.0.2.1", &[], "192.0.2.1"),
+        ("192.0.2.1", &[b"203.0.113.7"], "203.0.113.7"),
+        ("192.0.2.1", &[b"198.51.100.1, 203.0.113.7, 10.1.2.3"], "203.0.113.7"),
+        ("192.0.2.1", &[b"198.51.100.1, 203.0.113.7", b"10.1.2.3"], "203.0.113.7"),
+        ("192.0.2.1", &[b"10.0.0.5,10.0.0.6"], "10.0.0.5"),
+        ("192.0.2.1", &[b"203.0.113.7:5060"], "203.0.113.7"),
+        ("192.0.2.1", &[b"[2001:db9::1]:443"], "2001:db9::1"),
+        ("192.0.2.1", &[b"::ffff:203.0.113.7"], "203.0.113.7"),
+        ("::ffff:192.0.2.1", &[b"203.0.113.7"], "203.0.113.7"),
+        ("2001:db8::5", &[b"2001:db9::1, 2001:db8:ffff::1"], "2001:db9::1"),
+        ("10.255.255.255", &[b"203.0.113.7"], "203.0.113.7"),
+        // What the client wrote beyond the first untrusted address is never read.
+        ("192.0.2.1", &[b"garbage, 203.0.113.7"], "203.0.113.7"),
+        ("192.0.2.1", &[b"garbage", b"203.0.113.7"], "203.0.113.7"),
+    ];
+    for (peer, forwarded_for, expected) in cases {
+        assert_eq!(caller(&proxies, peer, forwarded_for), *expected, "{peer} {forwarded_for:?}");
+    }
+}
+
+#[test]
+fn x_forwarded_for_from_a_peer_that_isnt_a_trusted_proxy_is_ignored() {
+    let proxies = TrustedProxies::parse(&["10.0.0.0/8", "192.0.2.1"]).unwrap();
+    for peer in ["198.51.100.9", "11.0.0.1", "192.0.2.2", "::1", "2001:db8::1"] {
+        assert_eq!(caller(&proxies, peer, &[b"203.0.113.7"]), peer.parse::<IpAddr>().unwrap().to_string());
+    }
+    assert_eq!(caller(&TrustedProxies::default(), "127.0.0.1", &[b"203.0.113.7"]), "127.0.0.1");
+}
+
+#[test]
+fn a_malformed_x_forwarded_for_from_a_trusted_proxy_makes_the_proxy_the_caller() {
+    let proxies = TrustedProxies::parse(&["192.0.2.1"]).unwrap();
+    for forwarded_for in
+        [&b"203.0.113.7, not-an-address"[..], b"203.0.113.7,", b"", b" ", b",", b"\xff\xfe", b"203.0.113.7/24"]
+    {
+        assert_eq!(caller(&proxies, "192.0.2.1", &[forwarded_for]), "192.0.2.1", "{forwarded_for:?}");
+    }
+}
+
+#[test]
+fn trusted_proxies_are_addresses_and_cidr_ranges_and_a_wrong_entry_is_refused_naming_it() {
+    TrustedProxies::parse(&["192.0.2.10", "10.0.0.0/8", "0.0.0.0/0", "2001:db8::/32", "::1", " 172.16.0.0/12 "])
+        .unwrap();
+    let refused = |entry: &str, says: &str| {
+        let message = TrustedProxies::parse(&["10.0.0.0/8", entry]).unwrap_err().to_string();
+        assert!(message.contains(&format!("'{entry}'")) && message.contains("trusted_proxies"), "{message}");
+        assert!(message.contains(says), "{entry}: {message}");
+        assert!(!message.contains("'10.0.0.0/8'"), "only the wrong entry is named: {message}");
+    };
+    refused("proxy.contoso.com", "isn't an IP address or a CIDR range");
+    refused("10.0.0.0/33", "from 0 to 32");
+    refused("2001:db8::/129", "from 0 to 128");
+    refused("10.0.0.0/", "from 0 to 32");
+    refused("10.0.0.0/8/8", "from 0 to 32");
+    refused("10.1.2.3/8", "write the range as 10.0.0.0/8");
+    refused("", "isn't an IP address");
+}
+
+#[test]
+fn a_range_holds_exactly_the_addresses_that_share_its_prefix() {
+    let proxies = TrustedProxies::parse(&["172.16.0.0/12", "2001:db8:8000::/33"]).unwrap();
+    let trusted = |peer: &str| caller(&proxies, peer, &[b"203.0.113.7"]) == "203.0.113.7";
+    for inside in ["172.16.0.0", "172.31.255.255", "2001:db8:8000::", "2001:db8:ffff:ffff::1"] {
+        assert!(trusted(inside), "{inside}");
+    }
+    for outside in ["172.15.255.255", "172.32.0.0", "2001:db8:7fff:ffff::1", "2001:db9::", "::ffff:172.15.0.1"] {
+        assert!(!trusted(outside), "{outside}");
+    }
+    let everything = TrustedProxies::parse(&["0.0.0.0/0"]).unwrap();
+    assert_eq!(caller(&everything, "198.51.100.9", &[b"203.0.113.7, 8.8.8.8"]), "203.0.113.7");
 }
 
 #[path = "api/voice.rs"]

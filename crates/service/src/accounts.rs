@@ -363,6 +363,13 @@ impl Service {
         }
     }
 
+    /// Deletes the tokens that have expired, of every account, and returns how many: the
+    /// server's own upkeep (no principal, no audit record), so that `api_tokens` holds only
+    /// tokens that still sign in.
+    pub async fn delete_expired_tokens(&self) -> Result<u64, ServiceError> {
+        Ok(self.db.delete_expired_api_tokens(self.now()).await?)
+    }
+
     /// Revokes the caller's token (sign-out).
     pub async fn revoke_token(&self, by: &Principal, token: &str) -> Result<(), ServiceError> {
         let mut tx = self.db.begin().await?;

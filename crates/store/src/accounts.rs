@@ -2,7 +2,8 @@
 //!
 //! A password is stored only sealed (as PIN data is) and a token only as its digest. The
 //! throttle counts failed sign-ins per subject (an account or a source address) with one atomic
-//! upsert, so several nodes count together.
+//! upsert, so several nodes count together. Expired tokens are deleted by
+//! [`Database::delete_expired_api_tokens`], which a serving node runs now and then.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,7 @@ use umpin_domain::{Guid, ManagementAccount, RoleGroup, Timestamp};
 
 use crate::error::unreadable;
 use crate::rows::{delete_one, guid_text, key, micros, parse_guid, timestamp};
-use crate::{StoreError, Tx};
+use crate::{Database, StoreError, Tx};
 
 macro_rules! account_columns {
     () => {
@@ -335,5 +336,22 @@ impl Tx {
                 .await?;
         });
         Ok(())
+    }
+}
+
+impl Database {
+    /// Deletes every token that has expired at `now` (it no longer signs anyone in: keeping its
+    /// digest serves nothing) and returns how many. One statement on its own, so that it holds
+    /// no transaction while other nodes sign in.
+    pub async fn delete_expired_api_tokens(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut pooled = self.acquire().await?;
+        let deleted = on_conn!(pooled.conn(), c => {
+            sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
+                .bind(micros(now))
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+        Ok(deleted)
     }
 }

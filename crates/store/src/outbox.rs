@@ -132,8 +132,7 @@ impl Tx {
     pub async fn outbox_messages(&mut self) -> Result<Vec<OutboxMessage>, StoreError> {
         let rows: Vec<OutboxRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                "SELECT id, kind, recipient, sealed_body, created_at FROM outbox \
-                 WHERE delivered_at IS NULL ORDER BY created_at, id",
+                "SELECT id, kind, recipient, sealed_body, created_at FROM outbox ORDER BY created_at, id",
             )
             .fetch_all(&mut *c)
             .await?
@@ -207,10 +206,10 @@ impl Database {
         let rows: Vec<ClaimedRow> = on_conn!(pooled.conn(), c => {
             sqlx::query_as(
                 "UPDATE outbox SET claimed_until = $2, claim_token = $3 \
-                 WHERE delivered_at IS NULL AND next_attempt_at <= $1 \
+                 WHERE next_attempt_at <= $1 \
                  AND (claimed_until IS NULL OR claimed_until <= $1) \
                  AND id IN (SELECT id FROM outbox \
-                     WHERE delivered_at IS NULL AND next_attempt_at <= $1 \
+                     WHERE next_attempt_at <= $1 \
                      AND (claimed_until IS NULL OR claimed_until <= $1) \
                      ORDER BY next_attempt_at, created_at, id LIMIT $4) \
                  RETURNING id, kind, recipient, sealed_body, created_at, attempts, claimed_until",
@@ -295,7 +294,7 @@ impl Database {
     pub async fn outbox_depth(&self) -> Result<u64, StoreError> {
         let mut pooled = self.acquire().await?;
         let (depth,): (i64,) = on_conn!(pooled.conn(), c => {
-            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetch_one(&mut *c).await?
+            sqlx::query_as("SELECT COUNT(*) FROM outbox").fetch_one(&mut *c).await?
         });
         narrow(depth, "the outbox depth")
     }

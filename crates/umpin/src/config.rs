@@ -49,6 +49,10 @@ pub struct ServerSettings {
     /// Plain HTTP on an address other than loopback, for a proxy that terminates TLS.
     #[serde(default)]
     pub allow_plain_http: bool,
+    /// The reverse proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` names the
+    /// caller; none by default. Checked when the server starts.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// `text` (default) or `json` (one object per line, for log collectors).
     #[serde(default)]
     pub log_format: LogFormat,

@@ -84,6 +84,9 @@ enum Command {
         /// The management account to sign in to the server as (password from UMPIN_PASSWORD or asked for).
         #[arg(long, value_name = "NAME", default_value = "admin", requires = "server")]
         user: String,
+        /// Also trusts the certificate authorities of this PEM file for the server's certificate (a private CA).
+        #[arg(long, value_name = "PATH", requires = "server")]
+        ca_file: Option<PathBuf>,
     },
     /// Serves the HTTP API until SIGTERM or Ctrl-C.
     Serve {
@@ -148,8 +151,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.database_url.is_some() {
         config.database_url = cli.database_url;
     }
-    // A server logs its requests; the other commands only their errors, unless UMPIN_LOG says otherwise.
-    let level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "error" };
+    // A server logs its requests; the other commands only their errors, unless UMPIN_LOG says
+    // otherwise. The certificate verifier's own error line is left out: the remote shell says in
+    // its message what was wrong with the server's certificate and what to do.
+    let level =
+        if matches!(cli.command, Command::Serve { .. }) { "info" } else { "error,rustls_platform_verifier=off" };
     init_logs(config.server.log_format, level);
     let setup = Setup { data_dir: cli.data_dir, config };
     match cli.command {
@@ -181,9 +187,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve::serve(server, service, &mail).await
         }
-        Command::Shell { command, script, server, user } => {
+        Command::Shell { command, script, server, user, ca_file } => {
             let backend: Backend = match server {
-                Some(url) => remote::connect(&url, &user).await?.into(),
+                Some(url) => remote::connect(&url, &user, ca_file.as_deref()).await?.into(),
                 None => Local::new(setup.service().await?, Principal::local_administrator()).into(),
             };
             let succeeded = match (command, script) {

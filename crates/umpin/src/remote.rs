@@ -5,8 +5,12 @@
 //!
 //! A kept token that the server no longer accepts (expired, revoked) is forgotten, and the shell
 //! signs in again once.
+//!
+//! The server's certificate is checked against the system's certificate authorities and, with
+//! `--ca-file`, those of a PEM file as well (a private certificate authority). A certificate
+//! from an authority neither trusts is refused with the advice to give `--ca-file`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,8 +45,9 @@ struct ProblemBody {
     title: Option<String>,
 }
 
-/// Connects to `server` as `user`: a kept token, or a new sign-in.
-pub async fn connect(server: &str, user: &str) -> anyhow::Result<Remote> {
+/// Connects to `server` as `user`: a kept token, or a new sign-in. The certificate authorities
+/// of `ca_file` are trusted beside the system's.
+pub async fn connect(server: &str, user: &str, ca_file: Option<&Path>) -> anyhow::Result<Remote> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let server = server.trim_end_matches('/').to_owned();
     match server.split_once("://") {
@@ -55,8 +60,13 @@ pub async fn connect(server: &str, user: &str) -> anyhow::Result<Remote> {
             "The server '{server}' isn't a URL: give it as https://HOST:PORT (or http:// on this machine)."
         ),
     }
+    let authorities = match ca_file {
+        Some(file) => certificate_authorities(file)?,
+        None => Vec::new(),
+    };
     let client = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
+        .tls_certs_merge(authorities)
         .build()
         .map_err(|e| anyhow::anyhow!("The HTTP client can't start ({e})."))?;
     let connection = Arc::new(Connection { client, server, user: user.to_owned(), token: Mutex::new(None) });
@@ -82,7 +92,7 @@ impl Connection {
             .json(&body)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("The server {} can't be reached ({e}).", self.server))?;
+            .map_err(|e| anyhow::anyhow!(unreachable(&self.server, &e)))?;
         if !response.status().is_success() {
             anyhow::bail!("{}", problem_message(response).await);
         }
@@ -104,8 +114,7 @@ impl Connection {
             if let Some(token) = &token {
                 call = call.bearer_auth(token.expose_secret());
             }
-            let response =
-                call.send().await.map_err(|e| format!("The server {} can't be reached ({e}).", self.server))?;
+            let response = call.send().await.map_err(|e| unreachable(&self.server, &e))?;
             if response.status() == reqwest::StatusCode::UNAUTHORIZED && attempt == 0 {
                 self.forget_token();
                 self.sign_in().await.map_err(|e| e.to_string())?;
@@ -163,6 +172,75 @@ impl Connection {
             let _ = std::fs::remove_file(file);
         }
     }
+}
+
+/// The certificates of a PEM file (`--ca-file`), each checked to be usable as a certificate
+/// authority.
+fn certificate_authorities(file: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bytes = std::fs::read(file).map_err(|e| {
+        anyhow::anyhow!(
+            "The certificate file {} can't be read ({e}). Give --ca-file the PEM file of the certificate authority that issued the server's certificate.",
+            file.display()
+        )
+    })?;
+    let not_pem = || {
+        anyhow::anyhow!(
+            "The certificate file {} holds no PEM certificate. Give --ca-file the certificate authority's certificate in PEM form (the text between -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----).",
+            file.display()
+        )
+    };
+    let certificates: Vec<CertificateDer<'_>> =
+        CertificateDer::pem_slice_iter(&bytes).collect::<Result<_, _>>().map_err(|_| not_pem())?;
+    if certificates.is_empty() {
+        return Err(not_pem());
+    }
+    let mut check = rustls::RootCertStore::empty();
+    certificates
+        .into_iter()
+        .map(|certificate| {
+            check.add(certificate.clone()).map_err(|e| {
+                anyhow::anyhow!(
+                    "The certificate file {} holds a certificate that can't serve as a certificate authority ({e}). Give --ca-file the certificate authority's certificate.",
+                    file.display()
+                )
+            })?;
+            reqwest::Certificate::from_der(&certificate).map_err(|e| {
+                anyhow::anyhow!("The certificate file {} holds a certificate that can't be used ({e}).", file.display())
+            })
+        })
+        .collect()
+}
+
+/// Why a request didn't reach the server, and what to do when its certificate is not trusted.
+fn unreachable(server: &str, error: &reqwest::Error) -> String {
+    match refused_certificate(error) {
+        Some(rustls::CertificateError::UnknownIssuer) => format!(
+            "The server {server} has a certificate that no certificate authority this machine trusts issued. If a private certificate authority issued it, give that authority's certificate (PEM) with --ca-file PATH."
+        ),
+        Some(problem) => format!(
+            "The server {server} has a certificate that can't be trusted ({problem}). Check that the URL names the server as its certificate does, and that the certificate is current."
+        ),
+        None => format!("The server {server} can't be reached ({error})."),
+    }
+}
+
+/// The certificate problem behind `error`, if rustls refused the server's certificate. The
+/// rustls error sits inside I/O errors, whose `source()` skips what they wrap, so each one is
+/// opened instead.
+fn refused_certificate(error: &(dyn std::error::Error + 'static)) -> Option<rustls::CertificateError> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(rustls::Error::InvalidCertificate(problem)) = error.downcast_ref::<rustls::Error>() {
+            return Some(problem.clone());
+        }
+        next = match error.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
+    }
+    None
 }
 
 /// Whether the authority at the start of `rest` (`HOST[:PORT][/…]`) names this machine.

@@ -183,6 +183,20 @@ umpin_store::backend_tests! {
         assert!(db.delete_delivered_message(first, claim).await.unwrap());
         assert_eq!(db.outbox_depth().await.unwrap(), 2);
     }
+
+    /// The outbox keeps no delivery time: a delivered message is deleted, and the column that
+    /// was never set (`delivered_at`) is gone from the schema.
+    async fn the_outbox_has_no_delivered_at_column(db: Database) {
+        const QUERY: &str = "SELECT delivered_at FROM outbox";
+        let refused = match &db {
+            Database::Sqlite(pool) => sqlx::query(QUERY).fetch_all(pool).await.map(drop),
+            Database::Postgres(pool) => sqlx::query(QUERY).fetch_all(pool).await.map(drop),
+        };
+        let message = refused.unwrap_err().to_string();
+        assert!(message.contains("delivered_at"), "{message}");
+        queue(&db, 0).await;
+        assert_eq!(db.outbox_depth().await.unwrap(), 1);
+    }
 }
 
 /// Both migrations of outbox delivery name the same constraints.

@@ -8,7 +8,7 @@ use std::process::Output;
 use serde_json::{Value, json};
 
 use super::serve::Serving;
-use super::{mode, shell_ok, stderr, stdout, umpin};
+use super::{assert_fails_in_one_sentence, mode, shell_ok, stderr, stdout, umpin};
 
 const UM_ADMIN_PASSWORD: &str = "um admin password 1";
 const HELP_DESK_PASSWORD: &str = "help desk password 1";
@@ -17,9 +17,24 @@ const VOICE_PASSWORD: &str = "voice access password 1";
 /// `umpin shell --server URL --user USER -c PIPELINE`, with the password in `UMPIN_PASSWORD` when
 /// given and the token kept under `config_home`.
 fn remote(url: &str, user: &str, password: Option<&str>, config_home: &Path, pipeline: &str) -> Output {
+    remote_trusting(None, url, user, password, config_home, pipeline)
+}
+
+/// [`remote`], with `--ca-file ca_file` when given.
+fn remote_trusting(
+    ca_file: Option<&Path>,
+    url: &str,
+    user: &str,
+    password: Option<&str>,
+    config_home: &Path,
+    pipeline: &str,
+) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"));
+    command.args(["shell", "--server", url, "--user", user, "-c", pipeline]);
+    if let Some(file) = ca_file {
+        command.arg("--ca-file").arg(file);
+    }
     command
-        .args(["shell", "--server", url, "--user", user, "-c", pipeline])
         .env("XDG_CONFIG_HOME", config_home)
         .env_remove("UMPIN_PASSWORD")
         .env_remove("UMPIN_LOG")
@@ -266,4 +281,82 @@ fn the_remote_shell_never_sends_a_password_over_plain_http_beyond_this_machine()
     assert!(stderr(&refused).contains("use https://"), "{}", stderr(&refused));
     let not_a_url = remote("ftp://example.com", "admin", Some("x"), config.path(), "Get-UMDialPlan");
     assert!(stderr(&not_a_url).contains("isn't a URL"), "{}", stderr(&not_a_url));
+}
+
+/// A certificate authority of the test's own and a certificate for 127.0.0.1 that it issued: the
+/// authority's certificate, the server's certificate and the server's key, in PEM.
+fn private_certificate_authority() -> (String, String, String) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    };
+    let mut authority = CertificateParams::new(Vec::<String>::new()).unwrap();
+    authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    authority.distinguished_name.push(DnType::CommonName, "Contoso test certificate authority");
+    authority.key_usages =
+        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::CrlSign];
+    let authority_key = KeyPair::generate().unwrap();
+    let authority_certificate = authority.self_signed(&authority_key).unwrap();
+    let issuer = Issuer::new(authority, authority_key);
+    let mut server = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server_key = KeyPair::generate().unwrap();
+    let server_certificate = server.signed_by(&server_key, &issuer).unwrap();
+    (authority_certificate.pem(), server_certificate.pem(), server_key.serialize_pem())
+}
+
+#[test]
+fn the_remote_shell_trusts_a_private_certificate_authority_given_with_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (authority, certificate, key) = private_certificate_authority();
+    let (authority_file, certificate_file, key_file) =
+        (files.path().join("ca.pem"), files.path().join("server.crt"), files.path().join("server.key"));
+    std::fs::write(&authority_file, authority).unwrap();
+    std::fs::write(&certificate_file, certificate).unwrap();
+    std::fs::write(&key_file, key).unwrap();
+    let toml = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\ntls_certificate = {:?}\ntls_key = {:?}\n",
+        certificate_file.display().to_string(),
+        key_file.display().to_string()
+    );
+    std::fs::write(dir.path().join("umpin.toml"), toml).unwrap();
+    assert!(umpin(dir.path(), &["demo", "--no-serve"]).status.success());
+    shell_ok(dir.path(), &format!("New-ManagementAccount umadmin -Password '{UM_ADMIN_PASSWORD}'"));
+    shell_ok(dir.path(), "Add-RoleGroupMember 'UM Management' -Member umadmin");
+    let server = Serving::start(dir.path(), &[]);
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+
+    let untrusted = remote(&server.url, "umadmin", Some(UM_ADMIN_PASSWORD), config.path(), "Get-UMDialPlan");
+    assert_fails_in_one_sentence(&untrusted, "give that authority's certificate (PEM) with --ca-file PATH");
+    let names = "Get-UMDialPlan | Select-Object -ExpandProperty Name";
+    let trusted =
+        remote_trusting(Some(&authority_file), &server.url, "umadmin", Some(UM_ADMIN_PASSWORD), config.path(), names);
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+    assert!(!stdout(&trusted).trim().is_empty());
+    assert_eq!(stdout(&trusted), shell_ok(dir.path(), names));
+}
+
+#[test]
+fn the_remote_shell_refuses_a_ca_file_it_cant_read_or_that_holds_no_certificate_naming_the_file() {
+    let config = tempfile::tempdir().unwrap();
+    let run = |file: &Path| {
+        let password = Some("a long enough password");
+        remote_trusting(Some(file), "https://127.0.0.1:9", "admin", password, config.path(), "Get-UMDialPlan")
+    };
+    let missing = config.path().join("missing.pem");
+    assert_fails_in_one_sentence(&run(&missing), &format!("The certificate file {} can't be read", missing.display()));
+    let text = config.path().join("notes.pem");
+    std::fs::write(&text, "not a certificate\n").unwrap();
+    assert_fails_in_one_sentence(
+        &run(&text),
+        &format!("The certificate file {} holds no PEM certificate", text.display()),
+    );
+    let broken = config.path().join("broken.pem");
+    std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+    let refused = run(&broken);
+    assert_fails_in_one_sentence(
+        &refused,
+        &format!("The certificate file {} holds a certificate that can't", broken.display()),
+    );
 }

@@ -182,3 +182,81 @@ fn sigterm_lets_the_request_in_progress_finish_and_exits_with_0() {
     let (code, logs) = server.wait(Duration::from_secs(30));
     assert_eq!(code, Some(0), "{logs}");
 }
+
+#[test]
+fn serve_refuses_a_trusted_proxy_that_isnt_an_address_or_a_range_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let config = "[server]\nlisten = \"127.0.0.1:0\"\ntrusted_proxies = [\"192.0.2.1\", \"10.1.2.3/8\"]\n";
+    std::fs::write(dir.path().join("umpin.toml"), config).unwrap();
+    let refused = umpin(dir.path(), &["serve"]);
+    assert_fails_in_one_sentence(&refused, "The entry '10.1.2.3/8' of trusted_proxies");
+    assert!(stderr(&refused).contains("write the range as 10.0.0.0/8"), "{}", stderr(&refused));
+}
+
+#[test]
+fn serve_takes_the_callers_address_from_a_trusted_proxy_named_in_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Serving::start(
+        dir.path(),
+        &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0"), ("UMPIN_SERVER__TRUSTED_PROXIES", "[192.0.2.1, 127.0.0.1]")],
+    );
+    let address = server.address();
+    let body = r#"{"username": "nobody", "password": "not the right one"}"#;
+    let answer = http(
+        &address,
+        &format!(
+            "POST /api/v1/auth/token HTTP/1.1\r\nHost: {address}\r\nX-Forwarded-For: 203.0.113.7\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    server.terminate();
+    let (code, logs) = server.wait(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{logs}");
+    let failed = logs.lines().find(|l| l.contains("sign-in failed")).unwrap_or_else(|| panic!("{logs}"));
+    assert!(failed.contains("203.0.113.7"), "the forwarded caller is the source: {failed}");
+}
+
+#[test]
+fn serve_deletes_the_expired_sign_in_tokens_when_it_starts() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let url = format!("sqlite://{}", dir.path().join("umpin.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let tokens = || {
+        runtime.block_on(async {
+            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let digests: Vec<(Vec<u8>,)> =
+                sqlx::query_as("SELECT digest FROM api_tokens ORDER BY digest").fetch_all(&mut db).await.unwrap();
+            digests.into_iter().map(|(d,)| d).collect::<Vec<_>>()
+        })
+    };
+    runtime.block_on(async {
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let (admin,): (String,) =
+            sqlx::query_as("SELECT guid FROM management_accounts").fetch_one(&mut db).await.unwrap();
+        // Expired an hour ago, and good for another hour (times in microseconds).
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64;
+        let hour = 3_600_000_000;
+        for (digest, expires_at) in [(vec![1u8; 32], now - hour), (vec![2u8; 32], now + hour)] {
+            sqlx::query("INSERT INTO api_tokens (digest, account, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(digest)
+                .bind(&admin)
+                .bind(expires_at - 8 * hour)
+                .bind(expires_at)
+                .execute(&mut db)
+                .await
+                .unwrap();
+        }
+    });
+    assert_eq!(tokens().len(), 2);
+    let _server = Serving::start(dir.path(), &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0")]);
+    let started = Instant::now();
+    while tokens().len() > 1 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the expired token is still there");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(tokens(), [vec![2u8; 32]], "the token still valid stays");
+}
