@@ -154,7 +154,6 @@ impl Service {
             .secret("Password", set.password.is_some())
             .param("DisplayName", &set.changes.display_name)
             .param("Disabled", set.changes.disabled);
-        let now = self.now();
         self.audited(by, action, async |tx| {
             let current = find_account(tx, identity).await?;
             let mut next = current.clone();
@@ -173,7 +172,7 @@ impl Service {
                 tx.set_management_password(current.guid, &self.vault.seal_new_password(current.guid, p).await?).await?;
             }
             if set.password.is_some() || next.disabled {
-                tx.delete_api_tokens(current.guid, now).await?;
+                tx.delete_api_tokens(current.guid).await?;
             }
             Ok(())
         })

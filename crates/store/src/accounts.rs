@@ -257,13 +257,11 @@ impl Tx {
         Ok(deleted == 1)
     }
 
-    /// Revokes every token of an account (after a password change or when it is disabled), and
-    /// those expired before `now` of every account.
-    pub async fn delete_api_tokens(&mut self, account: Guid, now: Timestamp) -> Result<(), StoreError> {
+    /// Revokes every token of an account (after a password change or when it is disabled).
+    pub async fn delete_api_tokens(&mut self, account: Guid) -> Result<(), StoreError> {
         on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM api_tokens WHERE account = $1 OR expires_at <= $2")
+            sqlx::query("DELETE FROM api_tokens WHERE account = $1")
                 .bind(guid_text(account))
-                .bind(micros(now))
                 .execute(&mut *c)
                 .await?;
         });
