@@ -66,6 +66,20 @@ for who in tony kim david ellen; do
 done
 call POST /api/v1/mailboxes '{"name": "frank", "primarySmtpAddress": "frank@contoso.com"}'
 call POST /api/v1/mailboxes/kim@contoso.com/um/pin/lock '{}'
+call POST /api/v1/mailboxes/tony@contoso.com/um/pin/reset '{"pin": "8273645", "pinExpired": false, "sendEmail": false}'
+
+# Voice-access calls, some of them signed in to tony, for the Umpin-Call header.
+calls=""
+for n in 1 2 3 4 5 6; do
+  id=$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"dialPlan": "Contoso"}' "$base/api/v1/voice/calls" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["callId"])')
+  if [ "$n" -le 4 ]; then
+    curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -H "Umpin-Call: $id" \
+      -d '{"extension": "51234", "pin": "8273645"}' "$base/api/v1/voice/call/sign-in"
+  fi
+  calls="$calls${calls:+, }\"$id\""
+done
 
 # Path parameters come from these names most of the time, and are generated otherwise.
 cat > "$data/schemathesis.toml" <<'TOML'
@@ -78,13 +92,23 @@ values = ["Get-UMMailboxPIN", "Set-UMMailboxPIN", "Get-Mailbox", "New-Mailbox", 
 [parameters]
 "path.identity" = { dictionary = "identities", probability = 0.8 }
 "path.name" = { dictionary = "cmdlets", probability = 0.8 }
+"header.Umpin-Call" = { dictionary = "calls", probability = 0.8 }
 TOML
+printf '\n[dictionaries.calls]\nvalues = [%s]\n' "$calls" >> "$data/schemathesis.toml"
+
+# The recorded name of a voice-access call is sent as audio: its bytes go as they are, as for
+# application/octet-stream.
+cat > "$data/schemathesis_hooks.py" <<'PY'
+import schemathesis
+
+schemathesis.serializer.alias("audio/*", "application/octet-stream")
+PY
 
 # Signing out would end the run's session half-way: that operation is left out. Run from the
 # temporary directory, so that schemathesis keeps its cache there and not in the repository.
 set +e
 schemathesis=$(realpath "$venv/bin/schemathesis")
-(cd "$data" && "$schemathesis" --config-file "$data/schemathesis.toml" run "$base/api/v1/openapi.json" \
+(cd "$data" && SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$data" "$schemathesis" --config-file "$data/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-operation-id revoke_token \

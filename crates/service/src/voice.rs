@@ -255,7 +255,7 @@ impl Service {
         self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
         let digest = token_digest(call_id);
         let mut tx = self.db.begin().await?;
-        if live_call(&mut tx, by, &digest, self.now()).await.is_ok() {
+        if tx.voice_call(&digest, &by.account, self.now()).await?.is_some() {
             tx.delete_voice_call(&digest).await?;
         }
         Ok(tx.commit().await?)
