@@ -28,16 +28,25 @@
 //! with mode 0600 in the same directory, synced, then renamed over the old one.
 //!
 //! Unix only: the permission check is what keeps the secret from other local users.
+//!
+//! # Reading the file again
+//!
+//! A ring remembers its file and which version of it it was read from (its inode, size, mode and
+//! times). A running server reads the file again ([`KeyRing::reload`]) when it meets data
+//! under a key it doesn't have, or on SIGHUP, so that a rotation by another process needs no
+//! restart. The new ring must hold every key of the old one, unchanged: a server never forgets a
+//! key it has been using because the file was replaced by another one or an old backup.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// The length of every server secret and subkey, in bytes.
@@ -109,11 +118,44 @@ impl Key {
     }
 }
 
-/// The server secrets, one of them current. Secrets are wiped from memory when the ring is dropped;
-/// `Debug` shows only the ids.
+/// The server secrets, one of them current, and the key file they were read from. Secrets are
+/// wiped from memory when the ring is dropped; `Debug` shows only the ids.
 pub struct KeyRing {
     current: (KeyId, Key),
     older: BTreeMap<KeyId, Key>,
+    path: PathBuf,
+    stamp: FileStamp,
+}
+
+/// Which version of the key file a ring was read from. Rotation renames a new file over the old
+/// one, so a rotated file always has another inode, whatever the resolution of its times; the
+/// size, mode and the modification and change times catch a file edited in place or `chmod`ed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    device: u64,
+    inode: u64,
+    mode: u32,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl FileStamp {
+    fn of(metadata: &fs::Metadata) -> FileStamp {
+        FileStamp {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            mode: metadata.mode(),
+            size: metadata.size(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+        }
+    }
+
+    /// The stamp of the file at `path` now; `None` when it can't be inspected (it is gone).
+    pub(crate) fn of_path(path: &Path) -> Option<FileStamp> {
+        fs::metadata(path).ok().map(|m| FileStamp::of(&m))
+    }
 }
 
 impl fmt::Debug for KeyRing {
@@ -161,13 +203,21 @@ pub enum KeyError {
 
     #[error("The key file {} already holds the highest possible key id; no key can be added.", .path.display())]
     IdsExhausted { path: PathBuf },
+
+    #[error(
+        "The key file {} no longer holds key {id} as this server read it before: the key was removed \
+         or the file replaced by another one. The server goes on with the keys it has; restore the \
+         key file from your backup (`umpin keys rotate` only ever adds keys).",
+        .path.display()
+    )]
+    KeyLost { path: PathBuf, id: KeyId },
 }
 
 impl KeyRing {
     /// Creates a key file at `path` with mode 0600, holding one new random key with id 1.
     /// Never replaces an existing file ([`KeyError::Exists`]).
     pub fn create(path: &Path) -> Result<KeyRing, KeyError> {
-        let ring = KeyRing { current: (KeyId(1), Key::random()?), older: BTreeMap::new() };
+        let key = Key::random()?;
         let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
             if e.kind() == io::ErrorKind::AlreadyExists {
                 KeyError::Exists { path: path.to_path_buf() }
@@ -175,14 +225,25 @@ impl KeyRing {
                 io_error(path, "create", e)
             }
         })?;
-        let written = file.write_all(ring.file_text().as_bytes()).and_then(|()| file.sync_all());
-        if let Err(e) = written {
-            // A half-written key file would only be refused later as malformed.
-            let _ = fs::remove_file(path);
-            return Err(io_error(path, "write", e));
-        }
+        let written = file
+            .write_all(file_text(&[(KeyId(1), &key)], KeyId(1)).as_bytes())
+            .and_then(|()| file.sync_all())
+            .and_then(|()| file.metadata());
+        let metadata = match written {
+            Ok(metadata) => metadata,
+            Err(e) => {
+                // A half-written key file would only be refused later as malformed.
+                let _ = fs::remove_file(path);
+                return Err(io_error(path, "write", e));
+            }
+        };
         sync_directory_of(path);
-        Ok(ring)
+        Ok(KeyRing {
+            current: (KeyId(1), key),
+            older: BTreeMap::new(),
+            path: path.to_path_buf(),
+            stamp: FileStamp::of(&metadata),
+        })
     }
 
     /// Reads the key file at `path`. Refuses a file that group or others may read or write, and a
@@ -209,7 +270,24 @@ impl KeyRing {
         let mut bytes = Zeroizing::new(Vec::with_capacity(size.saturating_add(1)));
         file.read_to_end(&mut bytes).map_err(|e| io_error(path, "read", e))?;
         let text = std::str::from_utf8(&bytes).map_err(|_| malformed(path, "it is not a text file".to_owned()))?;
-        parse(path, text)
+        parse(path, text, FileStamp::of(&metadata))
+    }
+
+    /// Reads this ring's key file again, as [`KeyRing::load`] does (a file others may read is
+    /// refused). Refuses a file that lacks a key of this ring or holds another secret under its id
+    /// ([`KeyError::KeyLost`]), since data sealed under that key would become unreadable.
+    pub fn reload(&self) -> Result<KeyRing, KeyError> {
+        let ring = KeyRing::load(&self.path)?;
+        for id in self.ids() {
+            let kept = match (self.master(id), ring.master(id)) {
+                (Some(old), Some(new)) => bool::from(old.ct_eq(new)),
+                _ => false,
+            };
+            if !kept {
+                return Err(KeyError::KeyLost { path: self.path.clone(), id });
+            }
+        }
+        Ok(ring)
     }
 
     /// Reads the key file at `path`, or creates it when there is none. Returns whether it was
@@ -231,16 +309,23 @@ impl KeyRing {
     /// the file is replaced atomically. The old keys stay, since existing data still needs them.
     /// Returns the new key's id.
     ///
-    /// Running servers keep the ring they loaded: restart every server after a rotation, or data
-    /// sealed under the new key will be unreadable to them.
+    /// Running servers need no restart: a [`PinVault`](crate::PinVault) reads the file again when
+    /// it meets data under a key id above all it knows (the new key then seals its new data too),
+    /// and `umpin serve` reads it again on SIGHUP, so that every node seals with the new key at
+    /// once. Until then a server goes on sealing under the key that was current, which stays in
+    /// the file; its data moves to the new key lazily at sign-in or by the next rotation.
     pub fn rotate(path: &Path) -> Result<KeyId, KeyError> {
-        let mut ring = KeyRing::load(path)?;
-        let highest = ring.ids().last().copied().unwrap_or(ring.current_id());
-        let id =
-            highest.0.checked_add(1).map(KeyId).ok_or_else(|| KeyError::IdsExhausted { path: path.to_path_buf() })?;
-        let previous = std::mem::replace(&mut ring.current, (id, Key::random()?));
-        ring.older.insert(previous.0, previous.1);
-        write_atomically(path, &ring.file_text())?;
+        let ring = KeyRing::load(path)?;
+        let id = ring
+            .highest_id()
+            .0
+            .checked_add(1)
+            .map(KeyId)
+            .ok_or_else(|| KeyError::IdsExhausted { path: path.to_path_buf() })?;
+        let new = Key::random()?;
+        let mut keys = ring.keys();
+        keys.push((id, &new));
+        write_atomically(path, &file_text(&keys, id))?;
         Ok(id)
     }
 
@@ -251,10 +336,24 @@ impl KeyRing {
 
     /// The ids of every key in the ring, in ascending order.
     pub fn ids(&self) -> Vec<KeyId> {
-        let mut ids: Vec<KeyId> = self.older.keys().copied().collect();
-        ids.push(self.current.0);
-        ids.sort_unstable();
-        ids
+        self.keys().into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// The highest id in the ring. Rotation gives each new key the next id after it, so a higher
+    /// id on some data means the key file was rotated since the ring was read.
+    pub(crate) fn highest_id(&self) -> KeyId {
+        let older = self.older.last_key_value().map(|(id, _)| *id);
+        older.map_or(self.current.0, |id| id.max(self.current.0))
+    }
+
+    /// The key file the ring was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Which version of the key file the ring was read from.
+    pub(crate) fn stamp(&self) -> FileStamp {
+        self.stamp
     }
 
     /// The current key's id and subkeys.
@@ -264,28 +363,42 @@ impl KeyRing {
 
     /// The subkeys of key `id`, if the ring has it.
     pub(crate) fn subkeys(&self, id: KeyId) -> Option<&Subkeys> {
-        if id == self.current.0 { Some(&self.current.1.subkeys) } else { self.older.get(&id).map(|k| &k.subkeys) }
+        self.key(id).map(|k| &k.subkeys)
     }
 
-    fn file_text(&self) -> Zeroizing<String> {
-        let mut text = Zeroizing::new(String::with_capacity(COMMENT.len() + 64 + 80 * (self.older.len() + 1)));
-        text.push_str(COMMENT);
-        text.push_str(HEADER);
-        text.push('\n');
-        // Writing to a String can't fail.
-        let _ = writeln!(text, "current {}", self.current.0);
-        let mut keys: Vec<(&KeyId, &Key)> = self.older.iter().collect();
-        keys.push((&self.current.0, &self.current.1));
-        keys.sort_unstable_by_key(|(id, _)| **id);
-        for (id, key) in keys {
-            let _ = write!(text, "key {id} ");
-            for byte in key.master.iter() {
-                let _ = write!(text, "{byte:02x}");
-            }
-            text.push('\n');
-        }
-        text
+    fn key(&self, id: KeyId) -> Option<&Key> {
+        if id == self.current.0 { Some(&self.current.1) } else { self.older.get(&id) }
     }
+
+    fn master(&self, id: KeyId) -> Option<&[u8]> {
+        self.key(id).map(|k| k.master.as_slice())
+    }
+
+    /// Every key with its id, in ascending order of id.
+    fn keys(&self) -> Vec<(KeyId, &Key)> {
+        let mut keys: Vec<(KeyId, &Key)> = self.older.iter().map(|(id, key)| (*id, key)).collect();
+        keys.push((self.current.0, &self.current.1));
+        keys.sort_unstable_by_key(|(id, _)| *id);
+        keys
+    }
+}
+
+/// The text of a key file holding `keys` (in ascending order of id), `current` the current one.
+fn file_text(keys: &[(KeyId, &Key)], current: KeyId) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::with_capacity(COMMENT.len() + 64 + 80 * keys.len()));
+    text.push_str(COMMENT);
+    text.push_str(HEADER);
+    text.push('\n');
+    // Writing to a String can't fail.
+    let _ = writeln!(text, "current {current}");
+    for (id, key) in keys {
+        let _ = write!(text, "key {id} ");
+        for byte in key.master.iter() {
+            let _ = write!(text, "{byte:02x}");
+        }
+        text.push('\n');
+    }
+    text
 }
 
 /// HMAC-SHA256 of the concatenated `parts` under a 32-byte key.
@@ -301,7 +414,8 @@ pub(crate) fn hmac_sha256(key: &[u8; KEY_LEN], parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn parse(path: &Path, text: &str) -> Result<KeyRing, KeyError> {
+/// The ring in the text of the key file at `path`, read in the version `stamp`.
+fn parse(path: &Path, text: &str, stamp: FileStamp) -> Result<KeyRing, KeyError> {
     let mut seen_header = false;
     let mut current: Option<KeyId> = None;
     let mut keys: BTreeMap<KeyId, Key> = BTreeMap::new();
@@ -344,7 +458,7 @@ fn parse(path: &Path, text: &str) -> Result<KeyRing, KeyError> {
     let current = current.ok_or_else(|| malformed(path, "no `current <id>` line".to_owned()))?;
     let key =
         keys.remove(&current).ok_or_else(|| malformed(path, format!("the current key {current} has no `key` line")))?;
-    Ok(KeyRing { current: (current, key), older: keys })
+    Ok(KeyRing { current: (current, key), older: keys, path: path.to_path_buf(), stamp })
 }
 
 fn parse_id(word: &str) -> Option<KeyId> {
@@ -559,6 +673,59 @@ mod tests {
         let old = |ring: &KeyRing| *ring.subkeys(KeyId(1)).unwrap().pin_seal;
         assert_eq!(old(&before), old(&after));
         assert_ne!(*after.current().1.pin_seal, old(&after));
+    }
+
+    #[test]
+    fn reload_reads_the_key_a_rotation_added_and_keeps_the_others() {
+        let (_dir, path) = key_file();
+        let ring = KeyRing::create(&path).unwrap();
+        let id = KeyRing::rotate(&path).unwrap();
+        let reloaded = ring.reload().unwrap();
+        assert_eq!((reloaded.current_id(), reloaded.ids()), (id, vec![KeyId(1), id]));
+        assert_eq!(reloaded.master(KeyId(1)), ring.master(KeyId(1)));
+    }
+
+    #[test]
+    fn reload_refuses_a_key_file_that_lost_a_key_of_the_ring() {
+        let (_dir, path) = key_file();
+        write_file(&path, &format!("umpin-keys 1\ncurrent 2\nkey 1 {KEY_HEX}\nkey 2 {}\n", &KEY_HEX.replace('0', "1")));
+        let ring = KeyRing::load(&path).unwrap();
+        write_file(&path, &format!("umpin-keys 1\ncurrent 2\nkey 2 {}\n", &KEY_HEX.replace('0', "1")));
+        let err = ring.reload().unwrap_err();
+        assert!(matches!(err, KeyError::KeyLost { id: KeyId(1), .. }), "{err:?}");
+        assert!(err.to_string().contains("restore the key file from your backup"), "{err}");
+    }
+
+    #[test]
+    fn reload_refuses_a_key_file_with_another_secret_under_a_known_id() {
+        let (_dir, path) = key_file();
+        write_file(&path, &format!("umpin-keys 1\ncurrent 1\nkey 1 {KEY_HEX}\n"));
+        let ring = KeyRing::load(&path).unwrap();
+        write_file(&path, &format!("umpin-keys 1\ncurrent 1\nkey 1 {}\n", &KEY_HEX.replace('f', "e")));
+        assert!(matches!(ring.reload(), Err(KeyError::KeyLost { id: KeyId(1), .. })));
+    }
+
+    #[test]
+    fn reload_refuses_a_key_file_readable_by_others() {
+        let (_dir, path) = key_file();
+        let ring = KeyRing::create(&path).unwrap();
+        KeyRing::rotate(&path).unwrap();
+        chmod(&path, 0o644);
+        assert!(matches!(ring.reload(), Err(KeyError::Permissions { mode: 0o644, .. })));
+    }
+
+    #[test]
+    fn a_rings_stamp_is_its_files_until_a_rotation_or_a_chmod() {
+        let (_dir, path) = key_file();
+        let created = KeyRing::create(&path).unwrap();
+        let loaded = KeyRing::load(&path).unwrap();
+        assert_eq!(Some(created.stamp()), FileStamp::of_path(&path));
+        assert_eq!(loaded.stamp(), created.stamp());
+        KeyRing::rotate(&path).unwrap();
+        assert_ne!(Some(loaded.stamp()), FileStamp::of_path(&path));
+        let rotated = KeyRing::load(&path).unwrap();
+        chmod(&path, 0o400);
+        assert_ne!(Some(rotated.stamp()), FileStamp::of_path(&path));
     }
 
     #[test]

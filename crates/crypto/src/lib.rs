@@ -2,6 +2,8 @@
 //!
 //! - [`key_ring`]: the server secrets in the key file (mode 0600), each with an id, one current;
 //!   rotation adds a key and keeps the old ones so that existing data stays readable.
+//! - `reload`: the ring of a running vault, read again from the key file after a rotation by
+//!   another process, so that servers need no restart.
 //! - [`argon`]: the Argon2id parameters (OWASP's by default, refused when weaker).
 //! - [`vault`]: [`PinVault`] makes and checks PIN verifiers (Argon2id keyed with the server secret,
 //!   sealed with XChaCha20-Poly1305 and bound to the mailbox), history entries (HMAC) and sealed
@@ -17,6 +19,7 @@ pub mod argon;
 pub mod error;
 pub mod generate;
 pub mod key_ring;
+mod reload;
 pub mod secret;
 pub mod token;
 pub mod vault;

@@ -41,6 +41,14 @@
 //! Each admin audit record carries `HMAC-SHA256(audit subkey, previous link | record)` and the id
 //! of the key: without the key file, nobody can rewrite the chain after editing a record.
 //!
+//! # A rotation while the vault runs
+//!
+//! The vault reads its key file again when it meets data under a key id above every id it knows
+//! and the file changed since it last read it (module `reload`); the new key then also seals
+//! new data. [`PinVault::reload_keys`] reads it again unconditionally (`umpin serve` on SIGHUP).
+//! Each operation takes the ring in use when it starts and keeps it to the end, so that what it
+//! opens and what it seals agree even if the ring is replaced meanwhile.
+//!
 //! # Worker pool
 //!
 //! Argon2 takes tens of milliseconds of CPU and 19 MiB of memory per computation. It runs in
@@ -62,7 +70,8 @@ use umpin_domain::Guid;
 use zeroize::Zeroizing;
 
 use crate::key_ring::{Secret, Subkeys, hmac_sha256};
-use crate::{Argon2Params, CryptoError, KeyId, KeyRing, Pin};
+use crate::reload::ReloadingKeyRing;
+use crate::{Argon2Params, CryptoError, KeyError, KeyId, KeyRing, Pin};
 
 const PIN_FORMAT: u8 = 1;
 const HISTORY_FORMAT: u8 = 1;
@@ -166,7 +175,7 @@ pub struct PinVault {
 }
 
 struct Inner {
-    keys: KeyRing,
+    keys: ReloadingKeyRing,
     params: Argon2Params,
     argon2_params: argon2::Params,
     workers: usize,
@@ -176,7 +185,7 @@ struct Inner {
 impl fmt::Debug for PinVault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PinVault")
-            .field("keys", &self.inner.keys)
+            .field("keys", &self.inner.keys.current())
             .field("argon2", &self.inner.params)
             .field("workers", &self.inner.workers)
             .finish()
@@ -206,26 +215,36 @@ impl Verifier {
 }
 
 impl PinVault {
-    /// A vault with `keys`, making new verifiers with `params`, running at most `workers` Argon2
-    /// computations at once (at least one). Refuses parameters weaker than OWASP's, except
+    /// A vault with `keys` (read again from their key file after a rotation), making new
+    /// verifiers with `params`, running at most `workers` Argon2 computations at once (at least
+    /// one). Refuses parameters weaker than OWASP's, except
     /// [`Argon2Params::FAST_FOR_TESTS`].
     pub fn new(keys: KeyRing, params: Argon2Params, workers: usize) -> Result<PinVault, CryptoError> {
         params.validate()?;
         let argon2_params = params.to_argon2()?;
         let workers = workers.max(1);
         let pool = Arc::new(Semaphore::new(workers));
+        let keys = ReloadingKeyRing::new(keys);
         Ok(PinVault { inner: Arc::new(Inner { keys, params, argon2_params, workers, pool }) })
     }
 
-    /// The key ring, e.g. for its current key id.
-    pub fn key_ring(&self) -> &KeyRing {
-        &self.inner.keys
+    /// The key ring in use now, e.g. for its current key id.
+    pub fn key_ring(&self) -> Arc<KeyRing> {
+        self.inner.keys.current()
+    }
+
+    /// Reads the key file again, whether or not it changed, and uses its keys from now on: new
+    /// data is sealed under its current key. A file that is refused (others may read it, it is
+    /// malformed, or it lacks a key the vault has) leaves the vault's keys as they were.
+    pub fn reload_keys(&self) -> Result<Arc<KeyRing>, KeyError> {
+        self.inner.keys.reload()
     }
 
     /// A new verifier of `pin` for `mailbox`, sealed under the current key.
     pub async fn seal_new_pin(&self, mailbox: Guid, pin: &Pin) -> Result<SealedPin, CryptoError> {
         let pin = pin.clone();
-        self.run(move |inner| inner.seal(mailbox, &inner.make_verifier(&pin)?)).await
+        let ring = self.inner.keys.current();
+        self.run(move |inner| seal_pin(&ring, mailbox, &inner.make_verifier(&ring, &pin)?)).await
     }
 
     /// Checks `pin` against the mailbox's sealed verifier. A right PIN may come with an upgrade
@@ -236,17 +255,18 @@ impl PinVault {
     /// it must not count as a failed sign-in; the service reports it to an administrator instead.
     pub async fn verify_pin(&self, mailbox: Guid, sealed: &SealedPin, pin: &Pin) -> Result<Verification, CryptoError> {
         // Opening is cheap, so data that can't be opened is refused without taking a worker.
-        let (seal_key, verifier) = self.inner.open(mailbox, sealed)?;
+        let ring = self.ring_for(sealed.key_id());
+        let (seal_key, verifier) = open_pin(&ring, mailbox, sealed)?;
         let pin = pin.clone();
         self.run(move |inner| {
-            let Some(params_current) = inner.check(&verifier, &pin)? else {
+            let Some(params_current) = inner.check(&ring, &verifier, &pin)? else {
                 return Ok(Verification::Wrong);
             };
-            let current = inner.keys.current_id();
+            let current = ring.current_id();
             let upgrade = if !params_current || verifier.argon2_key != current {
-                Some(inner.seal(mailbox, &inner.make_verifier(&pin)?)?)
+                Some(seal_pin(&ring, mailbox, &inner.make_verifier(&ring, &pin)?)?)
             } else if seal_key != current {
-                Some(inner.seal(mailbox, &verifier)?)
+                Some(seal_pin(&ring, mailbox, &verifier)?)
             } else {
                 None
             };
@@ -259,23 +279,26 @@ impl PinVault {
     /// so that timing doesn't tell callers which extensions exist.
     pub async fn verify_decoy(&self, pin: &Pin) -> Result<(), CryptoError> {
         let pin = pin.clone();
-        self.run(move |inner| inner.make_verifier(&pin).map(drop)).await
+        let ring = self.inner.keys.current();
+        self.run(move |inner| inner.make_verifier(&ring, &pin).map(drop)).await
     }
 
     /// The same verifier sealed under the current key, or `None` when it already is. The Argon2
     /// secret inside stays that of the key it was made with (without the PIN it can't be redone);
     /// the next right sign-in renews it. Used after a key rotation.
     pub fn reseal(&self, mailbox: Guid, sealed: &SealedPin) -> Result<Option<SealedPin>, CryptoError> {
-        if sealed.key_id() == Some(self.inner.keys.current_id()) {
+        let ring = self.ring_for(sealed.key_id());
+        if sealed.key_id() == Some(ring.current_id()) {
             return Ok(None);
         }
-        let (_, verifier) = self.inner.open(mailbox, sealed)?;
-        self.inner.seal(mailbox, &verifier).map(Some)
+        let (_, verifier) = open_pin(&ring, mailbox, sealed)?;
+        seal_pin(&ring, mailbox, &verifier).map(Some)
     }
 
     /// The history entry of `pin` for `mailbox`, under the current key.
     pub fn history_entry(&self, mailbox: Guid, pin: &Pin) -> HistoryEntry {
-        let (id, subkeys) = self.inner.keys.current();
+        let ring = self.inner.keys.current();
+        let (id, subkeys) = ring.current();
         let mut bytes = Vec::with_capacity(PREFIX_LEN + MAC_LEN);
         bytes.push(HISTORY_FORMAT);
         bytes.extend_from_slice(&id.0.to_be_bytes());
@@ -286,9 +309,11 @@ impl PinVault {
     /// Whether `pin` is one of the mailbox's history `entries`. Each entry is checked under its own
     /// key, in constant time, and all of them are checked whatever the outcome.
     pub fn in_history(&self, mailbox: Guid, pin: &Pin, entries: &[HistoryEntry]) -> bool {
+        let highest = entries.iter().filter_map(|e| e.parts().map(|(id, _)| id)).max();
+        let ring = self.ring_for(highest);
         let mut found = Choice::from(0);
         for (id, mac) in entries.iter().filter_map(HistoryEntry::parts) {
-            if let Some(subkeys) = self.inner.keys.subkeys(id) {
+            if let Some(subkeys) = ring.subkeys(id) {
                 found |= history_mac(subkeys, mailbox, pin)[..].ct_eq(mac);
             }
         }
@@ -298,13 +323,15 @@ impl PinVault {
     /// Seals a queued message's body (which may hold a PIN) under the current key, bound to the
     /// message id.
     pub fn seal_message(&self, message_id: Guid, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let (id, subkeys) = self.inner.keys.current();
+        let ring = self.inner.keys.current();
+        let (id, subkeys) = ring.current();
         seal(&subkeys.outbox, MESSAGE_FORMAT, id, MESSAGE_LABEL, message_id, plaintext)
     }
 
     /// Opens a body sealed by [`PinVault::seal_message`] for the same message id.
     pub fn open_message(&self, message_id: Guid, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        open(&self.inner.keys, |k| &k.outbox, MESSAGE_FORMAT, MESSAGE_LABEL, message_id, sealed)
+        let ring = self.ring_for(prefix(sealed, MESSAGE_FORMAT));
+        open(&ring, |k| &k.outbox, MESSAGE_FORMAT, MESSAGE_LABEL, message_id, sealed)
             .map(|(_, plaintext)| plaintext)
             .ok_or(CryptoError::MessageUnreadable)
     }
@@ -313,9 +340,10 @@ impl PinVault {
     /// to the account.
     pub async fn seal_new_password(&self, account: Guid, password: &SecretString) -> Result<Vec<u8>, CryptoError> {
         let password = password.clone();
+        let ring = self.inner.keys.current();
         self.run(move |inner| {
-            let verifier = inner.make_verifier(&password)?;
-            let (id, subkeys) = inner.keys.current();
+            let verifier = inner.make_verifier(&ring, &password)?;
+            let (id, subkeys) = ring.current();
             seal(&subkeys.pin_seal, PIN_FORMAT, id, PASSWORD_LABEL, account, &verifier.encode())
         })
         .await
@@ -329,24 +357,35 @@ impl PinVault {
         sealed: &[u8],
         password: &SecretString,
     ) -> Result<bool, CryptoError> {
-        let (_, plaintext) = open(&self.inner.keys, |k| &k.pin_seal, PIN_FORMAT, PASSWORD_LABEL, account, sealed)
-            .ok_or(CryptoError::Unreadable)?;
+        let ring = self.ring_for(prefix(sealed, PIN_FORMAT));
+        let (_, plaintext) =
+            open(&ring, |k| &k.pin_seal, PIN_FORMAT, PASSWORD_LABEL, account, sealed).ok_or(CryptoError::Unreadable)?;
         let verifier = Verifier::decode(&plaintext).ok_or(CryptoError::Unreadable)?;
         let password = password.clone();
-        self.run(move |inner| Ok(inner.check(&verifier, &password)?.is_some())).await
+        self.run(move |inner| Ok(inner.check(&ring, &verifier, &password)?.is_some())).await
     }
 
     /// The link of an audit record under the current key: its id and the HMAC of the data
     /// `data_for` makes with that id (the record, which names its key, and the previous link).
     pub fn audit_link(&self, data_for: impl FnOnce(KeyId) -> Vec<u8>) -> (KeyId, [u8; MAC_LEN]) {
-        let (id, subkeys) = self.inner.keys.current();
+        let ring = self.inner.keys.current();
+        let (id, subkeys) = ring.current();
         (id, hmac_sha256(&subkeys.audit, &[&data_for(id)]))
     }
 
     /// Whether `link` is the HMAC of `data` under key `id`, compared in constant time. A key this
     /// server doesn't have makes it `false`.
     pub fn audit_link_holds(&self, id: KeyId, data: &[u8], link: &[u8]) -> bool {
-        self.inner.keys.subkeys(id).is_some_and(|k| bool::from(hmac_sha256(&k.audit, &[data])[..].ct_eq(link)))
+        self.ring_for(Some(id)).subkeys(id).is_some_and(|k| bool::from(hmac_sha256(&k.audit, &[data])[..].ct_eq(link)))
+    }
+
+    /// The ring to open data under key `id` with (`None`: data in an unknown format, which opens
+    /// with no ring), read again from the key file when a rotation may have added the key.
+    fn ring_for(&self, id: Option<KeyId>) -> Arc<KeyRing> {
+        match id {
+            Some(id) => self.inner.keys.with_key(id),
+            None => self.inner.keys.current(),
+        }
     }
 
     /// Runs Argon2 work on the blocking pool once a worker is free.
@@ -368,9 +407,9 @@ impl PinVault {
 }
 
 impl Inner {
-    /// Argon2id of `pin` with a random salt and the current key's Argon2 subkey.
-    fn make_verifier(&self, pin: &Pin) -> Result<Verifier, CryptoError> {
-        let (id, subkeys) = self.keys.current();
+    /// Argon2id of `pin` with a random salt and the Argon2 subkey of the ring's current key.
+    fn make_verifier(&self, ring: &KeyRing, pin: &Pin) -> Result<Verifier, CryptoError> {
+        let (id, subkeys) = ring.current();
         let mut salt = [0u8; SALT_LEN];
         getrandom::fill(&mut salt).map_err(|_| CryptoError::Randomness)?;
         let argon2 = argon2_with(subkeys, self.argon2_params.clone())?;
@@ -380,8 +419,8 @@ impl Inner {
 
     /// `Some(whether the verifier used the current parameters)` for the right PIN, `None` for a
     /// wrong one.
-    fn check(&self, verifier: &Verifier, pin: &Pin) -> Result<Option<bool>, CryptoError> {
-        let subkeys = self.keys.subkeys(verifier.argon2_key).ok_or(CryptoError::Unreadable)?;
+    fn check(&self, ring: &KeyRing, verifier: &Verifier, pin: &Pin) -> Result<Option<bool>, CryptoError> {
+        let subkeys = ring.subkeys(verifier.argon2_key).ok_or(CryptoError::Unreadable)?;
         let hash = PasswordHash::new(&verifier.phc).map_err(|_| CryptoError::Unreadable)?;
         // Verification takes algorithm, version and parameters from the PHC string.
         let argon2 = argon2_with(subkeys, self.argon2_params.clone())?;
@@ -394,18 +433,20 @@ impl Inner {
         let current_algorithm = hash.algorithm == ARGON2ID_IDENT && hash.version == Some(Version::V0x13.into());
         Ok(Some(same_params && current_algorithm))
     }
+}
 
-    fn seal(&self, mailbox: Guid, verifier: &Verifier) -> Result<SealedPin, CryptoError> {
-        let (id, subkeys) = self.keys.current();
-        seal(&subkeys.pin_seal, PIN_FORMAT, id, PIN_LABEL, mailbox, &verifier.encode()).map(SealedPin)
-    }
+/// A verifier sealed for `mailbox` under the ring's current key.
+fn seal_pin(ring: &KeyRing, mailbox: Guid, verifier: &Verifier) -> Result<SealedPin, CryptoError> {
+    let (id, subkeys) = ring.current();
+    seal(&subkeys.pin_seal, PIN_FORMAT, id, PIN_LABEL, mailbox, &verifier.encode()).map(SealedPin)
+}
 
-    fn open(&self, mailbox: Guid, sealed: &SealedPin) -> Result<(KeyId, Verifier), CryptoError> {
-        let (id, plaintext) = open(&self.keys, |k| &k.pin_seal, PIN_FORMAT, PIN_LABEL, mailbox, &sealed.0)
-            .ok_or(CryptoError::Unreadable)?;
-        let verifier = Verifier::decode(&plaintext).ok_or(CryptoError::Unreadable)?;
-        Ok((id, verifier))
-    }
+/// The seal key id and the verifier of sealed PIN data.
+fn open_pin(ring: &KeyRing, mailbox: Guid, sealed: &SealedPin) -> Result<(KeyId, Verifier), CryptoError> {
+    let (id, plaintext) =
+        open(ring, |k| &k.pin_seal, PIN_FORMAT, PIN_LABEL, mailbox, &sealed.0).ok_or(CryptoError::Unreadable)?;
+    let verifier = Verifier::decode(&plaintext).ok_or(CryptoError::Unreadable)?;
+    Ok((id, verifier))
 }
 
 fn argon2_with(subkeys: &Subkeys, params: argon2::Params) -> Result<Argon2<'_>, CryptoError> {
@@ -730,6 +771,158 @@ mod tests {
         let weak = Argon2Params::new(1024, 1, 1);
         let result = PinVault::new(KeyRing::load(&keys.path).unwrap(), weak, 1);
         assert!(matches!(result, Err(CryptoError::WeakArgon2 { .. })));
+    }
+
+    /// The same sealed bytes, claiming to be sealed under key `id`.
+    fn under_key_id(sealed: &SealedPin, id: u32) -> SealedPin {
+        let mut bytes = sealed.as_bytes().to_vec();
+        bytes[1..PREFIX_LEN].copy_from_slice(&id.to_be_bytes());
+        SealedPin::from_bytes(bytes)
+    }
+
+    #[tokio::test]
+    async fn a_vault_loaded_before_a_rotation_opens_a_pin_sealed_after_it_by_another_vault() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let new_id = keys.rotate();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        assert_eq!(sealed.key_id(), Some(new_id));
+        let result = running.verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap();
+        assert_eq!(result, Verification::Right { upgrade: None });
+        assert_eq!(running.verify_pin(mailbox(), &sealed, &pin("1357924")).await.unwrap(), Verification::Wrong);
+    }
+
+    #[tokio::test]
+    async fn a_vault_that_met_a_rotated_key_seals_new_data_under_it() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let new_id = keys.rotate();
+        let sealed = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        running.verify_pin(mailbox(), &sealed, &pin(PIN)).await.unwrap();
+        assert_eq!(running.key_ring().current_id(), new_id);
+        assert_eq!(running.seal_new_pin(other_mailbox(), &pin(PIN)).await.unwrap().key_id(), Some(new_id));
+    }
+
+    #[tokio::test]
+    async fn passwords_messages_history_and_audit_links_made_after_a_rotation_open_in_a_vault_loaded_before_it() {
+        let keys = Keys::new();
+        // One running vault per kind of data, so that each kind has to find the new key itself.
+        let running: Vec<PinVault> = (0..4).map(|_| keys.vault()).collect();
+        keys.rotate();
+        let rotated = keys.vault();
+        let password = SecretString::from("correct horse battery");
+        let sealed_password = rotated.seal_new_password(mailbox(), &password).await.unwrap();
+        assert!(running[0].verify_password(mailbox(), &sealed_password, &password).await.unwrap());
+        let message = rotated.seal_message(Guid::from_u128(42), b"hello").unwrap();
+        assert_eq!(running[1].open_message(Guid::from_u128(42), &message).unwrap().as_slice(), b"hello");
+        let entry = rotated.history_entry(mailbox(), &pin(PIN));
+        assert!(running[2].in_history(mailbox(), &pin(PIN), &[entry]), "a PIN in the history stays refused");
+        let (id, link) = rotated.audit_link(|_| b"record".to_vec());
+        assert!(running[3].audit_link_holds(id, b"record", &link));
+    }
+
+    #[tokio::test]
+    async fn a_vault_does_not_read_an_unchanged_key_file_again_for_data_under_a_key_it_lacks() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let before = running.key_ring();
+        let sealed = running.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        for _ in 0..3 {
+            let result = running.verify_pin(mailbox(), &under_key_id(&sealed, 2), &pin(PIN)).await;
+            assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+        }
+        assert!(Arc::ptr_eq(&before, &running.key_ring()), "the key file was read again");
+    }
+
+    #[tokio::test]
+    async fn a_changed_key_file_is_read_once_for_an_unknown_key_and_not_again_until_it_changes() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let sealed = running.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        keys.rotate();
+        let unknown = under_key_id(&sealed, 9);
+        let result = running.verify_pin(mailbox(), &unknown, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+        let read_once = running.key_ring();
+        assert_eq!(read_once.ids(), vec![KeyId(1), KeyId(2)], "the rotated file was read");
+        let result = running.verify_pin(mailbox(), &unknown, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+        assert!(Arc::ptr_eq(&read_once, &running.key_ring()), "the unchanged file was read again");
+    }
+
+    #[tokio::test]
+    async fn data_claiming_a_key_it_was_not_sealed_under_is_refused_after_reading_the_key_file_again() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let sealed = running.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        keys.rotate();
+        for id in [2, 3, u32::MAX] {
+            let result = running.verify_pin(mailbox(), &under_key_id(&sealed, id), &pin(PIN)).await;
+            assert!(matches!(result, Err(CryptoError::Unreadable)), "key {id}: {result:?}");
+        }
+        assert_eq!(running.key_ring().ids(), vec![KeyId(1), KeyId(2)]);
+    }
+
+    #[tokio::test]
+    async fn a_rotated_key_file_readable_by_others_is_refused_and_the_vault_keeps_its_keys() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let old = running.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        keys.rotate();
+        let new = keys.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let chmod = |mode| std::fs::set_permissions(&keys.path, std::os::unix::fs::PermissionsExt::from_mode(mode));
+        chmod(0o644).unwrap();
+        let result = running.verify_pin(mailbox(), &new, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+        assert!(matches!(running.reload_keys(), Err(KeyError::Permissions { .. })));
+        assert_eq!(running.key_ring().ids(), vec![KeyId(1)]);
+        assert!(matches!(running.verify_pin(mailbox(), &old, &pin(PIN)).await, Ok(Verification::Right { .. })));
+        // Once the file is private again, the next data under the new key finds it.
+        chmod(0o600).unwrap();
+        assert!(matches!(running.verify_pin(mailbox(), &new, &pin(PIN)).await, Ok(Verification::Right { .. })));
+    }
+
+    #[tokio::test]
+    async fn reloading_the_keys_makes_the_rotated_key_current_for_new_data() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let new_id = keys.rotate();
+        let ring = running.reload_keys().unwrap();
+        assert_eq!((ring.current_id(), ring.ids()), (new_id, vec![KeyId(1), new_id]));
+        assert_eq!(running.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap().key_id(), Some(new_id));
+        assert_eq!(running.seal_message(Guid::from_u128(42), b"hello").unwrap()[1..PREFIX_LEN], new_id.0.to_be_bytes());
+    }
+
+    #[tokio::test]
+    async fn reloading_a_key_file_replaced_by_another_keeps_the_vaults_keys() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        let sealed = running.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let other = Keys::new();
+        other.rotate();
+        std::fs::copy(&other.path, &keys.path).unwrap();
+        assert!(matches!(running.reload_keys(), Err(KeyError::KeyLost { id: KeyId(1), .. })));
+        let from_other = other.vault().seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let result = running.verify_pin(mailbox(), &from_other, &pin(PIN)).await;
+        assert!(matches!(result, Err(CryptoError::Unreadable)), "{result:?}");
+        assert!(matches!(running.verify_pin(mailbox(), &sealed, &pin(PIN)).await, Ok(Verification::Right { .. })));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_sign_ins_meeting_a_rotated_key_at_once_all_open_it() {
+        let keys = Keys::new();
+        let running = keys.vault();
+        keys.rotate();
+        let rotated = keys.vault();
+        let mut tasks = Vec::new();
+        for i in 0..16u128 {
+            let sealed = rotated.seal_new_pin(Guid::from_u128(i), &pin(PIN)).await.unwrap();
+            let running = running.clone();
+            tasks.push(tokio::spawn(async move { running.verify_pin(Guid::from_u128(i), &sealed, &pin(PIN)).await }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap(), Verification::Right { upgrade: None });
+        }
     }
 
     #[tokio::test]

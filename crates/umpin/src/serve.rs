@@ -1,11 +1,13 @@
 //! `umpin serve`: the HTTP API on the data directory's database, configured by the `[server]`
 //! table, the delivery of the outbox, configured by the `[mail]` table, and the deletion of
 //! expired sign-in tokens (when it starts, then every few minutes), until SIGTERM or Ctrl-C.
-//! `umpin demo` serves the same way.
+//! SIGHUP reads the server key file again, so that after `umpin keys rotate` every node seals
+//! under the new key at once. `umpin demo` serves the same way.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 use umpin_mail::{MailConfig, OutboxWorker};
 use umpin_server::{Server, ServerConfig, TlsFiles, TrustedProxies};
@@ -25,12 +27,28 @@ pub async fn run(setup: &Setup, listen: Option<SocketAddr>) -> anyhow::Result<()
     serve(server, service, &setup.config.mail).await
 }
 
-/// Runs `server`, the deletion of expired tokens and, when `mail` turns delivery on, the outbox
-/// worker, until a shutdown signal; then lets the requests in progress and the message being
-/// sent finish.
-pub async fn serve(server: Server, service: Service, mail: &MailConfig) -> anyhow::Result<()> {
+/// A server bound to its address, and SIGHUP already caught: a SIGHUP that comes as soon as the
+/// address is announced reads the key file again instead of ending the process (its default).
+pub struct Bound {
+    server: Server,
+    hangups: Signal,
+}
+
+impl Bound {
+    /// The address it serves on, such as `https://0.0.0.0:8443`.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+}
+
+/// Runs the bound server, the deletion of expired tokens, the reading of the key file on SIGHUP
+/// and, when `mail` turns delivery on, the outbox worker, until a shutdown signal; then lets the
+/// requests in progress and the message being sent finish.
+pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow::Result<()> {
+    let Bound { server, hangups } = bound;
     let (stop, stopped) = watch::channel(false);
     let expired_tokens = tokio::spawn(delete_expired_tokens(service.clone(), stopped.clone()));
+    let key_reloads = tokio::spawn(reload_keys_on_hangup(service.clone(), hangups, stopped.clone()));
     let worker = match OutboxWorker::new(service, mail)? {
         Some(worker) => {
             let mut stopped = stopped.clone();
@@ -55,6 +73,7 @@ pub async fn serve(server: Server, service: Service, mail: &MailConfig) -> anyho
         let _ = worker.await;
     }
     let _ = expired_tokens.await;
+    let _ = key_reloads.await;
     served?;
     say!("umpin serve: stopped.");
     Ok(())
@@ -78,8 +97,37 @@ async fn delete_expired_tokens(service: Service, mut stopped: watch::Receiver<bo
     }
 }
 
-/// Binds the listening socket as the `[server]` table and `listen` say.
-pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyhow::Result<Server> {
+/// Reads the key file again on every SIGHUP until `stopped` turns true (or its sender is gone), and
+/// logs the keys then in use (their ids only). A refused file is logged; the keys stay as they were.
+async fn reload_keys_on_hangup(service: Service, mut hangups: Signal, mut stopped: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return,
+            received = hangups.recv() => {
+                if received.is_none() {
+                    return;
+                }
+            }
+        }
+        match service.reload_keys() {
+            Ok(ring) => {
+                let keys: Vec<String> = ring.ids().iter().map(ToString::to_string).collect();
+                tracing::info!(
+                    key_file = %ring.path().display(),
+                    current = %ring.current_id(),
+                    keys = %keys.join(", "),
+                    "SIGHUP: read the key file again; new data is sealed under the current key"
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "SIGHUP: the key file couldn't be read again; the keys stay as they were")
+            }
+        }
+    }
+}
+
+/// Binds the listening socket as the `[server]` table and `listen` say, and catches SIGHUP.
+pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyhow::Result<Bound> {
     let settings = &setup.config.server;
     let tls = match (&settings.tls_certificate, &settings.tls_key) {
         (Some(certificate), Some(key)) => Some(TlsFiles { certificate: certificate.clone(), key: key.clone() }),
@@ -95,5 +143,11 @@ pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyh
         trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)?,
         ..ServerConfig::default()
     };
-    Ok(Server::bind(config, service)?)
+    let hangups = signal(SignalKind::hangup()).map_err(|e| {
+        anyhow::anyhow!(
+            "SIGHUP, which makes the server read its key file again, can't be caught ({e}). Check the \
+                 open-file limit of the server process (ulimit -n) and start it again."
+        )
+    })?;
+    Ok(Bound { server: Server::bind(config, service)?, hangups })
 }

@@ -16,7 +16,7 @@ const VOICE_PASSWORD: &str = "voice access password 1";
 
 /// `umpin shell --server URL --user USER -c PIPELINE`, with the password in `UMPIN_PASSWORD` when
 /// given and the token kept under `config_home`.
-fn remote(url: &str, user: &str, password: Option<&str>, config_home: &Path, pipeline: &str) -> Output {
+pub(crate) fn remote(url: &str, user: &str, password: Option<&str>, config_home: &Path, pipeline: &str) -> Output {
     remote_trusting(None, url, user, password, config_home, pipeline)
 }
 

@@ -6,13 +6,18 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{assert_fails_in_one_sentence, stderr, umpin};
+use serde_json::{Value, json};
+
+use super::remote::remote;
+use super::{assert_fails_in_one_sentence, shell_ok, stderr, stdout, umpin};
 
 /// A running `umpin serve`, stopped (SIGKILL) if the test ends without stopping it.
 pub(crate) struct Serving {
     child: Child,
     /// The address it announced, such as `http://127.0.0.1:41234`.
     pub(crate) url: String,
+    /// Its standard error (the log), in a file so that it can be read while it runs.
+    log: tempfile::NamedTempFile,
 }
 
 impl Drop for Serving {
@@ -27,6 +32,7 @@ impl Serving {
     pub(crate) fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Serving {
         let init = umpin(data_dir, &["init"]);
         assert!(init.status.success(), "{}", stderr(&init));
+        let log = tempfile::NamedTempFile::new().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_umpin"));
         command
             .arg("--data-dir")
@@ -37,7 +43,7 @@ impl Serving {
             .env_remove("UMPIN_KEY_FILE")
             .env_remove("UMPIN_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(log.reopen().unwrap());
         for (name, value) in envs {
             command.env(name, value);
         }
@@ -45,12 +51,34 @@ impl Serving {
         let mut line = String::new();
         BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
         let Some(url) = line.trim().strip_prefix("umpin serve: listening on ") else {
-            let mut err = String::new();
-            let _ = child.stderr.as_mut().unwrap().read_to_string(&mut err);
             let _ = child.kill();
-            panic!("umpin serve didn't announce its address: {line}{err}");
+            let _ = child.wait();
+            panic!("umpin serve didn't announce its address: {line}{}", std::fs::read_to_string(log.path()).unwrap());
         };
-        Serving { url: url.to_owned(), child }
+        Serving { url: url.to_owned(), child, log }
+    }
+
+    /// What it has logged so far.
+    pub(crate) fn logs(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap()
+    }
+
+    /// Waits until a line of its log contains `text`, and returns that line.
+    pub(crate) fn wait_for_log(&self, text: &str, limit: Duration) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(line) = self.logs().lines().find(|l| l.contains(text)) {
+                return line.to_owned();
+            }
+            assert!(started.elapsed() < limit, "umpin serve didn't log {text:?} within {limit:?}: {}", self.logs());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends it a signal, such as `HUP`.
+    pub(crate) fn signal(&self, name: &str) {
+        let sent = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success());
     }
 
     /// The `host:port` to connect to (the announced address, with 0.0.0.0 reached on loopback).
@@ -58,19 +86,16 @@ impl Serving {
         self.url.split_once("://").unwrap().1.replace("0.0.0.0", "127.0.0.1")
     }
 
-    fn terminate(&self) {
-        let done = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        assert!(done.success());
+    pub(crate) fn terminate(&self) {
+        self.signal("TERM");
     }
 
     /// Waits for the process to end on its own; its exit code and standard error.
-    fn wait(mut self, limit: Duration) -> (Option<i32>, String) {
+    pub(crate) fn wait(mut self, limit: Duration) -> (Option<i32>, String) {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                let mut err = String::new();
-                self.child.stderr.as_mut().unwrap().read_to_string(&mut err).unwrap();
-                return (status.code(), err);
+                return (status.code(), self.logs());
             }
             assert!(started.elapsed() < limit, "umpin serve didn't stop within {limit:?}");
             std::thread::sleep(Duration::from_millis(50));
@@ -259,4 +284,193 @@ fn serve_deletes_the_expired_sign_in_tokens_when_it_starts() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(tokens(), [vec![2u8; 32]], "the token still valid stays");
+}
+
+const ADMIN_PASSWORD: &str = "org admin password 1";
+const VOICE_PASSWORD: &str = "voice access password 1";
+
+/// The demo organisation with an Organization Management account `orgadmin` and a Voice Access
+/// account `ivr`, served on loopback with JSON logs.
+fn served_demo_with_accounts(dir: &Path) -> Serving {
+    assert!(umpin(dir, &["demo", "--no-serve"]).status.success());
+    shell_ok(
+        dir,
+        &format!(
+            "New-ManagementAccount orgadmin -Password '{ADMIN_PASSWORD}'; \
+             Add-RoleGroupMember 'Organization Management' -Member orgadmin; \
+             New-ManagementAccount ivr -Password '{VOICE_PASSWORD}'; Add-RoleGroupMember 'Voice Access' -Member ivr"
+        ),
+    );
+    Serving::start(dir, &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0"), ("UMPIN_SERVER__LOG_FORMAT", "json")])
+}
+
+/// The fields of a JSON log line, each as text: `{"message": …, "current": "2", …}`.
+fn log_fields(line: &str) -> std::collections::BTreeMap<String, String> {
+    let parsed: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+    let fields = parsed["fields"].as_object().unwrap_or_else(|| panic!("no fields: {line}"));
+    fields
+        .iter()
+        .map(|(name, value)| (name.clone(), value.as_str().map_or_else(|| value.to_string(), str::to_owned)))
+        .collect()
+}
+
+/// `umpin keys rotate` on the data directory, while the server runs.
+fn rotate_keys(dir: &Path) {
+    let rotated = umpin(dir, &["keys", "rotate"]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+}
+
+/// A JSON request on a fresh connection: the status and the JSON body (`null` when there is none).
+fn json_request(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &Value) -> (u16, Value) {
+    let body = body.to_string();
+    let headers: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+    let answer = http(
+        address,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("{answer}"));
+    let (_, content) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{answer}"));
+    (status, if content.is_empty() { Value::Null } else { serde_json::from_str(content).unwrap() })
+}
+
+/// A sign-in token of a management account.
+fn token(address: &str, username: &str, password: &str) -> String {
+    let (status, issued) =
+        json_request(address, "POST", "/api/v1/auth/token", &[], &json!({"username": username, "password": password}));
+    assert_eq!(status, 200, "{issued}");
+    format!("Bearer {}", issued["token"].as_str().unwrap())
+}
+
+/// A call on the demo dial plan in which a caller signs in: the call's id and the answer.
+fn phone_sign_in(address: &str, bearer: &str, extension: &str, pin: &str) -> (String, Value) {
+    let auth = [("Authorization", bearer)];
+    let (status, call) =
+        json_request(address, "POST", "/api/v1/voice/calls", &auth, &json!({"dialPlan": "Contoso Dial Plan"}));
+    assert_eq!(status, 201, "{call}");
+    let call = call["callId"].as_str().unwrap().to_owned();
+    let on_call = [("Authorization", bearer), ("Umpin-Call", call.as_str())];
+    let sign_in = json!({"extension": extension, "pin": pin});
+    let (status, answer) = json_request(address, "POST", "/api/v1/voice/call/sign-in", &on_call, &sign_in);
+    assert_eq!(status, 200, "{answer}");
+    (call, answer)
+}
+
+/// The secrets of the key file, in hexadecimal.
+fn key_secrets(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("umpin.key")).unwrap();
+    text.lines().filter_map(|l| l.strip_prefix("key ")).map(|l| l.split(' ').nth(1).unwrap().to_owned()).collect()
+}
+
+/// The id of the key that a mailbox's PIN data is sealed under, read from the SQLite database.
+fn sealed_pin_key_id(dir: &Path, address: &str) -> u32 {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", dir.join("umpin.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (sealed,): (Vec<u8>,) = runtime.block_on(async {
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query_as(
+            "SELECT p.sealed_pin FROM pins p JOIN mailboxes m ON m.guid = p.mailbox WHERE m.primary_smtp_address = $1",
+        )
+        .bind(address)
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+    });
+    u32::from_be_bytes(sealed[1..5].try_into().unwrap())
+}
+
+#[test]
+fn a_running_server_opens_pins_passwords_audit_records_and_history_under_keys_rotated_while_it_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let server = served_demo_with_accounts(dir.path());
+    let address = server.address();
+    let orgadmin =
+        |password: &str, pipeline: &str| remote(&server.url, "orgadmin", Some(password), config.path(), pipeline);
+    // Signed in before any rotation: the tokens hold no key.
+    let ivr = token(&address, "ivr", VOICE_PASSWORD);
+    assert!(orgadmin(ADMIN_PASSWORD, "Get-UMDialPlan").status.success());
+
+    // Key 2, under which `keys rotate` re-seals every PIN: callers sign in and change their PIN,
+    // and an administrator resets one.
+    rotate_keys(dir.path());
+    let (call, answer) = phone_sign_in(&address, &ivr, "52345", "4718263");
+    assert_eq!(answer["outcome"], "signedIn", "{answer}");
+    let on_call = [("Authorization", ivr.as_str()), ("Umpin-Call", call.as_str())];
+    let change = json!({"newPin": "5290461", "confirmPin": "5290461"});
+    assert_eq!(json_request(&address, "POST", "/api/v1/voice/call/pin", &on_call, &change).0, 204);
+    assert_eq!(phone_sign_in(&address, &ivr, "52345", "5290461").1["outcome"], "signedIn");
+    let reset = orgadmin(ADMIN_PASSWORD, "Set-UMMailboxPIN tony@contoso.com -Pin 1985848");
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    assert_eq!(phone_sign_in(&address, &ivr, "51234", "1985848").1["outcome"], "signedIn");
+
+    // Key 3: a management password set under it (which revokes the kept token).
+    rotate_keys(dir.path());
+    shell_ok(dir.path(), "Set-ManagementAccount orgadmin -Password 'org admin password 2'");
+    let signed_in = orgadmin("org admin password 2", "Get-UMDialPlan");
+    assert!(signed_in.status.success(), "{}", stderr(&signed_in));
+
+    // Key 4: audit records linked under it (a read of PIN information is audited).
+    rotate_keys(dir.path());
+    shell_ok(dir.path(), "Get-UMMailboxPIN tony@contoso.com");
+    let checked = orgadmin("org admin password 2", "Test-AdminAuditLog | Format-List IsValid");
+    assert!(stdout(&checked).contains("True"), "{}{}", stdout(&checked), stderr(&checked));
+
+    // Key 5: a PIN history entry made under it still refuses that PIN.
+    rotate_keys(dir.path());
+    shell_ok(dir.path(), "Set-UMMailboxPIN tony@contoso.com -Pin 3141592");
+    let repeated = orgadmin("org admin password 2", "Set-UMMailboxPIN tony@contoso.com -Pin 3141592");
+    assert!(!repeated.status.success());
+    assert!(stderr(&repeated).contains("The PIN was used recently"), "{}", stderr(&repeated));
+
+    // The same process throughout; it read the key file once per rotation, when it first met
+    // data under the new key, and logged key ids, never a key.
+    let logs = server.logs();
+    let reads: Vec<&str> = logs.lines().filter(|l| l.contains("read the key file again for a key")).collect();
+    assert_eq!(reads.len(), 4, "{logs}");
+    for (read, id) in reads.iter().zip(2..) {
+        let fields = log_fields(read);
+        assert_eq!(
+            (fields["wanted"].as_str(), fields["current"].as_str()),
+            (id.to_string().as_str(), id.to_string().as_str()),
+            "{read}"
+        );
+    }
+    for secret in key_secrets(dir.path()) {
+        assert!(!logs.contains(&secret[..16]), "a key reached the log");
+    }
+    server.terminate();
+    let (code, logs) = server.wait(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{logs}");
+}
+
+#[test]
+fn sighup_makes_a_running_server_seal_new_pins_under_the_rotated_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let server = served_demo_with_accounts(dir.path());
+    let address = server.address();
+    let ivr = token(&address, "ivr", VOICE_PASSWORD);
+    let signed_in = remote(&server.url, "orgadmin", Some(ADMIN_PASSWORD), config.path(), "Get-UMDialPlan");
+    assert!(signed_in.status.success(), "{}", stderr(&signed_in));
+    rotate_keys(dir.path());
+    server.signal("HUP");
+    let reloaded = server.wait_for_log("SIGHUP: read the key file again", Duration::from_secs(30));
+    let fields = log_fields(&reloaded);
+    assert_eq!((fields["current"].as_str(), fields["keys"].as_str()), ("2", "1, 2"), "{reloaded}");
+    // Nothing the server opens here is under key 2: without SIGHUP it would seal under key 1.
+    let reset = remote(&server.url, "orgadmin", None, config.path(), "Set-UMMailboxPIN tony@contoso.com -Pin 1985848");
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    assert_eq!(sealed_pin_key_id(dir.path(), "tony@contoso.com"), 2);
+    assert_eq!(phone_sign_in(&address, &ivr, "51234", "1985848").1["outcome"], "signedIn");
+    let logs = server.logs();
+    for secret in key_secrets(dir.path()) {
+        assert!(!logs.contains(&secret[..16]), "a key reached the log");
+    }
+    server.terminate();
+    let (code, logs) = server.wait(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{logs}");
 }
