@@ -6,15 +6,24 @@
 //! placeholder bytes, since listings never open them and sealing 100,000 real verifiers would only
 //! time Argon2), then times:
 //! - process start to output of `umpin shell -c "Get-UMMailboxPIN -Identity tony@contoso.com"`;
-//! - `umpin shell -c "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object"` over all N.
+//! - `umpin shell -c "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object"` over all N;
+//! - with `umpin serve` running on a free loopback port, `GET /api/v1/um/pins` with a filter that
+//!   few UM mailboxes match (`pinExpired=false`: one in 10,000) and one that almost all match
+//!   (`pinExpired=true`), from sending the request to the last byte of the answer.
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use umpin_store::Database;
 
 const RUNS: usize = 20;
+/// Runs of each timed API request.
+const API_RUNS: usize = 5;
+/// The password of the data directory's first management account (a throw-away directory).
+const PASSWORD: &str = "umpin-bench-password";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,7 +37,10 @@ fn main() -> anyhow::Result<()> {
         anyhow::bail!("{} is missing: build it first with `cargo build --release -p umpin`.", umpin.display());
     }
     let dir = std::env::temp_dir().join(format!("umpin-bench-{}", std::process::id()));
-    run(&umpin, &dir, &["init"])?;
+    let password_file = dir.with_extension("password");
+    write_password_file(&password_file)?;
+    run(&umpin, &dir, &["init", "--admin-password-file", &password_file.display().to_string()])?;
+    std::fs::remove_file(&password_file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let started = Instant::now();
     runtime.block_on(seed(&dir, mailboxes))?;
@@ -43,8 +55,103 @@ fn main() -> anyhow::Result<()> {
     report(&format!("umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
     let out = run(&umpin, &dir, &["shell", "-c", all])?;
     println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
+
+    let server = Server::start(&umpin, &dir)?;
+    let token = server.token()?;
+    for query in ["pinExpired=false&limit=1000", "pinExpired=true&limit=1000"] {
+        let path = format!("/api/v1/um/pins?{query}");
+        let mut times = Vec::with_capacity(API_RUNS);
+        let mut page = serde_json::Value::Null;
+        for _ in 0..API_RUNS {
+            let started = Instant::now();
+            page = server.get(&path, &token)?;
+            times.push(started.elapsed());
+        }
+        report(&format!("GET {path} at {mailboxes} UM mailboxes ({API_RUNS} runs)"), &times);
+        let items = page["items"].as_array().map_or(0, Vec::len);
+        println!("  page: {items} items, next: {}", if page["next"].is_string() { "given" } else { "none" });
+    }
+    drop(server);
     std::fs::remove_dir_all(&dir)?;
     Ok(())
+}
+
+/// A password file only its owner may read, as `umpin init --admin-password-file` wants.
+fn write_password_file(file: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(file)?;
+    writeln!(f, "{PASSWORD}")?;
+    Ok(())
+}
+
+/// `umpin serve` on the data directory, on a free loopback port; stopped when dropped.
+struct Server {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Server {
+    fn start(umpin: &Path, dir: &Path) -> anyhow::Result<Server> {
+        let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let child = Command::new(umpin)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--listen", &address.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let server = Server { child, address };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.request("GET /healthz", None, None).is_err() {
+            if Instant::now() > deadline {
+                anyhow::bail!("umpin serve didn't answer on {address} within 30 s.");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(server)
+    }
+
+    /// A bearer token of the first management account.
+    fn token(&self) -> anyhow::Result<String> {
+        let body = serde_json::json!({"username": "admin", "password": PASSWORD}).to_string();
+        let answer: serde_json::Value =
+            serde_json::from_str(&self.request("POST /api/v1/auth/token", None, Some(&body))?)?;
+        answer["token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token in {answer}"))
+    }
+
+    fn get(&self, path: &str, token: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(serde_json::from_str(&self.request(&format!("GET {path}"), Some(token), None)?)?)
+    }
+
+    /// One HTTP/1.1 request on a connection of its own; the body of a 200 answer.
+    fn request(&self, line: &str, token: Option<&str>, body: Option<&str>) -> anyhow::Result<String> {
+        let mut stream = TcpStream::connect(self.address)?;
+        let mut request = format!("{line} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.address);
+        if let Some(token) = token {
+            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+        stream.write_all(request.as_bytes())?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer)?;
+        let answer = String::from_utf8(answer)?;
+        let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no HTTP answer to {line}"))?;
+        if !head.starts_with("HTTP/1.1 200 ") {
+            anyhow::bail!("{line} answered {}", head.lines().next().unwrap_or_default());
+        }
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            anyhow::bail!("{line} answered in chunks, which this tool doesn't read.");
+        }
+        Ok(body.to_owned())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn run(umpin: &Path, dir: &Path, args: &[&str]) -> anyhow::Result<String> {

@@ -92,7 +92,8 @@ impl PinStatus {
     }
 
     /// `PinExpired`: forced, or older than `PINLifetime` days, or shorter than the policy's current
-    /// `MinPINLength`.
+    /// `MinPINLength`. The PIN listing filters with a copy of this rule in SQL (the store's
+    /// `list_um_pins`), which the store's contract suite holds to the same answers: change both.
     pub fn pin_expired(&self, policy: &PinPolicy, now: Timestamp) -> bool {
         self.expiry_forced
             || self.pin_length < policy.min_pin_length

@@ -1,15 +1,13 @@
 //! PIN information and administration: `Get-UMMailboxPIN` and `Set-UMMailboxPIN`.
 
-use std::collections::HashMap;
-
 use secrecy::ExposeSecret;
 use umpin_crypto::{HistoryEntry, Pin, generate_pin};
 use umpin_domain::mailbox::check_address;
-use umpin_domain::{Error, Guid, Mailbox, MailboxPolicy, PinPolicy, PinStatus, Timestamp, UmMailbox, check_new_pin};
-use umpin_store::{PinRecord, Tx, UmMailboxFilter};
+use umpin_domain::{Error, Mailbox, PinPolicy, PinStatus, Timestamp, UmMailbox, check_new_pin};
+use umpin_store::{PinRecord, Tx, UmMailboxFilter, UmPinFilter};
 
 use crate::access::Action;
-use crate::directory::{find_dial_plan, find_mailbox, page_size};
+use crate::directory::{find_dial_plan, find_mailbox, page, page_size};
 use crate::messages::OutgoingMessage;
 use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
 use crate::{Page, Principal, Service, ServiceError};
@@ -57,14 +55,6 @@ pub struct PinFilter {
     pub dial_plan: Option<String>,
 }
 
-impl PinFilter {
-    fn matches(&self, pin: &UmMailboxPin) -> bool {
-        self.pin_expired.is_none_or(|e| e == pin.pin_expired)
-            && self.first_time_user.is_none_or(|f| f == pin.first_time_user)
-            && self.locked_out.is_none_or(|l| l == pin.locked_out)
-    }
-}
-
 /// What `Set-UMMailboxPIN` is given besides the identity.
 #[derive(Debug, Default)]
 pub struct PinReset {
@@ -90,7 +80,8 @@ impl Service {
     }
 
     /// `Get-UMMailboxPIN` without identity: one page, by primary address, of the UM mailboxes
-    /// that match `filter`. Each page read is one audit record.
+    /// that match `filter`, read in one statement whatever the filter. Each page read is one
+    /// audit record.
     pub async fn list_um_mailbox_pins(
         &self,
         by: &Principal,
@@ -106,36 +97,21 @@ impl Service {
         self.audited(by, action, async |tx| {
             let limit = page_size(result_size);
             let now = self.now();
-            let policies: HashMap<Guid, MailboxPolicy> =
-                tx.policies(None).await?.into_iter().map(|p| (p.guid, p)).collect();
             let dial_plan = match &filter.dial_plan {
                 Some(identity) => Some(find_dial_plan(tx, identity).await?.guid),
                 None => None,
             };
-            let stored = UmMailboxFilter { dial_plan, locked_out: filter.locked_out, ..Default::default() };
-            let mut items = Vec::new();
-            // The key of the last row looked at: where the next page starts.
-            let mut cursor = after.map(str::to_owned);
-            loop {
-                // One row more than the page still needs tells whether more follow.
-                let want = limit - items.len() as u32 + 1;
-                let rows = tx.list_um_pins(&stored, cursor.as_deref(), want).await?;
-                let exhausted = rows.len() < want as usize;
-                for (mailbox, um, status) in &rows {
-                    if items.len() == limit as usize {
-                        return Ok(Page { items, next: cursor });
-                    }
-                    cursor = Some(mailbox.primary_smtp_address.to_lowercase());
-                    let Some(policy) = policies.get(&um.policy) else { continue };
-                    let pin = UmMailboxPin::derive(mailbox, status, &policy.pin, now);
-                    if filter.matches(&pin) {
-                        items.push(pin);
-                    }
-                }
-                if exhausted {
-                    return Ok(Page { items, next: None });
-                }
-            }
+            let stored = UmPinFilter {
+                um_mailboxes: UmMailboxFilter { dial_plan, ..Default::default() },
+                locked_out: filter.locked_out,
+                first_time_user: filter.first_time_user,
+                pin_expired: filter.pin_expired,
+            };
+            let mut rows = tx.list_um_pins(&stored, now, after, limit + 1).await?;
+            let rows = page(&mut rows, limit, |(mailbox, _, _)| mailbox.primary_smtp_address.to_lowercase());
+            let items =
+                rows.items.iter().map(|(mailbox, status, policy)| UmMailboxPin::derive(mailbox, status, policy, now));
+            Ok(Page { items: items.collect(), next: rows.next })
         })
         .await
     }

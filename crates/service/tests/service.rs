@@ -11,7 +11,7 @@ use tempfile::TempDir;
 use umpin_crypto::{Argon2Params, KeyRing, PinVault};
 use umpin_domain::{Error, Limit, LimitValue, NewDialPlan, NewMailbox, PinRule, PolicyChanges, Timestamp};
 use umpin_service::{
-    EnableUmMailbox, MessageKind, NewPolicy, PinReset, Principal, Service, ServiceError, SignInOutcome,
+    EnableUmMailbox, MessageKind, NewPolicy, PinFilter, PinReset, Principal, Service, ServiceError, SignInOutcome,
 };
 use umpin_store::Database;
 
@@ -253,6 +253,62 @@ umpin_store::backend_tests! {
         let longer = PolicyChanges { min_pin_length: Some(8), ..Default::default() };
         s.set_mailbox_policy(&admin(), POLICY, longer).await.unwrap();
         assert!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
+    }
+
+    /// The PIN listing judges `PinExpired` at the service's clock, under the policy's current
+    /// settings, as `Get-UMMailboxPIN -Identity` does.
+    async fn the_pin_listing_filters_on_pin_expired_at_the_service_clock_and_the_current_policy(db: Database) {
+        let now = Arc::new(std::sync::Mutex::new(Timestamp::now()));
+        let clock = now.clone();
+        let (s, _keys) = service(db);
+        let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
+        contoso(&s).await;
+        enable(&s, "kim@contoso.com", "52345", None).await.unwrap();
+        let reset = PinReset { pin: Some(pin("5643829")), pin_expired: Some(false), ..Default::default() };
+        s.set_um_mailbox_pin(&admin(), "tony", reset).await.unwrap();
+        let listed = async |pin_expired| {
+            let filter = PinFilter { pin_expired: Some(pin_expired), ..Default::default() };
+            let page = s.list_um_mailbox_pins(&admin(), &filter, None, None).await.unwrap();
+            assert!(page.items.iter().all(|p| p.pin_expired == pin_expired));
+            page.items.into_iter().map(|p| p.user_id).collect::<Vec<_>>()
+        };
+        assert_eq!(listed(false).await, ["tony@contoso.com"]);
+        assert_eq!(listed(true).await, ["kim@contoso.com"]);
+        let sixty_days_later = now.lock().unwrap().checked_add(jiff::SignedDuration::from_hours(24 * 60)).unwrap();
+        *now.lock().unwrap() = sixty_days_later;
+        assert!(listed(false).await.is_empty());
+        assert_eq!(listed(true).await, ["kim@contoso.com", "tony@contoso.com"]);
+        let unlimited = PolicyChanges { pin_lifetime: Some(LimitValue::Unlimited), ..Default::default() };
+        s.set_mailbox_policy(&admin(), POLICY, unlimited).await.unwrap();
+        assert_eq!(listed(false).await, ["tony@contoso.com"]);
+        let longer = PolicyChanges { min_pin_length: Some(8), ..Default::default() };
+        s.set_mailbox_policy(&admin(), POLICY, longer).await.unwrap();
+        assert!(listed(false).await.is_empty());
+    }
+
+    /// A filtered page holds as many matches as asked for, however many UM mailboxes lie
+    /// between them, and `next` is given only while more match.
+    async fn a_filtered_pin_listing_fills_its_pages_and_gives_next_only_while_more_match(db: Database) {
+        let (s, _keys) = service(db);
+        contoso(&s).await;
+        for (i, alias) in ["a", "b", "c", "d", "e", "f"].into_iter().enumerate() {
+            let new = NewMailbox { name: alias.into(), primary_smtp_address: format!("{alias}@contoso.com"), ..Default::default() };
+            s.new_mailbox(&admin(), new).await.unwrap();
+            enable(&s, &format!("{alias}@contoso.com"), &format!("6000{i}"), None).await.unwrap();
+        }
+        for alias in ["b", "d", "e"] {
+            let lock = PinReset { locked_out: Some(true), ..Default::default() };
+            s.set_um_mailbox_pin(&admin(), alias, lock).await.unwrap();
+        }
+        let locked = PinFilter { locked_out: Some(true), ..Default::default() };
+        let first = s.list_um_mailbox_pins(&admin(), &locked, None, Some(2)).await.unwrap();
+        let users: Vec<&str> = first.items.iter().map(|p| p.user_id.as_str()).collect();
+        assert_eq!(users, ["b@contoso.com", "d@contoso.com"]);
+        let next = first.next.expect("a second page");
+        let second = s.list_um_mailbox_pins(&admin(), &locked, Some(&next), Some(2)).await.unwrap();
+        let users: Vec<&str> = second.items.iter().map(|p| p.user_id.as_str()).collect();
+        assert_eq!(users, ["e@contoso.com"]);
+        assert_eq!(second.next, None, "f and tony follow, but don't match");
     }
 
     async fn an_extension_is_unique_within_its_dial_plan(db: Database) {

@@ -60,7 +60,7 @@ pub use audit::{AuditFilter, AuditRecord};
 pub use error::{StoreError, Unique, redact_url};
 pub use mailboxes::{MAX_CANDIDATES, MailboxFilter};
 pub use outbox::{Claim, ClaimedMessage, MAX_DELIVERY_ERROR_CHARS, MessageKind, OutboxMessage};
-pub use pins::{PinRecord, Reservation};
+pub use pins::{PinRecord, Reservation, UmPinFilter};
 pub use um_mailboxes::UmMailboxFilter;
 pub use voice::{RecordedName, VoiceCall};
 

@@ -9,15 +9,37 @@
 //! `version` is the guard of everything a sign-in does after its reservation: it moves on every
 //! PIN change and every administrator action (never on a reservation), and the statements that
 //! follow a reservation act only while it is still the version the reservation saw.
+//!
+//! The PIN listing ([`Tx::list_um_pins`]) states every filter in its one statement, `PinExpired`
+//! included, so that a page is one keyset query however rare the matches: nothing is filtered
+//! after reading. `PinExpired` is derived (SPEC §2.4), so the statement holds a copy of the rule
+//! that [`PinStatus::pin_expired`] states for one mailbox; the contract suite compares the two
+//! over many PIN states, policies and times.
 
 use std::fmt;
 
-use umpin_domain::{Guid, Mailbox, PinStatus, Timestamp, UmMailbox};
+use umpin_domain::{Guid, Mailbox, PinPolicy, PinStatus, Timestamp};
 
-use crate::mailboxes::{MailboxRow, anr_condition, mailbox_columns};
+use crate::mailboxes::{MailboxRow, anr_condition, load_mailboxes, mailbox_columns};
+use crate::policies::{PinPolicyRow, pin_policy_columns};
 use crate::rows::{delete_one, guid_text, micros, narrow, opt_timestamp, parse_guid, timestamp};
-use crate::um_mailboxes::{FilterBinds, UmMailboxFilter, UmRow, load_um_list, um_columns, um_filter_condition};
+use crate::um_mailboxes::{FilterBinds, UmMailboxFilter, um_filter_condition};
 use crate::{Conn, Database, StoreError, Tx};
+
+/// Which UM mailboxes [`Tx::list_um_pins`] lists: those `um_mailboxes` selects whose PIN data
+/// meets every condition given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UmPinFilter {
+    /// Which UM mailboxes: of a policy, of a dial plan, matching `-Anr`.
+    pub um_mailboxes: UmMailboxFilter,
+    /// Only those whose PIN data is (`true`) or isn't (`false`) locked out.
+    pub locked_out: Option<bool>,
+    /// Only those that haven't (`true`) or have (`false`) completed first-time setup.
+    pub first_time_user: Option<bool>,
+    /// Only those whose PIN has (`true`) or hasn't (`false`) expired at the time the listing is
+    /// given, under the current settings of their policy.
+    pub pin_expired: Option<bool>,
+}
 
 /// The PIN data of a UM mailbox: the status, the sealed verifier of the current PIN and those of
 /// the previous PINs (newest first). The sealed values are opaque here (see the crypto crate).
@@ -75,6 +97,18 @@ macro_rules! pin_status_columns {
     };
 }
 
+/// `PinExpired` of `pins p` under the policy `mailbox_policies pol` at the time `$9`, as
+/// [`PinStatus::pin_expired`] states it: forced, or shorter than `MinPINLength`, or a `PINLifetime`
+/// (NULL when `Unlimited`) of that many 24-hour days reached, from its very microsecond on. `$9`
+/// is in whole microseconds, as stored: a PIN is set on a whole microsecond, so a fraction more
+/// of the time never changes the answer.
+macro_rules! pin_expired {
+    () => {
+        "(p.expiry_forced OR p.pin_length < pol.min_pin_length \
+         OR (pol.pin_lifetime IS NOT NULL AND p.pin_set_at + pol.pin_lifetime * 86400000000 <= $9))"
+    };
+}
+
 macro_rules! pin_select {
     () => {
         concat!("SELECT p.sealed_pin, p.version, ", pin_status_columns!(), " FROM pins p WHERE p.mailbox = $1")
@@ -115,13 +149,13 @@ struct PinRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct UmPinListRow {
+struct PinListRow {
     #[sqlx(flatten)]
     mailbox: MailboxRow,
     #[sqlx(flatten)]
-    um: UmRow,
-    #[sqlx(flatten)]
     status: PinStatusRow,
+    #[sqlx(flatten)]
+    policy: PinPolicyRow,
 }
 
 #[derive(sqlx::FromRow)]
@@ -328,20 +362,25 @@ impl Tx {
         delete_one(self.conn(), "DELETE FROM pins WHERE mailbox = $1", mailbox).await
     }
 
-    /// One page of UM-enabled mailboxes that have PIN data, with their UM settings and PIN status
-    /// (`Get-UMMailboxPIN`), ordered and paged like [`Tx::list_um_mailboxes`].
+    /// One page of the UM-enabled mailboxes that have PIN data and match `filter` at the time
+    /// `now` (`Get-UMMailboxPIN`), each with its PIN status and the PIN settings of its policy
+    /// as the same statement read them, ordered and paged like [`Tx::list_um_mailboxes`].
     pub async fn list_um_pins(
         &mut self,
-        filter: &UmMailboxFilter,
+        filter: &UmPinFilter,
+        now: Timestamp,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<(Mailbox, UmMailbox, PinStatus)>, StoreError> {
-        let b = FilterBinds::new(filter, after, limit);
-        let rows: Vec<UmPinListRow> = on_conn!(self.conn(), c => {
+    ) -> Result<Vec<(Mailbox, PinStatus, PinPolicy)>, StoreError> {
+        let b = FilterBinds::new(&filter.um_mailboxes, after, limit);
+        let rows: Vec<PinListRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(concat!(
-                "SELECT ", mailbox_columns!(), ", ", um_columns!(), ", ", pin_status_columns!(),
+                "SELECT ", mailbox_columns!(), ", ", pin_status_columns!(), ", ", pin_policy_columns!(),
                 " FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid JOIN pins p ON p.mailbox = m.guid",
+                " JOIN mailbox_policies pol ON pol.guid = u.policy",
                 " WHERE ", um_filter_condition!(),
+                " AND ($6 IS NULL OR p.locked_out = $6) AND ($7 IS NULL OR p.first_time_user = $7)",
+                " AND ($8 IS NULL OR ", pin_expired!(), " = $8)",
                 " ORDER BY m.primary_address_key LIMIT $3"
             ))
             .bind(b.after.clone())
@@ -349,18 +388,21 @@ impl Tx {
             .bind(b.limit)
             .bind(b.policy.clone())
             .bind(b.dial_plan.clone())
-            .bind(b.locked_out)
+            .bind(filter.locked_out)
+            .bind(filter.first_time_user)
+            .bind(filter.pin_expired)
+            .bind(micros(now))
             .fetch_all(&mut *c)
             .await?
         });
-        let mut statuses = Vec::with_capacity(rows.len());
-        let mut listed = Vec::with_capacity(rows.len());
+        let mut mailboxes = Vec::with_capacity(rows.len());
+        let mut pins = Vec::with_capacity(rows.len());
         for row in rows {
-            statuses.push(row.status.into_status()?);
-            listed.push(crate::um_mailboxes::UmListRow { mailbox: row.mailbox, um: row.um });
+            mailboxes.push(row.mailbox);
+            pins.push((row.status.into_status()?, row.policy.into_pin_policy()?));
         }
-        let listed = load_um_list(self.conn(), listed).await?;
-        Ok(listed.into_iter().zip(statuses).map(|((m, u), s)| (m, u, s)).collect())
+        let mailboxes = load_mailboxes(self.conn(), mailboxes).await?;
+        Ok(mailboxes.into_iter().zip(pins).map(|(m, (s, p))| (m, s, p)).collect())
     }
 
     /// The sealed verifiers of one page of PIN data, ordered by mailbox guid, after the mailbox

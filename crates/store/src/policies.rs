@@ -6,11 +6,49 @@ use crate::error::{Doing, map_error};
 use crate::rows::{guid_text, key, micros, narrow, parse_guid, timestamp};
 use crate::{StoreError, Tx};
 
+/// The columns of `mailbox_policies pol` that make a [`PinPolicyRow`]: the PIN settings.
+macro_rules! pin_policy_columns {
+    () => {
+        "pol.min_pin_length, pol.pin_lifetime, pol.pin_history_count, pol.allow_common_patterns, \
+         pol.logon_failures_before_pin_reset, pol.max_logon_attempts"
+    };
+}
+pub(crate) use pin_policy_columns;
+
 macro_rules! policy_columns {
     () => {
-        "guid, name, dial_plan, min_pin_length, pin_lifetime, pin_history_count, allow_common_patterns, \
-         logon_failures_before_pin_reset, max_logon_attempts, reset_pin_text, um_enabled_text, when_created"
+        concat!(
+            "pol.guid, pol.name, pol.dial_plan, ",
+            pin_policy_columns!(),
+            ", pol.reset_pin_text, pol.um_enabled_text, pol.when_created"
+        )
     };
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PinPolicyRow {
+    min_pin_length: i64,
+    pin_lifetime: Option<i64>,
+    pin_history_count: i64,
+    allow_common_patterns: bool,
+    logon_failures_before_pin_reset: Option<i64>,
+    max_logon_attempts: i64,
+}
+
+impl PinPolicyRow {
+    pub(crate) fn into_pin_policy(self) -> Result<PinPolicy, StoreError> {
+        Ok(PinPolicy {
+            min_pin_length: narrow(self.min_pin_length, "MinPINLength")?,
+            pin_lifetime: limit(self.pin_lifetime, "PINLifetime")?,
+            pin_history_count: narrow(self.pin_history_count, "PINHistoryCount")?,
+            allow_common_patterns: self.allow_common_patterns,
+            logon_failures_before_pin_reset: limit(
+                self.logon_failures_before_pin_reset,
+                "LogonFailuresBeforePINReset",
+            )?,
+            max_logon_attempts: narrow(self.max_logon_attempts, "MaxLogonAttempts")?,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -18,12 +56,8 @@ struct PolicyRow {
     guid: String,
     name: String,
     dial_plan: String,
-    min_pin_length: i64,
-    pin_lifetime: Option<i64>,
-    pin_history_count: i64,
-    allow_common_patterns: bool,
-    logon_failures_before_pin_reset: Option<i64>,
-    max_logon_attempts: i64,
+    #[sqlx(flatten)]
+    pin: PinPolicyRow,
     reset_pin_text: String,
     um_enabled_text: String,
     when_created: i64,
@@ -47,17 +81,7 @@ impl PolicyRow {
             guid: parse_guid(&self.guid)?,
             name: self.name,
             dial_plan: parse_guid(&self.dial_plan)?,
-            pin: PinPolicy {
-                min_pin_length: narrow(self.min_pin_length, "MinPINLength")?,
-                pin_lifetime: limit(self.pin_lifetime, "PINLifetime")?,
-                pin_history_count: narrow(self.pin_history_count, "PINHistoryCount")?,
-                allow_common_patterns: self.allow_common_patterns,
-                logon_failures_before_pin_reset: limit(
-                    self.logon_failures_before_pin_reset,
-                    "LogonFailuresBeforePINReset",
-                )?,
-                max_logon_attempts: narrow(self.max_logon_attempts, "MaxLogonAttempts")?,
-            },
+            pin: self.pin.into_pin_policy()?,
             reset_pin_text: self.reset_pin_text,
             um_enabled_text: self.um_enabled_text,
             when_created: timestamp(self.when_created)?,
@@ -152,7 +176,7 @@ impl Tx {
     /// The policy with this guid.
     pub async fn policy(&mut self, policy: Guid) -> Result<Option<MailboxPolicy>, StoreError> {
         let row: Option<PolicyRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!("SELECT ", policy_columns!(), " FROM mailbox_policies WHERE guid = $1"))
+            sqlx::query_as(concat!("SELECT ", policy_columns!(), " FROM mailbox_policies pol WHERE pol.guid = $1"))
                 .bind(guid_text(policy))
                 .fetch_optional(&mut *c)
                 .await?
@@ -168,7 +192,7 @@ impl Tx {
         let rows: Vec<PolicyRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(concat!(
                 "SELECT ", policy_columns!(),
-                " FROM mailbox_policies WHERE guid = $1 OR name_key = $2 ORDER BY name_key"
+                " FROM mailbox_policies pol WHERE pol.guid = $1 OR pol.name_key = $2 ORDER BY pol.name_key"
             ))
             .bind(guid)
             .bind(wanted)
@@ -182,8 +206,8 @@ impl Tx {
     pub async fn policies(&mut self, dial_plan: Option<Guid>) -> Result<Vec<MailboxPolicy>, StoreError> {
         let rows: Vec<PolicyRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(concat!(
-                "SELECT ", policy_columns!(), " FROM mailbox_policies ",
-                "WHERE ($1 IS NULL OR dial_plan = $1) ORDER BY name_key, guid"
+                "SELECT ", policy_columns!(), " FROM mailbox_policies pol ",
+                "WHERE ($1 IS NULL OR pol.dial_plan = $1) ORDER BY pol.name_key, pol.guid"
             ))
             .bind(dial_plan.map(guid_text))
             .fetch_all(&mut *c)

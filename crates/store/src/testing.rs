@@ -191,7 +191,9 @@ pub async fn raw_contents(db: &Database) -> Vec<u8> {
 /// 100000) and policy ("Seed Policy"), written straight through the store for tests and
 /// benchmarks of listings. The first is tony@contoso.com; the others user000001@contoso.com on.
 /// Their PIN data holds placeholder bytes, not sealed verifiers: a listing never opens them, and
-/// a sign-in on them fails as unreadable.
+/// a sign-in on them fails as unreadable. Every PIN is a first-time user's expired one, except
+/// in one UM mailbox of each 10,000 (user005000@contoso.com, user015000@contoso.com, …), whose
+/// PIN is current and whose first-time setup is done: a rare match for the PIN filters.
 pub async fn seed_um_mailboxes(db: &Database, count: usize) -> Result<(), crate::StoreError> {
     use umpin_domain::{Guid, MailboxPolicy, NewDialPlan, NewMailbox, PinStatus, Timestamp, UmMailbox};
     let now = Timestamp::now();
@@ -219,7 +221,10 @@ pub async fn seed_um_mailboxes(db: &Database, count: usize) -> Result<(), crate:
             tx.put_um_mailbox(&UmMailbox::enable(mailbox.guid, policy.guid, &plan, vec![extension], None, None, now))
                 .await?;
             let record = crate::PinRecord {
-                status: PinStatus::new_pin(6, true, true, false, now),
+                status: match i % 10_000 {
+                    5_000 => PinStatus::new_pin(6, false, false, false, now),
+                    _ => PinStatus::new_pin(6, true, true, false, now),
+                },
                 sealed_pin: vec![0; 128],
                 history: vec![vec![0; 37]],
                 version: 0,

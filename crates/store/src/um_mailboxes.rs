@@ -15,8 +15,6 @@ pub struct UmMailboxFilter {
     pub policy: Option<Guid>,
     /// Only the UM mailboxes of this dial plan.
     pub dial_plan: Option<Guid>,
-    /// Only those whose PIN data is (`true`) or isn't (`false`) locked out.
-    pub locked_out: Option<bool>,
     /// `-Anr`: only mailboxes whose name, display name, alias or an address starts with this.
     pub anr: Option<String>,
 }
@@ -27,24 +25,22 @@ macro_rules! um_columns {
          u.um_enabled, u.when_um_enabled"
     };
 }
-pub(crate) use um_columns;
 
 /// The conditions of a [`UmMailboxFilter`] on `mailboxes m JOIN um_mailboxes u`, after `$1`
-/// (keyset), `$2` (anr) and `$3` (limit): `$4` policy, `$5` dial plan, `$6` locked out.
+/// (keyset), `$2` (anr) and `$3` (limit): `$4` policy, `$5` dial plan.
 macro_rules! um_filter_condition {
     () => {
         concat!(
             "u.um_enabled AND m.primary_address_key > $1 AND ",
             anr_condition!(),
-            " AND ($4 IS NULL OR u.policy = $4) AND ($5 IS NULL OR u.dial_plan = $5) \
-             AND ($6 IS NULL OR EXISTS (SELECT 1 FROM pins lp WHERE lp.mailbox = m.guid AND lp.locked_out = $6))"
+            " AND ($4 IS NULL OR u.policy = $4) AND ($5 IS NULL OR u.dial_plan = $5)"
         )
     };
 }
 pub(crate) use um_filter_condition;
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct UmRow {
+struct UmRow {
     mailbox: String,
     policy: String,
     dial_plan: String,
@@ -73,15 +69,15 @@ impl UmRow {
 
 /// A row of a UM mailbox listing: the mailbox and its UM settings.
 #[derive(sqlx::FromRow)]
-pub(crate) struct UmListRow {
+struct UmListRow {
     #[sqlx(flatten)]
-    pub(crate) mailbox: MailboxRow,
+    mailbox: MailboxRow,
     #[sqlx(flatten)]
-    pub(crate) um: UmRow,
+    um: UmRow,
 }
 
 /// Completes UM rows with their extensions, keeping the rows' order.
-pub(crate) async fn load_um_mailboxes(conn: Conn<'_>, rows: Vec<UmRow>) -> Result<Vec<UmMailbox>, StoreError> {
+async fn load_um_mailboxes(conn: Conn<'_>, rows: Vec<UmRow>) -> Result<Vec<UmMailbox>, StoreError> {
     let guids: Vec<String> = rows.iter().map(|r| r.mailbox.clone()).collect();
     let mut extensions = children(conn, "um_extensions", "mailbox", "extension", "TRUE", &guids).await?;
     rows.into_iter()
@@ -93,10 +89,7 @@ pub(crate) async fn load_um_mailboxes(conn: Conn<'_>, rows: Vec<UmRow>) -> Resul
 }
 
 /// Completes listing rows: mailboxes with their addresses, UM settings with their extensions.
-pub(crate) async fn load_um_list(
-    mut conn: Conn<'_>,
-    rows: Vec<UmListRow>,
-) -> Result<Vec<(Mailbox, UmMailbox)>, StoreError> {
+async fn load_um_list(mut conn: Conn<'_>, rows: Vec<UmListRow>) -> Result<Vec<(Mailbox, UmMailbox)>, StoreError> {
     let (mailboxes, ums): (Vec<MailboxRow>, Vec<UmRow>) = rows.into_iter().map(|r| (r.mailbox, r.um)).unzip();
     let mailboxes = load_mailboxes(conn.reborrow(), mailboxes).await?;
     let ums = load_um_mailboxes(conn, ums).await?;
@@ -110,7 +103,6 @@ pub(crate) struct FilterBinds {
     pub(crate) limit: i64,
     pub(crate) policy: Option<String>,
     pub(crate) dial_plan: Option<String>,
-    pub(crate) locked_out: Option<bool>,
 }
 
 impl FilterBinds {
@@ -121,7 +113,6 @@ impl FilterBinds {
             limit: i64::from(limit),
             policy: filter.policy.map(guid_text),
             dial_plan: filter.dial_plan.map(guid_text),
-            locked_out: filter.locked_out,
         }
     }
 }
@@ -226,7 +217,6 @@ impl Tx {
             .bind(b.limit)
             .bind(b.policy.clone())
             .bind(b.dial_plan.clone())
-            .bind(b.locked_out)
             .fetch_all(&mut *c)
             .await?
         });

@@ -10,7 +10,8 @@ use umpin_domain::{
     DialPlan, Guid, Limit, Mailbox, MailboxPolicy, PinPolicy, PinStatus, Timestamp, UmMailbox, UriType, VoipSecurity,
 };
 use umpin_store::{
-    Database, MailboxFilter, MessageKind, OutboxMessage, PinRecord, StoreError, Tx, UmMailboxFilter, Unique,
+    Database, MailboxFilter, MessageKind, OutboxMessage, PinRecord, StoreError, Tx, UmMailboxFilter, UmPinFilter,
+    Unique,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -713,7 +714,7 @@ mod um_mailboxes {
             assert_eq!(tx.put_um_mailbox(&settings).await, Err(StoreError::MissingReference));
         }
 
-        /// Only UM-enabled mailboxes, filtered by policy, dial plan and lockout, paged exactly.
+        /// Only UM-enabled mailboxes, filtered by policy, dial plan and `-Anr`, paged exactly.
         async fn listing_um_mailboxes_filters_and_pages(db: Database) {
             let (plan_a, pol_a) = org(&db, "A").await;
             let (_, pol_b) = org(&db, "B").await;
@@ -756,16 +757,6 @@ mod um_mailboxes {
             assert_eq!(all.len(), 10);
             assert_eq!(all.last().unwrap().0, b);
 
-            // Lockout and -Anr filters.
-            let locked = &all[3].0;
-            let mut st = status();
-            st.locked_out = true;
-            tx.update_pin_status(locked.guid, &st).await.unwrap();
-            let locked_only = UmMailboxFilter { locked_out: Some(true), ..Default::default() };
-            let listed = tx.list_um_mailboxes(&locked_only, None, 100).await.unwrap();
-            assert_eq!(listed.into_iter().map(|(m, _)| m.guid).collect::<Vec<_>>(), [locked.guid]);
-            let unlocked = UmMailboxFilter { locked_out: Some(false), ..Default::default() };
-            assert_eq!(tx.list_um_mailboxes(&unlocked, None, 100).await.unwrap().len(), 9);
             let anr = UmMailboxFilter { anr: Some("B".into()), ..Default::default() };
             let listed = tx.list_um_mailboxes(&anr, None, 100).await.unwrap();
             assert_eq!(listed.into_iter().map(|(m, _)| m.alias).collect::<Vec<_>>(), ["b0"]);
@@ -779,6 +770,12 @@ mod um_mailboxes {
 
 mod pins {
     use super::*;
+
+    /// The aliases of the first page (of up to 100) of the PIN listing at time 0.
+    async fn aliases(tx: &mut Tx, filter: &UmPinFilter, after: Option<&str>) -> Vec<String> {
+        let page = tx.list_um_pins(filter, at(0), after, 100).await.unwrap();
+        page.into_iter().map(|(m, _, _)| m.alias).collect()
+    }
 
     umpin_store::backend_tests! {
         /// PIN data comes back as it went in; each put moves the version on by one.
@@ -831,22 +828,151 @@ mod pins {
             assert_eq!(tx.update_pin_status(m.guid, &st).await, Err(StoreError::NotFound));
         }
 
-        async fn listing_pins_gives_status_and_filters_by_lockout(db: Database) {
+        /// Each PIN status comes with the current PIN settings of its mailbox's policy; the
+        /// listing filters by lockout, first-time use and dial plan, and pages after an address.
+        async fn listing_pins_gives_status_with_policy_and_filters_by_lockout_and_first_time_use(db: Database) {
             let (_, pol) = org(&db, "Plan").await;
+            let (other_plan, other_pol) = org(&db, "Other").await;
             let a = um_user(&db, &pol, "a", "11111").await;
             let b = um_user(&db, &pol, "b", "22222").await;
+            let c = um_user(&db, &other_pol, "c", "33333").await;
             let mut tx = db.begin().await.unwrap();
+            let mut stricter = other_pol.clone();
+            stricter.pin.min_pin_length = 9;
+            tx.update_policy(&stricter).await.unwrap();
             let locked = PinStatus { locked_out: true, failed_logon_count: 15, ..status() };
             tx.update_pin_status(b.guid, &locked).await.unwrap();
-            let all = tx.list_um_pins(&UmMailboxFilter::default(), None, 10).await.unwrap();
-            assert_eq!(all.len(), 2);
-            assert_eq!((&all[0].0, &all[0].1.extensions, &all[0].2), (&a, &vec!["11111".to_owned()], &status()));
-            assert_eq!((&all[1].0, &all[1].2), (&b, &locked));
-            let only_locked = UmMailboxFilter { locked_out: Some(true), ..Default::default() };
-            let listed = tx.list_um_pins(&only_locked, None, 10).await.unwrap();
-            assert_eq!(listed.into_iter().map(|r| r.0.guid).collect::<Vec<_>>(), [b.guid]);
-            let page = tx.list_um_pins(&UmMailboxFilter::default(), Some("a@contoso.com"), 10).await.unwrap();
-            assert_eq!(page.into_iter().map(|r| r.0.guid).collect::<Vec<_>>(), [b.guid]);
+            let set_up = PinStatus { first_time_user: false, ..status() };
+            tx.update_pin_status(c.guid, &set_up).await.unwrap();
+            let all = tx.list_um_pins(&UmPinFilter::default(), at(0), None, 10).await.unwrap();
+            assert_eq!(all, [(a, status(), pol.pin), (b, locked, pol.pin), (c, set_up, stricter.pin)]);
+
+            let locked_out = |l| UmPinFilter { locked_out: Some(l), ..Default::default() };
+            let first_time_user = |f| UmPinFilter { first_time_user: Some(f), ..Default::default() };
+            assert_eq!(aliases(&mut tx, &locked_out(true), None).await, ["b"]);
+            assert_eq!(aliases(&mut tx, &locked_out(false), None).await, ["a", "c"]);
+            assert_eq!(aliases(&mut tx, &first_time_user(false), None).await, ["c"]);
+            assert_eq!(aliases(&mut tx, &first_time_user(true), None).await, ["a", "b"]);
+            let both = UmPinFilter { locked_out: Some(false), first_time_user: Some(true), ..Default::default() };
+            assert_eq!(aliases(&mut tx, &both, None).await, ["a"]);
+            let of_plan = UmPinFilter {
+                um_mailboxes: UmMailboxFilter { dial_plan: Some(other_plan.guid), ..Default::default() },
+                ..Default::default()
+            };
+            assert_eq!(aliases(&mut tx, &of_plan, None).await, ["c"]);
+            assert_eq!(aliases(&mut tx, &UmPinFilter::default(), Some("a@contoso.com")).await, ["b", "c"]);
+        }
+
+        /// A page holds `limit` matches however far apart they lie, and the next page starts
+        /// after the last of them.
+        async fn a_filtered_pin_listing_fills_each_page_with_matches_however_rare(db: Database) {
+            let (_, pol) = org(&db, "Plan").await;
+            let mut tx = db.begin().await.unwrap();
+            for i in 0..50 {
+                let m = mailbox(&format!("u{i:02}"));
+                tx.insert_mailbox(&m).await.unwrap();
+                tx.put_um_mailbox(&um(&m, &pol, &[&format!("1{i:04}")])).await.unwrap();
+                let locked_out = i % 10 == 3;
+                tx.put_pin(m.guid, &PinRecord { status: PinStatus { locked_out, ..status() }, ..record(1) })
+                    .await
+                    .unwrap();
+            }
+            let locked = UmPinFilter { locked_out: Some(true), ..Default::default() };
+            let first = tx.list_um_pins(&locked, at(0), None, 2).await.unwrap();
+            let first: Vec<String> = first.into_iter().map(|(m, _, _)| m.alias).collect();
+            assert_eq!(first, ["u03", "u13"]);
+            let second = tx.list_um_pins(&locked, at(0), Some("u13@contoso.com"), 2).await.unwrap();
+            let second: Vec<String> = second.into_iter().map(|(m, _, _)| m.alias).collect();
+            assert_eq!(second, ["u23", "u33"]);
+            assert_eq!(aliases(&mut tx, &locked, Some("u33@contoso.com")).await, ["u43"]);
+        }
+
+        /// The listing's `PinExpired` filter selects, page after page, exactly the UM mailboxes
+        /// whose PIN the domain rule (`PinStatus::pin_expired`) calls expired (`true`) or not
+        /// (`false`), alone and with the other filters: over forced expiry, PIN lengths around
+        /// every `MinPINLength`, ages around every `PINLifetime` to the microsecond, `Unlimited`,
+        /// and times with and without a fraction of a microsecond.
+        async fn the_pin_expired_filter_selects_exactly_what_the_domain_rule_says(db: Database) {
+            const DAY: i64 = 86_400_000_000;
+            const NOW: i64 = 1_800_000_000_000_000;
+            let plan = dial_plan("Plan");
+            let mut tx = db.begin().await.unwrap();
+            tx.insert_dial_plan(&plan).await.unwrap();
+            let lifetimes = [Limit::Unlimited, Limit::Limited(1), Limit::Limited(60), Limit::Limited(999)];
+            let mut policies = Vec::new();
+            for min_pin_length in [4, 6, 24] {
+                for pin_lifetime in lifetimes {
+                    let mut p = policy(&format!("Min {min_pin_length}, lifetime {pin_lifetime}"), &plan);
+                    p.pin = PinPolicy { min_pin_length, pin_lifetime, ..PinPolicy::default() };
+                    tx.insert_policy(&p).await.unwrap();
+                    policies.push(p);
+                }
+            }
+            // How long before NOW each PIN was set: around every lifetime, and one set a
+            // microsecond after NOW (another node's clock ahead).
+            let ages: Vec<i64> =
+                [0, 1, 60, 999, 1000].iter().flat_map(|d| [d * DAY - 1, d * DAY, d * DAY + 1]).collect();
+            let mut mailboxes: Vec<(Mailbox, PinStatus, PinPolicy)> = Vec::new();
+            for p in &policies {
+                for pin_length in [3, 4, 5, 6, 7, 23, 24] {
+                    for expiry_forced in [false, true] {
+                        for age in &ages {
+                            let n = mailboxes.len();
+                            let m = mailbox(&format!("u{n:05}"));
+                            let status = PinStatus {
+                                pin_set_at: at(NOW - age),
+                                pin_length,
+                                first_time_user: n.is_multiple_of(2),
+                                expiry_forced,
+                                failed_logon_count: 0,
+                                last_failed_logon: None,
+                                locked_out: n.is_multiple_of(3),
+                            };
+                            tx.insert_mailbox(&m).await.unwrap();
+                            tx.put_um_mailbox(&um(&m, p, &[&format!("{n:05}")])).await.unwrap();
+                            let record = PinRecord { status: status.clone(), history: Vec::new(), ..record(1) };
+                            tx.put_pin(m.guid, &record).await.unwrap();
+                            mailboxes.push((m, status, p.pin));
+                        }
+                    }
+                }
+            }
+            tx.commit().await.unwrap();
+
+            let mut tx = db.begin().await.unwrap();
+            let fraction = jiff::SignedDuration::from_nanos(999);
+            let times = [at(NOW), at(NOW).checked_add(fraction).unwrap(), at(NOW + 1000 * DAY)];
+            let either = [None, Some(true), Some(false)];
+            for now in times {
+                for pin_expired in [Some(true), Some(false)] {
+                    for (locked_out, first_time_user) in either.iter().flat_map(|l| either.map(|f| (*l, f))) {
+                        let filter = UmPinFilter { locked_out, first_time_user, pin_expired, ..Default::default() };
+                        let expected: Vec<&(Mailbox, PinStatus, PinPolicy)> = mailboxes
+                            .iter()
+                            .filter(|(_, s, p)| pin_expired == Some(s.pin_expired(p, now)))
+                            .filter(|(_, s, _)| locked_out.is_none_or(|l| l == s.locked_out))
+                            .filter(|(_, s, _)| first_time_user.is_none_or(|f| f == s.first_time_user))
+                            .collect();
+                        let mut listed = Vec::new();
+                        let mut after: Option<String> = None;
+                        loop {
+                            let page = tx.list_um_pins(&filter, now, after.as_deref(), 97).await.unwrap();
+                            after = page.last().map(|(m, _, _)| m.primary_smtp_address.clone());
+                            let full = page.len() == 97;
+                            listed.extend(page);
+                            if !full {
+                                break;
+                            }
+                        }
+                        assert!(
+                            listed.iter().eq(expected.iter().copied()),
+                            "{filter:?} at {now}: {} listed, {} expected",
+                            listed.len(),
+                            expected.len()
+                        );
+                    }
+                }
+            }
         }
 
         /// Key rotation pages through every sealed verifier by mailbox and swaps one only while it
