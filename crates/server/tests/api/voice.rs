@@ -176,7 +176,6 @@ umpin_store::backend_tests! {
         ivr.on_call(Method::POST, "/pin", &call, Some(short)).await.problem(422, "pin-rule");
         ivr.record(&call, "text/plain", RECORDING.to_vec()).await.problem(400, "invalid-parameter");
         ivr.record(&call, "audio/wav", vec![0; 512 * 1024 + 1]).await.problem(400, "invalid-parameter");
-        ivr.record(&call, "audio/wav", vec![0; 2 * 1024 * 1024]).await.problem(413, "payload-too-large");
         let setup = json!({"newPin": "8273645", "confirmPin": "8273645"});
         ivr.on_call(Method::POST, "/first-time-setup", &call, Some(setup)).await.problem(422, "rule-violation");
         ivr.on_call(Method::POST, "/sign-in", "umpin_not_a_call", Some(json!({"pin": "1"}))).await.problem(404, "call-ended");
