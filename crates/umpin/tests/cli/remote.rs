@@ -232,27 +232,16 @@ async fn two_servers_on_one_postgresql_database_see_each_others_changes_and_keep
             let base = if i % 2 == 0 { one.url.clone() } else { two.url.clone() };
             let (http, bearer) = (http.clone(), bearer.clone());
             tokio::spawn(async move {
-                let call: Value = http
-                    .post(format!("{base}/api/v1/voice/calls"))
-                    .header("Authorization", &bearer)
-                    .json(&json!({"dialPlan": "Contoso Dial Plan"}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                let answer: Value = http
-                    .post(format!("{base}/api/v1/voice/call/sign-in"))
-                    .header("Authorization", &bearer)
-                    .header("Umpin-Call", call["callId"].as_str().unwrap())
-                    .json(&json!({"extension": "51234", "pin": "1111112"}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let post = |path: &str, call: Option<&str>, body: Value| {
+                    let mut request = http.post(format!("{base}{path}")).header("Authorization", &bearer).json(&body);
+                    if let Some(call) = call {
+                        request = request.header("Umpin-Call", call);
+                    }
+                    async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+                };
+                let call = post("/api/v1/voice/calls", None, json!({"dialPlan": "Contoso Dial Plan"})).await;
+                let pin = json!({"extension": "51234", "pin": "1111112"});
+                let answer = post("/api/v1/voice/call/sign-in", call["callId"].as_str(), pin).await;
                 answer["outcome"].as_str().unwrap().to_owned()
             })
         })
