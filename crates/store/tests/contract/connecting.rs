@@ -1,0 +1,122 @@
+//! Connecting: backend-specific behaviour — URLs, SQLite settings, migrations and the schemas.
+
+use std::time::Duration;
+
+use super::*;
+
+#[tokio::test]
+async fn an_unknown_url_scheme_is_refused_naming_the_accepted_forms() {
+    let err = Database::connect("mysql://root:secret@localhost/umpin").await.unwrap_err();
+    let StoreError::InvalidUrl(message) = &err else { panic!("{err:?}") };
+    assert!(message.contains("sqlite:") && message.contains("postgres://"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_unavailable_and_the_message_hides_the_password() {
+    let started = std::time::Instant::now();
+    let err = Database::connect("postgres://umpin:secret@127.0.0.1:1/umpin").await.unwrap_err();
+    let StoreError::Unavailable(message) = &err else { panic!("{err:?}") };
+    assert!(message.contains("postgres://umpin:***@127.0.0.1:1/umpin"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(5), "refused at once");
+}
+
+/// The SQLite file is created, in WAL mode, with foreign keys on, `synchronous = NORMAL` and a
+/// busy timeout of 10 s; the migrations run on it.
+#[tokio::test]
+async fn a_sqlite_database_is_created_with_wal_foreign_keys_and_a_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let db = Database::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    db.migrate().await.unwrap();
+    db.migrate().await.unwrap();
+    assert!(path.exists());
+    let Database::Sqlite(pool) = &db else { panic!("not SQLite") };
+    let mode: (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
+    let fk: (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
+    let sync: (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(pool).await.unwrap();
+    let busy: (i64,) = sqlx::query_as("PRAGMA busy_timeout").fetch_one(pool).await.unwrap();
+    assert_eq!((mode.0.as_str(), fk.0, sync.0, busy.0), ("wal", 1, 1, 10_000));
+    assert_eq!(db.backend_name(), "sqlite");
+}
+
+/// A database without the migrations is refused with the command that fixes it; once
+/// migrated it is accepted.
+#[tokio::test]
+async fn a_database_without_the_migrations_is_refused_until_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::connect(&format!("sqlite://{}", dir.path().join("new.db").display())).await.unwrap();
+    let err = db.check_schema().await.unwrap_err();
+    assert_eq!(err, StoreError::SchemaOutOfDate);
+    assert!(err.to_string().contains("umpin migrate"), "{err}");
+    db.migrate().await.unwrap();
+    db.check_schema().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_keeps_its_data_across_transactions() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    db.migrate().await.unwrap();
+    insert_mailbox(&db, &mailbox("tony")).await.unwrap();
+    assert_eq!(db.begin().await.unwrap().mailbox_candidates("tony").await.unwrap().len(), 1);
+}
+
+/// A SQLite transaction takes the write lock when it begins (`BEGIN IMMEDIATE`): a second
+/// one, on another pool, waits for the first to end instead of starting beside it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sqlite_transaction_takes_the_write_lock_when_it_begins() {
+    let (db, _dir) = umpin_store::testing::sqlite_database().await;
+    let other = db.connect_like().await.unwrap();
+    let first = db.begin().await.unwrap();
+    let waiting = tokio::spawn(async move {
+        let tx = other.begin().await.unwrap();
+        tx.commit().await.unwrap();
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the second transaction began while the first held the lock");
+    first.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), waiting).await.unwrap().unwrap();
+}
+
+#[test]
+fn a_url_in_a_message_hides_its_password() {
+    use umpin_store::redact_url;
+    assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+    assert_eq!(redact_url("postgres://u@h/db?password=secret&x=1"), "postgres://u@h/db?password=***&x=1");
+    assert_eq!(redact_url("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
+    assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+    assert_eq!(redact_url("sqlite:///var/lib/umpin/umpin.db"), "sqlite:///var/lib/umpin/umpin.db");
+    assert_eq!(redact_url("sqlite:umpin.db?mode=rwc"), "sqlite:umpin.db?mode=rwc");
+}
+
+/// Both migrations declare every constraint the store maps, under the same names.
+#[test]
+fn both_schemas_name_the_same_constraints() {
+    let sqlite = include_str!("../../migrations/sqlite/0001_schema.sql");
+    let postgres = include_str!("../../migrations/postgres/0001_schema.sql");
+    let names = |sql: &str| {
+        let mut names: Vec<String> = sql
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|w| w[0] == "CONSTRAINT" || w[0] == "INDEX")
+            .map(|w| w[1].to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(sqlite), names(postgres));
+    for name in [
+        "mailboxes_name_unique",
+        "mailboxes_alias_unique",
+        "mailboxes_primary_address_unique",
+        "mailbox_addresses_address_unique",
+        "dial_plans_name_unique",
+        "mailbox_policies_name_unique",
+        "um_extensions_extension_unique",
+        "um_mailboxes_sip_unique",
+    ] {
+        assert!(names(sqlite).contains(&name.to_owned()), "{name}");
+    }
+}

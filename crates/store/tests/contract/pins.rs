@@ -1,0 +1,423 @@
+//! PIN data and the sign-in statements: versions, reservations, lockout, automatic reset,
+//! re-sealing, and the PIN listing with its filters.
+
+use std::sync::Arc;
+
+use umpin_domain::Limit;
+use umpin_store::{Tx, UmMailboxFilter, UmPinFilter};
+
+use super::*;
+
+/// The aliases of the first page (of up to 100) of the PIN listing at time 0.
+async fn aliases(tx: &mut Tx, filter: &UmPinFilter, after: Option<&str>) -> Vec<String> {
+    let page = tx.list_um_pins(filter, at(0), after, 100).await.unwrap();
+    page.into_iter().map(|(m, _, _)| m.alias).collect()
+}
+
+umpin_store::backend_tests! {
+    /// PIN data comes back as it went in; each put moves the version on by one.
+    async fn pin_data_round_trips_and_each_put_moves_the_version(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        let stored = tx.pin(m.guid).await.unwrap().unwrap();
+        assert_eq!(stored, PinRecord { version: 1, ..record(1) });
+        let next = PinRecord {
+            status: PinStatus {
+                pin_set_at: at(1_800_000_000_000_007),
+                pin_length: 24,
+                first_time_user: false,
+                expiry_forced: false,
+                failed_logon_count: 7,
+                last_failed_logon: Some(at(1_800_000_000_000_009)),
+                locked_out: true,
+            },
+            sealed_pin: vec![9; 90],
+            history: vec![vec![3], vec![2, 2], vec![1, 1, 1]],
+            version: 0,
+        };
+        assert_eq!(tx.put_pin(m.guid, &next).await.unwrap(), 2);
+        assert_eq!(tx.pin(m.guid).await.unwrap(), Some(PinRecord { version: 2, ..next.clone() }));
+        let shorter = PinRecord { history: Vec::new(), ..next.clone() };
+        assert_eq!(tx.put_pin(m.guid, &shorter).await.unwrap(), 3);
+        assert_eq!(tx.pin(m.guid).await.unwrap(), Some(PinRecord { version: 3, ..shorter }));
+    }
+
+    async fn pin_data_needs_a_um_mailbox(db: Database) {
+        let m = mailbox("plain");
+        insert_mailbox(&db, &m).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(tx.put_pin(m.guid, &record(1)).await, Err(StoreError::MissingReference));
+    }
+
+    /// An administrator's status change keeps the PIN and history and moves the version.
+    async fn updating_the_pin_status_moves_the_version(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        let st = PinStatus { locked_out: true, failed_logon_count: 15, last_failed_logon: Some(at(5)), ..status() };
+        tx.update_pin_status(m.guid, &st).await.unwrap();
+        assert_eq!(tx.pin(m.guid).await.unwrap(), Some(PinRecord { status: st.clone(), version: 2, ..record(1) }));
+        assert_eq!(tx.update_pin_status(Guid::new_v4(), &st).await, Err(StoreError::NotFound));
+        tx.delete_pin(m.guid).await.unwrap();
+        assert_eq!(tx.pin(m.guid).await.unwrap(), None);
+        assert_eq!(tx.delete_pin(m.guid).await, Err(StoreError::NotFound));
+        assert_eq!(tx.update_pin_status(m.guid, &st).await, Err(StoreError::NotFound));
+    }
+
+    /// Each PIN status comes with the current PIN settings of its mailbox's policy; the
+    /// listing filters by lockout, first-time use and dial plan, and pages after an address.
+    async fn listing_pins_gives_status_with_policy_and_filters_by_lockout_and_first_time_use(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let (other_plan, other_pol) = org(&db, "Other").await;
+        let a = um_user(&db, &pol, "a", "11111").await;
+        let b = um_user(&db, &pol, "b", "22222").await;
+        let c = um_user(&db, &other_pol, "c", "33333").await;
+        let mut tx = db.begin().await.unwrap();
+        let mut stricter = other_pol.clone();
+        stricter.pin.min_pin_length = 9;
+        tx.update_policy(&stricter).await.unwrap();
+        let locked = PinStatus { locked_out: true, failed_logon_count: 15, ..status() };
+        tx.update_pin_status(b.guid, &locked).await.unwrap();
+        let set_up = PinStatus { first_time_user: false, ..status() };
+        tx.update_pin_status(c.guid, &set_up).await.unwrap();
+        let all = tx.list_um_pins(&UmPinFilter::default(), at(0), None, 10).await.unwrap();
+        assert_eq!(all, [(a, status(), pol.pin), (b, locked, pol.pin), (c, set_up, stricter.pin)]);
+
+        let locked_out = |l| UmPinFilter { locked_out: Some(l), ..Default::default() };
+        let first_time_user = |f| UmPinFilter { first_time_user: Some(f), ..Default::default() };
+        assert_eq!(aliases(&mut tx, &locked_out(true), None).await, ["b"]);
+        assert_eq!(aliases(&mut tx, &locked_out(false), None).await, ["a", "c"]);
+        assert_eq!(aliases(&mut tx, &first_time_user(false), None).await, ["c"]);
+        assert_eq!(aliases(&mut tx, &first_time_user(true), None).await, ["a", "b"]);
+        let both = UmPinFilter { locked_out: Some(false), first_time_user: Some(true), ..Default::default() };
+        assert_eq!(aliases(&mut tx, &both, None).await, ["a"]);
+        let of_plan = UmPinFilter {
+            um_mailboxes: UmMailboxFilter { dial_plan: Some(other_plan.guid), ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(aliases(&mut tx, &of_plan, None).await, ["c"]);
+        assert_eq!(aliases(&mut tx, &UmPinFilter::default(), Some("a@contoso.com")).await, ["b", "c"]);
+    }
+
+    /// A page holds `limit` matches however far apart they lie, and the next page starts
+    /// after the last of them.
+    async fn a_filtered_pin_listing_fills_each_page_with_matches_however_rare(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let mut tx = db.begin().await.unwrap();
+        for i in 0..50 {
+            let m = mailbox(&format!("u{i:02}"));
+            tx.insert_mailbox(&m).await.unwrap();
+            tx.put_um_mailbox(&um(&m, &pol, &[&format!("1{i:04}")])).await.unwrap();
+            let locked_out = i % 10 == 3;
+            tx.put_pin(m.guid, &PinRecord { status: PinStatus { locked_out, ..status() }, ..record(1) })
+                .await
+                .unwrap();
+        }
+        let locked = UmPinFilter { locked_out: Some(true), ..Default::default() };
+        let first = tx.list_um_pins(&locked, at(0), None, 2).await.unwrap();
+        let first: Vec<String> = first.into_iter().map(|(m, _, _)| m.alias).collect();
+        assert_eq!(first, ["u03", "u13"]);
+        let second = tx.list_um_pins(&locked, at(0), Some("u13@contoso.com"), 2).await.unwrap();
+        let second: Vec<String> = second.into_iter().map(|(m, _, _)| m.alias).collect();
+        assert_eq!(second, ["u23", "u33"]);
+        assert_eq!(aliases(&mut tx, &locked, Some("u33@contoso.com")).await, ["u43"]);
+    }
+
+    /// The listing's `PinExpired` filter selects, page after page, exactly the UM mailboxes
+    /// whose PIN the domain rule (`PinStatus::pin_expired`) calls expired (`true`) or not
+    /// (`false`), alone and with the other filters: over forced expiry, PIN lengths around
+    /// every `MinPINLength`, ages around every `PINLifetime` to the microsecond, `Unlimited`,
+    /// and times with and without a fraction of a microsecond.
+    async fn the_pin_expired_filter_selects_exactly_what_the_domain_rule_says(db: Database) {
+        const DAY: i64 = 86_400_000_000;
+        const NOW: i64 = 1_800_000_000_000_000;
+        let plan = dial_plan("Plan");
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_dial_plan(&plan).await.unwrap();
+        let lifetimes = [Limit::Unlimited, Limit::Limited(1), Limit::Limited(60), Limit::Limited(999)];
+        let mut policies = Vec::new();
+        for min_pin_length in [4, 6, 24] {
+            for pin_lifetime in lifetimes {
+                let mut p = policy(&format!("Min {min_pin_length}, lifetime {pin_lifetime}"), &plan);
+                p.pin = PinPolicy { min_pin_length, pin_lifetime, ..PinPolicy::default() };
+                tx.insert_policy(&p).await.unwrap();
+                policies.push(p);
+            }
+        }
+        // How long before NOW each PIN was set: around every lifetime, and one set a
+        // microsecond after NOW (another node's clock ahead).
+        let ages: Vec<i64> =
+            [0, 1, 60, 999, 1000].iter().flat_map(|d| [d * DAY - 1, d * DAY, d * DAY + 1]).collect();
+        let mut mailboxes: Vec<(Mailbox, PinStatus, PinPolicy)> = Vec::new();
+        for p in &policies {
+            for pin_length in [3, 4, 5, 6, 7, 23, 24] {
+                for expiry_forced in [false, true] {
+                    for age in &ages {
+                        let n = mailboxes.len();
+                        let m = mailbox(&format!("u{n:05}"));
+                        let status = PinStatus {
+                            pin_set_at: at(NOW - age),
+                            pin_length,
+                            first_time_user: n.is_multiple_of(2),
+                            expiry_forced,
+                            failed_logon_count: 0,
+                            last_failed_logon: None,
+                            locked_out: n.is_multiple_of(3),
+                        };
+                        tx.insert_mailbox(&m).await.unwrap();
+                        tx.put_um_mailbox(&um(&m, p, &[&format!("{n:05}")])).await.unwrap();
+                        let record = PinRecord { status: status.clone(), history: Vec::new(), ..record(1) };
+                        tx.put_pin(m.guid, &record).await.unwrap();
+                        mailboxes.push((m, status, p.pin));
+                    }
+                }
+            }
+        }
+        tx.commit().await.unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        let fraction = jiff::SignedDuration::from_nanos(999);
+        let times = [at(NOW), at(NOW).checked_add(fraction).unwrap(), at(NOW + 1000 * DAY)];
+        let either = [None, Some(true), Some(false)];
+        for now in times {
+            for pin_expired in [Some(true), Some(false)] {
+                for (locked_out, first_time_user) in either.iter().flat_map(|l| either.map(|f| (*l, f))) {
+                    let filter = UmPinFilter { locked_out, first_time_user, pin_expired, ..Default::default() };
+                    let expected: Vec<&(Mailbox, PinStatus, PinPolicy)> = mailboxes
+                        .iter()
+                        .filter(|(_, s, p)| pin_expired == Some(s.pin_expired(p, now)))
+                        .filter(|(_, s, _)| locked_out.is_none_or(|l| l == s.locked_out))
+                        .filter(|(_, s, _)| first_time_user.is_none_or(|f| f == s.first_time_user))
+                        .collect();
+                    let mut listed = Vec::new();
+                    let mut after: Option<String> = None;
+                    loop {
+                        let page = tx.list_um_pins(&filter, now, after.as_deref(), 97).await.unwrap();
+                        after = page.last().map(|(m, _, _)| m.primary_smtp_address.clone());
+                        let full = page.len() == 97;
+                        listed.extend(page);
+                        if !full {
+                            break;
+                        }
+                    }
+                    assert!(
+                        listed.iter().eq(expected.iter().copied()),
+                        "{filter:?} at {now}: {} listed, {} expected",
+                        listed.len(),
+                        expected.len()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Key rotation pages through every sealed verifier by mailbox and swaps one only while it
+    /// is still the one read; the version stays.
+    async fn sealed_verifiers_page_by_mailbox_and_are_swapped_only_while_unchanged(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let mut guids = Vec::new();
+        for i in 0..5 {
+            guids.push(um_user(&db, &pol, &format!("u{i}"), &format!("1000{i}")).await.guid);
+        }
+        guids.sort_by_key(|g| g.to_string());
+        let mut tx = db.begin().await.unwrap();
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx.sealed_pins(after, 2).await.unwrap();
+            let Some((last, _)) = page.last() else { break };
+            after = Some(*last);
+            for (mailbox, sealed) in page {
+                assert_eq!(sealed, record(1).sealed_pin);
+                seen.push(mailbox);
+            }
+        }
+        assert_eq!(seen, guids);
+        let m = guids[0];
+        assert!(tx.replace_sealed_pin(m, &record(1).sealed_pin, &[8; 60]).await.unwrap());
+        assert!(!tx.replace_sealed_pin(m, &record(1).sealed_pin, &[9; 60]).await.unwrap());
+        let stored = tx.pin(m).await.unwrap().unwrap();
+        assert_eq!((stored.sealed_pin, stored.version), (vec![8; 60], 1));
+    }
+
+    /// Each reservation counts exactly one failure; the one that reaches the maximum locks out,
+    /// and after it none is granted.
+    async fn reservations_count_once_each_and_stop_at_the_maximum(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let max = 15;
+        let mut granted = Vec::new();
+        for i in 0..(max + 5) {
+            if let Some(r) = db.reserve_sign_in(m.guid, max, at(1_000 + i64::from(i))).await.unwrap() {
+                assert_eq!(r.version, 1, "a reservation doesn't move the version");
+                assert_eq!(r.sealed_pin, record(1).sealed_pin);
+                granted.push((r.failed_logon_count, r.locked_out));
+            }
+        }
+        let expected: Vec<(u32, bool)> = (1..=max).map(|n| (n, n == max)).collect();
+        assert_eq!(granted, expected);
+        let stored = pin_of(&db, m.guid).await.unwrap();
+        assert_eq!(stored.status.failed_logon_count, max);
+        assert!(stored.status.locked_out);
+        assert_eq!(stored.status.last_failed_logon, Some(at(1_000 + i64::from(max) - 1)));
+        assert_eq!(stored.version, 1);
+    }
+
+    async fn no_reservation_without_pin_data(db: Database) {
+        assert_eq!(db.reserve_sign_in(Guid::new_v4(), 15, at(0)).await.unwrap(), None);
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(tx.reserve_sign_in(Guid::new_v4(), 15, at(0)).await.unwrap(), None);
+    }
+
+    /// A right PIN clears the count and may bring a re-sealed verifier.
+    async fn a_successful_sign_in_clears_the_count(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        db.reserve_sign_in(m.guid, 15, at(1)).await.unwrap().unwrap();
+        let r = db.reserve_sign_in(m.guid, 15, at(2)).await.unwrap().unwrap();
+        assert_eq!(r.failed_logon_count, 2);
+        assert!(db.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, Some(&[7; 50])).await.unwrap());
+        let stored = pin_of(&db, m.guid).await.unwrap();
+        assert_eq!(stored.status.failed_logon_count, 0);
+        assert_eq!(stored.sealed_pin, vec![7; 50]);
+        assert_eq!(stored.history, record(1).history);
+        assert_eq!(stored.version, 1);
+        let r = db.reserve_sign_in(m.guid, 15, at(3)).await.unwrap().unwrap();
+        assert!(db.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, None).await.unwrap());
+        assert_eq!(pin_of(&db, m.guid).await.unwrap().sealed_pin, vec![7; 50]);
+    }
+
+    /// After an administrator acted (or the PIN changed), a sign-in that reserved before it
+    /// changes nothing.
+    async fn a_sign_in_with_a_stale_version_changes_nothing(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let r = db.reserve_sign_in(m.guid, 15, at(1)).await.unwrap().unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let admin = PinStatus { failed_logon_count: 1, last_failed_logon: Some(at(1)), ..status() };
+        tx.update_pin_status(m.guid, &admin).await.unwrap();
+        tx.commit().await.unwrap();
+        let before = pin_of(&db, m.guid).await.unwrap();
+        assert!(!db.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, Some(&[7; 50])).await.unwrap());
+        assert_eq!(pin_of(&db, m.guid).await.unwrap(), before);
+        let mut tx = db.begin().await.unwrap();
+        assert!(!tx.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, None).await.unwrap());
+    }
+
+    /// The attempt that locked out may still lift its own lockout with the right PIN; an
+    /// earlier attempt can't lift a lockout that a later one set.
+    async fn only_the_attempt_that_locked_out_can_lift_the_lockout(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let first = db.reserve_sign_in(m.guid, 2, at(1)).await.unwrap().unwrap();
+        let last = db.reserve_sign_in(m.guid, 2, at(2)).await.unwrap().unwrap();
+        assert!(last.locked_out);
+        assert!(!db.sign_in_succeeded(m.guid, first.version, first.failed_logon_count, None).await.unwrap());
+        assert!(pin_of(&db, m.guid).await.unwrap().status.locked_out);
+        assert!(db.sign_in_succeeded(m.guid, last.version, last.failed_logon_count, None).await.unwrap());
+        let stored = pin_of(&db, m.guid).await.unwrap();
+        assert!(!stored.status.locked_out);
+        assert_eq!(stored.status.failed_logon_count, 0);
+    }
+
+    /// The automatic reset sets the new PIN, expired, and keeps the count and the lockout.
+    async fn the_automatic_reset_replaces_the_pin_and_keeps_the_count(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        let not_expired = PinStatus { expiry_forced: false, first_time_user: false, ..status() };
+        tx.update_pin_status(m.guid, &not_expired).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut r = None;
+        for i in 0..5 {
+            r = db.reserve_sign_in(m.guid, 15, at(10 + i)).await.unwrap();
+        }
+        let r = r.unwrap();
+        let history = vec![vec![5; 32], vec![1; 32]];
+        let mut tx = db.begin().await.unwrap();
+        assert!(tx.replace_pin_after_failures(m.guid, 5, &[5; 48], &history, 8, at(99)).await.unwrap());
+        tx.commit().await.unwrap();
+        let stored = pin_of(&db, m.guid).await.unwrap();
+        let expected_status = PinStatus {
+            pin_set_at: at(99),
+            pin_length: 8,
+            expiry_forced: true,
+            failed_logon_count: 5,
+            last_failed_logon: Some(at(14)),
+            ..not_expired
+        };
+        let version = r.version + 1;
+        let expected = PinRecord { status: expected_status, sealed_pin: vec![5; 48], history, version };
+        assert_eq!(stored, expected);
+        // After an administrator cleared the count, a reset still due from before does nothing.
+        let mut tx = db.begin().await.unwrap();
+        let cleared = PinStatus { failed_logon_count: 0, ..stored.status.clone() };
+        tx.update_pin_status(m.guid, &cleared).await.unwrap();
+        let cleared = tx.pin(m.guid).await.unwrap();
+        assert!(!tx.replace_pin_after_failures(m.guid, 5, &[6; 48], &[], 9, at(100)).await.unwrap());
+        assert_eq!(tx.pin(m.guid).await.unwrap(), cleared);
+    }
+
+    /// Two nodes (two pools), 64 concurrent attempts, MaxLogonAttempts 15: exactly 15 are
+    /// granted, with the counts 1 to 15 once each, and the mailbox ends locked out at 15.
+    async fn concurrent_reservations_on_two_nodes_grant_exactly_the_maximum(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let nodes = [db.clone(), db.connect_like().await.unwrap()];
+        let max = 15;
+        let barrier = Arc::new(tokio::sync::Barrier::new(64));
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let node = nodes[i % 2].clone();
+            let barrier = barrier.clone();
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                node.reserve_sign_in(m.guid, max, at(i as i64)).await
+            }));
+        }
+        let mut counts = Vec::new();
+        for task in tasks {
+            if let Some(r) = task.await.unwrap().unwrap() {
+                assert_eq!(r.locked_out, r.failed_logon_count == max);
+                counts.push(r.failed_logon_count);
+            }
+        }
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=max).collect::<Vec<_>>());
+        let stored = pin_of(&nodes[1], m.guid).await.unwrap();
+        assert_eq!((stored.status.failed_logon_count, stored.status.locked_out), (max, true));
+        nodes[1].close().await;
+    }
+
+    /// Transactions that read the PIN data and write it back serialize, across two nodes: none
+    /// fails (no SQLITE_BUSY) and no write is lost, reservations in between included.
+    async fn concurrent_read_modify_write_transactions_serialize(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let nodes = [db.clone(), db.connect_like().await.unwrap()];
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let node = nodes[i % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                if i % 3 == 2 {
+                    node.reserve_sign_in(m.guid, 1000, at(1)).await?;
+                    return Ok::<(), StoreError>(());
+                }
+                let mut tx = node.begin().await?;
+                let mut rec = tx.pin(m.guid).await?.unwrap();
+                tokio::task::yield_now().await;
+                rec.status.failed_logon_count += 1;
+                tx.put_pin(m.guid, &rec).await?;
+                tx.commit().await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let stored = pin_of(&db, m.guid).await.unwrap();
+        assert_eq!(stored.status.failed_logon_count, 24);
+        assert_eq!(stored.version, 1 + 16);
+        nodes[1].close().await;
+    }
+}

@@ -1,0 +1,62 @@
+//! Voice-access calls and recorded names.
+
+use umpin_store::VoiceCall;
+
+use super::*;
+
+fn call(digest: u8, plan: &DialPlan, expires_at: i64) -> VoiceCall {
+    VoiceCall {
+        digest: vec![digest; 32],
+        account: "ivr".to_owned(),
+        dial_plan: plan.guid,
+        mailbox: None,
+        signed_in: false,
+        failures: 0,
+        started_at: at(0),
+        expires_at: at(expires_at),
+    }
+}
+
+umpin_store::backend_tests! {
+    /// A call is found only by the account that started it and only before it expires; its
+    /// failures count up one statement at a time, and the expired calls are deleted.
+    async fn a_call_is_found_by_its_account_until_it_expires_and_counts_its_failures(db: Database) {
+        let (plan, pol) = org(&db, "Plan").await;
+        let tony = um_user(&db, &pol, "tony", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_voice_call(&call(1, &plan, 100)).await.unwrap();
+        tx.insert_voice_call(&call(2, &plan, 300)).await.unwrap();
+        assert_eq!(tx.voice_call(&[1; 32], "ivr", at(99)).await.unwrap(), Some(call(1, &plan, 100)));
+        assert_eq!(tx.voice_call(&[1; 32], "ivr", at(100)).await.unwrap(), None, "expired at expires_at");
+        assert_eq!(tx.voice_call(&[2; 32], "ivr2", at(99)).await.unwrap(), None, "another account's call");
+        tx.call_signed_in(&[2; 32], tony.guid).await.unwrap();
+        let signed_in = tx.voice_call(&[2; 32], "ivr", at(99)).await.unwrap().unwrap();
+        assert_eq!((signed_in.mailbox, signed_in.signed_in), (Some(tony.guid), true));
+        assert_eq!(tx.count_call_failure(&[2; 32]).await.unwrap(), Some(1));
+        assert_eq!(tx.count_call_failure(&[2; 32]).await.unwrap(), Some(2));
+        let failed = tx.voice_call(&[2; 32], "ivr", at(99)).await.unwrap().unwrap();
+        assert_eq!((failed.failures, failed.signed_in, failed.mailbox), (2, false, Some(tony.guid)));
+        assert_eq!(tx.count_call_failure(&[9; 32]).await.unwrap(), None, "no such call");
+        assert_eq!(tx.delete_expired_voice_calls(at(100)).await.unwrap(), 1);
+        assert!(tx.delete_voice_call(&[2; 32]).await.unwrap());
+        assert!(!tx.delete_voice_call(&[2; 32]).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+
+    /// A recorded name is replaced by the next one, a skipped one has no audio, and deleting
+    /// the mailbox deletes it.
+    async fn a_recorded_name_is_replaced_skipped_and_deleted_with_its_mailbox(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let tony = um_user(&db, &pol, "tony", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        tx.put_recorded_name(tony.guid, Some(("audio/wav", b"one")), at(1)).await.unwrap();
+        tx.put_recorded_name(tony.guid, Some(("audio/mpeg", b"two")), at(2)).await.unwrap();
+        let name = tx.recorded_name(tony.guid).await.unwrap().unwrap();
+        assert_eq!((name.audio, name.recorded_at), (Some(("audio/mpeg".to_owned(), b"two".to_vec())), at(2)));
+        tx.put_recorded_name(tony.guid, None, at(3)).await.unwrap();
+        assert_eq!(tx.recorded_name(tony.guid).await.unwrap().unwrap().audio, None);
+        tx.delete_mailbox(tony.guid).await.unwrap();
+        assert_eq!(tx.recorded_name(tony.guid).await.unwrap(), None);
+        tx.commit().await.unwrap();
+    }
+}
