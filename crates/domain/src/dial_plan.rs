@@ -14,6 +14,13 @@ pub const DEFAULT_POLICY_SUFFIX: &str = " Default Policy";
 pub const MAX_ACCESS_NUMBER_LENGTH: usize = 32;
 /// The most access numbers one dial plan may have.
 pub const MAX_ACCESS_NUMBERS: usize = 32;
+/// `DefaultLanguage` when none is given.
+pub const DEFAULT_LANGUAGE: &str = "en-US";
+/// `LogonFailuresBeforeDisconnect` of a new dial plan.
+pub const DEFAULT_LOGON_FAILURES_BEFORE_DISCONNECT: u8 = 3;
+/// Whether a new dial plan gets its default policy unless told otherwise (`GenerateUMMailboxPolicy`).
+pub const GENERATE_UM_MAILBOX_POLICY: bool = true;
+
 /// The longest `DefaultLanguage` tag.
 const MAX_LANGUAGE_LENGTH: usize = 35;
 
@@ -41,7 +48,7 @@ macro_rules! named_values {
             /// Every value, as the shell spells it (for completion and help).
             pub const NAMES: &'static [&'static str] = &[$($name),+];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $($ty::$variant => $name),+ }
             }
         }
@@ -104,7 +111,7 @@ impl NewDialPlan {
             voip_security: VoipSecurity::default(),
             access_telephone_numbers: Vec::new(),
             default_language: None,
-            generate_um_mailbox_policy: true,
+            generate_um_mailbox_policy: GENERATE_UM_MAILBOX_POLICY,
         }
     }
 
@@ -132,9 +139,9 @@ impl NewDialPlan {
             access_telephone_numbers: check_access_numbers(self.access_telephone_numbers)?,
             default_language: match self.default_language {
                 Some(l) => check_language(&l)?,
-                None => "en-US".to_owned(),
+                None => DEFAULT_LANGUAGE.to_owned(),
             },
-            logon_failures_before_disconnect: 3,
+            logon_failures_before_disconnect: DEFAULT_LOGON_FAILURES_BEFORE_DISCONNECT,
             when_created: now,
         })
     }

@@ -6,6 +6,11 @@ use crate::{Limit, PinPolicy, PinRule, Timestamp};
 
 /// The longest PIN any policy allows.
 pub const MAX_PIN_LENGTH: u8 = 24;
+/// Whether a PIN set by an administrator (or generated) must be changed at the next sign-in,
+/// unless told otherwise (`PINExpired`).
+pub const EXPIRED_WHEN_SET: bool = true;
+/// Whether a new PIN is e-mailed to the user unless told otherwise (`SendEmail`).
+pub const SEND_EMAIL: bool = true;
 
 /// Checks a PIN being set (by an administrator, by the user on the phone, or generated) against the
 /// policy, the user's extensions and the history. `in_history` answers whether the PIN equals one

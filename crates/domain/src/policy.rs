@@ -58,16 +58,21 @@ pub struct PinPolicy {
     pub max_logon_attempts: u16,
 }
 
+impl PinPolicy {
+    /// The settings of a new policy.
+    pub const DEFAULT: PinPolicy = PinPolicy {
+        min_pin_length: 6,
+        pin_lifetime: Limit::Limited(60),
+        pin_history_count: 5,
+        allow_common_patterns: false,
+        logon_failures_before_pin_reset: Limit::Limited(5),
+        max_logon_attempts: 15,
+    };
+}
+
 impl Default for PinPolicy {
     fn default() -> Self {
-        PinPolicy {
-            min_pin_length: 6,
-            pin_lifetime: Limit::Limited(60),
-            pin_history_count: 5,
-            allow_common_patterns: false,
-            logon_failures_before_pin_reset: Limit::Limited(5),
-            max_logon_attempts: 15,
-        }
+        PinPolicy::DEFAULT
     }
 }
 

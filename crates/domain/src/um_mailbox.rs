@@ -8,6 +8,9 @@ use crate::{DialPlan, Error, Guid, Mailbox, Timestamp};
 pub const MAX_EXTENSIONS: usize = 16;
 /// The longest `OperatorNumber`.
 pub const MAX_OPERATOR_NUMBER_LENGTH: usize = 20;
+/// Whether disabling keeps the other UM settings for a later re-enable unless told otherwise
+/// (`KeepProperties`).
+pub const KEEP_PROPERTIES: bool = true;
 
 /// The UM settings of a mailbox. A disabled one (`um_enabled` false) exists only when the mailbox
 /// was disabled with `-KeepProperties $true`; it has no extensions and no PIN data.

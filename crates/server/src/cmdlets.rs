@@ -1,19 +1,17 @@
-//! `POST /api/v1/cmdlets/{name}`: runs one server-side cmdlet of the registry under the
-//! signed-in account, exactly as a local shell runs it ([`Local::invoke`]), with the wire format
-//! of `umpin_shell::wire`. This is what the remote shell sends each cmdlet invocation to.
+//! `POST /api/v1/cmdlets/{name}`: runs one cmdlet of the catalogue under the signed-in account,
+//! exactly as a local shell runs it, with the catalogue's wire format (`umpin_catalogue::wire`).
+//! This is what the remote shell sends each cmdlet invocation to.
 //!
 //! The pipeline utilities (`Where-Object`, `Format-Table`, ...) run in the shell on the objects
-//! that come back, so they are refused here. `-WhatIf` is answered without running anything,
+//! that come back; they aren't in the catalogue, so the server knows no such cmdlet. `-WhatIf` is answered without running anything,
 //! with the shell's own "What if:" sentence as a warning, so that an API client asking what
 //! would happen never changes anything; `-Confirm` needs no answer over the API (the call is
 //! the confirmation).
 
 use axum::Json;
 use axum::extract::State;
-use umpin_shell::bound::Batch;
-use umpin_shell::local::Local;
-use umpin_shell::registry::{self, RunsOn};
-use umpin_shell::wire::{CmdletRequest, WireBatch};
+use umpin_catalogue::wire::{CmdletRequest, WireBatch};
+use umpin_catalogue::{Batch, Cmdlet};
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, Segment};
@@ -31,29 +29,22 @@ pub async fn run(
     Segment(name): Segment,
     JsonBody(request): JsonBody<CmdletRequest>,
 ) -> Result<Json<WireBatch>, Problem> {
-    let cmdlet = registry::find(&name).ok_or_else(|| {
+    let info = umpin_catalogue::find(&name).ok_or_else(|| {
         Problem::new(
             ProblemKind::UnknownCmdlet,
             format!(
-                "The term '{name}' is not recognized as the name of a cmdlet. Get-Command in the shell lists the cmdlets."
+                "The server runs no cmdlet named '{name}'. Get-Command in the shell lists the cmdlets; the pipeline utilities (Where-Object, Format-Table, ...) run in umpin shell itself."
             ),
         )
     })?;
-    if cmdlet.runs_on == RunsOn::Shell {
-        return Err(Problem::new(
-            ProblemKind::ShellCmdlet,
-            format!(
-                "{} works on the objects of a pipeline and runs in the shell, not on the server: run it in umpin shell.",
-                cmdlet.name
-            ),
-        ));
-    }
-    let invocation = request.bind(cmdlet).map_err(|m| Problem::new(ProblemKind::InvalidParameter, m))?;
-    if cmdlet.changes_state && invocation.flag("WhatIf") == Some(true) {
-        let target = invocation.text("Identity").or_else(|| invocation.text("Name")).unwrap_or_default();
-        let what_if = format!("What if: Performing the operation \"{}\" on target \"{target}\".", cmdlet.name);
+    let invalid = |m| Problem::new(ProblemKind::InvalidParameter, m);
+    let invocation = request.bind(info).map_err(invalid)?;
+    let cmdlet = Cmdlet::bind(info.name, &invocation.arguments).map_err(invalid)?;
+    if info.changes_state && invocation.arguments.flag("WhatIf") == Some(true) {
+        let target =
+            invocation.arguments.text("Identity").or_else(|| invocation.arguments.text("Name")).unwrap_or_default();
+        let what_if = format!("What if: Performing the operation \"{}\" on target \"{target}\".", info.name);
         return Ok(Json(WireBatch(Batch { warnings: vec![what_if], ..Batch::default() })));
     }
-    let local = Local::new(state.service.clone(), caller.principal);
-    Ok(Json(WireBatch(local.invoke(&invocation, request.page.as_ref()).await?)))
+    Ok(Json(WireBatch(cmdlet.run(&state.service, &caller.principal, request.page.as_ref()).await?)))
 }

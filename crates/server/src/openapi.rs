@@ -119,7 +119,7 @@ fn wire_value() -> ObjectBuilder {
     ))
 }
 
-/// The request body of `POST /api/v1/cmdlets/{name}` (see `umpin_shell::wire`).
+/// The request body of `POST /api/v1/cmdlets/{name}` (see `umpin_catalogue::wire`).
 pub struct CmdletRequestDoc;
 
 impl PartialSchema for CmdletRequestDoc {
@@ -150,7 +150,7 @@ impl ToSchema for CmdletRequestDoc {
     }
 }
 
-/// What a cmdlet returned (see `umpin_shell::wire`).
+/// What a cmdlet returned (see `umpin_catalogue::wire`).
 pub struct CmdletResultDoc;
 
 impl PartialSchema for CmdletResultDoc {

@@ -51,10 +51,8 @@ pub enum ProblemKind {
     CallEnded,
     /// The caller of the voice-access call hasn't signed in.
     NotSignedIn,
-    /// The cmdlet isn't in the registry.
+    /// The server runs no cmdlet of this name (pipeline utilities run in the shell).
     UnknownCmdlet,
-    /// The cmdlet runs in the shell (pipeline utilities), not on the server.
-    ShellCmdlet,
     /// An object with this name, alias, address or extension exists.
     AlreadyExists,
     /// The object's state forbids the operation (in use, already enabled, changed meanwhile).
@@ -91,7 +89,6 @@ impl ProblemKind {
             | ProblemKind::InvalidPath
             | ProblemKind::InvalidParameter
             | ProblemKind::AmbiguousIdentity
-            | ProblemKind::ShellCmdlet
             | ProblemKind::BadRequest => StatusCode::BAD_REQUEST,
             ProblemKind::PinRule | ProblemKind::RuleViolation => StatusCode::UNPROCESSABLE_ENTITY,
             ProblemKind::NotFound
@@ -130,7 +127,6 @@ impl ProblemKind {
             ProblemKind::CallEnded => "call-ended",
             ProblemKind::NotSignedIn => "not-signed-in",
             ProblemKind::UnknownCmdlet => "unknown-cmdlet",
-            ProblemKind::ShellCmdlet => "shell-cmdlet",
             ProblemKind::AlreadyExists => "already-exists",
             ProblemKind::Conflict => "conflict",
             ProblemKind::PinDataUnreadable => "pin-data-unreadable",
@@ -162,7 +158,6 @@ impl ProblemKind {
             ProblemKind::CallEnded => "The call has ended",
             ProblemKind::NotSignedIn => "The caller hasn't signed in",
             ProblemKind::UnknownCmdlet => "There is no such cmdlet",
-            ProblemKind::ShellCmdlet => "The cmdlet runs in the shell",
             ProblemKind::AlreadyExists => "The object already exists",
             ProblemKind::Conflict => "The object's state doesn't allow the operation",
             ProblemKind::PinDataUnreadable => "The PIN data can't be read",
@@ -278,7 +273,10 @@ impl From<ServiceError> for Problem {
     fn from(e: ServiceError) -> Self {
         let kind = match &e {
             ServiceError::Rule(rule) => rule_kind(rule),
-            ServiceError::Storage(_) => ProblemKind::Unavailable,
+            ServiceError::AlreadyInUse { .. } => ProblemKind::AlreadyExists,
+            ServiceError::Gone { .. } => ProblemKind::NotFound,
+            ServiceError::InUse { .. } => ProblemKind::Conflict,
+            ServiceError::Storage { .. } => ProblemKind::Unavailable,
             ServiceError::PinDataUnreadable { .. } => ProblemKind::PinDataUnreadable,
             ServiceError::ChangedMeanwhile { .. } => ProblemKind::Conflict,
             ServiceError::Crypto(_) => ProblemKind::Internal,

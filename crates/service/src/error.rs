@@ -1,5 +1,10 @@
 //! The errors of the service layer: a broken rule (with the domain's message), or a failure of
 //! storage or of the PIN vault, described without internal detail or secrets.
+//!
+//! A storage error keeps its kind: a name already taken, an object removed meanwhile or still in
+//! use is the caller's to resolve (and an interface shows it as such, 409 or 404), while a
+//! database that can't be reached or fails is the server's (503). Each keeps the store's error
+//! as its source for the log.
 
 use umpin_crypto::CryptoError;
 use umpin_store::StoreError;
@@ -10,11 +15,28 @@ pub enum ServiceError {
     #[error(transparent)]
     Rule(#[from] umpin_domain::Error),
 
-    /// The database could not be reached or refused the operation; nothing changed.
+    /// A name, address or number the operation would give is already taken; nothing changed.
+    #[error("The operation couldn't be completed: {source}. Nothing was changed; choose another and run it again.")]
+    AlreadyInUse { source: StoreError },
+
+    /// The object was removed by another operation meanwhile; nothing changed.
     #[error(
-        "The operation couldn't be completed because the database failed ({0}). Nothing was changed; try again, and check the server log if it keeps failing."
+        "The operation couldn't be completed: {source}; another operation removed it. Nothing was changed; look the object up again."
     )]
-    Storage(StoreError),
+    Gone { source: StoreError },
+
+    /// The object can't be removed while others refer to it, or refers to one that doesn't
+    /// exist; nothing changed.
+    #[error(
+        "The operation couldn't be completed: {source}. Nothing was changed; remove or change the objects it depends on first."
+    )]
+    InUse { source: StoreError },
+
+    /// The database could not be reached or failed; nothing changed.
+    #[error(
+        "The operation couldn't be completed because the database failed ({source}). Nothing was changed; try again, and check the server log if it keeps failing."
+    )]
+    Storage { source: StoreError },
 
     /// The sealed PIN data can't be opened with the server's keys.
     #[error(
@@ -45,8 +67,16 @@ pub enum ServiceError {
 }
 
 impl From<StoreError> for ServiceError {
-    fn from(e: StoreError) -> Self {
-        ServiceError::Storage(e)
+    fn from(source: StoreError) -> Self {
+        match source {
+            StoreError::Conflict { .. } => ServiceError::AlreadyInUse { source },
+            StoreError::NotFound => ServiceError::Gone { source },
+            StoreError::InUse | StoreError::MissingReference => ServiceError::InUse { source },
+            StoreError::SchemaOutOfDate
+            | StoreError::InvalidUrl(_)
+            | StoreError::Unavailable(_)
+            | StoreError::Database(_) => ServiceError::Storage { source },
+        }
     }
 }
 

@@ -36,6 +36,7 @@ pub use outbox::{DueMessage, DueMessages, retry_delay};
 pub use pins::{PinFilter, PinReset, UmMailboxPin};
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
+pub use umpin_store::AuditRecord;
 pub use voice::{Call, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
 
 /// How many objects one list call returns at most when the caller asks for more.

@@ -177,7 +177,7 @@ impl Service {
                     Some(address) => check_address("NotifyEmail", address)?,
                     None => mailbox.primary_smtp_address.clone(),
                 };
-                let expired = request.pin_expired.unwrap_or(true);
+                let expired = request.pin_expired.unwrap_or(umpin_domain::pin::EXPIRED_WHEN_SET);
                 let (pin, next) = self
                     .new_pin_record(&mailbox, &um, &policy.pin, &record, pin, |pin_length| {
                         let mut status = record.status.clone();
@@ -192,7 +192,7 @@ impl Service {
                     .await?;
                 tx.put_pin(mailbox.guid, &next).await?;
                 metrics::counter!("umpin_pin_resets_total", "by" => "administrator").increment(1);
-                if request.send_email.unwrap_or(true) {
+                if request.send_email.unwrap_or(umpin_domain::pin::SEND_EMAIL) {
                     let message = OutgoingMessage::pin_reset(
                         &mailbox,
                         &recipient,

@@ -117,7 +117,13 @@ impl Service {
         }
         tx.put_um_mailbox(&view.um).await.map_err(|e| um_conflict(e, &plan))?;
         let record = PinRecord {
-            status: PinStatus::new_pin(pin_length(&pin), request.pin_expired.unwrap_or(true), true, false, now),
+            status: PinStatus::new_pin(
+                pin_length(&pin),
+                request.pin_expired.unwrap_or(umpin_domain::pin::EXPIRED_WHEN_SET),
+                true,
+                false,
+                now,
+            ),
             sealed_pin: self.vault.seal_new_pin(view.mailbox.guid, &pin).await?.into_bytes(),
             history: vec![self.vault.history_entry(view.mailbox.guid, &pin).into_bytes()],
             version: 0,

@@ -503,3 +503,19 @@ fn pin_in(body: &str) -> String {
 mod access;
 #[path = "service/voice.rs"]
 mod voice;
+
+/// Errors of storage reach the interfaces with their kind, not all as "the database failed".
+#[test]
+fn a_storage_error_keeps_its_kind_and_its_source() {
+    use umpin_store::{StoreError, Unique};
+    let taken = ServiceError::from(StoreError::Conflict { what: Unique::DialPlanName });
+    assert!(matches!(taken, ServiceError::AlreadyInUse { .. }), "{taken:?}");
+    assert!(taken.to_string().contains("the UM dial plan name is already in use"), "{taken}");
+    assert!(std::error::Error::source(&taken).is_some());
+    assert!(matches!(ServiceError::from(StoreError::NotFound), ServiceError::Gone { .. }));
+    assert!(matches!(ServiceError::from(StoreError::InUse), ServiceError::InUse { .. }));
+    assert!(matches!(ServiceError::from(StoreError::MissingReference), ServiceError::InUse { .. }));
+    let down = ServiceError::from(StoreError::Unavailable("connection refused".to_owned()));
+    assert!(matches!(down, ServiceError::Storage { .. }), "{down:?}");
+    assert!(down.to_string().contains("database failed"), "{down}");
+}

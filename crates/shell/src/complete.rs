@@ -1,7 +1,7 @@
 //! Tab completion for the interactive shell, from the cmdlet registry: cmdlet names at the start
 //! of a command, parameter names after `-`, and the values of an enumerated parameter after it.
 
-use crate::registry::{CMDLETS, Kind, find};
+use crate::registry::{Kind, all, find};
 
 /// What to complete at `pos` in `line`: the byte offset where the completed word starts and the
 /// candidates (full words; cmdlet names sorted, parameters in registry order).
@@ -13,8 +13,7 @@ pub fn complete(line: &str, pos: usize) -> (usize, Vec<String>) {
     let words: Vec<&str> = before[command_start..start].split_whitespace().collect();
     let candidates = match words.first() {
         None => {
-            let mut names: Vec<String> =
-                CMDLETS.iter().map(|c| c.name.to_owned()).filter(|n| starts_with(n, word)).collect();
+            let mut names: Vec<String> = all().map(|c| c.name.to_owned()).filter(|n| starts_with(n, word)).collect();
             names.sort_by_key(|n| n.to_ascii_lowercase());
             names
         }

@@ -5,7 +5,10 @@
 
 use serde_json::{Map, Number, Value as Json};
 
-use crate::value::{Object, Value};
+use umpin_catalogue::value::{Object, Value};
+use umpin_catalogue::views::{
+    AUDIT_EVENT, MAILBOX, MANAGEMENT_ACCOUNT, ROLE_GROUP, UM_DIAL_PLAN, UM_MAILBOX, UM_MAILBOX_PIN, UM_MAILBOX_POLICY,
+};
 
 /// Which view an object type shows by default, and with which properties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -262,6 +265,21 @@ fn parse_records(text: &str) -> Result<Vec<Vec<String>>, String> {
         records.push(record);
     }
     Ok(records)
+}
+
+/// The view an object type shows when nothing else is asked for.
+pub fn default_view(type_name: &str) -> View {
+    match type_name {
+        UM_MAILBOX_PIN => View::Table(&["UserID", "PinExpired", "FirstTimeUser", "LockedOut"]),
+        MAILBOX => View::Table(&["Name", "Alias", "DisplayName", "PrimarySmtpAddress"]),
+        UM_DIAL_PLAN => View::Table(&["Name", "NumberOfDigitsInExtension", "URIType", "VoIPSecurity"]),
+        UM_MAILBOX_POLICY => View::Table(&["Name", "UMDialPlan", "MinPINLength", "MaxLogonAttempts"]),
+        UM_MAILBOX => View::Table(&["Name", "UMEnabled", "Extensions", "UMMailboxPolicy"]),
+        MANAGEMENT_ACCOUNT => View::Table(&["Name", "DisplayName", "RoleGroups", "Disabled"]),
+        ROLE_GROUP => View::Table(&["Name", "Members"]),
+        AUDIT_EVENT => View::Table(&["RunDate", "Caller", "CmdletName", "ObjectModified", "Succeeded"]),
+        _ => View::List,
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! `Get-Help` and `Get-Command`, generated from the cmdlet registry.
 
-use crate::registry::{CMDLETS, FromPipeline, RunsOn, find};
-use crate::value::{Object, Value};
+use umpin_catalogue::value::{Object, Value};
+
+use crate::registry::{FromPipeline, Kind, RunsOn, all, find};
 
 /// The help page of a cmdlet, or the list of cmdlets without a name.
 pub fn help(name: Option<&str>) -> Result<String, String> {
     let Some(name) = name else {
         let mut out = String::from("Cmdlets (Get-Help <cmdlet> for one of them):\n\n");
-        for c in CMDLETS {
+        for c in all() {
             out.push_str(&format!("  {:<24} {}\n", c.name, c.synopsis));
         }
         return Ok(out);
@@ -17,8 +18,7 @@ pub fn help(name: Option<&str>) -> Result<String, String> {
     })?;
     let mut out = format!("\nNAME\n    {}\n\nSYNOPSIS\n    {}\n\nSYNTAX\n    {}", c.name, c.synopsis, c.name);
     for p in c.all_parameters() {
-        let value =
-            if p.kind == crate::registry::Kind::Switch { String::new() } else { format!(" <{}>", p.kind.type_name()) };
+        let value = if p.kind == Kind::Switch { String::new() } else { format!(" <{}>", p.kind.type_name()) };
         let name = match p.position {
             Some(_) => format!("[-{}]", p.name),
             None => format!("-{}", p.name),
@@ -30,7 +30,7 @@ pub fn help(name: Option<&str>) -> Result<String, String> {
     out.push_str("\n\nPARAMETERS\n");
     for p in c.all_parameters() {
         out.push_str(&format!("    -{} <{}>\n        {}\n", p.name, p.kind.type_name(), p.description));
-        if let crate::registry::Kind::Choice(values) = p.kind {
+        if let Kind::Choice(values) = p.kind {
             out.push_str(&format!("        Values: {}\n", values.join(", ")));
         }
         out.push_str(&format!("        Required?                    {}\n", p.required));
@@ -38,7 +38,10 @@ pub fn help(name: Option<&str>) -> Result<String, String> {
             "        Position?                    {}\n",
             p.position.map_or("named".to_owned(), |n| n.to_string())
         ));
-        out.push_str(&format!("        Default value                {}\n", p.default.unwrap_or("")));
+        out.push_str(&format!(
+            "        Default value                {}\n",
+            p.default.map(|d| d.to_string()).unwrap_or_default()
+        ));
         let pipeline = match p.pipeline {
             FromPipeline::No => "false",
             FromPipeline::ByValue => "true (ByValue)",
@@ -59,8 +62,7 @@ pub fn help(name: Option<&str>) -> Result<String, String> {
 /// `Get-Command`: the cmdlets whose names match a wildcard pattern.
 pub fn commands(pattern: &str) -> Vec<Value> {
     let pattern = Value::from(pattern.to_owned());
-    CMDLETS
-        .iter()
+    all()
         .filter(|c| Value::from(c.name).like(&pattern.to_text()))
         .map(|c| {
             let source = match c.runs_on {

@@ -1,12 +1,12 @@
-//! The language of umpin's management shell (SPEC §4.1): the PowerShell subset an Exchange administrator
-//! types, turned into a syntax tree.
-//!
-//! This crate is pure: it lexes, parses and prints, and never runs anything. Binding arguments to cmdlet
-//! parameters (which needs the cmdlet registry) and evaluation live in later layers.
+//! umpin's management shell (SPEC §4.1): the PowerShell subset an Exchange administrator types. The
+//! shell keeps the language; what a server cmdlet takes and does is the cmdlet catalogue's
+//! (`umpin_catalogue`), which the shell binds and runs in-process or on a server ([`backend`]).
 //!
 //! - [`parse`] turns source text into a [`Script`]; [`is_incomplete`] tells the REPL to read another line.
 //! - [`ast`] is the tree; every node carries a [`Span`] for error messages.
 //! - [`print`](mod@print) renders a tree as canonical source that parses back to the same tree.
+//! - [`run`] evaluates scripts: binding, pipelines and the utility cmdlets of [`registry`];
+//!   [`format`] displays objects; [`complete`] completes names for the interactive prompt.
 //!
 //! # Decisions
 //!
@@ -28,21 +28,16 @@
 //!   and property chains), so no input can overflow the stack while parsing or dropping the tree.
 
 pub mod ast;
-pub mod bound;
+pub mod backend;
 pub mod complete;
 mod error;
 pub mod format;
 mod help;
 mod lexer;
-pub mod local;
-pub mod objects;
 mod parser;
 pub mod print;
 pub mod registry;
-pub mod remote;
 pub mod run;
-pub mod value;
-pub mod wire;
 
 pub use ast::{
     Argument, BinaryOp, Command, Expr, ExprKind, Pipeline, PipelineElement, Quote, Script, Span, Statement, UnaryOp,

@@ -13,18 +13,17 @@ use std::pin::Pin;
 use crate::ast::{
     Argument as Arg, BinaryOp, Command, Expr, ExprKind, Pipeline, PipelineElement, Script, Statement, UnaryOp,
 };
-use crate::bound::{Argument, Batch, Invocation, PageRequest};
+use crate::backend::Backend;
 use crate::format::{self, View};
-use crate::objects;
-use crate::registry::{self, Cmdlet, FromPipeline, Kind, RunsOn};
-use crate::remote::Backend;
-use crate::value::{Object, Value};
+use crate::registry::{self, CmdletInfo, FromPipeline, Kind, RunsOn};
 use crate::{help, parse};
+use umpin_catalogue::binding::{Argument, Arguments, Batch, Invocation, PageRequest};
+use umpin_catalogue::value::{Object, Value};
 
 /// The most objects one listing page holds.
 const PAGE_SIZE: u32 = 1000;
 /// The default `-ResultSize`.
-const DEFAULT_RESULT_SIZE: u64 = 1000;
+const DEFAULT_RESULT_SIZE: u64 = umpin_catalogue::cmdlets::DEFAULT_RESULT_SIZE.unsigned_abs();
 
 /// Where the shell writes: output, errors and warnings.
 pub trait Console {
@@ -90,7 +89,7 @@ fn fail(cmdlet: &str, message: impl Into<String>) -> Failure {
 
 /// One command of a running pipeline, with what it has accumulated.
 struct Stage<'a> {
-    cmdlet: &'static Cmdlet,
+    cmdlet: &'static CmdletInfo,
     command: &'a Command,
     /// Objects held until the end (Sort-Object, the formatters, Export-Csv).
     held: Vec<Value>,
@@ -324,13 +323,14 @@ impl<C: Console + Send> Shell<C> {
         remaining: &mut Option<u64>,
     ) -> Result<Batch, Failure> {
         let name = inv.cmdlet.name;
-        let listing = inv.cmdlet.parameters.iter().any(|p| p.name == "ResultSize") && inv.value("Identity").is_none();
+        let listing =
+            inv.cmdlet.parameters.iter().any(|p| p.name == "ResultSize") && inv.arguments.value("Identity").is_none();
         if !listing {
             *page = None;
             return self.call(inv, None).await;
         }
         if page.is_none() {
-            let explicit = inv.value("ResultSize").cloned();
+            let explicit = inv.arguments.value("ResultSize").cloned();
             *remaining = match explicit {
                 Some(Value::Int(n)) => Some(u64::try_from(n.max(1)).unwrap_or(1)),
                 Some(_) => None,
@@ -351,7 +351,7 @@ impl<C: Console + Send> Shell<C> {
                 *page = Some(PageRequest { after: Some(next.clone()), size: PAGE_SIZE })
             }
             (Some(_), Some(0)) => {
-                let shown = inv.value("ResultSize").map_or(DEFAULT_RESULT_SIZE.to_string(), Value::to_text);
+                let shown = inv.arguments.value("ResultSize").map_or(DEFAULT_RESULT_SIZE.to_string(), Value::to_text);
                 self.console.warning(&format!(
                     "WARNING: More results exist than the {shown} shown. Use -ResultSize to see more, or -ResultSize Unlimited to see all."
                 ));
@@ -364,8 +364,8 @@ impl<C: Console + Send> Shell<C> {
 
     /// Runs a bound server cmdlet (or says what it would do, with `-WhatIf`).
     async fn call(&mut self, inv: &Invocation, page: Option<&PageRequest>) -> Result<Batch, Failure> {
-        if inv.cmdlet.changes_state && inv.flag("WhatIf") == Some(true) {
-            let target = inv.text("Identity").or_else(|| inv.text("Name")).unwrap_or_default();
+        if inv.cmdlet.changes_state && inv.arguments.flag("WhatIf") == Some(true) {
+            let target = inv.arguments.text("Identity").or_else(|| inv.arguments.text("Name")).unwrap_or_default();
             self.console.output(&format!(
                 "What if: Performing the operation \"{}\" on target \"{target}\".\n",
                 inv.cmdlet.name
@@ -391,7 +391,7 @@ impl<C: Console + Send> Shell<C> {
     /// Whether a change may go ahead: asked when `-Confirm` is given, and for removals unless
     /// `-Confirm:$false`, as Exchange does; only an interactive console is asked.
     fn confirmed(&mut self, inv: &Invocation) -> bool {
-        let ask = match inv.flag("Confirm") {
+        let ask = match inv.arguments.flag("Confirm") {
             Some(confirm) => confirm,
             None => inv.cmdlet.name.starts_with("Remove-"),
         };
@@ -401,7 +401,7 @@ impl<C: Console + Send> Shell<C> {
         if let Some(all) = self.confirm_all {
             return all;
         }
-        let target = inv.text("Identity").or_else(|| inv.text("Name")).unwrap_or_default();
+        let target = inv.arguments.text("Identity").or_else(|| inv.arguments.text("Name")).unwrap_or_default();
         let question = format!(
             "Confirm\nAre you sure you want to perform this action?\nPerforming the operation \"{}\" on target \"{target}\".\n\
              [Y] Yes  [A] Yes to All  [N] No  [L] No to All (default is \"Y\"): ",
@@ -457,9 +457,9 @@ impl<C: Console + Send> Shell<C> {
                 let keep = if let Some(script) = script_of(stage.command) {
                     self.run_block(script, &item).await.map_err(|m| fail(name, m))?.is_true()
                 } else {
-                    let property = inv.text("Property").unwrap_or_default();
+                    let property = inv.arguments.text("Property").unwrap_or_default();
                     let actual = item.member(&property);
-                    match (comparison(inv), inv.value("Value")) {
+                    match (comparison(inv), inv.arguments.value("Value")) {
                         (Some(op), Some(expected)) => compare(op, &actual, expected),
                         (Some(_), None) => {
                             return Err(fail(name, "A comparison needs a value: Where-Object Property -eq Value."));
@@ -473,19 +473,20 @@ impl<C: Console + Send> Shell<C> {
                 if let Some(script) = script_of(stage.command) {
                     Ok(self.run_block(script, &item).await.map_err(|m| fail(name, m))?.into_items())
                 } else {
-                    let member = inv.text("MemberName").unwrap_or_default();
+                    let member = inv.arguments.text("MemberName").unwrap_or_default();
                     Ok(item.member(&member).into_items())
                 }
             }
             "Select-Object" => {
-                if inv.number("First").is_some_and(|first| stage.passed >= u64::try_from(first).unwrap_or(0)) {
+                if inv.arguments.number("First").is_some_and(|first| stage.passed >= u64::try_from(first).unwrap_or(0))
+                {
                     return Ok(Vec::new());
                 }
                 stage.passed += 1;
-                if let Some(property) = inv.text("ExpandProperty") {
+                if let Some(property) = inv.arguments.text("ExpandProperty") {
                     return Ok(item.member(&property).into_items());
                 }
-                match inv.texts("Property") {
+                match inv.arguments.texts("Property") {
                     Some(properties) => {
                         let type_name = match &item {
                             Value::Object(o) => format!("Selected.{}", o.type_name),
@@ -498,20 +499,22 @@ impl<C: Console + Send> Shell<C> {
                 }
             }
             "Import-Csv" => {
-                let path = inv.text("Path").unwrap_or_default();
+                let path = inv.arguments.text("Path").unwrap_or_default();
                 let text = read_limited(&path).map_err(|m| fail(name, m))?;
                 format::parse_csv(&text).map_err(|m| fail(name, m))
             }
-            "Get-Help" => Ok(vec![Value::Str(help::help(inv.text("Name").as_deref()).map_err(|m| fail(name, m))?)]),
+            "Get-Help" => {
+                Ok(vec![Value::Str(help::help(inv.arguments.text("Name").as_deref()).map_err(|m| fail(name, m))?)])
+            }
             "Get-Command" => {
-                let pattern = inv.text("Name").unwrap_or_else(|| "*".to_owned());
+                let pattern = inv.arguments.text("Name").unwrap_or_else(|| "*".to_owned());
                 Ok(help::commands(&pattern))
             }
             "Measure-Object" => {
                 // Counted as it passes, so that a listing of any size is measured in constant memory.
                 if !matches!(item, Value::Null) {
                     stage.passed += 1;
-                    if let Some(Value::Int(n)) = inv.text("Property").map(|p| item.member(&p)) {
+                    if let Some(Value::Int(n)) = inv.arguments.text("Property").map(|p| item.member(&p)) {
                         let (sum, min, max) = stage.figures.unwrap_or((0, n, n));
                         stage.figures = Some((sum.saturating_add(n), min.min(n), max.max(n)));
                     }
@@ -535,7 +538,7 @@ impl<C: Console + Send> Shell<C> {
         let held = std::mem::take(&mut stage.held);
         let name = stage.cmdlet.name;
         let inv = self.bound(stage).await?;
-        let properties = inv.texts("Property").unwrap_or_default();
+        let properties = inv.arguments.texts("Property").unwrap_or_default();
         Ok(match name {
             "Sort-Object" => {
                 let mut sorted = held;
@@ -551,18 +554,18 @@ impl<C: Console + Send> Shell<C> {
                     };
                     ord.unwrap_or(std::cmp::Ordering::Equal)
                 });
-                if inv.flag("Descending") == Some(true) {
+                if inv.arguments.flag("Descending") == Some(true) {
                     sorted.reverse();
                 }
                 sorted
             }
-            "Measure-Object" => vec![measure(stage.passed, stage.figures, inv.text("Property").as_deref())],
+            "Measure-Object" => vec![measure(stage.passed, stage.figures, inv.arguments.text("Property").as_deref())],
             "Format-Table" => vec![Value::Str(format::table(&held, &properties, self.width))],
             "Format-List" => vec![Value::Str(format::list(&held, &properties))],
             "ConvertTo-Json" => vec![Value::Str(format::json(&held) + "\n")],
             "ConvertTo-Csv" => vec![Value::Str(format::csv(&held))],
             "Export-Csv" => {
-                let path = inv.text("Path").unwrap_or_default();
+                let path = inv.arguments.text("Path").unwrap_or_default();
                 std::fs::write(&path, format::csv(&held))
                     .map_err(|e| fail(name, format!("The file {path} can't be written ({e}). Check the path.")))?;
                 Vec::new()
@@ -574,7 +577,7 @@ impl<C: Console + Send> Shell<C> {
     /// Binds a command's arguments (and the pipeline object) to the cmdlet's parameters.
     async fn bind(
         &mut self,
-        cmdlet: &'static Cmdlet,
+        cmdlet: &'static CmdletInfo,
         command: &Command,
         input: Option<&Value>,
     ) -> Result<Invocation, Failure> {
@@ -686,14 +689,14 @@ impl<C: Console + Send> Shell<C> {
                 ),
             ));
         }
-        Ok(Invocation { cmdlet, arguments: bound })
+        Ok(Invocation { cmdlet, arguments: Arguments(bound) })
     }
 
     /// Evaluates an argument for a parameter and converts it to the parameter's kind. Numbers
     /// keep their text for text parameters, so `-PIN 0123` keeps its leading zero.
     async fn convert(
         &mut self,
-        cmdlet: &Cmdlet,
+        cmdlet: &CmdletInfo,
         parameter: &registry::Parameter,
         expr: &Expr,
     ) -> Result<Argument, Failure> {
@@ -825,7 +828,7 @@ fn comparison(inv: &Invocation) -> Option<BinaryOp> {
         ("NotLike", BinaryOp::NotLike),
     ]
     .into_iter()
-    .find(|(n, _)| inv.flag(n) == Some(true))
+    .find(|(n, _)| inv.arguments.flag(n) == Some(true))
     .map(|(_, op)| op)
 }
 
@@ -889,7 +892,7 @@ fn read_limited(path: &str) -> Result<String, String> {
 }
 
 fn convert_value(cmdlet: &str, parameter: &registry::Parameter, value: Value) -> Result<Argument, Failure> {
-    crate::bound::convert(parameter, value).map_err(|m| fail(cmdlet, m))
+    umpin_catalogue::binding::convert(parameter, value).map_err(|m| fail(cmdlet, m))
 }
 
 /// The default display of a statement's output, written as it comes: a table keeps the layout
@@ -916,7 +919,7 @@ impl Display {
                         .take_while(|v| matches!(v, Value::Object(x) if x.type_name == type_name))
                         .count();
                     let slice = &values[i..i + run];
-                    match objects::default_view(&type_name) {
+                    match format::default_view(&type_name) {
                         View::Table(columns) => {
                             if !matches!(&self.table, Some((t, _)) if *t == type_name) {
                                 out.push_str(&self.close());

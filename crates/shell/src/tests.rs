@@ -4,7 +4,6 @@ mod errors;
 mod properties;
 mod rules;
 mod views;
-mod wire;
 
 use crate::ast::{
     Argument, BinaryOp, Expr, ExprKind, Pipeline, PipelineElement, Quote, Script, Span, Statement, UnaryOp,

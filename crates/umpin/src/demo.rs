@@ -38,7 +38,7 @@ pub async fn run(service: &Service) -> anyhow::Result<SecretString> {
         say!("Built the demo organisation contoso.com.");
     }
     let pins = service.list_um_mailbox_pins(&admin, &PinFilter::default(), None, None).await?;
-    let objects: Vec<_> = pins.items.iter().map(umpin_shell::objects::um_mailbox_pin).collect();
+    let objects: Vec<_> = pins.items.iter().map(umpin_catalogue::views::um_mailbox_pin).collect();
     say!("{}", umpin_shell::run::render(&objects, 120).trim_end());
     demo_account(service, &admin).await
 }

@@ -22,8 +22,8 @@ use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{KeyRing, PinVault};
 use umpin_service::{Principal, Service};
-use umpin_shell::local::Local;
-use umpin_shell::remote::Backend;
+use umpin_shell::backend::Backend;
+use umpin_shell::backend::Local;
 use umpin_store::{Database, redact_url};
 
 use crate::config::{Config, LogFormat};

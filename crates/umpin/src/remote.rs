@@ -17,8 +17,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
-use umpin_shell::remote::{Remote, Reply};
-use umpin_shell::wire::{CmdletRequest, WireBatch};
+use umpin_catalogue::wire::{CmdletRequest, WireBatch};
+use umpin_shell::backend::{Remote, Reply};
 
 /// How long one request may take, Argon2 and a page of 1,000 objects included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -107,7 +107,7 @@ impl Connection {
     }
 
     /// Runs one cmdlet; a token the server refuses leads to one new sign-in.
-    async fn run(&self, cmdlet: &str, request: &CmdletRequest) -> Result<umpin_shell::bound::Batch, String> {
+    async fn run(&self, cmdlet: &str, request: &CmdletRequest) -> Result<umpin_catalogue::Batch, String> {
         for attempt in 0..2 {
             let token = self.token.lock().await.clone();
             let mut call = self.client.post(format!("{}/api/v1/cmdlets/{cmdlet}", self.server)).json(request);

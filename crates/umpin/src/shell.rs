@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use umpin_shell::remote::Backend;
+use umpin_shell::backend::Backend;
 use umpin_shell::run::{Answer, Console, Shell};
 
 /// The terminal: output on stdout; errors (red), warnings (yellow) and a progress line on stderr

@@ -581,6 +581,41 @@ fn shell_progress_is_not_shown_when_output_is_redirected() {
     assert!(stderr(&out).is_empty() && stdout(&out).is_empty(), "{}{}", stdout(&out), stderr(&out));
 }
 
+/// What the shell prints for the lines of the UM walk-through (the README's, as typed in
+/// Exchange), stdout and stderr, kept as a snapshot: a change of the cmdlets' declarations,
+/// binding or display that changes what an administrator sees fails here.
+#[test]
+fn shell_output_of_the_um_walkthrough_is_unchanged() {
+    let dir = contoso(0);
+    let csv = dir.path().join("users.csv");
+    std::fs::write(
+        &csv,
+        "Name,Alias,PrimarySmtpAddress,DisplayName,Phone\n\
+         Tony Smith,tony,tony@contoso.com,Tony Smith,+14255551234\n\
+         Kim Akers,kim,kim@contoso.com,Kim Akers,+14255552345\n",
+    )
+    .unwrap();
+    let import = format!("Import-Csv '{}' | New-Mailbox", csv.display());
+    let lines = [
+        NEW_DIAL_PLAN,
+        NEW_POLICY,
+        &import,
+        ENABLE_TONY,
+        "Get-UMMailboxPIN -Identity tony@contoso.com",
+        "Set-UMMailboxPIN -Identity tony@contoso.com -PIN 1985848 -PinExpired $true -WhatIf",
+        "Get-UMMailboxPolicy MyUMMailboxPolicy | Format-List Name,UMDialPlan,MinPINLength,PINLifetime,PINHistoryCount,AllowCommonPatterns,LogonFailuresBeforePINReset,MaxLogonAttempts",
+        "Get-Help Set-UMMailboxPIN",
+    ];
+    let mut transcript = String::new();
+    for line in lines {
+        let out = shell(dir.path(), line);
+        transcript.push_str(&format!("PS> {}\n", line.replace(&csv.display().to_string(), "users.csv")));
+        transcript.push_str(&stdout(&out));
+        transcript.push_str(&stderr(&out));
+    }
+    insta::assert_snapshot!("um_walkthrough", transcript);
+}
+
 #[test]
 fn shell_get_help_and_get_command_come_from_the_registry() {
     let dir = contoso(0);

@@ -10,9 +10,9 @@ use umpin_domain::{
 use umpin_service::{UmMailboxPin, UmMailboxView};
 
 use crate::format;
-use crate::objects;
 use crate::run::render;
-use crate::value::Value;
+use umpin_catalogue::value::Value;
+use umpin_catalogue::views as objects;
 
 const TONY: Guid = Guid::from_u128(0x1a2b_3c4d_5e6f_4a1b_8c2d_0000_0000_0001);
 const DAVID: Guid = Guid::from_u128(0x1a2b_3c4d_5e6f_4a1b_8c2d_0000_0000_0002);

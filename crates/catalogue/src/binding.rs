@@ -1,9 +1,10 @@
-//! A cmdlet invocation after binding: the cmdlet and its parameter values, typed by the registry.
-//! This is what runs locally and what the remote shell sends to the server.
+//! A cmdlet invocation after binding by name: the cmdlet and its parameter values, converted to
+//! each parameter's kind. This is what the shell's binder makes, what the remote shell sends to
+//! the server, and what a cmdlet's typed struct is made from.
 
 use secrecy::SecretString;
 
-use crate::registry::{Cmdlet, Kind, Parameter};
+use crate::declare::{CmdletInfo, Kind, Parameter};
 use crate::value::Value;
 
 /// One bound parameter value. A PIN or password is kept apart so that it can't be printed,
@@ -14,21 +15,28 @@ pub enum Argument {
     Secret(SecretString),
 }
 
-/// A cmdlet with its bound parameters (by their registry names).
-#[derive(Clone, Debug)]
-pub struct Invocation {
-    pub cmdlet: &'static Cmdlet,
-    pub arguments: Vec<(&'static str, Argument)>,
-}
+/// Bound parameter values by their registry names, in the order they were given.
+#[derive(Clone, Debug, Default)]
+pub struct Arguments(pub Vec<(&'static str, Argument)>);
 
-impl Invocation {
-    fn argument(&self, name: &str) -> Option<&Argument> {
-        self.arguments.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, a)| a)
+impl Arguments {
+    /// A parameter's argument, if given.
+    pub fn get(&self, name: &str) -> Option<&Argument> {
+        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, a)| a)
+    }
+
+    /// Whether the parameter was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn push(&mut self, name: &'static str, argument: Argument) {
+        self.0.push((name, argument));
     }
 
     /// A plain parameter's value, if given.
     pub fn value(&self, name: &str) -> Option<&Value> {
-        match self.argument(name) {
+        match self.get(name) {
             Some(Argument::Value(v)) => Some(v),
             _ => None,
         }
@@ -56,14 +64,13 @@ impl Invocation {
             _ => None,
         }
     }
+}
 
-    /// A secret parameter's value, if given.
-    pub fn secret(&self, name: &str) -> Option<SecretString> {
-        match self.argument(name) {
-            Some(Argument::Secret(s)) => Some(s.clone()),
-            _ => None,
-        }
-    }
+/// A cmdlet with its bound parameters (by their registry names).
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub cmdlet: &'static CmdletInfo,
+    pub arguments: Arguments,
 }
 
 /// What one call of a cmdlet returns: objects, warnings, and for a listing the cursor of the rest.
@@ -85,7 +92,7 @@ pub struct PageRequest {
 
 /// Converts a value to a parameter's kind, or says what the parameter takes: the one set of
 /// binding rules and messages, for the shell's binder and the server's cmdlet endpoint alike.
-pub(crate) fn convert(parameter: &Parameter, value: Value) -> Result<Argument, String> {
+pub fn convert(parameter: &Parameter, value: Value) -> Result<Argument, String> {
     let shown = if parameter.kind == Kind::Secret { "***".to_owned() } else { value.to_text() };
     let wrong =
         |expected: &str| format!("Cannot bind parameter '{}': the value '{shown}' isn't {expected}.", parameter.name);

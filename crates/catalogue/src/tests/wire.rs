@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use proptest::prelude::*;
 use secrecy::ExposeSecret;
 
-use crate::bound::{Argument, Batch, PageRequest};
-use crate::registry;
+use crate::binding::{Argument, Batch, PageRequest};
+use crate::cmdlets as registry;
 use crate::value::{Object, Value};
 use crate::wire::{CmdletRequest, WireBatch, WireValue};
 
@@ -87,11 +87,11 @@ fn a_request_binds_names_case_insensitively_and_by_prefix_and_puts_the_pin_into_
     let cmdlet = registry::find("Set-UMMailboxPIN").unwrap();
     let req = request(r#"{"parameters": {"identity": "tony", "pin": "0123456", "LockedOut": false, "SendE": 0}}"#);
     let inv = req.bind(cmdlet).unwrap();
-    let names: Vec<&str> = inv.arguments.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = inv.arguments.0.iter().map(|(n, _)| *n).collect();
     assert_eq!(names, ["Identity", "Pin", "LockedOut", "SendEmail"]);
-    assert!(matches!(&inv.arguments[1].1, Argument::Secret(s) if s.expose_secret() == "0123456"));
-    assert_eq!(inv.flag("LockedOut"), Some(false));
-    assert_eq!(inv.flag("SendEmail"), Some(false));
+    assert!(matches!(&inv.arguments.0[1].1, Argument::Secret(s) if s.expose_secret() == "0123456"));
+    assert_eq!(inv.arguments.flag("LockedOut"), Some(false));
+    assert_eq!(inv.arguments.flag("SendEmail"), Some(false));
 }
 
 #[test]
@@ -160,8 +160,9 @@ fn a_request_made_from_an_invocation_binds_back_to_the_same_invocation() {
     let received: CmdletRequest = serde_json::from_str(&json).unwrap();
     assert_eq!(received.page, Some(page));
     let bound = received.bind(cmdlet).unwrap();
-    let shown = |inv: &crate::bound::Invocation| -> Vec<(String, String)> {
+    let shown = |inv: &crate::binding::Invocation| -> Vec<(String, String)> {
         inv.arguments
+            .0
             .iter()
             .map(|(n, a)| {
                 let v = match a {

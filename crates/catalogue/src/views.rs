@@ -1,12 +1,10 @@
-//! The objects cmdlets return, with the property names and order an Exchange administrator knows,
-//! and each type's default view.
+//! The objects cmdlets return, with the property names and order an Exchange administrator knows:
+//! one view per object type, named by its type name.
 
 use secrecy::{ExposeSecret, SecretString};
 use umpin_domain::{DialPlan, Limit, Mailbox, MailboxPolicy, ManagementAccount};
-use umpin_service::{AuditLogCheck, RoleGroupView, UmMailboxPin, UmMailboxView};
-use umpin_store::AuditRecord;
+use umpin_service::{AuditLogCheck, AuditRecord, RoleGroupView, UmMailboxPin, UmMailboxView};
 
-use crate::format::View;
 use crate::value::{Object, Value};
 
 pub const UM_MAILBOX_PIN: &str = "UMMailboxPin";
@@ -18,21 +16,6 @@ pub const MANAGEMENT_ACCOUNT: &str = "ManagementAccount";
 pub const ROLE_GROUP: &str = "RoleGroup";
 pub const AUDIT_EVENT: &str = "AdminAuditLogEvent";
 pub const AUDIT_CHECK: &str = "AdminAuditLogCheck";
-
-/// The view an object type shows when nothing else is asked for.
-pub fn default_view(type_name: &str) -> View {
-    match type_name {
-        UM_MAILBOX_PIN => View::Table(&["UserID", "PinExpired", "FirstTimeUser", "LockedOut"]),
-        MAILBOX => View::Table(&["Name", "Alias", "DisplayName", "PrimarySmtpAddress"]),
-        UM_DIAL_PLAN => View::Table(&["Name", "NumberOfDigitsInExtension", "URIType", "VoIPSecurity"]),
-        UM_MAILBOX_POLICY => View::Table(&["Name", "UMDialPlan", "MinPINLength", "MaxLogonAttempts"]),
-        UM_MAILBOX => View::Table(&["Name", "UMEnabled", "Extensions", "UMMailboxPolicy"]),
-        MANAGEMENT_ACCOUNT => View::Table(&["Name", "DisplayName", "RoleGroups", "Disabled"]),
-        ROLE_GROUP => View::Table(&["Name", "Members"]),
-        AUDIT_EVENT => View::Table(&["RunDate", "Caller", "CmdletName", "ObjectModified", "Succeeded"]),
-        _ => View::List,
-    }
-}
 
 fn texts(items: &[String]) -> Value {
     Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())

@@ -1,7 +1,8 @@
 //! Where a shell's cmdlets run: in-process on the data directory ([`Local`]), or on a server
-//! ([`Remote`]), which receives each bound invocation in the wire format of [`crate::wire`] and
-//! runs it with the very same [`Local::invoke`] under the signed-in account's role groups. The
-//! pipeline utilities run in the shell either way, so the output is the same.
+//! ([`Remote`]), which receives each bound invocation in the catalogue's wire format
+//! ([`umpin_catalogue::wire`]) and runs the very same catalogue cmdlet under the signed-in
+//! account's role groups. The pipeline utilities run in the shell either way, so the output is
+//! the same.
 //!
 //! The HTTP conversation (signing in, the token, TLS) belongs to the `umpin` command; this crate
 //! only needs a way to send one request and get one batch back.
@@ -10,9 +11,23 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::bound::{Batch, Invocation, PageRequest};
-use crate::local::Local;
-use crate::wire::CmdletRequest;
+use umpin_catalogue::Cmdlet;
+use umpin_catalogue::binding::{Batch, Invocation, PageRequest};
+use umpin_catalogue::wire::CmdletRequest;
+use umpin_service::{Principal, Service};
+
+/// Runs cmdlets in-process on a [`Service`] as one principal.
+#[derive(Clone)]
+pub struct Local {
+    service: Service,
+    principal: Principal,
+}
+
+impl Local {
+    pub fn new(service: Service, principal: Principal) -> Self {
+        Local { service, principal }
+    }
+}
 
 /// The reply to one cmdlet request: its batch, or the server's message.
 pub type Reply = Pin<Box<dyn Future<Output = Result<Batch, String>> + Send>>;
@@ -43,7 +58,10 @@ impl Backend {
     /// Runs one invocation; the error is the message the shell prints after the cmdlet's name.
     pub async fn invoke(&self, invocation: &Invocation, page: Option<&PageRequest>) -> Result<Batch, String> {
         match self {
-            Backend::Local(local) => local.invoke(invocation, page).await.map_err(|e| e.to_string()),
+            Backend::Local(local) => {
+                let cmdlet = Cmdlet::bind(invocation.cmdlet.name, &invocation.arguments)?;
+                cmdlet.run(&local.service, &local.principal, page).await.map_err(|e| e.to_string())
+            }
             Backend::Remote(remote) => {
                 (remote.send)(invocation.cmdlet.name, CmdletRequest::new(invocation, page)).await
             }

@@ -35,8 +35,8 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::bound::{Argument, Batch, Invocation, PageRequest, convert};
-use crate::registry::{Cmdlet, Kind};
+use crate::binding::{Argument, Arguments, Batch, Invocation, PageRequest, convert};
+use crate::declare::{CmdletInfo, Kind};
 use crate::value::{Object, Value};
 
 /// The page size when a request's page doesn't name one: the most a page may hold.
@@ -215,7 +215,7 @@ impl CmdletRequest {
     /// this request, over TLS).
     pub fn new(invocation: &Invocation, page: Option<&PageRequest>) -> Self {
         CmdletRequest {
-            parameters: invocation.arguments.iter().map(|(name, a)| ((*name).to_owned(), a.clone())).collect(),
+            parameters: invocation.arguments.0.iter().map(|(name, a)| ((*name).to_owned(), a.clone())).collect(),
             page: page.cloned(),
         }
     }
@@ -224,7 +224,7 @@ impl CmdletRequest {
     /// parameter (case-insensitively or by an unambiguous prefix) and be given once, each value
     /// converts to its parameter's kind (PINs and passwords into [`Argument::Secret`]), and every
     /// mandatory parameter must be there. The error is the shell's message.
-    pub fn bind(&self, cmdlet: &'static Cmdlet) -> Result<Invocation, String> {
+    pub fn bind(&self, cmdlet: &'static CmdletInfo) -> Result<Invocation, String> {
         let mut arguments: Vec<(&'static str, Argument)> = Vec::with_capacity(self.parameters.len());
         for (given, argument) in &self.parameters {
             let parameter = cmdlet.parameter(given)?;
@@ -250,7 +250,7 @@ impl CmdletRequest {
                 missing.join(", ")
             ));
         }
-        Ok(Invocation { cmdlet, arguments })
+        Ok(Invocation { cmdlet, arguments: Arguments(arguments) })
     }
 }
 

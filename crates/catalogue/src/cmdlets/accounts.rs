@@ -1,0 +1,199 @@
+//! Management accounts (`New-`, `Get-`, `Set-`, `Remove-ManagementAccount`) and role groups
+//! (`Get-RoleGroup`, `Get-`, `Add-`, `Remove-RoleGroupMember`).
+
+use umpin_domain::AccountChanges;
+use umpin_service::{ManagementAccountChanges, Principal, Service, ServiceError};
+
+use super::{non_empty, one};
+use crate::binding::{Batch, PageRequest};
+use crate::declare::{FromPipeline, Parameter, Secret, cmdlet};
+use crate::views;
+
+const IDENTITY_ACCOUNT: Parameter =
+    Parameter::named("Identity", "The management account: its name or GUID.").at(1).piped(FromPipeline::Both);
+const IDENTITY_ROLE_GROUP: Parameter = Parameter::named(
+    "Identity",
+    "The role group: Organization Management, UM Management, View-Only Organization Management, Help Desk or Voice Access.",
+)
+.at(1);
+const MEMBER: Parameter =
+    Parameter::named("Member", "The management account: its name or GUID.").piped(FromPipeline::ByPropertyName);
+
+cmdlet! {
+    /// `New-ManagementAccount`.
+    NewManagementAccount = "New-ManagementAccount" {
+        synopsis: "Creates a management account (add it to a role group to let it do anything).",
+        changes_state: true,
+        examples: [(
+            "New-ManagementAccount helpdesk1; Add-RoleGroupMember 'Help Desk' -Member helpdesk1",
+            "Creates a help desk account with a generated password.",
+        )],
+        parameters: {
+            name: String = Parameter::named("Name", "The sign-in name: letters, digits, '.', '-', '_' and '@'.")
+                .at(1)
+                .piped(FromPipeline::ByPropertyName),
+            password: Option<Secret> = Parameter::named(
+                "Password",
+                "At least 12 characters; without it, one is generated and shown once.",
+            ),
+            display_name: Option<String> =
+                Parameter::named("DisplayName", "The name shown in lists.").piped(FromPipeline::ByPropertyName),
+        },
+    }
+}
+
+impl NewManagementAccount {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let new = umpin_service::NewManagementAccount {
+            name: self.name,
+            display_name: non_empty(self.display_name),
+            password: self.password.map(|p| p.0),
+        };
+        let (account, generated) = s.new_management_account(by, new).await?;
+        Ok(one(views::management_account(&account, generated.as_ref())))
+    }
+}
+
+cmdlet! {
+    /// `Get-ManagementAccount`.
+    GetManagementAccount = "Get-ManagementAccount" {
+        synopsis: "Shows management accounts and their role groups.",
+        changes_state: false,
+        examples: [("Get-ManagementAccount", "Lists every management account.")],
+        parameters: {
+            identity: Option<String> = IDENTITY_ACCOUNT,
+        },
+    }
+}
+
+impl GetManagementAccount {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(match self.identity {
+            Some(id) => one(views::management_account(&s.get_management_account(by, &id).await?, None)),
+            None => super::all(&s.list_management_accounts(by).await?, |a| views::management_account(a, None)),
+        })
+    }
+}
+
+cmdlet! {
+    /// `Set-ManagementAccount`.
+    SetManagementAccount = "Set-ManagementAccount" {
+        synopsis: "Changes a management account's password, display name or disabled state.",
+        changes_state: true,
+        examples: [("Set-ManagementAccount helpdesk1 -Disabled $true", "Disables helpdesk1.")],
+        parameters: {
+            identity: String = IDENTITY_ACCOUNT,
+            password: Option<Secret> = Parameter::named("Password", "A new password (its tokens are revoked)."),
+            display_name: Option<String> = Parameter::named("DisplayName", "A new display name."),
+            disabled: Option<bool> =
+                Parameter::named("Disabled", "$true disables the account and revokes its tokens."),
+        },
+    }
+}
+
+impl SetManagementAccount {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let set = ManagementAccountChanges {
+            password: self.password.map(|p| p.0),
+            changes: AccountChanges { display_name: self.display_name, disabled: self.disabled },
+        };
+        s.set_management_account(by, &self.identity, set).await?;
+        Ok(Batch::default())
+    }
+}
+
+cmdlet! {
+    /// `Remove-ManagementAccount`.
+    RemoveManagementAccount = "Remove-ManagementAccount" {
+        synopsis: "Removes a management account.",
+        changes_state: true,
+        examples: [("Remove-ManagementAccount helpdesk1", "Removes helpdesk1.")],
+        parameters: {
+            identity: String = IDENTITY_ACCOUNT,
+        },
+    }
+}
+
+impl RemoveManagementAccount {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        s.remove_management_account(by, &self.identity).await?;
+        Ok(Batch::default())
+    }
+}
+
+cmdlet! {
+    /// `Get-RoleGroup`.
+    GetRoleGroup = "Get-RoleGroup" {
+        synopsis: "Shows the built-in role groups, what they permit and their members.",
+        changes_state: false,
+        examples: [("Get-RoleGroup 'Help Desk' | Format-List", "Shows what Help Desk may do.")],
+        parameters: {
+            identity: Option<String> = IDENTITY_ROLE_GROUP,
+        },
+    }
+}
+
+impl GetRoleGroup {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(super::all(&s.get_role_groups(by, self.identity.as_deref()).await?, views::role_group))
+    }
+}
+
+cmdlet! {
+    /// `Get-RoleGroupMember`.
+    GetRoleGroupMember = "Get-RoleGroupMember" {
+        synopsis: "Shows the members of a role group.",
+        changes_state: false,
+        examples: [("Get-RoleGroupMember 'Organization Management'", "Lists the organisation's administrators.")],
+        parameters: {
+            identity: String = IDENTITY_ROLE_GROUP,
+        },
+    }
+}
+
+impl GetRoleGroupMember {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let members = s.get_role_group_members(by, &self.identity).await?;
+        Ok(super::all(&members, |a| views::management_account(a, None)))
+    }
+}
+
+cmdlet! {
+    /// `Add-RoleGroupMember`.
+    AddRoleGroupMember = "Add-RoleGroupMember" {
+        synopsis: "Adds a management account to a role group.",
+        changes_state: true,
+        examples: [("Add-RoleGroupMember 'UM Management' -Member ellen", "Lets ellen manage Unified Messaging.")],
+        parameters: {
+            identity: String = IDENTITY_ROLE_GROUP,
+            member: String = MEMBER,
+        },
+    }
+}
+
+impl AddRoleGroupMember {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        s.add_role_group_member(by, &self.identity, &self.member).await?;
+        Ok(Batch::default())
+    }
+}
+
+cmdlet! {
+    /// `Remove-RoleGroupMember`.
+    RemoveRoleGroupMember = "Remove-RoleGroupMember" {
+        synopsis: "Removes a management account from a role group.",
+        changes_state: true,
+        examples: [("Remove-RoleGroupMember 'UM Management' -Member ellen", "Takes the permission back.")],
+        parameters: {
+            identity: String = IDENTITY_ROLE_GROUP,
+            member: String = MEMBER,
+        },
+    }
+}
+
+impl RemoveRoleGroupMember {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        s.remove_role_group_member(by, &self.identity, &self.member).await?;
+        Ok(Batch::default())
+    }
+}

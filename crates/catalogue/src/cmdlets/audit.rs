@@ -1,0 +1,69 @@
+//! `Search-AdminAuditLog` and `Test-AdminAuditLog`.
+
+use umpin_domain::LimitValue;
+use umpin_service::{AuditSearch, Principal, Service, ServiceError};
+
+use super::{RESULT_SIZE, one, page_of, paged};
+use crate::binding::{Batch, PageRequest};
+use crate::declare::{Parameter, When, cmdlet};
+use crate::views;
+
+cmdlet! {
+    /// `Search-AdminAuditLog`.
+    SearchAdminAuditLog = "Search-AdminAuditLog" {
+        synopsis: "Finds records of the admin audit log: who did what, when, from where, and whether it succeeded.",
+        changes_state: false,
+        examples: [
+            (
+                "Search-AdminAuditLog -Cmdlets Set-UMMailboxPIN -ObjectIds tony@contoso.com",
+                "Shows who reset or unlocked tony's PIN.",
+            ),
+            ("Search-AdminAuditLog -IsSuccess $false", "Shows failed and denied actions."),
+        ],
+        parameters: {
+            cmdlets: Option<Vec<String>> = Parameter::named("Cmdlets", "Only records of these cmdlets."),
+            object_ids: Option<Vec<String>> =
+                Parameter::named("ObjectIds", "Only records about these objects, as they were named."),
+            user_ids: Option<Vec<String>> = Parameter::named("UserIds", "Only records of these management accounts."),
+            start_date: Option<When> = Parameter::named(
+                "StartDate",
+                "Only records from this time on (2026-11-27 or 2026-11-27T08:00:00Z).",
+            ),
+            end_date: Option<When> = Parameter::named("EndDate", "Only records up to this time."),
+            is_success: Option<bool> =
+                Parameter::named("IsSuccess", "Only succeeded ($true) or failed and denied ($false) actions."),
+            result_size: Option<LimitValue> = RESULT_SIZE,
+        },
+    }
+}
+
+impl SearchAdminAuditLog {
+    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let search = AuditSearch {
+            cmdlets: self.cmdlets.unwrap_or_default(),
+            object_ids: self.object_ids.unwrap_or_default(),
+            user_ids: self.user_ids.unwrap_or_default(),
+            start_date: self.start_date.map(|w| w.0),
+            end_date: self.end_date.map(|w| w.0),
+            is_success: self.is_success,
+        };
+        let (after, size) = page_of(page);
+        Ok(paged(s.search_admin_audit_log(by, search, after, size).await?, views::audit_event))
+    }
+}
+
+cmdlet! {
+    /// `Test-AdminAuditLog`.
+    TestAdminAuditLog = "Test-AdminAuditLog" {
+        synopsis: "Checks that no record of the admin audit log was changed or removed.",
+        changes_state: false,
+        examples: [("Test-AdminAuditLog", "Checks the whole chain and names the first broken record.")],
+        parameters: {},
+    }
+}
+
+impl TestAdminAuditLog {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(one(views::audit_check(&s.test_admin_audit_log(by).await?)))
+    }
+}

@@ -1,0 +1,90 @@
+//! `Get-UMMailboxPIN` and `Set-UMMailboxPIN`.
+
+use umpin_domain::LimitValue;
+use umpin_domain::pin::SEND_EMAIL;
+use umpin_service::{PinFilter, PinReset, Principal, Service, ServiceError};
+
+use super::{IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
+use crate::binding::{Batch, PageRequest};
+use crate::declare::{Default, Parameter, Secret, Switch, cmdlet};
+use crate::views;
+
+cmdlet! {
+    /// `Get-UMMailboxPIN`.
+    GetUmMailboxPin = "Get-UMMailboxPIN" {
+        synopsis: "Shows the PIN status of UM-enabled mailboxes: expired, locked out, first-time user.",
+        changes_state: false,
+        examples: [
+            ("Get-UMMailboxPIN -Identity tony@contoso.com", "Shows whether tony's PIN is expired or locked out."),
+            ("Get-UMMailboxPIN | Where-Object LockedOut", "Shows every locked-out UM mailbox."),
+        ],
+        parameters: {
+            identity: Option<String> = IDENTITY_MAILBOX,
+            result_size: Option<LimitValue> = RESULT_SIZE,
+            ignore_errors: Switch =
+                Parameter::named("IgnoreErrors", "Warns instead of failing on a mailbox that isn't UM-enabled."),
+        },
+    }
+}
+
+impl GetUmMailboxPin {
+    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let Some(id) = self.identity else {
+            let (after, size) = page_of(page);
+            let page = s.list_um_mailbox_pins(by, &PinFilter::default(), after, size).await?;
+            return Ok(paged(page, views::um_mailbox_pin));
+        };
+        match s.get_um_mailbox_pin(by, &id).await {
+            Ok(pin) => Ok(one(views::um_mailbox_pin(&pin))),
+            Err(ServiceError::Rule(e @ umpin_domain::Error::NotUmEnabled { .. })) if self.ignore_errors.0 => {
+                Ok(Batch { warnings: vec![e.to_string()], ..Batch::default() })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+cmdlet! {
+    /// `Set-UMMailboxPIN`.
+    SetUmMailboxPin = "Set-UMMailboxPIN" {
+        synopsis: "Resets a UM mailbox's PIN, or locks or unlocks it.",
+        changes_state: true,
+        examples: [
+            (
+                "Set-UMMailboxPIN -Identity tony@contoso.com -PIN 1985848 -PinExpired $true",
+                "Resets tony's PIN to 1985848, to be changed at the next sign-in.",
+            ),
+            (
+                "Get-UMMailboxPIN | Where-Object {$_.LockedOut -eq $true} | Set-UMMailboxPIN -LockedOut $false",
+                "Unlocks every locked-out UM mailbox.",
+            ),
+        ],
+        parameters: {
+            identity: String = IDENTITY_MAILBOX,
+            pin: Option<Secret> =
+                Parameter::named("Pin", "The new PIN; without it (and without -LockedOut), one is generated."),
+            pin_expired: Option<bool> = PIN_EXPIRED,
+            locked_out: Option<bool> = Parameter::named(
+                "LockedOut",
+                "$false unlocks (the PIN stays), $true locks; with -Pin, the state after the reset.",
+            ),
+            notify_email: Option<String> = NOTIFY_EMAIL,
+            send_email: Option<bool> =
+                Parameter::named("SendEmail", "Whether to e-mail the new PIN.").default(Default::Bool(SEND_EMAIL)),
+        },
+    }
+}
+
+impl SetUmMailboxPin {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let request = PinReset {
+            pin: self.pin.map(|p| p.0),
+            pin_expired: self.pin_expired,
+            locked_out: self.locked_out,
+            notify_email: self.notify_email,
+            send_email: self.send_email,
+        };
+        s.set_um_mailbox_pin(by, &self.identity, request).await?;
+        Ok(Batch::default())
+    }
+}

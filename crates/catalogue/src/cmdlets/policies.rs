@@ -1,0 +1,152 @@
+//! `New-`, `Get-`, `Set-` and `Remove-UMMailboxPolicy`.
+
+use std::collections::HashMap;
+
+use umpin_domain::{Guid, Limit, LimitValue, PinPolicy, PolicyChanges};
+use umpin_service::{NewPolicy, Principal, Service, ServiceError};
+
+use super::one;
+use crate::binding::{Batch, PageRequest};
+use crate::declare::{Default, FromPipeline, Parameter, cmdlet};
+use crate::views;
+
+const IDENTITY: Parameter =
+    Parameter::named("Identity", "The UM mailbox policy: its GUID or name.").at(1).piped(FromPipeline::Both);
+
+/// A policy setting's default as help shows it.
+const fn limit(l: Limit) -> Default {
+    match l {
+        Limit::Limited(n) => Default::Number(n as i64),
+        Limit::Unlimited => Default::Text("Unlimited"),
+    }
+}
+
+cmdlet! {
+    /// `New-UMMailboxPolicy`.
+    NewUmMailboxPolicy = "New-UMMailboxPolicy" {
+        synopsis: "Creates a UM mailbox policy with the default PIN settings.",
+        changes_state: true,
+        examples: [(
+            "New-UMMailboxPolicy -Name MyUMMailboxPolicy -UMDialPlan MyUMDialPlan",
+            "Creates the policy MyUMMailboxPolicy in the dial plan MyUMDialPlan.",
+        )],
+        parameters: {
+            name: String = Parameter::named("Name", "The name of the policy.").at(1),
+            um_dial_plan: String = Parameter::named("UMDialPlan", "The dial plan the policy belongs to."),
+        },
+    }
+}
+
+impl NewUmMailboxPolicy {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let policy = s.new_mailbox_policy(by, NewPolicy { name: self.name, dial_plan: self.um_dial_plan }).await?;
+        let plan = s.get_dial_plan(by, &policy.dial_plan.to_string()).await?;
+        Ok(one(views::mailbox_policy(&policy, &plan.name)))
+    }
+}
+
+cmdlet! {
+    /// `Get-UMMailboxPolicy`.
+    GetUmMailboxPolicy = "Get-UMMailboxPolicy" {
+        synopsis: "Shows UM mailbox policies.",
+        changes_state: false,
+        examples: [("Get-UMMailboxPolicy -UMDialPlan MyUMDialPlan", "Shows the policies of MyUMDialPlan.")],
+        parameters: {
+            identity: Option<String> = IDENTITY,
+            um_dial_plan: Option<String> = Parameter::named("UMDialPlan", "Only the policies of this dial plan."),
+        },
+    }
+}
+
+impl GetUmMailboxPolicy {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let names: HashMap<Guid, String> = s.list_dial_plans(by).await?.into_iter().map(|p| (p.guid, p.name)).collect();
+        let policies = match self.identity {
+            Some(id) => vec![s.get_mailbox_policy(by, &id).await?],
+            None => s.list_mailbox_policies(by, self.um_dial_plan.as_deref()).await?,
+        };
+        Ok(super::all(&policies, |p| views::mailbox_policy(p, names.get(&p.dial_plan).map_or("", String::as_str))))
+    }
+}
+
+cmdlet! {
+    /// `Set-UMMailboxPolicy`.
+    SetUmMailboxPolicy = "Set-UMMailboxPolicy" {
+        synopsis: "Changes the PIN settings of a UM mailbox policy; they apply at once to its mailboxes.",
+        changes_state: true,
+        examples: [(
+            "Set-UMMailboxPolicy MyUMMailboxPolicy -MinPINLength 8 -PINLifetime Unlimited",
+            "Requires PINs of eight digits or more, which never expire.",
+        )],
+        parameters: {
+            identity: String = IDENTITY,
+            name: Option<String> = Parameter::named("Name", "A new name for the policy."),
+            min_pin_length: Option<i64> = Parameter::named("MinPINLength", "The fewest digits of a PIN: 4 to 24.")
+                .default(Default::Number(PinPolicy::DEFAULT.min_pin_length as i64)),
+            pin_lifetime: Option<LimitValue> =
+                Parameter::named("PINLifetime", "Days before a PIN expires: 1 to 999, or Unlimited.")
+                    .default(limit(PinPolicy::DEFAULT.pin_lifetime)),
+            pin_history_count: Option<i64> = Parameter::named(
+                "PINHistoryCount",
+                "How many previous PINs, the current one included, a new PIN may not repeat: 1 to 20.",
+            )
+            .default(Default::Number(PinPolicy::DEFAULT.pin_history_count as i64)),
+            allow_common_patterns: Option<bool> = Parameter::named(
+                "AllowCommonPatterns",
+                "Whether PINs may be one repeated digit or a run such as 123456.",
+            )
+            .default(Default::Bool(PinPolicy::DEFAULT.allow_common_patterns)),
+            logon_failures_before_pin_reset: Option<LimitValue> = Parameter::named(
+                "LogonFailuresBeforePINReset",
+                "Failed sign-ins after which the PIN is reset and e-mailed: 1 to 999, or Unlimited; below MaxLogonAttempts.",
+            )
+            .default(limit(PinPolicy::DEFAULT.logon_failures_before_pin_reset)),
+            max_logon_attempts: Option<i64> = Parameter::named(
+                "MaxLogonAttempts",
+                "Failed sign-ins after which the mailbox is locked out: 1 to 999.",
+            )
+            .default(Default::Number(PinPolicy::DEFAULT.max_logon_attempts as i64)),
+            reset_pin_text: Option<String> =
+                Parameter::named("ResetPINText", "Text added to the PIN reset message: at most 512 characters."),
+            um_enabled_text: Option<String> =
+                Parameter::named("UMEnabledText", "Text added to the welcome message: at most 512 characters."),
+        },
+    }
+}
+
+impl SetUmMailboxPolicy {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let changes = PolicyChanges {
+            name: self.name,
+            min_pin_length: self.min_pin_length,
+            pin_lifetime: self.pin_lifetime,
+            pin_history_count: self.pin_history_count,
+            allow_common_patterns: self.allow_common_patterns,
+            logon_failures_before_pin_reset: self.logon_failures_before_pin_reset,
+            max_logon_attempts: self.max_logon_attempts,
+            reset_pin_text: self.reset_pin_text,
+            um_enabled_text: self.um_enabled_text,
+        };
+        s.set_mailbox_policy(by, &self.identity, changes).await?;
+        Ok(Batch::default())
+    }
+}
+
+cmdlet! {
+    /// `Remove-UMMailboxPolicy`.
+    RemoveUmMailboxPolicy = "Remove-UMMailboxPolicy" {
+        synopsis: "Removes a UM mailbox policy that no UM-enabled mailbox uses.",
+        changes_state: true,
+        examples: [("Remove-UMMailboxPolicy MyUMMailboxPolicy", "Removes the policy MyUMMailboxPolicy.")],
+        parameters: {
+            identity: String = IDENTITY,
+        },
+    }
+}
+
+impl RemoveUmMailboxPolicy {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        s.remove_mailbox_policy(by, &self.identity).await?;
+        Ok(Batch::default())
+    }
+}

@@ -1,0 +1,135 @@
+//! `Enable-`, `Disable-`, `Get-` and `Set-UMMailbox`.
+
+use umpin_domain::LimitValue;
+use umpin_domain::um_mailbox::KEEP_PROPERTIES;
+use umpin_service::{Principal, Service, ServiceError, UmMailboxChanges};
+
+use super::{ANR, IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
+use crate::binding::{Batch, PageRequest};
+use crate::declare::{Default, Parameter, Secret, Switch, cmdlet};
+use crate::views;
+
+cmdlet! {
+    /// `Enable-UMMailbox`.
+    EnableUmMailbox = "Enable-UMMailbox" {
+        synopsis: "Enables a mailbox for Unified Messaging, gives it extensions and a PIN, and sends the welcome message.",
+        changes_state: true,
+        examples: [(
+            "Enable-UMMailbox -Identity tony@contoso.com -UMMailboxPolicy MyUMMailboxPolicy -Extensions 51234 -PIN 5643892 -NotifyEmail administrator@contoso.com -PINExpired $true",
+            "Enables tony@contoso.com on extension 51234 with PIN 5643892, to be changed at the first sign-in; the welcome message goes to the administrator.",
+        )],
+        parameters: {
+            identity: String = IDENTITY_MAILBOX,
+            um_mailbox_policy: String =
+                Parameter::named("UMMailboxPolicy", "The UM mailbox policy (and so the dial plan)."),
+            extensions: Option<Vec<String>> = Parameter::named(
+                "Extensions",
+                "The extensions, the first one primary; without it, derived from the mailbox's phone number.",
+            ),
+            pin: Option<Secret> = Parameter::named("PIN", "The PIN; without it, one is generated."),
+            pin_expired: Option<bool> = PIN_EXPIRED,
+            notify_email: Option<String> = NOTIFY_EMAIL,
+            sip_resource_identifier: Option<String> = Parameter::named(
+                "SIPResourceIdentifier",
+                "The SIP address or E.164 number, required in SipName and E164 dial plans.",
+            ),
+            pilot_number: Option<String> = Parameter::named("PilotNumber", "The voice access number.")
+                .default(Default::Text("the dial plan's first access number")),
+            validate_only: Switch = Parameter::named("ValidateOnly", "Checks everything and changes nothing."),
+        },
+    }
+}
+
+impl EnableUmMailbox {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let request = umpin_service::EnableUmMailbox {
+            policy: self.um_mailbox_policy,
+            extensions: self.extensions,
+            pin: self.pin.map(|p| p.0),
+            pin_expired: self.pin_expired,
+            notify_email: self.notify_email,
+            sip_resource_identifier: self.sip_resource_identifier,
+            pilot_number: self.pilot_number,
+            validate_only: self.validate_only.0,
+        };
+        Ok(one(views::um_mailbox(&s.enable_um_mailbox(by, &self.identity, request).await?)))
+    }
+}
+
+cmdlet! {
+    /// `Disable-UMMailbox`.
+    DisableUmMailbox = "Disable-UMMailbox" {
+        synopsis: "Disables a mailbox for Unified Messaging: releases its extensions and destroys its PIN data.",
+        changes_state: true,
+        examples: [("Disable-UMMailbox tony@contoso.com", "Disables tony@contoso.com for Unified Messaging.")],
+        parameters: {
+            identity: String = IDENTITY_MAILBOX,
+            keep_properties: Option<bool> =
+                Parameter::named("KeepProperties", "Whether to keep the other UM settings for a later re-enable.")
+                    .default(Default::Bool(KEEP_PROPERTIES)),
+        },
+    }
+}
+
+impl DisableUmMailbox {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        s.disable_um_mailbox(by, &self.identity, self.keep_properties.unwrap_or(KEEP_PROPERTIES)).await?;
+        Ok(Batch::default())
+    }
+}
+
+cmdlet! {
+    /// `Get-UMMailbox`.
+    GetUmMailbox = "Get-UMMailbox" {
+        synopsis: "Shows UM-enabled mailboxes.",
+        changes_state: false,
+        examples: [("Get-UMMailbox tony | Format-List", "Shows every UM setting of tony.")],
+        parameters: {
+            identity: Option<String> = IDENTITY_MAILBOX,
+            um_mailbox_policy: Option<String> =
+                Parameter::named("UMMailboxPolicy", "Only the mailboxes of this policy."),
+            result_size: Option<LimitValue> = RESULT_SIZE,
+            anr: Option<String> = ANR,
+        },
+    }
+}
+
+impl GetUmMailbox {
+    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        if let Some(id) = self.identity {
+            return Ok(one(views::um_mailbox(&s.get_um_mailbox(by, &id).await?)));
+        }
+        let (after, size) = page_of(page);
+        let page = s.list_um_mailboxes(by, self.um_mailbox_policy.as_deref(), self.anr.as_deref(), after, size).await?;
+        Ok(paged(page, views::um_mailbox))
+    }
+}
+
+cmdlet! {
+    /// `Set-UMMailbox`.
+    SetUmMailbox = "Set-UMMailbox" {
+        synopsis: "Changes the UM settings of a mailbox.",
+        changes_state: true,
+        examples: [("Set-UMMailbox tony -OperatorNumber 4000", "Sets tony's personal operator to extension 4000.")],
+        parameters: {
+            identity: String = IDENTITY_MAILBOX,
+            um_mailbox_policy: Option<String> =
+                Parameter::named("UMMailboxPolicy", "Another policy of the same dial plan."),
+            operator_number: Option<String> =
+                Parameter::named("OperatorNumber", "The personal operator's number: 1 to 20 digits."),
+            pilot_number: Option<String> = Parameter::named("PilotNumber", "The voice access number."),
+        },
+    }
+}
+
+impl SetUmMailbox {
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let changes = UmMailboxChanges {
+            policy: self.um_mailbox_policy,
+            operator_number: self.operator_number,
+            pilot_number: self.pilot_number,
+        };
+        s.set_um_mailbox(by, &self.identity, changes).await?;
+        Ok(Batch::default())
+    }
+}

@@ -1,0 +1,34 @@
+//! The cmdlet catalogue: every server cmdlet declared once, between the service and the
+//! interfaces (the management shell, the HTTP API's cmdlet endpoint, and what comes after them).
+//!
+//! - [`declare`]: what a declaration says ([`CmdletInfo`]: parameters, kinds, positions, pipeline
+//!   binding, defaults from the domain's constants, help text, examples) and the [`cmdlet!`]
+//!   macro that makes a cmdlet's typed struct, its registry entry, its binding and its audit
+//!   parameters from one declaration.
+//! - [`cmdlets`]: the declarations, one module per kind of object, and [`Cmdlet`], the enum of
+//!   them all, whose `run` calls the service as the given principal and returns the cmdlet's
+//!   objects in their [`views`].
+//! - [`binding`]: arguments bound by parameter name, checked against a parameter's kind with one
+//!   set of rules and messages for every interface.
+//! - [`value`]: the objects that flow through a pipeline; [`wire`]: how a bound invocation and
+//!   its result travel between a remote shell and the server.
+//!
+//! The catalogue knows neither PowerShell syntax nor HTTP: the shell parses and displays, the
+//! server routes and encodes, and both ask the catalogue what a cmdlet takes and does.
+//!
+//! [`cmdlet!`]: declare::cmdlet
+
+pub mod binding;
+pub mod cmdlets;
+pub mod declare;
+pub mod value;
+pub mod views;
+pub mod wire;
+
+pub use binding::{Argument, Arguments, Batch, Invocation, PageRequest};
+pub use cmdlets::{CMDLETS, Cmdlet, find};
+pub use declare::CmdletInfo;
+pub use value::{Object, Value};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,4 @@
+//! The crate's tests: the wire format (`wire`) and the declarations (`declarations`).
+
+mod declarations;
+mod wire;
