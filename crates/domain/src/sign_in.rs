@@ -2,8 +2,10 @@
 //!
 //! Storage applies a failure with one atomic statement (the count goes up by one and the lockout is
 //! set when the count reaches `MaxLogonAttempts`, all only while not locked out); this module says
-//! what that statement must do and what follows from the count it returns, so that the rule lives
-//! in one place and the atomic statement can be checked against it.
+//! what that statement must do and what follows from the count it returns. The rule lives here as
+//! the specification; the store's contract suite (`tests/contract/sign_in_rule.rs`) checks the
+//! atomic statements against it over generated sequences of sign-ins, unlocks, resets and policy
+//! changes, on both backends.
 
 use crate::{Limit, PinPolicy, PinStatus, Timestamp};
 

@@ -198,7 +198,7 @@ async fn reserve_sign_in(
     let row: Option<ReservationRow> = on_conn!(conn, c => {
         sqlx::query_as(
             "UPDATE pins SET failed_logon_count = failed_logon_count + 1, last_failed_logon = $2, \
-             locked_out = (failed_logon_count + 1 >= $3) \
+             previous_failed_logon = last_failed_logon, locked_out = (failed_logon_count + 1 >= $3) \
              WHERE mailbox = $1 AND NOT locked_out \
              RETURNING failed_logon_count, locked_out, version, sealed_pin",
         )
@@ -230,7 +230,8 @@ async fn sign_in_succeeded(
     // by a later attempt stays, as only an administrator clears a lockout.
     let updated = on_conn!(conn, c => {
         sqlx::query(
-            "UPDATE pins SET failed_logon_count = 0, locked_out = FALSE, sealed_pin = COALESCE($4, sealed_pin) \
+            "UPDATE pins SET failed_logon_count = 0, locked_out = FALSE, last_failed_logon = previous_failed_logon, \
+             sealed_pin = COALESCE($4, sealed_pin) \
              WHERE mailbox = $1 AND version = $2 AND (NOT locked_out OR failed_logon_count = $3)",
         )
         .bind(guid_text(mailbox))
@@ -256,7 +257,8 @@ async fn release_sign_in(
     on_conn!(conn, c => {
         sqlx::query(
             "UPDATE pins SET failed_logon_count = failed_logon_count - 1, \
-             locked_out = CASE WHEN failed_logon_count = $3 THEN FALSE ELSE locked_out END \
+             locked_out = CASE WHEN failed_logon_count = $3 THEN FALSE ELSE locked_out END, \
+             last_failed_logon = CASE WHEN failed_logon_count = $3 THEN previous_failed_logon ELSE last_failed_logon END \
              WHERE mailbox = $1 AND version = $2 AND failed_logon_count >= $3",
         )
         .bind(guid_text(mailbox))
@@ -457,8 +459,8 @@ impl Tx {
         reserve_sign_in(self.conn(), mailbox, max_logon_attempts, now).await
     }
 
-    /// Records that the PIN of a reserved attempt was right: the failure count goes back to 0 and,
-    /// when given, the re-sealed verifier (stronger parameters, newer key) replaces the stored
+    /// Records that the PIN of a reserved attempt was right: the failure count goes back to 0, the
+    /// time of the last failure back to what it was before this attempt, and, when given, the re-sealed verifier (stronger parameters, newer key) replaces the stored
     /// one. Acts only while the PIN data is at `version` (no PIN change or administrator action
     /// since the reservation) and isn't locked out by another attempt than this one (whose count
     /// was `failed_logon_count`); `false` when it didn't act, and then the sign-in must be refused.

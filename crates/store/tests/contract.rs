@@ -149,6 +149,8 @@ mod outbox_delivery;
 mod pins;
 #[path = "contract/policies.rs"]
 mod policies;
+#[path = "contract/sign_in_rule.rs"]
+mod sign_in_rule;
 #[path = "contract/um_mailboxes.rs"]
 mod um_mailboxes;
 #[path = "contract/voice_calls.rs"]
