@@ -69,6 +69,11 @@ impl PinStatus {
         Attempt::Failed(consequence)
     }
 
+    /// `Set-UMMailboxPIN -LockedOut $true` without a PIN: locks; nothing else changes.
+    pub fn lock(&mut self) {
+        self.locked_out = true;
+    }
+
     /// `Set-UMMailboxPIN -LockedOut $false` without a PIN: unlocks and clears the count.
     pub fn unlock(&mut self) {
         self.locked_out = false;

@@ -162,7 +162,7 @@ impl Service {
             (None, Some(locked_out)) => {
                 let mut status = record.status;
                 if locked_out {
-                    status.locked_out = true;
+                    status.lock();
                 } else {
                     status.unlock();
                 }
@@ -180,14 +180,8 @@ impl Service {
                 let expired = request.pin_expired.unwrap_or(umpin_domain::pin::EXPIRED_WHEN_SET);
                 let (pin, next) = self
                     .new_pin_record(&mailbox, &um, &policy.pin, &record, pin, |pin_length| {
-                        let mut status = record.status.clone();
-                        status.pin_set_at = now;
-                        status.pin_length = pin_length;
-                        status.expiry_forced = expired;
-                        status.failed_logon_count = 0;
-                        status.last_failed_logon = None;
-                        status.locked_out = locked_out.unwrap_or(false);
-                        status
+                        let first_time_user = record.status.first_time_user;
+                        PinStatus::new_pin(pin_length, expired, first_time_user, locked_out.unwrap_or(false), now)
                     })
                     .await?;
                 tx.put_pin(mailbox.guid, &next).await?;
