@@ -3,6 +3,7 @@
 
 use umpin_crypto::KeyId;
 use umpin_domain::Timestamp;
+use umpin_domain::identity::check_identity;
 use umpin_store::{AuditFilter, AuditRecord};
 
 use crate::access::Action;
@@ -54,6 +55,15 @@ pub(crate) fn link_data(previous_link: &[u8], record: &AuditRecord) -> Vec<u8> {
     data
 }
 
+/// Text as an audit record keeps it: a control character, which a refused value may hold (a NUL
+/// can't be stored on PostgreSQL at all), is written as PowerShell's escape `` `u{hex} ``.
+pub(crate) fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars().map(|c| if c.is_control() { format!("`u{{{:x}}}", u32::from(c)) } else { c.to_string() }).collect()
+}
+
 /// What `Search-AdminAuditLog` is given besides `-ResultSize`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditSearch {
@@ -82,6 +92,13 @@ impl Service {
             .param("EndDate", search.end_date.map(|t| t.to_string()))
             .param("IsSuccess", search.is_success);
         self.authorize(by, &action).await?;
+        for (parameter, values) in
+            [("Cmdlets", &search.cmdlets), ("ObjectIds", &search.object_ids), ("UserIds", &search.user_ids)]
+        {
+            for value in values {
+                check_identity(parameter, value)?;
+            }
+        }
         let limit = page_size(result_size);
         let before = match after {
             Some(cursor) => Some(cursor.parse::<u64>().map_err(|_| bad_cursor())?),
@@ -101,19 +118,25 @@ impl Service {
     }
 
     /// `Test-AdminAuditLog`: walks the whole chain and reports the first record that was edited,
-    /// removed or inserted behind umpin's back.
+    /// removed or inserted behind umpin's back. Every record in the table is accounted for: those
+    /// from 1 to the head must chain, and there must be none numbered 0 or less or beyond the head.
     pub async fn test_admin_audit_log(&self, by: &Principal) -> Result<AuditLogCheck, ServiceError> {
         self.authorize(by, &Action::new("Test-AdminAuditLog", "")).await?;
-        let mut tx = self.db.begin().await?;
-        // Records appended while the check runs are left for the next check.
+        // One snapshot: records appended while the check runs are left for the next check, and
+        // are not mistaken for records beyond the head.
+        let mut tx = self.db.begin_snapshot().await?;
         let (head_seq, head_link) = tx.audit_head(false).await?;
-        let mut previous_link = Vec::new();
-        let mut expected = 1u64;
         let broken = |seq: u64, reason: &str, records: u64| AuditLogCheck {
             records,
             first_broken: Some(seq),
             reason: Some(reason.to_owned()),
         };
+        let stray = tx.audit_stray_record(head_seq).await?;
+        if let Some(seq) = stray.filter(|s| *s <= 0) {
+            return Ok(broken(0, &stray_reason(seq), 0));
+        }
+        let mut previous_link = Vec::new();
+        let mut expected = 1u64;
         loop {
             let batch = tx.audit_chain(expected - 1, CHECK_BATCH).await?;
             if batch.first().is_none_or(|r| r.seq > head_seq) {
@@ -140,7 +163,36 @@ impl Service {
         if head_seq != records || head_link != previous_link {
             return Ok(broken(records + 1, "records at the end of the log are missing (deleted).", records));
         }
+        if let Some(seq) = stray {
+            return Ok(broken(seq.unsigned_abs(), &stray_reason(seq), records));
+        }
+        tx.commit().await?;
         Ok(AuditLogCheck { records, first_broken: None, reason: None })
+    }
+
+    /// What the server's health check says about the audit log, cheaply (no chain walk): `None`
+    /// when nothing is out of place, else why nothing audited can be done, or will soon fail. A
+    /// stray record is found by two lookups on the log's key.
+    pub async fn audit_log_damage(&self) -> Result<Option<String>, ServiceError> {
+        let mut tx = self.db.begin_snapshot().await?;
+        let (head_seq, _) = tx.audit_head(false).await?;
+        let stray = tx.audit_stray_record(head_seq).await?;
+        tx.commit().await?;
+        Ok(stray.map(|seq| {
+            format!(
+                "the admin audit log is damaged: {} Run Test-AdminAuditLog, and restore the log from a backup.",
+                stray_reason(seq)
+            )
+        }))
+    }
+}
+
+/// Why a record outside 1 ..= head is no part of the log.
+fn stray_reason(seq: i64) -> String {
+    if seq <= 0 {
+        format!("a record numbered {seq} was inserted (records are numbered from 1).")
+    } else {
+        format!("a record numbered {seq}, after the last record umpin wrote, was inserted.")
     }
 }
 
