@@ -225,7 +225,10 @@ impl Local {
                 };
                 Ok(paged(s.search_admin_audit_log(by, search, after, size).await?, objects::audit_event))
             }
-            "Test-AdminAuditLog" => one(objects::audit_check(&s.test_admin_audit_log(by).await?)),
+            "Test-AdminAuditLog" => {
+                let checkpoint = inv.text("Checkpoint").map(|value| checkpoint_text(by, value)).transpose()?;
+                one(objects::audit_check(&s.test_admin_audit_log_reaching(by, checkpoint.as_deref()).await?))
+            }
             "New-ManagementAccount" => {
                 let new = NewManagementAccount {
                     name: inv.text("Name").unwrap_or_default(),
@@ -293,6 +296,25 @@ fn paged<T>(page: Page<T>, convert: fn(&T) -> Value) -> Batch {
 }
 
 /// A date or time as typed: `2026-11-27` (midnight UTC) or an RFC 3339 time.
+/// `-Checkpoint`: a checkpoint line as given, or, for the local administrator, the content of
+/// the file it names (a file of checkpoints, or a server log). A signed-in account (the remote
+/// shell, run on the server) gives the line itself: naming files on the server is not for it.
+fn checkpoint_text(by: &Principal, value: String) -> Result<String, ServiceError> {
+    if value.contains(umpin_service::CHECKPOINT_TAG) {
+        return Ok(value);
+    }
+    let refuse =
+        |rule: String| ServiceError::Rule(umpin_domain::Error::InvalidParameter { parameter: "Checkpoint", rule });
+    if by.account != Principal::LOCAL_ADMINISTRATOR {
+        return Err(refuse(format!(
+            "give the checkpoint line itself (it begins with '{}'): a remote shell can't name a file on the server.",
+            umpin_service::CHECKPOINT_TAG
+        )));
+    }
+    std::fs::read_to_string(&value)
+        .map_err(|e| refuse(format!("it is neither a checkpoint line nor a file that can be read ({e}).")))
+}
+
 fn date(parameter: &'static str, text: &str) -> Result<umpin_domain::Timestamp, ServiceError> {
     let text = text.trim();
     text.parse::<umpin_domain::Timestamp>()

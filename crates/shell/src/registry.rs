@@ -603,11 +603,21 @@ pub static CMDLETS: &[Cmdlet] = &[
     Cmdlet {
         name: "Test-AdminAuditLog",
         aliases: &[],
-        synopsis: "Checks that no record of the admin audit log was changed or removed.",
+        synopsis: "Checks that no record of the admin audit log was changed, removed or inserted.",
         runs_on: RunsOn::Server,
         changes_state: false,
-        parameters: &[],
-        examples: &[ex("Test-AdminAuditLog", "Checks the whole chain and names the first broken record.")],
+        parameters: &[Parameter::new(
+            "Checkpoint",
+            Text,
+            "A signed checkpoint that umpin serve wrote (the line, or a file of them: the last is used), which the log must still reach.",
+        )],
+        examples: &[
+            ex("Test-AdminAuditLog", "Checks the whole chain and names the first broken record."),
+            ex(
+                "Test-AdminAuditLog -Checkpoint /var/log/umpin/audit-checkpoints",
+                "Also shows whether the newest records were deleted since the last checkpoint in the file.",
+            ),
+        ],
     },
     Cmdlet {
         name: "New-ManagementAccount",

@@ -421,6 +421,53 @@ umpin_store::backend_tests! {
         assert!(s.test_admin_audit_log(&admin()).await.unwrap().is_valid());
     }
 
+    async fn a_signed_checkpoint_shows_the_newest_records_deleted_and_the_head_moved_back(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let checkpoint = s.audit_checkpoint().await.unwrap();
+        let line = checkpoint.to_line();
+        assert!(line.starts_with("umpin-audit-checkpoint seq="), "{line}");
+        let reaching = s.test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        assert!(reaching.is_valid(), "{reaching:?}");
+        // Later records, then the newest two deleted and the head moved back to the third newest.
+        let new = NewMailbox { name: "Ellen Adams".into(), primary_smtp_address: "ellen@contoso.com".into(), ..Default::default() };
+        s.new_mailbox(&admin(), new).await.unwrap();
+        let head = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        drop_append_only_triggers(&db).await;
+        let keep = checkpoint.seq - 2;
+        raw(&db, &format!(
+            "DELETE FROM audit_log WHERE seq > {keep}; \
+             UPDATE audit_head SET seq = {keep}, link = (SELECT link FROM audit_log WHERE seq = {keep}) WHERE id = 1"
+        ))
+        .await;
+        let alone = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert!(alone.is_valid(), "positive control: the chain alone can't show a truncation: {alone:?} (head was {head})");
+        let check = s.test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        assert_eq!(check.first_broken, Some(keep + 1), "{check:?}");
+        assert!(check.reason.as_deref().unwrap().contains("newest records were deleted"), "{check:?}");
+    }
+
+    async fn a_checkpoint_is_found_in_a_log_line_or_file_and_a_forged_one_is_refused(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let line = s.audit_checkpoint().await.unwrap().to_line();
+        // As the JSON log writes it, after older checkpoints: the last one counts.
+        let older = line.replace("seq=", "seq=0");
+        let log = format!("{older}\n{{\"level\":\"INFO\",\"fields\":{{\"checkpoint\":\"{line}\",\"records\":5}}}}\n");
+        assert!(s.test_admin_audit_log_reaching(&admin(), Some(&log)).await.unwrap().is_valid());
+        let seq = s.audit_checkpoint().await.unwrap().seq;
+        for forged in [
+            line.replace(&format!("seq={seq} "), &format!("seq={} ", seq + 1)),
+            line.replace("mac=", "mac=00"),
+            format!("{} mac={}", line.split(" mac=").next().unwrap(), "ab".repeat(32)),
+        ] {
+            let refused = rule_text(s.test_admin_audit_log_reaching(&admin(), Some(&forged)).await);
+            assert!(refused.contains("'Checkpoint'"), "{forged}: {refused}");
+        }
+        let refused = rule_text(s.test_admin_audit_log_reaching(&admin(), Some("nothing here")).await);
+        assert!(refused.contains("holds no checkpoint"), "{refused}");
+    }
+
     async fn changes_from_two_nodes_at_once_chain_without_a_gap(db: Database) {
         let (s, keys) = service(db.clone());
         let other = service_with_key(db.connect_like().await.unwrap(), &keys.path().join("umpin.key"));
