@@ -97,7 +97,8 @@ fn is_repetitive(lower: &str) -> bool {
         return true;
     }
     let n = chars.len();
-    let repeated_unit = (1..=n / 2).any(|unit| n.is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit]));
+    let repeated_unit =
+        (1..=n / 2).any(|unit| n.is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit]));
     let steps: Vec<i64> = chars.windows(2).map(|w| step(w[0], w[1])).collect();
     let run = steps.first().is_some_and(|first| first.abs() == 1 && steps.iter().all(|s| s == first));
     repeated_unit || run

@@ -413,7 +413,7 @@ umpin_store::backend_tests! {
         assert!(matches!(s.new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
         // Neither sign-in nor the voice side reaches the database with it.
         assert!(matches!(s.issue_token("ad\0min", &pin("violet kettle orbit"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
-        assert_eq!(sign_in(&s, "512\034", "5643892").await, SignInOutcome::WrongPin);
+        assert_eq!(sign_in(&s, "512\u{0}34", "5643892").await, SignInOutcome::WrongPin);
         // The refused changes are in the audit log, the NUL written as an escape, and the chain holds.
         let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
         assert!(failed.iter().any(|r| r.object_id == "tony`u{0}@contoso.com" && r.cmdlet == "Set-UMMailboxPIN"), "{failed:?}");
