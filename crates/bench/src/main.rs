@@ -23,7 +23,7 @@ const RUNS: usize = 20;
 /// Runs of each timed API request.
 const API_RUNS: usize = 5;
 /// The password of the data directory's first management account (a throw-away directory).
-const PASSWORD: &str = "umpin-bench-password";
+const PASSWORD: &str = "ledger-pumice-bench-77";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -13,16 +13,18 @@ pub const MAX_ACCOUNT_NAME_LENGTH: usize = 64;
 
 /// How long failed sign-ins of one account or source are remembered.
 pub const THROTTLE_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
-/// Failed sign-ins within the window that cost nothing but the answer.
+/// Failed sign-ins within the window that cost nothing but the answer: after the fifth, the next
+/// try waits.
 pub const FREE_FAILURES: u32 = 5;
 /// The longest block one more failure can bring.
 pub const MAX_THROTTLE: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
 /// How long an account or source is blocked after its `failures`-th failed sign-in in the window:
-/// nothing for the first [`FREE_FAILURES`], then 1 s, 2 s, 4 s … up to [`MAX_THROTTLE`]. A
-/// guesser gets a few hundred tries a day; a user who mistypes waits seconds.
+/// nothing before the [`FREE_FAILURES`]-th, then 1 s after it, 2 s after the next, 4 s … up to
+/// [`MAX_THROTTLE`]. So exactly five tries go through unhindered. A guesser gets a few hundred
+/// tries a day; a user who mistypes waits seconds.
 pub fn throttle_delay(failures: u32) -> Option<jiff::SignedDuration> {
-    let over = failures.checked_sub(FREE_FAILURES + 1)?;
+    let over = failures.checked_sub(FREE_FAILURES)?;
     let secs = 1i64.checked_shl(over.min(20)).unwrap_or(i64::MAX);
     Some(jiff::SignedDuration::from_secs(secs).min(MAX_THROTTLE))
 }
@@ -66,8 +68,9 @@ pub fn check_display_name(value: Option<&str>, name: &str) -> Result<String, Err
     }
 }
 
-/// A password an administrator chose: long enough to resist guessing, short enough to hash.
-pub fn check_password(password: &str) -> Result<(), Error> {
+/// A password an administrator chose for the account `account_name`: long enough to resist
+/// guessing, short enough to hash, and none of the weak ones of [`crate::password`].
+pub fn check_password(password: &str, account_name: &str) -> Result<(), Error> {
     let length = password.chars().count();
     if !(MIN_PASSWORD_LENGTH..=MAX_PASSWORD_LENGTH).contains(&length) {
         return Err(Error::InvalidParameter {
@@ -83,7 +86,10 @@ pub fn check_password(password: &str) -> Result<(), Error> {
             rule: "a password may not contain control characters.".to_owned(),
         });
     }
-    Ok(())
+    match crate::password::weakness(password, account_name) {
+        Some(weakness) => Err(Error::InvalidParameter { parameter: "Password", rule: weakness.rule() }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -100,23 +106,37 @@ mod tests {
 
     #[test]
     fn passwords_need_twelve_to_256_characters() {
-        assert!(check_password("short-pass1").is_err());
-        assert!(check_password("long-enough-1").is_ok());
-        assert!(check_password(&"x".repeat(257)).is_err());
+        assert!(check_password("short-pass1", "ellen").is_err());
+        assert!(check_password("long-enough-1", "ellen").is_ok());
+        assert!(check_password(&"xy7".repeat(86), "ellen").is_err());
     }
 
     #[test]
-    fn sign_in_throttling_starts_after_five_failures_and_doubles_up_to_fifteen_minutes() {
-        assert_eq!(throttle_delay(5), None);
-        assert_eq!(throttle_delay(6), Some(jiff::SignedDuration::from_secs(1)));
-        assert_eq!(throttle_delay(7), Some(jiff::SignedDuration::from_secs(2)));
+    fn weak_passwords_of_the_review_are_refused_each_with_its_rule() {
+        for (password, rule) in [
+            ("aaaaaaaaaaaa", "repeats characters"),
+            ("password1234", "commonly used or breached"),
+            ("            ", "repeats characters"),
+            ("ellen-the-admin-2024", "account's name"),
+        ] {
+            let refused = check_password(password, "ellen").unwrap_err().to_string();
+            assert!(refused.contains(rule), "{password:?}: {refused}");
+        }
+    }
+
+    #[test]
+    fn sign_in_throttling_lets_exactly_five_failures_through_then_doubles_up_to_fifteen_minutes() {
+        assert_eq!(throttle_delay(1), None);
+        assert_eq!(throttle_delay(4), None);
+        assert_eq!(throttle_delay(5), Some(jiff::SignedDuration::from_secs(1)), "the sixth try waits");
+        assert_eq!(throttle_delay(6), Some(jiff::SignedDuration::from_secs(2)));
         assert_eq!(throttle_delay(20), Some(MAX_THROTTLE));
         assert_eq!(throttle_delay(u32::MAX), Some(MAX_THROTTLE));
     }
 
     #[test]
     fn a_password_refusal_does_not_contain_the_password() {
-        let err = check_password("hunter2").unwrap_err().to_string();
+        let err = check_password("hunter2", "ellen").unwrap_err().to_string();
         assert!(!err.contains("hunter2"), "{err}");
     }
 }

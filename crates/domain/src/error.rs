@@ -183,6 +183,11 @@ pub enum Error {
     #[error("The caller hasn't signed in on this call. Sign in with the PIN first.")]
     NotSignedIn,
 
+    #[error(
+        "The caller's sign-in on this call no longer holds: an administrator reset, locked, unlocked or disabled the PIN since. Nothing was changed; the caller must sign in again with the current PIN."
+    )]
+    SignInRevoked,
+
     #[error("The two new PINs entered are different. Ask the caller to enter the new PIN again, twice.")]
     PinsDiffer,
 

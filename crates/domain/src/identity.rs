@@ -2,6 +2,21 @@
 
 use crate::{Error, Guid, Mailbox, ObjectKind};
 
+/// Refuses a value that names an object (an identity, an `-Anr` search, an extension, a filter
+/// of the audit log) when it holds a control character: no object's name, address or Guid has
+/// one, and a NUL can't even be compared on PostgreSQL.
+pub fn check_identity(parameter: &'static str, value: &str) -> Result<(), Error> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::InvalidParameter {
+            parameter,
+            rule: "it contains a control character (such as NUL, a tab or a line break), which no name, address or \
+                   Guid has. Type the value without it."
+                .to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Resolves a mailbox identity among `candidates` (storage hands over every mailbox that matches
 /// any of the fields case-insensitively). The fields are tried in order — Guid, any address,
 /// UserPrincipalName, Alias, Name, DisplayName — and the first field with a match decides: one
@@ -74,6 +89,16 @@ mod tests {
         }
         .validate(Guid::from_u128(n), Timestamp::UNIX_EPOCH)
         .unwrap()
+    }
+
+    #[test]
+    fn an_identity_with_a_control_character_is_refused_naming_the_parameter() {
+        for value in ["tony\0", "\u{7}", "a\nb", "x\u{9b}y"] {
+            let refused = check_identity("Identity", value).unwrap_err();
+            assert!(matches!(&refused, Error::InvalidParameter { parameter: "Identity", .. }), "{refused:?}");
+            assert!(refused.to_string().contains("control character"), "{refused}");
+        }
+        assert_eq!(check_identity("Identity", "Tony Smith <ü@contoso.com>"), Ok(()));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod dial_plan;
 pub mod error;
 pub mod identity;
 pub mod mailbox;
+pub mod password;
 pub mod pin;
 pub mod policy;
 pub mod roles;

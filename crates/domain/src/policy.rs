@@ -175,6 +175,8 @@ fn check_limit(parameter: &'static str, value: LimitValue, max: i64) -> Result<L
 fn check_text(parameter: &'static str, text: String) -> Result<String, Error> {
     if text.chars().count() > MAX_TEXT_LENGTH {
         Err(invalid(parameter, &format!("it may have at most {MAX_TEXT_LENGTH} characters.")))
+    } else if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        Err(invalid(parameter, "it may not contain control characters other than line breaks and tabs."))
     } else {
         Ok(text)
     }

@@ -33,6 +33,7 @@
 mod auth;
 mod cmdlets;
 mod dial_plans;
+mod edge;
 mod extract;
 mod mailboxes;
 mod model;
@@ -204,13 +205,28 @@ impl Server {
             tracing::info!("shutting down: no new connections; finishing the requests in progress");
             stopper.graceful_shutdown(Some(grace));
         });
+        // hyper's own head limits above the server's, which answer as problems (see `edge`).
         let served = match self.tls {
             Some(tls) => match axum_server::from_tcp_rustls(self.listener, tls) {
-                Ok(server) => server.handle(handle).serve(app).await,
+                Ok(mut server) => {
+                    server
+                        .http_builder()
+                        .http1()
+                        .max_headers(edge::HYPER_MAX_HEADERS)
+                        .max_buf_size(edge::HYPER_MAX_BUFFER);
+                    server.handle(handle).serve(app).await
+                }
                 Err(e) => Err(e),
             },
             None => match axum_server::from_tcp(self.listener) {
-                Ok(server) => server.handle(handle).serve(app).await,
+                Ok(mut server) => {
+                    server
+                        .http_builder()
+                        .http1()
+                        .max_headers(edge::HYPER_MAX_HEADERS)
+                        .max_buf_size(edge::HYPER_MAX_BUFFER);
+                    server.handle(handle).serve(app).await
+                }
                 Err(e) => Err(e),
             },
         };
@@ -255,7 +271,8 @@ pub async fn shutdown_signal() {
 }
 
 /// Every route, with the layers every request goes through (innermost first): the body limit,
-/// the timeout, the request log, the metrics, and the turning of bare HTTP errors into problems.
+/// the timeout, the request log, the head limits, the metrics, the turning of bare HTTP errors
+/// into problems, and `Connection: close` on answers that left the request body unread.
 fn router(state: AppState, config: &ServerConfig) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
@@ -303,6 +320,8 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::ERROR)),
         )
+        .layer(middleware::from_fn(edge::head_limits))
         .layer(middleware::from_fn(telemetry::track))
         .layer(middleware::from_fn(problem::every_error_is_a_problem))
+        .layer(middleware::from_fn(edge::close_unless_body_read))
 }

@@ -438,7 +438,9 @@ pub struct TokenResponse {
 /// The answer of `/healthz`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, or `unavailable` when the database can't be reached.
+    /// `ok`; `degraded` (with 200) when the admin audit log is damaged, so that administration is
+    /// refused while voice access goes on; `unavailable` (with 503) when the database can't be
+    /// reached.
     pub status: &'static str,
     /// What is wrong, when something is.
     #[serde(skip_serializing_if = "Option::is_none")]

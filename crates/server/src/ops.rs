@@ -16,20 +16,33 @@ use crate::{openapi, telemetry};
 /// How long the health check waits for the database.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Whether the server can reach its database with an up-to-date schema.
+/// Whether the server can reach its database with an up-to-date schema, and whether the admin
+/// audit log is intact.
+///
+/// A damaged audit log (a record umpin didn't write where the next one goes) stops every audited
+/// action, but not voice access: it is reported as `degraded` with 200, so that a load balancer
+/// doesn't take every node out of service because of one inserted row.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "Healthy", body = Health),
+    responses((status = 200, description = "Healthy, or degraded (the admin audit log is damaged)", body = Health),
               (status = 503, description = "The database can't be reached", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let check = tokio::time::timeout(HEALTH_TIMEOUT, state.service.database().check_schema()).await;
-    let failure = match check {
-        Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e.to_string()),
-        Err(_) => Some(format!("the database didn't answer within {} s", HEALTH_TIMEOUT.as_secs())),
+    let service = &state.service;
+    let check = tokio::time::timeout(HEALTH_TIMEOUT, async {
+        service.database().check_schema().await.map_err(|e| e.to_string())?;
+        service.audit_log_damage().await.map_err(|e| e.to_string())
+    })
+    .await;
+    let outcome = match check {
+        Ok(outcome) => outcome,
+        Err(_) => Err(format!("the database didn't answer within {} s", HEALTH_TIMEOUT.as_secs())),
     };
-    match failure {
-        None => (StatusCode::OK, Json(Health { status: "ok", detail: None })),
-        Some(detail) => {
+    match outcome {
+        Ok(None) => (StatusCode::OK, Json(Health { status: "ok", detail: None })),
+        Ok(Some(damage)) => {
+            tracing::error!(detail = %damage, "health check: the admin audit log is damaged");
+            (StatusCode::OK, Json(Health { status: "degraded", detail: Some(damage) }))
+        }
+        Err(detail) => {
             tracing::warn!(%detail, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", detail: Some(detail) }))
         }

@@ -75,6 +75,8 @@ pub enum ProblemKind {
     Timeout,
     /// The database can't be reached.
     Unavailable,
+    /// The admin audit log holds a record umpin didn't write, so nothing audited can be done.
+    AuditLogDamaged,
     /// Any other refusal of the HTTP layer.
     BadRequest,
     /// Anything else: a fault of the server.
@@ -106,7 +108,9 @@ impl ProblemKind {
             ProblemKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ProblemKind::Timeout | ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::Timeout | ProblemKind::Unavailable | ProblemKind::AuditLogDamaged => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ProblemKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -138,6 +142,7 @@ impl ProblemKind {
             ProblemKind::MethodNotAllowed => "method-not-allowed",
             ProblemKind::Timeout => "timeout",
             ProblemKind::Unavailable => "unavailable",
+            ProblemKind::AuditLogDamaged => "audit-log-damaged",
             ProblemKind::BadRequest => "bad-request",
             ProblemKind::Internal => "internal",
         }
@@ -169,6 +174,7 @@ impl ProblemKind {
             ProblemKind::MethodNotAllowed => "The method isn't allowed on this resource",
             ProblemKind::Timeout => "The request took too long",
             ProblemKind::Unavailable => "The service is unavailable",
+            ProblemKind::AuditLogDamaged => "The admin audit log is damaged",
             ProblemKind::BadRequest => "The request isn't valid",
             ProblemKind::Internal => "The server failed",
         }
@@ -248,7 +254,7 @@ fn rule_kind(rule: &Rule) -> ProblemKind {
         | Rule::ExtensionRepeated { .. } => ProblemKind::InvalidParameter,
         Rule::Pin(_) | Rule::PinsDiffer => ProblemKind::PinRule,
         Rule::CallEnded => ProblemKind::CallEnded,
-        Rule::NotSignedIn => ProblemKind::NotSignedIn,
+        Rule::NotSignedIn | Rule::SignInRevoked => ProblemKind::NotSignedIn,
         Rule::ResetNotBelowLockout { .. }
         | Rule::RecordedNameMissing
         | Rule::FixedAfterCreation { .. }
@@ -280,6 +286,7 @@ impl From<ServiceError> for Problem {
             ServiceError::PinDataUnreadable { .. } => ProblemKind::PinDataUnreadable,
             ServiceError::ChangedMeanwhile { .. } => ProblemKind::Conflict,
             ServiceError::Crypto(_) => ProblemKind::Internal,
+            ServiceError::AuditLogDamaged { .. } => ProblemKind::AuditLogDamaged,
             ServiceError::NotAuthenticated => ProblemKind::NotAuthenticated,
             ServiceError::Throttled { .. } => ProblemKind::Throttled,
         };

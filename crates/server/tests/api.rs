@@ -25,7 +25,7 @@ use umpin_service::{AuditSearch, Principal, Service};
 use umpin_store::Database;
 
 const ADMIN: &str = "admin";
-const PASSWORD: &str = "correct horse battery staple";
+const PASSWORD: &str = "violet kettle orbit lamp";
 const PLAN: &str = "MyUMDialPlan";
 const POLICY: &str = "MyUMDialPlan Default Policy";
 
@@ -350,6 +350,28 @@ umpin_store::backend_tests! {
         let down = api.send(Method::GET, "/healthz", None, None).await;
         assert_eq!(down.status, 503, "{}", down.body);
         assert_eq!(down.json()["status"], "unavailable");
+    }
+
+    /// A record forged where the next one goes stops administration with a clear problem, and
+    /// `/healthz` says so while still answering 200 (voice access goes on).
+    async fn a_forged_audit_record_is_a_clear_problem_and_healthz_reports_it(db: Database) {
+        let api = Api::start(db.clone()).await;
+        assert_eq!(api.send(Method::GET, "/healthz", None, None).await.ok(200), json!({"status": "ok"}));
+        let link = match db {
+            Database::Sqlite(_) => "X'00'",
+            Database::Postgres(_) => "'\\x00'::bytea",
+        };
+        umpin_store::testing::raw_sql(&db, &format!(
+            "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, key_id, link) \
+             SELECT seq + 1, 0, 'forger', 'x', 'New-Mailbox', 'x', '', TRUE, NULL, 1, {link} FROM audit_head WHERE id = 1"
+        )).await.unwrap();
+        let health = api.send(Method::GET, "/healthz", None, None).await;
+        assert_eq!(health.status, 200, "{}", health.body);
+        assert_eq!(health.json()["status"], "degraded");
+        assert!(health.json()["detail"].as_str().unwrap().contains("Test-AdminAuditLog"), "{}", health.body);
+        let refused = api.post("/api/v1/mailboxes", json!({"name": "Ellen", "primarySmtpAddress": "ellen@contoso.com"})).await;
+        let detail = refused.problem(503, "audit-log-damaged");
+        assert!(detail.contains("Run Test-AdminAuditLog"), "{detail}");
     }
 
     /// `/metrics` is Prometheus text with the requests by route and status, their latency, and
@@ -936,6 +958,73 @@ umpin_store::backend_tests! {
             assert!(!p["detail"].as_str().unwrap().is_empty(), "{label}");
         }
         assert!(!api.raw(Method::POST, "/api/v1/mailboxes/tony/um/pin/reset", json_type, br#"{"pin": 73920581}"#.to_vec()).await.body.contains("73920581"));
+    }
+
+    /// A request target or header section over the server's limits is a 414 or 431 problem, not
+    /// hyper's empty answer.
+    async fn a_long_request_target_or_header_section_is_a_414_or_431_problem(db: Database) {
+        let api = Api::start(db).await;
+        let long_query = format!("/api/v1/mailboxes?anr={}", "a".repeat(20_000));
+        let detail = api.get(&long_query).await.problem(414, "bad-request");
+        assert!(detail.contains("at most 8192"), "{detail}");
+        let big_header = api.http.get(format!("{}/api/v1/mailboxes", api.base)).header("x-filler", "a".repeat(40_000));
+        let detail = reply(big_header).await.problem(431, "bad-request");
+        assert!(detail.contains("header"), "{detail}");
+        let mut many = api.http.get(format!("{}/api/v1/mailboxes", api.base));
+        for i in 0..150 {
+            many = many.header(format!("x-filler-{i}"), "a");
+        }
+        reply(many).await.problem(431, "bad-request");
+        api.get("/api/v1/mailboxes").await.ok(200);
+    }
+
+    /// An answer given without reading the request body (a 401 on a POST, a GET with a body)
+    /// says `Connection: close`, so the client doesn't send its next request on a connection the
+    /// server is closing; an answer that read the body keeps the connection.
+    async fn an_answer_that_leaves_the_request_body_unread_says_connection_close(db: Database) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let api = Api::start(db).await;
+        let address = api.address();
+        let head_of = |request: String| {
+            let address = address.clone();
+            async move {
+                let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+                stream.write_all(request.as_bytes()).await.unwrap();
+                let mut answer = Vec::new();
+                let mut buffer = [0u8; 4096];
+                // Only the head is needed: read until it is complete (the body isn't sent yet).
+                while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await {
+                        Ok(Ok(0)) | Err(_) => break,
+                        Ok(Ok(n)) => answer.extend_from_slice(&buffer[..n]),
+                        Ok(Err(e)) => panic!("{e}"),
+                    }
+                }
+                String::from_utf8_lossy(&answer).to_lowercase()
+            }
+        };
+        let unauthenticated_post = head_of(format!(
+            "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+        ))
+        .await;
+        assert!(unauthenticated_post.starts_with("http/1.1 401"), "{unauthenticated_post}");
+        assert!(unauthenticated_post.contains("connection: close"), "{unauthenticated_post}");
+        let get_with_body = head_of(format!(
+            "GET /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Length: 10\r\n\r\n",
+            api.token
+        ))
+        .await;
+        assert!(get_with_body.starts_with("http/1.1 200"), "{get_with_body}");
+        assert!(get_with_body.contains("connection: close"), "{get_with_body}");
+        let body = r#"{"name": "Kim Akers", "primarySmtpAddress": "kim@contoso.com"}"#;
+        let read_post = head_of(format!(
+            "POST /api/v1/mailboxes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            api.token,
+            body.len()
+        ))
+        .await;
+        assert!(read_post.starts_with("http/1.1 201"), "{read_post}");
+        assert!(!read_post.contains("connection: close"), "a body read to its end keeps the connection: {read_post}");
     }
 
     /// A body announced larger than the limit is refused with a 413 problem before it is sent.

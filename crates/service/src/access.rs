@@ -233,16 +233,17 @@ impl Service {
         error: Option<String>,
     ) -> Result<(), ServiceError> {
         let (last, previous_link) = tx.audit_head(true).await?;
+        let printable = crate::audit::printable;
         let mut record = AuditRecord {
             seq: last + 1,
             run_at: self.now(),
-            account: by.account.clone(),
-            source: by.source.clone(),
+            account: printable(&by.account),
+            source: printable(&by.source),
             cmdlet: action.cmdlet.to_owned(),
-            object_id: action.object_id.clone(),
-            parameters: action.parameters.clone(),
+            object_id: printable(&action.object_id),
+            parameters: printable(&action.parameters),
             succeeded: error.is_none(),
-            error,
+            error: error.as_deref().map(printable),
             key_id: 0,
             link: Vec::new(),
         };

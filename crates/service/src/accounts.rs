@@ -14,6 +14,7 @@ use umpin_crypto::{CryptoError, generate_password, generate_token, token_digest}
 use umpin_domain::account::{
     MAX_PASSWORD_LENGTH, THROTTLE_WINDOW, check_account_name, check_display_name, check_password, throttle_delay,
 };
+use umpin_domain::identity::check_identity;
 use umpin_domain::{AccountChanges, Error, Guid, ManagementAccount, ObjectKind, RoleGroup, Timestamp};
 use umpin_store::{StoreError, Tx, Unique};
 
@@ -54,6 +55,7 @@ pub struct RoleGroupView {
 }
 
 async fn find_account(tx: &mut Tx, identity: &str) -> Result<ManagementAccount, ServiceError> {
+    check_identity("Identity", identity)?;
     match tx.management_account(identity).await? {
         Some(c) => Ok(c.account),
         None => Err(Error::NotFound { kind: ObjectKind::ManagementAccount, identity: identity.to_owned() }.into()),
@@ -82,8 +84,24 @@ fn account_conflict(e: StoreError, name: &str) -> ServiceError {
     }
 }
 
-fn throttle_subjects(username: &str, source: &str) -> [String; 2] {
-    [format!("account:{}", username.trim().to_lowercase()), format!("source:{source}")]
+/// What failed sign-ins are counted against: the account (by its guid, however it was named:
+/// its name in any case or its guid share one budget) or, for a name no account has, that name;
+/// and the source address.
+fn throttle_subjects(account: Option<Guid>, username: &str, source: &str) -> [String; 2] {
+    let account = match account {
+        Some(guid) => format!("account:{guid}"),
+        // Escaped: a name no account has may hold anything, a NUL included.
+        None => format!("unknown account:{}", username.trim().to_lowercase().escape_debug()),
+    };
+    [account, format!("source:{source}")]
+}
+
+/// Whole seconds from `now` until `until`, rounded up (at least 1), so that a client that waits
+/// as long as it is told is not refused again.
+fn seconds_until(now: Timestamp, until: Timestamp) -> u64 {
+    let wait = until.duration_since(now);
+    let secs = wait.as_secs() + i64::from(wait.subsec_nanos() > 0);
+    secs.max(1).unsigned_abs()
 }
 
 impl Service {
@@ -102,7 +120,7 @@ impl Service {
             let display_name = check_display_name(new.display_name.as_deref(), &name)?;
             let (password, generated) = match new.password {
                 Some(p) => {
-                    check_password(p.expose_secret())?;
+                    check_password(p.expose_secret(), &name)?;
                     (p, None)
                 }
                 None => {
@@ -168,7 +186,7 @@ impl Service {
             }
             tx.update_management_account(&next).await?;
             if let Some(p) = &set.password {
-                check_password(p.expose_secret())?;
+                check_password(p.expose_secret(), &current.name)?;
                 tx.set_management_password(current.guid, &self.vault.seal_new_password(current.guid, p).await?).await?;
             }
             if set.password.is_some() || next.disabled {
@@ -293,17 +311,20 @@ impl Service {
         source: &str,
     ) -> Result<IssuedToken, ServiceError> {
         let now = self.now();
-        let subjects = throttle_subjects(username, source);
         // No password of an account is this long: refused without the cost of hashing it.
         let too_long = password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH;
-        let credentials = {
+        // No account has a name with a control character: not looked up (a NUL can't be on PostgreSQL).
+        let no_such_name = check_identity("username", username).is_err();
+        let (credentials, subjects) = {
             let mut tx = self.db.begin().await?;
+            // Looked up whether or not it exists, so that a known and an unknown name cost alike.
+            let credentials = if too_long || no_such_name { None } else { tx.management_account(username).await? };
+            let subjects = throttle_subjects(credentials.as_ref().map(|c| c.account.guid), username, source);
             let blocked = tx.sign_in_blocked_until(&[&subjects[0], &subjects[1]]).await?;
             if let Some(until) = blocked.filter(|until| *until > now) {
-                let wait = until.duration_since(now).as_secs().max(1);
-                return Err(ServiceError::Throttled { retry_after_secs: wait.unsigned_abs() });
+                return Err(ServiceError::Throttled { retry_after_secs: seconds_until(now, until) });
             }
-            if too_long { None } else { tx.management_account(username).await? }
+            (credentials, subjects)
         };
         let right = match &credentials {
             Some(c) if !c.account.disabled => {

@@ -1,8 +1,15 @@
 //! The admin audit log's cmdlets (SPEC §4.5): `Search-AdminAuditLog` and `Test-AdminAuditLog`,
-//! and the bytes each record's link is made over.
+//! the bytes each record's link is made over, and signed checkpoints.
+//!
+//! A checkpoint is the log's head (the number and link of its last record) at a time, signed with
+//! an HMAC under the audit key and written outside the database (the server log, a file). Deleting
+//! the newest records and moving the head back leaves a chain that holds; a checkpoint taken
+//! before shows it, since the log no longer reaches the record it names, and nobody without the
+//! key file can make a checkpoint that fits the shortened log.
 
 use umpin_crypto::KeyId;
 use umpin_domain::Timestamp;
+use umpin_domain::identity::check_identity;
 use umpin_store::{AuditFilter, AuditRecord};
 
 use crate::access::Action;
@@ -54,6 +61,111 @@ pub(crate) fn link_data(previous_link: &[u8], record: &AuditRecord) -> Vec<u8> {
     data
 }
 
+/// Text as an audit record keeps it: a control character, which a refused value may hold (a NUL
+/// can't be stored on PostgreSQL at all), is written as PowerShell's escape `` `u{hex} ``.
+pub(crate) fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars().map(|c| if c.is_control() { format!("`u{{{:x}}}", u32::from(c)) } else { c.to_string() }).collect()
+}
+
+/// What starts a checkpoint line, wherever it was written (a line of its own, or inside a log line).
+pub const CHECKPOINT_TAG: &str = "umpin-audit-checkpoint";
+
+/// A signed checkpoint of the admin audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCheckpoint {
+    /// The number of the last record, and its link.
+    pub seq: u64,
+    pub link: Vec<u8>,
+    /// When the checkpoint was taken.
+    pub at: Timestamp,
+    /// The server key the signature was made with, and the signature.
+    pub key_id: u32,
+    pub mac: Vec<u8>,
+}
+
+impl AuditCheckpoint {
+    /// The checkpoint as one line of text: `umpin-audit-checkpoint seq=… link=… at=… key=… mac=…`.
+    pub fn to_line(&self) -> String {
+        format!(
+            "{CHECKPOINT_TAG} seq={} link={} at={} key={} mac={}",
+            self.seq,
+            to_hex(&self.link),
+            self.at,
+            self.key_id,
+            to_hex(&self.mac)
+        )
+    }
+
+    /// The last checkpoint in `text`: a checkpoint line, a log line that holds one, or the
+    /// content of a file of them.
+    pub fn parse_last(text: &str) -> Result<AuditCheckpoint, umpin_domain::Error> {
+        let invalid =
+            |rule: &str| umpin_domain::Error::InvalidParameter { parameter: "Checkpoint", rule: rule.to_owned() };
+        let start = text.rfind(CHECKPOINT_TAG).ok_or_else(|| {
+            invalid(&format!(
+                "it holds no checkpoint: give a line that begins with '{CHECKPOINT_TAG}', as umpin serve writes them."
+            ))
+        })?;
+        let mut fields = std::collections::HashMap::new();
+        for token in text[start + CHECKPOINT_TAG.len()..].split_whitespace() {
+            let Some((name, value)) = token.split_once('=') else { break };
+            // A value is hex, digits or a time: what follows it (a quote, the rest of a JSON log
+            // line) is not part of it.
+            let end = value
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+')))
+                .unwrap_or(value.len());
+            fields.insert(name, &value[..end]);
+        }
+        let field = |name: &str| {
+            fields
+                .get(name)
+                .copied()
+                .ok_or_else(|| invalid(&format!("the checkpoint lacks its '{name}'; copy the whole line.")))
+        };
+        let malformed = |name: &str| {
+            invalid(&format!("the checkpoint's '{name}' is malformed; copy the line exactly as it was written."))
+        };
+        Ok(AuditCheckpoint {
+            seq: field("seq")?.parse().map_err(|_| malformed("seq"))?,
+            link: from_hex(field("link")?).ok_or_else(|| malformed("link"))?,
+            at: field("at")?.parse().map_err(|_| malformed("at"))?,
+            key_id: field("key")?.parse().map_err(|_| malformed("key"))?,
+            mac: from_hex(field("mac")?).ok_or_else(|| malformed("mac"))?,
+        })
+    }
+
+    /// What the signature is made over: a label of its own (so that no record's link can pass
+    /// for a checkpoint's), then every field, each length-prefixed.
+    fn signed_data(seq: u64, link: &[u8], at: Timestamp, key_id: u32) -> Vec<u8> {
+        let mut data = Vec::with_capacity(96);
+        for bytes in [
+            &b"umpin audit checkpoint"[..],
+            &seq.to_be_bytes(),
+            link,
+            &at.as_microsecond().to_be_bytes(),
+            &key_id.to_be_bytes(),
+        ] {
+            data.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            data.extend_from_slice(bytes);
+        }
+        data
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+}
+
 /// What `Search-AdminAuditLog` is given besides `-ResultSize`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditSearch {
@@ -82,6 +194,13 @@ impl Service {
             .param("EndDate", search.end_date.map(|t| t.to_string()))
             .param("IsSuccess", search.is_success);
         self.authorize(by, &action).await?;
+        for (parameter, values) in
+            [("Cmdlets", &search.cmdlets), ("ObjectIds", &search.object_ids), ("UserIds", &search.user_ids)]
+        {
+            for value in values {
+                check_identity(parameter, value)?;
+            }
+        }
         let limit = page_size(result_size);
         let before = match after {
             Some(cursor) => Some(cursor.parse::<u64>().map_err(|_| bad_cursor())?),
@@ -101,19 +220,43 @@ impl Service {
     }
 
     /// `Test-AdminAuditLog`: walks the whole chain and reports the first record that was edited,
-    /// removed or inserted behind umpin's back.
+    /// removed or inserted behind umpin's back. Every record in the table is accounted for: those
+    /// from 1 to the head must chain, and there must be none numbered 0 or less or beyond the head.
     pub async fn test_admin_audit_log(&self, by: &Principal) -> Result<AuditLogCheck, ServiceError> {
-        self.authorize(by, &Action::new("Test-AdminAuditLog", "")).await?;
-        let mut tx = self.db.begin().await?;
-        // Records appended while the check runs are left for the next check.
+        self.test_admin_audit_log_reaching(by, None).await
+    }
+
+    /// `Test-AdminAuditLog -Checkpoint`: as [`Service::test_admin_audit_log`], and the log must
+    /// still reach the last signed checkpoint in `checkpoint` (a line, or a file's content): its
+    /// record must be there, with the link the checkpoint saw. A checkpoint whose signature doesn't
+    /// hold under this server's keys is refused.
+    pub async fn test_admin_audit_log_reaching(
+        &self,
+        by: &Principal,
+        checkpoint: Option<&str>,
+    ) -> Result<AuditLogCheck, ServiceError> {
+        self.authorize(by, &Action::new("Test-AdminAuditLog", "").param("Checkpoint", checkpoint.map(|_| "(given)")))
+            .await?;
+        let checkpoint = match checkpoint {
+            Some(text) => Some(self.verified_checkpoint(text)?),
+            None => None,
+        };
+        let mut reached_link = None;
+        // One snapshot: records appended while the check runs are left for the next check, and
+        // are not mistaken for records beyond the head.
+        let mut tx = self.db.begin_snapshot().await?;
         let (head_seq, head_link) = tx.audit_head(false).await?;
-        let mut previous_link = Vec::new();
-        let mut expected = 1u64;
         let broken = |seq: u64, reason: &str, records: u64| AuditLogCheck {
             records,
             first_broken: Some(seq),
             reason: Some(reason.to_owned()),
         };
+        let stray = tx.audit_stray_record(head_seq).await?;
+        if let Some(seq) = stray.filter(|s| *s <= 0) {
+            return Ok(broken(0, &stray_reason(seq), 0));
+        }
+        let mut previous_link = Vec::new();
+        let mut expected = 1u64;
         loop {
             let batch = tx.audit_chain(expected - 1, CHECK_BATCH).await?;
             if batch.first().is_none_or(|r| r.seq > head_seq) {
@@ -132,6 +275,9 @@ impl Service {
                         checked,
                     ));
                 }
+                if checkpoint.as_ref().is_some_and(|c| c.seq == record.seq) {
+                    reached_link = Some(record.link.clone());
+                }
                 previous_link.clone_from(&record.link);
                 expected += 1;
             }
@@ -140,7 +286,87 @@ impl Service {
         if head_seq != records || head_link != previous_link {
             return Ok(broken(records + 1, "records at the end of the log are missing (deleted).", records));
         }
+        if let Some(seq) = stray {
+            return Ok(broken(seq.unsigned_abs(), &stray_reason(seq), records));
+        }
+        if let Some(c) = checkpoint.filter(|c| c.seq > 0) {
+            match reached_link {
+                None => {
+                    return Ok(broken(
+                        records + 1,
+                        &format!(
+                            "the log ends at record {records}, but the signed checkpoint of {} saw record {}: the newest records were deleted.",
+                            c.at, c.seq
+                        ),
+                        records,
+                    ));
+                }
+                Some(link) if link != c.link => {
+                    return Ok(broken(
+                        c.seq,
+                        &format!(
+                            "record {} isn't the one the signed checkpoint of {} saw: the log was rewritten.",
+                            c.seq, c.at
+                        ),
+                        records,
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        tx.commit().await?;
         Ok(AuditLogCheck { records, first_broken: None, reason: None })
+    }
+
+    /// A signed checkpoint of the log's head now: the server's own upkeep (`umpin serve` writes
+    /// one every so many records and every few minutes), so no principal and no audit record.
+    pub async fn audit_checkpoint(&self) -> Result<AuditCheckpoint, ServiceError> {
+        let mut tx = self.db.begin_snapshot().await?;
+        let (seq, link) = tx.audit_head(false).await?;
+        tx.commit().await?;
+        let at = self.now();
+        let (key_id, mac) = self.vault.audit_link(|key_id| AuditCheckpoint::signed_data(seq, &link, at, key_id.0));
+        Ok(AuditCheckpoint { seq, link, at, key_id: key_id.0, mac: mac.to_vec() })
+    }
+
+    /// The last checkpoint in `text`, if its signature holds under this server's keys.
+    fn verified_checkpoint(&self, text: &str) -> Result<AuditCheckpoint, ServiceError> {
+        let c = AuditCheckpoint::parse_last(text)?;
+        let data = AuditCheckpoint::signed_data(c.seq, &c.link, c.at, c.key_id);
+        if !self.vault.audit_link_holds(KeyId(c.key_id), &data, &c.mac) {
+            return Err(umpin_domain::Error::InvalidParameter {
+                parameter: "Checkpoint",
+                rule: "its signature doesn't hold under this server's keys: it was changed, or another installation wrote it."
+                    .to_owned(),
+            }
+            .into());
+        }
+        Ok(c)
+    }
+
+    /// What the server's health check says about the audit log, cheaply (no chain walk): `None`
+    /// when nothing is out of place, else why nothing audited can be done, or will soon fail. A
+    /// stray record is found by two lookups on the log's key.
+    pub async fn audit_log_damage(&self) -> Result<Option<String>, ServiceError> {
+        let mut tx = self.db.begin_snapshot().await?;
+        let (head_seq, _) = tx.audit_head(false).await?;
+        let stray = tx.audit_stray_record(head_seq).await?;
+        tx.commit().await?;
+        Ok(stray.map(|seq| {
+            format!(
+                "the admin audit log is damaged: {} Run Test-AdminAuditLog, and restore the log from a backup.",
+                stray_reason(seq)
+            )
+        }))
+    }
+}
+
+/// Why a record outside 1 ..= head is no part of the log.
+fn stray_reason(seq: i64) -> String {
+    if seq <= 0 {
+        format!("a record numbered {seq} was inserted (records are numbered from 1).")
+    } else {
+        format!("a record numbered {seq}, after the last record umpin wrote, was inserted.")
     }
 }
 

@@ -1,6 +1,6 @@
 //! Mailboxes: `New-/Get-/Set-/Remove-Mailbox`, and identity resolution for every other operation.
 
-use umpin_domain::identity::{resolve_mailbox, resolve_named};
+use umpin_domain::identity::{check_identity, resolve_mailbox, resolve_named};
 use umpin_domain::{DialPlan, Error, Guid, Mailbox, MailboxChanges, MailboxPolicy, NewMailbox, ObjectKind};
 use umpin_store::{MailboxFilter, StoreError, Tx, Unique};
 
@@ -22,18 +22,28 @@ pub(crate) fn conflict(e: StoreError, kind: ObjectKind, name: &str, alias: &str)
 }
 
 pub(crate) async fn find_mailbox(tx: &mut Tx, identity: &str) -> Result<Mailbox, ServiceError> {
+    check_identity("Identity", identity)?;
     let candidates = tx.mailbox_candidates(identity).await?;
     Ok(resolve_mailbox(identity, &candidates)?.clone())
 }
 
 pub(crate) async fn find_dial_plan(tx: &mut Tx, identity: &str) -> Result<DialPlan, ServiceError> {
+    check_identity("Identity", identity)?;
     let candidates = tx.dial_plan_candidates(identity).await?;
     Ok(resolve_named(ObjectKind::DialPlan, identity, &candidates, |p| p.guid, |p| &p.name)?.clone())
 }
 
 pub(crate) async fn find_policy(tx: &mut Tx, identity: &str) -> Result<MailboxPolicy, ServiceError> {
+    check_identity("Identity", identity)?;
     let candidates = tx.policy_candidates(identity).await?;
     Ok(resolve_named(ObjectKind::MailboxPolicy, identity, &candidates, |p| p.guid, |p| &p.name)?.clone())
+}
+
+/// Refuses a listing's search text or cursor that holds a control character.
+pub(crate) fn check_listing(anr: Option<&str>, after: Option<&str>) -> Result<(), ServiceError> {
+    check_identity("Anr", anr.unwrap_or_default())?;
+    check_identity("cursor", after.unwrap_or_default())?;
+    Ok(())
 }
 
 /// The page size for a `-ResultSize`: `None` is the default 1000.
@@ -80,6 +90,7 @@ impl Service {
         result_size: Option<u32>,
     ) -> Result<Page<Mailbox>, ServiceError> {
         self.authorize(by, &Action::new("Get-Mailbox", "").param("Anr", anr)).await?;
+        check_listing(anr, after)?;
         let limit = page_size(result_size);
         let filter = MailboxFilter { anr: anr.map(str::to_owned) };
         let mut tx = self.db.begin().await?;

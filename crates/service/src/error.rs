@@ -61,6 +61,13 @@ pub enum ServiceError {
     #[error("Too many failed sign-ins. Wait {retry_after_secs} seconds, then try again.")]
     Throttled { retry_after_secs: u64 },
 
+    /// The admin audit log holds a record umpin didn't write where the next record goes, so no
+    /// audited action can be recorded, and none is done, until it is repaired.
+    #[error(
+        "The admin audit log is damaged: record {seq} wasn't written by umpin, and no more records can be added after it. Nothing was changed. Run Test-AdminAuditLog to see what was changed, and restore the log from a backup."
+    )]
+    AuditLogDamaged { seq: u64 },
+
     /// The PIN vault failed for a reason other than unreadable data.
     #[error("The PIN couldn't be processed ({0}). Nothing was changed; check the server log.")]
     Crypto(CryptoError),
@@ -69,6 +76,7 @@ pub enum ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(source: StoreError) -> Self {
         match source {
+            StoreError::AuditLogDamaged { seq } => ServiceError::AuditLogDamaged { seq },
             StoreError::Conflict { .. } => ServiceError::AlreadyInUse { source },
             StoreError::NotFound => ServiceError::Gone { source },
             StoreError::InUse | StoreError::MissingReference => ServiceError::InUse { source },

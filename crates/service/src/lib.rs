@@ -28,7 +28,7 @@ use umpin_store::Database;
 
 pub use access::Principal;
 pub use accounts::{IssuedToken, ManagementAccountChanges, NewManagementAccount, RoleGroupView, TOKEN_LIFETIME};
-pub use audit::{AuditLogCheck, AuditSearch};
+pub use audit::{AuditCheckpoint, AuditLogCheck, AuditSearch, CHECKPOINT_TAG};
 pub use dial_plans::NewPolicy;
 pub use error::ServiceError;
 pub use messages::{MessageKind, OutgoingMessage};

@@ -95,6 +95,7 @@ impl Service {
             .param("FirstTimeUser", filter.first_time_user)
             .param("UMDialPlan", &filter.dial_plan);
         self.audited(by, action, async |tx| {
+            crate::directory::check_listing(None, after)?;
             let limit = page_size(result_size);
             let now = self.now();
             let dial_plan = match &filter.dial_plan {

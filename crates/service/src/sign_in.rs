@@ -58,31 +58,40 @@ impl Service {
             tx.commit().await?;
             target
         };
-        self.attempt_sign_in(target, pin).await
+        Ok(self.attempt_sign_in(target, pin).await?.0)
     }
 
-    /// One sign-in attempt with `pin` on `target`, counted in the metrics.
-    pub(crate) async fn attempt_sign_in(&self, target: SignInTarget, pin: &Pin) -> Result<SignInOutcome, ServiceError> {
-        let outcome = self.evaluate_sign_in(target, pin).await?;
+    /// One sign-in attempt with `pin` on `target`, counted in the metrics; with the version of
+    /// the PIN data it signed in with, when it did.
+    pub(crate) async fn attempt_sign_in(
+        &self,
+        target: SignInTarget,
+        pin: &Pin,
+    ) -> Result<(SignInOutcome, Option<i64>), ServiceError> {
+        let (outcome, pin_version) = self.evaluate_sign_in(target, pin).await?;
         let label = match outcome {
             SignInOutcome::SignedIn { .. } => "signed_in",
             SignInOutcome::WrongPin => "wrong_pin",
             SignInOutcome::LockedOut => "locked_out",
         };
         metrics::counter!("umpin_sign_ins_total", "outcome" => label).increment(1);
-        Ok(outcome)
+        Ok((outcome, pin_version))
     }
 
-    async fn evaluate_sign_in(&self, target: SignInTarget, pin: &Pin) -> Result<SignInOutcome, ServiceError> {
+    async fn evaluate_sign_in(
+        &self,
+        target: SignInTarget,
+        pin: &Pin,
+    ) -> Result<(SignInOutcome, Option<i64>), ServiceError> {
         let Some((mailbox, policy)) = target else {
             // As slow as a real evaluation, so that timing does not tell unknown extensions apart.
             self.vault.verify_decoy(pin).await?;
-            return Ok(SignInOutcome::WrongPin);
+            return Ok((SignInOutcome::WrongPin, None));
         };
         let now = self.now();
         let Some(reservation) = self.db.reserve_sign_in(mailbox, u32::from(policy.pin.max_logon_attempts), now).await?
         else {
-            return Ok(SignInOutcome::LockedOut);
+            return Ok((SignInOutcome::LockedOut, None));
         };
         let sealed = SealedPin::from_bytes(reservation.sealed_pin);
         let verification = match self.vault.verify_pin(mailbox, &sealed, pin).await {
@@ -109,14 +118,18 @@ impl Service {
                 let status = tx.pin(mailbox).await?.map(|r| r.status);
                 tx.commit().await?;
                 Ok(match status {
-                    Some(status) if succeeded => SignInOutcome::SignedIn {
-                        mailbox,
-                        pin_expired: status.pin_expired(&policy.pin, now),
-                        first_time_user: status.first_time_user,
-                    },
+                    // A success doesn't move the version: the caller signed in with this one.
+                    Some(status) if succeeded => (
+                        SignInOutcome::SignedIn {
+                            mailbox,
+                            pin_expired: status.pin_expired(&policy.pin, now),
+                            first_time_user: status.first_time_user,
+                        },
+                        Some(reservation.version),
+                    ),
                     // An administrator acted, or the PIN was replaced, while the PIN was evaluated.
-                    Some(status) if status.locked_out => SignInOutcome::LockedOut,
-                    _ => SignInOutcome::WrongPin,
+                    Some(status) if status.locked_out => (SignInOutcome::LockedOut, None),
+                    _ => (SignInOutcome::WrongPin, None),
                 })
             }
             Verification::Wrong => {
@@ -130,7 +143,7 @@ impl Service {
                         self.notify_lockout(mailbox).await?
                     }
                 }
-                Ok(SignInOutcome::WrongPin)
+                Ok((SignInOutcome::WrongPin, None))
             }
         }
     }
@@ -184,19 +197,25 @@ impl Service {
     }
 
     /// A signed-in caller's new PIN (after an expired PIN, in first-time setup, or from personal
-    /// options), in `tx`. With `completes_first_time_setup` it also ends first-time setup.
+    /// options), in `tx`, while the PIN data is still at `signed_in_with`, the version the caller
+    /// signed in with. With `completes_first_time_setup` it also ends first-time setup. Returns
+    /// the new version.
     pub(crate) async fn change_pin_in(
         &self,
         tx: &mut Tx,
         mailbox: Guid,
+        signed_in_with: i64,
         new_pin: &Pin,
         completes_first_time_setup: bool,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<i64, ServiceError> {
         let now = self.now();
         let owner = tx.mailbox(mailbox).await?.ok_or(Error::CallEnded)?;
         let um = enabled_um_mailbox(tx, &owner).await?;
         let policy = policy_of(tx, &um).await?;
         let current = pin_record(tx, &owner).await?;
+        if current.version != signed_in_with {
+            return Err(Error::SignInRevoked.into());
+        }
         if current.status.locked_out {
             return Err(Error::LockedOut { mailbox: owner.primary_smtp_address }.into());
         }
@@ -212,8 +231,7 @@ impl Service {
                 ..current.status.clone()
             })
             .await?;
-        tx.put_pin(mailbox, &next).await?;
-        Ok(())
+        Ok(tx.put_pin(mailbox, &next).await?)
     }
 }
 
@@ -223,6 +241,10 @@ pub(crate) async fn sign_in_target(
     dial_plan: Guid,
     extension: &str,
 ) -> Result<SignInTarget, ServiceError> {
+    // An extension is digits only: anything else is no one's, and gets the wrong-PIN answer.
+    if extension.is_empty() || !extension.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
     let Some(mailbox) = tx.um_mailbox_by_extension(dial_plan, extension).await? else { return Ok(None) };
     mailbox_target(tx, mailbox).await
 }

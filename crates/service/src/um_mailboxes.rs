@@ -194,6 +194,7 @@ impl Service {
     ) -> Result<Page<UmMailboxView>, ServiceError> {
         self.authorize(by, &Action::new("Get-UMMailbox", "").param("UMMailboxPolicy", policy).param("Anr", anr))
             .await?;
+        crate::directory::check_listing(anr, after)?;
         let limit = page_size(result_size);
         let mut tx = self.db.begin().await?;
         let policy = match policy {

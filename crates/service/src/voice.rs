@@ -11,13 +11,20 @@
 //! the account that started the call may go on with it, for at most [`CALL_LIFETIME`]. Changes a
 //! caller makes are recorded in the admin audit log under that account, with the mailbox as the
 //! object; sign-ins are counted in the metrics instead.
+//!
+//! Each sign-in attempt on a call is reserved in the database before its PIN is evaluated, so
+//! that parallel attempts on one call can't exceed `LogonFailuresBeforeDisconnect`; an attempt
+//! beyond them ends the call unevaluated. A signed-in call holds only while the PIN data is at
+//! the version the caller signed in with: every request of a signed-in caller checks it in the
+//! transaction of its change, so an administrator's reset, lock, unlock or disable ends the
+//! caller's rights at once (the caller's own PIN change moves the call on to the new version).
 
 use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{Pin, generate_token, token_digest};
 use umpin_domain::mailbox::check_phone;
 use umpin_domain::roles::VOICE_ACCESS;
 use umpin_domain::voice::{CALL_LIFETIME, caller_digits, check_recorded_name, is_callers_phone};
-use umpin_domain::{DialPlan, Error, Mailbox, ObjectKind, Timestamp};
+use umpin_domain::{DialPlan, Error, Guid, Mailbox, ObjectKind, Timestamp};
 use umpin_store::{Tx, VoiceCall};
 
 use crate::access::Action;
@@ -111,6 +118,7 @@ impl Service {
             dial_plan: plan.guid,
             mailbox: identified.as_ref().map(|(m, _)| m.guid),
             signed_in: false,
+            pin_version: None,
             failures: 0,
             started_at: now,
             expires_at,
@@ -133,7 +141,7 @@ impl Service {
     ) -> Result<CallSignIn, ServiceError> {
         self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
         let digest = token_digest(call_id);
-        let (call, disconnect_after, target) = {
+        let (reserved, disconnect_after, target) = {
             let mut tx = self.db.begin().await?;
             let call = live_call(&mut tx, by, &digest, self.now()).await?;
             let plan = tx.dial_plan(call.dial_plan).await?.ok_or(Error::CallEnded)?;
@@ -149,25 +157,42 @@ impl Service {
                     .into());
                 }
             };
-            tx.commit().await?;
-            (call, u32::from(plan.logon_failures_before_disconnect), target)
-        };
-        let outcome = self.attempt_sign_in(target, pin).await?;
-        let mut tx = self.db.begin().await?;
-        let (failures_in_call, disconnected) = match outcome {
-            SignInOutcome::SignedIn { mailbox, .. } => {
-                tx.call_signed_in(&digest, mailbox).await?;
-                (call.failures, false)
-            }
-            SignInOutcome::WrongPin => match tx.count_call_failure(&digest).await? {
-                Some(failures) if failures < disconnect_after => (failures, false),
-                Some(failures) => (failures, tx.delete_voice_call(&digest).await?),
-                // Hung up while the PIN was evaluated.
-                None => (call.failures + 1, true),
-            },
-            SignInOutcome::LockedOut => {
+            let disconnect_after = u32::from(plan.logon_failures_before_disconnect);
+            // Counted before the PIN is evaluated; committed before, so that every node sees it.
+            let Some(reserved) = tx.reserve_call_attempt(&digest, disconnect_after).await? else {
+                // More attempts at once than the call allows failures: the call ends unevaluated.
                 tx.delete_voice_call(&digest).await?;
-                (call.failures, true)
+                tx.commit().await?;
+                return Err(Error::CallEnded.into());
+            };
+            tx.commit().await?;
+            (reserved, disconnect_after, target)
+        };
+        let attempt = self.attempt_sign_in(target, pin).await;
+        let mut tx = self.db.begin().await?;
+        let (outcome, pin_version) = match attempt {
+            Ok(evaluated) => evaluated,
+            Err(e) => {
+                // Not the caller's failure: the attempt is taken back.
+                tx.release_call_attempt(&digest).await?;
+                tx.commit().await?;
+                return Err(e);
+            }
+        };
+        let (failures_in_call, disconnected) = match (outcome, pin_version) {
+            (SignInOutcome::SignedIn { mailbox, .. }, Some(version)) => {
+                tx.call_signed_in(&digest, mailbox, version).await?;
+                (reserved - 1, false)
+            }
+            (SignInOutcome::LockedOut, _) => {
+                tx.delete_voice_call(&digest).await?;
+                (reserved - 1, true)
+            }
+            // A wrong PIN (a success always comes with its version).
+            _ if reserved < disconnect_after => (reserved, false),
+            _ => {
+                tx.delete_voice_call(&digest).await?;
+                (reserved, true)
             }
         };
         tx.commit().await?;
@@ -182,11 +207,13 @@ impl Service {
         new_pin: &Pin,
         confirm_pin: &Pin,
     ) -> Result<(), ServiceError> {
-        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
         let action = Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address).secret("NewPin", true);
         self.audited(by, action, async |tx| {
             same_pin_twice(new_pin, confirm_pin)?;
-            self.change_pin_in(tx, mailbox.guid, new_pin, false).await
+            self.still_signed_in(tx, by, call_id, mailbox.guid, signed_in_with).await?;
+            let version = self.change_pin_in(tx, mailbox.guid, signed_in_with, new_pin, false).await?;
+            Ok(tx.call_pin_changed(&token_digest(call_id), version).await?)
         })
         .await
     }
@@ -198,11 +225,12 @@ impl Service {
         call_id: &str,
         recording: RecordedNameAudio,
     ) -> Result<(), ServiceError> {
-        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
         let action =
             Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address).param("RecordedName", &recording.content_type);
         self.audited(by, action, async |tx| {
             check_recorded_name(&recording.content_type, &recording.audio)?;
+            self.still_signed_in(tx, by, call_id, mailbox.guid, signed_in_with).await?;
             tx.put_recorded_name(mailbox.guid, Some((&recording.content_type, &recording.audio)), self.now()).await?;
             Ok(())
         })
@@ -216,8 +244,9 @@ impl Service {
         by: &Principal,
         call_id: &str,
     ) -> Result<Option<RecordedNameAudio>, ServiceError> {
-        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
         let mut tx = self.db.begin().await?;
+        self.still_signed_in(&mut tx, by, call_id, mailbox.guid, signed_in_with).await?;
         let name = tx.recorded_name(mailbox.guid).await?;
         tx.commit().await?;
         Ok(name.and_then(|n| n.audio).map(|(content_type, audio)| RecordedNameAudio { content_type, audio }))
@@ -233,19 +262,21 @@ impl Service {
         confirm_pin: &Pin,
         skip_recorded_name: bool,
     ) -> Result<(), ServiceError> {
-        let mailbox = self.signed_in_mailbox(by, call_id).await?;
+        let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
         let action = Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address)
             .secret("NewPin", true)
             .param("CompleteFirstTimeSetup", true)
             .param("SkipRecordedName", skip_recorded_name);
         self.audited(by, action, async |tx| {
             same_pin_twice(new_pin, confirm_pin)?;
+            self.still_signed_in(tx, by, call_id, mailbox.guid, signed_in_with).await?;
             if skip_recorded_name {
                 tx.put_recorded_name(mailbox.guid, None, self.now()).await?;
             } else if tx.recorded_name(mailbox.guid).await?.is_none() {
                 return Err(Error::RecordedNameMissing.into());
             }
-            self.change_pin_in(tx, mailbox.guid, new_pin, true).await
+            let version = self.change_pin_in(tx, mailbox.guid, signed_in_with, new_pin, true).await?;
+            Ok(tx.call_pin_changed(&token_digest(call_id), version).await?)
         })
         .await
     }
@@ -261,17 +292,42 @@ impl Service {
         Ok(tx.commit().await?)
     }
 
-    /// The mailbox the caller of a live call has signed in to.
-    async fn signed_in_mailbox(&self, by: &Principal, call_id: &str) -> Result<Mailbox, ServiceError> {
+    /// The mailbox the caller of a live call has signed in to, with the version of its PIN data
+    /// the caller signed in with.
+    async fn signed_in_mailbox(&self, by: &Principal, call_id: &str) -> Result<(Mailbox, i64), ServiceError> {
         self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
         let mut tx = self.db.begin().await?;
         let call = live_call(&mut tx, by, &token_digest(call_id), self.now()).await?;
-        let mailbox = match call.mailbox.filter(|_| call.signed_in) {
-            Some(mailbox) => tx.mailbox(mailbox).await?.ok_or(Error::CallEnded)?,
-            None => return Err(Error::NotSignedIn.into()),
+        let (mailbox, version) = match (call.mailbox.filter(|_| call.signed_in), call.pin_version) {
+            (Some(mailbox), Some(version)) => (tx.mailbox(mailbox).await?.ok_or(Error::CallEnded)?, version),
+            _ => return Err(Error::NotSignedIn.into()),
         };
         tx.commit().await?;
-        Ok(mailbox)
+        Ok((mailbox, version))
+    }
+
+    /// Checks, in the transaction of a signed-in caller's request, that the call is still signed
+    /// in to `mailbox` with the PIN data at `signed_in_with`: an administrator's action on the PIN
+    /// since (which moves the version, or destroys the data) ends the caller's rights. On
+    /// PostgreSQL the PIN row stays locked until the transaction ends, so no such action can slip
+    /// in between this check and the change.
+    async fn still_signed_in(
+        &self,
+        tx: &mut Tx,
+        by: &Principal,
+        call_id: &str,
+        mailbox: Guid,
+        signed_in_with: i64,
+    ) -> Result<(), ServiceError> {
+        let call = live_call(tx, by, &token_digest(call_id), self.now()).await?;
+        if !call.signed_in || call.mailbox != Some(mailbox) {
+            return Err(Error::NotSignedIn.into());
+        }
+        let current = tx.pin(mailbox).await?.map(|record| record.version);
+        if call.pin_version != Some(signed_in_with) || current != Some(signed_in_with) {
+            return Err(Error::SignInRevoked.into());
+        }
+        Ok(())
     }
 }
 

@@ -43,7 +43,7 @@ pub use ast::{
     Argument, BinaryOp, Command, Expr, ExprKind, Pipeline, PipelineElement, Quote, Script, Span, Statement, UnaryOp,
 };
 pub use error::SyntaxError;
-pub use parser::{MAX_DEPTH, MAX_SOURCE_LEN, is_incomplete, parse};
+pub use parser::{MAX_DEPTH, MAX_PIPELINE_LENGTH, MAX_SOURCE_LEN, is_incomplete, parse};
 
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,10 @@
 //! ```
 //!
 //! Every construct that nests (brackets, unary operators, operator chains, property chains) counts toward
-//! [`MAX_DEPTH`], so neither the parser nor dropping the tree can overflow the stack.
+//! [`MAX_DEPTH`], so neither the parser nor dropping the tree can overflow the stack. So does every
+//! command of a pipeline after the first, and a pipeline has at most [`MAX_PIPELINE_LENGTH`]
+//! commands: a pipeline runs as objects pushed from each command into the next, one call deeper
+//! per command, so its length is a depth too (a pipeline of some 700 commands overflowed the stack).
 
 use crate::ast::{Argument, Command, Expr, ExprKind, Pipeline, PipelineElement, Script, Span, Statement, UnaryOp};
 use crate::error::SyntaxError;
@@ -28,6 +31,9 @@ pub const MAX_SOURCE_LEN: usize = 1024 * 1024;
 
 /// The deepest nesting accepted: brackets, `-not`, and chains of operators or property accesses.
 pub const MAX_DEPTH: usize = 64;
+
+/// The most commands one pipeline may have.
+pub const MAX_PIPELINE_LENGTH: usize = 32;
 
 /// Parses a whole input: statements separated by `;` or new lines.
 pub fn parse(source: &str) -> std::result::Result<Script, SyntaxError> {
@@ -218,6 +224,15 @@ impl Parser<'_> {
         let mut elements = vec![first];
         while self.peek(Mode::Command)?.kind == TokenKind::Pipe {
             let pipe = self.next(Mode::Command)?;
+            if elements.len() == MAX_PIPELINE_LENGTH {
+                return Err(self.error(
+                    pipe.span,
+                    format!(
+                        "The pipeline has more than {MAX_PIPELINE_LENGTH} commands — split it, for example by saving what a part gives in a variable ($x = ...) and piping $x into the rest."
+                    ),
+                ));
+            }
+            self.enter(pipe.span)?;
             self.skip_newlines()?;
             let token = self.peek(Mode::Command)?;
             match &token.kind {
@@ -242,6 +257,7 @@ impl Parser<'_> {
                 }
             }
         }
+        self.leave(elements.len() - 1);
         Ok(Pipeline { elements, span })
     }
 

@@ -6,6 +6,12 @@
 //! Appending reads and moves the single `audit_head` row: on PostgreSQL that row is locked until
 //! the transaction ends, so records of concurrent transactions, on any node, get consecutive
 //! numbers and each links to its true predecessor.
+//!
+//! Only the records from 1 to the head belong to the log. The database refuses a record that
+//! isn't the one after the head (migration 0007); one that got there anyway (inserted with that
+//! trigger dropped) is never shown by a search, is reported by [`Tx::audit_stray_record`], and
+//! makes the append that meets it fail with [`StoreError::AuditLogDamaged`] instead of a bare
+//! unique violation.
 
 use sqlx::AssertSqlSafe;
 use umpin_domain::Timestamp;
@@ -103,13 +109,15 @@ impl Tx {
     }
 
     /// Appends `record`, which must follow the head this transaction read, and moves the head.
+    /// A record already at that number, which umpin didn't write, is
+    /// [`StoreError::AuditLogDamaged`]: nothing is appended until the log is repaired.
     pub async fn append_audit_record(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
         let r = record;
         let seq = i64::try_from(r.seq).map_err(|_| unreadable("an audit record number"))?;
         on_conn!(self.conn(), c => {
-            sqlx::query(
+            let inserted = sqlx::query(
                 "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, \
-                 key_id, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 key_id, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (seq) DO NOTHING",
             )
             .bind(seq)
             .bind(micros(r.run_at))
@@ -123,7 +131,11 @@ impl Tx {
             .bind(i64::from(r.key_id))
             .bind(r.link.clone())
             .execute(&mut *c)
-            .await?;
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Err(StoreError::AuditLogDamaged { seq: r.seq });
+            }
             sqlx::query("UPDATE audit_head SET seq = $1, link = $2 WHERE id = 1")
                 .bind(seq)
                 .bind(r.link.clone())
@@ -131,6 +143,19 @@ impl Tx {
                 .await?;
         });
         Ok(())
+    }
+
+    /// The lowest number of a record that doesn't belong to the log whose head is `head`: one
+    /// numbered 0 or less, or beyond the head. `None` when every record is in place.
+    pub async fn audit_stray_record(&mut self, head: u64) -> Result<Option<i64>, StoreError> {
+        let head = i64::try_from(head).map_err(|_| unreadable("the audit head"))?;
+        let stray: Option<(i64,)> = on_conn!(self.conn(), c => {
+            sqlx::query_as("SELECT seq FROM audit_log WHERE seq <= 0 OR seq > $1 ORDER BY seq LIMIT 1")
+                .bind(head)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        Ok(stray.map(|(seq,)| seq))
     }
 
     /// Up to `limit` records in chain order after record `after` (for checking the chain).
@@ -144,6 +169,7 @@ impl Tx {
     }
 
     /// Up to `limit` records matching `filter`, newest first, older than record `before` when given.
+    /// Only records from 1 to the head: a stray record is no part of the log.
     pub async fn search_audit_log(
         &mut self,
         filter: &AuditFilter,
@@ -151,7 +177,8 @@ impl Tx {
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE ($1 IS NULL OR seq < $1) AND ($2 IS NULL OR run_at >= $2) \
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq >= 1 AND seq <= (SELECT seq FROM audit_head WHERE id = 1) \
+             AND ($1 IS NULL OR seq < $1) AND ($2 IS NULL OR run_at >= $2) \
              AND ($3 IS NULL OR run_at <= $3) AND ($4 IS NULL OR succeeded = $4)"
         );
         // Each list becomes `column IN ($n, …)`; every value is bound, only placeholders are written.

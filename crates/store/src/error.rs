@@ -67,6 +67,14 @@ pub enum StoreError {
     #[error("the object refers to another object that doesn't exist")]
     MissingReference,
 
+    /// The admin audit log holds a record, at the number the next one should take, that umpin
+    /// didn't write: someone inserted it in the database. Nothing more can be recorded (and so
+    /// nothing audited can be done) until the log is checked and repaired.
+    #[error(
+        "the admin audit log is damaged: a record numbered {seq} that umpin didn't write is in the way of the next one. Run Test-AdminAuditLog to see what was changed, and repair the log from a backup"
+    )]
+    AuditLogDamaged { seq: u64 },
+
     /// The schema lacks migrations of this version of umpin.
     #[error("the database schema isn't up to date: run `umpin migrate` (or `umpin init` for a new installation)")]
     SchemaOutOfDate,

@@ -125,8 +125,13 @@ impl Database {
     /// `sqlite::memory:`) or `postgres://…` / `postgresql://…`.
     ///
     /// A SQLite file is created when missing (its directory must exist) and used in WAL mode with
-    /// foreign keys on, `synchronous = NORMAL` and a busy timeout of 10 s. The schema is not
+    /// foreign keys on, `synchronous = FULL` and a busy timeout of 10 s. The schema is not
     /// touched: call [`Database::migrate`].
+    ///
+    /// `FULL`, not WAL's usual `NORMAL`: with `NORMAL` a commit is acknowledged before the WAL
+    /// is synced, so a power loss can take back a PIN reset, an unlock or a counted failure that
+    /// was already reported done. A PIN and lockout store must not; `FULL` syncs the WAL at
+    /// every commit (see `BENCHMARKS.md` for what it costs).
     pub async fn connect(url: &str) -> Result<Database, StoreError> {
         let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
         match scheme.as_deref() {
@@ -151,7 +156,7 @@ impl Database {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(SQLITE_BUSY_TIMEOUT);
         let pool = PoolOptions::<Sqlite>::new().acquire_timeout(ACQUIRE_TIMEOUT);
@@ -243,6 +248,19 @@ impl Database {
         Ok(match self {
             Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Database::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Starts a read-only transaction that sees one snapshot of the database throughout (on
+    /// PostgreSQL `REPEATABLE READ`; on SQLite a deferred transaction, which in WAL mode reads one
+    /// snapshot and holds no write lock), for reads that must agree with each other, such as the
+    /// chain check of the audit log while others append.
+    pub async fn begin_snapshot(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN DEFERRED").await?),
+            Database::Postgres(pool) => {
+                Tx::Postgres(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?)
+            }
         })
     }
 

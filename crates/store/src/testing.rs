@@ -148,6 +148,16 @@ macro_rules! backend_tests {
     };
 }
 
+/// Runs `sql` (one or more statements) straight on the database, as someone with direct access
+/// to it could: for tests of what umpin does about changes made behind its back.
+pub async fn raw_sql(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
+    let sql = AssertSqlSafe(sql.to_owned());
+    match db {
+        Database::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        Database::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+    }
+}
+
 /// Everything the database holds, as bytes, for tests that prove a secret is not stored in clear:
 /// for SQLite the raw files as they are on disk (main database, WAL and shared memory), for
 /// PostgreSQL every row of every table of the

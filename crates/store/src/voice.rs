@@ -2,8 +2,11 @@
 //!
 //! A call is kept in the database, not in a node's memory, so that each request of a call may
 //! reach any node. Its id is stored only as a digest, and a call is found only together with the
-//! account that started it and only until it expires. The failures within a call are counted by
-//! one atomic statement, as the failures of a mailbox are.
+//! account that started it and only until it expires. Each sign-in attempt within a call is
+//! reserved by one atomic statement before its PIN is evaluated, as the attempts of a mailbox
+//! are, so that however many attempts run at once, no more than the call allows are evaluated.
+//! A signed-in call keeps the version of the PIN data it signed in with: its rights last only
+//! while that version is current.
 
 use umpin_domain::{Guid, Timestamp};
 
@@ -22,7 +25,9 @@ pub struct VoiceCall {
     pub mailbox: Option<Guid>,
     /// Whether the caller signed in to `mailbox`.
     pub signed_in: bool,
-    /// Failed sign-ins within this call.
+    /// The version of the mailbox's PIN data the caller signed in with (see `PinRecord`).
+    pub pin_version: Option<i64>,
+    /// Failed sign-ins within this call, and attempts being evaluated.
     pub failures: u32,
     pub started_at: Timestamp,
     pub expires_at: Timestamp,
@@ -35,6 +40,7 @@ struct CallRow {
     dial_plan: String,
     mailbox: Option<String>,
     signed_in: bool,
+    pin_version: Option<i64>,
     failures: i64,
     started_at: i64,
     expires_at: i64,
@@ -48,6 +54,7 @@ impl CallRow {
             dial_plan: parse_guid(&self.dial_plan)?,
             mailbox: self.mailbox.as_deref().map(parse_guid).transpose()?,
             signed_in: self.signed_in,
+            pin_version: self.pin_version,
             failures: narrow(self.failures, "a failure count")?,
             started_at: timestamp(self.started_at)?,
             expires_at: timestamp(self.expires_at)?,
@@ -79,7 +86,7 @@ impl Tx {
         on_conn!(self.conn(), c => {
             sqlx::query(
                 "INSERT INTO voice_calls (digest, account, dial_plan, mailbox, signed_in, failures, started_at, \
-                 expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 expires_at, pin_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(call.digest.clone())
             .bind(call.account.clone())
@@ -89,6 +96,7 @@ impl Tx {
             .bind(i64::from(call.failures))
             .bind(micros(call.started_at))
             .bind(micros(call.expires_at))
+            .bind(call.pin_version)
             .execute(&mut *c)
             .await?;
         });
@@ -104,7 +112,7 @@ impl Tx {
     ) -> Result<Option<VoiceCall>, StoreError> {
         let row: Option<CallRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                "SELECT digest, account, dial_plan, mailbox, signed_in, failures, started_at, expires_at \
+                "SELECT digest, account, dial_plan, mailbox, signed_in, pin_version, failures, started_at, expires_at \
                  FROM voice_calls WHERE digest = $1 AND account = $2 AND expires_at > $3",
             )
             .bind(digest.to_vec())
@@ -116,27 +124,59 @@ impl Tx {
         row.map(CallRow::into_call).transpose()
     }
 
-    /// Counts one more failed sign-in within the call, after which the caller is no longer signed
-    /// in; the new count, or `None` when the call is gone.
-    pub async fn count_call_failure(&mut self, digest: &[u8]) -> Result<Option<u32>, StoreError> {
+    /// Reserves one sign-in attempt within the call, before its PIN is evaluated: counts it as a
+    /// failure and signs the caller out, but only while fewer than `limit` failures (reserved
+    /// attempts included) are counted. The new count, or `None` when the call is gone or has no
+    /// attempt left.
+    pub async fn reserve_call_attempt(&mut self, digest: &[u8], limit: u32) -> Result<Option<u32>, StoreError> {
         let row: Option<(i64,)> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                "UPDATE voice_calls SET failures = failures + 1, signed_in = FALSE WHERE digest = $1 \
-                 RETURNING failures",
+                "UPDATE voice_calls SET failures = failures + 1, signed_in = FALSE, pin_version = NULL \
+                 WHERE digest = $1 AND failures < $2 RETURNING failures",
             )
             .bind(digest.to_vec())
+            .bind(i64::from(limit))
             .fetch_optional(&mut *c)
             .await?
         });
         row.map(|(n,)| narrow(n, "a failure count")).transpose()
     }
 
-    /// Records that the caller signed in to `mailbox` on the call.
-    pub async fn call_signed_in(&mut self, digest: &[u8], mailbox: Guid) -> Result<(), StoreError> {
+    /// Takes back an attempt reserved by [`Tx::reserve_call_attempt`] that wasn't a failure
+    /// (the PIN couldn't be evaluated).
+    pub async fn release_call_attempt(&mut self, digest: &[u8]) -> Result<(), StoreError> {
         on_conn!(self.conn(), c => {
-            sqlx::query("UPDATE voice_calls SET mailbox = $2, signed_in = TRUE WHERE digest = $1")
+            sqlx::query("UPDATE voice_calls SET failures = failures - 1 WHERE digest = $1 AND failures > 0")
                 .bind(digest.to_vec())
-                .bind(guid_text(mailbox))
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records that the caller signed in to `mailbox` on the call with the PIN data at
+    /// `pin_version`, and takes back the attempt reserved for it (it wasn't a failure).
+    pub async fn call_signed_in(&mut self, digest: &[u8], mailbox: Guid, pin_version: i64) -> Result<(), StoreError> {
+        on_conn!(self.conn(), c => {
+            sqlx::query(
+                "UPDATE voice_calls SET mailbox = $2, signed_in = TRUE, pin_version = $3, \
+                 failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE digest = $1",
+            )
+            .bind(digest.to_vec())
+            .bind(guid_text(mailbox))
+            .bind(pin_version)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The signed-in caller changed the PIN: the call goes on with the new version.
+    pub async fn call_pin_changed(&mut self, digest: &[u8], pin_version: i64) -> Result<(), StoreError> {
+        on_conn!(self.conn(), c => {
+            sqlx::query("UPDATE voice_calls SET pin_version = $2 WHERE digest = $1 AND signed_in")
+                .bind(digest.to_vec())
+                .bind(pin_version)
                 .execute(&mut *c)
                 .await?;
         });

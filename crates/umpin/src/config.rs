@@ -56,6 +56,9 @@ pub struct ServerSettings {
     /// `text` (default) or `json` (one object per line, for log collectors).
     #[serde(default)]
     pub log_format: LogFormat,
+    /// A file that signed checkpoints of the admin audit log are appended to, besides the log;
+    /// keep it where the database's administrators can't write.
+    pub audit_checkpoint_file: Option<PathBuf>,
 }
 
 /// How log lines are written on standard error.

@@ -2,10 +2,14 @@
 //! table, the delivery of the outbox, configured by the `[mail]` table, and the deletion of
 //! expired sign-in tokens (when it starts, then every few minutes), until SIGTERM or Ctrl-C.
 //! SIGHUP reads the server key file again, so that after `umpin keys rotate` every node seals
-//! under the new key at once. `umpin demo` serves the same way.
+//! under the new key at once. It writes signed checkpoints of the admin audit log to its log and
+//! to `audit_checkpoint_file` when set: when it starts, then after every
+//! [`CHECKPOINT_EVERY_RECORDS`] records and at least every [`CHECKPOINT_INTERVAL`] while records
+//! come. `umpin demo` serves the same way.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
@@ -18,6 +22,13 @@ use crate::Setup;
 /// How often a serving node deletes the sign-in tokens that have expired. Every node does it; the
 /// deletion is one statement, so nodes doing it at once only find less to delete.
 const EXPIRED_TOKENS_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// A checkpoint of the audit log is written after this many new records ...
+const CHECKPOINT_EVERY_RECORDS: u64 = 100;
+/// ... or this long after the last one, if any record came since.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// How often the head of the audit log is looked at.
+const CHECKPOINT_POLL: Duration = Duration::from_secs(15);
 
 /// Serves until a shutdown signal, then lets the requests in progress finish.
 pub async fn run(setup: &Setup, listen: Option<SocketAddr>) -> anyhow::Result<()> {
@@ -32,6 +43,7 @@ pub async fn run(setup: &Setup, listen: Option<SocketAddr>) -> anyhow::Result<()
 pub struct Bound {
     server: Server,
     hangups: Signal,
+    checkpoint_file: Option<PathBuf>,
 }
 
 impl Bound {
@@ -45,8 +57,9 @@ impl Bound {
 /// and, when `mail` turns delivery on, the outbox worker, until a shutdown signal; then lets the
 /// requests in progress and the message being sent finish.
 pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow::Result<()> {
-    let Bound { server, hangups } = bound;
+    let Bound { server, hangups, checkpoint_file } = bound;
     let (stop, stopped) = watch::channel(false);
+    let checkpoints = tokio::spawn(write_audit_checkpoints(service.clone(), checkpoint_file, stopped.clone()));
     let expired_tokens = tokio::spawn(delete_expired_tokens(service.clone(), stopped.clone()));
     let key_reloads = tokio::spawn(reload_keys_on_hangup(service.clone(), hangups, stopped.clone()));
     let worker = match OutboxWorker::new(service, mail)? {
@@ -74,6 +87,7 @@ pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow:
     }
     let _ = expired_tokens.await;
     let _ = key_reloads.await;
+    let _ = checkpoints.await;
     served?;
     say!("umpin serve: stopped.");
     Ok(())
@@ -95,6 +109,55 @@ async fn delete_expired_tokens(service: Service, mut stopped: watch::Receiver<bo
             Err(e) => tracing::warn!(error = %e, "the expired sign-in tokens couldn't be deleted; trying again later"),
         }
     }
+}
+
+/// Writes a signed checkpoint of the admin audit log when it starts, then whenever
+/// [`CHECKPOINT_EVERY_RECORDS`] records came since the last, or [`CHECKPOINT_INTERVAL`] passed and
+/// some did, until `stopped` turns true: one structured line in the log, and a line appended to
+/// `file` when given. A failure is logged and tried again at the next look.
+async fn write_audit_checkpoints(service: Service, file: Option<PathBuf>, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last: Option<(u64, Instant)> = None;
+    loop {
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return,
+            _ = tick.tick() => {}
+        }
+        let checkpoint = match service.audit_checkpoint().await {
+            Ok(checkpoint) => checkpoint,
+            Err(e) => {
+                tracing::warn!(error = %e, "no checkpoint of the admin audit log could be taken; trying again later");
+                continue;
+            }
+        };
+        let due = match last {
+            None => true,
+            Some((seq, at)) => {
+                checkpoint.seq >= seq + CHECKPOINT_EVERY_RECORDS
+                    || (checkpoint.seq != seq && at.elapsed() >= CHECKPOINT_INTERVAL)
+            }
+        };
+        if !due {
+            continue;
+        }
+        let line = checkpoint.to_line();
+        tracing::info!(checkpoint = %line, records = checkpoint.seq, "signed checkpoint of the admin audit log");
+        if let Some(file) = &file
+            && let Err(e) = append_line(file, &line)
+        {
+            tracing::error!(file = %file.display(), error = %e, "the checkpoint of the admin audit log couldn't be written to the file");
+        }
+        last = Some((checkpoint.seq, Instant::now()));
+    }
+}
+
+/// Appends `line` to `file` (created when missing) and syncs it.
+fn append_line(file: &Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file)?;
+    writeln!(f, "{line}")?;
+    f.sync_data()
 }
 
 /// Reads the key file again on every SIGHUP until `stopped` turns true (or its sender is gone), and
@@ -149,5 +212,6 @@ pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyh
                  open-file limit of the server process (ulimit -n) and start it again."
         )
     })?;
-    Ok(Bound { server: Server::bind(config, service)?, hangups })
+    let checkpoint_file = settings.audit_checkpoint_file.clone();
+    Ok(Bound { server: Server::bind(config, service)?, hangups, checkpoint_file })
 }

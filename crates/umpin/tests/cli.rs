@@ -446,6 +446,23 @@ fn shell_what_if_says_what_it_would_do_and_changes_nothing() {
 }
 
 #[test]
+fn shell_refuses_a_pipeline_of_700_commands_with_a_syntax_error_instead_of_overflowing_the_stack() {
+    let dir = contoso(0);
+    let long = format!("Get-UMDialPlan{}", " | Where-Object Name".repeat(699));
+    let out = shell(dir.path(), &long);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("The pipeline has more than 32 commands"), "{}", stderr(&out));
+}
+
+#[test]
+fn shell_runs_the_longest_pipeline_at_the_deepest_nesting_allowed() {
+    let dir = contoso(0);
+    // 32 commands inside 32 brackets: 63 levels, one under the limit of 64.
+    let pipeline = format!("{}1,2,3{}{}", "(".repeat(32), " | ForEach-Object { $_ }".repeat(31), ")".repeat(32));
+    assert_eq!(shell_ok(dir.path(), &pipeline), "1\n2\n3\n");
+}
+
+#[test]
 fn shell_runs_a_script_file_and_fails_when_a_command_failed() {
     let dir = contoso(0);
     let script = dir.path().join("setup.ps1");

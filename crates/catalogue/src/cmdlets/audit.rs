@@ -55,15 +55,46 @@ impl SearchAdminAuditLog {
 cmdlet! {
     /// `Test-AdminAuditLog`.
     TestAdminAuditLog = "Test-AdminAuditLog" {
-        synopsis: "Checks that no record of the admin audit log was changed or removed.",
+        synopsis: "Checks that no record of the admin audit log was changed, removed or inserted.",
         changes_state: false,
-        examples: [("Test-AdminAuditLog", "Checks the whole chain and names the first broken record.")],
-        parameters: {},
+        examples: [
+            ("Test-AdminAuditLog", "Checks the whole chain and names the first broken record."),
+            (
+                "Test-AdminAuditLog -Checkpoint /var/log/umpin/audit-checkpoints",
+                "Also shows whether the newest records were deleted since the last checkpoint in the file.",
+            ),
+        ],
+        parameters: {
+            checkpoint: Option<String> = Parameter::named(
+                "Checkpoint",
+                "A signed checkpoint that umpin serve wrote (the line, or a file of them: the last is used), which the log must still reach.",
+            ),
+        },
     }
 }
 
 impl TestAdminAuditLog {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        Ok(one(views::audit_check(&s.test_admin_audit_log(by).await?)))
+        let checkpoint = self.checkpoint.map(|value| checkpoint_text(by, value)).transpose()?;
+        Ok(one(views::audit_check(&s.test_admin_audit_log_reaching(by, checkpoint.as_deref()).await?)))
     }
+}
+
+/// `-Checkpoint`: a checkpoint line as given, or, for the local administrator, the content of
+/// the file it names (a file of checkpoints, or a server log). A signed-in account (the remote
+/// shell, run on the server) gives the line itself: naming files on the server is not for it.
+fn checkpoint_text(by: &Principal, value: String) -> Result<String, ServiceError> {
+    if value.contains(umpin_service::CHECKPOINT_TAG) {
+        return Ok(value);
+    }
+    let refuse =
+        |rule: String| ServiceError::Rule(umpin_domain::Error::InvalidParameter { parameter: "Checkpoint", rule });
+    if by.account != Principal::LOCAL_ADMINISTRATOR {
+        return Err(refuse(format!(
+            "give the checkpoint line itself (it begins with '{}'): a remote shell can't name a file on the server.",
+            umpin_service::CHECKPOINT_TAG
+        )));
+    }
+    std::fs::read_to_string(&value)
+        .map_err(|e| refuse(format!("it is neither a checkpoint line nor a file that can be read ({e}).")))
 }

@@ -117,6 +117,11 @@ async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceErr
     }
 }
 
+/// The message of the rule a result broke.
+fn rule_text<T: std::fmt::Debug>(result: Result<T, ServiceError>) -> String {
+    rule(result).to_string()
+}
+
 fn denied(result: &Result<(), ServiceError>) -> bool {
     matches!(result, Err(ServiceError::Rule(Error::PermissionDenied { .. })))
 }
@@ -140,6 +145,31 @@ async fn drop_append_only_triggers(db: &Database) {
             raw(db, "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").await;
         }
         Database::Postgres(_) => raw(db, "DROP TRIGGER audit_log_no_change ON audit_log").await,
+    }
+}
+
+/// Drops the trigger that makes the database refuse a record out of order, as someone with the
+/// rights to change the schema could.
+async fn drop_in_order_trigger(db: &Database) {
+    match db {
+        Database::Sqlite(_) => raw(db, "DROP TRIGGER audit_log_in_order").await,
+        Database::Postgres(_) => raw(db, "DROP TRIGGER audit_log_in_order ON audit_log").await,
+    }
+}
+
+/// Inserts a record numbered `seq` with a made-up link, straight into the database.
+async fn forge_record(db: &Database, seq: i64) -> Result<(), sqlx::Error> {
+    let link = match db {
+        Database::Sqlite(_) => "X'0123456789abcdef'",
+        Database::Postgres(_) => "'\\x0123456789abcdef'::bytea",
+    };
+    let sql = format!(
+        "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, key_id, link) \
+         VALUES ({seq}, 0, 'forger', 'nowhere', 'Set-UMMailboxPIN', 'tony@contoso.com', '', TRUE, NULL, 1, {link})"
+    );
+    match db {
+        Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
+        Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
     }
 }
 
@@ -310,6 +340,134 @@ umpin_store::backend_tests! {
         assert_eq!(s.test_admin_audit_log(&admin()).await.unwrap().first_broken, Some(2));
     }
 
+    async fn the_database_refuses_an_audit_record_that_is_not_the_one_after_the_head(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let head = s.test_admin_audit_log(&admin()).await.unwrap().records as i64;
+        for seq in [0, -1, 1, head, head + 2, head + 100] {
+            let refused = forge_record(&db, seq).await.unwrap_err().to_string();
+            assert!(refused.contains("takes only the record after its last one"), "{seq}: {refused}");
+        }
+        assert!(s.test_admin_audit_log(&admin()).await.unwrap().is_valid());
+    }
+
+    async fn a_record_forged_after_the_head_is_detected_hidden_from_search_and_stops_appends_clearly(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let head = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        assert_eq!(s.audit_log_damage().await.unwrap(), None);
+        // At head + 1 the order trigger lets it in: only the key file can tell it from a real one.
+        forge_record(&db, head as i64 + 1).await.unwrap();
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert_eq!(check.first_broken, Some(head + 1), "{check:?}");
+        assert!(check.reason.as_deref().unwrap().contains("after the last record umpin wrote"), "{check:?}");
+        let forged = audit(&s, AuditSearch { user_ids: vec!["forger".into()], ..Default::default() }).await;
+        assert!(forged.is_empty(), "a record beyond the head is no part of the log: {forged:?}");
+        let damage = s.audit_log_damage().await.unwrap().expect("the health check reports the damage");
+        assert!(damage.contains("Test-AdminAuditLog"), "{damage}");
+        // The next audited change is refused, with a message saying what to do, and changes nothing.
+        let new = NewMailbox { name: "Ellen Adams".into(), primary_smtp_address: "ellen@contoso.com".into(), ..Default::default() };
+        let refused = s.new_mailbox(&admin(), new).await.unwrap_err();
+        assert!(matches!(refused, ServiceError::AuditLogDamaged { seq } if seq == head + 1), "{refused:?}");
+        assert!(refused.to_string().contains("Run Test-AdminAuditLog"), "{refused}");
+        assert!(s.get_mailbox(&admin(), "ellen@contoso.com").await.is_err(), "the refused change was not made");
+    }
+
+    async fn test_admin_audit_log_accounts_for_records_numbered_zero_or_below_or_far_beyond_the_head(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let head = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        drop_in_order_trigger(&db).await;
+        forge_record(&db, head as i64 + 50).await.unwrap();
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert_eq!(check.first_broken, Some(head + 50), "{check:?}");
+        assert!(audit(&s, AuditSearch { user_ids: vec!["forger".into()], ..Default::default() }).await.is_empty());
+        for seq in [0, -7] {
+            forge_record(&db, seq).await.unwrap();
+        }
+        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert_eq!(check.first_broken, Some(0), "{check:?}");
+        assert!(check.reason.as_deref().unwrap().contains("numbered -7"), "{check:?}");
+        assert!(s.audit_log_damage().await.unwrap().is_some());
+    }
+
+    async fn control_characters_in_identities_and_searches_are_refused_clearly_and_audited(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let invalid = |result: Result<(), ServiceError>, parameter: &str| match result {
+            Err(ServiceError::Rule(Error::InvalidParameter { parameter: p, rule })) if p == parameter => {
+                assert!(rule.contains("control character"), "{rule}");
+            }
+            other => panic!("{parameter}: {other:?}"),
+        };
+        invalid(s.get_mailbox(&admin(), "tony\0").await.map(drop), "Identity");
+        invalid(s.set_um_mailbox_pin(&admin(), "tony\0@contoso.com", PinReset::default()).await.map(drop), "Identity");
+        invalid(s.get_um_mailbox_pin(&admin(), "to\u{1}ny").await.map(drop), "Identity");
+        invalid(s.list_mailboxes(&admin(), Some("to\0ny"), None, None).await.map(drop), "Anr");
+        invalid(s.list_um_mailboxes(&admin(), None, Some("\0"), None, None).await.map(drop), "Anr");
+        invalid(s.list_mailboxes(&admin(), None, Some("a\0"), None).await.map(drop), "cursor");
+        invalid(s.get_management_account(&admin(), "ad\0min").await.map(drop), "Identity");
+        let search = AuditSearch { object_ids: vec!["tony\0".into()], ..Default::default() };
+        invalid(s.search_admin_audit_log(&admin(), search, None, None).await.map(drop), "ObjectIds");
+        let named = NewMailbox { name: "Null\0Name".into(), primary_smtp_address: "null@contoso.com".into(), ..Default::default() };
+        assert!(matches!(s.new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
+        // Neither sign-in nor the voice side reaches the database with it.
+        assert!(matches!(s.issue_token("ad\0min", &pin("violet kettle orbit"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
+        assert_eq!(sign_in(&s, "512\u{0}34", "5643892").await, SignInOutcome::WrongPin);
+        // The refused changes are in the audit log, the NUL written as an escape, and the chain holds.
+        let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
+        assert!(failed.iter().any(|r| r.object_id == "tony`u{0}@contoso.com" && r.cmdlet == "Set-UMMailboxPIN"), "{failed:?}");
+        assert!(failed.iter().any(|r| r.parameters.contains("Null`u{0}Name")), "{failed:?}");
+        assert!(s.test_admin_audit_log(&admin()).await.unwrap().is_valid());
+    }
+
+    async fn a_signed_checkpoint_shows_the_newest_records_deleted_and_the_head_moved_back(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let checkpoint = s.audit_checkpoint().await.unwrap();
+        let line = checkpoint.to_line();
+        assert!(line.starts_with("umpin-audit-checkpoint seq="), "{line}");
+        let reaching = s.test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        assert!(reaching.is_valid(), "{reaching:?}");
+        // Later records, then the newest two deleted and the head moved back to the third newest.
+        let new = NewMailbox { name: "Ellen Adams".into(), primary_smtp_address: "ellen@contoso.com".into(), ..Default::default() };
+        s.new_mailbox(&admin(), new).await.unwrap();
+        let head = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        drop_append_only_triggers(&db).await;
+        let keep = checkpoint.seq - 2;
+        raw(&db, &format!(
+            "DELETE FROM audit_log WHERE seq > {keep}; \
+             UPDATE audit_head SET seq = {keep}, link = (SELECT link FROM audit_log WHERE seq = {keep}) WHERE id = 1"
+        ))
+        .await;
+        let alone = s.test_admin_audit_log(&admin()).await.unwrap();
+        assert!(alone.is_valid(), "positive control: the chain alone can't show a truncation: {alone:?} (head was {head})");
+        let check = s.test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        assert_eq!(check.first_broken, Some(keep + 1), "{check:?}");
+        assert!(check.reason.as_deref().unwrap().contains("newest records were deleted"), "{check:?}");
+    }
+
+    async fn a_checkpoint_is_found_in_a_log_line_or_file_and_a_forged_one_is_refused(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let line = s.audit_checkpoint().await.unwrap().to_line();
+        // As the JSON log writes it, after older checkpoints: the last one counts.
+        let older = line.replace("seq=", "seq=0");
+        let log = format!("{older}\n{{\"level\":\"INFO\",\"fields\":{{\"checkpoint\":\"{line}\",\"records\":5}}}}\n");
+        assert!(s.test_admin_audit_log_reaching(&admin(), Some(&log)).await.unwrap().is_valid());
+        let seq = s.audit_checkpoint().await.unwrap().seq;
+        for forged in [
+            line.replace(&format!("seq={seq} "), &format!("seq={} ", seq + 1)),
+            line.replace("mac=", "mac=00"),
+            format!("{} mac={}", line.split(" mac=").next().unwrap(), "ab".repeat(32)),
+        ] {
+            let refused = rule_text(s.test_admin_audit_log_reaching(&admin(), Some(&forged)).await);
+            assert!(refused.contains("'Checkpoint'"), "{forged}: {refused}");
+        }
+        let refused = rule_text(s.test_admin_audit_log_reaching(&admin(), Some("nothing here")).await);
+        assert!(refused.contains("holds no checkpoint"), "{refused}");
+    }
+
     async fn changes_from_two_nodes_at_once_chain_without_a_gap(db: Database) {
         let (s, keys) = service(db.clone());
         let other = service_with_key(db.connect_like().await.unwrap(), &keys.path().join("umpin.key"));
@@ -353,15 +511,53 @@ umpin_store::backend_tests! {
         assert!(!wrong.to_string().contains("wrong password!"));
     }
 
-    async fn sign_in_is_throttled_per_account_after_five_failures(db: Database) {
+    async fn sign_in_lets_exactly_five_failures_of_an_account_through_then_throttles(db: Database) {
         let (s, _keys) = service(db.clone());
-        account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
-        for i in 0..6 {
+        account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
+        for i in 0..5 {
             let source = format!("192.0.2.{i}");
-            assert!(matches!(s.issue_token("ellen", &pin("guess guess guess"), &source).await, Err(ServiceError::NotAuthenticated)));
+            assert!(matches!(s.issue_token("ellen", &pin("guess guess guess"), &source).await, Err(ServiceError::NotAuthenticated)), "try {}", i + 1);
         }
-        let result = s.issue_token("ellen", &pin("correct horse battery"), "203.0.113.1").await;
-        assert!(matches!(result, Err(ServiceError::Throttled { retry_after_secs: 1.. })), "{result:?}");
+        let sixth = s.issue_token("ellen", &pin("violet kettle orbit"), "203.0.113.1").await;
+        assert!(matches!(sixth, Err(ServiceError::Throttled { retry_after_secs: 1 })), "{sixth:?}");
+    }
+
+    async fn sign_in_throttling_counts_an_account_once_however_it_is_named(db: Database) {
+        let (s, _keys) = service(db.clone());
+        account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
+        let guid = s.get_management_account(&admin(), "ellen").await.unwrap().guid.to_string();
+        for (i, name) in ["ellen", "ELLEN", &guid, &guid.to_uppercase(), " Ellen "].iter().enumerate() {
+            let source = format!("192.0.2.{i}");
+            assert!(matches!(s.issue_token(name, &pin("guess guess guess"), &source).await, Err(ServiceError::NotAuthenticated)), "{name}");
+        }
+        // Naming the account by its guid is no second budget.
+        let by_guid = s.issue_token(&guid, &pin("violet kettle orbit"), "203.0.113.1").await;
+        assert!(matches!(by_guid, Err(ServiceError::Throttled { .. })), "{by_guid:?}");
+    }
+
+    async fn retry_after_rounds_the_remaining_wait_up_so_an_obedient_client_gets_in(db: Database) {
+        let (s, keys) = service(db.clone());
+        account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
+        let base = Timestamp::now();
+        let offset_ms = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let at = offset_ms.clone();
+        let s = service_with_key(db.clone(), &keys.path().join("umpin.key"))
+            .with_clock(Arc::new(move || base + SignedDuration::from_millis(at.load(std::sync::atomic::Ordering::SeqCst))));
+        let set = |ms: i64| offset_ms.store(ms, std::sync::atomic::Ordering::SeqCst);
+        for i in 0..5 {
+            let _ = s.issue_token("ellen", &pin("guess guess guess"), &format!("192.0.2.{i}")).await;
+        }
+        set(1_000);
+        // The sixth failure, once the first wait is over, blocks for 2 s: until 3 s.
+        assert!(matches!(s.issue_token("ellen", &pin("guess guess guess"), "192.0.2.9").await, Err(ServiceError::NotAuthenticated)));
+        set(1_500);
+        let told = match s.issue_token("ellen", &pin("violet kettle orbit"), "203.0.113.1").await {
+            Err(ServiceError::Throttled { retry_after_secs }) => retry_after_secs,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(told, 2, "1.5 s left is said as 2 s, not 1 s");
+        set(1_500 + 1_000 * i64::try_from(told).unwrap());
+        assert!(s.issue_token("ellen", &pin("violet kettle orbit"), "203.0.113.1").await.is_ok(), "waiting as told is enough");
     }
 
     async fn sign_in_is_throttled_per_source_across_accounts(db: Database) {
@@ -400,6 +596,27 @@ umpin_store::backend_tests! {
         s.set_management_account(&admin(), "ellen", disable).await.unwrap();
         assert!(s.authenticate(token.expose_secret(), "x").await.is_err());
         assert!(matches!(s.issue_token("ellen", &pin("another long password"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
+    }
+
+    async fn weak_management_passwords_are_refused_naming_the_rule_they_break(db: Database) {
+        let (s, _keys) = service(db.clone());
+        for (password, rule) in [
+            ("aaaaaaaaaaaa", "repeats characters"),
+            ("password1234", "commonly used or breached"),
+            ("            ", "repeats characters"),
+            ("Marketingmanager-2024", "account's name ('marketingmanager')"),
+            ("my umpin admin key", "product's name ('umpin')"),
+        ] {
+            let new = NewManagementAccount { name: "marketingmanager".into(), display_name: None, password: Some(pin(password)) };
+            let refused = rule_text(s.new_management_account(&admin(), new).await);
+            assert!(refused.contains(rule), "{password:?}: {refused}");
+            assert!(password.trim().is_empty() || !refused.contains(password), "{refused}");
+        }
+        assert!(s.get_management_account(&admin(), "marketingmanager").await.is_err(), "no account was created");
+        account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
+        let set = ManagementAccountChanges { password: Some(pin("Ellen2024!Ellen")), ..Default::default() };
+        assert!(rule_text(s.set_management_account(&admin(), "ellen", set).await).contains("account's name ('ellen')"));
+        assert!(s.issue_token("ellen", &pin("violet kettle orbit"), "192.0.2.1").await.is_ok(), "the password stayed");
     }
 
     async fn a_generated_password_is_returned_once_and_signs_in(db: Database) {

@@ -122,6 +122,77 @@ umpin_store::backend_tests! {
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
     }
 
+    async fn an_administrators_reset_ends_the_signed_in_callers_rights_on_the_call(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        s.set_um_mailbox_pin(&admin(), "tony", PinReset::default()).await.unwrap();
+        // The caller still on the old call can't choose the PIN that the e-mailed one replaced.
+        assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::SignInRevoked);
+        assert_eq!(rule(s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), true).await), Error::SignInRevoked);
+        assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::SignInRevoked);
+        assert_eq!(rule(s.recorded_name_on_call(&ivr, &c).await), Error::SignInRevoked);
+        assert_eq!(sign_in(&s, "51234", "8273645").await, SignInOutcome::WrongPin, "no PIN of the caller's choosing was set");
+        let emailed = pin_in(&messages(&s, MessageKind::PinReset).await.last().unwrap().1);
+        assert!(matches!(sign_in(&s, "51234", &emailed).await, SignInOutcome::SignedIn { .. }), "the e-mailed PIN is the PIN");
+        // Signing in again on the same call, with the current PIN, gives the rights back.
+        enter(&s, &c, Some("51234"), &emailed).await.unwrap();
+        s.record_name_on_call(&ivr, &c, wav()).await.unwrap();
+    }
+
+    async fn locking_unlocking_disabling_or_removing_ends_the_signed_in_callers_rights(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        for action in ["lock", "unlock", "disable"] {
+            let c = call(&s, None).await;
+            let signed_in = enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+            assert!(matches!(signed_in.outcome, SignInOutcome::SignedIn { .. }), "{action}: {signed_in:?}");
+            match action {
+                "lock" => s.set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() }).await.map(drop),
+                "unlock" => s.set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.map(drop),
+                _ => s.disable_um_mailbox(&admin(), "tony", true).await.map(drop),
+            }
+            .unwrap();
+            assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::SignInRevoked, "{action}");
+            assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::SignInRevoked, "{action}");
+            if action == "lock" {
+                s.set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.unwrap();
+            }
+        }
+        assert!(s.get_um_mailbox_pin(&admin(), "tony").await.is_err(), "positive control: tony was disabled");
+        enable(&s, "tony@contoso.com", "51234", Some("5643892")).await.unwrap();
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        s.remove_mailbox(&admin(), "tony").await.unwrap();
+        assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::CallEnded);
+    }
+
+    async fn parallel_sign_ins_on_one_call_evaluate_no_more_pins_than_logon_failures_before_disconnect(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let c = call(&s, None).await;
+        let mut attempts = Vec::new();
+        for _ in 0..12 {
+            let (s, c) = (s.clone(), c.clone());
+            attempts.push(tokio::spawn(async move { enter(&s, &c, Some("51234"), "1111111").await }));
+        }
+        let mut wrong = 0;
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(CallSignIn { outcome: SignInOutcome::WrongPin, .. }) => wrong += 1,
+                Err(ServiceError::Rule(Error::CallEnded)) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        // The dial plan's LogonFailuresBeforeDisconnect is 3: three PINs were evaluated, no more.
+        assert_eq!(wrong, 3);
+        assert_eq!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 3);
+        assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
+    }
+
     async fn caller_id_finds_the_mailbox_by_extension_or_phone_number(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;

@@ -1,6 +1,6 @@
 //! Syntax errors say what is wrong and what to do, at the right line and column.
 
-use crate::{MAX_DEPTH, MAX_SOURCE_LEN, SyntaxError, is_incomplete, parse};
+use crate::{MAX_DEPTH, MAX_PIPELINE_LENGTH, MAX_SOURCE_LEN, SyntaxError, is_incomplete, parse};
 
 fn error(source: &str) -> SyntaxError {
     match parse(source) {
@@ -113,6 +113,26 @@ fn nesting_deeper_than_the_limit_is_refused_with_a_clear_message() {
     assert!(error(&deep).message.starts_with("The script nests too deeply"));
     let fine = format!("{}1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
     assert!(parse(&fine).is_ok());
+}
+
+#[test]
+fn a_pipeline_longer_than_the_limit_is_refused_with_a_clear_message() {
+    let pipeline = |commands: usize| format!("Get-UMMailboxPIN{}", " | Where-Object LockedOut".repeat(commands - 1));
+    assert!(parse(&pipeline(MAX_PIPELINE_LENGTH)).is_ok());
+    let long = error(&pipeline(MAX_PIPELINE_LENGTH + 1));
+    assert!(long.message.starts_with(&format!("The pipeline has more than {MAX_PIPELINE_LENGTH} commands")), "{long}");
+    for commands in [700, 40_000] {
+        assert!(error(&pipeline(commands)).message.starts_with("The pipeline has more than"), "{commands}");
+    }
+}
+
+#[test]
+fn pipeline_commands_count_toward_the_nesting_limit() {
+    let nested = |levels: usize, commands: usize| {
+        format!("{}1{}{}", "(".repeat(levels), " | Sort-Object".repeat(commands - 1), ")".repeat(levels))
+    };
+    assert!(parse(&nested(MAX_DEPTH - 10, 11)).is_ok());
+    assert!(error(&nested(MAX_DEPTH - 10, 12)).message.starts_with("The script nests too deeply"));
 }
 
 #[test]

@@ -22,10 +22,11 @@ async fn an_unreachable_postgres_is_unavailable_and_the_message_hides_the_passwo
     assert!(started.elapsed() < Duration::from_secs(5), "refused at once");
 }
 
-/// The SQLite file is created, in WAL mode, with foreign keys on, `synchronous = NORMAL` and a
-/// busy timeout of 10 s; the migrations run on it.
+/// The SQLite file is created, in WAL mode, with foreign keys on, `synchronous = FULL` (an
+/// acknowledged commit survives a power loss) and a busy timeout of 10 s, on every connection
+/// of the pool; the migrations run on it.
 #[tokio::test]
-async fn a_sqlite_database_is_created_with_wal_foreign_keys_and_a_busy_timeout() {
+async fn a_sqlite_database_is_created_with_wal_full_sync_foreign_keys_and_a_busy_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.db");
     let db = Database::connect(&format!("sqlite://{}", path.display())).await.unwrap();
@@ -37,7 +38,15 @@ async fn a_sqlite_database_is_created_with_wal_foreign_keys_and_a_busy_timeout()
     let fk: (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
     let sync: (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(pool).await.unwrap();
     let busy: (i64,) = sqlx::query_as("PRAGMA busy_timeout").fetch_one(pool).await.unwrap();
-    assert_eq!((mode.0.as_str(), fk.0, sync.0, busy.0), ("wal", 1, 1, 10_000));
+    assert_eq!((mode.0.as_str(), fk.0, sync.0, busy.0), ("wal", 1, 2, 10_000), "2 is FULL");
+    let mut connections = Vec::new();
+    for _ in 0..3 {
+        connections.push(pool.acquire().await.unwrap());
+    }
+    for c in &mut connections {
+        let sync: (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&mut **c).await.unwrap();
+        assert_eq!(sync.0, 2, "every connection syncs at commit");
+    }
     assert_eq!(db.backend_name(), "sqlite");
 }
 

@@ -11,6 +11,7 @@ fn call(digest: u8, plan: &DialPlan, expires_at: i64) -> VoiceCall {
         dial_plan: plan.guid,
         mailbox: None,
         signed_in: false,
+        pin_version: None,
         failures: 0,
         started_at: at(0),
         expires_at: at(expires_at),
@@ -19,8 +20,9 @@ fn call(digest: u8, plan: &DialPlan, expires_at: i64) -> VoiceCall {
 
 umpin_store::backend_tests! {
     /// A call is found only by the account that started it and only before it expires; its
-    /// failures count up one statement at a time, and the expired calls are deleted.
-    async fn a_call_is_found_by_its_account_until_it_expires_and_counts_its_failures(db: Database) {
+    /// attempts are reserved one statement at a time up to the limit, a sign-in takes its
+    /// reservation back and keeps the PIN version, and the expired calls are deleted.
+    async fn a_call_is_found_by_its_account_until_it_expires_and_reserves_attempts_up_to_the_limit(db: Database) {
         let (plan, pol) = org(&db, "Plan").await;
         let tony = um_user(&db, &pol, "tony", "51234").await;
         let mut tx = db.begin().await.unwrap();
@@ -29,18 +31,58 @@ umpin_store::backend_tests! {
         assert_eq!(tx.voice_call(&[1; 32], "ivr", at(99)).await.unwrap(), Some(call(1, &plan, 100)));
         assert_eq!(tx.voice_call(&[1; 32], "ivr", at(100)).await.unwrap(), None, "expired at expires_at");
         assert_eq!(tx.voice_call(&[2; 32], "ivr2", at(99)).await.unwrap(), None, "another account's call");
-        tx.call_signed_in(&[2; 32], tony.guid).await.unwrap();
+        assert_eq!(tx.reserve_call_attempt(&[2; 32], 3).await.unwrap(), Some(1));
+        tx.call_signed_in(&[2; 32], tony.guid, 7).await.unwrap();
         let signed_in = tx.voice_call(&[2; 32], "ivr", at(99)).await.unwrap().unwrap();
-        assert_eq!((signed_in.mailbox, signed_in.signed_in), (Some(tony.guid), true));
-        assert_eq!(tx.count_call_failure(&[2; 32]).await.unwrap(), Some(1));
-        assert_eq!(tx.count_call_failure(&[2; 32]).await.unwrap(), Some(2));
+        assert_eq!(
+            (signed_in.mailbox, signed_in.signed_in, signed_in.pin_version, signed_in.failures),
+            (Some(tony.guid), true, Some(7), 0),
+            "a sign-in is no failure"
+        );
+        tx.call_pin_changed(&[2; 32], 8).await.unwrap();
+        assert_eq!(tx.voice_call(&[2; 32], "ivr", at(99)).await.unwrap().unwrap().pin_version, Some(8));
+        assert_eq!(tx.reserve_call_attempt(&[2; 32], 3).await.unwrap(), Some(1));
+        assert_eq!(tx.reserve_call_attempt(&[2; 32], 3).await.unwrap(), Some(2));
         let failed = tx.voice_call(&[2; 32], "ivr", at(99)).await.unwrap().unwrap();
-        assert_eq!((failed.failures, failed.signed_in, failed.mailbox), (2, false, Some(tony.guid)));
-        assert_eq!(tx.count_call_failure(&[9; 32]).await.unwrap(), None, "no such call");
+        assert_eq!(
+            (failed.failures, failed.signed_in, failed.mailbox, failed.pin_version),
+            (2, false, Some(tony.guid), None),
+            "an attempt signs the caller out"
+        );
+        assert_eq!(tx.reserve_call_attempt(&[2; 32], 3).await.unwrap(), Some(3));
+        assert_eq!(tx.reserve_call_attempt(&[2; 32], 3).await.unwrap(), None, "no attempt left");
+        tx.release_call_attempt(&[2; 32]).await.unwrap();
+        assert_eq!(tx.reserve_call_attempt(&[2; 32], 3).await.unwrap(), Some(3), "a released attempt is free again");
+        assert_eq!(tx.reserve_call_attempt(&[9; 32], 3).await.unwrap(), None, "no such call");
         assert_eq!(tx.delete_expired_voice_calls(at(100)).await.unwrap(), 1);
         assert!(tx.delete_voice_call(&[2; 32]).await.unwrap());
         assert!(!tx.delete_voice_call(&[2; 32]).await.unwrap());
         tx.commit().await.unwrap();
+    }
+
+    /// Parallel attempts on one call, each reserved in a transaction of its own (as on several
+    /// nodes), get no more than the limit between them.
+    async fn parallel_attempts_on_one_call_reserve_no_more_than_the_limit(db: Database) {
+        let (plan, _) = org(&db, "Plan").await;
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_voice_call(&call(1, &plan, 100)).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..12 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin().await.unwrap();
+                let reserved = tx.reserve_call_attempt(&[1; 32], 3).await.unwrap();
+                tx.commit().await.unwrap();
+                reserved
+            }));
+        }
+        let mut granted = Vec::new();
+        for task in tasks {
+            granted.extend(task.await.unwrap());
+        }
+        granted.sort_unstable();
+        assert_eq!(granted, vec![1, 2, 3]);
     }
 
     /// A recorded name is replaced by the next one, a skipped one has no audio, and deleting

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::remote::remote;
-use super::{assert_fails_in_one_sentence, shell_ok, stderr, stdout, umpin};
+use super::{assert_fails_in_one_sentence, shell, shell_ok, stderr, stdout, umpin};
 
 /// A running `umpin serve`, stopped (SIGKILL) if the test ends without stopping it.
 pub(crate) struct Serving {
@@ -284,6 +284,35 @@ fn serve_deletes_the_expired_sign_in_tokens_when_it_starts() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(tokens(), [vec![2u8; 32]], "the token still valid stays");
+}
+
+#[test]
+fn serve_writes_signed_audit_checkpoints_that_test_admin_audit_log_checks_the_log_against() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit-checkpoints");
+    let server = Serving::start(
+        dir.path(),
+        &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0"), ("UMPIN_SERVER__AUDIT_CHECKPOINT_FILE", file.to_str().unwrap())],
+    );
+    let logged = server.wait_for_log("umpin-audit-checkpoint", Duration::from_secs(30));
+    server.terminate();
+    let (code, _) = server.wait(Duration::from_secs(30));
+    assert_eq!(code, Some(0));
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.starts_with("umpin-audit-checkpoint seq=2 link="), "{written}");
+    let line = &logged[logged.find("umpin-audit-checkpoint").unwrap()..];
+    assert!(
+        written.contains(line.split_whitespace().nth(2).unwrap()),
+        "the log and the file hold the same checkpoint: {logged}"
+    );
+    for checkpoint in [file.display().to_string(), written.trim().to_owned()] {
+        let out = shell_ok(dir.path(), &format!("Test-AdminAuditLog -Checkpoint '{checkpoint}' | Format-List IsValid"));
+        assert!(out.contains("True"), "{checkpoint}: {out}");
+    }
+    let forged = written.trim().replace("seq=2 ", "seq=1 ");
+    let refused = shell(dir.path(), &format!("Test-AdminAuditLog -Checkpoint '{forged}'"));
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("signature doesn't hold"), "{}", stderr(&refused));
 }
 
 const ADMIN_PASSWORD: &str = "org admin password 1";
