@@ -2,10 +2,22 @@
 
 use crate::{Error, Guid, Mailbox, ObjectKind};
 
+/// The longest value that may name an object: well beyond the longest name (64), address (254)
+/// or Guid (36), so that no real identity is refused and no oversize one travels further.
+pub const MAX_IDENTITY_LENGTH: usize = 1024;
+
 /// Refuses a value that names an object (an identity, an `-Anr` search, an extension, a filter
 /// of the audit log) when it holds a control character: no object's name, address or Guid has
 /// one, and a NUL can't even be compared on PostgreSQL.
 pub fn check_identity(parameter: &'static str, value: &str) -> Result<(), Error> {
+    if value.chars().count() > MAX_IDENTITY_LENGTH {
+        return Err(Error::InvalidParameter {
+            parameter,
+            rule: format!(
+                "it is longer than {MAX_IDENTITY_LENGTH} characters, which no name, address or Guid is. Type the name, address or Guid of the object."
+            ),
+        });
+    }
     if value.chars().any(char::is_control) {
         return Err(Error::InvalidParameter {
             parameter,

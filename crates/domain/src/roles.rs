@@ -3,7 +3,7 @@
 //! A [`Permission`] is a cmdlet (or the voice-access API), or one restricted use of a cmdlet's
 //! parameter that needs more than the cmdlet itself: a Help Desk account may run
 //! `Set-UMMailboxPIN`, but not with a PIN of its own choosing, not to send the new PIN to another
-//! address, and not to lock a user out. The service asks [`RoleGroup::grants`] for every permission
+//! address or to nobody, not to spare the user the change of a new PIN, and not to lock a user out. The service asks [`RoleGroup::grants`] for every permission
 //! an operation needs and refuses with [`crate::Error::PermissionDenied`] naming the first missing one.
 
 use std::fmt;
@@ -81,7 +81,7 @@ impl RoleGroup {
             }
             RoleGroup::ViewOnlyOrganizationManagement => "Every Get cmdlet; nothing that changes state.",
             RoleGroup::HelpDesk => {
-                "Get-UMMailbox and Get-UMMailboxPIN; Set-UMMailboxPIN to unlock or to reset to a generated PIN sent to the user's own address."
+                "Get-UMMailbox and Get-UMMailboxPIN; Set-UMMailboxPIN to unlock or to reset to a generated PIN sent to the user's own address, which the user must change."
             }
             RoleGroup::VoiceAccess => "Only the voice-access API, for telephony front ends.",
         }

@@ -48,22 +48,44 @@ pub(crate) struct Action {
     needs: Vec<Permission>,
 }
 
+/// The most characters of one value (the object, each parameter) an audit record keeps: more
+/// than any name, address or number has, so that a record of a refused oversize request stays
+/// small. The rest is replaced by a note of how much was cut.
+pub(crate) const MAX_AUDIT_VALUE_CHARS: usize = 256;
+
+/// `text`, cut to [`MAX_AUDIT_VALUE_CHARS`] with a note of what was cut.
+fn bounded(text: &str) -> String {
+    let total = text.chars().count();
+    if total <= MAX_AUDIT_VALUE_CHARS {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(MAX_AUDIT_VALUE_CHARS).collect();
+    format!("{kept}…[{} more characters cut]", total - MAX_AUDIT_VALUE_CHARS)
+}
+
 impl Action {
     /// Running `cmdlet` on `object_id` (empty when it names none); needs the cmdlet's permission.
     pub fn new(cmdlet: &'static str, object_id: &str) -> Action {
-        let mut action =
-            Action { cmdlet, object_id: object_id.to_owned(), parameters: String::new(), needs: Vec::new() };
-        action.needs.push(Permission::cmdlet(cmdlet));
-        if !object_id.is_empty() {
-            action = action.param("Identity", object_id);
-        }
-        action
+        let action = Action::creating(cmdlet, object_id);
+        if object_id.is_empty() { action } else { action.param("Identity", object_id) }
     }
 
-    /// A parameter as it was given; `None` (not given) is left out.
+    /// Running `cmdlet` that creates the object `object_id` (its name or address), which the
+    /// audit log then finds it by, though it isn't given as `-Identity`.
+    pub fn creating(cmdlet: &'static str, object_id: &str) -> Action {
+        Action {
+            cmdlet,
+            object_id: bounded(object_id),
+            parameters: String::new(),
+            needs: vec![Permission::cmdlet(cmdlet)],
+        }
+    }
+
+    /// A parameter as it was given; `None` (not given) is left out. A long value is cut.
     pub fn param(mut self, name: &str, value: impl AuditValue) -> Action {
         if let Some(text) = value.audit_text() {
-            let _ = write!(self.parameters, "{}-{name} {text}", if self.parameters.is_empty() { "" } else { " " });
+            let separator = if self.parameters.is_empty() { "" } else { " " };
+            let _ = write!(self.parameters, "{separator}-{name} {}", bounded(&text));
         }
         self
     }

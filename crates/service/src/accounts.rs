@@ -111,7 +111,7 @@ impl Service {
         by: &Principal,
         new: NewManagementAccount,
     ) -> Result<(ManagementAccount, Option<SecretString>), ServiceError> {
-        let action = Action::new("New-ManagementAccount", "")
+        let action = Action::creating("New-ManagementAccount", &new.name)
             .param("Name", new.name.as_str())
             .param("DisplayName", &new.display_name)
             .secret("Password", new.password.is_some());

@@ -23,7 +23,7 @@ impl Service {
         by: &Principal,
         new: NewDialPlan,
     ) -> Result<(DialPlan, Option<MailboxPolicy>), ServiceError> {
-        let action = Action::new("New-UMDialPlan", "")
+        let action = Action::creating("New-UMDialPlan", &new.name)
             .param("Name", new.name.as_str())
             .param("NumberOfDigitsInExtension", new.number_of_digits_in_extension)
             .param("CountryOrRegionCode", new.country_or_region_code.as_str())
@@ -102,7 +102,7 @@ impl Service {
 
     /// `New-UMMailboxPolicy` with every default.
     pub async fn new_mailbox_policy(&self, by: &Principal, new: NewPolicy) -> Result<MailboxPolicy, ServiceError> {
-        let action = Action::new("New-UMMailboxPolicy", "")
+        let action = Action::creating("New-UMMailboxPolicy", &new.name)
             .param("Name", new.name.as_str())
             .param("UMDialPlan", new.dial_plan.as_str());
         self.audited(by, action, async |tx| {

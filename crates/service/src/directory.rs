@@ -54,7 +54,7 @@ pub(crate) fn page_size(result_size: Option<u32>) -> u32 {
 impl Service {
     /// `New-Mailbox`.
     pub async fn new_mailbox(&self, by: &Principal, new: NewMailbox) -> Result<Mailbox, ServiceError> {
-        let action = Action::new("New-Mailbox", "")
+        let action = Action::creating("New-Mailbox", &new.primary_smtp_address)
             .param("Name", new.name.as_str())
             .param("Alias", &new.alias)
             .param("PrimarySmtpAddress", new.primary_smtp_address.as_str())

@@ -150,6 +150,14 @@ impl Service {
         if r.locked_out == Some(true) {
             action = action.needs("-LockedOut $true");
         }
+        // A generated PIN that reaches nobody, or one that needn't be changed, is as good as one
+        // of the help desk's choosing.
+        if r.send_email == Some(false) {
+            action = action.needs("-SendEmail $false");
+        }
+        if r.pin_expired == Some(false) {
+            action = action.needs("-PINExpired $false");
+        }
         self.audited(by, action, async |tx| self.set_pin_in(tx, identity, request).await).await
     }
 

@@ -37,6 +37,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("Set-UMMailboxPIN -LockedOut $true", "Y Y n n n"),
     ("Set-UMMailboxPIN -Pin", "Y Y n n n"),
     ("Set-UMMailboxPIN -NotifyEmail", "Y Y n n n"),
+    ("Set-UMMailboxPIN -SendEmail $false", "Y Y n n n"),
+    ("Set-UMMailboxPIN -PINExpired $false", "Y Y n n n"),
     ("New-Mailbox", "Y n n n n"),
     ("Get-Mailbox", "Y Y Y n n"),
     ("Set-Mailbox", "Y n n n n"),
@@ -86,6 +88,10 @@ async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceErr
         "Set-UMMailboxPIN -LockedOut $false" => reset(PinReset { locked_out: Some(false), ..Default::default() }).await,
         "Set-UMMailboxPIN -LockedOut $true" => reset(PinReset { locked_out: Some(true), ..Default::default() }).await,
         "Set-UMMailboxPIN -Pin" => reset(PinReset { pin: Some(pin("19858481")), ..Default::default() }).await,
+        "Set-UMMailboxPIN -SendEmail $false" => reset(PinReset { send_email: Some(false), ..Default::default() }).await,
+        "Set-UMMailboxPIN -PINExpired $false" => {
+            reset(PinReset { pin_expired: Some(false), ..Default::default() }).await
+        }
         "Set-UMMailboxPIN -NotifyEmail" => {
             reset(PinReset { notify_email: Some("someone@else.example".into()), ..Default::default() }).await
         }
@@ -228,6 +234,46 @@ umpin_store::backend_tests! {
         let resets = messages(&s, MessageKind::PinReset).await;
         assert_eq!(resets.len(), 1);
         assert_eq!(resets[0].0, "tony@contoso.com");
+    }
+
+    /// A denied request with an oversize identity writes a record of bounded size: every value
+    /// is cut, with a note of how much, so that denied requests can't fill the unprunable log.
+    async fn a_denied_request_with_an_oversize_identity_writes_a_bounded_audit_record(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let huge = "x".repeat(1 << 20);
+        let denied_reset = s.set_um_mailbox_pin(&member_of(RoleGroup::ViewOnlyOrganizationManagement), &huge, PinReset::default()).await;
+        assert!(denied(&denied_reset.map(drop)));
+        let refused = s.get_um_mailbox_pin(&admin(), &huge).await;
+        assert!(rule_text(refused).contains("longer than 1024 characters"));
+        let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        for r in &failed {
+            assert!(r.object_id.chars().count() < 300, "{} characters kept", r.object_id.len());
+            assert!(r.parameters.chars().count() < 400, "{} characters kept", r.parameters.len());
+            assert!(r.object_id.ends_with(&format!("[{} more characters cut]", (1 << 20) - 256)), "{}", r.object_id);
+        }
+    }
+
+    /// A creation is found by the object it created, though it wasn't given as -Identity.
+    async fn creations_are_found_in_the_audit_log_by_the_object_they_created(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let new = NewMailbox { name: "Lee Park".into(), primary_smtp_address: "lee.park@contoso.com".into(), ..Default::default() };
+        s.new_mailbox(&admin(), new).await.unwrap();
+        s.new_dial_plan(&admin(), NewDialPlan::new("Plan2", 5, "1")).await.unwrap();
+        s.new_mailbox_policy(&admin(), NewPolicy { name: "P2".into(), dial_plan: "Plan2".into() }).await.unwrap();
+        let account = NewManagementAccount { name: "helpdesk7".into(), ..Default::default() };
+        s.new_management_account(&admin(), account).await.unwrap();
+        for (cmdlet, object) in [
+            ("New-Mailbox", "lee.park@contoso.com"),
+            ("New-UMDialPlan", "Plan2"),
+            ("New-UMMailboxPolicy", "P2"),
+            ("New-ManagementAccount", "helpdesk7"),
+        ] {
+            let found = audit(&s, AuditSearch { object_ids: vec![object.into()], ..Default::default() }).await;
+            assert!(found.iter().any(|r| r.cmdlet == cmdlet && r.succeeded), "{cmdlet} on {object}: {found:?}");
+        }
     }
 
     async fn a_change_is_recorded_with_who_where_what_and_the_pin_as_stars(db: Database) {
