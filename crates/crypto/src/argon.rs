@@ -54,7 +54,7 @@ impl Argon2Params {
     pub const OWASP: Argon2Params = Argon2Params::new(19_456, 2, 1);
 
     /// Tiny parameters that make Argon2 take microseconds. **For tests only**: a vault built with
-    /// them protects nothing against offline guessing. [`PinVault::new`](crate::PinVault::new)
+    /// them protects nothing against offline guessing. [`Vault::new`](crate::Vault::new)
     /// accepts them although they are below OWASP's minimum.
     pub const FAST_FOR_TESTS: Argon2Params =
         Argon2Params { memory_kib: 8, iterations: 1, parallelism: 1, for_tests: true };

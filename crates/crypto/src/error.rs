@@ -1,7 +1,7 @@
-//! The errors of the PIN vault and of PIN generation. Each message says what went wrong and what to
+//! The errors of the vault and of PIN generation. Each message says what went wrong and what to
 //! do; none names a PIN, a key or sealed bytes, so every one of them may be logged or shown.
 
-/// A failure of the PIN vault, of its settings, or of PIN generation.
+/// A failure of the vault, of its settings, or of PIN generation.
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     /// Sealed PIN data could not be opened: it belongs to another mailbox, was sealed under a key

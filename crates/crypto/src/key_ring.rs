@@ -309,7 +309,7 @@ impl KeyRing {
     /// the file is replaced atomically. The old keys stay, since existing data still needs them.
     /// Returns the new key's id.
     ///
-    /// Running servers need no restart: a [`PinVault`](crate::PinVault) reads the file again when
+    /// Running servers need no restart: a [`Vault`](crate::Vault) reads the file again when
     /// it meets data under a key id above all it knows (the new key then seals its new data too),
     /// and `umpin serve` reads it again on SIGHUP, so that every node seals with the new key at
     /// once. Until then a server goes on sealing under the key that was current, which stays in

@@ -5,7 +5,7 @@
 //! - `reload`: the ring of a running vault, read again from the key file after a rotation by
 //!   another process, so that servers need no restart.
 //! - [`argon`]: the Argon2id parameters (OWASP's by default, refused when weaker).
-//! - [`vault`]: [`PinVault`] makes and checks PIN verifiers (Argon2id keyed with the server secret,
+//! - [`vault`]: [`Vault`] makes and checks PIN verifiers (Argon2id keyed with the server secret,
 //!   sealed with XChaCha20-Poly1305 and bound to the mailbox), history entries (HMAC) and sealed
 //!   outbox messages. Argon2 runs on a bounded worker pool, never on the async executor.
 //! - [`generate`]: PINs from the OS CSPRNG that satisfy the PIN rules of SPEC §2.
@@ -30,4 +30,4 @@ pub use generate::generate_pin;
 pub use key_ring::{KeyError, KeyId, KeyRing};
 pub use secret::{ExposeSecret, Pin, SecretString};
 pub use token::{generate_password, generate_token, token_digest};
-pub use vault::{HistoryEntry, PinVault, SealedPin, Verification};
+pub use vault::{HistoryEntry, SealedPin, Vault, Verification};

@@ -1,5 +1,5 @@
-//! The PIN vault: makes and checks PIN verifiers, PIN history entries and sealed outbox messages,
-//! with the server key ring (SPEC §5).
+//! The vault: everything made with the server key ring (SPEC §5): PIN and password verifiers,
+//! PIN history entries, sealed outbox messages and the links of the admin audit log.
 //!
 //! # Sealed PIN data
 //!
@@ -15,7 +15,7 @@
 //! and the associated data is `"umpin sealed pin" | format | seal key id | mailbox guid (16 bytes)`,
 //! so sealed data copied to another mailbox, or altered in any byte, doesn't open. The plaintext is
 //! `Argon2 key id (u32, big-endian) | PHC string`: the Argon2 secret and the seal key are tracked
-//! apart, because [`PinVault::reseal`] moves the sealing to a new key without the PIN (it can't
+//! apart, because [`Vault::reseal`] moves the sealing to a new key without the PIN (it can't
 //! recompute Argon2), while a right PIN at sign-in renews both ([`Verification::Right`]'s
 //! `upgrade`).
 //!
@@ -45,7 +45,7 @@
 //!
 //! The vault reads its key file again when it meets data under a key id above every id it knows
 //! and the file changed since it last read it (module `reload`); the new key then also seals
-//! new data. [`PinVault::reload_keys`] reads it again unconditionally (`umpin serve` on SIGHUP).
+//! new data. [`Vault::reload_keys`] reads it again unconditionally (`umpin serve` on SIGHUP).
 //! Each operation takes the ring in use when it starts and keeps it to the end, so that what it
 //! opens and what it seals agree even if the ring is replaced meanwhile.
 //!
@@ -167,10 +167,10 @@ impl fmt::Debug for HistoryEntry {
     }
 }
 
-/// The PIN vault: the key ring, the Argon2 parameters for new verifiers, and the bounded Argon2
+/// The vault: the key ring, the Argon2 parameters for new verifiers, and the bounded Argon2
 /// worker pool. Cheap to clone; clones share the pool.
 #[derive(Clone)]
-pub struct PinVault {
+pub struct Vault {
     inner: Arc<Inner>,
 }
 
@@ -182,9 +182,9 @@ struct Inner {
     pool: Arc<Semaphore>,
 }
 
-impl fmt::Debug for PinVault {
+impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PinVault")
+        f.debug_struct("Vault")
             .field("keys", &self.inner.keys.current())
             .field("argon2", &self.inner.params)
             .field("workers", &self.inner.workers)
@@ -214,18 +214,18 @@ impl Verifier {
     }
 }
 
-impl PinVault {
+impl Vault {
     /// A vault with `keys` (read again from their key file after a rotation), making new
     /// verifiers with `params`, running at most `workers` Argon2 computations at once (at least
     /// one). Refuses parameters weaker than OWASP's, except
     /// [`Argon2Params::FAST_FOR_TESTS`].
-    pub fn new(keys: KeyRing, params: Argon2Params, workers: usize) -> Result<PinVault, CryptoError> {
+    pub fn new(keys: KeyRing, params: Argon2Params, workers: usize) -> Result<Vault, CryptoError> {
         params.validate()?;
         let argon2_params = params.to_argon2()?;
         let workers = workers.max(1);
         let pool = Arc::new(Semaphore::new(workers));
         let keys = ReloadingKeyRing::new(keys);
-        Ok(PinVault { inner: Arc::new(Inner { keys, params, argon2_params, workers, pool }) })
+        Ok(Vault { inner: Arc::new(Inner { keys, params, argon2_params, workers, pool }) })
     }
 
     /// The key ring in use now, e.g. for its current key id.
@@ -275,12 +275,12 @@ impl PinVault {
         .await
     }
 
-    /// As slow as checking a PIN, with no result: for a sign-in to a mailbox that doesn't exist,
-    /// so that timing doesn't tell callers which extensions exist.
-    pub async fn verify_decoy(&self, pin: &Pin) -> Result<(), CryptoError> {
-        let pin = pin.clone();
+    /// As slow as checking a PIN or a password, with no result: for a sign-in to a mailbox or an
+    /// account that doesn't exist, so that timing doesn't tell callers which exist.
+    pub async fn verify_decoy(&self, secret: &SecretString) -> Result<(), CryptoError> {
+        let secret = secret.clone();
         let ring = self.inner.keys.current();
-        self.run(move |inner| inner.make_verifier(&ring, &pin).map(drop)).await
+        self.run(move |inner| inner.make_verifier(&ring, &secret).map(drop)).await
     }
 
     /// The same verifier sealed under the current key, or `None` when it already is. The Argon2
@@ -328,7 +328,7 @@ impl PinVault {
         seal(&subkeys.outbox, MESSAGE_FORMAT, id, MESSAGE_LABEL, message_id, plaintext)
     }
 
-    /// Opens a body sealed by [`PinVault::seal_message`] for the same message id.
+    /// Opens a body sealed by [`Vault::seal_message`] for the same message id.
     pub fn open_message(&self, message_id: Guid, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let ring = self.ring_for(prefix(sealed, MESSAGE_FORMAT));
         open(&ring, |k| &k.outbox, MESSAGE_FORMAT, MESSAGE_LABEL, message_id, sealed)
@@ -554,12 +554,12 @@ mod tests {
             Keys { _dir: dir, path }
         }
 
-        fn vault(&self) -> PinVault {
+        fn vault(&self) -> Vault {
             self.vault_with(Argon2Params::FAST_FOR_TESTS)
         }
 
-        fn vault_with(&self, params: Argon2Params) -> PinVault {
-            PinVault::new(KeyRing::load(&self.path).unwrap(), params, 2).unwrap()
+        fn vault_with(&self, params: Argon2Params) -> Vault {
+            Vault::new(KeyRing::load(&self.path).unwrap(), params, 2).unwrap()
         }
 
         fn rotate(&self) -> KeyId {
@@ -769,7 +769,7 @@ mod tests {
     fn a_vault_refuses_argon2_parameters_weaker_than_owasp() {
         let keys = Keys::new();
         let weak = Argon2Params::new(1024, 1, 1);
-        let result = PinVault::new(KeyRing::load(&keys.path).unwrap(), weak, 1);
+        let result = Vault::new(KeyRing::load(&keys.path).unwrap(), weak, 1);
         assert!(matches!(result, Err(CryptoError::WeakArgon2 { .. })));
     }
 
@@ -807,7 +807,7 @@ mod tests {
     async fn passwords_messages_history_and_audit_links_made_after_a_rotation_open_in_a_vault_loaded_before_it() {
         let keys = Keys::new();
         // One running vault per kind of data, so that each kind has to find the new key itself.
-        let running: Vec<PinVault> = (0..4).map(|_| keys.vault()).collect();
+        let running: Vec<Vault> = (0..4).map(|_| keys.vault()).collect();
         keys.rotate();
         let rotated = keys.vault();
         let password = SecretString::from("correct horse battery");
@@ -1088,7 +1088,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn with_one_worker_many_concurrent_argon2_computations_all_complete() {
         let keys = Keys::new();
-        let vault = PinVault::new(KeyRing::load(&keys.path).unwrap(), Argon2Params::FAST_FOR_TESTS, 1).unwrap();
+        let vault = Vault::new(KeyRing::load(&keys.path).unwrap(), Argon2Params::FAST_FOR_TESTS, 1).unwrap();
         let tasks: Vec<_> = (0..8u128)
             .map(|i| {
                 let vault = vault.clone();
@@ -1108,7 +1108,7 @@ mod tests {
     #[test]
     fn zero_workers_means_one() {
         let keys = Keys::new();
-        let vault = PinVault::new(KeyRing::load(&keys.path).unwrap(), Argon2Params::FAST_FOR_TESTS, 0).unwrap();
+        let vault = Vault::new(KeyRing::load(&keys.path).unwrap(), Argon2Params::FAST_FOR_TESTS, 0).unwrap();
         assert_eq!(vault.inner.pool.available_permits(), 1);
     }
 }

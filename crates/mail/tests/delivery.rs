@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
-use umpin_crypto::{Argon2Params, KeyRing, PinVault};
+use umpin_crypto::{Argon2Params, KeyRing, Vault};
 use umpin_domain::{LimitValue, NewDialPlan, NewMailbox, PolicyChanges, Timestamp};
 use umpin_mail::{DeliveryReport, MailConfig, MailConfigError, OutboxWorker, SmtpConfig, SmtpSecurity};
 use umpin_service::{EnableUmMailbox, NewPolicy, PinReset, Principal, Service, SignInOutcome};
@@ -280,7 +280,7 @@ impl Clock {
 fn service_on(db: Database, key_file: &Path, clock: &Clock) -> Service {
     let (keys, _) = KeyRing::load_or_create(key_file).unwrap();
     let ahead = Arc::clone(&clock.0);
-    Service::new(db, PinVault::new(keys, Argon2Params::FAST_FOR_TESTS, 4).unwrap()).with_clock(Arc::new(move || {
+    Service::new(db, Vault::new(keys, Argon2Params::FAST_FOR_TESTS, 4).unwrap()).with_clock(Arc::new(move || {
         Timestamp::now().checked_add(Duration::from_secs(ahead.load(Ordering::SeqCst))).unwrap()
     }))
 }

@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
-use umpin_crypto::{Argon2Params, KeyRing, PinVault};
+use umpin_crypto::{Argon2Params, KeyRing, Vault};
 use umpin_domain::Timestamp;
 use umpin_server::{Server, ServerConfig, TrustedProxies};
 use umpin_service::{AuditSearch, Principal, Service};
@@ -145,10 +145,9 @@ impl Api {
         let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
         let clock = Arc::new(AtomicI64::new(0));
         let ahead = clock.clone();
-        let service = Service::new(db.clone(), PinVault::new(ring, Argon2Params::FAST_FOR_TESTS, 4).unwrap())
-            .with_clock(Arc::new(move || {
-                Timestamp::now() + jiff::SignedDuration::from_secs(ahead.load(Ordering::SeqCst))
-            }));
+        let service = Service::new(db.clone(), Vault::new(ring, Argon2Params::FAST_FOR_TESTS, 4).unwrap()).with_clock(
+            Arc::new(move || Timestamp::now() + jiff::SignedDuration::from_secs(ahead.load(Ordering::SeqCst))),
+        );
         let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..config };
         let server = Server::bind(config, service.clone()).unwrap();
         let base = server.url();

@@ -13,7 +13,7 @@ use umpin_domain::identity::check_identity;
 use umpin_store::{AuditFilter, AuditRecord};
 
 use crate::access::Action;
-use crate::directory::page_size;
+use crate::mailboxes::page_size;
 use crate::{Page, Principal, Service, ServiceError};
 
 /// How many records one step of the chain check reads.
@@ -216,7 +216,7 @@ impl Service {
         };
         let mut tx = self.db.begin().await?;
         let mut items = tx.search_audit_log(&filter, before, limit + 1).await?;
-        Ok(crate::directory::page(&mut items, limit, |r| r.seq.to_string()))
+        Ok(crate::mailboxes::page(&mut items, limit, |r| r.seq.to_string()))
     }
 
     /// `Test-AdminAuditLog`: walks the whole chain and reports the first record that was edited,

@@ -1,20 +1,11 @@
-//! UM dial plans and UM mailbox policies: `New-/Get-/Set-/Remove-UMDialPlan` and
-//! `New-/Get-/Set-/Remove-UMMailboxPolicy`.
+//! UM dial plans: `New-/Get-/Set-/Remove-UMDialPlan`.
 
 use umpin_domain::dial_plan::DialPlanChanges;
-use umpin_domain::{DialPlan, Error, Guid, MailboxPolicy, NewDialPlan, ObjectKind, PolicyChanges};
+use umpin_domain::{DialPlan, Error, Guid, MailboxPolicy, NewDialPlan, ObjectKind};
 
 use crate::access::{Action, Named};
-use crate::directory::{conflict, find_dial_plan, find_policy};
+use crate::mailboxes::{conflict, find_dial_plan};
 use crate::{Principal, Service, ServiceError};
-
-/// What `New-UMMailboxPolicy` is given.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewPolicy {
-    pub name: String,
-    /// The identity of the dial plan it belongs to.
-    pub dial_plan: String,
-}
 
 impl Service {
     /// `New-UMDialPlan`; with `GenerateUMMailboxPolicy` also its "<name> Default Policy".
@@ -96,83 +87,6 @@ impl Service {
             }
             tx.delete_dial_plan(plan.guid).await?;
             Ok(plan)
-        })
-        .await
-    }
-
-    /// `New-UMMailboxPolicy` with every default.
-    pub async fn new_mailbox_policy(&self, by: &Principal, new: NewPolicy) -> Result<MailboxPolicy, ServiceError> {
-        let action = Action::creating("New-UMMailboxPolicy", &new.name)
-            .param("Name", new.name.as_str())
-            .param("UMDialPlan", new.dial_plan.as_str());
-        self.audited(by, action, async |tx| {
-            let plan = find_dial_plan(tx, &new.dial_plan).await?;
-            let policy = MailboxPolicy::new(Guid::new_v4(), &new.name, plan.guid, self.now())?;
-            tx.insert_policy(&policy).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &policy.name, ""))?;
-            Ok(policy)
-        })
-        .await
-    }
-
-    /// `Get-UMMailboxPolicy -Identity`.
-    pub async fn get_mailbox_policy(&self, by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
-        self.authorize(by, &Action::new("Get-UMMailboxPolicy", identity)).await?;
-        let mut tx = self.db.begin().await?;
-        find_policy(&mut tx, identity).await
-    }
-
-    /// `Get-UMMailboxPolicy [-UMDialPlan]`: every policy, or those of one dial plan.
-    pub async fn list_mailbox_policies(
-        &self,
-        by: &Principal,
-        dial_plan: Option<&str>,
-    ) -> Result<Vec<MailboxPolicy>, ServiceError> {
-        self.authorize(by, &Action::new("Get-UMMailboxPolicy", "").param("UMDialPlan", dial_plan)).await?;
-        let mut tx = self.db.begin().await?;
-        let plan = match dial_plan {
-            Some(identity) => Some(find_dial_plan(&mut tx, identity).await?.guid),
-            None => None,
-        };
-        Ok(tx.policies(plan).await?)
-    }
-
-    /// `Set-UMMailboxPolicy`: applies at once to every mailbox of the policy, since PIN status is
-    /// derived from the policy when it is read.
-    pub async fn set_mailbox_policy(
-        &self,
-        by: &Principal,
-        identity: &str,
-        changes: PolicyChanges,
-    ) -> Result<MailboxPolicy, ServiceError> {
-        let c = &changes;
-        let action = Action::new("Set-UMMailboxPolicy", identity)
-            .param("Name", &c.name)
-            .param("MinPINLength", c.min_pin_length)
-            .param("PINLifetime", c.pin_lifetime)
-            .param("PINHistoryCount", c.pin_history_count)
-            .param("AllowCommonPatterns", c.allow_common_patterns)
-            .param("LogonFailuresBeforePINReset", c.logon_failures_before_pin_reset)
-            .param("MaxLogonAttempts", c.max_logon_attempts)
-            .param("ResetPINText", &c.reset_pin_text)
-            .param("UMEnabledText", &c.um_enabled_text);
-        self.audited(by, action, async |tx| {
-            let next = find_policy(tx, identity).await?.apply(changes)?;
-            tx.update_policy(&next).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &next.name, ""))?;
-            Ok(next)
-        })
-        .await
-    }
-
-    /// `Remove-UMMailboxPolicy`: refused while any UM-enabled mailbox uses it.
-    pub async fn remove_mailbox_policy(&self, by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
-        self.audited(by, Action::new("Remove-UMMailboxPolicy", identity), async |tx| {
-            let policy = find_policy(tx, identity).await?;
-            let count = tx.um_enabled_count_of_policy(policy.guid).await?;
-            if count > 0 {
-                return Err(Error::PolicyInUse { policy: policy.name, count }.into());
-            }
-            tx.delete_policy(policy.guid).await?;
-            Ok(policy)
         })
         .await
     }

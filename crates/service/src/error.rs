@@ -1,5 +1,5 @@
 //! The errors of the service layer: a broken rule (with the domain's message), or a failure of
-//! storage or of the PIN vault, described without internal detail or secrets.
+//! storage or of the vault, described without internal detail or secrets.
 //!
 //! A storage error keeps its kind: a name already taken, an object removed meanwhile or still in
 //! use is the caller's to resolve (and an interface shows it as such, 409 or 404), while a
@@ -68,7 +68,7 @@ pub enum ServiceError {
     )]
     AuditLogDamaged { seq: u64 },
 
-    /// The PIN vault failed for a reason other than unreadable data.
+    /// The vault failed for a reason other than unreadable data.
     #[error("The PIN couldn't be processed ({0}). Nothing was changed; check the server log.")]
     Crypto(CryptoError),
 }

@@ -10,30 +10,31 @@ mod access;
 mod accounts;
 mod audit;
 mod dial_plans;
-mod directory;
 mod error;
 mod keys;
+mod mailboxes;
 mod messages;
 mod outbox;
 mod pins;
+mod policies;
 mod sign_in;
 mod um_mailboxes;
 mod voice;
 
 use std::sync::Arc;
 
-use umpin_crypto::PinVault;
+use umpin_crypto::Vault;
 use umpin_domain::Timestamp;
 use umpin_store::Database;
 
 pub use access::Principal;
 pub use accounts::{IssuedToken, ManagementAccountChanges, NewManagementAccount, RoleGroupView, TOKEN_LIFETIME};
 pub use audit::{AuditCheckpoint, AuditLogCheck, AuditSearch, CHECKPOINT_TAG};
-pub use dial_plans::NewPolicy;
 pub use error::ServiceError;
 pub use messages::{MessageKind, OutgoingMessage};
 pub use outbox::{DueMessage, DueMessages, retry_delay};
 pub use pins::{PinFilter, PinReset, UmMailboxPin};
+pub use policies::NewPolicy;
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
 pub use umpin_store::AuditRecord;
@@ -45,16 +46,16 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// The clock, replaceable so that tests can move time (PIN lifetime).
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
-/// The service: storage, the PIN vault and the clock.
+/// The service: storage, the vault and the clock.
 #[derive(Clone)]
 pub struct Service {
     db: Database,
-    vault: PinVault,
+    vault: Vault,
     clock: Clock,
 }
 
 impl Service {
-    pub fn new(db: Database, vault: PinVault) -> Self {
+    pub fn new(db: Database, vault: Vault) -> Self {
         Service { db, vault, clock: Arc::new(Timestamp::now) }
     }
 

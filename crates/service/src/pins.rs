@@ -7,7 +7,7 @@ use umpin_domain::{Error, Mailbox, PinPolicy, PinStatus, Timestamp, UmMailbox, c
 use umpin_store::{PinRecord, Tx, UmMailboxFilter, UmPinFilter};
 
 use crate::access::Action;
-use crate::directory::{find_dial_plan, find_mailbox, page, page_size};
+use crate::mailboxes::{find_dial_plan, find_mailbox, page, page_size};
 use crate::messages::OutgoingMessage;
 use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
 use crate::{Page, Principal, Service, ServiceError};
@@ -95,7 +95,7 @@ impl Service {
             .param("FirstTimeUser", filter.first_time_user)
             .param("UMDialPlan", &filter.dial_plan);
         self.audited(by, action, async |tx| {
-            crate::directory::check_listing(None, after)?;
+            crate::mailboxes::check_listing(None, after)?;
             let limit = page_size(result_size);
             let now = self.now();
             let dial_plan = match &filter.dial_plan {

@@ -14,7 +14,7 @@ use umpin_domain::{Error, FailureConsequence, Guid, MailboxPolicy, PinStatus, fa
 use umpin_store::Tx;
 
 use crate::access::Action;
-use crate::directory::find_dial_plan;
+use crate::mailboxes::find_dial_plan;
 use crate::messages::OutgoingMessage;
 use crate::pins::pin_record;
 use crate::um_mailboxes::{enabled_um_mailbox, policy_of};

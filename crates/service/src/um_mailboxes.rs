@@ -10,7 +10,7 @@ use umpin_domain::{DialPlan, Error, Mailbox, MailboxPolicy, PinStatus, UmMailbox
 use umpin_store::{PinRecord, StoreError, Tx, UmMailboxFilter, Unique};
 
 use crate::access::Action;
-use crate::directory::{find_mailbox, find_policy, page, page_size};
+use crate::mailboxes::{find_mailbox, find_policy, page, page_size};
 use crate::messages::OutgoingMessage;
 use crate::{Page, Principal, Service, ServiceError};
 
@@ -194,7 +194,7 @@ impl Service {
     ) -> Result<Page<UmMailboxView>, ServiceError> {
         self.authorize(by, &Action::new("Get-UMMailbox", "").param("UMMailboxPolicy", policy).param("Anr", anr))
             .await?;
-        crate::directory::check_listing(anr, after)?;
+        crate::mailboxes::check_listing(anr, after)?;
         let limit = page_size(result_size);
         let mut tx = self.db.begin().await?;
         let policy = match policy {

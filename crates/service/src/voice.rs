@@ -28,7 +28,7 @@ use umpin_domain::{DialPlan, Error, Guid, Mailbox, ObjectKind, Timestamp};
 use umpin_store::{Tx, VoiceCall};
 
 use crate::access::Action;
-use crate::directory::find_dial_plan;
+use crate::mailboxes::find_dial_plan;
 use crate::sign_in::{mailbox_target, sign_in_target};
 use crate::{Principal, Service, ServiceError, SignInOutcome};
 

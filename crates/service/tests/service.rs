@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use tempfile::TempDir;
-use umpin_crypto::{Argon2Params, KeyRing, PinVault};
+use umpin_crypto::{Argon2Params, KeyRing, Vault};
 use umpin_domain::{Error, Limit, LimitValue, NewDialPlan, NewMailbox, PinRule, PolicyChanges, Timestamp};
 use umpin_service::{
     EnableUmMailbox, MessageKind, NewPolicy, PinFilter, PinReset, Principal, Service, ServiceError, SignInOutcome,
@@ -30,7 +30,7 @@ fn pin(s: &str) -> SecretString {
 /// parameters of tests.
 fn service_with_key(db: Database, key_file: &std::path::Path) -> Service {
     let (keys, _) = KeyRing::load_or_create(key_file).unwrap();
-    Service::new(db, PinVault::new(keys, Argon2Params::FAST_FOR_TESTS, 4).unwrap())
+    Service::new(db, Vault::new(keys, Argon2Params::FAST_FOR_TESTS, 4).unwrap())
 }
 
 /// A service on `db` with a fresh server key, which lives as long as the returned directory.
@@ -456,7 +456,7 @@ umpin_store::backend_tests! {
         let (fast, keys) = service(db.clone());
         contoso(&fast).await;
         let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
-        let strong = Service::new(db, PinVault::new(ring, Argon2Params::OWASP, 2).unwrap());
+        let strong = Service::new(db, Vault::new(ring, Argon2Params::OWASP, 2).unwrap());
         let tony = fast.get_mailbox(&admin(), "tony").await.unwrap().guid;
         let stored = async |s: &Service| s.database().begin().await.unwrap().pin(tony).await.unwrap().unwrap().sealed_pin;
         let weak = stored(&strong).await;

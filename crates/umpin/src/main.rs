@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use umpin_crypto::{KeyRing, PinVault};
+use umpin_crypto::{KeyRing, Vault};
 use umpin_service::{Principal, Service};
 use umpin_shell::backend::Backend;
 use umpin_shell::backend::Local;
@@ -120,7 +120,7 @@ impl Setup {
     async fn service(&self) -> anyhow::Result<Service> {
         let key_file = self.config.key_file(&self.data_dir);
         let keys = KeyRing::load(&key_file)?;
-        let vault = PinVault::new(keys, self.config.argon2, self.config.argon2_workers())?;
+        let vault = Vault::new(keys, self.config.argon2, self.config.argon2_workers())?;
         let db = self.database().await?;
         db.check_schema().await?;
         Ok(Service::new(db, vault))
