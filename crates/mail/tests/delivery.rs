@@ -12,16 +12,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use secrecy::SecretString;
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
-use umpin_domain::{LimitValue, NewDialPlan, NewMailbox, PolicyChanges, Timestamp};
+use umpin_domain::{LimitValue, PolicyChanges, Timestamp};
 use umpin_mail::{DeliveryReport, MailConfig, MailConfigError, OutboxWorker, SmtpConfig, SmtpSecurity};
-use umpin_service::{EnableUmMailbox, NewPolicy, PinReset, Principal, Service, SignInOutcome};
+use umpin_service::testing::{PLAN, POLICY, TONY_PIN, admin, contoso, enable, pin};
+use umpin_service::{PinReset, Service, SignInOutcome};
 use umpin_store::Database;
 
 // ---------------------------------------------------------------------------------------------
@@ -252,19 +252,6 @@ async fn converse(stream: TcpStream, shared: Arc<Shared>) -> Option<()> {
 // ---------------------------------------------------------------------------------------------
 // The service and its organisation
 
-const PLAN: &str = "MyUMDialPlan";
-const POLICY: &str = "MyUMMailboxPolicy";
-/// Tony's PIN when he is UM-enabled; his welcome message goes to the administrator.
-const TONY_PIN: &str = "5643892";
-
-fn admin() -> Principal {
-    Principal::local_administrator()
-}
-
-fn pin(s: &str) -> SecretString {
-    SecretString::from(s)
-}
-
 /// The services' clock: now, moved ahead by the tests to reach a retry.
 #[derive(Clone, Default)]
 struct Clock(Arc<AtomicU64>);
@@ -311,33 +298,6 @@ impl Node {
     async fn depth(&self) -> u64 {
         self.service.outbox_depth().await.unwrap()
     }
-}
-
-/// A dial plan, its policy, Tony and Kim; Tony UM-enabled on 51234 with `TONY_PIN`, his welcome
-/// message sent to administrator@contoso.com. One message queued.
-async fn contoso(s: &Service) {
-    s.new_dial_plan(&admin(), NewDialPlan::new(PLAN, 5, "1")).await.unwrap();
-    s.new_mailbox_policy(&admin(), NewPolicy { name: POLICY.into(), dial_plan: PLAN.into() }).await.unwrap();
-    for (name, alias) in [("Tony Smith", "tony"), ("Kim Akers", "kim")] {
-        let new = NewMailbox {
-            name: name.into(),
-            primary_smtp_address: format!("{alias}@contoso.com"),
-            ..Default::default()
-        };
-        s.new_mailbox(&admin(), new).await.unwrap();
-    }
-    enable(s, "tony@contoso.com", "51234", Some(TONY_PIN), Some("administrator@contoso.com")).await;
-}
-
-async fn enable(s: &Service, who: &str, extension: &str, with_pin: Option<&str>, notify: Option<&str>) {
-    let request = EnableUmMailbox {
-        policy: POLICY.into(),
-        extensions: Some(vec![extension.into()]),
-        pin: with_pin.map(pin),
-        notify_email: notify.map(Into::into),
-        ..Default::default()
-    };
-    s.enable_um_mailbox(&admin(), who, request).await.unwrap();
 }
 
 /// Resets a PIN to `new` (or a generated one), mailed to the mailbox's primary address.
@@ -408,7 +368,7 @@ umpin_store::backend_tests! {
         let node = Node::new(db);
         let s = &node.service;
         contoso(s).await;
-        enable(s, "kim@contoso.com", "51235", Some("2758391"), None).await;
+        enable(s, "kim@contoso.com", "51235", Some("2758391"), None).await.unwrap();
         reset(s, "tony", Some("1985848")).await;
         let sink = SmtpSink::start().await;
         let worker = node.worker(&sink.config());
@@ -475,7 +435,7 @@ umpin_store::backend_tests! {
         let node = Node::new(db);
         let s = &node.service;
         contoso(s).await;
-        enable(s, "kim", "51235", None, None).await;
+        enable(s, "kim", "51235", None, None).await.unwrap();
         for round in 0..12 {
             reset(s, if round % 2 == 0 { "tony" } else { "kim" }, None).await;
         }

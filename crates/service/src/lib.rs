@@ -21,6 +21,9 @@ mod sign_in;
 mod um_mailboxes;
 mod voice;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 use std::sync::Arc;
 
 use umpin_crypto::Vault;

@@ -6,70 +6,15 @@
 
 use std::sync::Arc;
 
-use secrecy::SecretString;
-use tempfile::TempDir;
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
 use umpin_domain::{Error, Limit, LimitValue, NewDialPlan, NewMailbox, PinRule, PolicyChanges, Timestamp};
+use umpin_service::testing::{
+    ADMINISTRATOR_ADDRESS, PLAN, POLICY, admin, contoso, enable, pin, service, service_with_key,
+};
 use umpin_service::{
     EnableUmMailbox, MessageKind, NewPolicy, PinFilter, PinReset, Principal, Service, ServiceError, SignInOutcome,
 };
 use umpin_store::Database;
-
-const PLAN: &str = "MyUMDialPlan";
-const POLICY: &str = "MyUMMailboxPolicy";
-
-fn admin() -> Principal {
-    Principal::local_administrator()
-}
-
-fn pin(s: &str) -> SecretString {
-    SecretString::from(s)
-}
-
-/// A service on `db` with the server key in `key_file` (created when missing) and the fast Argon2
-/// parameters of tests.
-fn service_with_key(db: Database, key_file: &std::path::Path) -> Service {
-    let (keys, _) = KeyRing::load_or_create(key_file).unwrap();
-    Service::new(db, Vault::new(keys, Argon2Params::FAST_FOR_TESTS, 4).unwrap())
-}
-
-/// A service on `db` with a fresh server key, which lives as long as the returned directory.
-fn service(db: Database) -> (Service, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    (service_with_key(db, &dir.path().join("umpin.key")), dir)
-}
-
-/// The organisation of the Exchange help pages: a five-digit dial plan, a policy, and
-/// tony@contoso.com UM-enabled on 51234 with PIN 5643892.
-async fn contoso(s: &Service) {
-    s.new_dial_plan(&admin(), NewDialPlan::new(PLAN, 5, "1")).await.unwrap();
-    s.new_mailbox_policy(&admin(), NewPolicy { name: POLICY.into(), dial_plan: PLAN.into() }).await.unwrap();
-    for (name, alias) in [("Tony Smith", "tony"), ("Kim Akers", "kim")] {
-        s.new_mailbox(
-            &admin(),
-            NewMailbox {
-                name: name.into(),
-                primary_smtp_address: format!("{alias}@contoso.com"),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    }
-    enable(s, "tony@contoso.com", "51234", Some("5643892")).await.unwrap();
-}
-
-async fn enable(s: &Service, who: &str, extension: &str, with_pin: Option<&str>) -> Result<(), ServiceError> {
-    let request = EnableUmMailbox {
-        policy: POLICY.into(),
-        extensions: Some(vec![extension.into()]),
-        pin: with_pin.map(pin),
-        notify_email: Some("administrator@contoso.com".into()),
-        pin_expired: Some(true),
-        ..Default::default()
-    };
-    s.enable_um_mailbox(&admin(), who, request).await.map(|_| ())
-}
 
 fn rule(result: Result<impl std::fmt::Debug, ServiceError>) -> Error {
     match result {
@@ -263,7 +208,7 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db);
         let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
         contoso(&s).await;
-        enable(&s, "kim@contoso.com", "52345", None).await.unwrap();
+        enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let reset = PinReset { pin: Some(pin("5643829")), pin_expired: Some(false), ..Default::default() };
         s.set_um_mailbox_pin(&admin(), "tony", reset).await.unwrap();
         let listed = async |pin_expired| {
@@ -294,7 +239,7 @@ umpin_store::backend_tests! {
         for (i, alias) in ["a", "b", "c", "d", "e", "f"].into_iter().enumerate() {
             let new = NewMailbox { name: alias.into(), primary_smtp_address: format!("{alias}@contoso.com"), ..Default::default() };
             s.new_mailbox(&admin(), new).await.unwrap();
-            enable(&s, &format!("{alias}@contoso.com"), &format!("6000{i}"), None).await.unwrap();
+            enable(&s, &format!("{alias}@contoso.com"), &format!("6000{i}"), None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         }
         for alias in ["b", "d", "e"] {
             let lock = PinReset { locked_out: Some(true), ..Default::default() };
@@ -314,11 +259,11 @@ umpin_store::backend_tests! {
     async fn an_extension_is_unique_within_its_dial_plan(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let err = rule(enable(&s, "kim@contoso.com", "51234", None).await);
+        let err = rule(enable(&s, "kim@contoso.com", "51234", None, Some(ADMINISTRATOR_ADDRESS)).await);
         assert!(matches!(err, Error::ExtensionInUse { .. }), "{err:?}");
         // Disabling releases the extension and destroys the PIN data.
         s.disable_um_mailbox(&admin(), "tony", true).await.unwrap();
-        enable(&s, "kim@contoso.com", "51234", None).await.unwrap();
+        enable(&s, "kim@contoso.com", "51234", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let err = rule(s.get_um_mailbox_pin(&admin(), "tony").await);
         assert_eq!(err.to_string(), "The mailbox tony@contoso.com isn't enabled for Unified Messaging.");
     }
@@ -332,13 +277,13 @@ umpin_store::backend_tests! {
         assert_eq!(db.begin().await.unwrap().pin(tony).await.unwrap(), None);
         let new = NewMailbox { name: "Ana".into(), primary_smtp_address: "ana@contoso.com".into(), ..Default::default() };
         s.new_mailbox(&admin(), new).await.unwrap();
-        enable(&s, "ana@contoso.com", "51234", None).await.unwrap();
+        enable(&s, "ana@contoso.com", "51234", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
     }
 
     async fn get_um_mailbox_lists_um_enabled_mailboxes_by_policy_and_anr_in_pages(db: Database) {
         let (s, _keys) = service(db);
         contoso(&s).await;
-        enable(&s, "kim@contoso.com", "52345", None).await.unwrap();
+        enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let all = s.list_um_mailboxes(&admin(), None, None, None, None).await.unwrap();
         let addresses: Vec<&str> = all.items.iter().map(|v| v.mailbox.primary_smtp_address.as_str()).collect();
         assert_eq!(addresses, ["kim@contoso.com", "tony@contoso.com"]);
@@ -422,7 +367,7 @@ umpin_store::backend_tests! {
     async fn sealed_pin_data_copied_to_another_mailbox_is_rejected(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        enable(&s, "kim@contoso.com", "52345", Some("7264819")).await.unwrap();
+        enable(&s, "kim@contoso.com", "52345", Some("7264819"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let tony = s.get_mailbox(&admin(), "tony").await.unwrap().guid;
         let kim = s.get_mailbox(&admin(), "kim").await.unwrap().guid;
         let mut tx = s.database().begin().await.unwrap();
@@ -438,7 +383,7 @@ umpin_store::backend_tests! {
     async fn after_a_key_rotation_every_pin_is_resealed_and_still_verifies(db: Database) {
         let (s, keys) = service(db.clone());
         contoso(&s).await;
-        enable(&s, "kim@contoso.com", "52345", Some("7264819")).await.unwrap();
+        enable(&s, "kim@contoso.com", "52345", Some("7264819"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let key_file = keys.path().join("umpin.key");
         let tony = s.get_mailbox(&admin(), "tony").await.unwrap().guid;
         let before = s.database().begin().await.unwrap().pin(tony).await.unwrap().unwrap().sealed_pin;

@@ -163,7 +163,7 @@ umpin_store::backend_tests! {
             }
         }
         assert!(s.get_um_mailbox_pin(&admin(), "tony").await.is_err(), "positive control: tony was disabled");
-        enable(&s, "tony@contoso.com", "51234", Some("5643892")).await.unwrap();
+        enable(&s, "tony@contoso.com", "51234", Some("5643892"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         s.remove_mailbox(&admin(), "tony").await.unwrap();
