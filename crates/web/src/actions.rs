@@ -1,0 +1,27 @@
+//! Every call of the admin center that changes something, one small function each, so that the
+//! pages state what they do in the service's terms and the calls can move together to another
+//! entry point. Each is the same call the HTTP API makes for the same action.
+
+use umpin_service::{PinReset, Principal, Service, ServiceError, UmMailboxPin};
+
+/// Unlock: lifts the lockout and clears the failure count; the PIN stays
+/// (`Set-UMMailboxPIN -LockedOut $false`, as `POST …/um/pin/unlock`).
+pub async fn unlock(service: &Service, by: &Principal, identity: &str) -> Result<UmMailboxPin, ServiceError> {
+    let request = PinReset { locked_out: Some(false), ..PinReset::default() };
+    service.set_um_mailbox_pin(by, identity, request).await
+}
+
+/// Reset PIN: to `pin`, or to a generated one when `None`, e-mailed to the user's primary
+/// address; `pin_expired` makes the user choose a new one at the next sign-in
+/// (`Set-UMMailboxPIN -Pin -PINExpired`, as `POST …/um/pin/reset`).
+pub async fn reset_pin(
+    service: &Service,
+    by: &Principal,
+    identity: &str,
+    pin: Option<secrecy::SecretString>,
+    pin_expired: bool,
+) -> Result<UmMailboxPin, ServiceError> {
+    let request =
+        PinReset { pin, pin_expired: Some(pin_expired), locked_out: None, notify_email: None, send_email: None };
+    service.set_um_mailbox_pin(by, identity, request).await
+}
