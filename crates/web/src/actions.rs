@@ -2,6 +2,7 @@
 //! pages state what they do in the service's terms and the calls can move together to another
 //! entry point. Each is the same call the HTTP API makes for the same action.
 
+use umpin_domain::Mailbox;
 use umpin_service::{PinReset, Principal, Service, ServiceError, UmMailboxPin};
 
 /// Unlock: lifts the lockout and clears the failure count; the PIN stays
@@ -24,4 +25,11 @@ pub async fn reset_pin(
     let request =
         PinReset { pin, pin_expired: Some(pin_expired), locked_out: None, notify_email: None, send_email: None };
     service.set_um_mailbox_pin(by, identity, request).await
+}
+
+/// Disable: the mailbox is no longer UM-enabled; its extensions are released and its PIN data
+/// destroyed, its other UM settings kept for a later enable (`Disable-UMMailbox`, as
+/// `DELETE …/um`).
+pub async fn disable_um(service: &Service, by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
+    service.disable_um_mailbox(by, identity, true).await
 }

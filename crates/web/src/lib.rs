@@ -22,6 +22,7 @@
 mod actions;
 mod assets;
 mod dial_plans;
+mod disable_um;
 mod error_page;
 mod forms;
 mod guard;
@@ -82,6 +83,7 @@ pub fn router(web: Web) -> Router {
         .route(recipients::PATH, get(recipients::show))
         .route("/ecp/mailboxes/{identity}/um", get(um_mailbox::show))
         .route("/ecp/mailboxes/{identity}/um/unlock", post(um_mailbox::unlock))
+        .route("/ecp/mailboxes/{identity}/um/disable", get(disable_um::show).post(disable_um::submit))
         .route("/ecp/mailboxes/{identity}/um/pin/reset", get(reset_pin::show).post(reset_pin::submit))
         .route("/ecp/mailboxes/{identity}/um/pin/reset/done", get(reset_pin::done))
         .route(dial_plans::PATH, get(dial_plans::show))

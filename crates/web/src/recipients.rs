@@ -61,6 +61,8 @@ struct Details {
     address: String,
     um_enabled: bool,
     view_details: String,
+    /// The Disable page, when the account may disable Unified Messaging.
+    disable: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -85,6 +87,11 @@ fn order_of(sort: Option<&str>) -> (RecipientOrder, &'static str) {
         Some("um") => (RecipientOrder::UmEnabled, "um"),
         _ => (RecipientOrder::DisplayName, "name"),
     }
+}
+
+/// The list with one mailbox selected (its details pane open).
+pub fn selected_href(address: &str) -> String {
+    list_href("", "name", "asc", &[("selected", address)])
 }
 
 /// The link to the list with `q`, `sort` and `dir`, plus `extra` query pairs.
@@ -200,6 +207,10 @@ async fn details(state: &AppState, session: &Session, identity: &str) -> Result<
     };
     Ok(Details {
         view_details: crate::um_mailbox::href(&mailbox.primary_smtp_address),
+        disable: session
+            .principal
+            .may("Disable-UMMailbox", None)
+            .then(|| crate::disable_um::disable_href(&mailbox.primary_smtp_address)),
         display_name: mailbox.display_name,
         address: mailbox.primary_smtp_address,
         um_enabled,

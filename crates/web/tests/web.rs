@@ -201,10 +201,12 @@ fn run_suite(server: &Serving, mail_dir: &Path, secrets_out: &Path, screenshots:
     let result = command.output().expect("playwright runs");
     let report = format!("{}{}", String::from_utf8_lossy(&result.stdout), String::from_utf8_lossy(&result.stderr));
     println!("{report}");
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    let log_tail: Vec<&str> = log.lines().rev().take(30).collect();
     assert!(
         result.status.success(),
-        "the browser tests failed:\n{report}\nserver log:\n{}",
-        std::fs::read_to_string(&server.log).unwrap_or_default()
+        "the browser tests failed (report above); the server log ended with:\n{}",
+        log_tail.into_iter().rev().collect::<Vec<_>>().join("\n")
     );
 }
 

@@ -210,9 +210,26 @@ test('a Help Desk account sees no Type a PIN, and a forged typed PIN is refused 
   });
   expect(forged.status()).toBe(403);
   const body = await forged.text();
-  expect(body).toContain("You don't have permission");
+  expect(body).toContain('<h1>You don&#39;t have permission</h1>');
   expect(body).toContain('Set-UMMailboxPIN -Pin');
   expect(body).not.toContain('8362915');
+});
+
+test('Disable asks for confirmation, says what is lost, and then disables Unified Messaging', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Pilar Pinilla', exact: true }).click();
+  const details = page.getByRole('complementary', { name: 'Details' });
+  await details.getByRole('link', { name: 'Disable' }).click();
+  await expect(page.getByRole('heading', { name: 'Warning' })).toBeVisible();
+  await expect(page.locator('main')).toContainText('extensions are released');
+  await accessible(page);
+  await page.getByRole('link', { name: 'No' }).click();
+  await expect(details).toContainText('Unified Messaging: Enabled');
+  await details.getByRole('link', { name: 'Disable' }).click();
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await expect(details).toContainText('Unified Messaging: Disabled');
+  await expect(details.getByRole('link', { name: 'View details' })).toHaveCount(0);
+  await expect(page.getByRole('row', { name: /Pilar Pinilla/ })).toContainText('Disabled');
 });
 
 test('a form posted from another site is refused and changes nothing', async ({ page }) => {
@@ -293,7 +310,7 @@ test('a wrong password is refused on the sign-in page, which keeps the user name
 
 test('Unified Messaging lists the dial plans', async ({ page }) => {
   await signIn(page);
-  await page.getByRole('link', { name: 'Unified Messaging' }).click();
+  await page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Unified Messaging' }).click();
   await expect(page).toHaveTitle(/UM dial plans/);
   await expect(page.getByRole('cell', { name: PLAN })).toBeVisible();
   await accessible(page);
