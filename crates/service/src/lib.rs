@@ -37,9 +37,9 @@ pub use outbox::{DueMessage, DueMessages, retry_delay};
 pub use pins::{PinFilter, PinReset, UmMailboxPin};
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
+pub use umpin_store::{Recipient, RecipientKey, RecipientOrder, RecipientQuery};
 pub use voice::{Call, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
 pub use web_sessions::{WEB_SESSION_LIFETIME, WebSession};
-pub use umpin_store::{Recipient, RecipientKey, RecipientOrder, RecipientQuery};
 
 /// How many objects one list call returns at most when the caller asks for more.
 pub const MAX_PAGE_SIZE: u32 = 1000;

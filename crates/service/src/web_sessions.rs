@@ -41,7 +41,8 @@ impl Service {
         tx.insert_web_session(&token_digest(id.expose_secret()), account.guid, now, idle_until, expires_at).await?;
         tx.commit().await?;
         tracing::info!(account = %account.name, %source, "a management account signed in to the web admin center");
-        let principal = Principal { account: account.name, role_groups: account.role_groups, source: source.to_owned() };
+        let principal =
+            Principal { account: account.name, role_groups: account.role_groups, source: source.to_owned() };
         Ok(WebSession { id, principal })
     }
 

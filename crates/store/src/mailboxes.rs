@@ -372,7 +372,8 @@ impl Tx {
                 rows
             }
         };
-        let (mailboxes, flags): (Vec<MailboxRow>, Vec<bool>) = rows.into_iter().map(|r| (r.mailbox, r.um_enabled)).unzip();
+        let (mailboxes, flags): (Vec<MailboxRow>, Vec<bool>) =
+            rows.into_iter().map(|r| (r.mailbox, r.um_enabled)).unzip();
         let mailboxes = load_mailboxes(self.conn(), mailboxes).await?;
         Ok(mailboxes.into_iter().zip(flags).map(|(mailbox, um_enabled)| Recipient { mailbox, um_enabled }).collect())
     }
@@ -413,23 +414,35 @@ impl Tx {
         }
         Ok(match (order, descending) {
             (RecipientOrder::DisplayName, false) => by_name!(concat!(
-                "SELECT ", recipient_columns!(), " FROM mailboxes m ",
-                "WHERE (m.display_name_key, m.primary_address_key) > ($1, $4) AND ", recipient_search!(),
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE (m.display_name_key, m.primary_address_key) > ($1, $4) AND ",
+                recipient_search!(),
                 " ORDER BY m.display_name_key, m.primary_address_key LIMIT $3"
             )),
             (RecipientOrder::DisplayName, true) => by_name!(concat!(
-                "SELECT ", recipient_columns!(), " FROM mailboxes m ",
-                "WHERE (m.display_name_key, m.primary_address_key) < ($1, $4) AND ", recipient_search!(),
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE (m.display_name_key, m.primary_address_key) < ($1, $4) AND ",
+                recipient_search!(),
                 " ORDER BY m.display_name_key DESC, m.primary_address_key DESC LIMIT $3"
             )),
             (_, false) => by_address!(concat!(
-                "SELECT ", recipient_columns!(), " FROM mailboxes m ",
-                "WHERE m.primary_address_key > $1 AND ", recipient_search!(),
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE m.primary_address_key > $1 AND ",
+                recipient_search!(),
                 " ORDER BY m.primary_address_key LIMIT $3"
             )),
             (_, true) => by_address!(concat!(
-                "SELECT ", recipient_columns!(), " FROM mailboxes m ",
-                "WHERE m.primary_address_key < $1 AND ", recipient_search!(),
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE m.primary_address_key < $1 AND ",
+                recipient_search!(),
                 " ORDER BY m.primary_address_key DESC LIMIT $3"
             )),
         })

@@ -1334,7 +1334,8 @@ mod web_admin_center {
             let ellen = account(&db, "ellen", false).await;
             session(&db, 1, ellen, 100, 1000).await;
             assert_eq!(use_session(&db, 1, 50, 150).await.as_deref(), Some("ellen"));
-            assert_eq!(use_session(&db, 1, 149, 5000).await.as_deref(), Some("ellen"), "used within the moved idle end");
+            let moved = use_session(&db, 1, 149, 5000).await;
+            assert_eq!(moved.as_deref(), Some("ellen"), "used within the moved idle end");
             assert_eq!(use_session(&db, 1, 999, 1500).await.as_deref(), Some("ellen"), "capped at the absolute end");
             assert_eq!(use_session(&db, 1, 1000, 1100).await, None, "the absolute end has come");
             session(&db, 2, ellen, 100, 1000).await;
@@ -1387,8 +1388,9 @@ mod web_admin_center {
             let by_name: Vec<String> = expected_by_name.iter().map(|(_, a, _)| a.clone()).collect();
             let mut by_address = by_name.clone();
             by_address.sort();
-            let mut by_um: Vec<String> = by_address.iter().filter(|a| !expected_by_name.iter().any(|(_, b, e)| b == *a && *e)).cloned().collect();
-            by_um.extend(by_address.iter().filter(|a| expected_by_name.iter().any(|(_, b, e)| b == *a && *e)).cloned());
+            let enabled = |a: &String| expected_by_name.iter().any(|(_, b, e)| b == a && *e);
+            let mut by_um: Vec<String> = by_address.iter().filter(|a| !enabled(a)).cloned().collect();
+            by_um.extend(by_address.iter().filter(|a| enabled(a)).cloned());
             for page_size in [1, 2, 4, 9, 50] {
                 let q = |order, descending| RecipientQuery { search: None, order, descending };
                 assert_eq!(all_pages(&db, &q(RecipientOrder::DisplayName, false), page_size).await, by_name);
@@ -1399,7 +1401,8 @@ mod web_admin_center {
                 let mut reversed = by_address.clone();
                 reversed.reverse();
                 assert_eq!(all_pages(&db, &q(RecipientOrder::Address, true), page_size).await, reversed);
-                assert_eq!(all_pages(&db, &q(RecipientOrder::UmEnabled, false), page_size).await, by_um, "page size {page_size}");
+                let um_order = all_pages(&db, &q(RecipientOrder::UmEnabled, false), page_size).await;
+                assert_eq!(um_order, by_um, "page size {page_size}");
                 let enabled_first: Vec<String> = by_um[4..].iter().chain(&by_um[..4]).cloned().collect();
                 assert_eq!(all_pages(&db, &q(RecipientOrder::UmEnabled, true), page_size).await, enabled_first);
             }
@@ -1416,7 +1419,8 @@ mod web_admin_center {
             let found = tx.list_recipients(&search("512"), None, 10).await.unwrap();
             assert_eq!(found.iter().map(|r| (r.mailbox.guid, r.um_enabled)).collect::<Vec<_>>(), [(tony.guid, true)]);
             let found = tx.list_recipients(&search("ANN"), None, 10).await.unwrap();
-            assert_eq!(found.iter().map(|r| (r.mailbox.alias.as_str(), r.um_enabled)).collect::<Vec<_>>(), [("anna", false)]);
+            let rows: Vec<_> = found.iter().map(|r| (r.mailbox.alias.as_str(), r.um_enabled)).collect();
+            assert_eq!(rows, [("anna", false)]);
             assert!(tx.list_recipients(&search("234"), None, 10).await.unwrap().is_empty(), "a prefix, not a part");
         }
     }

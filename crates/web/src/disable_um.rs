@@ -58,7 +58,7 @@ pub async fn submit(
     Path(identity): Path<String>,
     FormBody(form): FormBody<DisableForm>,
 ) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
+    if let Some(refused) = session.refuses(&form.csrf) {
         return refused;
     }
     match actions::disable_um(&state.service, &session.principal, &identity).await {

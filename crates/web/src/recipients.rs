@@ -108,11 +108,7 @@ pub async fn show(State(state): State<AppState>, session: Session, Query(q): Que
     let descending = q.dir.as_deref() == Some("desc");
     let dir = if descending { "desc" } else { "asc" };
     let search = q.q.trim();
-    let query = RecipientQuery {
-        search: (!search.is_empty()).then(|| search.to_owned()),
-        order,
-        descending,
-    };
+    let query = RecipientQuery { search: (!search.is_empty()).then(|| search.to_owned()), order, descending };
     let after = q.after.as_ref().map(|address| RecipientKey {
         display_name: q.after_name.clone().unwrap_or_default(),
         address: address.clone(),
@@ -169,7 +165,11 @@ pub async fn show(State(state): State<AppState>, session: Session, Query(q): Que
             &q.q,
             sort,
             dir,
-            &[("after", &k.address), ("after_name", &k.display_name), ("after_um", if k.um_enabled { "1" } else { "0" })],
+            &[
+                ("after", &k.address),
+                ("after_name", &k.display_name),
+                ("after_um", if k.um_enabled { "1" } else { "0" }),
+            ],
         )
     });
     let first_page = q.after.is_some().then(|| list_href(&q.q, sort, dir, &[]));

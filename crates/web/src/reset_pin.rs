@@ -85,7 +85,7 @@ pub async fn submit(
     Path(identity): Path<String>,
     FormBody(form): FormBody<ResetForm>,
 ) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
+    if let Some(refused) = session.refuses(&form.csrf) {
         return refused;
     }
     let typed = form.pin_choice.as_deref() == Some("type");

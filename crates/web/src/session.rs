@@ -46,18 +46,20 @@ impl Session {
         self.id.expose_secret()
     }
 
-    /// Checks a form's CSRF token, in constant time; a wrong one gets a page that says so.
-    pub fn check(&self, token: &str) -> Result<(), Response> {
+    /// Checks a form's CSRF token, in constant time: the page that refuses a wrong one.
+    pub fn refuses(&self, token: &str) -> Option<Response> {
         if bool::from(self.csrf.as_bytes().ct_eq(token.as_bytes())) {
-            Ok(())
+            None
         } else {
             tracing::warn!(account = %self.principal.account, "a form without the session's CSRF token was refused");
-            Err(ErrorPage::new(
-                StatusCode::FORBIDDEN,
-                "Request refused",
-                "This form was not sent from the admin center's own page (or the page is from an earlier sign-in), so it was refused. Nothing was changed. Open the page again and repeat.",
+            Some(
+                ErrorPage::new(
+                    StatusCode::FORBIDDEN,
+                    "Request refused",
+                    "This form was not sent from the admin center's own page (or the page is from an earlier sign-in), so it was refused. Nothing was changed. Open the page again and repeat.",
+                )
+                .into_response_with_status(),
             )
-            .into_response_with_status())
         }
     }
 }
@@ -173,13 +175,28 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-/// Starts a session: the account's principal, and the cookie to set.
+/// The session id the browser had before signing in, if any.
+pub struct PreviousSession(Option<SecretString>);
+
+impl FromRequestParts<AppState> for PreviousSession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(PreviousSession(session_cookie(&parts.headers, cookie_name(state))))
+    }
+}
+
+/// Starts a session with a new id, ending the one the browser had: the cookie to set.
 pub async fn start(
     state: &AppState,
+    previous: PreviousSession,
     username: &str,
     password: &SecretString,
     source: &str,
 ) -> Result<HeaderValue, ServiceError> {
     let session = state.service.start_web_session(username, password, source, idle(state)).await?;
+    if let Some(previous) = previous.0 {
+        state.service.end_web_session(previous.expose_secret()).await?;
+    }
     Ok(set_cookie(state, session.id.expose_secret()))
 }

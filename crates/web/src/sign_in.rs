@@ -13,7 +13,7 @@ use umpin_service::ServiceError;
 
 use crate::error_page::service_failure;
 use crate::forms::FormBody;
-use crate::session::{self, Session, Source};
+use crate::session::{self, PreviousSession, Session, Source};
 use crate::{AppState, Chrome};
 
 #[derive(Template, WebTemplate)]
@@ -51,17 +51,17 @@ fn back_to(back: Option<&str>) -> String {
 }
 
 pub async fn show(Query(q): Query<Back>) -> Response {
-    SignInPage { chrome: None, username: String::new(), back: back_to(q.back.as_deref()), error: None }
-        .into_response()
+    SignInPage { chrome: None, username: String::new(), back: back_to(q.back.as_deref()), error: None }.into_response()
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     Source(source): Source,
+    previous: PreviousSession,
     FormBody(form): FormBody<SignInForm>,
 ) -> Response {
     let back = back_to(form.back.as_deref());
-    match session::start(&state, form.username.trim(), &form.password, &source).await {
+    match session::start(&state, previous, form.username.trim(), &form.password, &source).await {
         Ok(cookie) => {
             let mut response = Redirect::to(&back).into_response();
             response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -79,8 +79,12 @@ pub async fn submit(
     }
 }
 
-pub async fn sign_out(State(state): State<AppState>, session: Session, FormBody(form): FormBody<SignOutForm>) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    session: Session,
+    FormBody(form): FormBody<SignOutForm>,
+) -> Response {
+    if let Some(refused) = session.refuses(&form.csrf) {
         return refused;
     }
     if let Err(e) = state.service.end_web_session(session.id()).await {

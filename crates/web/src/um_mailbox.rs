@@ -127,7 +127,7 @@ pub async fn unlock(
     Path(identity): Path<String>,
     FormBody(form): FormBody<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
+    if let Some(refused) = session.refuses(&form.csrf) {
         return refused;
     }
     match actions::unlock(&state.service, &session.principal, &identity).await {

@@ -69,10 +69,7 @@ fn umpin_binary() -> PathBuf {
     let binary = profile_dir.join("umpin");
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let built = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
-    let newest_source = [workspace.join("Cargo.lock"), workspace.join("crates")]
-        .iter()
-        .filter_map(|p| newest(p))
-        .max();
+    let newest_source = [workspace.join("Cargo.lock"), workspace.join("crates")].iter().filter_map(|p| newest(p)).max();
     if built.is_some() && built >= newest_source {
         return binary;
     }

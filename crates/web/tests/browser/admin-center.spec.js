@@ -11,8 +11,9 @@ const password = (account) => process.env[`UMPIN_PASSWORD_${account.toUpperCase(
 
 /** Signs in through the sign-in page, as the admin center asks for it, and keeps the session id
  * for the Rust test, which makes sure it reaches neither the log nor the database. */
-async function signIn(page, account = 'webadmin') {
-  await page.goto('/ecp/');
+async function signIn(page, account = 'webadmin', { again = false } = {}) {
+  // A browser without a session is sent to the sign-in page; one with a session goes there itself.
+  await page.goto(again ? '/ecp/sign-in' : '/ecp/');
   await expect(page).toHaveURL(/\/ecp\/sign-in/);
   await expect(page).toHaveTitle(/Sign in/);
   await page.getByLabel('User name').fill(account);
@@ -50,6 +51,23 @@ async function openUmMailbox(page, displayName) {
   await details.getByRole('link', { name: 'View details' }).click();
   await expect(page.getByRole('heading', { name: 'UM Mailbox', level: 1 })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'UM mailbox settings' })).toBeVisible();
+}
+
+/** Presses Tab until the control showing `text` has the focus, and checks that the focus shows. */
+async function tabTo(page, text) {
+  for (let i = 0; i < 60; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      return { text: (e.textContent || e.value || '').trim(), outline: getComputedStyle(e).outlineStyle };
+    });
+    if (focused && focused.text === text) {
+      expect(focused.outline, `the focus on ${text} is visible`).not.toBe('none');
+      return;
+    }
+  }
+  throw new Error(`"${text}" can't be reached with the Tab key`);
 }
 
 /** A bearer token of the Voice Access account, for the voice-access API. */
@@ -180,6 +198,22 @@ test('Reset PIN mails a generated PIN that signs in on the phone, and the page n
   await expect(page.locator('dt:text-is("PIN expired") + dd')).toHaveText('Yes');
 });
 
+test('the whole reset can be done with the keyboard alone', async ({ page }) => {
+  await signIn(page);
+  await tabTo(page, 'Kim Akers');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('complementary', { name: 'Details' })).toContainText('kim@contoso.com');
+  await tabTo(page, 'View details');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'UM Mailbox', level: 1 })).toBeVisible();
+  await tabTo(page, 'Reset PIN');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Reset UM Mailbox PIN' })).toBeVisible();
+  await tabTo(page, 'Save');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status')).toContainText('e-mailed to kim@contoso.com');
+});
+
 test('a typed PIN the policy refuses is said next to the PIN box, and the form keeps all but the PIN', async ({ page }) => {
   await signIn(page);
   await openUmMailbox(page, 'Jon Morris');
@@ -270,6 +304,8 @@ test('a display name with markup shows as text and runs nothing', async ({ page 
 });
 
 test('every page answers with the headers that keep it from being framed, sniffed or cached', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/ecp\/sign-in/);
   const signInPage = await page.goto('/ecp/sign-in');
   const headers = signInPage.headers();
   expect(headers['content-security-policy']).toContain("default-src 'self'; script-src 'self'; style-src 'self'");
@@ -334,4 +370,36 @@ test('the main pages are readable at 1280 px and at phone width', async ({ page 
   await page.goto('/ecp/recipients?selected=tony%40contoso.com');
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
   await screenshot(page, 'recipients-phone');
+});
+
+test('signing in again gives a new session id and ends the one before', async ({ page, browser }) => {
+  const first = await signIn(page);
+  const second = await signIn(page, 'webadmin', { again: true });
+  expect(second.value).not.toBe(first.value);
+  const other = await browser.newContext();
+  await other.addCookies([{ ...first }]);
+  const again = await other.newPage();
+  await again.goto('/ecp/recipients');
+  await expect(again).toHaveURL(/\/ecp\/sign-in/);
+  await other.close();
+});
+
+// Last: the failures it makes slow down every sign-in from this address for a while.
+test('failed sign-ins on the page are throttled like the API\'s', async ({ page }) => {
+  await page.goto('/ecp/sign-in');
+  let refused;
+  for (let attempt = 0; attempt < 12; attempt += 1) {
+    await page.getByLabel('User name').fill('nobody');
+    await page.getByLabel('Password').fill('not the password');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    if (answer.status() === 429) {
+      refused = await page.getByRole('alert').textContent();
+      break;
+    }
+    expect(answer.status()).toBe(401);
+  }
+  expect(refused).toContain('Too many failed sign-ins');
 });
