@@ -3,7 +3,7 @@
 //! entry point. Each is the same call the HTTP API makes for the same action.
 
 use umpin_domain::Mailbox;
-use umpin_service::{PinReset, Principal, Service, ServiceError, UmMailboxPin};
+use umpin_service::{EnableUmMailbox, PinReset, Principal, Service, ServiceError, UmMailboxPin, UmMailboxView};
 
 /// Unlock: lifts the lockout and clears the failure count; the PIN stays
 /// (`Set-UMMailboxPIN -LockedOut $false`, as `POST …/um/pin/unlock`).
@@ -32,4 +32,33 @@ pub async fn reset_pin(
 /// `DELETE …/um`).
 pub async fn disable_um(service: &Service, by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
     service.disable_um_mailbox(by, identity, true).await
+}
+
+/// Enable: the mailbox becomes UM-enabled under `policy` with `extension` (derived from its phone
+/// number when `None`), the SIP address or E.164 number when its dial plan needs one, and `pin`
+/// or a generated one, e-mailed in the welcome message (`Enable-UMMailbox`, as `POST …/um`).
+pub async fn enable_um(
+    service: &Service,
+    by: &Principal,
+    identity: &str,
+    enable: EnableUm,
+) -> Result<UmMailboxView, ServiceError> {
+    let request = EnableUmMailbox {
+        policy: enable.policy,
+        extensions: enable.extension.map(|e| vec![e]),
+        pin: enable.pin,
+        pin_expired: Some(enable.pin_expired),
+        sip_resource_identifier: enable.sip_resource_identifier,
+        ..EnableUmMailbox::default()
+    };
+    service.enable_um_mailbox(by, identity, request).await
+}
+
+/// What the enable page's form gives [`enable_um`].
+pub struct EnableUm {
+    pub policy: String,
+    pub extension: Option<String>,
+    pub sip_resource_identifier: Option<String>,
+    pub pin: Option<secrecy::SecretString>,
+    pub pin_expired: bool,
 }

@@ -23,6 +23,7 @@ mod actions;
 mod assets;
 mod dial_plans;
 mod disable_um;
+mod enable_um;
 mod error_page;
 mod forms;
 mod guard;
@@ -84,6 +85,7 @@ pub fn router(web: Web) -> Router {
         .route("/ecp/mailboxes/{identity}/um", get(um_mailbox::show))
         .route("/ecp/mailboxes/{identity}/um/unlock", post(um_mailbox::unlock))
         .route("/ecp/mailboxes/{identity}/um/disable", get(disable_um::show).post(disable_um::submit))
+        .route("/ecp/mailboxes/{identity}/um/enable", get(enable_um::show).post(enable_um::submit))
         .route("/ecp/mailboxes/{identity}/um/pin/reset", get(reset_pin::show).post(reset_pin::submit))
         .route("/ecp/mailboxes/{identity}/um/pin/reset/done", get(reset_pin::done))
         .route(dial_plans::PATH, get(dial_plans::show))

@@ -63,6 +63,8 @@ struct Details {
     view_details: String,
     /// The Disable page, when the account may disable Unified Messaging.
     disable: Option<String>,
+    /// The Enable page, when the account may enable Unified Messaging.
+    enable: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -211,6 +213,10 @@ async fn details(state: &AppState, session: &Session, identity: &str) -> Result<
             .principal
             .may("Disable-UMMailbox", None)
             .then(|| crate::disable_um::disable_href(&mailbox.primary_smtp_address)),
+        enable: session
+            .principal
+            .may("Enable-UMMailbox", None)
+            .then(|| crate::enable_um::enable_href(&mailbox.primary_smtp_address)),
         display_name: mailbox.display_name,
         address: mailbox.primary_smtp_address,
         um_enabled,

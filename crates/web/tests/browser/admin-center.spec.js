@@ -266,6 +266,34 @@ test('Disable asks for confirmation, says what is lost, and then disables Unifie
   await expect(page.getByRole('row', { name: /Pilar Pinilla/ })).toContainText('Disabled');
 });
 
+test('Enable keeps what was typed and says what is wrong next to the extension, then enables', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Pilar Pinilla', exact: true }).click();
+  const details = page.getByRole('complementary', { name: 'Details' });
+  await expect(details).toContainText('Unified Messaging: Disabled');
+  await details.getByRole('link', { name: 'Enable' }).click();
+  await expect(page.getByRole('heading', { name: 'Enable UM mailbox' })).toBeVisible();
+  await expect(page.getByLabel('Automatically generate PIN')).toBeChecked();
+  await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).toBeChecked();
+  await accessible(page);
+  await page.getByLabel('Extension number').fill('123');
+  await page.getByLabel('Require the user to reset their PIN the first time they sign in').uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#extension-error')).toContainText("The extension '123' isn't valid");
+  await expect(page.locator('#extension-error')).toContainText('exactly 5 digits');
+  await expect(page.getByLabel('Extension number')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Extension number')).toHaveValue('123');
+  await expect(page.getByLabel('UM mailbox policy')).toHaveValue('Contoso Dial Plan Default Policy');
+  await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).not.toBeChecked();
+  await accessible(page);
+  await page.getByLabel('Extension number').fill('56789');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(details).toContainText('Unified Messaging: Enabled');
+  await details.getByRole('link', { name: 'View details' }).click();
+  await expect(page.locator('dt:text-is("Extension") + dd')).toHaveText('56789');
+  await expect(page.locator('dt:text-is("PIN expired") + dd')).toHaveText('No');
+});
+
 test('a form posted from another site is refused and changes nothing', async ({ page }) => {
   await signIn(page);
   const target = new URL('/ecp/mailboxes/tony%40contoso.com/um/pin/reset', page.url()).href;
