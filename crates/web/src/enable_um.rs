@@ -30,7 +30,7 @@ pub fn enable_href(address: &str) -> String {
     format!("{}/enable", href(address))
 }
 
-/// A policy to choose, with its dial plan's extension length.
+/// A policy to choose, labelled with its dial plan's extension length.
 struct PolicyChoice {
     name: String,
     label: String,
@@ -91,7 +91,7 @@ async fn page(state: &AppState, session: &Session, identity: &str, form: Typed) 
         .map(|p| {
             let plan = plans.iter().find(|d| d.guid == p.dial_plan);
             let label = match plan {
-                Some(d) => format!("{} ({}, {}-digit extensions)", p.name, d.name, d.number_of_digits_in_extension),
+                Some(d) => format!("{} ({}-digit extensions)", p.name, d.number_of_digits_in_extension),
                 None => p.name.clone(),
             };
             PolicyChoice { selected: p.name.eq_ignore_ascii_case(&form.policy), name: p.name, label }

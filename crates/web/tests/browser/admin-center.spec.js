@@ -286,6 +286,7 @@ test('Enable keeps what was typed and says what is wrong next to the extension, 
   await expect(page.getByLabel('UM mailbox policy')).toHaveValue('Contoso Dial Plan Default Policy');
   await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).not.toBeChecked();
   await accessible(page);
+  await screenshot(page, 'enable-um-mailbox');
   await page.getByLabel('Extension number').fill('56789');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(details).toContainText('Unified Messaging: Enabled');
