@@ -4,7 +4,8 @@
 //! once on SQLite and once on PostgreSQL.
 //!
 //! Without Chromium, node or the suite's `npm ci`, each test prints `skipping: …` and passes,
-//! unless `UMPIN_REQUIRE_BROWSER=1` (as in CI), which makes that a failure.
+//! unless `UMPIN_REQUIRE_BROWSER=1` (as in CI), which makes that a failure. With
+//! `UMPIN_WEB_SCREENSHOTS=1` the SQLite run saves the screenshots of `docs/screenshots` again.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -250,9 +251,14 @@ fn the_browser_tests_pass_on_sqlite_and_no_password_or_session_id_reaches_the_lo
     seed(&binary, dir.path(), None);
     let server = serve(&binary, dir.path(), None, &mail);
     let secrets_out = dir.path().join("sessions.txt");
-    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
-    std::fs::create_dir_all(&screenshots).unwrap();
-    run_suite(&server, &mail, &secrets_out, Some(&screenshots), &dir.path().join("playwright"));
+    // The documentation's screenshots are taken again only when asked, so that a test run leaves
+    // the work tree as it was.
+    let screenshots = std::env::var_os("UMPIN_WEB_SCREENSHOTS")
+        .map(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots"));
+    if let Some(dir) = &screenshots {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    run_suite(&server, &mail, &secrets_out, screenshots.as_deref(), &dir.path().join("playwright"));
     assert_denial_audited(&binary, dir.path(), None);
     drop(server);
     let log = std::fs::read(dir.path().join("serve.log")).unwrap();
