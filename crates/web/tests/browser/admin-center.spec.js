@@ -164,7 +164,7 @@ test('the columns sort both ways', async ({ page }) => {
   expect(addresses).toEqual([...addresses].sort());
 });
 
-test('a mailbox locked out on the phone reads Locked Out until it is unlocked', async ({ page, request }) => {
+test('a mailbox locked out on the phone reads Locked Out until it is unlocked, and Get-UMMailboxPIN agrees', async ({ page, request }) => {
   await lockOut(request, '51234');
   await signIn(page);
   await openUmMailbox(page, 'Tony Smith');
@@ -174,6 +174,12 @@ test('a mailbox locked out on the phone reads Locked Out until it is unlocked', 
   await expect(page.getByRole('status')).toContainText('unlocked');
   await expect(page.locator('#pin-status')).toHaveText('Not locked out');
   await expect(page.getByRole('button', { name: 'Unlock' })).toHaveCount(0);
+  // Get-UMMailboxPIN, through the API, agrees.
+  const token = await request.post('/api/v1/auth/token', { data: { username: 'webadmin', password: password('webadmin') } });
+  const pin = await request.get('/api/v1/mailboxes/tony%40contoso.com/um/pin', {
+    headers: { Authorization: `Bearer ${(await token.json()).token}` },
+  });
+  expect((await pin.json()).lockedOut).toBe(false);
 });
 
 test('Reset PIN mails a generated PIN that signs in on the phone, and the page never shows it', async ({ page, request }) => {
