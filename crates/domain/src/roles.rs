@@ -47,8 +47,9 @@ const UM_MANAGEMENT: &[&str] = &[
     "Get-Mailbox",
 ];
 
-/// The cmdlets of Help Desk, without their restricted parameters.
-const HELP_DESK: &[&str] = &["Get-UMMailbox", "Get-UMMailboxPIN", "Set-UMMailboxPIN"];
+/// The cmdlets of Help Desk, without their restricted parameters; `Get-Mailbox` to find the user
+/// (Exchange's Help Desk views recipients too).
+const HELP_DESK: &[&str] = &["Get-Mailbox", "Get-UMMailbox", "Get-UMMailboxPIN", "Set-UMMailboxPIN"];
 
 impl RoleGroup {
     pub const ALL: [RoleGroup; 5] = [
@@ -81,7 +82,7 @@ impl RoleGroup {
             }
             RoleGroup::ViewOnlyOrganizationManagement => "Every Get cmdlet; nothing that changes state.",
             RoleGroup::HelpDesk => {
-                "Get-UMMailbox and Get-UMMailboxPIN; Set-UMMailboxPIN to unlock or to reset to a generated PIN sent to the user's own address, which the user must change."
+                "Get-Mailbox, Get-UMMailbox and Get-UMMailboxPIN; Set-UMMailboxPIN to unlock or to reset to a generated PIN sent to the user's own address, which the user must change."
             }
             RoleGroup::VoiceAccess => "Only the voice-access API, for telephony front ends.",
         }

@@ -15,6 +15,7 @@
 //! | `POST /api/v1/cmdlets/{name}` | one cmdlet of the registry, as the remote shell sends it |
 //! | `POST /api/v1/voice/calls`, `/api/v1/voice/call[/sign-in|/pin|/recorded-name|/first-time-setup]` | voice access: a call, its sign-in, new PIN, recorded name and first-time setup |
 //! | `GET /api/v1/openapi.json`, `/healthz`, `/metrics` | description, health, Prometheus metrics |
+//! | `/ecp/…` (and `/`, which leads there) | the web admin center (`umpin_web`) |
 //!
 //! # Decisions
 //! - **Plain HTTP only on loopback** unless the configuration says `allow_plain_http = true`
@@ -88,6 +89,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// On shutdown, how long requests in progress may take to finish.
     pub shutdown_grace: Duration,
+    /// How long a session of the web admin center lasts unused.
+    pub web_session_idle: Duration,
 }
 
 impl Default for ServerConfig {
@@ -100,6 +103,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            web_session_idle: umpin_web::DEFAULT_SESSION_IDLE,
         }
     }
 }
@@ -274,6 +278,14 @@ pub async fn shutdown_signal() {
 /// the timeout, the request log, the head limits, the metrics, the turning of bare HTTP errors
 /// into problems, and `Connection: close` on answers that left the request body unread.
 fn router(state: AppState, config: &ServerConfig) -> Router {
+    let proxies = state.trusted_proxies.clone();
+    let web = umpin_web::router(umpin_web::Web {
+        service: state.service.clone(),
+        session_idle: config.web_session_idle,
+        // Over TLS here, or at the proxy that plain HTTP beyond loopback is allowed for.
+        https: config.tls.is_some() || config.allow_plain_http,
+        client_address: Arc::new(move |peer, headers| proxies.client_address(peer, headers)),
+    });
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
@@ -310,6 +322,7 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
         .route("/api/v1/voice/call/first-time-setup", post(voice::complete_first_time_setup))
         .fallback(problem::no_route)
         .with_state(state)
+        .merge(web)
         // One limit, tower-http's: it refuses an announced oversize body before reading it.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.body_limit))

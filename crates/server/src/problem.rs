@@ -313,9 +313,12 @@ pub async fn every_error_is_a_problem(request: Request, next: Next) -> Response 
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     let status = response.status();
-    // Bodies of our own (problems, the health check's JSON) stay; the HTTP layer's are empty or text.
-    let bare =
-        response.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.to_str().is_ok_and(|t| t.starts_with("text/")));
+    // Bodies of our own (problems, the health check's JSON, the admin center's HTML pages) stay;
+    // the HTTP layer's are empty or plain text.
+    let bare = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.to_str().is_ok_and(|t| t.starts_with("text/") && !t.starts_with("text/html")));
     if !(status.is_client_error() || status.is_server_error()) || !bare {
         return response;
     }

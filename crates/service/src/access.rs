@@ -39,6 +39,19 @@ impl Principal {
     }
 }
 
+impl Principal {
+    /// Whether the role groups allow `cmdlet`, and with `restriction` (as typed, such as `-Pin`)
+    /// that restricted use of it: what an interface asks to leave out the controls of what would
+    /// be refused. The service still checks every operation itself.
+    pub fn may(&self, cmdlet: &'static str, restriction: Option<&'static str>) -> bool {
+        let mut needs = vec![Permission::cmdlet(cmdlet)];
+        if let Some(r) = restriction {
+            needs.push(Permission::restricted(cmdlet, r));
+        }
+        missing_permission(&self.role_groups, &needs).is_none()
+    }
+}
+
 /// One operation as the audit log and the permission check see it.
 #[derive(Clone, Debug)]
 pub(crate) struct Action {

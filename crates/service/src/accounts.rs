@@ -161,7 +161,8 @@ impl Service {
         Ok(tx.management_accounts().await?)
     }
 
-    /// `Set-ManagementAccount`. A new password or disabling revokes the account's tokens.
+    /// `Set-ManagementAccount`. A new password or disabling revokes the account's tokens and ends
+    /// its web sessions.
     pub async fn set_management_account(
         &self,
         by: &Principal,
@@ -191,6 +192,7 @@ impl Service {
             }
             if set.password.is_some() || next.disabled {
                 tx.delete_api_tokens(current.guid).await?;
+                tx.delete_web_sessions(current.guid).await?;
             }
             Ok(())
         })
@@ -310,6 +312,26 @@ impl Service {
         password: &SecretString,
         source: &str,
     ) -> Result<IssuedToken, ServiceError> {
+        let (account, mut tx) = self.check_credentials(username, password, source).await?;
+        let now = self.now();
+        let token = generate_token()?;
+        let expires_at = now + TOKEN_LIFETIME;
+        tx.insert_api_token(&token_digest(token.expose_secret()), account.guid, now, expires_at).await?;
+        tx.commit().await?;
+        tracing::info!(account = %account.name, %source, "a management account signed in");
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// Checks a management account's name and password, throttled per account and per source:
+    /// the account, and the open transaction (the account's and the source's failures already
+    /// forgotten in it) in which the caller stores the credential it issues. A wrong name or
+    /// password gets one answer; a throttled account or source is told how long to wait.
+    pub(crate) async fn check_credentials(
+        &self,
+        username: &str,
+        password: &SecretString,
+        source: &str,
+    ) -> Result<(ManagementAccount, Tx), ServiceError> {
         let now = self.now();
         // No password of an account is this long: refused without the cost of hashing it.
         let too_long = password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH;
@@ -363,12 +385,7 @@ impl Service {
         for subject in &subjects {
             tx.clear_sign_in_failures(subject).await?;
         }
-        let token = generate_token()?;
-        let expires_at = now + TOKEN_LIFETIME;
-        tx.insert_api_token(&token_digest(token.expose_secret()), account.guid, now, expires_at).await?;
-        tx.commit().await?;
-        tracing::info!(account = %account.name, %source, "a management account signed in");
-        Ok(IssuedToken { token, expires_at })
+        Ok((account, tx))
     }
 
     /// The principal a bearer token stands for; [`ServiceError::NotAuthenticated`] when it is
@@ -383,11 +400,12 @@ impl Service {
         }
     }
 
-    /// Deletes the tokens that have expired, of every account, and returns how many: the
-    /// server's own upkeep (no principal, no audit record), so that `api_tokens` holds only
-    /// tokens that still sign in.
+    /// Deletes the tokens that have expired and the web sessions that have ended, of every
+    /// account, and returns how many: the server's own upkeep (no principal, no audit record), so
+    /// that `api_tokens` and `web_sessions` hold only what still signs in.
     pub async fn delete_expired_tokens(&self) -> Result<u64, ServiceError> {
-        Ok(self.db.delete_expired_api_tokens(self.now()).await?)
+        let now = self.now();
+        Ok(self.db.delete_expired_api_tokens(now).await? + self.db.delete_ended_web_sessions(now).await?)
     }
 
     /// Revokes the caller's token (sign-out).

@@ -20,6 +20,7 @@ mod policies;
 mod sign_in;
 mod um_mailboxes;
 mod voice;
+mod web_sessions;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,8 +41,9 @@ pub use pins::{PinFilter, PinReset, UmMailboxPin};
 pub use policies::NewPolicy;
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
-pub use umpin_store::AuditRecord;
+pub use umpin_store::{AuditRecord, Recipient, RecipientKey, RecipientOrder, RecipientQuery};
 pub use voice::{Call, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
+pub use web_sessions::{WEB_SESSION_LIFETIME, WebSession};
 
 /// How many objects one list call returns at most when the caller asks for more.
 pub const MAX_PAGE_SIZE: u32 = 1000;

@@ -2,7 +2,7 @@
 
 use umpin_domain::identity::{check_identity, resolve_mailbox, resolve_named};
 use umpin_domain::{DialPlan, Error, Guid, Mailbox, MailboxChanges, MailboxPolicy, NewMailbox, ObjectKind};
-use umpin_store::{MailboxFilter, StoreError, Tx, Unique};
+use umpin_store::{MailboxFilter, Recipient, RecipientKey, RecipientQuery, StoreError, Tx, Unique};
 
 use crate::access::Action;
 use crate::{MAX_PAGE_SIZE, Page, Principal, Service, ServiceError};
@@ -96,6 +96,25 @@ impl Service {
         let mut tx = self.db.begin().await?;
         let mut items = tx.list_mailboxes(&filter, after, limit + 1).await?;
         Ok(page(&mut items, limit, |m| m.primary_smtp_address.to_lowercase()))
+    }
+
+    /// The web admin center's Recipients list (`Get-Mailbox -Anr`, with extensions searched too
+    /// and a choice of order): one page after `after`, and the key of the next when there is one.
+    pub async fn list_recipients(
+        &self,
+        by: &Principal,
+        query: &RecipientQuery,
+        after: Option<&RecipientKey>,
+        limit: u32,
+    ) -> Result<(Vec<Recipient>, Option<RecipientKey>), ServiceError> {
+        self.authorize(by, &Action::new("Get-Mailbox", "").param("Anr", &query.search)).await?;
+        let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        let mut tx = self.db.begin().await?;
+        let mut items = tx.list_recipients(query, after, limit + 1).await?;
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next = if more { items.last().map(Recipient::key) } else { None };
+        Ok((items, next))
     }
 
     /// `Set-Mailbox`.

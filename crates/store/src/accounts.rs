@@ -20,7 +20,7 @@ macro_rules! account_columns {
 }
 
 #[derive(sqlx::FromRow)]
-struct AccountRow {
+pub(crate) struct AccountRow {
     guid: String,
     name: String,
     display_name: String,
@@ -110,7 +110,10 @@ impl Tx {
 
     /// The accounts of `rows` with their role groups. One account (a sign-in, every API request)
     /// reads only its own memberships.
-    async fn with_role_groups(&mut self, rows: Vec<AccountRow>) -> Result<Vec<ManagementAccount>, StoreError> {
+    pub(crate) async fn with_role_groups(
+        &mut self,
+        rows: Vec<AccountRow>,
+    ) -> Result<Vec<ManagementAccount>, StoreError> {
         let only = match rows.as_slice() {
             [] => return Ok(Vec::new()),
             [one] => Some(one.guid.clone()),

@@ -46,6 +46,7 @@ mod rows;
 pub mod testing;
 mod um_mailboxes;
 mod voice;
+mod web_sessions;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -58,7 +59,7 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection,
 pub use accounts::AccountCredentials;
 pub use audit::{AuditFilter, AuditRecord};
 pub use error::{StoreError, Unique, redact_url};
-pub use mailboxes::{MAX_CANDIDATES, MailboxFilter};
+pub use mailboxes::{MAX_CANDIDATES, MailboxFilter, Recipient, RecipientKey, RecipientOrder, RecipientQuery};
 pub use outbox::{Claim, ClaimedMessage, MAX_DELIVERY_ERROR_CHARS, MessageKind, OutboxMessage};
 pub use pins::{PinRecord, Reservation, UmPinFilter};
 pub use um_mailboxes::UmMailboxFilter;

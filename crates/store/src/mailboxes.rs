@@ -251,3 +251,224 @@ impl Tx {
         load_mailboxes(self.conn(), rows).await
     }
 }
+
+/// The order of the web admin center's Recipients list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RecipientOrder {
+    /// By primary address.
+    #[default]
+    Address,
+    /// By display name, then primary address.
+    DisplayName,
+    /// Mailboxes that aren't UM-enabled first (last when descending), each group by primary address.
+    UmEnabled,
+}
+
+/// Which mailboxes the Recipients list shows, and in which order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecipientQuery {
+    /// Only mailboxes whose name, display name, alias, one of whose addresses or one of whose
+    /// extensions starts with this (case-insensitively).
+    pub search: Option<String>,
+    pub order: RecipientOrder,
+    pub descending: bool,
+}
+
+/// Where a page of the Recipients list starts: the last row of the page before.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecipientKey {
+    pub display_name: String,
+    pub address: String,
+    pub um_enabled: bool,
+}
+
+/// A row of the Recipients list: a mailbox and whether it is UM-enabled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    pub mailbox: Mailbox,
+    pub um_enabled: bool,
+}
+
+impl Recipient {
+    /// The key that starts the page after this row.
+    pub fn key(&self) -> RecipientKey {
+        RecipientKey {
+            display_name: self.mailbox.display_name.clone(),
+            address: self.mailbox.primary_smtp_address.clone(),
+            um_enabled: self.um_enabled,
+        }
+    }
+}
+
+/// A key above every stored key (they are lowercased text, compared bytewise): where a descending
+/// walk starts.
+const ABOVE_EVERY_KEY: &str = "\u{10FFFF}";
+
+/// The columns of a Recipients row: the mailbox and whether it is UM-enabled.
+macro_rules! recipient_columns {
+    () => {
+        concat!(
+            mailbox_columns!(),
+            ", EXISTS (SELECT 1 FROM um_mailboxes u WHERE u.mailbox = m.guid AND u.um_enabled) AS um_enabled"
+        )
+    };
+}
+
+/// The search of the Recipients list on `mailboxes m`: `-Anr`'s condition, or an extension, with
+/// the prefix pattern as `$2` (NULL: every mailbox).
+macro_rules! recipient_search {
+    () => {
+        concat!(
+            "(",
+            anr_condition!(),
+            " OR EXISTS (SELECT 1 FROM um_extensions e WHERE e.mailbox = m.guid AND e.extension LIKE $2 ESCAPE '!'))"
+        )
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    #[sqlx(flatten)]
+    mailbox: MailboxRow,
+    um_enabled: bool,
+}
+
+impl Tx {
+    /// One page of the Recipients list: at most `limit` mailboxes after `after` in the order the
+    /// query asks. Each page is one walk of an index from where the last page ended (two for the
+    /// Unified Messaging order when the page spans both groups): no OFFSET, and nothing is counted.
+    pub async fn list_recipients(
+        &mut self,
+        query: &RecipientQuery,
+        after: Option<&RecipientKey>,
+        limit: u32,
+    ) -> Result<Vec<Recipient>, StoreError> {
+        let search = query.search.as_deref().map(prefix_pattern);
+        let rows = match query.order {
+            RecipientOrder::Address | RecipientOrder::DisplayName => {
+                let (display, address) = match (after, query.descending) {
+                    (Some(k), _) => (key(&k.display_name), key(&k.address)),
+                    (None, false) => (String::new(), String::new()),
+                    (None, true) => (ABOVE_EVERY_KEY.to_owned(), ABOVE_EVERY_KEY.to_owned()),
+                };
+                self.recipient_rows(query.order, query.descending, search, display, address, limit).await?
+            }
+            RecipientOrder::UmEnabled => {
+                let groups = if query.descending { [true, false] } else { [false, true] };
+                let mut rows = Vec::new();
+                for group in groups {
+                    let address = match after {
+                        // The cursor is in the second group: the first one is done.
+                        Some(k) if group == groups[0] && k.um_enabled == groups[1] => continue,
+                        Some(k) if k.um_enabled == group => key(&k.address),
+                        _ => String::new(),
+                    };
+                    let left = limit.saturating_sub(u32::try_from(rows.len()).unwrap_or(u32::MAX));
+                    if left == 0 {
+                        break;
+                    }
+                    rows.extend(self.um_group_rows(group, search.clone(), address, left).await?);
+                }
+                rows
+            }
+        };
+        let (mailboxes, flags): (Vec<MailboxRow>, Vec<bool>) =
+            rows.into_iter().map(|r| (r.mailbox, r.um_enabled)).unzip();
+        let mailboxes = load_mailboxes(self.conn(), mailboxes).await?;
+        Ok(mailboxes.into_iter().zip(flags).map(|(mailbox, um_enabled)| Recipient { mailbox, um_enabled }).collect())
+    }
+
+    async fn recipient_rows(
+        &mut self,
+        order: RecipientOrder,
+        descending: bool,
+        search: Option<String>,
+        display: String,
+        address: String,
+        limit: u32,
+    ) -> Result<Vec<RecipientRow>, StoreError> {
+        macro_rules! by_name {
+            ($sql:expr) => {
+                on_conn!(self.conn(), c => {
+                    sqlx::query_as($sql)
+                        .bind(display.clone())
+                        .bind(search.clone())
+                        .bind(i64::from(limit))
+                        .bind(address.clone())
+                        .fetch_all(&mut *c)
+                        .await?
+                })
+            };
+        }
+        macro_rules! by_address {
+            ($sql:expr) => {
+                on_conn!(self.conn(), c => {
+                    sqlx::query_as($sql)
+                        .bind(address.clone())
+                        .bind(search.clone())
+                        .bind(i64::from(limit))
+                        .fetch_all(&mut *c)
+                        .await?
+                })
+            };
+        }
+        Ok(match (order, descending) {
+            (RecipientOrder::DisplayName, false) => by_name!(concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE (m.display_name_key, m.primary_address_key) > ($1, $4) AND ",
+                recipient_search!(),
+                " ORDER BY m.display_name_key, m.primary_address_key LIMIT $3"
+            )),
+            (RecipientOrder::DisplayName, true) => by_name!(concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE (m.display_name_key, m.primary_address_key) < ($1, $4) AND ",
+                recipient_search!(),
+                " ORDER BY m.display_name_key DESC, m.primary_address_key DESC LIMIT $3"
+            )),
+            (_, false) => by_address!(concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE m.primary_address_key > $1 AND ",
+                recipient_search!(),
+                " ORDER BY m.primary_address_key LIMIT $3"
+            )),
+            (_, true) => by_address!(concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m ",
+                "WHERE m.primary_address_key < $1 AND ",
+                recipient_search!(),
+                " ORDER BY m.primary_address_key DESC LIMIT $3"
+            )),
+        })
+    }
+
+    /// Mailboxes that are (or aren't) UM-enabled, by address after `address`.
+    async fn um_group_rows(
+        &mut self,
+        um_enabled: bool,
+        search: Option<String>,
+        address: String,
+        limit: u32,
+    ) -> Result<Vec<RecipientRow>, StoreError> {
+        Ok(on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ", recipient_columns!(), " FROM mailboxes m ",
+                "WHERE m.primary_address_key > $1 AND ", recipient_search!(),
+                " AND EXISTS (SELECT 1 FROM um_mailboxes u WHERE u.mailbox = m.guid AND u.um_enabled) = $4",
+                " ORDER BY m.primary_address_key LIMIT $3"
+            ))
+            .bind(address.clone())
+            .bind(search.clone())
+            .bind(i64::from(limit))
+            .bind(um_enabled)
+            .fetch_all(&mut *c)
+            .await?
+        }))
+    }
+}

@@ -155,3 +155,5 @@ mod sign_in_rule;
 mod um_mailboxes;
 #[path = "contract/voice_calls.rs"]
 mod voice_calls;
+#[path = "contract/web_admin_center.rs"]
+mod web_admin_center;

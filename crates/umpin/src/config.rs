@@ -34,6 +34,25 @@ pub struct Config {
     /// E-mail delivery of the outbox: the `[mail]` table (see `umpin_mail`).
     #[serde(default)]
     pub mail: umpin_mail::MailConfig,
+    /// The web admin center: the `[web]` table.
+    #[serde(default)]
+    pub web: WebSettings,
+}
+
+/// The `[web]` table: the web admin center's sessions.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Minutes after which an unused session ends; 20 by default. A session ends after 8 hours
+    /// however busy.
+    pub session_idle_minutes: Option<u32>,
+}
+
+impl WebSettings {
+    pub fn session_idle(&self) -> std::time::Duration {
+        self.session_idle_minutes
+            .map_or(umpin_web::DEFAULT_SESSION_IDLE, |m| std::time::Duration::from_secs(u64::from(m.max(1)) * 60))
+    }
 }
 
 /// The `[server]` table: where and how `umpin serve` listens, and how it logs.
@@ -88,10 +107,11 @@ impl Config {
             figment = figment.merge(Toml::file(f));
         }
         // Only the variables that name settings: others (UMPIN_DATA_DIR, test switches) are not config.
-        // The [server] and [mail] tables only through `UMPIN_SERVER__<KEY>` and `UMPIN_MAIL__<KEY>`,
-        // so that a variable such as UMPIN_SERVER_URL is no setting.
+        // The [server], [mail] and [web] tables only through `UMPIN_SERVER__<KEY>`,
+        // `UMPIN_MAIL__<KEY>` and `UMPIN_WEB__<KEY>`, so that a variable such as UMPIN_SERVER_URL
+        // is no setting.
         let setting = |key: &figment::value::UncasedStr| {
-            ["database_url", "key_file", "argon2", "server__", "mail__"]
+            ["database_url", "key_file", "argon2", "server__", "mail__", "web__"]
                 .iter()
                 .any(|s| key.as_str().to_lowercase().starts_with(s))
         };

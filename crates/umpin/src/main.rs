@@ -181,6 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             say!("Serving contoso.com on {} until Ctrl-C.", server.url());
             say!("  Management account: {} (Organization Management)", demo::DEMO_ACCOUNT);
             say!("  Password: {} (new on every run of the demo)", password.expose_secret());
+            say!("  Web admin center: {}/ecp/", server.url());
             say!("  Remote shell: umpin shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
             if let Some(dir) = &mail.pickup_dir {
                 say!("  E-mail (welcome and PIN messages) is written to {}", dir.display());

@@ -204,6 +204,7 @@ pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyh
         tls,
         allow_plain_http: settings.allow_plain_http,
         trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)?,
+        web_session_idle: setup.config.web.session_idle(),
         ..ServerConfig::default()
     };
     let hangups = signal(SignalKind::hangup()).map_err(|e| {

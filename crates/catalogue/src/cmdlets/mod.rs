@@ -105,7 +105,7 @@ catalogue!(
     RemoveRoleGroupMember,
 );
 
-/// The registry entry of a server cmdlet by name or alias, case-insensitively.
+/// The registry entry of a server cmdlet by name, case-insensitively.
 pub fn find(name: &str) -> Option<&'static CmdletInfo> {
     CMDLETS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
 }

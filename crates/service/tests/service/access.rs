@@ -40,7 +40,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("Set-UMMailboxPIN -SendEmail $false", "Y Y n n n"),
     ("Set-UMMailboxPIN -PINExpired $false", "Y Y n n n"),
     ("New-Mailbox", "Y n n n n"),
-    ("Get-Mailbox", "Y Y Y n n"),
+    ("Get-Mailbox", "Y Y Y Y n"),
     ("Set-Mailbox", "Y n n n n"),
     ("Remove-Mailbox", "Y n n n n"),
     ("Search-AdminAuditLog", "Y n n n n"),

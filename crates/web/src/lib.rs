@@ -1,0 +1,117 @@
+//! The web admin center (SPEC §4.2), served by `umpin serve` at `/ecp/`: server-rendered pages for
+//! management accounts, following the Exchange admin center's path to a user's PIN (Recipients →
+//! mailbox → Phone and Voice Features → View details → UM Mailbox → UM mailbox settings).
+//!
+//! # Layout
+//! One view module per page, its template under `templates/` by the same name; `session` signs in
+//! and checks sessions, `guard` sets the headers of every page and refuses cross-site requests,
+//! `actions` holds every call that changes something (one small function each), `assets` serves
+//! the files of `static/`, embedded in the binary.
+//!
+//! # Decisions
+//! - **Pages work without JavaScript**: plain links and forms, POST-redirect-GET. htmx (vendored,
+//!   `static/htmx.min.js`) only enhances: the search runs as you type and a selected row opens the
+//!   details pane without a page load. The server always renders whole pages; htmx picks the part
+//!   it swaps (`hx-select`), so there is one way to render each page.
+//! - **No rule here**: handlers translate a request into calls of the service, which checks the
+//!   account's role groups, audits, and decides; a control the account may not use is left out by
+//!   asking [`umpin_service::Principal::may`], and the service refuses it anyway.
+//! - **No inline script or style**, so that the Content-Security-Policy allows only the server's
+//!   own files; htmx is configured (no indicator styles, no eval) by a `meta` element.
+
+mod actions;
+mod assets;
+mod dial_plans;
+mod disable_um;
+mod enable_um;
+mod error_page;
+mod forms;
+mod guard;
+mod recipients;
+mod reset_pin;
+mod session;
+mod sign_in;
+mod um_mailbox;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::middleware;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use umpin_service::Service;
+
+/// How long a session lasts unused unless configured otherwise.
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(20 * 60);
+
+/// The caller's address for a TCP peer and the request's headers (the server's trusted-proxy rule).
+pub type ClientAddress = Arc<dyn Fn(IpAddr, &HeaderMap) -> IpAddr + Send + Sync>;
+
+/// What the admin center needs from the server.
+pub struct Web {
+    pub service: Service,
+    /// How long a session lasts unused.
+    pub session_idle: Duration,
+    /// The browser reaches the server over HTTPS (TLS here, or at a proxy in front): the session
+    /// cookie is `Secure` and `__Host-` prefixed.
+    pub https: bool,
+    pub client_address: ClientAddress,
+}
+
+/// What every handler has.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Web>);
+
+impl std::ops::Deref for AppState {
+    type Target = Web;
+    fn deref(&self) -> &Web {
+        &self.0
+    }
+}
+
+/// The admin center's routes: `/ecp/…`, and `/` leading there.
+pub fn router(web: Web) -> Router {
+    let state = AppState(Arc::new(web));
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/ecp/") }))
+        .route("/ecp", get(|| async { Redirect::to("/ecp/") }))
+        .route("/ecp/", get(|| async { Redirect::to(recipients::PATH) }))
+        .route("/ecp/sign-in", get(sign_in::show).post(sign_in::submit))
+        .route("/ecp/sign-out", post(sign_in::sign_out))
+        .route(recipients::PATH, get(recipients::show))
+        .route("/ecp/mailboxes/{identity}/um", get(um_mailbox::show))
+        .route("/ecp/mailboxes/{identity}/um/unlock", post(um_mailbox::unlock))
+        .route("/ecp/mailboxes/{identity}/um/disable", get(disable_um::show).post(disable_um::submit))
+        .route("/ecp/mailboxes/{identity}/um/enable", get(enable_um::show).post(enable_um::submit))
+        .route("/ecp/mailboxes/{identity}/um/pin/reset", get(reset_pin::show).post(reset_pin::submit))
+        .route("/ecp/mailboxes/{identity}/um/pin/reset/done", get(reset_pin::done))
+        .route(dial_plans::PATH, get(dial_plans::show))
+        .route("/ecp/static/{file}", get(assets::serve))
+        .route("/ecp/{*rest}", get(error_page::not_found))
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(state, guard::guard))
+}
+
+/// The part of the admin center a page belongs to, marked in the left navigation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Section {
+    Recipients,
+    UnifiedMessaging,
+}
+
+/// What the layout shows around a signed-in page: the account, the sign-out form's token and
+/// where the page is.
+pub(crate) struct Chrome {
+    pub account: String,
+    pub csrf: String,
+    pub section: Section,
+}
+
+impl Chrome {
+    pub fn new(session: &session::Session, section: Section) -> Option<Chrome> {
+        Some(Chrome { account: session.principal.account.clone(), csrf: session.csrf().to_owned(), section })
+    }
+}

@@ -1,0 +1,454 @@
+// The web admin center in a real browser, against a real `umpin serve` on contoso.com (see
+// playwright.config.js for what the Rust test passes in). The tests run in this order, on one
+// server: each leaves the mailboxes it uses as it found them, except where it says.
+const fs = require('fs');
+const path = require('path');
+const { test, expect } = require('@playwright/test');
+const AxeBuilder = require('@axe-core/playwright').default;
+
+const PLAN = 'Contoso Dial Plan';
+const password = (account) => process.env[`UMPIN_PASSWORD_${account.toUpperCase()}`];
+
+/** Signs in through the sign-in page, as the admin center asks for it, and keeps the session id
+ * for the Rust test, which makes sure it reaches neither the log nor the database. */
+async function signIn(page, account = 'webadmin', { again = false } = {}) {
+  // A browser without a session is sent to the sign-in page; one with a session goes there itself.
+  await page.goto(again ? '/ecp/sign-in' : '/ecp/');
+  await expect(page).toHaveURL(/\/ecp\/sign-in/);
+  await expect(page).toHaveTitle(/Sign in/);
+  await page.getByLabel('User name').fill(account);
+  await page.getByLabel('Password').fill(password(account));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Recipients', level: 1 }).or(page.getByRole('heading', { name: "You don't have permission" }))).toBeVisible();
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name.endsWith('umpin_session'));
+  expect(session, 'a session cookie').toBeTruthy();
+  if (process.env.UMPIN_SECRETS_OUT) fs.appendFileSync(process.env.UMPIN_SECRETS_OUT, `${session.value}\n`);
+  return session;
+}
+
+/** No serious or critical accessibility violation on the page as it is. */
+async function accessible(page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, `accessibility of ${page.url()}`).toEqual([]);
+}
+
+async function screenshot(page, name) {
+  if (!process.env.UMPIN_SCREENSHOTS) return;
+  await page.screenshot({ path: path.join(process.env.UMPIN_SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Recipients → the mailbox → Phone and Voice Features → View details: the UM Mailbox page. */
+async function openUmMailbox(page, displayName) {
+  await page.getByRole('link', { name: 'Recipients', exact: true }).click();
+  await page.getByRole('link', { name: displayName, exact: true }).click();
+  const details = page.getByRole('complementary', { name: 'Details' });
+  await expect(details.getByRole('heading', { name: 'Phone and Voice Features' })).toBeVisible();
+  await expect(details).toContainText('Unified Messaging: Enabled');
+  await details.getByRole('link', { name: 'View details' }).click();
+  await expect(page.getByRole('heading', { name: 'UM Mailbox', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'UM mailbox settings' })).toBeVisible();
+}
+
+/** Presses Tab until the control showing `text` has the focus, and checks that the focus shows. */
+async function tabTo(page, text) {
+  for (let i = 0; i < 60; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      return { text: (e.textContent || e.value || '').trim(), outline: getComputedStyle(e).outlineStyle };
+    });
+    if (focused && focused.text === text) {
+      expect(focused.outline, `the focus on ${text} is visible`).not.toBe('none');
+      return;
+    }
+  }
+  throw new Error(`"${text}" can't be reached with the Tab key`);
+}
+
+/** A bearer token of the Voice Access account, for the voice-access API. */
+async function phoneToken(request) {
+  const answer = await request.post('/api/v1/auth/token', { data: { username: 'phone', password: password('phone') } });
+  expect(answer.status()).toBe(200);
+  return (await answer.json()).token;
+}
+
+/** Calls in and enters `pin` for `extension`: the answer of the sign-in. */
+async function phoneSignIn(request, token, extension, pin) {
+  const headers = { Authorization: `Bearer ${token}` };
+  const call = await request.post('/api/v1/voice/calls', { headers, data: { dialPlan: PLAN } });
+  expect(call.status()).toBe(201);
+  const callId = (await call.json()).callId;
+  const answer = await request.post('/api/v1/voice/call/sign-in', {
+    headers: { ...headers, 'Umpin-Call': callId },
+    data: { extension, pin },
+  });
+  expect(answer.status()).toBe(200);
+  return answer.json();
+}
+
+/** Wrong PINs on the phone until the mailbox is locked out. */
+async function lockOut(request, extension) {
+  const token = await phoneToken(request);
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const answer = await phoneSignIn(request, token, extension, '000000');
+    if (answer.outcome === 'lockedOut') return;
+  }
+  throw new Error(`extension ${extension} was not locked out by 30 wrong PINs`);
+}
+
+/** The PIN of the newest PIN-reset e-mail to `address` that isn't in `seen`. */
+async function pinMailedTo(address, seen) {
+  const dir = process.env.UMPIN_MAIL_DIR;
+  for (let i = 0; i < 100; i += 1) {
+    for (const name of fs.readdirSync(dir)) {
+      if (seen.has(name)) continue;
+      const text = fs.readFileSync(path.join(dir, name), 'utf8');
+      const pin = /Your new PIN: (\d+)/.exec(text);
+      if (pin && text.toLowerCase().includes(`to: ${address}`)) return pin[1];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no PIN reset message to ${address} in ${dir}`);
+}
+
+test('an administrator signs in and reads the PIN status by the help page\'s path', async ({ page }) => {
+  await signIn(page);
+  await expect(page).toHaveTitle(/Recipients/);
+  await accessible(page);
+  await openUmMailbox(page, 'Tony Smith');
+  await expect(page.locator('#pin-status')).toHaveText('Not locked out');
+  await expect(page).toHaveTitle(/UM Mailbox - Tony Smith/);
+  await accessible(page);
+});
+
+test.describe('with JavaScript off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the same path reads the same PIN status with plain links', async ({ page }) => {
+    await signIn(page);
+    await page.getByLabel('Search by name, alias, address or extension').fill('51234');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByRole('link', { name: 'Kim Akers' })).toHaveCount(0);
+    await openUmMailbox(page, 'Tony Smith');
+    await expect(page.locator('#pin-status')).toHaveText('Not locked out');
+  });
+});
+
+test('the search runs as you type and the details pane opens without a page load', async ({ page }) => {
+  await signIn(page);
+  await page.evaluate(() => { window.stillTheSamePage = true; });
+  await page.getByLabel('Search by name, alias, address or extension').pressSequentially('kim', { delay: 50 });
+  await expect(page.getByRole('link', { name: 'Tony Smith' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Kim Akers' })).toBeVisible();
+  await page.getByRole('link', { name: 'Kim Akers' }).click();
+  await expect(page.getByRole('complementary', { name: 'Details' })).toContainText('kim@contoso.com');
+  expect(await page.evaluate(() => window.stillTheSamePage)).toBe(true);
+  await expect(page).toHaveURL(/selected=kim/);
+});
+
+test('the columns sort both ways', async ({ page }) => {
+  await signIn(page);
+  const names = () => page.locator('tbody tr td:first-child').allTextContents();
+  const ascending = await names();
+  expect(ascending).toEqual([...ascending].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+  await page.getByRole('link', { name: 'Display name' }).click();
+  await expect(page.locator('th[aria-sort="descending"]')).toHaveText(/Display name/);
+  expect(await names()).toEqual([...ascending].reverse());
+  await page.getByRole('link', { name: 'Email address' }).click();
+  const addresses = await page.locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(addresses).toEqual([...addresses].sort());
+});
+
+test('a mailbox locked out on the phone reads Locked Out until it is unlocked, and Get-UMMailboxPIN agrees', async ({ page, request }) => {
+  await lockOut(request, '51234');
+  await signIn(page);
+  await openUmMailbox(page, 'Tony Smith');
+  await expect(page.locator('#pin-status')).toHaveText('Locked Out');
+  await accessible(page);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('status')).toContainText('unlocked');
+  await expect(page.locator('#pin-status')).toHaveText('Not locked out');
+  await expect(page.getByRole('button', { name: 'Unlock' })).toHaveCount(0);
+  // Get-UMMailboxPIN, through the API, agrees.
+  const token = await request.post('/api/v1/auth/token', { data: { username: 'webadmin', password: password('webadmin') } });
+  const pin = await request.get('/api/v1/mailboxes/tony%40contoso.com/um/pin', {
+    headers: { Authorization: `Bearer ${(await token.json()).token}` },
+  });
+  expect((await pin.json()).lockedOut).toBe(false);
+});
+
+test('Reset PIN mails a generated PIN that signs in on the phone, and the page never shows it', async ({ page, request }) => {
+  const seen = new Set(fs.readdirSync(process.env.UMPIN_MAIL_DIR));
+  await signIn(page);
+  await openUmMailbox(page, 'Ellen Adams');
+  await page.getByRole('link', { name: 'Reset PIN' }).click();
+  await expect(page.getByRole('heading', { name: 'Reset UM Mailbox PIN' })).toBeVisible();
+  await expect(page.getByLabel('Automatically generate a PIN')).toBeChecked();
+  await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).toBeChecked();
+  await accessible(page);
+  await screenshot(page, 'reset-um-mailbox-pin');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('e-mailed to ellen@contoso.com');
+  await accessible(page);
+  const pin = await pinMailedTo('ellen@contoso.com', seen);
+  expect(await page.content()).not.toContain(pin);
+  const answer = await phoneSignIn(request, await phoneToken(request), '54567', pin);
+  expect(answer.outcome).toBe('signedIn');
+  expect(answer.pinExpired).toBe(true);
+  await page.getByRole('link', { name: 'Back to the UM Mailbox' }).click();
+  await expect(page.locator('dt:text-is("PIN expired") + dd')).toHaveText('Yes');
+});
+
+test('the whole reset can be done with the keyboard alone', async ({ page }) => {
+  await signIn(page);
+  await tabTo(page, 'Kim Akers');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('complementary', { name: 'Details' })).toContainText('kim@contoso.com');
+  await tabTo(page, 'View details');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'UM Mailbox', level: 1 })).toBeVisible();
+  await tabTo(page, 'Reset PIN');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Reset UM Mailbox PIN' })).toBeVisible();
+  await tabTo(page, 'Save');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status')).toContainText('e-mailed to kim@contoso.com');
+});
+
+test('a typed PIN the policy refuses is said next to the PIN box, and the form keeps all but the PIN', async ({ page }) => {
+  await signIn(page);
+  await openUmMailbox(page, 'Jon Morris');
+  await page.getByRole('link', { name: 'Reset PIN' }).click();
+  await page.getByLabel('Type a PIN').check();
+  await page.getByLabel('New PIN').fill('1234');
+  await page.getByLabel('Require the user to reset their PIN the first time they sign in').uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#pin-error')).toContainText('too short');
+  await expect(page.getByLabel('New PIN')).toHaveAttribute('aria-describedby', 'pin-error');
+  await expect(page.getByLabel('New PIN')).toHaveValue('');
+  expect(await page.content()).not.toContain('1234"');
+  await expect(page.getByLabel('Type a PIN')).toBeChecked();
+  await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).not.toBeChecked();
+  await accessible(page);
+});
+
+test('a Help Desk account finds users in Recipients without Enable or Disable, sees no Type a PIN and no choice to keep the PIN unexpired, and forged posts of either are refused with a readable page', async ({ page }) => {
+  await signIn(page, 'helpdesk');
+  await expect(page).toHaveTitle(/Recipients/);
+  await page.getByRole('link', { name: 'Tony Smith', exact: true }).click();
+  const details = page.getByRole('complementary', { name: 'Details' });
+  await expect(details).toContainText('Unified Messaging: Enabled');
+  await expect(details.getByRole('link', { name: 'View details' })).toBeVisible();
+  await expect(details.getByRole('link', { name: 'Disable' })).toHaveCount(0);
+  await page.goto('/ecp/mailboxes/pilar%40contoso.com/um/pin/reset');
+  await expect(page.getByRole('heading', { name: 'Reset UM Mailbox PIN' })).toBeVisible();
+  await expect(page.getByLabel('Automatically generate a PIN')).toBeChecked();
+  await expect(page.getByLabel('Type a PIN')).toHaveCount(0);
+  await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).toHaveCount(0);
+  await expect(page.locator('main')).toContainText('The user must choose a new PIN the first time they sign in.');
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  const unexpired = await page.request.post('/ecp/mailboxes/pilar%40contoso.com/um/pin/reset', {
+    form: { csrf, pin_choice: 'generate' },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(unexpired.status()).toBe(403);
+  expect(await unexpired.text()).toContain('Set-UMMailboxPIN -PINExpired $false');
+  const forged = await page.request.post('/ecp/mailboxes/pilar%40contoso.com/um/pin/reset', {
+    form: { csrf, pin_choice: 'type', pin: '8362915', pin_expired: 'true' },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(forged.status()).toBe(403);
+  const body = await forged.text();
+  expect(body).toContain('<h1>You don&#39;t have permission</h1>');
+  expect(body).toContain('Set-UMMailboxPIN -Pin');
+  expect(body).not.toContain('8362915');
+});
+
+test('Disable asks for confirmation, says what is lost, and then disables Unified Messaging', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Pilar Pinilla', exact: true }).click();
+  const details = page.getByRole('complementary', { name: 'Details' });
+  await details.getByRole('link', { name: 'Disable' }).click();
+  await expect(page.getByRole('heading', { name: 'Warning' })).toBeVisible();
+  await expect(page.locator('main')).toContainText('extensions are released');
+  await accessible(page);
+  await page.getByRole('link', { name: 'No' }).click();
+  await expect(details).toContainText('Unified Messaging: Enabled');
+  await details.getByRole('link', { name: 'Disable' }).click();
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await expect(details).toContainText('Unified Messaging: Disabled');
+  await expect(details.getByRole('link', { name: 'View details' })).toHaveCount(0);
+  await expect(page.getByRole('row', { name: /Pilar Pinilla/ })).toContainText('Disabled');
+});
+
+test('Enable keeps what was typed and says what is wrong next to the extension, then enables', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Pilar Pinilla', exact: true }).click();
+  const details = page.getByRole('complementary', { name: 'Details' });
+  await expect(details).toContainText('Unified Messaging: Disabled');
+  await details.getByRole('link', { name: 'Enable' }).click();
+  await expect(page.getByRole('heading', { name: 'Enable UM mailbox' })).toBeVisible();
+  await expect(page.getByLabel('Automatically generate PIN')).toBeChecked();
+  await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).toBeChecked();
+  await accessible(page);
+  await page.getByLabel('Extension number').fill('123');
+  await page.getByLabel('Require the user to reset their PIN the first time they sign in').uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#extension-error')).toContainText("The extension '123' isn't valid");
+  await expect(page.locator('#extension-error')).toContainText('exactly 5 digits');
+  await expect(page.getByLabel('Extension number')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Extension number')).toHaveValue('123');
+  await expect(page.getByLabel('UM mailbox policy')).toHaveValue('Contoso Dial Plan Default Policy');
+  await expect(page.getByLabel('Require the user to reset their PIN the first time they sign in')).not.toBeChecked();
+  await accessible(page);
+  await screenshot(page, 'enable-um-mailbox');
+  await page.getByLabel('Extension number').fill('56789');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(details).toContainText('Unified Messaging: Enabled');
+  await details.getByRole('link', { name: 'View details' }).click();
+  await expect(page.locator('dt:text-is("Extension") + dd')).toHaveText('56789');
+  await expect(page.locator('dt:text-is("PIN expired") + dd')).toHaveText('No');
+});
+
+test('a form posted from another site is refused and changes nothing', async ({ page }) => {
+  await signIn(page);
+  const target = new URL('/ecp/mailboxes/tony%40contoso.com/um/pin/reset', page.url()).href;
+  await page.route('http://attacker.test/**', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><title>x</title><form method="post" action="${target}"><input name="csrf" value="guess"><input name="pin_choice" value="generate"></form>`,
+  }));
+  await page.goto('http://attacker.test/');
+  await Promise.all([page.waitForURL(target), page.locator('form').evaluate((f) => f.submit())]);
+  await expect(page.getByRole('heading', { name: 'Request refused' })).toBeVisible();
+  await expect(page.locator('body')).toContainText('came from another site');
+});
+
+test('a state change without the session\'s token is refused', async ({ page }) => {
+  await signIn(page);
+  const answer = await page.request.post('/ecp/mailboxes/tony%40contoso.com/um/unlock', {
+    form: { csrf: 'not-the-token' },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(answer.status()).toBe(403);
+  expect(await answer.text()).toContain('Request refused');
+});
+
+test('a display name with markup shows as text and runs nothing', async ({ page }) => {
+  const dialogs = [];
+  page.on('dialog', (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
+  await signIn(page);
+  await page.getByLabel('Search by name, alias, address or extension').fill('xss');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const link = page.getByRole('link', { name: '<img src=x onerror=alert(1)>' });
+  await expect(link).toBeVisible();
+  await link.click();
+  await expect(page.getByRole('complementary', { name: 'Details' }).getByRole('heading', { level: 2 })).toHaveText('<img src=x onerror=alert(1)>');
+  await expect(page.locator('main img')).toHaveCount(0);
+  expect(dialogs).toEqual([]);
+});
+
+test('every page answers with the headers that keep it from being framed, sniffed or cached', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/ecp\/sign-in/);
+  const signInPage = await page.goto('/ecp/sign-in');
+  const headers = signInPage.headers();
+  expect(headers['content-security-policy']).toContain("default-src 'self'; script-src 'self'; style-src 'self'");
+  expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(headers['x-frame-options']).toBe('DENY');
+  expect(headers['referrer-policy']).toBe('same-origin');
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  await signIn(page);
+  const umPage = await page.goto('/ecp/mailboxes/tony%40contoso.com/um');
+  expect(umPage.headers()['cache-control']).toBe('no-store');
+  const cookie = (await page.context().cookies()).find((c) => c.name.endsWith('umpin_session'));
+  expect(cookie.httpOnly).toBe(true);
+  expect(cookie.sameSite).toBe('Strict');
+});
+
+test('signing out ends the session on the server', async ({ page, browser }) => {
+  const session = await signIn(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/ecp\/sign-in/);
+  const other = await browser.newContext();
+  await other.addCookies([{ ...session }]);
+  const again = await other.newPage();
+  await again.goto('/ecp/recipients');
+  await expect(again).toHaveURL(/\/ecp\/sign-in/);
+  await other.close();
+});
+
+test('a wrong password is refused on the sign-in page, which keeps the user name', async ({ page }) => {
+  await page.goto('/ecp/sign-in');
+  await page.getByLabel('User name').fill('webadmin');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('user name or password is incorrect');
+  await expect(page.getByLabel('User name')).toHaveValue('webadmin');
+  await expect(page.getByLabel('Password')).toHaveValue('');
+  await accessible(page);
+});
+
+test('Unified Messaging lists the dial plans', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Unified Messaging' }).click();
+  await expect(page).toHaveTitle(/UM dial plans/);
+  await expect(page.getByRole('cell', { name: PLAN })).toBeVisible();
+  await accessible(page);
+});
+
+test('the main pages are readable at 1280 px and at phone width', async ({ page }) => {
+  await page.goto('/ecp/sign-in');
+  await screenshot(page, 'sign-in');
+  await signIn(page);
+  await page.getByRole('link', { name: 'Tony Smith' }).click();
+  await expect(page.getByRole('complementary', { name: 'Details' })).toContainText('Unified Messaging: Enabled');
+  await screenshot(page, 'recipients');
+  await page.getByRole('link', { name: 'View details' }).click();
+  await expect(page.locator('#pin-status')).toBeVisible();
+  await screenshot(page, 'um-mailbox');
+  await page.setViewportSize({ width: 375, height: 812 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await accessible(page);
+  await screenshot(page, 'um-mailbox-phone');
+  await page.goto('/ecp/recipients?selected=tony%40contoso.com');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await screenshot(page, 'recipients-phone');
+});
+
+test('signing in again gives a new session id and ends the one before', async ({ page, browser }) => {
+  const first = await signIn(page);
+  const second = await signIn(page, 'webadmin', { again: true });
+  expect(second.value).not.toBe(first.value);
+  const other = await browser.newContext();
+  await other.addCookies([{ ...first }]);
+  const again = await other.newPage();
+  await again.goto('/ecp/recipients');
+  await expect(again).toHaveURL(/\/ecp\/sign-in/);
+  await other.close();
+});
+
+// Last: the failures it makes slow down every sign-in from this address for a while.
+test('failed sign-ins on the page are throttled like the API\'s', async ({ page }) => {
+  await page.goto('/ecp/sign-in');
+  let refused;
+  for (let attempt = 0; attempt < 12; attempt += 1) {
+    await page.getByLabel('User name').fill('nobody');
+    await page.getByLabel('Password').fill('not the password');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    if (answer.status() === 429) {
+      refused = await page.getByRole('alert').textContent();
+      break;
+    }
+    expect(answer.status()).toBe(401);
+  }
+  expect(refused).toContain('Too many failed sign-ins');
+});
