@@ -261,6 +261,12 @@ impl<T: Scalar> ParameterType for Option<T> {
     }
 }
 
+/// The message for a mandatory parameter that wasn't given (binding reports it first, naming
+/// every missing one; this is for a struct bound from arguments that skipped that check).
+fn missing(name: &str) -> String {
+    format!("Cannot process the command because of missing mandatory parameters: {name}. Give it and run it again.")
+}
+
 /// A mandatory text parameter.
 impl ParameterType for String {
     const KIND: Kind = Kind::Text;
@@ -268,9 +274,7 @@ impl ParameterType for String {
     fn take(arguments: &Arguments, name: &'static str) -> Result<Self, String> {
         match arguments.get(name) {
             Some(a) => String::from_argument(name, a),
-            None => Err(format!(
-                "Cannot process the command because of missing mandatory parameters: {name}. Give it and run it again."
-            )),
+            None => Err(missing(name)),
         }
     }
     fn audit(&self) -> Option<AuditValue> {
@@ -285,9 +289,7 @@ impl ParameterType for i64 {
     fn take(arguments: &Arguments, name: &'static str) -> Result<Self, String> {
         match arguments.get(name) {
             Some(a) => i64::from_argument(name, a),
-            None => Err(format!(
-                "Cannot process the command because of missing mandatory parameters: {name}. Give it and run it again."
-            )),
+            None => Err(missing(name)),
         }
     }
     fn audit(&self) -> Option<AuditValue> {
@@ -465,7 +467,6 @@ macro_rules! cmdlet {
             };
 
             /// The typed cmdlet from arguments bound to [`Self::INFO`].
-            #[allow(unused_variables)]
             pub fn bind(arguments: &$crate::binding::Arguments) -> Result<Self, String> {
                 Ok($struct {
                     $($field: <$ty as $crate::declare::ParameterType>::take(arguments, ($parameter).name)?,)*
@@ -474,7 +475,6 @@ macro_rules! cmdlet {
 
             /// The parameters given, as the admin audit log records them (secrets by their type).
             pub fn audit_parameters(&self) -> Vec<(&'static str, $crate::declare::AuditValue)> {
-                #[allow(unused_mut)]
                 let mut parameters = Vec::new();
                 $(
                     if let Some(value) = $crate::declare::ParameterType::audit(&self.$field) {
