@@ -3,6 +3,9 @@
 //! name is markup), driven by the Playwright suite in `tests/browser` through Debian's Chromium,
 //! once on SQLite and once on PostgreSQL.
 //!
+//! `umpin serve` sends its mail through SMTP to the test's own SMTP server, which leaves each
+//! message in a directory where the suite reads the PINs of the reset messages.
+//!
 //! Without Chromium, node or the suite's `npm ci`, each test prints `skipping: …` and passes,
 //! unless `UMPIN_REQUIRE_BROWSER=1` (as in CI), which makes that a failure. With
 //! `UMPIN_WEB_SCREENSHOTS=1` the SQLite run saves the screenshots of `docs/screenshots` again.
@@ -16,6 +19,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 
 use sqlx::{AssertSqlSafe, Connection};
+use umpin_mail::testing::SmtpSink;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// One browser run at a time: the machine has two cores.
@@ -149,7 +153,9 @@ impl Drop for Serving {
     }
 }
 
-fn serve(binary: &Path, data_dir: &Path, database_url: Option<&str>, mail_dir: &Path) -> Serving {
+/// `umpin serve` on the data directory (and database), sending its mail to an SMTP server on
+/// this host at `smtp_port`.
+fn serve(binary: &Path, data_dir: &Path, database_url: Option<&str>, smtp_port: u16) -> Serving {
     let log = data_dir.join("serve.log");
     let mut command = Command::new(binary);
     command.arg("--data-dir").arg(data_dir);
@@ -163,7 +169,9 @@ fn serve(binary: &Path, data_dir: &Path, database_url: Option<&str>, mail_dir: &
         .env_remove("UMPIN_KEY_FILE")
         .env("UMPIN_SERVER__LISTEN", "127.0.0.1:0")
         .env("UMPIN_MAIL__FROM", "Contoso Voice Mail <voicemail@contoso.com>")
-        .env("UMPIN_MAIL__PICKUP_DIR", mail_dir)
+        .env("UMPIN_MAIL__SMTP__HOST", "127.0.0.1")
+        .env("UMPIN_MAIL__SMTP__PORT", smtp_port.to_string())
+        .env("UMPIN_MAIL__SMTP__SECURITY", "none")
         .env("UMPIN_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
@@ -238,37 +246,47 @@ fn assert_denial_audited(binary: &Path, data_dir: &Path, database_url: Option<&s
     assert!(!listed.contains("8362915"), "the typed PIN is not in the audit log: {listed}");
 }
 
-#[test]
-fn the_browser_tests_pass_on_sqlite_and_no_password_or_session_id_reaches_the_log_or_the_database() {
+#[tokio::test]
+async fn the_browser_tests_pass_on_sqlite_and_no_password_or_session_id_reaches_the_log_or_the_database() {
     if !browser_available() {
         return;
     }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let binary = umpin_binary();
     let dir = tempfile::tempdir().unwrap();
     let mail = dir.path().join("mail");
     std::fs::create_dir(&mail).unwrap();
-    seed(&binary, dir.path(), None);
-    let server = serve(&binary, dir.path(), None, &mail);
-    let secrets_out = dir.path().join("sessions.txt");
-    // The documentation's screenshots are taken again only when asked, so that a test run leaves
-    // the work tree as it was.
-    let screenshots = std::env::var_os("UMPIN_WEB_SCREENSHOTS")
-        .map(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots"));
-    if let Some(dir) = &screenshots {
-        std::fs::create_dir_all(dir).unwrap();
-    }
-    run_suite(&server, &mail, &secrets_out, screenshots.as_deref(), &dir.path().join("playwright"));
-    assert_denial_audited(&binary, dir.path(), None);
-    drop(server);
-    let log = std::fs::read(dir.path().join("serve.log")).unwrap();
-    let mut database = std::fs::read(dir.path().join("umpin.db")).unwrap();
-    if let Ok(wal) = std::fs::read(dir.path().join("umpin.db-wal")) {
-        database.extend(wal);
-    }
-    for secret in secrets(&secrets_out) {
-        assert!(!contains(&log, secret.as_bytes()), "a secret is in the server log");
-        assert!(!contains(&database, secret.as_bytes()), "a secret is in the database");
+    // The messages `umpin serve` sends reach this server, which leaves them in `mail` for the suite.
+    let sink = SmtpSink::start_saving_to(&mail).await;
+    let smtp_port = sink.port();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let binary = umpin_binary();
+        seed(&binary, dir.path(), None);
+        let server = serve(&binary, dir.path(), None, smtp_port);
+        let secrets_out = dir.path().join("sessions.txt");
+        // The documentation's screenshots are taken again only when asked, so that a test run
+        // leaves the work tree as it was.
+        let screenshots = std::env::var_os("UMPIN_WEB_SCREENSHOTS")
+            .map(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots"));
+        if let Some(dir) = &screenshots {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        run_suite(&server, &mail, &secrets_out, screenshots.as_deref(), &dir.path().join("playwright"));
+        assert_denial_audited(&binary, dir.path(), None);
+        drop(server);
+        let log = std::fs::read(dir.path().join("serve.log")).unwrap();
+        let mut database = std::fs::read(dir.path().join("umpin.db")).unwrap();
+        if let Ok(wal) = std::fs::read(dir.path().join("umpin.db-wal")) {
+            database.extend(wal);
+        }
+        for secret in secrets(&secrets_out) {
+            assert!(!contains(&log, secret.as_bytes()), "a secret is in the server log");
+            assert!(!contains(&database, secret.as_bytes()), "a secret is in the database");
+        }
+    })
+    .await;
+    assert!(!sink.received().is_empty(), "the suite's PIN resets were mailed through SMTP");
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
     }
 }
 
@@ -292,14 +310,16 @@ async fn the_browser_tests_pass_on_postgresql() {
     sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut admin).await.unwrap();
     let separator = if url.contains('?') { '&' } else { '?' };
     let schema_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let dir = tempfile::tempdir().unwrap();
+    let mail = dir.path().join("mail");
+    std::fs::create_dir(&mail).unwrap();
+    let sink = SmtpSink::start_saving_to(&mail).await;
+    let smtp_port = sink.port();
     let outcome = tokio::task::spawn_blocking(move || {
         let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let binary = umpin_binary();
-        let dir = tempfile::tempdir().unwrap();
-        let mail = dir.path().join("mail");
-        std::fs::create_dir(&mail).unwrap();
         seed(&binary, dir.path(), Some(&schema_url));
-        let server = serve(&binary, dir.path(), Some(&schema_url), &mail);
+        let server = serve(&binary, dir.path(), Some(&schema_url), smtp_port);
         let secrets_out = dir.path().join("sessions.txt");
         run_suite(&server, &mail, &secrets_out, None, &dir.path().join("playwright"));
         assert_denial_audited(&binary, dir.path(), Some(&schema_url));
@@ -311,6 +331,7 @@ async fn the_browser_tests_pass_on_postgresql() {
     })
     .await;
     sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&mut admin).await.unwrap();
+    assert!(!sink.received().is_empty(), "the suite's PIN resets were mailed through SMTP");
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
