@@ -9,7 +9,9 @@
 //! - `umpin shell -c "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object"` over all N;
 //! - with `umpin serve` running on a free loopback port, `GET /api/v1/um/pins` with a filter that
 //!   few UM mailboxes match (`pinExpired=false`: one in 10,000) and one that almost all match
-//!   (`pinExpired=true`), from sending the request to the last byte of the answer.
+//!   (`pinExpired=true`), from sending the request to the last byte of the answer;
+//! - the admin center's Recipients page (signed in through its form), first page in each order
+//!   and two searches, beside the API's mailbox listing of a page of the same size.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -71,8 +73,44 @@ fn main() -> anyhow::Result<()> {
         let items = page["items"].as_array().map_or(0, Vec::len);
         println!("  page: {items} items, next: {}", if page["next"].is_string() { "given" } else { "none" });
     }
+    recipients(&server, &token, mailboxes)?;
     drop(server);
     std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// The admin center's Recipients page (50 mailboxes a page) beside the API's listing of the same
+/// mailboxes: the first page in each order, and a search, each timed as a whole request.
+fn recipients(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<()> {
+    let cookie = server.web_session()?;
+    let pages = [
+        ("first page, by display name", "/ecp/recipients"),
+        ("first page, by email address", "/ecp/recipients?sort=address&dir=asc"),
+        ("first page, by Unified Messaging, descending", "/ecp/recipients?sort=um&dir=desc"),
+        ("search 'user00042'", "/ecp/recipients?q=user00042"),
+        ("search 'tony'", "/ecp/recipients?q=tony"),
+    ];
+    for (what, path) in pages {
+        let mut times = Vec::with_capacity(API_RUNS);
+        let mut rows = 0;
+        for _ in 0..API_RUNS {
+            let started = Instant::now();
+            let page = server.request(&format!("GET {path}"), None, Some(&cookie), None)?;
+            times.push(started.elapsed());
+            rows = page.matches("<tr").count().saturating_sub(1);
+        }
+        report(&format!("Recipients page, {what}: GET {path} at {mailboxes} mailboxes ({API_RUNS} runs)"), &times);
+        println!("  rows: {rows}");
+    }
+    for path in ["/api/v1/mailboxes?limit=50", "/api/v1/mailboxes?anr=user00042&limit=50"] {
+        let mut times = Vec::with_capacity(API_RUNS);
+        for _ in 0..API_RUNS {
+            let started = Instant::now();
+            server.get(path, token)?;
+            times.push(started.elapsed());
+        }
+        report(&format!("API listing beside it: GET {path} at {mailboxes} mailboxes ({API_RUNS} runs)"), &times);
+    }
     Ok(())
 }
 
@@ -102,7 +140,7 @@ impl Server {
             .spawn()?;
         let server = Server { child, address };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while server.request("GET /healthz", None, None).is_err() {
+        while server.request("GET /healthz", None, None, None).is_err() {
             if Instant::now() > deadline {
                 anyhow::bail!("umpin serve didn't answer on {address} within 30 s.");
             }
@@ -115,35 +153,72 @@ impl Server {
     fn token(&self) -> anyhow::Result<String> {
         let body = serde_json::json!({"username": "admin", "password": PASSWORD}).to_string();
         let answer: serde_json::Value =
-            serde_json::from_str(&self.request("POST /api/v1/auth/token", None, Some(&body))?)?;
+            serde_json::from_str(&self.request("POST /api/v1/auth/token", None, None, Some(&body))?)?;
         answer["token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token in {answer}"))
     }
 
     fn get(&self, path: &str, token: &str) -> anyhow::Result<serde_json::Value> {
-        Ok(serde_json::from_str(&self.request(&format!("GET {path}"), Some(token), None)?)?)
+        Ok(serde_json::from_str(&self.request(&format!("GET {path}"), Some(token), None, None)?)?)
     }
 
-    /// One HTTP/1.1 request on a connection of its own; the body of a 200 answer.
-    fn request(&self, line: &str, token: Option<&str>, body: Option<&str>) -> anyhow::Result<String> {
-        let mut stream = TcpStream::connect(self.address)?;
-        let mut request = format!("{line} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.address);
-        if let Some(token) = token {
-            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
-        }
-        let body = body.unwrap_or_default();
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
-        stream.write_all(request.as_bytes())?;
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer)?;
-        let answer = String::from_utf8(answer)?;
-        let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no HTTP answer to {line}"))?;
+    /// The `Cookie` header value of an admin center session of the first management account,
+    /// signed in through the sign-in page's form.
+    fn web_session(&self) -> anyhow::Result<String> {
+        let form = format!("username=admin&password={PASSWORD}");
+        let (head, _) =
+            self.exchange("POST /ecp/sign-in", None, None, Some(("application/x-www-form-urlencoded", &form)))?;
+        let cookie = head
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .and_then(|(_, value)| value.trim().split(';').next())
+            .ok_or_else(|| anyhow::anyhow!("signing in to the admin center set no cookie: {head}"))?;
+        Ok(cookie.to_owned())
+    }
+
+    /// One HTTP/1.1 request on a connection of its own, with a bearer token or a session
+    /// cookie; the body of a 200 answer.
+    fn request(
+        &self,
+        line: &str,
+        token: Option<&str>,
+        cookie: Option<&str>,
+        body: Option<&str>,
+    ) -> anyhow::Result<String> {
+        let (head, body) = self.exchange(line, token, cookie, body.map(|b| ("application/json", b)))?;
         if !head.starts_with("HTTP/1.1 200 ") {
             anyhow::bail!("{line} answered {}", head.lines().next().unwrap_or_default());
         }
         if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
             anyhow::bail!("{line} answered in chunks, which this tool doesn't read.");
         }
-        Ok(body.to_owned())
+        Ok(body)
+    }
+
+    /// Sends one request and reads the whole answer: its head and its body.
+    fn exchange(
+        &self,
+        line: &str,
+        token: Option<&str>,
+        cookie: Option<&str>,
+        body: Option<(&str, &str)>,
+    ) -> anyhow::Result<(String, String)> {
+        let mut stream = TcpStream::connect(self.address)?;
+        let mut request = format!("{line} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.address);
+        if let Some(token) = token {
+            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        if let Some(cookie) = cookie {
+            request.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        let (content_type, body) = body.unwrap_or(("application/json", ""));
+        request.push_str(&format!("Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+        stream.write_all(request.as_bytes())?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer)?;
+        let answer = String::from_utf8(answer)?;
+        let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no HTTP answer to {line}"))?;
+        Ok((head.to_owned(), body.to_owned()))
     }
 }
 

@@ -397,6 +397,9 @@ pub struct EnableUmBody {
 pub struct UmChangesBody {
     /// A policy of the same dial plan.
     pub um_mailbox_policy: Option<String>,
+    /// Every extension in the mailbox's dial plan, the first primary: replaces the list.
+    pub extensions: Option<Vec<String>>,
+    /// The personal operator's number; an empty one clears it.
     pub operator_number: Option<String>,
     pub pilot_number: Option<String>,
 }

@@ -109,6 +109,7 @@ pub async fn update(
 ) -> Result<Json<UmMailboxJson>, Problem> {
     let changes = UmMailboxChanges {
         policy: body.um_mailbox_policy,
+        extensions: body.extensions,
         operator_number: body.operator_number,
         pilot_number: body.pilot_number,
     };

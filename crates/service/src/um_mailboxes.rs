@@ -38,6 +38,9 @@ pub struct EnableUmMailbox {
 pub struct UmMailboxChanges {
     /// A policy of the same dial plan.
     pub policy: Option<String>,
+    /// Every extension of the mailbox in its dial plan, the first primary: replaces the list.
+    pub extensions: Option<Vec<String>>,
+    /// The personal operator's number; an empty one clears it.
     pub operator_number: Option<String>,
     pub pilot_number: Option<String>,
 }
@@ -211,7 +214,8 @@ impl Service {
         Ok(Page { items, next: rows.next })
     }
 
-    /// `Set-UMMailbox`: a new policy must belong to the same dial plan.
+    /// `Set-UMMailbox`: a new policy must belong to the same dial plan; new extensions follow the
+    /// rules of `Enable-UMMailbox` and may not belong to another mailbox of the dial plan.
     pub async fn set_um_mailbox(
         &self,
         by: &Principal,
@@ -220,6 +224,7 @@ impl Service {
     ) -> Result<UmMailboxView, ServiceError> {
         let action = Action::new("Set-UMMailbox", identity)
             .param("UMMailboxPolicy", &changes.policy)
+            .param("Extensions", &changes.extensions)
             .param("OperatorNumber", &changes.operator_number)
             .param("PilotNumber", &changes.pilot_number);
         self.audited(by, action, async |tx| {
@@ -233,13 +238,26 @@ impl Service {
                 }
                 um.policy = policy.guid;
             }
+            let plan = tx.dial_plan(um.dial_plan).await?.ok_or_else(|| Error::NotFound {
+                kind: umpin_domain::ObjectKind::DialPlan,
+                identity: um.dial_plan.to_string(),
+            })?;
+            if let Some(given) = &changes.extensions {
+                um.extensions = check_extensions(given, &plan)?;
+                for extension in &um.extensions {
+                    let owner = tx.um_mailbox_by_extension(plan.guid, extension).await?;
+                    if owner.is_some_and(|owner| owner != mailbox.guid) {
+                        return Err(Error::ExtensionInUse { extension: extension.clone(), dial_plan: plan.name }.into());
+                    }
+                }
+            }
             if let Some(n) = &changes.operator_number {
-                um.operator_number = Some(check_operator_number(n)?);
+                um.operator_number = if n.trim().is_empty() { None } else { Some(check_operator_number(n)?) };
             }
             if let Some(n) = &changes.pilot_number {
                 um.pilot_number = Some(check_pilot_number(n)?);
             }
-            tx.put_um_mailbox(&um).await?;
+            tx.put_um_mailbox(&um).await.map_err(|e| um_conflict(e, &plan))?;
             view(tx, mailbox, um).await
         })
         .await

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
 use umpin_domain::{Error, Limit, LimitValue, NewDialPlan, NewMailbox, PinRule, PolicyChanges, Timestamp};
 use umpin_service::testing::{
-    ADMINISTRATOR_ADDRESS, PLAN, POLICY, admin, contoso, enable, pin, service, service_with_key,
+    ADMINISTRATOR_ADDRESS, PLAN, POLICY, TONY_PIN, admin, contoso, enable, pin, service, service_with_key,
 };
 use umpin_service::{
     EnableUmMailbox, MessageKind, NewPolicy, PinFilter, PinReset, Principal, Service, ServiceError, SignInOutcome,
+    UmMailboxChanges,
 };
 use umpin_store::Database;
 
@@ -298,6 +299,32 @@ umpin_store::backend_tests! {
         let second = s.list_um_mailboxes(&admin(), None, None, Some(&next), Some(1)).await.unwrap();
         assert_eq!(second.items[0].mailbox.primary_smtp_address, "tony@contoso.com");
         assert_eq!(second.next, None);
+    }
+
+    async fn set_um_mailbox_replaces_extensions_by_the_dial_plans_rules_and_an_empty_operator_number_clears_it(db: Database) {
+        let (s, _keys) = service(db);
+        contoso(&s).await;
+        enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
+        let set = |extensions: &[&str]| UmMailboxChanges {
+            extensions: Some(extensions.iter().map(|e| (*e).to_owned()).collect()),
+            ..Default::default()
+        };
+        let view = s.set_um_mailbox(&admin(), "tony", set(&["51234", "51299"])).await.unwrap();
+        assert_eq!(view.um.extensions, ["51234", "51299"]);
+        assert!(matches!(sign_in(&s, "51299", TONY_PIN).await, SignInOutcome::SignedIn { .. }));
+        let taken = rule(s.set_um_mailbox(&admin(), "tony", set(&["51234", "52345"])).await);
+        assert!(matches!(taken, Error::ExtensionInUse { ref extension, .. } if extension == "52345"), "{taken:?}");
+        let short = rule(s.set_um_mailbox(&admin(), "tony", set(&["51234", "5129"])).await);
+        assert!(matches!(short, Error::ExtensionLength { digits: 5, .. }), "{short:?}");
+        assert!(matches!(rule(s.set_um_mailbox(&admin(), "tony", set(&[])).await), Error::InvalidParameter { .. }));
+        let kept = s.get_um_mailbox(&admin(), "tony").await.unwrap();
+        assert_eq!(kept.um.extensions, ["51234", "51299"], "a refused change changes nothing");
+        let dropped = s.set_um_mailbox(&admin(), "tony", set(&["51299"])).await.unwrap();
+        assert_eq!(dropped.um.extensions, ["51299"]);
+        assert_eq!(sign_in(&s, "51234", TONY_PIN).await, SignInOutcome::WrongPin, "a released extension no longer signs in");
+        let operator = |n: &str| UmMailboxChanges { operator_number: Some(n.to_owned()), ..Default::default() };
+        assert_eq!(s.set_um_mailbox(&admin(), "tony", operator("4000")).await.unwrap().um.operator_number.as_deref(), Some("4000"));
+        assert_eq!(s.set_um_mailbox(&admin(), "tony", operator("")).await.unwrap().um.operator_number, None);
     }
 
     async fn dial_plans_and_policies_in_use_cant_be_removed(db: Database) {

@@ -3,7 +3,7 @@
 //! so a page, a shell line and a REST call are checked and audited alike.
 
 use umpin_catalogue::Batch;
-use umpin_catalogue::cmdlets::{DisableUmMailbox, EnableUmMailbox, SetUmMailboxPin};
+use umpin_catalogue::cmdlets::{DisableUmMailbox, EnableUmMailbox, SetUmMailbox, SetUmMailboxPin};
 use umpin_catalogue::declare::{Secret, Switch};
 use umpin_service::{Principal, Service, ServiceError};
 
@@ -78,4 +78,30 @@ pub struct EnableUm {
     pub sip_resource_identifier: Option<String>,
     pub pin: Option<secrecy::SecretString>,
     pub pin_expired: bool,
+}
+
+/// What the UM Mailbox page changes: another policy of the dial plan, the personal operator
+/// extension (empty clears it), the whole list of extensions; `None` leaves a setting as it is.
+#[derive(Default)]
+pub struct UmSettings {
+    pub policy: Option<String>,
+    pub operator_number: Option<String>,
+    pub extensions: Option<Vec<String>>,
+}
+
+/// Changes the UM settings of a mailbox (`Set-UMMailbox`).
+pub async fn set_um_mailbox(
+    service: &Service,
+    by: &Principal,
+    identity: &str,
+    change: UmSettings,
+) -> Result<Batch, ServiceError> {
+    let cmdlet = SetUmMailbox {
+        identity: identity.to_owned(),
+        um_mailbox_policy: change.policy,
+        extensions: change.extensions,
+        operator_number: change.operator_number,
+        pilot_number: None,
+    };
+    cmdlet.run(service, by, None).await
 }

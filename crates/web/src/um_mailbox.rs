@@ -1,15 +1,23 @@
 //! View details → the **UM Mailbox** page (`/ecp/mailboxes/{identity}/um`), section **UM mailbox
 //! settings**: the PIN status as `Get-UMMailboxPIN` gives it (a read the service audits), with
 //! what Exchange didn't show here (PIN expired, first-time user, failed sign-ins, when the PIN was
-//! set and when it expires), the UM mailbox policy and the extensions; **Reset PIN**, and
-//! **Unlock** while the mailbox is locked out.
+//! set and when it expires); **Reset PIN**, and **Unlock** while the mailbox is locked out. Below,
+//! the UM mailbox policy (another of the same dial plan) and the personal operator extension, and
+//! **Other extensions**: add one in the mailbox's dial plan, remove one (`Set-UMMailbox`).
+//!
+//! A value the service refuses is said next to its field, in the service's words, and the form
+//! comes back with what was typed.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use serde::Deserialize;
+use umpin_catalogue::cmdlets::{SetUmMailbox, SetUmMailboxPin};
+use umpin_domain::{Error, ObjectKind};
+use umpin_service::ServiceError;
 
 use crate::error_page::service_failure;
 use crate::forms::FormBody;
@@ -35,6 +43,24 @@ fn yes_no(value: bool) -> &'static str {
     if value { "Yes" } else { "No" }
 }
 
+/// A policy to choose: one of the mailbox's dial plan.
+struct PolicyChoice {
+    name: String,
+    selected: bool,
+}
+
+/// What was typed into the page's forms and what the service said was wrong with it.
+#[derive(Default)]
+struct Typed {
+    /// The policy and operator number as sent, when the settings form came back.
+    settings: Option<(String, String)>,
+    policy_error: Option<String>,
+    operator_error: Option<String>,
+    new_extension: String,
+    extension_error: Option<String>,
+    error: Option<String>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "um_mailbox.html")]
 struct UmMailboxPage {
@@ -55,12 +81,17 @@ struct UmMailboxPage {
     dial_plan: String,
     extension: String,
     other_extensions: Vec<String>,
-    operator_number: Option<String>,
+    operator_number: String,
     /// Where the form of Unlock goes, when the account may unlock.
     unlock: Option<String>,
     /// The Reset PIN page, when the account may reset PINs.
     reset_pin: Option<String>,
-    /// What was just done (after Unlock).
+    /// The policies to choose from, when the account may change the UM settings.
+    policies: Option<Vec<PolicyChoice>>,
+    /// The page's own address, which its forms post under.
+    href: String,
+    form: Typed,
+    /// What was just done.
     done: Option<&'static str>,
 }
 
@@ -74,27 +105,53 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    session: Session,
-    Path(identity): Path<String>,
-    Query(done): Query<Done>,
-) -> Response {
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    csrf: String,
+    policy: String,
+    #[serde(default)]
+    operator_number: String,
+}
+
+#[derive(Deserialize)]
+pub struct ExtensionForm {
+    csrf: String,
+    #[serde(default)]
+    extension: String,
+}
+
+/// The page as `form` has it, with what was just done.
+async fn page(
+    state: &AppState,
+    session: &Session,
+    identity: &str,
+    form: Typed,
+    done: Option<&'static str>,
+) -> Result<UmMailboxPage, ServiceError> {
     let by = &session.principal;
-    let view = match state.service.get_um_mailbox(by, &identity).await {
-        Ok(view) => view,
-        Err(e) => return service_failure(&e),
-    };
+    let view = state.service.get_um_mailbox(by, identity).await?;
     let address = view.mailbox.primary_smtp_address.clone();
     // The PIN information, read (and audited) as Get-UMMailboxPIN, exactly as the API reads it.
-    let pin = match state.service.get_um_mailbox_pin(by, &address).await {
-        Ok(pin) => pin,
-        Err(e) => return service_failure(&e),
+    let pin = state.service.get_um_mailbox_pin(by, &address).await?;
+    let may_set_pin = by.may(SetUmMailboxPin::INFO.name, None);
+    let policies = if by.may(SetUmMailbox::INFO.name, None) {
+        let chosen = form.settings.as_ref().map_or(view.policy_name.as_str(), |(policy, _)| policy.as_str());
+        let same_plan = state.service.list_mailbox_policies(by, Some(&view.dial_plan_name)).await?;
+        let choices = same_plan
+            .into_iter()
+            .map(|p| PolicyChoice { selected: p.name.eq_ignore_ascii_case(chosen), name: p.name })
+            .collect();
+        Some(choices)
+    } else {
+        None
     };
-    let may_set = by.may(umpin_catalogue::cmdlets::SetUmMailboxPin::INFO.name, None);
+    let operator_number = match &form.settings {
+        Some((_, typed)) => typed.clone(),
+        None => view.um.operator_number.clone().unwrap_or_default(),
+    };
     let mut extensions = view.um.extensions.clone().into_iter();
-    UmMailboxPage {
-        chrome: Chrome::new(&session, Section::Recipients),
+    Ok(UmMailboxPage {
+        chrome: Chrome::new(session, Section::Recipients),
         csrf: session.csrf().to_owned(),
         display_name: view.mailbox.display_name.clone(),
         pin_status: if pin.locked_out { "Locked Out" } else { "Not locked out" },
@@ -109,16 +166,35 @@ pub async fn show(
         dial_plan: view.dial_plan_name,
         extension: extensions.next().unwrap_or_default(),
         other_extensions: extensions.collect(),
-        operator_number: view.um.operator_number,
-        unlock: (may_set && pin.locked_out).then(|| format!("{}/unlock", href(&address))),
-        reset_pin: may_set.then(|| format!("{}/pin/reset", href(&address))),
-        done: match done.done.as_deref() {
-            Some("unlocked") => Some("The UM mailbox was unlocked. The user can sign in with the current PIN."),
-            _ => None,
-        },
+        operator_number,
+        unlock: (may_set_pin && pin.locked_out).then(|| format!("{}/unlock", href(&address))),
+        reset_pin: may_set_pin.then(|| format!("{}/pin/reset", href(&address))),
+        policies,
+        href: href(&address),
+        form,
+        done,
         address,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(identity): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
+    let done = match done.done.as_deref() {
+        Some("unlocked") => Some("The UM mailbox was unlocked. The user can sign in with the current PIN."),
+        Some("saved") => Some("The UM mailbox settings were saved."),
+        Some("unchanged") => Some("Nothing was changed: the settings were already as sent."),
+        Some("extension-added") => Some("The extension was added."),
+        Some("extension-removed") => Some("The extension was removed. Callers can no longer reach the user on it."),
+        _ => None,
+    };
+    match page(&state, &session, &identity, Typed::default(), done).await {
+        Ok(page) => page.into_response(),
+        Err(e) => service_failure(&e),
     }
-    .into_response()
 }
 
 pub async fn unlock(
@@ -132,6 +208,123 @@ pub async fn unlock(
     }
     match actions::unlock(&state.service, &session.principal, &identity).await {
         Ok(_) => Redirect::to(&format!("{}?done=unlocked", href(&identity))).into_response(),
+        Err(e) => service_failure(&e),
+    }
+}
+
+/// Save of the policy and the personal operator extension: only what changed is sent.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    session: Session,
+    Path(identity): Path<String>,
+    FormBody(form): FormBody<SettingsForm>,
+) -> Response {
+    if let Some(refused) = session.refuses(&form.csrf) {
+        return refused;
+    }
+    let by = &session.principal;
+    let current = match state.service.get_um_mailbox(by, &identity).await {
+        Ok(view) => view,
+        Err(e) => return service_failure(&e),
+    };
+    let operator_number = form.operator_number.trim().to_owned();
+    let change = actions::UmSettings {
+        policy: (!form.policy.eq_ignore_ascii_case(&current.policy_name)).then(|| form.policy.clone()),
+        operator_number: (current.um.operator_number.as_deref().unwrap_or_default() != operator_number)
+            .then_some(operator_number),
+        extensions: None,
+    };
+    if change.policy.is_none() && change.operator_number.is_none() {
+        return Redirect::to(&format!("{}?done=unchanged", href(&identity))).into_response();
+    }
+    let typed = Typed { settings: Some((form.policy, form.operator_number)), ..Typed::default() };
+    changed(&state, &session, &identity, change, typed, "saved").await
+}
+
+/// Add of an extension: the mailbox's extensions and the new one.
+pub async fn add_extension(
+    State(state): State<AppState>,
+    session: Session,
+    Path(identity): Path<String>,
+    FormBody(form): FormBody<ExtensionForm>,
+) -> Response {
+    if let Some(refused) = session.refuses(&form.csrf) {
+        return refused;
+    }
+    let current = match state.service.get_um_mailbox(&session.principal, &identity).await {
+        Ok(view) => view,
+        Err(e) => return service_failure(&e),
+    };
+    let mut extensions = current.um.extensions;
+    extensions.push(form.extension.trim().to_owned());
+    let change = actions::UmSettings { extensions: Some(extensions), ..actions::UmSettings::default() };
+    let typed = Typed { new_extension: form.extension, ..Typed::default() };
+    changed(&state, &session, &identity, change, typed, "extension-added").await
+}
+
+/// Remove of one of the other extensions (the primary one stays).
+pub async fn remove_extension(
+    State(state): State<AppState>,
+    session: Session,
+    Path(identity): Path<String>,
+    FormBody(form): FormBody<ExtensionForm>,
+) -> Response {
+    if let Some(refused) = session.refuses(&form.csrf) {
+        return refused;
+    }
+    let current = match state.service.get_um_mailbox(&session.principal, &identity).await {
+        Ok(view) => view,
+        Err(e) => return service_failure(&e),
+    };
+    let mut extensions = current.um.extensions;
+    let Some(at) = extensions.iter().skip(1).position(|e| *e == form.extension.trim()) else {
+        let typed = Typed {
+            error: Some(format!("{} is not one of the other extensions of this mailbox.", form.extension.trim())),
+            ..Typed::default()
+        };
+        return again(&state, &session, &identity, typed).await;
+    };
+    extensions.remove(at + 1);
+    let change = actions::UmSettings { extensions: Some(extensions), ..actions::UmSettings::default() };
+    changed(&state, &session, &identity, change, Typed::default(), "extension-removed").await
+}
+
+/// Runs `Set-UMMailbox` with `change`; back to the page saying `done`, or with the refusal next to
+/// its field.
+async fn changed(
+    state: &AppState,
+    session: &Session,
+    identity: &str,
+    change: actions::UmSettings,
+    mut typed: Typed,
+    done: &str,
+) -> Response {
+    match actions::set_um_mailbox(&state.service, &session.principal, identity, change).await {
+        Ok(_) => Redirect::to(&format!("{}?done={done}", href(identity))).into_response(),
+        Err(ServiceError::Rule(e)) if !matches!(e, Error::PermissionDenied { .. }) => {
+            let message = Some(e.to_string());
+            match e {
+                Error::ExtensionLength { .. }
+                | Error::ExtensionNotDigits { .. }
+                | Error::ExtensionInUse { .. }
+                | Error::ExtensionRepeated { .. }
+                | Error::InvalidParameter { parameter: "Extensions", .. } => typed.extension_error = message,
+                Error::NotFound { kind: ObjectKind::MailboxPolicy, .. } | Error::PolicyInOtherDialPlan { .. } => {
+                    typed.policy_error = message;
+                }
+                Error::InvalidParameter { parameter: "OperatorNumber", .. } => typed.operator_error = message,
+                _ => typed.error = message,
+            }
+            again(state, session, identity, typed).await
+        }
+        Err(e) => service_failure(&e),
+    }
+}
+
+/// The page again, with what was typed and what was wrong.
+async fn again(state: &AppState, session: &Session, identity: &str, typed: Typed) -> Response {
+    match page(state, session, identity, typed, None).await {
+        Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
         Err(e) => service_failure(&e),
     }
 }

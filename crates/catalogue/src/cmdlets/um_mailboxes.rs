@@ -110,13 +110,22 @@ cmdlet! {
     SetUmMailbox = "Set-UMMailbox" {
         synopsis: "Changes the UM settings of a mailbox.",
         changes_state: true,
-        examples: [("Set-UMMailbox tony -OperatorNumber 4000", "Sets tony's personal operator to extension 4000.")],
+        examples: [
+            ("Set-UMMailbox tony -OperatorNumber 4000", "Sets tony's personal operator to extension 4000."),
+            ("Set-UMMailbox tony -Extensions 51234,51299", "Gives tony a second extension, 51299."),
+        ],
         parameters: {
             identity: String = IDENTITY_MAILBOX,
             um_mailbox_policy: Option<String> =
                 Parameter::named("UMMailboxPolicy", "Another policy of the same dial plan."),
-            operator_number: Option<String> =
-                Parameter::named("OperatorNumber", "The personal operator's number: 1 to 20 digits."),
+            extensions: Option<Vec<String>> = Parameter::named(
+                "Extensions",
+                "Every extension of the mailbox in its dial plan, the first primary; replaces the list.",
+            ),
+            operator_number: Option<String> = Parameter::named(
+                "OperatorNumber",
+                "The personal operator's number: 1 to 20 digits; $null or '' clears it.",
+            ),
             pilot_number: Option<String> = Parameter::named("PilotNumber", "The voice access number."),
         },
     }
@@ -126,6 +135,7 @@ impl SetUmMailbox {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
         let changes = UmMailboxChanges {
             policy: self.um_mailbox_policy,
+            extensions: self.extensions,
             operator_number: self.operator_number,
             pilot_number: self.pilot_number,
         };

@@ -101,12 +101,13 @@ async function lockOut(request, extension) {
   throw new Error(`extension ${extension} was not locked out by 30 wrong PINs`);
 }
 
-/** The PIN of the newest PIN-reset e-mail to `address` that isn't in `seen`. */
+/** The PIN of the newest PIN-reset e-mail to `address` that isn't in `seen`, from the messages
+ * the test's SMTP server received (one `.eml` file each). */
 async function pinMailedTo(address, seen) {
   const dir = process.env.UMPIN_MAIL_DIR;
   for (let i = 0; i < 100; i += 1) {
     for (const name of fs.readdirSync(dir)) {
-      if (seen.has(name)) continue;
+      if (seen.has(name) || !name.endsWith('.eml')) continue;
       const text = fs.readFileSync(path.join(dir, name), 'utf8');
       const pin = /Your new PIN: (\d+)/.exec(text);
       if (pin && text.toLowerCase().includes(`to: ${address}`)) return pin[1];
@@ -391,6 +392,79 @@ test('a wrong password is refused on the sign-in page, which keeps the user name
   await expect(page.getByLabel('User name')).toHaveValue('webadmin');
   await expect(page.getByLabel('Password')).toHaveValue('');
   await accessible(page);
+});
+
+test('the UM Mailbox page changes the policy and the personal operator extension, and adds and removes other extensions with errors next to the field', async ({ page, request }) => {
+  // A second policy of the dial plan to move to, made through the API as an administrator would.
+  const token = await request.post('/api/v1/auth/token', { data: { username: 'webadmin', password: password('webadmin') } });
+  const headers = { Authorization: `Bearer ${(await token.json()).token}` };
+  const made = await request.post('/api/v1/cmdlets/New-UMMailboxPolicy', {
+    headers,
+    data: { parameters: { Name: 'Contoso Sales Policy', UMDialPlan: PLAN } },
+  });
+  expect(made.status(), await made.text()).toBe(200);
+  await signIn(page);
+  await openUmMailbox(page, 'Kim Akers');
+  const settings = page.getByRole('region', { name: 'Policy and extensions' });
+  await expect(settings.getByLabel('UM mailbox policy')).toHaveValue('Contoso Dial Plan Default Policy');
+  await settings.getByLabel('UM mailbox policy').selectOption('Contoso Sales Policy');
+  await settings.getByLabel('Personal operator extension').fill('12ab');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#operator-error')).toContainText('OperatorNumber');
+  await expect(settings.getByLabel('Personal operator extension')).toHaveValue('12ab');
+  await expect(settings.getByLabel('UM mailbox policy')).toHaveValue('Contoso Sales Policy');
+  await accessible(page);
+  await settings.getByLabel('Personal operator extension').fill('4000');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('saved');
+  await expect(settings.getByLabel('UM mailbox policy')).toHaveValue('Contoso Sales Policy');
+  await expect(settings.getByLabel('Personal operator extension')).toHaveValue('4000');
+  // An extension of the wrong length, then one that another mailbox has, then a good one.
+  await settings.getByLabel(`New extension in ${PLAN}`).fill('123');
+  await settings.getByRole('button', { name: 'Add' }).click();
+  await expect(page.locator('#extension-error')).toContainText('exactly 5 digits');
+  await expect(settings.getByLabel(`New extension in ${PLAN}`)).toHaveValue('123');
+  await settings.getByLabel(`New extension in ${PLAN}`).fill('51234');
+  await settings.getByRole('button', { name: 'Add' }).click();
+  await expect(page.locator('#extension-error')).toContainText('51234');
+  await settings.getByLabel(`New extension in ${PLAN}`).fill('55999');
+  await settings.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByRole('status')).toContainText('added');
+  await expect(settings.getByRole('listitem').filter({ hasText: '55999' })).toBeVisible();
+  await accessible(page);
+  await screenshot(page, 'um-mailbox-settings');
+  // Get-UMMailbox through the API agrees, and the new extension reaches Kim on the phone.
+  const um = await request.get('/api/v1/mailboxes/kim%40contoso.com/um', { headers });
+  const body = await um.json();
+  expect(body.extensions).toContain('55999');
+  expect(body.operatorNumber).toBe('4000');
+  // Back as it was.
+  await settings.getByRole('button', { name: 'Remove extension 55999' }).click();
+  await expect(page.getByRole('status')).toContainText('removed');
+  await expect(settings.getByRole('button', { name: 'Remove extension 55999' })).toHaveCount(0);
+  await settings.getByLabel('UM mailbox policy').selectOption('Contoso Dial Plan Default Policy');
+  await settings.getByLabel('Personal operator extension').fill('');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('saved');
+  await expect(settings.getByLabel('Personal operator extension')).toHaveValue('');
+});
+
+test('a Help Desk account sees the UM settings but no controls to change them, and a forged change is refused', async ({ page }) => {
+  await signIn(page, 'helpdesk');
+  await openUmMailbox(page, 'Kim Akers');
+  const settings = page.getByRole('region', { name: 'Policy and extensions' });
+  await expect(settings).toContainText('Contoso Dial Plan Default Policy');
+  await expect(settings.getByRole('button')).toHaveCount(0);
+  await expect(settings.getByRole('textbox')).toHaveCount(0);
+  const csrf = await page.locator('input[name=csrf]').first().inputValue();
+  const forged = await page.request.post('/ecp/mailboxes/kim%40contoso.com/um/extensions/add', {
+    form: { csrf, extension: '55998' },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(forged.status()).toBe(403);
+  const body = await forged.text();
+  expect(body).toContain('<h1>You don&#39;t have permission</h1>');
+  expect(body).toContain('Set-UMMailbox');
 });
 
 test('Unified Messaging lists the dial plans', async ({ page }) => {
