@@ -81,17 +81,19 @@ pub async fn show(
     Query(done): Query<Done>,
 ) -> Response {
     let by = &session.principal;
-    let view = match state.service.get_um_mailbox(by, &identity).await {
+    let view = match crate::reads::um_mailbox(&state.service, by, &identity).await {
         Ok(view) => view,
         Err(e) => return service_failure(&e),
     };
     let address = view.mailbox.primary_smtp_address.clone();
     // The PIN information, read (and audited) as Get-UMMailboxPIN, exactly as the API reads it.
-    let pin = match state.service.get_um_mailbox_pin(by, &address).await {
+    let pin = match crate::reads::um_mailbox_pin(&state.service, by, &address).await {
         Ok(pin) => pin,
         Err(e) => return service_failure(&e),
     };
-    let may_set = by.may(umpin_catalogue::cmdlets::SetUmMailboxPin::INFO.name, None);
+    let may_set = by.may(
+        &umpin_catalogue::cmdlets::SetUmMailboxPin { identity: address.clone(), ..Default::default() }.operation(),
+    );
     let mut extensions = view.um.extensions.clone().into_iter();
     UmMailboxPage {
         chrome: Chrome::new(&session, Section::Recipients),
