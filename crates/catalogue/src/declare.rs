@@ -8,7 +8,7 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-use umpin_domain::{LimitValue, Timestamp, UriType, VoipSecurity};
+use umpin_domain::{AuditValue, LimitValue, Timestamp, UriType, VoipSecurity};
 
 use crate::binding::{Argument, Arguments};
 use crate::value::Value;
@@ -219,19 +219,6 @@ impl fmt::Debug for Secret {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Switch(pub bool);
 
-/// A parameter value as the admin audit log records it: secrets only as given, never their value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AuditValue {
-    Text(String),
-    Texts(Vec<String>),
-    Number(i64),
-    Bool(bool),
-    /// `Unlimited`, a choice or a time: shown by name.
-    Word(String),
-    /// A PIN or a password was given.
-    Secret,
-}
-
 /// A type a cmdlet's parameter field may have: it says the parameter's kind, whether it is
 /// mandatory, how its bound argument converts, and how the audit log shows it.
 pub trait ParameterType: Sized {
@@ -434,15 +421,46 @@ macro_rules! choice {
 }
 choice!(UriType, VoipSecurity);
 
+/// The object a cmdlet acts on, as the audit log names it: the value of its `-Identity`, or of the
+/// parameter that names the object it creates.
+pub trait ObjectId {
+    fn object_id(&self) -> String;
+}
+
+impl ObjectId for String {
+    fn object_id(&self) -> String {
+        self.clone()
+    }
+}
+
+impl ObjectId for Option<String> {
+    fn object_id(&self) -> String {
+        self.clone().unwrap_or_default()
+    }
+}
+
+/// The object of a declaration's `object:` field, or none.
+macro_rules! object_id {
+    ($cmdlet:ident) => {
+        String::new()
+    };
+    ($cmdlet:ident . $field:ident) => {
+        $crate::declare::ObjectId::object_id(&$cmdlet.$field)
+    };
+}
+pub(crate) use object_id;
+
 /// Declares one server cmdlet: the typed struct of its parameters (one field per parameter,
 /// its type saying what the parameter takes), its [`CmdletInfo`], its binding from bound
-/// arguments, and its parameters as the audit log records them.
+/// arguments, its parameters as the audit log records them, and the operation the service
+/// checks and records (`object:` names the field whose value is the object acted on).
 macro_rules! cmdlet {
     (
         $(#[$doc:meta])*
         $struct:ident = $name:literal {
             synopsis: $synopsis:expr,
             changes_state: $changes:expr,
+            $(object: $object:ident,)?
             examples: [$(($code:expr, $description:expr $(,)?)),* $(,)?],
             parameters: {
                 $($field:ident: $ty:ty = $parameter:expr),* $(,)?
@@ -450,12 +468,15 @@ macro_rules! cmdlet {
         }
     ) => {
         $(#[$doc])*
-        #[derive(Clone, Debug)]
+        #[derive(Clone, Debug, Default)]
         pub struct $struct {
             $(pub $field: $ty,)*
         }
 
         impl $struct {
+            /// Which cmdlet it is, for the table of who may run it.
+            pub const ID: $crate::cmdlets::CmdletId = $crate::cmdlets::CmdletId::$struct;
+
             pub const INFO: $crate::declare::CmdletInfo = $crate::declare::CmdletInfo {
                 name: $name,
                 aliases: &[],
@@ -474,7 +495,7 @@ macro_rules! cmdlet {
             }
 
             /// The parameters given, as the admin audit log records them (secrets by their type).
-            pub fn audit_parameters(&self) -> Vec<(&'static str, $crate::declare::AuditValue)> {
+            pub fn audit_parameters(&self) -> Vec<(&'static str, umpin_domain::AuditValue)> {
                 let mut parameters = Vec::new();
                 $(
                     if let Some(value) = $crate::declare::ParameterType::audit(&self.$field) {
@@ -482,6 +503,13 @@ macro_rules! cmdlet {
                     }
                 )*
                 parameters
+            }
+
+            /// The operation as the service checks and records it: this cmdlet on its object,
+            /// with its parameters and every permission their values need.
+            pub fn operation(&self) -> umpin_service::Operation {
+                let object = $crate::declare::object_id!(self $(.$object)?);
+                $crate::permissions::operation(Self::ID, object, self.audit_parameters())
             }
         }
     };

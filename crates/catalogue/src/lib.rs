@@ -5,6 +5,8 @@
 //!   binding, defaults from the domain's constants, help text, examples) and the [`cmdlet!`]
 //!   macro that makes a cmdlet's typed struct, its registry entry, its binding and its audit
 //!   parameters from one declaration.
+//! - [`permissions`]: who may run each cmdlet and make each restricted use of it, one table
+//!   keyed by [`CmdletId`]; every cmdlet's `operation()` carries them to the service.
 //! - [`cmdlets`]: the declarations, one module per kind of object, and [`Cmdlet`], the enum of
 //!   them all, whose `run` calls the service as the given principal and returns the cmdlet's
 //!   objects in their [`views`].
@@ -21,12 +23,16 @@
 pub mod binding;
 pub mod cmdlets;
 pub mod declare;
+pub mod permissions;
 pub mod value;
 pub mod views;
 pub mod wire;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 pub use binding::{Argument, Arguments, Batch, Invocation, PageRequest};
-pub use cmdlets::{CMDLETS, Cmdlet, find};
+pub use cmdlets::{CMDLETS, Cmdlet, CmdletId, find};
 pub use declare::CmdletInfo;
 pub use value::{Object, Value};
 

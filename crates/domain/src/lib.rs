@@ -4,6 +4,7 @@
 //! types whether something is allowed; none of them decides a rule on its own.
 
 pub mod account;
+pub mod audit;
 pub mod dial_plan;
 pub mod error;
 pub mod identity;
@@ -17,12 +18,13 @@ pub mod um_mailbox;
 pub mod voice;
 
 pub use account::{AccountChanges, ManagementAccount};
+pub use audit::AuditValue;
 pub use dial_plan::{DialPlan, DialPlanChanges, NewDialPlan, UriType, VoipSecurity};
 pub use error::{Error, ObjectKind, PinRule};
 pub use mailbox::{Mailbox, MailboxChanges, NewMailbox};
 pub use pin::{PinStatus, check_new_pin, generated_pin_length};
 pub use policy::{Limit, LimitValue, MailboxPolicy, PinPolicy, PolicyChanges};
-pub use roles::{Permission, RoleGroup};
+pub use roles::{Permission, Restriction, RoleGroup};
 pub use sign_in::{Attempt, FailureConsequence, failure_consequence};
 pub use um_mailbox::UmMailbox;
 

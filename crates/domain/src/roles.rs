@@ -1,10 +1,12 @@
-//! Role groups and what they permit (SPEC §4.4): the one table of who may do what.
+//! Role groups and permissions (SPEC §4.4).
 //!
 //! A [`Permission`] is a cmdlet (or the voice-access API), or one restricted use of a cmdlet's
-//! parameter that needs more than the cmdlet itself: a Help Desk account may run
-//! `Set-UMMailboxPIN`, but not with a PIN of its own choosing, not to send the new PIN to another
-//! address or to nobody, not to spare the user the change of a new PIN, and not to lock a user out. The service asks [`RoleGroup::grants`] for every permission
-//! an operation needs and refuses with [`crate::Error::PermissionDenied`] naming the first missing one.
+//! parameter that needs more than the cmdlet itself, with the role groups that grant it. Which
+//! groups grant which cmdlet is the cmdlet catalogue's table (`umpin_catalogue::permissions`),
+//! beside the declarations, so that a cmdlet can't exist without its entry; this module has the
+//! groups themselves and the one permission that is no cmdlet, [`VOICE_ACCESS`]. The service
+//! asks [`missing_permission`] for every permission an operation needs and refuses with
+//! [`crate::Error::PermissionDenied`] naming the first missing one.
 
 use std::fmt;
 use std::str::FromStr;
@@ -24,32 +26,12 @@ pub enum RoleGroup {
     VoiceAccess,
 }
 
-/// The voice-access API (phone sign-in and PIN change), as a permission.
-pub const VOICE_ACCESS: &str = "Voice access";
-
-/// The cmdlets of UM Management (with every parameter), besides `Get-Mailbox` to find the mailboxes
-/// to enable.
-const UM_MANAGEMENT: &[&str] = &[
-    "New-UMDialPlan",
-    "Get-UMDialPlan",
-    "Set-UMDialPlan",
-    "Remove-UMDialPlan",
-    "New-UMMailboxPolicy",
-    "Get-UMMailboxPolicy",
-    "Set-UMMailboxPolicy",
-    "Remove-UMMailboxPolicy",
-    "Enable-UMMailbox",
-    "Disable-UMMailbox",
-    "Get-UMMailbox",
-    "Set-UMMailbox",
-    "Get-UMMailboxPIN",
-    "Set-UMMailboxPIN",
-    "Get-Mailbox",
-];
-
-/// The cmdlets of Help Desk, without their restricted parameters; `Get-Mailbox` to find the user
-/// (Exchange's Help Desk views recipients too).
-const HELP_DESK: &[&str] = &["Get-Mailbox", "Get-UMMailbox", "Get-UMMailboxPIN", "Set-UMMailboxPIN"];
+/// The voice-access API (phone sign-in and PIN change): a permission of its own, not a cmdlet.
+pub const VOICE_ACCESS: Permission = Permission {
+    action: "Voice access",
+    restriction: None,
+    granted_to: &[RoleGroup::OrganizationManagement, RoleGroup::VoiceAccess],
+};
 
 impl RoleGroup {
     pub const ALL: [RoleGroup; 5] = [
@@ -90,14 +72,7 @@ impl RoleGroup {
 
     /// Whether members of this group have `permission`.
     pub fn grants(self, permission: &Permission) -> bool {
-        let cmdlet = permission.action;
-        match self {
-            RoleGroup::OrganizationManagement => true,
-            RoleGroup::UmManagement => UM_MANAGEMENT.contains(&cmdlet),
-            RoleGroup::ViewOnlyOrganizationManagement => cmdlet.starts_with("Get-") && permission.restriction.is_none(),
-            RoleGroup::HelpDesk => HELP_DESK.contains(&cmdlet) && permission.restriction.is_none(),
-            RoleGroup::VoiceAccess => cmdlet == VOICE_ACCESS,
-        }
+        permission.granted_to.contains(&self)
     }
 
     /// The groups that grant `permission`, for the message of a denial.
@@ -124,25 +99,48 @@ impl FromStr for RoleGroup {
     }
 }
 
-/// Something an account may be allowed to do.
+/// Something an account may be allowed to do, and the role groups that grant it. The cmdlet
+/// catalogue states the permission of every cmdlet and of its restricted uses; this crate only
+/// the voice-access API's ([`VOICE_ACCESS`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Permission {
-    /// The cmdlet, or [`VOICE_ACCESS`].
+    /// The cmdlet, or the voice-access API, as a denial names it.
     pub action: &'static str,
-    /// A use of the cmdlet that needs more than the cmdlet itself, as it is typed
-    /// (`-Pin`, `-LockedOut $true`).
-    pub restriction: Option<&'static str>,
+    /// A use of the cmdlet that needs more than the cmdlet itself.
+    pub restriction: Option<Restriction>,
+    /// The role groups whose members have it.
+    pub granted_to: &'static [RoleGroup],
 }
 
-impl Permission {
-    /// Running `cmdlet` at all.
-    pub const fn cmdlet(cmdlet: &'static str) -> Permission {
-        Permission { action: cmdlet, restriction: None }
-    }
+/// A use of a cmdlet's parameter that needs more than the cmdlet itself: the parameter given at
+/// all (`-Pin`), or given one value (`-LockedOut $true`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Restriction {
+    /// The parameter's name, as the cmdlet declares it.
+    pub parameter: &'static str,
+    /// The value that is restricted; `None`: any value.
+    pub value: Option<bool>,
+}
 
-    /// One restricted use of `cmdlet`.
-    pub const fn restricted(cmdlet: &'static str, restriction: &'static str) -> Permission {
-        Permission { action: cmdlet, restriction: Some(restriction) }
+impl Restriction {
+    /// Whether giving `parameter` the value `value` is this restricted use.
+    pub fn applies(&self, parameter: &str, value: &crate::AuditValue) -> bool {
+        parameter == self.parameter
+            && match self.value {
+                None => true,
+                Some(restricted) => *value == crate::AuditValue::Bool(restricted),
+            }
+    }
+}
+
+impl fmt::Display for Restriction {
+    /// As it is typed: `-Pin`, `-LockedOut $true`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value {
+            None => write!(f, "-{}", self.parameter),
+            Some(true) => write!(f, "-{} $true", self.parameter),
+            Some(false) => write!(f, "-{} $false", self.parameter),
+        }
     }
 }
 
@@ -163,6 +161,18 @@ pub fn missing_permission(groups: &[RoleGroup], needed: &[Permission]) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AuditValue;
+
+    const RESET: Permission = Permission {
+        action: "Reset",
+        restriction: None,
+        granted_to: &[RoleGroup::OrganizationManagement, RoleGroup::UmManagement, RoleGroup::HelpDesk],
+    };
+    const RESET_CHOSEN: Permission = Permission {
+        restriction: Some(Restriction { parameter: "Pin", value: None }),
+        granted_to: &[RoleGroup::UmManagement, RoleGroup::OrganizationManagement],
+        ..RESET
+    };
 
     #[test]
     fn role_group_names_parse_case_insensitively() {
@@ -173,31 +183,44 @@ mod tests {
     }
 
     #[test]
-    fn help_desk_may_reset_but_never_choose_the_pin() {
+    fn the_first_permission_no_group_grants_is_the_missing_one() {
         let groups = [RoleGroup::HelpDesk];
-        assert_eq!(missing_permission(&groups, &[Permission::cmdlet("Set-UMMailboxPIN")]), None);
-        let typed = Permission::restricted("Set-UMMailboxPIN", "-Pin");
-        assert_eq!(missing_permission(&groups, &[Permission::cmdlet("Set-UMMailboxPIN"), typed]), Some(typed));
+        assert_eq!(missing_permission(&groups, &[RESET]), None);
+        assert_eq!(missing_permission(&groups, &[RESET, RESET_CHOSEN]), Some(RESET_CHOSEN));
+        assert_eq!(missing_permission(&[RoleGroup::HelpDesk, RoleGroup::UmManagement], &[RESET, RESET_CHOSEN]), None);
+        assert_eq!(missing_permission(&[], &[RESET, RESET_CHOSEN]), Some(RESET));
     }
 
     #[test]
-    fn view_only_gets_every_get_cmdlet_and_nothing_else() {
-        let g = RoleGroup::ViewOnlyOrganizationManagement;
-        assert!(g.grants(&Permission::cmdlet("Get-ManagementAccount")));
-        assert!(!g.grants(&Permission::cmdlet("Set-UMMailboxPIN")));
-        assert!(!g.grants(&Permission::cmdlet("Search-AdminAuditLog")));
+    fn voice_access_is_granted_to_voice_access_and_organization_management_only() {
+        assert_eq!(RoleGroup::granting(&VOICE_ACCESS), vec![RoleGroup::OrganizationManagement, RoleGroup::VoiceAccess]);
     }
 
     #[test]
-    fn voice_access_grants_only_the_voice_access_api() {
-        let g = RoleGroup::VoiceAccess;
-        assert!(g.grants(&Permission::cmdlet(VOICE_ACCESS)));
-        assert!(!g.grants(&Permission::cmdlet("Get-UMMailboxPIN")));
+    fn a_denial_lists_the_granting_groups_in_the_order_of_all_groups() {
+        assert_eq!(
+            RoleGroup::granting(&RESET_CHOSEN),
+            vec![RoleGroup::OrganizationManagement, RoleGroup::UmManagement]
+        );
     }
 
     #[test]
-    fn a_denial_lists_the_groups_that_would_grant_it() {
-        let typed = Permission::restricted("Set-UMMailboxPIN", "-Pin");
-        assert_eq!(RoleGroup::granting(&typed), vec![RoleGroup::OrganizationManagement, RoleGroup::UmManagement]);
+    fn a_restricted_use_reads_as_typed() {
+        assert_eq!(RESET_CHOSEN.to_string(), "Reset -Pin");
+        let locking = Restriction { parameter: "LockedOut", value: Some(true) };
+        assert_eq!(Permission { restriction: Some(locking), ..RESET }.to_string(), "Reset -LockedOut $true");
+        let unexpired = Restriction { parameter: "PINExpired", value: Some(false) };
+        assert_eq!(unexpired.to_string(), "-PINExpired $false");
+    }
+
+    #[test]
+    fn a_restriction_applies_to_its_parameter_and_value_only() {
+        let locking = Restriction { parameter: "LockedOut", value: Some(true) };
+        assert!(locking.applies("LockedOut", &AuditValue::Bool(true)));
+        assert!(!locking.applies("LockedOut", &AuditValue::Bool(false)));
+        assert!(!locking.applies("PINExpired", &AuditValue::Bool(true)));
+        let chosen = Restriction { parameter: "Pin", value: None };
+        assert!(chosen.applies("Pin", &AuditValue::Secret));
+        assert!(!chosen.applies("Identity", &AuditValue::Text("Pin".into())));
     }
 }

@@ -12,12 +12,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+use umpin_catalogue::cmdlets::{SetUmMailboxPin, SetUmMailboxPolicy};
+use umpin_catalogue::declare::Secret;
+use umpin_catalogue::testing::{contoso, enable};
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
-use umpin_domain::{LimitValue, PolicyChanges, Timestamp};
+use umpin_domain::{LimitValue, Timestamp};
 use umpin_mail::testing::{Mode, Received, SmtpSink};
 use umpin_mail::{DeliveryReport, MailConfig, MailConfigError, OutboxWorker, SmtpSecurity};
-use umpin_service::testing::{PLAN, POLICY, TONY_PIN, admin, contoso, enable, pin};
-use umpin_service::{PinReset, Service, SignInOutcome};
+use umpin_service::testing::{PLAN, POLICY, TONY_PIN, admin, pin};
+use umpin_service::{Service, SignInOutcome};
 use umpin_store::Database;
 
 // ---------------------------------------------------------------------------------------------
@@ -73,7 +76,8 @@ impl Node {
 
 /// Resets a PIN to `new` (or a generated one), mailed to the mailbox's primary address.
 async fn reset(s: &Service, who: &str, new: Option<&str>) {
-    s.set_um_mailbox_pin(&admin(), who, PinReset { pin: new.map(pin), ..Default::default() }).await.unwrap();
+    let pin = new.map(|p| Secret(pin(p)));
+    SetUmMailboxPin { identity: who.into(), pin, ..Default::default() }.call(s, &admin()).await.unwrap();
 }
 
 fn report(delivered: usize, failed: usize, released: usize) -> DeliveryReport {
@@ -358,12 +362,13 @@ umpin_store::backend_tests! {
         let node = Node::new(db);
         let s = &node.service;
         contoso(s).await;
-        let changes = PolicyChanges {
+        let changes = SetUmMailboxPolicy {
+            identity: POLICY.into(),
             logon_failures_before_pin_reset: Some(LimitValue::Unlimited),
             max_logon_attempts: Some(3),
             ..Default::default()
         };
-        s.set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        changes.call(s, &admin()).await.unwrap();
         for _ in 0..3 {
             assert_eq!(s.sign_in(&admin(), PLAN, "51234", &pin("000000")).await.unwrap(), SignInOutcome::WrongPin);
         }

@@ -8,8 +8,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use umpin_domain::{DialPlanChanges, Guid, LimitValue, MailboxPolicy, NewDialPlan, PolicyChanges};
-use umpin_service::{NewPolicy, Principal};
+use umpin_catalogue::cmdlets::{
+    GetUmDialPlan, GetUmMailboxPolicy, NewUmDialPlan, NewUmMailboxPolicy, RemoveUmDialPlan, RemoveUmMailboxPolicy,
+    SetUmDialPlan, SetUmMailboxPolicy, dial_plan_name,
+};
+use umpin_domain::{Guid, LimitValue, MailboxPolicy};
+use umpin_service::{Principal, ServiceError};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -23,7 +27,7 @@ use crate::problem::{Problem, Problems};
 #[utoipa::path(get, path = "/api/v1/um/dial-plans", tag = "dial plans", security(("bearer" = [])),
     responses((status = 200, description = "Every dial plan", body = Page<DialPlanJson>), Problems))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Page<DialPlanJson>>, Problem> {
-    let plans = state.service.list_dial_plans(&caller.principal).await?;
+    let plans = state.service.list_dial_plans(&caller.principal, GetUmDialPlan::default().operation()).await?;
     Ok(Json(Page { items: plans.iter().map(DialPlanJson::from).collect(), next: None }))
 }
 
@@ -37,7 +41,8 @@ pub async fn get(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<Json<DialPlanJson>, Problem> {
-    Ok(Json((&state.service.get_dial_plan(&caller.principal, &identity).await?).into()))
+    let operation = GetUmDialPlan { identity: Some(identity.clone()) }.operation();
+    Ok(Json((&state.service.get_dial_plan(&caller.principal, operation, &identity).await?).into()))
 }
 
 /// Creates a UM dial plan and, unless told otherwise, its default policy (`New-UMDialPlan`).
@@ -49,17 +54,17 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<NewDialPlanBody>,
 ) -> Result<(StatusCode, Json<DialPlanJson>), Problem> {
-    let mut new = NewDialPlan::new(&body.name, body.number_of_digits_in_extension, &body.country_or_region_code);
-    if let Some(uri_type) = body.uri_type {
-        new.uri_type = uri_type.parse().map_err(umpin_service::ServiceError::from)?;
-    }
-    if let Some(security) = body.voip_security {
-        new.voip_security = security.parse().map_err(umpin_service::ServiceError::from)?;
-    }
-    new.access_telephone_numbers = body.access_telephone_numbers.unwrap_or_default();
-    new.default_language = body.default_language;
-    new.generate_um_mailbox_policy = body.generate_um_mailbox_policy.unwrap_or(true);
-    let (plan, _) = state.service.new_dial_plan(&caller.principal, new).await?;
+    let new = NewUmDialPlan {
+        name: body.name,
+        number_of_digits_in_extension: body.number_of_digits_in_extension,
+        country_or_region_code: body.country_or_region_code,
+        uri_type: body.uri_type.map(|t| t.parse()).transpose().map_err(ServiceError::from)?,
+        voip_security: body.voip_security.map(|v| v.parse()).transpose().map_err(ServiceError::from)?,
+        access_telephone_numbers: body.access_telephone_numbers,
+        default_language: body.default_language,
+        generate_um_mailbox_policy: body.generate_um_mailbox_policy,
+    };
+    let (plan, _) = new.call(&state.service, &caller.principal).await?;
     Ok((StatusCode::CREATED, Json((&plan).into())))
 }
 
@@ -75,15 +80,16 @@ pub async fn update(
     Segment(identity): Segment,
     JsonBody(body): JsonBody<DialPlanChangesBody>,
 ) -> Result<Json<DialPlanJson>, Problem> {
-    let changes = DialPlanChanges {
+    let set = SetUmDialPlan {
+        identity,
         name: body.name,
-        voip_security: body.voip_security.map(|v| v.parse()).transpose().map_err(umpin_service::ServiceError::from)?,
+        voip_security: body.voip_security.map(|v| v.parse()).transpose().map_err(ServiceError::from)?,
         access_telephone_numbers: body.access_telephone_numbers,
         country_or_region_code: body.country_or_region_code,
         default_language: body.default_language,
         logon_failures_before_disconnect: body.logon_failures_before_disconnect,
     };
-    Ok(Json((&state.service.set_dial_plan(&caller.principal, &identity, changes).await?).into()))
+    Ok(Json((&set.call(&state.service, &caller.principal).await?).into()))
 }
 
 /// Removes a UM dial plan that no policy belongs to (`Remove-UMDialPlan`).
@@ -96,7 +102,7 @@ pub async fn remove(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<StatusCode, Problem> {
-    state.service.remove_dial_plan(&caller.principal, &identity).await?;
+    RemoveUmDialPlan { identity }.call(&state.service, &caller.principal).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -111,8 +117,7 @@ pub struct PolicyListing {
 
 /// The policy as the API shows it, with its dial plan's name.
 async fn policy_json(state: &AppState, by: &Principal, policy: &MailboxPolicy) -> Result<MailboxPolicyJson, Problem> {
-    let plan = state.service.get_dial_plan(by, &policy.dial_plan.to_string()).await?;
-    Ok(MailboxPolicyJson::new(policy, &plan.name))
+    Ok(MailboxPolicyJson::new(policy, &dial_plan_name(&state.service, by, policy).await?))
 }
 
 /// Lists UM mailbox policies, all or those of one dial plan (`Get-UMMailboxPolicy`).
@@ -125,9 +130,10 @@ pub async fn list_policies(
     QueryParams(q): QueryParams<PolicyListing>,
 ) -> Result<Json<Page<MailboxPolicyJson>>, Problem> {
     let by = &caller.principal;
-    let names: HashMap<Guid, String> =
-        state.service.list_dial_plans(by).await?.into_iter().map(|p| (p.guid, p.name)).collect();
-    let policies = state.service.list_mailbox_policies(by, q.um_dial_plan.as_deref()).await?;
+    let plans = state.service.list_dial_plans(by, GetUmDialPlan::default().operation()).await?;
+    let names: HashMap<Guid, String> = plans.into_iter().map(|p| (p.guid, p.name)).collect();
+    let operation = GetUmMailboxPolicy { um_dial_plan: q.um_dial_plan.clone(), ..Default::default() }.operation();
+    let policies = state.service.list_mailbox_policies(by, operation, q.um_dial_plan.as_deref()).await?;
     let items = policies
         .iter()
         .map(|p| MailboxPolicyJson::new(p, names.get(&p.dial_plan).map_or("", String::as_str)))
@@ -145,7 +151,8 @@ pub async fn get_policy(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<Json<MailboxPolicyJson>, Problem> {
-    let policy = state.service.get_mailbox_policy(&caller.principal, &identity).await?;
+    let operation = GetUmMailboxPolicy { identity: Some(identity.clone()), ..Default::default() }.operation();
+    let policy = state.service.get_mailbox_policy(&caller.principal, operation, &identity).await?;
     Ok(Json(policy_json(&state, &caller.principal, &policy).await?))
 }
 
@@ -158,8 +165,8 @@ pub async fn create_policy(
     caller: Caller,
     JsonBody(body): JsonBody<NewPolicyBody>,
 ) -> Result<(StatusCode, Json<MailboxPolicyJson>), Problem> {
-    let new = NewPolicy { name: body.name, dial_plan: body.um_dial_plan };
-    let policy = state.service.new_mailbox_policy(&caller.principal, new).await?;
+    let new = NewUmMailboxPolicy { name: body.name, um_dial_plan: body.um_dial_plan };
+    let policy = new.call(&state.service, &caller.principal).await?;
     Ok((StatusCode::CREATED, Json(policy_json(&state, &caller.principal, &policy).await?)))
 }
 
@@ -177,7 +184,8 @@ pub async fn update_policy(
     JsonBody(body): JsonBody<PolicyChangesBody>,
 ) -> Result<Json<MailboxPolicyJson>, Problem> {
     let limit = |l: Option<crate::model::LimitJson>| -> Option<LimitValue> { l.map(|l| l.0) };
-    let changes = PolicyChanges {
+    let set = SetUmMailboxPolicy {
+        identity,
         name: body.name,
         min_pin_length: body.min_pin_length,
         pin_lifetime: limit(body.pin_lifetime),
@@ -188,7 +196,7 @@ pub async fn update_policy(
         reset_pin_text: body.reset_pin_text,
         um_enabled_text: body.um_enabled_text,
     };
-    let policy = state.service.set_mailbox_policy(&caller.principal, &identity, changes).await?;
+    let policy = set.call(&state.service, &caller.principal).await?;
     Ok(Json(policy_json(&state, &caller.principal, &policy).await?))
 }
 
@@ -202,6 +210,6 @@ pub async fn remove_policy(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<StatusCode, Problem> {
-    state.service.remove_mailbox_policy(&caller.principal, &identity).await?;
+    RemoveUmMailboxPolicy { identity }.call(&state.service, &caller.principal).await?;
     Ok(StatusCode::NO_CONTENT)
 }

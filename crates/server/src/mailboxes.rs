@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use umpin_domain::{MailboxChanges, NewMailbox};
+use umpin_catalogue::cmdlets::{GetMailbox, NewMailbox, RemoveMailbox, SetMailbox};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -26,11 +26,6 @@ pub struct MailboxListing {
     limit: Option<u32>,
 }
 
-/// An optional text given as empty means "not given", as in the shell.
-pub fn given(text: Option<String>) -> Option<String> {
-    text.filter(|t| !t.trim().is_empty())
-}
-
 /// Lists mailboxes by primary address (`Get-Mailbox`).
 #[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", params(MailboxListing),
     security(("bearer" = [])),
@@ -41,7 +36,11 @@ pub async fn list(
     QueryParams(q): QueryParams<MailboxListing>,
 ) -> Result<Json<Page<MailboxJson>>, Problem> {
     let limit = crate::extract::page_limit(q.limit)?;
-    let page = state.service.list_mailboxes(&caller.principal, q.anr.as_deref(), q.cursor.as_deref(), limit).await?;
+    let operation = GetMailbox { anr: q.anr.clone(), ..Default::default() }.operation();
+    let page = state
+        .service
+        .list_mailboxes(&caller.principal, operation, q.anr.as_deref(), q.cursor.as_deref(), limit)
+        .await?;
     Ok(Json(Page { items: page.items.iter().map(MailboxJson::from).collect(), next: page.next }))
 }
 
@@ -55,7 +54,8 @@ pub async fn get(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<Json<MailboxJson>, Problem> {
-    Ok(Json((&state.service.get_mailbox(&caller.principal, &identity).await?).into()))
+    let operation = GetMailbox { identity: Some(identity.clone()), ..Default::default() }.operation();
+    Ok(Json((&state.service.get_mailbox(&caller.principal, operation, &identity).await?).into()))
 }
 
 /// Creates a mailbox (`New-Mailbox`).
@@ -69,15 +69,15 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<MailboxJson>), Problem> {
     let new = NewMailbox {
         name: body.name,
-        alias: given(body.alias),
+        alias: body.alias,
         primary_smtp_address: body.primary_smtp_address,
-        display_name: given(body.display_name),
-        user_principal_name: given(body.user_principal_name),
-        first_name: given(body.first_name),
-        last_name: given(body.last_name),
-        phone: given(body.phone),
+        display_name: body.display_name,
+        user_principal_name: body.user_principal_name,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        phone: body.phone,
     };
-    let mailbox = state.service.new_mailbox(&caller.principal, new).await?;
+    let mailbox = new.call(&state.service, &caller.principal).await?;
     Ok((StatusCode::CREATED, Json((&mailbox).into())))
 }
 
@@ -92,8 +92,10 @@ pub async fn update(
     Segment(identity): Segment,
     JsonBody(body): JsonBody<MailboxChangesBody>,
 ) -> Result<Json<MailboxJson>, Problem> {
-    let clearable = |value: Option<Option<String>>| value.map(given);
-    let changes = MailboxChanges {
+    // `null` clears a field, as an empty text does in the shell.
+    let clearable = |value: Option<Option<String>>| value.map(Option::unwrap_or_default);
+    let set = SetMailbox {
+        identity,
         name: body.name,
         alias: body.alias,
         primary_smtp_address: body.primary_smtp_address,
@@ -104,7 +106,7 @@ pub async fn update(
         phone: clearable(body.phone),
         email_addresses: body.email_addresses,
     };
-    Ok(Json((&state.service.set_mailbox(&caller.principal, &identity, changes).await?).into()))
+    Ok(Json((&set.call(&state.service, &caller.principal).await?).into()))
 }
 
 /// Removes a mailbox, disabling it for Unified Messaging first (`Remove-Mailbox`).
@@ -117,6 +119,6 @@ pub async fn remove(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<StatusCode, Problem> {
-    state.service.remove_mailbox(&caller.principal, &identity).await?;
+    RemoveMailbox { identity }.call(&state.service, &caller.principal).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,7 +14,10 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use serde::Deserialize;
-use umpin_service::{Page as ServicePage, PinFilter, PinReset, Principal, ServiceError, UmMailboxPin};
+use umpin_catalogue::cmdlets::{GetUmMailboxPin, SetUmMailboxPin};
+use umpin_catalogue::declare::Secret;
+use umpin_domain::AuditValue;
+use umpin_service::{Operation, Page as ServicePage, PinFilter, Principal, ServiceError, UmMailboxPin};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -35,7 +38,8 @@ pub async fn get(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<Json<UmMailboxPinJson>, Problem> {
-    Ok(Json((&state.service.get_um_mailbox_pin(&caller.principal, &identity).await?).into()))
+    let operation = GetUmMailboxPin { identity: Some(identity.clone()), ..Default::default() }.operation();
+    Ok(Json((&state.service.get_um_mailbox_pin(&caller.principal, operation, &identity).await?).into()))
 }
 
 /// Resets the PIN to the one given or to a generated one, clears the failure count and lifts
@@ -50,14 +54,15 @@ pub async fn reset(
     Segment(identity): Segment,
     JsonBody(body): JsonBody<PinResetBody>,
 ) -> Result<Json<UmMailboxPinJson>, Problem> {
-    let request = PinReset {
-        pin: body.pin,
+    let reset = SetUmMailboxPin {
+        identity,
+        pin: body.pin.map(Secret),
         pin_expired: body.pin_expired,
         locked_out: None,
         notify_email: body.notify_email,
         send_email: body.send_email,
     };
-    Ok(Json((&state.service.set_um_mailbox_pin(&caller.principal, &identity, request).await?).into()))
+    Ok(Json((&reset.call(&state.service, &caller.principal).await?).into()))
 }
 
 /// Lifts the lockout and clears the failure count; the PIN stays (`Set-UMMailboxPIN -LockedOut $false`).
@@ -92,8 +97,8 @@ async fn set_lockout(
     identity: &str,
     locked_out: bool,
 ) -> Result<Json<UmMailboxPinJson>, Problem> {
-    let request = PinReset { locked_out: Some(locked_out), ..PinReset::default() };
-    Ok(Json((&state.service.set_um_mailbox_pin(by, identity, request).await?).into()))
+    let set = SetUmMailboxPin { identity: identity.to_owned(), locked_out: Some(locked_out), ..Default::default() };
+    Ok(Json((&set.call(&state.service, by).await?).into()))
 }
 
 /// The query of the PIN listing.
@@ -125,6 +130,23 @@ impl PinListing {
             dial_plan: self.dial_plan.clone(),
         }
     }
+
+    /// `Get-UMMailboxPIN` as the audit log records a page of this listing: its filters, as
+    /// parameters of the same names as the PIN status shows.
+    fn operation(&self) -> Operation {
+        let mut operation = GetUmMailboxPin::default().operation();
+        for (name, value) in
+            [("LockedOut", self.locked_out), ("PINExpired", self.pin_expired), ("FirstTimeUser", self.first_time_user)]
+        {
+            if let Some(value) = value {
+                operation = operation.parameter(name, AuditValue::Bool(value));
+            }
+        }
+        if let Some(dial_plan) = &self.dial_plan {
+            operation = operation.parameter("UMDialPlan", AuditValue::Text(dial_plan.clone()));
+        }
+        operation
+    }
 }
 
 /// Lists the PIN status of UM mailboxes by primary address (`Get-UMMailboxPIN`), one page at a
@@ -143,14 +165,17 @@ pub async fn list(
     let filter = q.filter();
     let by = caller.principal;
     if !wants_ndjson(&headers) {
-        let page = state.service.list_um_mailbox_pins(&by, &filter, q.cursor.as_deref(), limit).await?;
+        let page = state.service.list_um_mailbox_pins(&by, q.operation(), &filter, q.cursor.as_deref(), limit).await?;
         return Ok(Json(Page { items: page.items.iter().map(UmMailboxPinJson::from).collect(), next: page.next })
             .into_response());
     }
     // The first page is read before answering, so that a bad filter or cursor is still a problem.
-    let first = state.service.list_um_mailbox_pins(&by, &filter, q.cursor.as_deref(), Some(MAX_PAGE_SIZE)).await?;
+    let first = state
+        .service
+        .list_um_mailbox_pins(&by, q.operation(), &filter, q.cursor.as_deref(), Some(MAX_PAGE_SIZE))
+        .await?;
     let pages = stream::unfold(Next::Page(first), move |next| {
-        let (state, by, filter) = (state.clone(), by.clone(), q.filter());
+        let (state, by, filter, operation) = (state.clone(), by.clone(), q.filter(), q.operation());
         async move {
             match next {
                 Next::Page(page) => {
@@ -160,7 +185,7 @@ pub async fn list(
                         Some(cursor) => {
                             match state
                                 .service
-                                .list_um_mailbox_pins(&by, &filter, Some(&cursor), Some(MAX_PAGE_SIZE))
+                                .list_um_mailbox_pins(&by, operation, &filter, Some(&cursor), Some(MAX_PAGE_SIZE))
                                 .await
                             {
                                 Ok(page) => Next::Page(page),

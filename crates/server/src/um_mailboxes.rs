@@ -6,7 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use umpin_service::{EnableUmMailbox, UmMailboxChanges};
+use umpin_catalogue::cmdlets::{DisableUmMailbox, EnableUmMailbox, GetUmMailbox, SetUmMailbox};
+use umpin_catalogue::declare::{Secret, Switch};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -40,10 +41,13 @@ pub async fn list(
     QueryParams(q): QueryParams<UmMailboxListing>,
 ) -> Result<Json<Page<UmMailboxJson>>, Problem> {
     let limit = page_limit(q.limit)?;
+    let listing =
+        GetUmMailbox { um_mailbox_policy: q.um_mailbox_policy.clone(), anr: q.anr.clone(), ..Default::default() };
     let page = state
         .service
         .list_um_mailboxes(
             &caller.principal,
+            listing.operation(),
             q.um_mailbox_policy.as_deref(),
             q.anr.as_deref(),
             q.cursor.as_deref(),
@@ -63,7 +67,8 @@ pub async fn get(
     caller: Caller,
     Segment(identity): Segment,
 ) -> Result<Json<UmMailboxJson>, Problem> {
-    Ok(Json((&state.service.get_um_mailbox(&caller.principal, &identity).await?).into()))
+    let operation = GetUmMailbox { identity: Some(identity.clone()), ..Default::default() }.operation();
+    Ok(Json((&state.service.get_um_mailbox(&caller.principal, operation, &identity).await?).into()))
 }
 
 /// Enables a mailbox for Unified Messaging and e-mails the welcome message with its PIN
@@ -81,17 +86,18 @@ pub async fn enable(
     JsonBody(body): JsonBody<EnableUmBody>,
 ) -> Result<(StatusCode, Json<UmMailboxJson>), Problem> {
     let validate_only = body.validate_only.unwrap_or(false);
-    let request = EnableUmMailbox {
-        policy: body.um_mailbox_policy,
+    let enable = EnableUmMailbox {
+        identity,
+        um_mailbox_policy: body.um_mailbox_policy,
         extensions: body.extensions,
-        pin: body.pin,
+        pin: body.pin.map(Secret),
         pin_expired: body.pin_expired,
         notify_email: body.notify_email,
         sip_resource_identifier: body.sip_resource_identifier,
         pilot_number: body.pilot_number,
-        validate_only,
+        validate_only: Switch(validate_only),
     };
-    let view = state.service.enable_um_mailbox(&caller.principal, &identity, request).await?;
+    let view = enable.call(&state.service, &caller.principal).await?;
     let status = if validate_only { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json((&view).into())))
 }
@@ -107,13 +113,14 @@ pub async fn update(
     Segment(identity): Segment,
     JsonBody(body): JsonBody<UmChangesBody>,
 ) -> Result<Json<UmMailboxJson>, Problem> {
-    let changes = UmMailboxChanges {
-        policy: body.um_mailbox_policy,
+    let set = SetUmMailbox {
+        identity,
+        um_mailbox_policy: body.um_mailbox_policy,
         extensions: body.extensions,
         operator_number: body.operator_number,
         pilot_number: body.pilot_number,
     };
-    Ok(Json((&state.service.set_um_mailbox(&caller.principal, &identity, changes).await?).into()))
+    Ok(Json((&set.call(&state.service, &caller.principal).await?).into()))
 }
 
 /// The query of disabling.
@@ -137,7 +144,7 @@ pub async fn disable(
     Segment(identity): Segment,
     QueryParams(q): QueryParams<Disabling>,
 ) -> Result<StatusCode, Problem> {
-    let keep = q.keep_properties.unwrap_or(true);
-    state.service.disable_um_mailbox(&caller.principal, &identity, keep).await?;
+    let disable = DisableUmMailbox { identity, keep_properties: q.keep_properties };
+    disable.call(&state.service, &caller.principal).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -18,6 +18,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
+use umpin_catalogue::cmdlets::{NewMailbox, SearchAdminAuditLog, create_first_administrator};
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
 use umpin_domain::Timestamp;
 use umpin_server::{Server, ServerConfig, TrustedProxies};
@@ -125,7 +126,8 @@ impl Api {
     async fn start_with(db: Database, config: ServerConfig) -> Api {
         set_up_process();
         let mut api = Api::serve(db, Arc::new(tempfile::tempdir().unwrap()), config).await;
-        api.service.create_first_administrator(ADMIN, Some(SecretString::from(PASSWORD))).await.unwrap().unwrap();
+        let password = Some(SecretString::from(PASSWORD));
+        create_first_administrator(&api.service, ADMIN, password).await.unwrap().unwrap();
         api.token = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
         api
     }
@@ -208,8 +210,11 @@ impl Api {
 
     /// The client addresses the audit log records for `New-Mailbox`, newest first.
     async fn new_mailbox_sources(&self) -> Vec<String> {
-        let search = AuditSearch { cmdlets: vec!["New-Mailbox".into()], ..AuditSearch::default() };
-        let found = self.service.search_admin_audit_log(&Principal::local_administrator(), search, None, None).await;
+        let cmdlets = vec![NewMailbox::INFO.name.to_owned()];
+        let operation = SearchAdminAuditLog { cmdlets: Some(cmdlets.clone()), ..Default::default() }.operation();
+        let search = AuditSearch { cmdlets, ..AuditSearch::default() };
+        let by = Principal::local_administrator();
+        let found = self.service.search_admin_audit_log(&by, operation, search, None, None).await;
         found.unwrap().items.into_iter().map(|record| record.source).collect()
     }
 

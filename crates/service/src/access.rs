@@ -1,16 +1,16 @@
-//! Who may do what, and the record of it (SPEC §4.4–§4.5): every operation states an [`Action`]
-//! — the cmdlet, the object, the parameters as typed (secrets as `***`) and the permissions it
-//! needs — and runs through [`Service::authorize`] (reads) or [`Service::audited`] (changes and
-//! PIN-information reads).
+//! Who may do what, and the record of it (SPEC §4.4–§4.5): every operation comes with its
+//! [`Operation`] — the cmdlet, the object, the parameters as given (secrets by their type) and the
+//! permissions it needs, as the cmdlet catalogue declares them — and runs through
+//! [`Service::authorize`] (reads) or [`Service::audited`] (changes and PIN-information reads).
 //!
 //! A denial is audited and returned before anything is read. An audited action's record is
 //! appended in the action's own transaction, so a change and its record commit together; a
 //! failed action is rolled back and then recorded, with its error, in a transaction of its own.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 use umpin_domain::roles::missing_permission;
-use umpin_domain::{Error, LimitValue, Permission, RoleGroup};
+use umpin_domain::{AuditValue, Error, Permission, RoleGroup};
 use umpin_store::{AuditRecord, Tx};
 
 use crate::{Service, ServiceError};
@@ -40,24 +40,23 @@ impl Principal {
 }
 
 impl Principal {
-    /// Whether the role groups allow `cmdlet`, and with `restriction` (as typed, such as `-Pin`)
-    /// that restricted use of it: what an interface asks to leave out the controls of what would
-    /// be refused. The service still checks every operation itself.
-    pub fn may(&self, cmdlet: &'static str, restriction: Option<&'static str>) -> bool {
-        let mut needs = vec![Permission::cmdlet(cmdlet)];
-        if let Some(r) = restriction {
-            needs.push(Permission::restricted(cmdlet, r));
-        }
-        missing_permission(&self.role_groups, &needs).is_none()
+    /// Whether the role groups allow `operation` with every restricted use it makes: what an
+    /// interface asks to leave out the controls of what would be refused. The service still
+    /// checks every operation itself.
+    pub fn may(&self, operation: &Operation) -> bool {
+        missing_permission(&self.role_groups, &operation.needs).is_none()
     }
 }
 
-/// One operation as the audit log and the permission check see it.
+/// One operation as the permission check and the audit log see it: the cmdlet (or the
+/// voice-access API), the object, the parameters as given (secrets by their type) and the
+/// permissions it needs. The caller states it — the cmdlet catalogue, from the cmdlet's
+/// declaration and its table of who may do what — and the service checks and records it.
 #[derive(Clone, Debug)]
-pub(crate) struct Action {
-    pub cmdlet: &'static str,
-    pub object_id: String,
-    parameters: String,
+pub struct Operation {
+    cmdlet: &'static str,
+    object_id: String,
+    parameters: Vec<(&'static str, AuditValue)>,
     needs: Vec<Permission>,
 }
 
@@ -76,117 +75,54 @@ fn bounded(text: &str) -> String {
     format!("{kept}…[{} more characters cut]", total - MAX_AUDIT_VALUE_CHARS)
 }
 
-impl Action {
-    /// Running `cmdlet` on `object_id` (empty when it names none); needs the cmdlet's permission.
-    pub fn new(cmdlet: &'static str, object_id: &str) -> Action {
-        let action = Action::creating(cmdlet, object_id);
-        if object_id.is_empty() { action } else { action.param("Identity", object_id) }
-    }
-
-    /// Running `cmdlet` that creates the object `object_id` (its name or address), which the
-    /// audit log then finds it by, though it isn't given as `-Identity`.
-    pub fn creating(cmdlet: &'static str, object_id: &str) -> Action {
-        Action {
-            cmdlet,
-            object_id: bounded(object_id),
-            parameters: String::new(),
-            needs: vec![Permission::cmdlet(cmdlet)],
+impl Operation {
+    /// Running what `permission` permits (a cmdlet, or the voice-access API) on `object_id`
+    /// (empty when it names none; a name or address when it creates the object, which the audit
+    /// log then finds it by).
+    pub fn new(permission: Permission, object_id: impl Into<String>) -> Operation {
+        Operation {
+            cmdlet: permission.action,
+            object_id: object_id.into(),
+            parameters: Vec::new(),
+            needs: vec![permission],
         }
     }
 
-    /// A parameter as it was given; `None` (not given) is left out. A long value is cut.
-    pub fn param(mut self, name: &str, value: impl AuditValue) -> Action {
-        if let Some(text) = value.audit_text() {
-            let separator = if self.parameters.is_empty() { "" } else { " " };
-            let _ = write!(self.parameters, "{separator}-{name} {}", bounded(&text));
+    /// A parameter as it was given.
+    pub fn parameter(mut self, name: &'static str, value: AuditValue) -> Operation {
+        self.parameters.push((name, value));
+        self
+    }
+
+    /// One more permission the operation needs (a restricted use of a parameter).
+    pub fn needs(mut self, permission: Permission) -> Operation {
+        self.needs.push(permission);
+        self
+    }
+
+    /// The parameters as the audit record writes them: `-Identity tony -Pin ***`, each value cut
+    /// to [`MAX_AUDIT_VALUE_CHARS`].
+    fn parameters_text(&self) -> String {
+        let mut text = String::new();
+        for (name, value) in &self.parameters {
+            let separator = if text.is_empty() { "" } else { " " };
+            let _ = write!(text, "{separator}-{name} {}", bounded(&audit_text(value)));
         }
-        self
-    }
-
-    /// A secret parameter: only that it was given.
-    pub fn secret(self, name: &str, given: bool) -> Action {
-        if given { self.param(name, "***") } else { self }
-    }
-
-    /// One more permission the action needs (a restricted use of a parameter).
-    pub fn needs(mut self, restriction: &'static str) -> Action {
-        self.needs.push(Permission::restricted(self.cmdlet, restriction));
-        self
+        text
     }
 }
 
 /// How a parameter value is written in an audit record.
-pub(crate) trait AuditValue {
-    fn audit_text(&self) -> Option<String>;
-}
-
-impl AuditValue for &str {
-    fn audit_text(&self) -> Option<String> {
-        Some(quote(self))
-    }
-}
-
-impl AuditValue for String {
-    fn audit_text(&self) -> Option<String> {
-        Some(quote(self))
-    }
-}
-
-impl AuditValue for &String {
-    fn audit_text(&self) -> Option<String> {
-        Some(quote(self))
-    }
-}
-
-impl AuditValue for bool {
-    fn audit_text(&self) -> Option<String> {
-        Some(if *self { "$true" } else { "$false" }.to_owned())
-    }
-}
-
-impl AuditValue for i64 {
-    fn audit_text(&self) -> Option<String> {
-        Some(self.to_string())
-    }
-}
-
-impl AuditValue for LimitValue {
-    fn audit_text(&self) -> Option<String> {
-        Some(match self {
-            LimitValue::Number(n) => n.to_string(),
-            LimitValue::Unlimited => "Unlimited".to_owned(),
-        })
-    }
-}
-
-impl AuditValue for Vec<String> {
-    fn audit_text(&self) -> Option<String> {
-        Some(if self.is_empty() {
-            "@()".to_owned()
-        } else {
-            self.iter().map(|s| quote(s)).collect::<Vec<_>>().join(",")
-        })
-    }
-}
-
-/// A value shown by its name (`URIType`, `VoIPSecurity`).
-pub(crate) struct Named<T>(pub T);
-
-impl<T: fmt::Display> AuditValue for Named<T> {
-    fn audit_text(&self) -> Option<String> {
-        Some(self.0.to_string())
-    }
-}
-
-impl<T: AuditValue> AuditValue for Option<T> {
-    fn audit_text(&self) -> Option<String> {
-        self.as_ref().map(|v| v.audit_text().unwrap_or_else(|| "$null".to_owned()))
-    }
-}
-
-impl<T: AuditValue> AuditValue for &Option<T> {
-    fn audit_text(&self) -> Option<String> {
-        self.as_ref().map(|v| v.audit_text().unwrap_or_else(|| "$null".to_owned()))
+fn audit_text(value: &AuditValue) -> String {
+    match value {
+        AuditValue::Text(text) => quote(text),
+        AuditValue::Texts(texts) if texts.is_empty() => "@()".to_owned(),
+        AuditValue::Texts(texts) => texts.iter().map(|t| quote(t)).collect::<Vec<_>>().join(","),
+        AuditValue::Number(n) => n.to_string(),
+        AuditValue::Bool(true) => "$true".to_owned(),
+        AuditValue::Bool(false) => "$false".to_owned(),
+        AuditValue::Word(word) => word.clone(),
+        AuditValue::Secret => "***".to_owned(),
     }
 }
 
@@ -200,9 +136,9 @@ fn quote(s: &str) -> String {
 }
 
 impl Service {
-    /// Checks that `by` may perform `action`. A denial is recorded and returned.
-    pub(crate) async fn authorize(&self, by: &Principal, action: &Action) -> Result<(), ServiceError> {
-        let Some(missing) = missing_permission(&by.role_groups, &action.needs) else {
+    /// Checks that `by` may perform `operation`. A denial is recorded and returned.
+    pub(crate) async fn authorize(&self, by: &Principal, operation: &Operation) -> Result<(), ServiceError> {
+        let Some(missing) = missing_permission(&by.role_groups, &operation.needs) else {
             return Ok(());
         };
         let denied: ServiceError = Error::PermissionDenied {
@@ -211,7 +147,7 @@ impl Service {
             granted_by: RoleGroup::granting(&missing).into_iter().map(RoleGroup::name).collect(),
         }
         .into();
-        self.record_failure(by, action, &denied).await;
+        self.record_failure(by, operation, &denied).await;
         Err(denied)
     }
 
@@ -220,13 +156,13 @@ impl Service {
     pub(crate) async fn audited<T>(
         &self,
         by: &Principal,
-        action: Action,
+        operation: Operation,
         work: impl AsyncFnOnce(&mut Tx) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        self.authorize(by, &action).await?;
+        self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         let result = match work(&mut tx).await {
-            Ok(value) => self.append_audit(&mut tx, by, &action, None).await.map(|()| value),
+            Ok(value) => self.append_audit(&mut tx, by, &operation, None).await.map(|()| value),
             Err(e) => Err(e),
         };
         let result = match result {
@@ -240,31 +176,31 @@ impl Service {
             }
         };
         if let Err(e) = &result {
-            self.record_failure(by, &action, e).await;
+            self.record_failure(by, &operation, e).await;
         }
         result
     }
 
-    /// Records a failed or denied action in a transaction of its own. If even that fails (the
+    /// Records a failed or denied operation in a transaction of its own. If even that fails (the
     /// database is down), the server log says so; the caller still gets the original error.
-    async fn record_failure(&self, by: &Principal, action: &Action, error: &ServiceError) {
+    async fn record_failure(&self, by: &Principal, operation: &Operation, error: &ServiceError) {
         let recorded = async {
             let mut tx = self.db.begin().await?;
-            self.append_audit(&mut tx, by, action, Some(error.to_string())).await?;
+            self.append_audit(&mut tx, by, operation, Some(error.to_string())).await?;
             tx.commit().await?;
             Ok::<(), ServiceError>(())
         };
         if let Err(e) = recorded.await {
-            tracing::error!(cmdlet = action.cmdlet, account = %by.account, error = %e, "the admin audit log couldn't record a failed action");
+            tracing::error!(cmdlet = operation.cmdlet, account = %by.account, error = %e, "the admin audit log couldn't record a failed action");
         }
     }
 
-    /// Appends the record of `action` to the chain, in `tx`.
+    /// Appends the record of `operation` to the chain, in `tx`.
     async fn append_audit(
         &self,
         tx: &mut Tx,
         by: &Principal,
-        action: &Action,
+        operation: &Operation,
         error: Option<String>,
     ) -> Result<(), ServiceError> {
         let (last, previous_link) = tx.audit_head(true).await?;
@@ -274,9 +210,9 @@ impl Service {
             run_at: self.now(),
             account: printable(&by.account),
             source: printable(&by.source),
-            cmdlet: action.cmdlet.to_owned(),
-            object_id: printable(&action.object_id),
-            parameters: printable(&action.parameters),
+            cmdlet: operation.cmdlet.to_owned(),
+            object_id: printable(&bounded(&operation.object_id)),
+            parameters: printable(&operation.parameters_text()),
             succeeded: error.is_none(),
             error: error.as_deref().map(printable),
             key_id: 0,

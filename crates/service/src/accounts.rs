@@ -18,7 +18,7 @@ use umpin_domain::identity::check_identity;
 use umpin_domain::{AccountChanges, Error, Guid, ManagementAccount, ObjectKind, RoleGroup, Timestamp};
 use umpin_store::{StoreError, Tx, Unique};
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::{Principal, Service, ServiceError};
 
 /// How long a token from `POST /api/v1/auth/token` stays valid.
@@ -109,13 +109,10 @@ impl Service {
     pub async fn new_management_account(
         &self,
         by: &Principal,
+        operation: Operation,
         new: NewManagementAccount,
     ) -> Result<(ManagementAccount, Option<SecretString>), ServiceError> {
-        let action = Action::creating("New-ManagementAccount", &new.name)
-            .param("Name", new.name.as_str())
-            .param("DisplayName", &new.display_name)
-            .secret("Password", new.password.is_some());
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let name = check_account_name(&new.name)?;
             let display_name = check_display_name(new.display_name.as_deref(), &name)?;
             let (password, generated) = match new.password {
@@ -147,16 +144,21 @@ impl Service {
     pub async fn get_management_account(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
     ) -> Result<ManagementAccount, ServiceError> {
-        self.authorize(by, &Action::new("Get-ManagementAccount", identity)).await?;
+        self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         find_account(&mut tx, identity).await
     }
 
     /// `Get-ManagementAccount` without identity: every account, by name.
-    pub async fn list_management_accounts(&self, by: &Principal) -> Result<Vec<ManagementAccount>, ServiceError> {
-        self.authorize(by, &Action::new("Get-ManagementAccount", "")).await?;
+    pub async fn list_management_accounts(
+        &self,
+        by: &Principal,
+        operation: Operation,
+    ) -> Result<Vec<ManagementAccount>, ServiceError> {
+        self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         Ok(tx.management_accounts().await?)
     }
@@ -166,14 +168,11 @@ impl Service {
     pub async fn set_management_account(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
         set: ManagementAccountChanges,
     ) -> Result<(), ServiceError> {
-        let action = Action::new("Set-ManagementAccount", identity)
-            .secret("Password", set.password.is_some())
-            .param("DisplayName", &set.changes.display_name)
-            .param("Disabled", set.changes.disabled);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let current = find_account(tx, identity).await?;
             let mut next = current.clone();
             if let Some(d) = &set.changes.display_name {
@@ -200,8 +199,13 @@ impl Service {
     }
 
     /// `Remove-ManagementAccount`: its tokens and memberships go with it.
-    pub async fn remove_management_account(&self, by: &Principal, identity: &str) -> Result<(), ServiceError> {
-        self.audited(by, Action::new("Remove-ManagementAccount", identity), async |tx| {
+    pub async fn remove_management_account(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<(), ServiceError> {
+        self.audited(by, operation, async |tx| {
             let account = find_account(tx, identity).await?;
             keep_an_organization_manager(tx, &account).await?;
             Ok(tx.delete_management_account(account.guid).await?)
@@ -213,9 +217,10 @@ impl Service {
     pub async fn get_role_groups(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: Option<&str>,
     ) -> Result<Vec<RoleGroupView>, ServiceError> {
-        self.authorize(by, &Action::new("Get-RoleGroup", identity.unwrap_or_default())).await?;
+        self.authorize(by, &operation).await?;
         let groups = match identity {
             Some(id) => vec![id.parse::<RoleGroup>()?],
             None => RoleGroup::ALL.to_vec(),
@@ -235,9 +240,10 @@ impl Service {
     pub async fn get_role_group_members(
         &self,
         by: &Principal,
+        operation: Operation,
         role_group: &str,
     ) -> Result<Vec<ManagementAccount>, ServiceError> {
-        self.authorize(by, &Action::new("Get-RoleGroupMember", role_group)).await?;
+        self.authorize(by, &operation).await?;
         let group: RoleGroup = role_group.parse()?;
         let mut tx = self.db.begin().await?;
         Ok(tx.management_accounts().await?.into_iter().filter(|a| a.role_groups.contains(&group)).collect())
@@ -247,11 +253,11 @@ impl Service {
     pub async fn add_role_group_member(
         &self,
         by: &Principal,
+        operation: Operation,
         role_group: &str,
         member: &str,
     ) -> Result<(), ServiceError> {
-        let action = Action::new("Add-RoleGroupMember", role_group).param("Member", member);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let group: RoleGroup = role_group.parse()?;
             let account = find_account(tx, member).await?;
             if tx.add_role_group_member(group, account.guid).await? {
@@ -267,11 +273,11 @@ impl Service {
     pub async fn remove_role_group_member(
         &self,
         by: &Principal,
+        operation: Operation,
         role_group: &str,
         member: &str,
     ) -> Result<(), ServiceError> {
-        let action = Action::new("Remove-RoleGroupMember", role_group).param("Member", member);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let group: RoleGroup = role_group.parse()?;
             let account = find_account(tx, member).await?;
             if group == RoleGroup::OrganizationManagement {
@@ -286,10 +292,14 @@ impl Service {
         .await
     }
 
-    /// The first account of a new installation (`umpin init`): in Organization Management, with
-    /// `password` or a generated one (returned once). `None` when any account exists already.
+    /// The first account of a new installation (`umpin init`), by the local administrator: in
+    /// Organization Management, with `password` or a generated one (returned once). `None` when
+    /// any account exists already. `creating` and `joining` are the operations of creating the
+    /// account and of adding it to Organization Management.
     pub async fn create_first_administrator(
         &self,
+        creating: Operation,
+        joining: Operation,
         name: &str,
         password: Option<SecretString>,
     ) -> Result<Option<(ManagementAccount, Option<SecretString>)>, ServiceError> {
@@ -298,8 +308,8 @@ impl Service {
         }
         let by = Principal::local_administrator();
         let new = NewManagementAccount { name: name.to_owned(), display_name: None, password };
-        let (mut account, generated) = self.new_management_account(&by, new).await?;
-        self.add_role_group_member(&by, RoleGroup::OrganizationManagement.name(), &account.name).await?;
+        let (mut account, generated) = self.new_management_account(&by, creating, new).await?;
+        self.add_role_group_member(&by, joining, RoleGroup::OrganizationManagement.name(), &account.name).await?;
         account.role_groups.push(RoleGroup::OrganizationManagement);
         Ok(Some((account, generated)))
     }

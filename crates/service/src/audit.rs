@@ -12,7 +12,7 @@ use umpin_domain::Timestamp;
 use umpin_domain::identity::check_identity;
 use umpin_store::{AuditFilter, AuditRecord};
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::mailboxes::page_size;
 use crate::{Page, Principal, Service, ServiceError};
 
@@ -182,18 +182,12 @@ impl Service {
     pub async fn search_admin_audit_log(
         &self,
         by: &Principal,
+        operation: Operation,
         search: AuditSearch,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<AuditRecord>, ServiceError> {
-        let action = Action::new("Search-AdminAuditLog", "")
-            .param("Cmdlets", (!search.cmdlets.is_empty()).then(|| search.cmdlets.clone()))
-            .param("ObjectIds", (!search.object_ids.is_empty()).then(|| search.object_ids.clone()))
-            .param("UserIds", (!search.user_ids.is_empty()).then(|| search.user_ids.clone()))
-            .param("StartDate", search.start_date.map(|t| t.to_string()))
-            .param("EndDate", search.end_date.map(|t| t.to_string()))
-            .param("IsSuccess", search.is_success);
-        self.authorize(by, &action).await?;
+        self.authorize(by, &operation).await?;
         for (parameter, values) in
             [("Cmdlets", &search.cmdlets), ("ObjectIds", &search.object_ids), ("UserIds", &search.user_ids)]
         {
@@ -222,8 +216,12 @@ impl Service {
     /// `Test-AdminAuditLog`: walks the whole chain and reports the first record that was edited,
     /// removed or inserted behind umpin's back. Every record in the table is accounted for: those
     /// from 1 to the head must chain, and there must be none numbered 0 or less or beyond the head.
-    pub async fn test_admin_audit_log(&self, by: &Principal) -> Result<AuditLogCheck, ServiceError> {
-        self.test_admin_audit_log_reaching(by, None).await
+    pub async fn test_admin_audit_log(
+        &self,
+        by: &Principal,
+        operation: Operation,
+    ) -> Result<AuditLogCheck, ServiceError> {
+        self.test_admin_audit_log_reaching(by, operation, None).await
     }
 
     /// `Test-AdminAuditLog -Checkpoint`: as [`Service::test_admin_audit_log`], and the log must
@@ -233,10 +231,10 @@ impl Service {
     pub async fn test_admin_audit_log_reaching(
         &self,
         by: &Principal,
+        operation: Operation,
         checkpoint: Option<&str>,
     ) -> Result<AuditLogCheck, ServiceError> {
-        self.authorize(by, &Action::new("Test-AdminAuditLog", "").param("Checkpoint", checkpoint.map(|_| "(given)")))
-            .await?;
+        self.authorize(by, &operation).await?;
         let checkpoint = match checkpoint {
             Some(text) => Some(self.verified_checkpoint(text)?),
             None => None,

@@ -1,10 +1,12 @@
 //! The operations of umpin: the server side of every UM, directory and PIN cmdlet (SPEC §4.1) and
 //! voice access (SPEC §3).
 //!
-//! Each operation takes the acting [`Principal`], checks its role groups (SPEC §4.4), and runs in
-//! one storage transaction together with its admin audit record (SPEC §4.5) and any message to
-//! e-mail (the outbox). This is the one place that decides who may do what, so every interface —
-//! shell, web admin center, HTTP API — calls these methods and nothing below them.
+//! Each operation takes the acting [`Principal`] and its [`Operation`] (the cmdlet, its object and
+//! parameters, and the permissions it needs, as the cmdlet catalogue declares them), checks the
+//! principal's role groups against it (SPEC §4.4), and runs in one storage transaction together
+//! with its admin audit record (SPEC §4.5) and any message to e-mail (the outbox). The check
+//! happens here, whatever the interface — shell, web admin center, HTTP API — so they all call
+//! these methods and nothing below them.
 
 mod access;
 mod accounts;
@@ -31,7 +33,7 @@ use umpin_crypto::Vault;
 use umpin_domain::Timestamp;
 use umpin_store::Database;
 
-pub use access::Principal;
+pub use access::{Operation, Principal};
 pub use accounts::{IssuedToken, ManagementAccountChanges, NewManagementAccount, RoleGroupView, TOKEN_LIFETIME};
 pub use audit::{AuditCheckpoint, AuditLogCheck, AuditSearch, CHECKPOINT_TAG};
 pub use error::ServiceError;

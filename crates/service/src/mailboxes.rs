@@ -4,7 +4,7 @@ use umpin_domain::identity::{check_identity, resolve_mailbox, resolve_named};
 use umpin_domain::{DialPlan, Error, Guid, Mailbox, MailboxChanges, MailboxPolicy, NewMailbox, ObjectKind};
 use umpin_store::{MailboxFilter, Recipient, RecipientKey, RecipientQuery, StoreError, Tx, Unique};
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::{MAX_PAGE_SIZE, Page, Principal, Service, ServiceError};
 
 /// Turns a unique-rule violation into the error an administrator understands. `name` and `alias`
@@ -53,17 +53,13 @@ pub(crate) fn page_size(result_size: Option<u32>) -> u32 {
 
 impl Service {
     /// `New-Mailbox`.
-    pub async fn new_mailbox(&self, by: &Principal, new: NewMailbox) -> Result<Mailbox, ServiceError> {
-        let action = Action::creating("New-Mailbox", &new.primary_smtp_address)
-            .param("Name", new.name.as_str())
-            .param("Alias", &new.alias)
-            .param("PrimarySmtpAddress", new.primary_smtp_address.as_str())
-            .param("DisplayName", &new.display_name)
-            .param("UserPrincipalName", &new.user_principal_name)
-            .param("FirstName", &new.first_name)
-            .param("LastName", &new.last_name)
-            .param("Phone", &new.phone);
-        self.audited(by, action, async |tx| {
+    pub async fn new_mailbox(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        new: NewMailbox,
+    ) -> Result<Mailbox, ServiceError> {
+        self.audited(by, operation, async |tx| {
             let mailbox = new.validate(Guid::new_v4(), self.now())?;
             tx.insert_mailbox(&mailbox)
                 .await
@@ -74,8 +70,13 @@ impl Service {
     }
 
     /// `Get-Mailbox -Identity`.
-    pub async fn get_mailbox(&self, by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
-        self.authorize(by, &Action::new("Get-Mailbox", identity)).await?;
+    pub async fn get_mailbox(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<Mailbox, ServiceError> {
+        self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         find_mailbox(&mut tx, identity).await
     }
@@ -85,11 +86,12 @@ impl Service {
     pub async fn list_mailboxes(
         &self,
         by: &Principal,
+        operation: Operation,
         anr: Option<&str>,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<Mailbox>, ServiceError> {
-        self.authorize(by, &Action::new("Get-Mailbox", "").param("Anr", anr)).await?;
+        self.authorize(by, &operation).await?;
         check_listing(anr, after)?;
         let limit = page_size(result_size);
         let filter = MailboxFilter { anr: anr.map(str::to_owned) };
@@ -103,11 +105,12 @@ impl Service {
     pub async fn list_recipients(
         &self,
         by: &Principal,
+        operation: Operation,
         query: &RecipientQuery,
         after: Option<&RecipientKey>,
         limit: u32,
     ) -> Result<(Vec<Recipient>, Option<RecipientKey>), ServiceError> {
-        self.authorize(by, &Action::new("Get-Mailbox", "").param("Anr", &query.search)).await?;
+        self.authorize(by, &operation).await?;
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
         let mut tx = self.db.begin().await?;
         let mut items = tx.list_recipients(query, after, limit + 1).await?;
@@ -121,21 +124,11 @@ impl Service {
     pub async fn set_mailbox(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
         changes: MailboxChanges,
     ) -> Result<Mailbox, ServiceError> {
-        let c = &changes;
-        let action = Action::new("Set-Mailbox", identity)
-            .param("Name", &c.name)
-            .param("Alias", &c.alias)
-            .param("PrimarySmtpAddress", &c.primary_smtp_address)
-            .param("DisplayName", &c.display_name)
-            .param("UserPrincipalName", &c.user_principal_name)
-            .param("FirstName", &c.first_name)
-            .param("LastName", &c.last_name)
-            .param("Phone", &c.phone)
-            .param("EmailAddresses", &c.email_addresses);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let current = find_mailbox(tx, identity).await?;
             let next = current.apply(changes)?;
             tx.update_mailbox(&next).await.map_err(|e| conflict(e, ObjectKind::Mailbox, &next.name, &next.alias))?;
@@ -146,8 +139,13 @@ impl Service {
 
     /// `Remove-Mailbox`. A UM-enabled mailbox goes with its UM settings: the extensions are
     /// released and the PIN data destroyed in the same statement (storage cascades the delete).
-    pub async fn remove_mailbox(&self, by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
-        self.audited(by, Action::new("Remove-Mailbox", identity), async |tx| {
+    pub async fn remove_mailbox(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<Mailbox, ServiceError> {
+        self.audited(by, operation, async |tx| {
             let mailbox = find_mailbox(tx, identity).await?;
             tx.delete_mailbox(mailbox.guid).await?;
             Ok(mailbox)

@@ -6,7 +6,7 @@ use umpin_domain::mailbox::check_address;
 use umpin_domain::{Error, Mailbox, PinPolicy, PinStatus, Timestamp, UmMailbox, check_new_pin};
 use umpin_store::{PinRecord, Tx, UmMailboxFilter, UmPinFilter};
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::mailboxes::{find_dial_plan, find_mailbox, page, page_size};
 use crate::messages::OutgoingMessage;
 use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
@@ -68,8 +68,13 @@ pub struct PinReset {
 
 impl Service {
     /// `Get-UMMailboxPIN -Identity`.
-    pub async fn get_um_mailbox_pin(&self, by: &Principal, identity: &str) -> Result<UmMailboxPin, ServiceError> {
-        self.audited(by, Action::new("Get-UMMailboxPIN", identity), async |tx| {
+    pub async fn get_um_mailbox_pin(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<UmMailboxPin, ServiceError> {
+        self.audited(by, operation, async |tx| {
             let mailbox = find_mailbox(tx, identity).await?;
             let um = enabled_um_mailbox(tx, &mailbox).await?;
             let policy = policy_of(tx, &um).await?;
@@ -85,16 +90,12 @@ impl Service {
     pub async fn list_um_mailbox_pins(
         &self,
         by: &Principal,
+        operation: Operation,
         filter: &PinFilter,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<UmMailboxPin>, ServiceError> {
-        let action = Action::new("Get-UMMailboxPIN", "")
-            .param("LockedOut", filter.locked_out)
-            .param("PINExpired", filter.pin_expired)
-            .param("FirstTimeUser", filter.first_time_user)
-            .param("UMDialPlan", &filter.dial_plan);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             crate::mailboxes::check_listing(None, after)?;
             let limit = page_size(result_size);
             let now = self.now();
@@ -129,36 +130,11 @@ impl Service {
     pub async fn set_um_mailbox_pin(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
         request: PinReset,
     ) -> Result<UmMailboxPin, ServiceError> {
-        let r = &request;
-        let mut action = Action::new("Set-UMMailboxPIN", identity)
-            .secret("Pin", r.pin.is_some())
-            .param("PINExpired", r.pin_expired)
-            .param("LockedOut", r.locked_out)
-            .param("NotifyEmail", &r.notify_email)
-            .param("SendEmail", r.send_email);
-        // Choosing the PIN, sending it elsewhere than to the user, and locking out need more than
-        // the cmdlet itself (Help Desk has only the cmdlet).
-        if r.pin.is_some() {
-            action = action.needs("-Pin");
-        }
-        if r.notify_email.is_some() {
-            action = action.needs("-NotifyEmail");
-        }
-        if r.locked_out == Some(true) {
-            action = action.needs("-LockedOut $true");
-        }
-        // A generated PIN that reaches nobody, or one that needn't be changed, is as good as one
-        // of the help desk's choosing.
-        if r.send_email == Some(false) {
-            action = action.needs("-SendEmail $false");
-        }
-        if r.pin_expired == Some(false) {
-            action = action.needs("-PINExpired $false");
-        }
-        self.audited(by, action, async |tx| self.set_pin_in(tx, identity, request).await).await
+        self.audited(by, operation, async |tx| self.set_pin_in(tx, identity, request).await).await
     }
 
     async fn set_pin_in(&self, tx: &mut Tx, identity: &str, request: PinReset) -> Result<UmMailboxPin, ServiceError> {

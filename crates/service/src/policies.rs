@@ -2,7 +2,7 @@
 
 use umpin_domain::{Error, Guid, MailboxPolicy, ObjectKind, PolicyChanges};
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::mailboxes::{conflict, find_dial_plan, find_policy};
 use crate::{Principal, Service, ServiceError};
 
@@ -16,11 +16,13 @@ pub struct NewPolicy {
 
 impl Service {
     /// `New-UMMailboxPolicy` with every default.
-    pub async fn new_mailbox_policy(&self, by: &Principal, new: NewPolicy) -> Result<MailboxPolicy, ServiceError> {
-        let action = Action::creating("New-UMMailboxPolicy", &new.name)
-            .param("Name", new.name.as_str())
-            .param("UMDialPlan", new.dial_plan.as_str());
-        self.audited(by, action, async |tx| {
+    pub async fn new_mailbox_policy(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        new: NewPolicy,
+    ) -> Result<MailboxPolicy, ServiceError> {
+        self.audited(by, operation, async |tx| {
             let plan = find_dial_plan(tx, &new.dial_plan).await?;
             let policy = MailboxPolicy::new(Guid::new_v4(), &new.name, plan.guid, self.now())?;
             tx.insert_policy(&policy).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &policy.name, ""))?;
@@ -30,8 +32,13 @@ impl Service {
     }
 
     /// `Get-UMMailboxPolicy -Identity`.
-    pub async fn get_mailbox_policy(&self, by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
-        self.authorize(by, &Action::new("Get-UMMailboxPolicy", identity)).await?;
+    pub async fn get_mailbox_policy(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<MailboxPolicy, ServiceError> {
+        self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         find_policy(&mut tx, identity).await
     }
@@ -40,9 +47,10 @@ impl Service {
     pub async fn list_mailbox_policies(
         &self,
         by: &Principal,
+        operation: Operation,
         dial_plan: Option<&str>,
     ) -> Result<Vec<MailboxPolicy>, ServiceError> {
-        self.authorize(by, &Action::new("Get-UMMailboxPolicy", "").param("UMDialPlan", dial_plan)).await?;
+        self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         let plan = match dial_plan {
             Some(identity) => Some(find_dial_plan(&mut tx, identity).await?.guid),
@@ -56,21 +64,11 @@ impl Service {
     pub async fn set_mailbox_policy(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
         changes: PolicyChanges,
     ) -> Result<MailboxPolicy, ServiceError> {
-        let c = &changes;
-        let action = Action::new("Set-UMMailboxPolicy", identity)
-            .param("Name", &c.name)
-            .param("MinPINLength", c.min_pin_length)
-            .param("PINLifetime", c.pin_lifetime)
-            .param("PINHistoryCount", c.pin_history_count)
-            .param("AllowCommonPatterns", c.allow_common_patterns)
-            .param("LogonFailuresBeforePINReset", c.logon_failures_before_pin_reset)
-            .param("MaxLogonAttempts", c.max_logon_attempts)
-            .param("ResetPINText", &c.reset_pin_text)
-            .param("UMEnabledText", &c.um_enabled_text);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let next = find_policy(tx, identity).await?.apply(changes)?;
             tx.update_policy(&next).await.map_err(|e| conflict(e, ObjectKind::MailboxPolicy, &next.name, ""))?;
             Ok(next)
@@ -79,8 +77,13 @@ impl Service {
     }
 
     /// `Remove-UMMailboxPolicy`: refused while any UM-enabled mailbox uses it.
-    pub async fn remove_mailbox_policy(&self, by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
-        self.audited(by, Action::new("Remove-UMMailboxPolicy", identity), async |tx| {
+    pub async fn remove_mailbox_policy(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<MailboxPolicy, ServiceError> {
+        self.audited(by, operation, async |tx| {
             let policy = find_policy(tx, identity).await?;
             let count = tx.um_enabled_count_of_policy(policy.guid).await?;
             if count > 0 {

@@ -13,7 +13,7 @@ use umpin_domain::roles::VOICE_ACCESS;
 use umpin_domain::{Error, FailureConsequence, Guid, MailboxPolicy, PinStatus, failure_consequence};
 use umpin_store::Tx;
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::mailboxes::find_dial_plan;
 use crate::messages::OutgoingMessage;
 use crate::pins::pin_record;
@@ -46,7 +46,7 @@ impl Service {
         extension: &str,
         pin: &Pin,
     ) -> Result<SignInOutcome, ServiceError> {
-        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let target = {
             let mut tx = self.db.begin().await?;
             let target = match find_dial_plan(&mut tx, dial_plan).await {

@@ -1,24 +1,24 @@
 //! The test kit of the service (feature `testing`), for its own tests and those of the crates
 //! above it: a service with a fresh server key and the fast Argon2 parameters of tests, the local
-//! administrator, and the organisation of the Exchange help pages.
+//! administrator, and the names of the organisation of the Exchange help pages, which the
+//! catalogue's test kit (`umpin_catalogue::testing::contoso`) creates through the cmdlets.
 
 use std::path::Path;
 
 use secrecy::SecretString;
 use tempfile::TempDir;
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
-use umpin_domain::{NewDialPlan, NewMailbox};
 use umpin_store::Database;
 
-use crate::{EnableUmMailbox, NewPolicy, Principal, Service, ServiceError};
+use crate::{Principal, Service};
 
-/// The dial plan of [`contoso`].
+/// The dial plan of the organisation of the Exchange help pages.
 pub const PLAN: &str = "MyUMDialPlan";
-/// The UM mailbox policy of [`contoso`].
+/// The UM mailbox policy of the organisation of the Exchange help pages.
 pub const POLICY: &str = "MyUMMailboxPolicy";
-/// Tony's PIN in [`contoso`].
+/// Tony's PIN in the organisation of the Exchange help pages.
 pub const TONY_PIN: &str = "5643892";
-/// Where [`contoso`]'s welcome message to Tony goes.
+/// Where the welcome message to Tony goes in the organisation of the Exchange help pages.
 pub const ADMINISTRATOR_ADDRESS: &str = "administrator@contoso.com";
 
 /// The local administrator (Organization Management).
@@ -50,44 +50,4 @@ pub fn service_with_key(db: Database, key_file: &Path) -> Service {
 pub fn service(db: Database) -> (Service, TempDir) {
     let dir = tempfile::tempdir().unwrap();
     (service_with_key(db, &dir.path().join("umpin.key")), dir)
-}
-
-/// The organisation of the Exchange help pages: a five-digit dial plan [`PLAN`], its policy
-/// [`POLICY`], Tony Smith and Kim Akers, and tony@contoso.com UM-enabled on 51234 with
-/// [`TONY_PIN`], his welcome message sent to [`ADMINISTRATOR_ADDRESS`].
-///
-/// # Panics
-/// When the service refuses any of it.
-#[allow(clippy::unwrap_used)]
-pub async fn contoso(s: &Service) {
-    s.new_dial_plan(&admin(), NewDialPlan::new(PLAN, 5, "1")).await.unwrap();
-    s.new_mailbox_policy(&admin(), NewPolicy { name: POLICY.into(), dial_plan: PLAN.into() }).await.unwrap();
-    for (name, alias) in [("Tony Smith", "tony"), ("Kim Akers", "kim")] {
-        let new = NewMailbox {
-            name: name.into(),
-            primary_smtp_address: format!("{alias}@contoso.com"),
-            ..Default::default()
-        };
-        s.new_mailbox(&admin(), new).await.unwrap();
-    }
-    enable(s, "tony@contoso.com", "51234", Some(TONY_PIN), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
-}
-
-/// Enables `who` in [`POLICY`] on `extension`, with `with_pin` or a generated PIN, the welcome
-/// message going to `notify` or the user.
-pub async fn enable(
-    s: &Service,
-    who: &str,
-    extension: &str,
-    with_pin: Option<&str>,
-    notify: Option<&str>,
-) -> Result<(), ServiceError> {
-    let request = EnableUmMailbox {
-        policy: POLICY.into(),
-        extensions: Some(vec![extension.into()]),
-        pin: with_pin.map(pin),
-        notify_email: notify.map(Into::into),
-        ..Default::default()
-    };
-    s.enable_um_mailbox(&admin(), who, request).await.map(drop)
 }

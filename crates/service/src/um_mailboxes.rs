@@ -9,7 +9,7 @@ use umpin_domain::um_mailbox::{
 use umpin_domain::{DialPlan, Error, Mailbox, MailboxPolicy, PinStatus, UmMailbox, check_new_pin};
 use umpin_store::{PinRecord, StoreError, Tx, UmMailboxFilter, Unique};
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::mailboxes::{find_mailbox, find_policy, page, page_size};
 use crate::messages::OutgoingMessage;
 use crate::{Page, Principal, Service, ServiceError};
@@ -60,20 +60,11 @@ impl Service {
     pub async fn enable_um_mailbox(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
         request: EnableUmMailbox,
     ) -> Result<UmMailboxView, ServiceError> {
-        let r = &request;
-        let action = Action::new("Enable-UMMailbox", identity)
-            .param("UMMailboxPolicy", r.policy.as_str())
-            .param("Extensions", &r.extensions)
-            .secret("PIN", r.pin.is_some())
-            .param("PINExpired", r.pin_expired)
-            .param("NotifyEmail", &r.notify_email)
-            .param("SIPResourceIdentifier", &r.sip_resource_identifier)
-            .param("PilotNumber", &r.pilot_number)
-            .param("ValidateOnly", r.validate_only.then_some(true));
-        self.audited(by, action, async |tx| self.enable_in(tx, identity, request).await).await
+        self.audited(by, operation, async |tx| self.enable_in(tx, identity, request).await).await
     }
 
     async fn enable_in(
@@ -150,11 +141,11 @@ impl Service {
     pub async fn disable_um_mailbox(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
         keep_properties: bool,
     ) -> Result<Mailbox, ServiceError> {
-        let action = Action::new("Disable-UMMailbox", identity).param("KeepProperties", keep_properties);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let mailbox = find_mailbox(tx, identity).await?;
             let um = enabled_um_mailbox(tx, &mailbox).await?;
             tx.delete_pin(mailbox.guid).await?;
@@ -177,8 +168,13 @@ impl Service {
     }
 
     /// `Get-UMMailbox -Identity`.
-    pub async fn get_um_mailbox(&self, by: &Principal, identity: &str) -> Result<UmMailboxView, ServiceError> {
-        self.authorize(by, &Action::new("Get-UMMailbox", identity)).await?;
+    pub async fn get_um_mailbox(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<UmMailboxView, ServiceError> {
+        self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         let mailbox = find_mailbox(&mut tx, identity).await?;
         let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
@@ -190,13 +186,13 @@ impl Service {
     pub async fn list_um_mailboxes(
         &self,
         by: &Principal,
+        operation: Operation,
         policy: Option<&str>,
         anr: Option<&str>,
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<UmMailboxView>, ServiceError> {
-        self.authorize(by, &Action::new("Get-UMMailbox", "").param("UMMailboxPolicy", policy).param("Anr", anr))
-            .await?;
+        self.authorize(by, &operation).await?;
         crate::mailboxes::check_listing(anr, after)?;
         let limit = page_size(result_size);
         let mut tx = self.db.begin().await?;
@@ -219,15 +215,11 @@ impl Service {
     pub async fn set_um_mailbox(
         &self,
         by: &Principal,
+        operation: Operation,
         identity: &str,
         changes: UmMailboxChanges,
     ) -> Result<UmMailboxView, ServiceError> {
-        let action = Action::new("Set-UMMailbox", identity)
-            .param("UMMailboxPolicy", &changes.policy)
-            .param("Extensions", &changes.extensions)
-            .param("OperatorNumber", &changes.operator_number)
-            .param("PilotNumber", &changes.pilot_number);
-        self.audited(by, action, async |tx| {
+        self.audited(by, operation, async |tx| {
             let mailbox = find_mailbox(tx, identity).await?;
             let mut um = enabled_um_mailbox(tx, &mailbox).await?;
             if let Some(identity) = &changes.policy {

@@ -24,10 +24,10 @@ use umpin_crypto::{Pin, generate_token, token_digest};
 use umpin_domain::mailbox::check_phone;
 use umpin_domain::roles::VOICE_ACCESS;
 use umpin_domain::voice::{CALL_LIFETIME, caller_digits, check_recorded_name, is_callers_phone};
-use umpin_domain::{DialPlan, Error, Guid, Mailbox, ObjectKind, Timestamp};
+use umpin_domain::{AuditValue, DialPlan, Error, Guid, Mailbox, ObjectKind, Timestamp};
 use umpin_store::{Tx, VoiceCall};
 
-use crate::access::Action;
+use crate::access::Operation;
 use crate::mailboxes::find_dial_plan;
 use crate::sign_in::{mailbox_target, sign_in_target};
 use crate::{Principal, Service, ServiceError, SignInOutcome};
@@ -90,7 +90,7 @@ impl std::fmt::Debug for RecordedNameAudio {
 impl Service {
     /// Starts a call.
     pub async fn start_call(&self, by: &Principal, new: NewCall) -> Result<Call, ServiceError> {
-        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let caller = new.caller_id.as_deref().map(caller_digits).transpose()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -139,7 +139,7 @@ impl Service {
         extension: Option<&str>,
         pin: &Pin,
     ) -> Result<CallSignIn, ServiceError> {
-        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let digest = token_digest(call_id);
         let (reserved, disconnect_after, target) = {
             let mut tx = self.db.begin().await?;
@@ -208,7 +208,7 @@ impl Service {
         confirm_pin: &Pin,
     ) -> Result<(), ServiceError> {
         let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
-        let action = Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address).secret("NewPin", true);
+        let action = on_mailbox(&mailbox).parameter("NewPin", AuditValue::Secret);
         self.audited(by, action, async |tx| {
             same_pin_twice(new_pin, confirm_pin)?;
             self.still_signed_in(tx, by, call_id, mailbox.guid, signed_in_with).await?;
@@ -226,8 +226,7 @@ impl Service {
         recording: RecordedNameAudio,
     ) -> Result<(), ServiceError> {
         let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
-        let action =
-            Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address).param("RecordedName", &recording.content_type);
+        let action = on_mailbox(&mailbox).parameter("RecordedName", AuditValue::Text(recording.content_type.clone()));
         self.audited(by, action, async |tx| {
             check_recorded_name(&recording.content_type, &recording.audio)?;
             self.still_signed_in(tx, by, call_id, mailbox.guid, signed_in_with).await?;
@@ -263,10 +262,10 @@ impl Service {
         skip_recorded_name: bool,
     ) -> Result<(), ServiceError> {
         let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
-        let action = Action::new(VOICE_ACCESS, &mailbox.primary_smtp_address)
-            .secret("NewPin", true)
-            .param("CompleteFirstTimeSetup", true)
-            .param("SkipRecordedName", skip_recorded_name);
+        let action = on_mailbox(&mailbox)
+            .parameter("NewPin", AuditValue::Secret)
+            .parameter("CompleteFirstTimeSetup", AuditValue::Bool(true))
+            .parameter("SkipRecordedName", AuditValue::Bool(skip_recorded_name));
         self.audited(by, action, async |tx| {
             same_pin_twice(new_pin, confirm_pin)?;
             self.still_signed_in(tx, by, call_id, mailbox.guid, signed_in_with).await?;
@@ -283,7 +282,7 @@ impl Service {
 
     /// Ends a call (the caller hung up). Ending a call that has already ended does nothing.
     pub async fn end_call(&self, by: &Principal, call_id: &str) -> Result<(), ServiceError> {
-        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let digest = token_digest(call_id);
         let mut tx = self.db.begin().await?;
         if tx.voice_call(&digest, &by.account, self.now()).await?.is_some() {
@@ -295,7 +294,7 @@ impl Service {
     /// The mailbox the caller of a live call has signed in to, with the version of its PIN data
     /// the caller signed in with.
     async fn signed_in_mailbox(&self, by: &Principal, call_id: &str) -> Result<(Mailbox, i64), ServiceError> {
-        self.authorize(by, &Action::new(VOICE_ACCESS, "")).await?;
+        self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let mut tx = self.db.begin().await?;
         let call = live_call(&mut tx, by, &token_digest(call_id), self.now()).await?;
         let (mailbox, version) = match (call.mailbox.filter(|_| call.signed_in), call.pin_version) {
@@ -380,6 +379,12 @@ async fn identify_caller(
     Ok(mailbox
         .filter(|m| digits.len() == length || is_callers_phone(digits, m.phone.as_deref()))
         .map(|m| (m, extension.to_owned())))
+}
+
+/// A caller's action on their own mailbox, as the audit log records it.
+fn on_mailbox(mailbox: &Mailbox) -> Operation {
+    let address = &mailbox.primary_smtp_address;
+    Operation::new(VOICE_ACCESS, address.as_str()).parameter("Identity", AuditValue::Text(address.clone()))
 }
 
 #[cfg(test)]

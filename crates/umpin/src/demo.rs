@@ -9,11 +9,13 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use umpin_mail::MailConfig;
 
-use umpin_domain::{NewDialPlan, NewMailbox, RoleGroup};
-use umpin_service::{
-    EnableUmMailbox, ManagementAccountChanges, NewCall, NewManagementAccount, PinFilter, PinReset, Principal, Service,
-    ServiceError, SignInOutcome,
+use umpin_catalogue::cmdlets::{
+    AddRoleGroupMember, EnableUmMailbox, GetUmDialPlan, GetUmMailboxPin, NewMailbox, NewManagementAccount,
+    NewUmDialPlan, SetManagementAccount, SetUmMailboxPin, create_first_administrator,
 };
+use umpin_catalogue::declare::Secret;
+use umpin_domain::RoleGroup;
+use umpin_service::{NewCall, PinFilter, Principal, Service, ServiceError, SignInOutcome};
 
 const DIAL_PLAN: &str = "Contoso Dial Plan";
 /// The management account the demo prints, with its password, for the remote shell.
@@ -31,13 +33,15 @@ const PEOPLE: [(&str, &str, &str, &str); 6] = [
 /// password.
 pub async fn run(service: &Service) -> anyhow::Result<SecretString> {
     let admin = Principal::local_administrator();
-    if service.list_dial_plans(&admin).await?.iter().any(|p| p.name == DIAL_PLAN) {
+    let plans = service.list_dial_plans(&admin, GetUmDialPlan::default().operation()).await?;
+    if plans.iter().any(|p| p.name == DIAL_PLAN) {
         say!("The demo organisation contoso.com is already set up; reusing it.");
     } else {
         build(service, &admin).await?;
         say!("Built the demo organisation contoso.com.");
     }
-    let pins = service.list_um_mailbox_pins(&admin, &PinFilter::default(), None, None).await?;
+    let read = GetUmMailboxPin::default().operation();
+    let pins = service.list_um_mailbox_pins(&admin, read, &PinFilter::default(), None, None).await?;
     let objects: Vec<_> = pins.items.iter().map(umpin_catalogue::views::um_mailbox_pin).collect();
     say!("{}", umpin_shell::run::render(&objects, 120).trim_end());
     demo_account(service, &admin).await
@@ -68,20 +72,28 @@ pub fn mail(configured: &MailConfig, data_dir: &Path) -> anyhow::Result<MailConf
 /// so every run of the demo gives the account a fresh one to show.
 async fn demo_account(service: &Service, admin: &Principal) -> anyhow::Result<SecretString> {
     let password = umpin_crypto::generate_password()?;
-    if service.create_first_administrator(DEMO_ACCOUNT, Some(password.clone())).await?.is_some() {
+    if create_first_administrator(service, DEMO_ACCOUNT, Some(password.clone())).await?.is_some() {
         return Ok(password);
     }
-    let set = ManagementAccountChanges { password: Some(password.clone()), ..Default::default() };
-    match service.set_management_account(admin, DEMO_ACCOUNT, set).await {
-        Ok(()) => {}
+    let set = SetManagementAccount {
+        identity: DEMO_ACCOUNT.to_owned(),
+        password: Some(Secret(password.clone())),
+        ..Default::default()
+    };
+    match set.run(service, admin, None).await {
+        Ok(_) => {}
         Err(ServiceError::Rule(umpin_domain::Error::NotFound { .. })) => {
             let new = NewManagementAccount {
                 name: DEMO_ACCOUNT.to_owned(),
-                password: Some(password.clone()),
+                password: Some(Secret(password.clone())),
                 ..Default::default()
             };
-            service.new_management_account(admin, new).await?;
-            service.add_role_group_member(admin, RoleGroup::OrganizationManagement.name(), DEMO_ACCOUNT).await?;
+            new.run(service, admin, None).await?;
+            let add = AddRoleGroupMember {
+                identity: RoleGroup::OrganizationManagement.name().to_owned(),
+                member: DEMO_ACCOUNT.to_owned(),
+            };
+            add.run(service, admin, None).await?;
         }
         Err(e) => return Err(e.into()),
     }
@@ -89,35 +101,42 @@ async fn demo_account(service: &Service, admin: &Principal) -> anyhow::Result<Se
 }
 
 async fn build(service: &Service, admin: &Principal) -> Result<(), ServiceError> {
-    let mut plan = NewDialPlan::new(DIAL_PLAN, 5, "1");
-    plan.access_telephone_numbers = vec!["+14255550100".to_owned()];
-    let (_, policy) = service.new_dial_plan(admin, plan).await?;
+    let plan = NewUmDialPlan {
+        name: DIAL_PLAN.to_owned(),
+        number_of_digits_in_extension: 5,
+        country_or_region_code: "1".to_owned(),
+        access_telephone_numbers: Some(vec!["+14255550100".to_owned()]),
+        ..Default::default()
+    };
+    let (_, policy) = plan.call(service, admin).await?;
     let policy = policy.map(|p| p.name).unwrap_or_default();
     for (name, alias, phone, extension) in PEOPLE {
         let address = format!("{alias}@contoso.com");
-        service
-            .new_mailbox(
-                admin,
-                NewMailbox {
-                    name: name.to_owned(),
-                    primary_smtp_address: address.clone(),
-                    phone: Some(phone.to_owned()),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let request = EnableUmMailbox {
-            policy: policy.clone(),
+        let new = NewMailbox {
+            name: name.to_owned(),
+            primary_smtp_address: address.clone(),
+            phone: Some(phone.to_owned()),
+            ..Default::default()
+        };
+        new.call(service, admin).await?;
+        let enable = EnableUmMailbox {
+            identity: address,
+            um_mailbox_policy: policy.clone(),
             extensions: Some(vec![extension.to_owned()]),
             ..Default::default()
         };
-        service.enable_um_mailbox(admin, &address, request).await?;
+        enable.call(service, admin).await?;
     }
     // Kim called in, signed in with the PIN an administrator gave her, and finished first-time
     // setup with a PIN of her own.
     let given = SecretString::from("5928374");
-    let reset = PinReset { pin: Some(given.clone()), send_email: Some(false), ..Default::default() };
-    service.set_um_mailbox_pin(admin, "kim@contoso.com", reset).await?;
+    let reset = SetUmMailboxPin {
+        identity: "kim@contoso.com".to_owned(),
+        pin: Some(Secret(given.clone())),
+        send_email: Some(false),
+        ..Default::default()
+    };
+    reset.call(service, admin).await?;
     let call =
         service.start_call(admin, NewCall { dial_plan: Some(DIAL_PLAN.to_owned()), ..Default::default() }).await?;
     let call = call.id.expose_secret();

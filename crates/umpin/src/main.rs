@@ -250,7 +250,8 @@ async fn first_administrator(setup: &Setup, name: &str, password_file: Option<&P
         Some(file) => Some(read_password(file)?),
         None => None,
     };
-    match setup.service().await?.create_first_administrator(name, password).await? {
+    let service = setup.service().await?;
+    match umpin_catalogue::cmdlets::create_first_administrator(&service, name, password).await? {
         Some((account, Some(generated))) => {
             say!(
                 "Created the management account '{}' in Organization Management. Its password, shown only this once: {}",

@@ -27,7 +27,7 @@ struct DialPlansPage {
 }
 
 pub async fn show(State(state): State<AppState>, session: Session) -> Response {
-    let plans = match state.service.list_dial_plans(&session.principal).await {
+    let plans = match crate::reads::dial_plans(&state.service, &session.principal).await {
         Ok(plans) => plans,
         Err(e) => return service_failure(&e),
     };

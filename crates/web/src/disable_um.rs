@@ -36,7 +36,7 @@ pub fn disable_href(address: &str) -> String {
 }
 
 pub async fn show(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
-    let view = match state.service.get_um_mailbox(&session.principal, &identity).await {
+    let view = match crate::reads::um_mailbox(&state.service, &session.principal, &identity).await {
         Ok(view) => view,
         Err(e) => return service_failure(&e),
     };

@@ -83,9 +83,9 @@ pub struct EnableForm {
 /// The page, with the form as `form` has it.
 async fn page(state: &AppState, session: &Session, identity: &str, form: Typed) -> Result<EnablePage, ServiceError> {
     let by = &session.principal;
-    let mailbox = state.service.get_mailbox(by, identity).await?;
-    let plans = state.service.list_dial_plans(by).await?;
-    let policies = state.service.list_mailbox_policies(by, None).await?;
+    let mailbox = crate::reads::mailbox(&state.service, by, identity).await?;
+    let plans = crate::reads::dial_plans(&state.service, by).await?;
+    let policies = crate::reads::mailbox_policies(&state.service, by, None).await?;
     let choices = policies
         .into_iter()
         .map(|p| {

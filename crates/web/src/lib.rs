@@ -27,6 +27,7 @@ mod enable_um;
 mod error_page;
 mod forms;
 mod guard;
+mod reads;
 mod recipients;
 mod reset_pin;
 mod session;

@@ -12,6 +12,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use umpin_catalogue::cmdlets::{DisableUmMailbox, EnableUmMailbox};
 use umpin_domain::Error;
 use umpin_service::{RecipientKey, RecipientOrder, RecipientQuery, ServiceError};
 
@@ -117,7 +118,7 @@ pub async fn show(State(state): State<AppState>, session: Session, Query(q): Que
         um_enabled: q.after_um.as_deref() == Some("1"),
     });
     let (recipients, next) =
-        match state.service.list_recipients(&session.principal, &query, after.as_ref(), PAGE_SIZE).await {
+        match crate::reads::recipients(&state.service, &session.principal, &query, after.as_ref(), PAGE_SIZE).await {
             Ok(page) => page,
             Err(e) => return service_failure(&e),
         };
@@ -201,21 +202,22 @@ pub async fn show(State(state): State<AppState>, session: Session, Query(q): Que
 /// The details pane of one mailbox: `Get-Mailbox`, and `Get-UMMailbox` for its Unified Messaging
 /// state.
 async fn details(state: &AppState, session: &Session, identity: &str) -> Result<Details, ServiceError> {
-    let mailbox = state.service.get_mailbox(&session.principal, identity).await?;
-    let um_enabled = match state.service.get_um_mailbox(&session.principal, &mailbox.primary_smtp_address).await {
-        Ok(_) => true,
-        Err(ServiceError::Rule(Error::NotUmEnabled { .. })) => false,
-        Err(e) => return Err(e),
-    };
+    let mailbox = crate::reads::mailbox(&state.service, &session.principal, identity).await?;
+    let um_enabled =
+        match crate::reads::um_mailbox(&state.service, &session.principal, &mailbox.primary_smtp_address).await {
+            Ok(_) => true,
+            Err(ServiceError::Rule(Error::NotUmEnabled { .. })) => false,
+            Err(e) => return Err(e),
+        };
     Ok(Details {
         view_details: crate::um_mailbox::href(&mailbox.primary_smtp_address),
         disable: session
             .principal
-            .may(umpin_catalogue::cmdlets::DisableUmMailbox::INFO.name, None)
+            .may(&DisableUmMailbox { identity: mailbox.primary_smtp_address.clone(), ..Default::default() }.operation())
             .then(|| crate::disable_um::disable_href(&mailbox.primary_smtp_address)),
         enable: session
             .principal
-            .may(umpin_catalogue::cmdlets::EnableUmMailbox::INFO.name, None)
+            .may(&EnableUmMailbox { identity: mailbox.primary_smtp_address.clone(), ..Default::default() }.operation())
             .then(|| crate::enable_um::enable_href(&mailbox.primary_smtp_address)),
         display_name: mailbox.display_name,
         address: mailbox.primary_smtp_address,

@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::SetUmMailboxPin;
+use umpin_catalogue::declare::Secret;
 use umpin_domain::Error;
-use umpin_service::ServiceError;
+use umpin_service::{Principal, ServiceError};
 
 use crate::error_page::service_failure;
 use crate::forms::{FormBody, checked};
@@ -24,10 +25,18 @@ use crate::session::Session;
 use crate::um_mailbox::href;
 use crate::{AppState, Chrome, Section, actions};
 
-/// The restricted use of `Set-UMMailboxPIN` that choosing the PIN is.
-const TYPED_PIN: &str = "-Pin";
-/// The restricted use of `Set-UMMailboxPIN` that sparing the user the change of the new PIN is.
-const UNEXPIRED_PIN: &str = "-PINExpired $false";
+/// Whether `by` may choose `identity`'s new PIN (`Set-UMMailboxPIN -Pin`, a restricted use).
+fn may_type_pin(by: &Principal, identity: &str) -> bool {
+    let typed = Some(Secret(SecretString::from("")));
+    by.may(&SetUmMailboxPin { identity: identity.to_owned(), pin: typed, ..Default::default() }.operation())
+}
+
+/// Whether `by` may spare the user the change of the new PIN (`Set-UMMailboxPIN -PINExpired
+/// $false`, a restricted use).
+fn may_keep_unexpired(by: &Principal, identity: &str) -> bool {
+    let unexpired = SetUmMailboxPin { identity: identity.to_owned(), pin_expired: Some(false), ..Default::default() };
+    by.may(&unexpired.operation())
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "reset_pin.html")]
@@ -65,7 +74,7 @@ pub struct ResetForm {
 }
 
 pub async fn show(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
-    let view = match state.service.get_um_mailbox(&session.principal, &identity).await {
+    let view = match crate::reads::um_mailbox(&state.service, &session.principal, &identity).await {
         Ok(view) => view,
         Err(e) => return service_failure(&e),
     };
@@ -73,8 +82,8 @@ pub async fn show(State(state): State<AppState>, session: Session, Path(identity
     ResetPinPage {
         chrome: Chrome::new(&session, Section::Recipients),
         csrf: session.csrf().to_owned(),
-        may_type_pin: session.principal.may(SetUmMailboxPin::INFO.name, Some(TYPED_PIN)),
-        may_keep_unexpired: session.principal.may(SetUmMailboxPin::INFO.name, Some(UNEXPIRED_PIN)),
+        may_type_pin: may_type_pin(&session.principal, address),
+        may_keep_unexpired: may_keep_unexpired(&session.principal, address),
         action: format!("{}/pin/reset", href(address)),
         back: href(address),
         display_name: view.mailbox.display_name,
@@ -101,8 +110,8 @@ pub async fn submit(
         let page = ResetPinPage {
             chrome: Chrome::new(&session, Section::Recipients),
             csrf: session.csrf().to_owned(),
-            may_type_pin: session.principal.may(SetUmMailboxPin::INFO.name, Some(TYPED_PIN)),
-            may_keep_unexpired: session.principal.may(SetUmMailboxPin::INFO.name, Some(UNEXPIRED_PIN)),
+            may_type_pin: may_type_pin(&session.principal, &identity),
+            may_keep_unexpired: may_keep_unexpired(&session.principal, &identity),
             action: format!("{}/pin/reset", href(&identity)),
             back: href(&identity),
             display_name,
@@ -113,7 +122,7 @@ pub async fn submit(
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     };
     if typed && pin.is_none() {
-        let name = match state.service.get_um_mailbox(&session.principal, &identity).await {
+        let name = match crate::reads::um_mailbox(&state.service, &session.principal, &identity).await {
             Ok(view) => view.mailbox.display_name,
             Err(e) => return service_failure(&e),
         };
@@ -122,7 +131,7 @@ pub async fn submit(
     match actions::reset_pin(&state.service, &session.principal, &identity, pin, pin_expired).await {
         Ok(_) => Redirect::to(&format!("{}/pin/reset/done", href(&identity))).into_response(),
         Err(ServiceError::Rule(e @ Error::Pin(_))) => {
-            let name = match state.service.get_um_mailbox(&session.principal, &identity).await {
+            let name = match crate::reads::um_mailbox(&state.service, &session.principal, &identity).await {
                 Ok(view) => view.mailbox.display_name,
                 Err(e) => return service_failure(&e),
             };
@@ -134,11 +143,11 @@ pub async fn submit(
 
 pub async fn done(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
     let by = &session.principal;
-    let view = match state.service.get_um_mailbox(by, &identity).await {
+    let view = match crate::reads::um_mailbox(&state.service, by, &identity).await {
         Ok(view) => view,
         Err(e) => return service_failure(&e),
     };
-    let pin = match state.service.get_um_mailbox_pin(by, &view.mailbox.primary_smtp_address).await {
+    let pin = match crate::reads::um_mailbox_pin(&state.service, by, &view.mailbox.primary_smtp_address).await {
         Ok(pin) => pin,
         Err(e) => return service_failure(&e),
     };

@@ -22,7 +22,7 @@ use umpin_service::ServiceError;
 use crate::error_page::service_failure;
 use crate::forms::FormBody;
 use crate::session::{Session, encode};
-use crate::{AppState, Chrome, Section, actions};
+use crate::{AppState, Chrome, Section, actions, reads};
 
 /// The UM Mailbox page of a mailbox (its primary address).
 pub fn href(address: &str) -> String {
@@ -129,14 +129,14 @@ async fn page(
     done: Option<&'static str>,
 ) -> Result<UmMailboxPage, ServiceError> {
     let by = &session.principal;
-    let view = state.service.get_um_mailbox(by, identity).await?;
+    let view = reads::um_mailbox(&state.service, by, identity).await?;
     let address = view.mailbox.primary_smtp_address.clone();
     // The PIN information, read (and audited) as Get-UMMailboxPIN, exactly as the API reads it.
-    let pin = state.service.get_um_mailbox_pin(by, &address).await?;
-    let may_set_pin = by.may(SetUmMailboxPin::INFO.name, None);
-    let policies = if by.may(SetUmMailbox::INFO.name, None) {
+    let pin = reads::um_mailbox_pin(&state.service, by, &address).await?;
+    let may_set_pin = by.may(&SetUmMailboxPin { identity: address.clone(), ..Default::default() }.operation());
+    let policies = if by.may(&SetUmMailbox { identity: address.clone(), ..Default::default() }.operation()) {
         let chosen = form.settings.as_ref().map_or(view.policy_name.as_str(), |(policy, _)| policy.as_str());
-        let same_plan = state.service.list_mailbox_policies(by, Some(&view.dial_plan_name)).await?;
+        let same_plan = reads::mailbox_policies(&state.service, by, Some(&view.dial_plan_name)).await?;
         let choices = same_plan
             .into_iter()
             .map(|p| PolicyChoice { selected: p.name.eq_ignore_ascii_case(chosen), name: p.name })
@@ -223,7 +223,7 @@ pub async fn save_settings(
         return refused;
     }
     let by = &session.principal;
-    let current = match state.service.get_um_mailbox(by, &identity).await {
+    let current = match reads::um_mailbox(&state.service, by, &identity).await {
         Ok(view) => view,
         Err(e) => return service_failure(&e),
     };
@@ -251,7 +251,7 @@ pub async fn add_extension(
     if let Some(refused) = session.refuses(&form.csrf) {
         return refused;
     }
-    let current = match state.service.get_um_mailbox(&session.principal, &identity).await {
+    let current = match reads::um_mailbox(&state.service, &session.principal, &identity).await {
         Ok(view) => view,
         Err(e) => return service_failure(&e),
     };
@@ -272,7 +272,7 @@ pub async fn remove_extension(
     if let Some(refused) = session.refuses(&form.csrf) {
         return refused;
     }
-    let current = match state.service.get_um_mailbox(&session.principal, &identity).await {
+    let current = match reads::um_mailbox(&state.service, &session.principal, &identity).await {
         Ok(view) => view,
         Err(e) => return service_failure(&e),
     };

@@ -1,7 +1,8 @@
 //! Management accounts (`New-`, `Get-`, `Set-`, `Remove-ManagementAccount`) and role groups
 //! (`Get-RoleGroup`, `Get-`, `Add-`, `Remove-RoleGroupMember`).
 
-use umpin_domain::AccountChanges;
+use secrecy::SecretString;
+use umpin_domain::{AccountChanges, ManagementAccount, RoleGroup};
 use umpin_service::{ManagementAccountChanges, Principal, Service, ServiceError};
 
 use super::{non_empty, one};
@@ -24,6 +25,7 @@ cmdlet! {
     NewManagementAccount = "New-ManagementAccount" {
         synopsis: "Creates a management account (add it to a role group to let it do anything).",
         changes_state: true,
+        object: name,
         examples: [(
             "New-ManagementAccount helpdesk1; Add-RoleGroupMember 'Help Desk' -Member helpdesk1",
             "Creates a help desk account with a generated password.",
@@ -44,12 +46,13 @@ cmdlet! {
 
 impl NewManagementAccount {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         let new = umpin_service::NewManagementAccount {
             name: self.name,
             display_name: non_empty(self.display_name),
             password: self.password.map(|p| p.0),
         };
-        let (account, generated) = s.new_management_account(by, new).await?;
+        let (account, generated) = s.new_management_account(by, operation, new).await?;
         Ok(one(views::management_account(&account, generated.as_ref())))
     }
 }
@@ -59,6 +62,7 @@ cmdlet! {
     GetManagementAccount = "Get-ManagementAccount" {
         synopsis: "Shows management accounts and their role groups.",
         changes_state: false,
+        object: identity,
         examples: [("Get-ManagementAccount", "Lists every management account.")],
         parameters: {
             identity: Option<String> = IDENTITY_ACCOUNT,
@@ -68,9 +72,12 @@ cmdlet! {
 
 impl GetManagementAccount {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         Ok(match self.identity {
-            Some(id) => one(views::management_account(&s.get_management_account(by, &id).await?, None)),
-            None => super::all(&s.list_management_accounts(by).await?, |a| views::management_account(a, None)),
+            Some(id) => one(views::management_account(&s.get_management_account(by, operation, &id).await?, None)),
+            None => {
+                super::all(&s.list_management_accounts(by, operation).await?, |a| views::management_account(a, None))
+            }
         })
     }
 }
@@ -80,6 +87,7 @@ cmdlet! {
     SetManagementAccount = "Set-ManagementAccount" {
         synopsis: "Changes a management account's password, display name or disabled state.",
         changes_state: true,
+        object: identity,
         examples: [("Set-ManagementAccount helpdesk1 -Disabled $true", "Disables helpdesk1.")],
         parameters: {
             identity: String = IDENTITY_ACCOUNT,
@@ -93,11 +101,12 @@ cmdlet! {
 
 impl SetManagementAccount {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         let set = ManagementAccountChanges {
             password: self.password.map(|p| p.0),
             changes: AccountChanges { display_name: self.display_name, disabled: self.disabled },
         };
-        s.set_management_account(by, &self.identity, set).await?;
+        s.set_management_account(by, operation, &self.identity, set).await?;
         Ok(Batch::default())
     }
 }
@@ -107,6 +116,7 @@ cmdlet! {
     RemoveManagementAccount = "Remove-ManagementAccount" {
         synopsis: "Removes a management account.",
         changes_state: true,
+        object: identity,
         examples: [("Remove-ManagementAccount helpdesk1", "Removes helpdesk1.")],
         parameters: {
             identity: String = IDENTITY_ACCOUNT,
@@ -116,7 +126,8 @@ cmdlet! {
 
 impl RemoveManagementAccount {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        s.remove_management_account(by, &self.identity).await?;
+        let operation = self.operation();
+        s.remove_management_account(by, operation, &self.identity).await?;
         Ok(Batch::default())
     }
 }
@@ -126,6 +137,7 @@ cmdlet! {
     GetRoleGroup = "Get-RoleGroup" {
         synopsis: "Shows the built-in role groups, what they permit and their members.",
         changes_state: false,
+        object: identity,
         examples: [("Get-RoleGroup 'Help Desk' | Format-List", "Shows what Help Desk may do.")],
         parameters: {
             identity: Option<String> = IDENTITY_ROLE_GROUP,
@@ -135,7 +147,8 @@ cmdlet! {
 
 impl GetRoleGroup {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        Ok(super::all(&s.get_role_groups(by, self.identity.as_deref()).await?, views::role_group))
+        let operation = self.operation();
+        Ok(super::all(&s.get_role_groups(by, operation, self.identity.as_deref()).await?, views::role_group))
     }
 }
 
@@ -144,6 +157,7 @@ cmdlet! {
     GetRoleGroupMember = "Get-RoleGroupMember" {
         synopsis: "Shows the members of a role group.",
         changes_state: false,
+        object: identity,
         examples: [("Get-RoleGroupMember 'Organization Management'", "Lists the organisation's administrators.")],
         parameters: {
             identity: String = IDENTITY_ROLE_GROUP,
@@ -153,7 +167,8 @@ cmdlet! {
 
 impl GetRoleGroupMember {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        let members = s.get_role_group_members(by, &self.identity).await?;
+        let operation = self.operation();
+        let members = s.get_role_group_members(by, operation, &self.identity).await?;
         Ok(super::all(&members, |a| views::management_account(a, None)))
     }
 }
@@ -163,6 +178,7 @@ cmdlet! {
     AddRoleGroupMember = "Add-RoleGroupMember" {
         synopsis: "Adds a management account to a role group.",
         changes_state: true,
+        object: identity,
         examples: [("Add-RoleGroupMember 'UM Management' -Member ellen", "Lets ellen manage Unified Messaging.")],
         parameters: {
             identity: String = IDENTITY_ROLE_GROUP,
@@ -173,7 +189,8 @@ cmdlet! {
 
 impl AddRoleGroupMember {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        s.add_role_group_member(by, &self.identity, &self.member).await?;
+        let operation = self.operation();
+        s.add_role_group_member(by, operation, &self.identity, &self.member).await?;
         Ok(Batch::default())
     }
 }
@@ -183,6 +200,7 @@ cmdlet! {
     RemoveRoleGroupMember = "Remove-RoleGroupMember" {
         synopsis: "Removes a management account from a role group.",
         changes_state: true,
+        object: identity,
         examples: [("Remove-RoleGroupMember 'UM Management' -Member ellen", "Takes the permission back.")],
         parameters: {
             identity: String = IDENTITY_ROLE_GROUP,
@@ -193,7 +211,23 @@ cmdlet! {
 
 impl RemoveRoleGroupMember {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        s.remove_role_group_member(by, &self.identity, &self.member).await?;
+        let operation = self.operation();
+        s.remove_role_group_member(by, operation, &self.identity, &self.member).await?;
         Ok(Batch::default())
     }
+}
+
+/// The first account of a new installation (`umpin init`): `New-ManagementAccount` and
+/// `Add-RoleGroupMember 'Organization Management'` by the local administrator, with `password` or
+/// a generated one (returned once). `None` when any account exists already.
+pub async fn create_first_administrator(
+    s: &Service,
+    name: &str,
+    password: Option<SecretString>,
+) -> Result<Option<(ManagementAccount, Option<SecretString>)>, ServiceError> {
+    let creating =
+        NewManagementAccount { name: name.to_owned(), password: password.clone().map(Secret), display_name: None };
+    let joining =
+        AddRoleGroupMember { identity: RoleGroup::OrganizationManagement.name().to_owned(), member: name.to_owned() };
+    s.create_first_administrator(creating.operation(), joining.operation(), name, password).await
 }

@@ -39,6 +39,7 @@ cmdlet! {
 
 impl SearchAdminAuditLog {
     pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         let search = AuditSearch {
             cmdlets: self.cmdlets.unwrap_or_default(),
             object_ids: self.object_ids.unwrap_or_default(),
@@ -48,7 +49,7 @@ impl SearchAdminAuditLog {
             is_success: self.is_success,
         };
         let (after, size) = page_of(page);
-        Ok(paged(s.search_admin_audit_log(by, search, after, size).await?, views::audit_event))
+        Ok(paged(s.search_admin_audit_log(by, operation, search, after, size).await?, views::audit_event))
     }
 }
 
@@ -75,8 +76,9 @@ cmdlet! {
 
 impl TestAdminAuditLog {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         let checkpoint = self.checkpoint.map(|value| checkpoint_text(by, value)).transpose()?;
-        Ok(one(views::audit_check(&s.test_admin_audit_log_reaching(by, checkpoint.as_deref()).await?)))
+        Ok(one(views::audit_check(&s.test_admin_audit_log_reaching(by, operation, checkpoint.as_deref()).await?)))
     }
 }
 

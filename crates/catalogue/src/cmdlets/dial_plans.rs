@@ -3,7 +3,7 @@
 use umpin_domain::dial_plan::{
     DEFAULT_LANGUAGE, DEFAULT_LOGON_FAILURES_BEFORE_DISCONNECT, DialPlanChanges, GENERATE_UM_MAILBOX_POLICY,
 };
-use umpin_domain::{UriType, VoipSecurity};
+use umpin_domain::{DialPlan, MailboxPolicy, UriType, VoipSecurity};
 use umpin_service::{Principal, Service, ServiceError};
 
 use super::one;
@@ -31,6 +31,7 @@ cmdlet! {
     NewUmDialPlan = "New-UMDialPlan" {
         synopsis: "Creates a UM dial plan and, unless told otherwise, its default UM mailbox policy.",
         changes_state: true,
+        object: name,
         examples: [(
             "New-UMDialPlan -Name MyUMDialPlan -NumberOfDigitsInExtension 5 -CountryOrRegionCode 1",
             "Creates the dial plan MyUMDialPlan with five-digit extensions, and its policy MyUMDialPlan Default Policy.",
@@ -60,7 +61,9 @@ cmdlet! {
 }
 
 impl NewUmDialPlan {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the dial plan, and its default policy when one was made.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<(DialPlan, Option<MailboxPolicy>), ServiceError> {
+        let operation = self.operation();
         let mut new = umpin_domain::NewDialPlan::new(
             &self.name,
             self.number_of_digits_in_extension,
@@ -77,7 +80,11 @@ impl NewUmDialPlan {
         if let Some(generate) = self.generate_um_mailbox_policy {
             new.generate_um_mailbox_policy = generate;
         }
-        let (plan, _) = s.new_dial_plan(by, new).await?;
+        s.new_dial_plan(by, operation, new).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let (plan, _) = self.call(s, by).await?;
         Ok(one(views::dial_plan(&plan)))
     }
 }
@@ -87,6 +94,7 @@ cmdlet! {
     GetUmDialPlan = "Get-UMDialPlan" {
         synopsis: "Shows UM dial plans.",
         changes_state: false,
+        object: identity,
         examples: [("Get-UMDialPlan MyUMDialPlan | Format-List", "Shows every setting of MyUMDialPlan.")],
         parameters: {
             identity: Option<String> = IDENTITY,
@@ -96,9 +104,10 @@ cmdlet! {
 
 impl GetUmDialPlan {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         Ok(match self.identity {
-            Some(id) => one(views::dial_plan(&s.get_dial_plan(by, &id).await?)),
-            None => super::all(&s.list_dial_plans(by).await?, views::dial_plan),
+            Some(id) => one(views::dial_plan(&s.get_dial_plan(by, operation, &id).await?)),
+            None => super::all(&s.list_dial_plans(by, operation).await?, views::dial_plan),
         })
     }
 }
@@ -108,6 +117,7 @@ cmdlet! {
     SetUmDialPlan = "Set-UMDialPlan" {
         synopsis: "Changes a UM dial plan. URIType and NumberOfDigitsInExtension can't change.",
         changes_state: true,
+        object: identity,
         examples: [(
             "Set-UMDialPlan MyUMDialPlan -AccessTelephoneNumbers '+14255550100'",
             "Sets the pilot number of MyUMDialPlan.",
@@ -129,7 +139,9 @@ cmdlet! {
 }
 
 impl SetUmDialPlan {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the dial plan after the change.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<DialPlan, ServiceError> {
+        let operation = self.operation();
         let changes = DialPlanChanges {
             name: self.name,
             voip_security: self.voip_security,
@@ -138,7 +150,11 @@ impl SetUmDialPlan {
             default_language: self.default_language,
             logon_failures_before_disconnect: self.logon_failures_before_disconnect,
         };
-        s.set_dial_plan(by, &self.identity, changes).await?;
+        s.set_dial_plan(by, operation, &self.identity, changes).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }
@@ -148,6 +164,7 @@ cmdlet! {
     RemoveUmDialPlan = "Remove-UMDialPlan" {
         synopsis: "Removes a UM dial plan that no UM mailbox policy belongs to.",
         changes_state: true,
+        object: identity,
         examples: [("Remove-UMDialPlan MyUMDialPlan", "Removes the dial plan MyUMDialPlan.")],
         parameters: {
             identity: String = IDENTITY,
@@ -156,8 +173,14 @@ cmdlet! {
 }
 
 impl RemoveUmDialPlan {
+    /// Runs it; the dial plan removed.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<DialPlan, ServiceError> {
+        let operation = self.operation();
+        s.remove_dial_plan(by, operation, &self.identity).await
+    }
+
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        s.remove_dial_plan(by, &self.identity).await?;
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }

@@ -1,6 +1,6 @@
 //! `New-`, `Get-`, `Set-` and `Remove-Mailbox`.
 
-use umpin_domain::{LimitValue, MailboxChanges};
+use umpin_domain::{LimitValue, Mailbox, MailboxChanges};
 use umpin_service::{Principal, Service, ServiceError};
 
 use super::{ANR, IDENTITY_MAILBOX, RESULT_SIZE, non_empty, one, page_of, paged};
@@ -29,6 +29,7 @@ cmdlet! {
     NewMailbox = "New-Mailbox" {
         synopsis: "Creates a mailbox.",
         changes_state: true,
+        object: primary_smtp_address,
         examples: [
             (
                 "New-Mailbox -Name 'Tony Smith' -PrimarySmtpAddress tony@contoso.com -Phone '+14255551234'",
@@ -55,7 +56,9 @@ cmdlet! {
 }
 
 impl NewMailbox {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the new mailbox.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Mailbox, ServiceError> {
+        let operation = self.operation();
         let new = umpin_domain::NewMailbox {
             name: self.name,
             alias: non_empty(self.alias),
@@ -66,7 +69,11 @@ impl NewMailbox {
             last_name: non_empty(self.last_name),
             phone: non_empty(self.phone),
         };
-        Ok(one(views::mailbox(&s.new_mailbox(by, new).await?)))
+        s.new_mailbox(by, operation, new).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(one(views::mailbox(&self.call(s, by).await?)))
     }
 }
 
@@ -75,6 +82,7 @@ cmdlet! {
     GetMailbox = "Get-Mailbox" {
         synopsis: "Shows mailboxes.",
         changes_state: false,
+        object: identity,
         examples: [("Get-Mailbox -Anr tony", "Shows the mailboxes whose name, alias or address starts with tony.")],
         parameters: {
             identity: Option<String> = IDENTITY_MAILBOX,
@@ -86,11 +94,12 @@ cmdlet! {
 
 impl GetMailbox {
     pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         if let Some(id) = self.identity {
-            return Ok(one(views::mailbox(&s.get_mailbox(by, &id).await?)));
+            return Ok(one(views::mailbox(&s.get_mailbox(by, operation, &id).await?)));
         }
         let (after, size) = page_of(page);
-        Ok(paged(s.list_mailboxes(by, self.anr.as_deref(), after, size).await?, views::mailbox))
+        Ok(paged(s.list_mailboxes(by, operation, self.anr.as_deref(), after, size).await?, views::mailbox))
     }
 }
 
@@ -99,6 +108,7 @@ cmdlet! {
     SetMailbox = "Set-Mailbox" {
         synopsis: "Changes a mailbox.",
         changes_state: true,
+        object: identity,
         examples: [("Set-Mailbox tony -Phone '+14255551234'", "Sets tony's phone number.")],
         parameters: {
             identity: String = IDENTITY_MAILBOX,
@@ -117,7 +127,9 @@ cmdlet! {
 }
 
 impl SetMailbox {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the mailbox after the change.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Mailbox, ServiceError> {
+        let operation = self.operation();
         let optional = |text: Option<String>| text.map(|t| non_empty(Some(t)));
         let changes = MailboxChanges {
             name: self.name,
@@ -130,7 +142,11 @@ impl SetMailbox {
             phone: optional(self.phone),
             email_addresses: self.email_addresses,
         };
-        s.set_mailbox(by, &self.identity, changes).await?;
+        s.set_mailbox(by, operation, &self.identity, changes).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }
@@ -140,6 +156,7 @@ cmdlet! {
     RemoveMailbox = "Remove-Mailbox" {
         synopsis: "Removes a mailbox (disabling it for Unified Messaging first).",
         changes_state: true,
+        object: identity,
         examples: [("Remove-Mailbox tony@contoso.com", "Removes tony's mailbox.")],
         parameters: {
             identity: String = IDENTITY_MAILBOX,
@@ -148,8 +165,14 @@ cmdlet! {
 }
 
 impl RemoveMailbox {
+    /// Runs it; the mailbox removed.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Mailbox, ServiceError> {
+        let operation = self.operation();
+        s.remove_mailbox(by, operation, &self.identity).await
+    }
+
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        s.remove_mailbox(by, &self.identity).await?;
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }

@@ -12,13 +12,13 @@ mod um_mailboxes;
 
 pub use accounts::{
     AddRoleGroupMember, GetManagementAccount, GetRoleGroup, GetRoleGroupMember, NewManagementAccount,
-    RemoveManagementAccount, RemoveRoleGroupMember, SetManagementAccount,
+    RemoveManagementAccount, RemoveRoleGroupMember, SetManagementAccount, create_first_administrator,
 };
 pub use audit::{SearchAdminAuditLog, TestAdminAuditLog};
 pub use dial_plans::{GetUmDialPlan, NewUmDialPlan, RemoveUmDialPlan, SetUmDialPlan};
 pub use mailboxes::{GetMailbox, NewMailbox, RemoveMailbox, SetMailbox};
 pub use pins::{GetUmMailboxPin, SetUmMailboxPin};
-pub use policies::{GetUmMailboxPolicy, NewUmMailboxPolicy, RemoveUmMailboxPolicy, SetUmMailboxPolicy};
+pub use policies::{GetUmMailboxPolicy, NewUmMailboxPolicy, RemoveUmMailboxPolicy, SetUmMailboxPolicy, dial_plan_name};
 pub use um_mailboxes::{DisableUmMailbox, EnableUmMailbox, GetUmMailbox, SetUmMailbox};
 
 use umpin_service::{Page, Principal, Service, ServiceError};
@@ -35,6 +35,25 @@ macro_rules! catalogue {
         #[derive(Clone, Debug)]
         pub enum Cmdlet {
             $($variant($variant),)*
+        }
+
+        /// Which server cmdlet: the key of the table of who may run what
+        /// ([`CmdletId::grants`](crate::permissions)).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum CmdletId {
+            $($variant,)*
+        }
+
+        impl CmdletId {
+            /// Every server cmdlet.
+            pub const ALL: &[CmdletId] = &[$(CmdletId::$variant),*];
+
+            /// Its registry entry.
+            pub fn info(self) -> &'static CmdletInfo {
+                match self {
+                    $(CmdletId::$variant => &$variant::INFO,)*
+                }
+            }
         }
 
         /// The registry entry of every server cmdlet.

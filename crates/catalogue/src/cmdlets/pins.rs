@@ -2,7 +2,7 @@
 
 use umpin_domain::LimitValue;
 use umpin_domain::pin::SEND_EMAIL;
-use umpin_service::{PinFilter, PinReset, Principal, Service, ServiceError};
+use umpin_service::{PinFilter, PinReset, Principal, Service, ServiceError, UmMailboxPin};
 
 use super::{IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
 use crate::binding::{Batch, PageRequest};
@@ -14,6 +14,7 @@ cmdlet! {
     GetUmMailboxPin = "Get-UMMailboxPIN" {
         synopsis: "Shows the PIN status of UM-enabled mailboxes: expired, locked out, first-time user.",
         changes_state: false,
+        object: identity,
         examples: [
             ("Get-UMMailboxPIN -Identity tony@contoso.com", "Shows whether tony's PIN is expired or locked out."),
             ("Get-UMMailboxPIN | Where-Object LockedOut", "Shows every locked-out UM mailbox."),
@@ -29,12 +30,13 @@ cmdlet! {
 
 impl GetUmMailboxPin {
     pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         let Some(id) = self.identity else {
             let (after, size) = page_of(page);
-            let page = s.list_um_mailbox_pins(by, &PinFilter::default(), after, size).await?;
+            let page = s.list_um_mailbox_pins(by, operation, &PinFilter::default(), after, size).await?;
             return Ok(paged(page, views::um_mailbox_pin));
         };
-        match s.get_um_mailbox_pin(by, &id).await {
+        match s.get_um_mailbox_pin(by, operation, &id).await {
             Ok(pin) => Ok(one(views::um_mailbox_pin(&pin))),
             Err(ServiceError::Rule(e @ umpin_domain::Error::NotUmEnabled { .. })) if self.ignore_errors.0 => {
                 Ok(Batch { warnings: vec![e.to_string()], ..Batch::default() })
@@ -49,6 +51,7 @@ cmdlet! {
     SetUmMailboxPin = "Set-UMMailboxPIN" {
         synopsis: "Resets a UM mailbox's PIN, or locks or unlocks it.",
         changes_state: true,
+        object: identity,
         examples: [
             (
                 "Set-UMMailboxPIN -Identity tony@contoso.com -PIN 1985848 -PinExpired $true",
@@ -76,7 +79,9 @@ cmdlet! {
 }
 
 impl SetUmMailboxPin {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the PIN status after it.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<UmMailboxPin, ServiceError> {
+        let operation = self.operation();
         let request = PinReset {
             pin: self.pin.map(|p| p.0),
             pin_expired: self.pin_expired,
@@ -84,7 +89,11 @@ impl SetUmMailboxPin {
             notify_email: self.notify_email,
             send_email: self.send_email,
         };
-        s.set_um_mailbox_pin(by, &self.identity, request).await?;
+        s.set_um_mailbox_pin(by, operation, &self.identity, request).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use umpin_domain::{Guid, Limit, LimitValue, PinPolicy, PolicyChanges};
+use umpin_domain::{Guid, Limit, LimitValue, MailboxPolicy, PinPolicy, PolicyChanges};
 use umpin_service::{NewPolicy, Principal, Service, ServiceError};
 
-use super::one;
+use super::{GetUmDialPlan, one};
 use crate::binding::{Batch, PageRequest};
 use crate::declare::{Default, FromPipeline, Parameter, cmdlet};
 use crate::views;
@@ -26,6 +26,7 @@ cmdlet! {
     NewUmMailboxPolicy = "New-UMMailboxPolicy" {
         synopsis: "Creates a UM mailbox policy with the default PIN settings.",
         changes_state: true,
+        object: name,
         examples: [(
             "New-UMMailboxPolicy -Name MyUMMailboxPolicy -UMDialPlan MyUMDialPlan",
             "Creates the policy MyUMMailboxPolicy in the dial plan MyUMDialPlan.",
@@ -38,10 +39,15 @@ cmdlet! {
 }
 
 impl NewUmMailboxPolicy {
+    /// Runs it; the new policy.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<MailboxPolicy, ServiceError> {
+        let operation = self.operation();
+        s.new_mailbox_policy(by, operation, NewPolicy { name: self.name, dial_plan: self.um_dial_plan }).await
+    }
+
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        let policy = s.new_mailbox_policy(by, NewPolicy { name: self.name, dial_plan: self.um_dial_plan }).await?;
-        let plan = s.get_dial_plan(by, &policy.dial_plan.to_string()).await?;
-        Ok(one(views::mailbox_policy(&policy, &plan.name)))
+        let policy = self.call(s, by).await?;
+        Ok(one(views::mailbox_policy(&policy, &dial_plan_name(s, by, &policy).await?)))
     }
 }
 
@@ -50,6 +56,7 @@ cmdlet! {
     GetUmMailboxPolicy = "Get-UMMailboxPolicy" {
         synopsis: "Shows UM mailbox policies.",
         changes_state: false,
+        object: identity,
         examples: [("Get-UMMailboxPolicy -UMDialPlan MyUMDialPlan", "Shows the policies of MyUMDialPlan.")],
         parameters: {
             identity: Option<String> = IDENTITY,
@@ -60,10 +67,12 @@ cmdlet! {
 
 impl GetUmMailboxPolicy {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        let names: HashMap<Guid, String> = s.list_dial_plans(by).await?.into_iter().map(|p| (p.guid, p.name)).collect();
+        let operation = self.operation();
+        let plans = s.list_dial_plans(by, GetUmDialPlan::default().operation()).await?;
+        let names: HashMap<Guid, String> = plans.into_iter().map(|p| (p.guid, p.name)).collect();
         let policies = match self.identity {
-            Some(id) => vec![s.get_mailbox_policy(by, &id).await?],
-            None => s.list_mailbox_policies(by, self.um_dial_plan.as_deref()).await?,
+            Some(id) => vec![s.get_mailbox_policy(by, operation, &id).await?],
+            None => s.list_mailbox_policies(by, operation, self.um_dial_plan.as_deref()).await?,
         };
         Ok(super::all(&policies, |p| views::mailbox_policy(p, names.get(&p.dial_plan).map_or("", String::as_str))))
     }
@@ -74,6 +83,7 @@ cmdlet! {
     SetUmMailboxPolicy = "Set-UMMailboxPolicy" {
         synopsis: "Changes the PIN settings of a UM mailbox policy; they apply at once to its mailboxes.",
         changes_state: true,
+        object: identity,
         examples: [(
             "Set-UMMailboxPolicy MyUMMailboxPolicy -MinPINLength 8 -PINLifetime Unlimited",
             "Requires PINs of eight digits or more, which never expire.",
@@ -115,7 +125,9 @@ cmdlet! {
 }
 
 impl SetUmMailboxPolicy {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the policy after the change.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<MailboxPolicy, ServiceError> {
+        let operation = self.operation();
         let changes = PolicyChanges {
             name: self.name,
             min_pin_length: self.min_pin_length,
@@ -127,7 +139,11 @@ impl SetUmMailboxPolicy {
             reset_pin_text: self.reset_pin_text,
             um_enabled_text: self.um_enabled_text,
         };
-        s.set_mailbox_policy(by, &self.identity, changes).await?;
+        s.set_mailbox_policy(by, operation, &self.identity, changes).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }
@@ -137,6 +153,7 @@ cmdlet! {
     RemoveUmMailboxPolicy = "Remove-UMMailboxPolicy" {
         synopsis: "Removes a UM mailbox policy that no UM-enabled mailbox uses.",
         changes_state: true,
+        object: identity,
         examples: [("Remove-UMMailboxPolicy MyUMMailboxPolicy", "Removes the policy MyUMMailboxPolicy.")],
         parameters: {
             identity: String = IDENTITY,
@@ -145,8 +162,21 @@ cmdlet! {
 }
 
 impl RemoveUmMailboxPolicy {
+    /// Runs it; the policy removed.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<MailboxPolicy, ServiceError> {
+        let operation = self.operation();
+        s.remove_mailbox_policy(by, operation, &self.identity).await
+    }
+
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        s.remove_mailbox_policy(by, &self.identity).await?;
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
+}
+
+/// The name of `policy`'s dial plan (`Get-UMDialPlan`), which the policy's view shows.
+pub async fn dial_plan_name(s: &Service, by: &Principal, policy: &MailboxPolicy) -> Result<String, ServiceError> {
+    let identity = policy.dial_plan.to_string();
+    let read = GetUmDialPlan { identity: Some(identity.clone()) }.operation();
+    Ok(s.get_dial_plan(by, read, &identity).await?.name)
 }

@@ -1,8 +1,9 @@
 //! `Enable-`, `Disable-`, `Get-` and `Set-UMMailbox`.
 
 use umpin_domain::LimitValue;
+use umpin_domain::Mailbox;
 use umpin_domain::um_mailbox::KEEP_PROPERTIES;
-use umpin_service::{Principal, Service, ServiceError, UmMailboxChanges};
+use umpin_service::{Principal, Service, ServiceError, UmMailboxChanges, UmMailboxView};
 
 use super::{ANR, IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
 use crate::binding::{Batch, PageRequest};
@@ -14,6 +15,7 @@ cmdlet! {
     EnableUmMailbox = "Enable-UMMailbox" {
         synopsis: "Enables a mailbox for Unified Messaging, gives it extensions and a PIN, and sends the welcome message.",
         changes_state: true,
+        object: identity,
         examples: [(
             "Enable-UMMailbox -Identity tony@contoso.com -UMMailboxPolicy MyUMMailboxPolicy -Extensions 51234 -PIN 5643892 -NotifyEmail administrator@contoso.com -PINExpired $true",
             "Enables tony@contoso.com on extension 51234 with PIN 5643892, to be changed at the first sign-in; the welcome message goes to the administrator.",
@@ -41,7 +43,9 @@ cmdlet! {
 }
 
 impl EnableUmMailbox {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the UM mailbox (as it would be, with `-ValidateOnly`).
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<UmMailboxView, ServiceError> {
+        let operation = self.operation();
         let request = umpin_service::EnableUmMailbox {
             policy: self.um_mailbox_policy,
             extensions: self.extensions,
@@ -52,7 +56,11 @@ impl EnableUmMailbox {
             pilot_number: self.pilot_number,
             validate_only: self.validate_only.0,
         };
-        Ok(one(views::um_mailbox(&s.enable_um_mailbox(by, &self.identity, request).await?)))
+        s.enable_um_mailbox(by, operation, &self.identity, request).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(one(views::um_mailbox(&self.call(s, by).await?)))
     }
 }
 
@@ -61,6 +69,7 @@ cmdlet! {
     DisableUmMailbox = "Disable-UMMailbox" {
         synopsis: "Disables a mailbox for Unified Messaging: releases its extensions and destroys its PIN data.",
         changes_state: true,
+        object: identity,
         examples: [("Disable-UMMailbox tony@contoso.com", "Disables tony@contoso.com for Unified Messaging.")],
         parameters: {
             identity: String = IDENTITY_MAILBOX,
@@ -72,8 +81,14 @@ cmdlet! {
 }
 
 impl DisableUmMailbox {
+    /// Runs it; the mailbox, no longer UM-enabled.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Mailbox, ServiceError> {
+        let operation = self.operation();
+        s.disable_um_mailbox(by, operation, &self.identity, self.keep_properties.unwrap_or(KEEP_PROPERTIES)).await
+    }
+
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        s.disable_um_mailbox(by, &self.identity, self.keep_properties.unwrap_or(KEEP_PROPERTIES)).await?;
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }
@@ -83,6 +98,7 @@ cmdlet! {
     GetUmMailbox = "Get-UMMailbox" {
         synopsis: "Shows UM-enabled mailboxes.",
         changes_state: false,
+        object: identity,
         examples: [("Get-UMMailbox tony | Format-List", "Shows every UM setting of tony.")],
         parameters: {
             identity: Option<String> = IDENTITY_MAILBOX,
@@ -96,11 +112,14 @@ cmdlet! {
 
 impl GetUmMailbox {
     pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let operation = self.operation();
         if let Some(id) = self.identity {
-            return Ok(one(views::um_mailbox(&s.get_um_mailbox(by, &id).await?)));
+            return Ok(one(views::um_mailbox(&s.get_um_mailbox(by, operation, &id).await?)));
         }
         let (after, size) = page_of(page);
-        let page = s.list_um_mailboxes(by, self.um_mailbox_policy.as_deref(), self.anr.as_deref(), after, size).await?;
+        let page = s
+            .list_um_mailboxes(by, operation, self.um_mailbox_policy.as_deref(), self.anr.as_deref(), after, size)
+            .await?;
         Ok(paged(page, views::um_mailbox))
     }
 }
@@ -110,6 +129,7 @@ cmdlet! {
     SetUmMailbox = "Set-UMMailbox" {
         synopsis: "Changes the UM settings of a mailbox.",
         changes_state: true,
+        object: identity,
         examples: [
             ("Set-UMMailbox tony -OperatorNumber 4000", "Sets tony's personal operator to extension 4000."),
             ("Set-UMMailbox tony -Extensions 51234,51299", "Gives tony a second extension, 51299."),
@@ -132,14 +152,20 @@ cmdlet! {
 }
 
 impl SetUmMailbox {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the UM mailbox after the change.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<UmMailboxView, ServiceError> {
+        let operation = self.operation();
         let changes = UmMailboxChanges {
             policy: self.um_mailbox_policy,
             extensions: self.extensions,
             operator_number: self.operator_number,
             pilot_number: self.pilot_number,
         };
-        s.set_um_mailbox(by, &self.identity, changes).await?;
+        s.set_um_mailbox(by, operation, &self.identity, changes).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }

@@ -2,11 +2,11 @@
 //! come from one declaration and agree.
 
 use secrecy::SecretString;
-use umpin_domain::{PinPolicy, dial_plan, um_mailbox};
+use umpin_domain::{AuditValue, PinPolicy, dial_plan, um_mailbox};
 
 use crate::binding::{Argument, Arguments};
 use crate::cmdlets::{self, Cmdlet, SetUmMailboxPin};
-use crate::declare::{AuditValue, Default, Kind};
+use crate::declare::{Default, Kind};
 use crate::value::Value;
 
 fn arguments(pairs: &[(&'static str, Argument)]) -> Arguments {

@@ -1,7 +1,8 @@
 //! The voice-access API (SPEC §3) as a telephony front end uses it: an account of the Voice
 //! Access role group, calls named by the `Umpin-Call` header, on both backends.
 
-use umpin_service::NewManagementAccount;
+use umpin_catalogue::cmdlets::{AddRoleGroupMember, NewManagementAccount};
+use umpin_catalogue::declare::Secret;
 
 use super::*;
 
@@ -18,10 +19,11 @@ impl Api {
         let new = NewManagementAccount {
             name: name.into(),
             display_name: None,
-            password: Some(SecretString::from(PASSWORD)),
+            password: Some(Secret(SecretString::from(PASSWORD))),
         };
-        self.service.new_management_account(&by, new).await.unwrap();
-        self.service.add_role_group_member(&by, role_group, name).await.unwrap();
+        new.run(&self.service, &by, None).await.unwrap();
+        let member = AddRoleGroupMember { identity: role_group.into(), member: name.into() };
+        member.run(&self.service, &by, None).await.unwrap();
         self.sign_in(name, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned()
     }
 

@@ -3,6 +3,7 @@
 
 use jiff::SignedDuration;
 use secrecy::ExposeSecret;
+use umpin_catalogue::cmdlets::create_first_administrator;
 use umpin_domain::{AccountChanges, DialPlanChanges, MailboxChanges, RoleGroup};
 use umpin_service::{AuditSearch, ManagementAccountChanges, NewManagementAccount, PinFilter, UmMailboxChanges};
 
@@ -64,26 +65,26 @@ fn member_of(group: RoleGroup) -> Principal {
 /// permission check let it through matters.
 async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceError> {
     let tony = "tony@contoso.com";
-    let reset = |p: PinReset| async move { s.set_um_mailbox_pin(by, tony, p).await.map(drop) };
+    let reset = |p: PinReset| async move { s.cmdlets().set_um_mailbox_pin(by, tony, p).await.map(drop) };
     match action {
-        "New-UMDialPlan" => s.new_dial_plan(by, NewDialPlan::new("Plan2", 5, "1")).await.map(drop),
-        "Get-UMDialPlan" => s.list_dial_plans(by).await.map(drop),
-        "Set-UMDialPlan" => s.set_dial_plan(by, PLAN, DialPlanChanges::default()).await.map(drop),
-        "Remove-UMDialPlan" => s.remove_dial_plan(by, "NoSuchPlan").await.map(drop),
+        "New-UMDialPlan" => s.cmdlets().new_dial_plan(by, NewDialPlan::new("Plan2", 5, "1")).await.map(drop),
+        "Get-UMDialPlan" => s.cmdlets().list_dial_plans(by).await.map(drop),
+        "Set-UMDialPlan" => s.cmdlets().set_dial_plan(by, PLAN, DialPlanChanges::default()).await.map(drop),
+        "Remove-UMDialPlan" => s.cmdlets().remove_dial_plan(by, "NoSuchPlan").await.map(drop),
         "New-UMMailboxPolicy" => {
-            s.new_mailbox_policy(by, NewPolicy { name: "P2".into(), dial_plan: PLAN.into() }).await.map(drop)
+            s.cmdlets().new_mailbox_policy(by, NewPolicy { name: "P2".into(), dial_plan: PLAN.into() }).await.map(drop)
         }
-        "Get-UMMailboxPolicy" => s.list_mailbox_policies(by, None).await.map(drop),
-        "Set-UMMailboxPolicy" => s.set_mailbox_policy(by, POLICY, PolicyChanges::default()).await.map(drop),
-        "Remove-UMMailboxPolicy" => s.remove_mailbox_policy(by, "NoSuchPolicy").await.map(drop),
+        "Get-UMMailboxPolicy" => s.cmdlets().list_mailbox_policies(by, None).await.map(drop),
+        "Set-UMMailboxPolicy" => s.cmdlets().set_mailbox_policy(by, POLICY, PolicyChanges::default()).await.map(drop),
+        "Remove-UMMailboxPolicy" => s.cmdlets().remove_mailbox_policy(by, "NoSuchPolicy").await.map(drop),
         "Enable-UMMailbox" => {
             let request = EnableUmMailbox { policy: POLICY.into(), ..Default::default() };
-            s.enable_um_mailbox(by, "kim@contoso.com", request).await.map(drop)
+            s.cmdlets().enable_um_mailbox(by, "kim@contoso.com", request).await.map(drop)
         }
-        "Disable-UMMailbox" => s.disable_um_mailbox(by, "nobody@contoso.com", true).await.map(drop),
-        "Get-UMMailbox" => s.get_um_mailbox(by, tony).await.map(drop),
-        "Set-UMMailbox" => s.set_um_mailbox(by, tony, UmMailboxChanges::default()).await.map(drop),
-        "Get-UMMailboxPIN" => s.list_um_mailbox_pins(by, &PinFilter::default(), None, None).await.map(drop),
+        "Disable-UMMailbox" => s.cmdlets().disable_um_mailbox(by, "nobody@contoso.com", true).await.map(drop),
+        "Get-UMMailbox" => s.cmdlets().get_um_mailbox(by, tony).await.map(drop),
+        "Set-UMMailbox" => s.cmdlets().set_um_mailbox(by, tony, UmMailboxChanges::default()).await.map(drop),
+        "Get-UMMailboxPIN" => s.cmdlets().list_um_mailbox_pins(by, &PinFilter::default(), None, None).await.map(drop),
         "Set-UMMailboxPIN (generated PIN)" => reset(PinReset::default()).await,
         "Set-UMMailboxPIN -LockedOut $false" => reset(PinReset { locked_out: Some(false), ..Default::default() }).await,
         "Set-UMMailboxPIN -LockedOut $true" => reset(PinReset { locked_out: Some(true), ..Default::default() }).await,
@@ -98,26 +99,28 @@ async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceErr
         "New-Mailbox" => {
             let new =
                 NewMailbox { name: "New".into(), primary_smtp_address: "new@contoso.com".into(), ..Default::default() };
-            s.new_mailbox(by, new).await.map(drop)
+            s.cmdlets().new_mailbox(by, new).await.map(drop)
         }
-        "Get-Mailbox" => s.list_mailboxes(by, None, None, None).await.map(drop),
-        "Set-Mailbox" => s.set_mailbox(by, "kim", MailboxChanges::default()).await.map(drop),
-        "Remove-Mailbox" => s.remove_mailbox(by, "nobody@contoso.com").await.map(drop),
-        "Search-AdminAuditLog" => s.search_admin_audit_log(by, AuditSearch::default(), None, None).await.map(drop),
-        "Test-AdminAuditLog" => s.test_admin_audit_log(by).await.map(drop),
+        "Get-Mailbox" => s.cmdlets().list_mailboxes(by, None, None, None).await.map(drop),
+        "Set-Mailbox" => s.cmdlets().set_mailbox(by, "kim", MailboxChanges::default()).await.map(drop),
+        "Remove-Mailbox" => s.cmdlets().remove_mailbox(by, "nobody@contoso.com").await.map(drop),
+        "Search-AdminAuditLog" => {
+            s.cmdlets().search_admin_audit_log(by, AuditSearch::default(), None, None).await.map(drop)
+        }
+        "Test-AdminAuditLog" => s.cmdlets().test_admin_audit_log(by).await.map(drop),
         "New-ManagementAccount" => {
             let new = NewManagementAccount { name: "created".into(), ..Default::default() };
-            s.new_management_account(by, new).await.map(drop)
+            s.cmdlets().new_management_account(by, new).await.map(drop)
         }
-        "Get-ManagementAccount" => s.list_management_accounts(by).await.map(drop),
+        "Get-ManagementAccount" => s.cmdlets().list_management_accounts(by).await.map(drop),
         "Set-ManagementAccount" => {
-            s.set_management_account(by, "nobody", ManagementAccountChanges::default()).await.map(drop)
+            s.cmdlets().set_management_account(by, "nobody", ManagementAccountChanges::default()).await.map(drop)
         }
-        "Remove-ManagementAccount" => s.remove_management_account(by, "nobody").await.map(drop),
-        "Get-RoleGroup" => s.get_role_groups(by, None).await.map(drop),
-        "Get-RoleGroupMember" => s.get_role_group_members(by, "Help Desk").await.map(drop),
-        "Add-RoleGroupMember" => s.add_role_group_member(by, "Help Desk", "nobody").await.map(drop),
-        "Remove-RoleGroupMember" => s.remove_role_group_member(by, "Help Desk", "nobody").await.map(drop),
+        "Remove-ManagementAccount" => s.cmdlets().remove_management_account(by, "nobody").await.map(drop),
+        "Get-RoleGroup" => s.cmdlets().get_role_groups(by, None).await.map(drop),
+        "Get-RoleGroupMember" => s.cmdlets().get_role_group_members(by, "Help Desk").await.map(drop),
+        "Add-RoleGroupMember" => s.cmdlets().add_role_group_member(by, "Help Desk", "nobody").await.map(drop),
+        "Remove-RoleGroupMember" => s.cmdlets().remove_role_group_member(by, "Help Desk", "nobody").await.map(drop),
         "Voice access" => s.sign_in(by, PLAN, "51234", &pin("5643892")).await.map(drop),
         other => panic!("the matrix names an action the test can't run: {other}"),
     }
@@ -133,7 +136,7 @@ fn denied(result: &Result<(), ServiceError>) -> bool {
 }
 
 async fn audit(s: &Service, search: AuditSearch) -> Vec<umpin_store::AuditRecord> {
-    s.search_admin_audit_log(&admin(), search, None, Some(1000)).await.unwrap().items
+    s.cmdlets().search_admin_audit_log(&admin(), search, None, Some(1000)).await.unwrap().items
 }
 
 /// A raw statement on the database, as someone with direct access to it could run.
@@ -182,8 +185,8 @@ async fn forge_record(db: &Database, seq: i64) -> Result<(), sqlx::Error> {
 /// An account `name` with `password` in `group`, made by the local administrator.
 async fn account(s: &Service, name: &str, password: &str, group: RoleGroup) {
     let new = NewManagementAccount { name: name.into(), display_name: None, password: Some(pin(password)) };
-    s.new_management_account(&admin(), new).await.unwrap();
-    s.add_role_group_member(&admin(), group.name(), name).await.unwrap();
+    s.cmdlets().new_management_account(&admin(), new).await.unwrap();
+    s.cmdlets().add_role_group_member(&admin(), group.name(), name).await.unwrap();
 }
 
 umpin_store::backend_tests! {
@@ -230,7 +233,7 @@ umpin_store::backend_tests! {
     async fn help_desk_resets_to_a_generated_pin_that_goes_only_to_the_user(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        s.set_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com", PinReset::default()).await.unwrap();
+        s.cmdlets().set_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com", PinReset::default()).await.unwrap();
         let resets = messages(&s, MessageKind::PinReset).await;
         assert_eq!(resets.len(), 1);
         assert_eq!(resets[0].0, "tony@contoso.com");
@@ -242,9 +245,9 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let huge = "x".repeat(1 << 20);
-        let denied_reset = s.set_um_mailbox_pin(&member_of(RoleGroup::ViewOnlyOrganizationManagement), &huge, PinReset::default()).await;
+        let denied_reset = s.cmdlets().set_um_mailbox_pin(&member_of(RoleGroup::ViewOnlyOrganizationManagement), &huge, PinReset::default()).await;
         assert!(denied(&denied_reset.map(drop)));
-        let refused = s.get_um_mailbox_pin(&admin(), &huge).await;
+        let refused = s.cmdlets().get_um_mailbox_pin(&admin(), &huge).await;
         assert!(rule_text(refused).contains("longer than 1024 characters"));
         let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
         assert_eq!(failed.len(), 2, "{failed:?}");
@@ -260,11 +263,11 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let new = NewMailbox { name: "Lee Park".into(), primary_smtp_address: "lee.park@contoso.com".into(), ..Default::default() };
-        s.new_mailbox(&admin(), new).await.unwrap();
-        s.new_dial_plan(&admin(), NewDialPlan::new("Plan2", 5, "1")).await.unwrap();
-        s.new_mailbox_policy(&admin(), NewPolicy { name: "P2".into(), dial_plan: "Plan2".into() }).await.unwrap();
+        s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
+        s.cmdlets().new_dial_plan(&admin(), NewDialPlan::new("Plan2", 5, "1")).await.unwrap();
+        s.cmdlets().new_mailbox_policy(&admin(), NewPolicy { name: "P2".into(), dial_plan: "Plan2".into() }).await.unwrap();
         let account = NewManagementAccount { name: "helpdesk7".into(), ..Default::default() };
-        s.new_management_account(&admin(), account).await.unwrap();
+        s.cmdlets().new_management_account(&admin(), account).await.unwrap();
         for (cmdlet, object) in [
             ("New-Mailbox", "lee.park@contoso.com"),
             ("New-UMDialPlan", "Plan2"),
@@ -281,7 +284,7 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         let ellen = Principal { account: "ellen".into(), role_groups: vec![RoleGroup::UmManagement], source: "198.51.100.4".into() };
         let request = PinReset { pin: Some(pin("1985848")), pin_expired: Some(true), ..Default::default() };
-        s.set_um_mailbox_pin(&ellen, "tony@contoso.com", request).await.unwrap();
+        s.cmdlets().set_um_mailbox_pin(&ellen, "tony@contoso.com", request).await.unwrap();
         let records = audit(&s, AuditSearch { cmdlets: vec!["set-ummailboxpin".into()], ..Default::default() }).await;
         assert_eq!(records.len(), 1);
         let r = &records[0];
@@ -296,20 +299,20 @@ umpin_store::backend_tests! {
     async fn a_failed_change_is_recorded_with_its_error_and_changes_nothing(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let result = s.set_um_mailbox_pin(&admin(), "tony@contoso.com", PinReset { pin: Some(pin("12")), ..Default::default() }).await;
+        let result = s.cmdlets().set_um_mailbox_pin(&admin(), "tony@contoso.com", PinReset { pin: Some(pin("12")), ..Default::default() }).await;
         let message = rule(result).to_string();
         let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].error.as_deref(), Some(message.as_str()));
         assert_eq!(failed[0].cmdlet, "Set-UMMailboxPIN");
-        assert!(s.test_admin_audit_log(&admin()).await.unwrap().is_valid());
+        assert!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().is_valid());
     }
 
     async fn reading_pin_information_is_recorded(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        s.get_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com").await.unwrap();
-        s.list_um_mailbox_pins(&member_of(RoleGroup::HelpDesk), &PinFilter::default(), None, None).await.unwrap();
+        s.cmdlets().get_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com").await.unwrap();
+        s.cmdlets().list_um_mailbox_pins(&member_of(RoleGroup::HelpDesk), &PinFilter::default(), None, None).await.unwrap();
         let reads = audit(&s, AuditSearch { cmdlets: vec!["Get-UMMailboxPIN".into()], user_ids: vec!["tester".into()], ..Default::default() }).await;
         assert_eq!(reads.len(), 2);
         assert_eq!(reads[1].object_id, "tony@contoso.com", "newest first");
@@ -325,8 +328,8 @@ umpin_store::backend_tests! {
         let later = Timestamp::now() + SignedDuration::from_hours(1);
         assert!(audit(&s, AuditSearch { start_date: Some(later), ..Default::default() }).await.is_empty());
         assert!(audit(&s, AuditSearch { user_ids: vec!["someone else".into()], ..Default::default() }).await.is_empty());
-        let page = s.search_admin_audit_log(&admin(), AuditSearch::default(), None, Some(2)).await.unwrap();
-        let rest = s.search_admin_audit_log(&admin(), AuditSearch::default(), page.next.as_deref(), Some(1000)).await.unwrap();
+        let page = s.cmdlets().search_admin_audit_log(&admin(), AuditSearch::default(), None, Some(2)).await.unwrap();
+        let rest = s.cmdlets().search_admin_audit_log(&admin(), AuditSearch::default(), page.next.as_deref(), Some(1000)).await.unwrap();
         assert_eq!(page.items.len() + rest.items.len(), all.len());
     }
 
@@ -348,11 +351,11 @@ umpin_store::backend_tests! {
     async fn test_admin_audit_log_finds_an_edited_record(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert!(check.is_valid() && check.records >= 5, "{check:?}");
         drop_append_only_triggers(&db).await;
         raw(&db, "UPDATE audit_log SET account = 'someone else' WHERE seq = 3").await;
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(3), "{check:?}");
         assert!(check.reason.unwrap().contains("changed"));
     }
@@ -362,7 +365,7 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         drop_append_only_triggers(&db).await;
         raw(&db, "DELETE FROM audit_log WHERE seq = 2").await;
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(2), "{check:?}");
         assert!(check.reason.unwrap().contains("missing"));
     }
@@ -370,10 +373,10 @@ umpin_store::backend_tests! {
     async fn test_admin_audit_log_finds_the_last_record_deleted(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let before = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        let before = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
         drop_append_only_triggers(&db).await;
         raw(&db, &format!("DELETE FROM audit_log WHERE seq = {before}")).await;
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(before), "{check:?}");
     }
 
@@ -383,28 +386,28 @@ umpin_store::backend_tests! {
         drop_append_only_triggers(&db).await;
         // Swapping two records' links keeps every link well-formed but breaks the chain.
         raw(&db, "UPDATE audit_log SET link = (SELECT link FROM audit_log WHERE seq = 1) WHERE seq = 2").await;
-        assert_eq!(s.test_admin_audit_log(&admin()).await.unwrap().first_broken, Some(2));
+        assert_eq!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().first_broken, Some(2));
     }
 
     async fn the_database_refuses_an_audit_record_that_is_not_the_one_after_the_head(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let head = s.test_admin_audit_log(&admin()).await.unwrap().records as i64;
+        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records as i64;
         for seq in [0, -1, 1, head, head + 2, head + 100] {
             let refused = forge_record(&db, seq).await.unwrap_err().to_string();
             assert!(refused.contains("takes only the record after its last one"), "{seq}: {refused}");
         }
-        assert!(s.test_admin_audit_log(&admin()).await.unwrap().is_valid());
+        assert!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().is_valid());
     }
 
     async fn a_record_forged_after_the_head_is_detected_hidden_from_search_and_stops_appends_clearly(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let head = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
         assert_eq!(s.audit_log_damage().await.unwrap(), None);
         // At head + 1 the order trigger lets it in: only the key file can tell it from a real one.
         forge_record(&db, head as i64 + 1).await.unwrap();
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(head + 1), "{check:?}");
         assert!(check.reason.as_deref().unwrap().contains("after the last record umpin wrote"), "{check:?}");
         let forged = audit(&s, AuditSearch { user_ids: vec!["forger".into()], ..Default::default() }).await;
@@ -413,25 +416,25 @@ umpin_store::backend_tests! {
         assert!(damage.contains("Test-AdminAuditLog"), "{damage}");
         // The next audited change is refused, with a message saying what to do, and changes nothing.
         let new = NewMailbox { name: "Ellen Adams".into(), primary_smtp_address: "ellen@contoso.com".into(), ..Default::default() };
-        let refused = s.new_mailbox(&admin(), new).await.unwrap_err();
+        let refused = s.cmdlets().new_mailbox(&admin(), new).await.unwrap_err();
         assert!(matches!(refused, ServiceError::AuditLogDamaged { seq } if seq == head + 1), "{refused:?}");
         assert!(refused.to_string().contains("Run Test-AdminAuditLog"), "{refused}");
-        assert!(s.get_mailbox(&admin(), "ellen@contoso.com").await.is_err(), "the refused change was not made");
+        assert!(s.cmdlets().get_mailbox(&admin(), "ellen@contoso.com").await.is_err(), "the refused change was not made");
     }
 
     async fn test_admin_audit_log_accounts_for_records_numbered_zero_or_below_or_far_beyond_the_head(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let head = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
         drop_in_order_trigger(&db).await;
         forge_record(&db, head as i64 + 50).await.unwrap();
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(head + 50), "{check:?}");
         assert!(audit(&s, AuditSearch { user_ids: vec!["forger".into()], ..Default::default() }).await.is_empty());
         for seq in [0, -7] {
             forge_record(&db, seq).await.unwrap();
         }
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(0), "{check:?}");
         assert!(check.reason.as_deref().unwrap().contains("numbered -7"), "{check:?}");
         assert!(s.audit_log_damage().await.unwrap().is_some());
@@ -446,17 +449,17 @@ umpin_store::backend_tests! {
             }
             other => panic!("{parameter}: {other:?}"),
         };
-        invalid(s.get_mailbox(&admin(), "tony\0").await.map(drop), "Identity");
-        invalid(s.set_um_mailbox_pin(&admin(), "tony\0@contoso.com", PinReset::default()).await.map(drop), "Identity");
-        invalid(s.get_um_mailbox_pin(&admin(), "to\u{1}ny").await.map(drop), "Identity");
-        invalid(s.list_mailboxes(&admin(), Some("to\0ny"), None, None).await.map(drop), "Anr");
-        invalid(s.list_um_mailboxes(&admin(), None, Some("\0"), None, None).await.map(drop), "Anr");
-        invalid(s.list_mailboxes(&admin(), None, Some("a\0"), None).await.map(drop), "cursor");
-        invalid(s.get_management_account(&admin(), "ad\0min").await.map(drop), "Identity");
+        invalid(s.cmdlets().get_mailbox(&admin(), "tony\0").await.map(drop), "Identity");
+        invalid(s.cmdlets().set_um_mailbox_pin(&admin(), "tony\0@contoso.com", PinReset::default()).await.map(drop), "Identity");
+        invalid(s.cmdlets().get_um_mailbox_pin(&admin(), "to\u{1}ny").await.map(drop), "Identity");
+        invalid(s.cmdlets().list_mailboxes(&admin(), Some("to\0ny"), None, None).await.map(drop), "Anr");
+        invalid(s.cmdlets().list_um_mailboxes(&admin(), None, Some("\0"), None, None).await.map(drop), "Anr");
+        invalid(s.cmdlets().list_mailboxes(&admin(), None, Some("a\0"), None).await.map(drop), "cursor");
+        invalid(s.cmdlets().get_management_account(&admin(), "ad\0min").await.map(drop), "Identity");
         let search = AuditSearch { object_ids: vec!["tony\0".into()], ..Default::default() };
-        invalid(s.search_admin_audit_log(&admin(), search, None, None).await.map(drop), "ObjectIds");
+        invalid(s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.map(drop), "ObjectIds");
         let named = NewMailbox { name: "Null\0Name".into(), primary_smtp_address: "null@contoso.com".into(), ..Default::default() };
-        assert!(matches!(s.new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
+        assert!(matches!(s.cmdlets().new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
         // Neither sign-in nor the voice side reaches the database with it.
         assert!(matches!(s.issue_token("ad\0min", &pin("violet kettle orbit"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
         assert_eq!(sign_in(&s, "512\u{0}34", "5643892").await, SignInOutcome::WrongPin);
@@ -464,7 +467,7 @@ umpin_store::backend_tests! {
         let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
         assert!(failed.iter().any(|r| r.object_id == "tony`u{0}@contoso.com" && r.cmdlet == "Set-UMMailboxPIN"), "{failed:?}");
         assert!(failed.iter().any(|r| r.parameters.contains("Null`u{0}Name")), "{failed:?}");
-        assert!(s.test_admin_audit_log(&admin()).await.unwrap().is_valid());
+        assert!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().is_valid());
     }
 
     async fn a_signed_checkpoint_shows_the_newest_records_deleted_and_the_head_moved_back(db: Database) {
@@ -473,12 +476,12 @@ umpin_store::backend_tests! {
         let checkpoint = s.audit_checkpoint().await.unwrap();
         let line = checkpoint.to_line();
         assert!(line.starts_with("umpin-audit-checkpoint seq="), "{line}");
-        let reaching = s.test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        let reaching = s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
         assert!(reaching.is_valid(), "{reaching:?}");
         // Later records, then the newest two deleted and the head moved back to the third newest.
         let new = NewMailbox { name: "Ellen Adams".into(), primary_smtp_address: "ellen@contoso.com".into(), ..Default::default() };
-        s.new_mailbox(&admin(), new).await.unwrap();
-        let head = s.test_admin_audit_log(&admin()).await.unwrap().records;
+        s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
+        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
         drop_append_only_triggers(&db).await;
         let keep = checkpoint.seq - 2;
         raw(&db, &format!(
@@ -486,9 +489,9 @@ umpin_store::backend_tests! {
              UPDATE audit_head SET seq = {keep}, link = (SELECT link FROM audit_log WHERE seq = {keep}) WHERE id = 1"
         ))
         .await;
-        let alone = s.test_admin_audit_log(&admin()).await.unwrap();
+        let alone = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert!(alone.is_valid(), "positive control: the chain alone can't show a truncation: {alone:?} (head was {head})");
-        let check = s.test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
         assert_eq!(check.first_broken, Some(keep + 1), "{check:?}");
         assert!(check.reason.as_deref().unwrap().contains("newest records were deleted"), "{check:?}");
     }
@@ -500,17 +503,17 @@ umpin_store::backend_tests! {
         // As the JSON log writes it, after older checkpoints: the last one counts.
         let older = line.replace("seq=", "seq=0");
         let log = format!("{older}\n{{\"level\":\"INFO\",\"fields\":{{\"checkpoint\":\"{line}\",\"records\":5}}}}\n");
-        assert!(s.test_admin_audit_log_reaching(&admin(), Some(&log)).await.unwrap().is_valid());
+        assert!(s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&log)).await.unwrap().is_valid());
         let seq = s.audit_checkpoint().await.unwrap().seq;
         for forged in [
             line.replace(&format!("seq={seq} "), &format!("seq={} ", seq + 1)),
             line.replace("mac=", "mac=00"),
             format!("{} mac={}", line.split(" mac=").next().unwrap(), "ab".repeat(32)),
         ] {
-            let refused = rule_text(s.test_admin_audit_log_reaching(&admin(), Some(&forged)).await);
+            let refused = rule_text(s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&forged)).await);
             assert!(refused.contains("'Checkpoint'"), "{forged}: {refused}");
         }
-        let refused = rule_text(s.test_admin_audit_log_reaching(&admin(), Some("nothing here")).await);
+        let refused = rule_text(s.cmdlets().test_admin_audit_log_reaching(&admin(), Some("nothing here")).await);
         assert!(refused.contains("holds no checkpoint"), "{refused}");
     }
 
@@ -523,13 +526,13 @@ umpin_store::backend_tests! {
             let node = if i % 2 == 0 { s.clone() } else { other.clone() };
             tasks.push(tokio::spawn(async move {
                 let new = NewMailbox { name: format!("User {i}"), primary_smtp_address: format!("user{i}@contoso.com"), ..Default::default() };
-                node.new_mailbox(&admin(), new).await.unwrap();
+                node.cmdlets().new_mailbox(&admin(), new).await.unwrap();
             }));
         }
         for t in tasks {
             t.await.unwrap();
         }
-        let check = s.test_admin_audit_log(&admin()).await.unwrap();
+        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert!(check.is_valid(), "{check:?}");
         assert_eq!(audit(&s, AuditSearch { cmdlets: vec!["New-Mailbox".into()], ..Default::default() }).await.len(), 22);
     }
@@ -571,7 +574,7 @@ umpin_store::backend_tests! {
     async fn sign_in_throttling_counts_an_account_once_however_it_is_named(db: Database) {
         let (s, _keys) = service(db.clone());
         account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
-        let guid = s.get_management_account(&admin(), "ellen").await.unwrap().guid.to_string();
+        let guid = s.cmdlets().get_management_account(&admin(), "ellen").await.unwrap().guid.to_string();
         for (i, name) in ["ellen", "ELLEN", &guid, &guid.to_uppercase(), " Ellen "].iter().enumerate() {
             let source = format!("192.0.2.{i}");
             assert!(matches!(s.issue_token(name, &pin("guess guess guess"), &source).await, Err(ServiceError::NotAuthenticated)), "{name}");
@@ -634,12 +637,12 @@ umpin_store::backend_tests! {
         account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
         let token = s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.1").await.unwrap().token;
         let set = ManagementAccountChanges { password: Some(pin("another long password")), ..Default::default() };
-        s.set_management_account(&admin(), "ellen", set).await.unwrap();
+        s.cmdlets().set_management_account(&admin(), "ellen", set).await.unwrap();
         assert!(s.authenticate(token.expose_secret(), "x").await.is_err());
         assert!(s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.1").await.is_err());
         let token = s.issue_token("ellen", &pin("another long password"), "192.0.2.1").await.unwrap().token;
         let disable = ManagementAccountChanges { changes: AccountChanges { disabled: Some(true), ..Default::default() }, ..Default::default() };
-        s.set_management_account(&admin(), "ellen", disable).await.unwrap();
+        s.cmdlets().set_management_account(&admin(), "ellen", disable).await.unwrap();
         assert!(s.authenticate(token.expose_secret(), "x").await.is_err());
         assert!(matches!(s.issue_token("ellen", &pin("another long password"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
     }
@@ -654,21 +657,21 @@ umpin_store::backend_tests! {
             ("my umpin admin key", "product's name ('umpin')"),
         ] {
             let new = NewManagementAccount { name: "marketingmanager".into(), display_name: None, password: Some(pin(password)) };
-            let refused = rule_text(s.new_management_account(&admin(), new).await);
+            let refused = rule_text(s.cmdlets().new_management_account(&admin(), new).await);
             assert!(refused.contains(rule), "{password:?}: {refused}");
             assert!(password.trim().is_empty() || !refused.contains(password), "{refused}");
         }
-        assert!(s.get_management_account(&admin(), "marketingmanager").await.is_err(), "no account was created");
+        assert!(s.cmdlets().get_management_account(&admin(), "marketingmanager").await.is_err(), "no account was created");
         account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
         let set = ManagementAccountChanges { password: Some(pin("Ellen2024!Ellen")), ..Default::default() };
-        assert!(rule_text(s.set_management_account(&admin(), "ellen", set).await).contains("account's name ('ellen')"));
+        assert!(rule_text(s.cmdlets().set_management_account(&admin(), "ellen", set).await).contains("account's name ('ellen')"));
         assert!(s.issue_token("ellen", &pin("violet kettle orbit"), "192.0.2.1").await.is_ok(), "the password stayed");
     }
 
     async fn a_generated_password_is_returned_once_and_signs_in(db: Database) {
         let (s, _keys) = service(db.clone());
         let (account, generated) = s
-            .new_management_account(&admin(), NewManagementAccount { name: "kim".into(), ..Default::default() })
+            .cmdlets().new_management_account(&admin(), NewManagementAccount { name: "kim".into(), ..Default::default() })
             .await
             .unwrap();
         assert_eq!(account.display_name, "kim");
@@ -681,28 +684,28 @@ umpin_store::backend_tests! {
 
     async fn organization_management_always_keeps_an_enabled_member(db: Database) {
         let (s, _keys) = service(db.clone());
-        let (first, _) = s.create_first_administrator("admin", None).await.unwrap().unwrap();
+        let (first, _) = create_first_administrator(&s, "admin", None).await.unwrap().unwrap();
         assert_eq!(first.role_groups, vec![RoleGroup::OrganizationManagement]);
-        assert!(s.create_first_administrator("second", None).await.unwrap().is_none(), "only once");
+        assert!(create_first_administrator(&s, "second", None).await.unwrap().is_none(), "only once");
         let last = |r: Result<(), ServiceError>| matches!(r, Err(ServiceError::Rule(Error::LastOrganizationManager { .. })));
-        assert!(last(s.remove_role_group_member(&admin(), "Organization Management", "admin").await));
-        assert!(last(s.remove_management_account(&admin(), "admin").await));
+        assert!(last(s.cmdlets().remove_role_group_member(&admin(), "Organization Management", "admin").await));
+        assert!(last(s.cmdlets().remove_management_account(&admin(), "admin").await));
         let disable = ManagementAccountChanges { changes: AccountChanges { disabled: Some(true), ..Default::default() }, ..Default::default() };
-        assert!(last(s.set_management_account(&admin(), "admin", disable).await));
+        assert!(last(s.cmdlets().set_management_account(&admin(), "admin", disable).await));
         account(&s, "second", "correct horse battery", RoleGroup::OrganizationManagement).await;
-        s.remove_management_account(&admin(), "admin").await.unwrap();
+        s.cmdlets().remove_management_account(&admin(), "admin").await.unwrap();
     }
 
     async fn account_names_are_unique_case_insensitively_and_passwords_checked(db: Database) {
         let (s, _keys) = service(db.clone());
         account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
         let again = NewManagementAccount { name: "Ellen".into(), ..Default::default() };
-        assert!(matches!(rule(s.new_management_account(&admin(), again).await), Error::AlreadyExists { .. }));
+        assert!(matches!(rule(s.cmdlets().new_management_account(&admin(), again).await), Error::AlreadyExists { .. }));
         let short = NewManagementAccount { name: "kim".into(), password: Some(pin("short")), ..Default::default() };
-        assert!(matches!(rule(s.new_management_account(&admin(), short).await), Error::InvalidParameter { parameter: "Password", .. }));
-        assert!(matches!(rule(s.add_role_group_member(&admin(), "Domain Admins", "ellen").await), Error::NotFound { .. }));
-        assert!(matches!(rule(s.add_role_group_member(&admin(), "UM Management", "ellen").await), Error::AlreadyMember { .. }));
-        let groups = s.get_role_groups(&admin(), Some("um management")).await.unwrap();
+        assert!(matches!(rule(s.cmdlets().new_management_account(&admin(), short).await), Error::InvalidParameter { parameter: "Password", .. }));
+        assert!(matches!(rule(s.cmdlets().add_role_group_member(&admin(), "Domain Admins", "ellen").await), Error::NotFound { .. }));
+        assert!(matches!(rule(s.cmdlets().add_role_group_member(&admin(), "UM Management", "ellen").await), Error::AlreadyMember { .. }));
+        let groups = s.cmdlets().get_role_groups(&admin(), Some("um management")).await.unwrap();
         assert_eq!(groups[0].members, vec!["ellen".to_owned()]);
     }
 }

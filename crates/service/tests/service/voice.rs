@@ -44,7 +44,7 @@ umpin_store::backend_tests! {
         assert_eq!(rule(setup("8273645", "8273646", false).await), Error::PinsDiffer);
         assert_eq!(rule(setup("5643892", "5643892", false).await), Error::Pin(PinRule::InHistory { count: 5 }));
         setup("8273645", "8273645", false).await.unwrap();
-        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
         assert!(!info.pin_expired && !info.first_time_user);
         assert_eq!(rule(setup("8273646", "8273646", true).await), Error::FirstTimeSetupDone { mailbox: "tony@contoso.com".into() });
         let played = s.recorded_name_on_call(&ivr, &c).await.unwrap().unwrap();
@@ -59,7 +59,7 @@ umpin_store::backend_tests! {
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), true).await.unwrap();
-        assert!(!s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().first_time_user);
+        assert!(!s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().first_time_user);
         assert!(s.recorded_name_on_call(&ivr, &c).await.unwrap().is_none(), "a skipped recording has no audio");
     }
 
@@ -72,7 +72,7 @@ umpin_store::backend_tests! {
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273654")).await), Error::PinsDiffer);
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("1234"), &pin("1234")).await), Error::Pin(PinRule::TooShort { min: 6 }));
         s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await.unwrap();
-        let info = s.get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
         assert!(!info.pin_expired, "a PIN the user chose isn't expired");
         assert!(info.first_time_user, "changing the PIN alone doesn't complete first-time setup");
         assert!(matches!(sign_in(&s, "51234", "8273645").await, SignInOutcome::SignedIn { .. }));
@@ -96,7 +96,7 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let changes = DialPlanChanges { logon_failures_before_disconnect: Some(2), ..Default::default() };
-        s.set_dial_plan(&admin(), PLAN, changes).await.unwrap();
+        s.cmdlets().set_dial_plan(&admin(), PLAN, changes).await.unwrap();
         let c = call(&s, None).await;
         let first = enter(&s, &c, Some("51234"), "1111111").await.unwrap();
         assert_eq!(first, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 1, disconnected: false });
@@ -104,18 +104,18 @@ umpin_store::backend_tests! {
         let second = enter(&s, &c, Some("59999"), "1111111").await.unwrap();
         assert_eq!(second, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 2, disconnected: true });
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
-        assert_eq!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 1);
+        assert_eq!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 1);
         // A new call starts counting again; the mailbox's own count goes on.
         let c = call(&s, None).await;
         assert_eq!(enter(&s, &c, Some("51234"), "1111111").await.unwrap().failures_in_call, 1);
-        assert_eq!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 2);
+        assert_eq!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 2);
     }
 
     async fn a_locked_out_mailbox_ends_the_call(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let lock = PinReset { locked_out: Some(true), ..Default::default() };
-        s.set_um_mailbox_pin(&admin(), "tony", lock).await.unwrap();
+        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", lock).await.unwrap();
         let c = call(&s, None).await;
         let locked = enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         assert_eq!(locked, CallSignIn { outcome: SignInOutcome::LockedOut, failures_in_call: 0, disconnected: true });
@@ -128,7 +128,7 @@ umpin_store::backend_tests! {
         let ivr = front_end("ivr");
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
-        s.set_um_mailbox_pin(&admin(), "tony", PinReset::default()).await.unwrap();
+        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset::default()).await.unwrap();
         // The caller still on the old call can't choose the PIN that the e-mailed one replaced.
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::SignInRevoked);
         assert_eq!(rule(s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), true).await), Error::SignInRevoked);
@@ -151,22 +151,22 @@ umpin_store::backend_tests! {
             let signed_in = enter(&s, &c, Some("51234"), "5643892").await.unwrap();
             assert!(matches!(signed_in.outcome, SignInOutcome::SignedIn { .. }), "{action}: {signed_in:?}");
             match action {
-                "lock" => s.set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() }).await.map(drop),
-                "unlock" => s.set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.map(drop),
-                _ => s.disable_um_mailbox(&admin(), "tony", true).await.map(drop),
+                "lock" => s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() }).await.map(drop),
+                "unlock" => s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.map(drop),
+                _ => s.cmdlets().disable_um_mailbox(&admin(), "tony", true).await.map(drop),
             }
             .unwrap();
             assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::SignInRevoked, "{action}");
             assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::SignInRevoked, "{action}");
             if action == "lock" {
-                s.set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.unwrap();
+                s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.unwrap();
             }
         }
-        assert!(s.get_um_mailbox_pin(&admin(), "tony").await.is_err(), "positive control: tony was disabled");
+        assert!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.is_err(), "positive control: tony was disabled");
         enable(&s, "tony@contoso.com", "51234", Some("5643892"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
-        s.remove_mailbox(&admin(), "tony").await.unwrap();
+        s.cmdlets().remove_mailbox(&admin(), "tony").await.unwrap();
         assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::CallEnded);
     }
 
@@ -189,7 +189,7 @@ umpin_store::backend_tests! {
         }
         // The dial plan's LogonFailuresBeforeDisconnect is 3: three PINs were evaluated, no more.
         assert_eq!(wrong, 3);
-        assert_eq!(s.get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 3);
+        assert_eq!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 3);
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
     }
 
@@ -197,7 +197,7 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let phone = MailboxChanges { phone: Some(Some("+1 425 555 1234".into())), ..Default::default() };
-        s.set_mailbox(&admin(), "tony", phone).await.unwrap();
+        s.cmdlets().set_mailbox(&admin(), "tony", phone).await.unwrap();
         let ivr = front_end("ivr");
         for (caller_id, found) in [
             ("+1 (425) 555-1234", true),
@@ -227,7 +227,7 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let numbers = DialPlanChanges { access_telephone_numbers: Some(vec!["+14255550100".into()]), ..Default::default() };
-        s.set_dial_plan(&admin(), PLAN, numbers).await.unwrap();
+        s.cmdlets().set_dial_plan(&admin(), PLAN, numbers).await.unwrap();
         let ivr = front_end("ivr");
         let dialled = |number: &str| NewCall { access_number: Some(number.into()), ..Default::default() };
         assert_eq!(s.start_call(&ivr, dialled("+1 425 555 0100")).await.unwrap().dial_plan, PLAN);
@@ -276,7 +276,7 @@ umpin_store::backend_tests! {
         s.record_name_on_call(&ivr, &c, wav()).await.unwrap();
         s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), false).await.unwrap();
         let search = AuditSearch { user_ids: vec!["ivr".into()], ..Default::default() };
-        let records = s.search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
         let shown: Vec<(&str, &str, &str)> =
             records.iter().map(|r| (r.cmdlet.as_str(), r.object_id.as_str(), r.parameters.as_str())).collect();
         assert_eq!(
@@ -296,8 +296,8 @@ umpin_store::backend_tests! {
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         s.record_name_on_call(&front_end("ivr"), &c, wav()).await.unwrap();
-        let tony = s.get_um_mailbox(&admin(), "tony").await.unwrap().mailbox.guid;
-        s.disable_um_mailbox(&admin(), "tony", true).await.unwrap();
+        let tony = s.cmdlets().get_um_mailbox(&admin(), "tony").await.unwrap().mailbox.guid;
+        s.cmdlets().disable_um_mailbox(&admin(), "tony", true).await.unwrap();
         let mut tx = s.database().begin().await.unwrap();
         assert_eq!(tx.recorded_name(tony).await.unwrap(), None);
     }

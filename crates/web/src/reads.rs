@@ -1,0 +1,54 @@
+//! What the admin center reads, each as its cmdlet (`Get-UMMailbox`, `Get-UMMailboxPIN`, ...):
+//! the catalogue says what the read is and who may make it, as it does for the shell and the
+//! API, and the service checks it (and audits the PIN reads).
+
+use umpin_catalogue::cmdlets::{GetMailbox, GetUmDialPlan, GetUmMailbox, GetUmMailboxPin, GetUmMailboxPolicy};
+use umpin_domain::{DialPlan, Mailbox, MailboxPolicy};
+use umpin_service::{
+    Principal, Recipient, RecipientKey, RecipientQuery, Service, ServiceError, UmMailboxPin, UmMailboxView,
+};
+
+/// `Get-Mailbox -Identity`.
+pub async fn mailbox(service: &Service, by: &Principal, identity: &str) -> Result<Mailbox, ServiceError> {
+    let read = GetMailbox { identity: Some(identity.to_owned()), ..Default::default() };
+    service.get_mailbox(by, read.operation(), identity).await
+}
+
+/// The Recipients list: `Get-Mailbox -Anr`, one page in the order `query` asks for.
+pub async fn recipients(
+    service: &Service,
+    by: &Principal,
+    query: &RecipientQuery,
+    after: Option<&RecipientKey>,
+    limit: u32,
+) -> Result<(Vec<Recipient>, Option<RecipientKey>), ServiceError> {
+    let read = GetMailbox { anr: query.search.clone(), ..Default::default() };
+    service.list_recipients(by, read.operation(), query, after, limit).await
+}
+
+/// `Get-UMMailbox -Identity`.
+pub async fn um_mailbox(service: &Service, by: &Principal, identity: &str) -> Result<UmMailboxView, ServiceError> {
+    let read = GetUmMailbox { identity: Some(identity.to_owned()), ..Default::default() };
+    service.get_um_mailbox(by, read.operation(), identity).await
+}
+
+/// `Get-UMMailboxPIN -Identity`.
+pub async fn um_mailbox_pin(service: &Service, by: &Principal, identity: &str) -> Result<UmMailboxPin, ServiceError> {
+    let read = GetUmMailboxPin { identity: Some(identity.to_owned()), ..Default::default() };
+    service.get_um_mailbox_pin(by, read.operation(), identity).await
+}
+
+/// `Get-UMDialPlan`: every dial plan.
+pub async fn dial_plans(service: &Service, by: &Principal) -> Result<Vec<DialPlan>, ServiceError> {
+    service.list_dial_plans(by, GetUmDialPlan::default().operation()).await
+}
+
+/// `Get-UMMailboxPolicy`: every policy, or those of one dial plan (`-UMDialPlan`).
+pub async fn mailbox_policies(
+    service: &Service,
+    by: &Principal,
+    dial_plan: Option<&str>,
+) -> Result<Vec<MailboxPolicy>, ServiceError> {
+    let read = GetUmMailboxPolicy { um_dial_plan: dial_plan.map(str::to_owned), ..Default::default() };
+    service.list_mailbox_policies(by, read.operation(), dial_plan).await
+}
