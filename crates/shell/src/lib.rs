@@ -27,6 +27,7 @@
 //! - **Limits**: [`MAX_SOURCE_LEN`] bytes and [`MAX_DEPTH`] levels of nesting (brackets, `-not`, operator
 //!   and property chains), so no input can overflow the stack while parsing or dropping the tree.
 
+mod about;
 pub mod ast;
 pub mod backend;
 pub mod complete;
@@ -36,6 +37,7 @@ mod help;
 mod lexer;
 mod parser;
 pub mod print;
+pub mod properties;
 pub mod registry;
 pub mod run;
 

@@ -1,0 +1,220 @@
+//! The shell as an Exchange administrator's habits expect it, through the real binary: wildcard
+//! property names, PowerShell's display rules, variables, and help.
+
+use super::{assert_fails_in_one_sentence, contoso, shell, shell_ok, stderr, stdout};
+
+#[test]
+fn wildcard_property_names_expand_in_the_objects_property_order() {
+    let dir = contoso(2);
+    let pins = shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | Format-List *PIN*");
+    assert_eq!(
+        pins,
+        "\nMinPINLength                : 6\nPINLifetime                 : 60\nPINHistoryCount             : 5\nLogonFailuresBeforePINReset : 5\nResetPINText                :\n\n"
+    );
+    let all = shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | fl *");
+    assert_eq!(all, shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | Format-List"));
+    let selected =
+        shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | Select-Object Name,*PIN* | Format-List");
+    assert!(selected.starts_with("\nName                        : MyUMMailboxPolicy\nMinPINLength"), "{selected}");
+    let table = shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | Format-Table Name,Min*,[p]INLifetime");
+    assert!(table.contains("Name              MinPINLength PINLifetime\n"), "{table}");
+    let sorted = shell_ok(dir.path(), "Get-UMMailboxPolicy | Sort-Object Nam* -Descending | ForEach-Object Name");
+    assert_eq!(sorted, "MyUMMailboxPolicy\nMyUMDialPlan Default Policy\n");
+}
+
+#[test]
+fn select_object_exclude_property_leaves_out_what_it_matches() {
+    let dir = contoso(2);
+    let out = shell_ok(
+        dir.path(),
+        "Get-UMMailboxPolicy MyUMMailboxPolicy | Select-Object *PIN* -ExcludeProperty *Text,PINHistory* | Format-List",
+    );
+    assert_eq!(
+        out,
+        "\nMinPINLength                : 6\nPINLifetime                 : 60\nLogonFailuresBeforePINReset : 5\n\n"
+    );
+}
+
+#[test]
+fn a_property_name_that_matches_nothing_is_an_error_naming_it() {
+    let dir = contoso(2);
+    for (pipeline, named) in [
+        ("Get-UMMailboxPolicy | Format-List *Bogus*", "'*Bogus*'"),
+        ("Get-UMMailboxPolicy | Format-Table Name,MinPinLenght", "'MinPinLenght'"),
+        ("Get-UMMailboxPolicy | Select-Object Nmae", "'Nmae'"),
+        ("Get-UMMailboxPolicy | Sort-Object Bogus", "'Bogus'"),
+        ("Get-UMMailboxPolicy | Group-Object Bogus*", "'Bogus*'"),
+    ] {
+        let out = shell(dir.path(), pipeline);
+        assert_fails_in_one_sentence(&out, named);
+        assert!(stderr(&out).contains("UMMailboxPolicy"), "{pipeline}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn group_object_counts_the_objects_of_each_value() {
+    let dir = contoso(4);
+    shell_ok(dir.path(), "New-Mailbox -Name Kim -PrimarySmtpAddress kim@contoso.com");
+    shell_ok(dir.path(), "Enable-UMMailbox kim -UMMailboxPolicy MyUMMailboxPolicy -Extensions 52345");
+    shell_ok(dir.path(), "New-Mailbox -Name Lee -PrimarySmtpAddress lee@contoso.com");
+    shell_ok(dir.path(), "Enable-UMMailbox lee -UMMailboxPolicy MyUMMailboxPolicy -Extensions 53456");
+    shell_ok(dir.path(), "Set-UMMailboxPIN kim -LockedOut $true");
+    let out = shell_ok(dir.path(), "Get-UMMailboxPIN | Group-Object LockedOut -NoElement");
+    assert_eq!(out, "\nCount Name\n----- ----\n1     True\n2     False\n\n");
+    let grouped = shell_ok(
+        dir.path(),
+        "Get-UMMailboxPIN | Group-Object Locked* | Where-Object Name -eq True | ForEach-Object { $_.Group.UserID }",
+    );
+    assert_eq!(grouped, "kim@contoso.com\n");
+}
+
+#[test]
+fn objects_with_four_properties_or_fewer_show_as_a_table_and_more_as_a_list() {
+    let dir = contoso(4);
+    let two = shell_ok(dir.path(), "Get-UMMailboxPIN | Select-Object UserID,LockedOut");
+    assert_eq!(two, "\nUserID           LockedOut\n------           ---------\ntony@contoso.com False\n\n");
+    let five = shell_ok(
+        dir.path(),
+        "Get-UMMailboxPIN | Select-Object UserID,LockedOut,PinExpired,FirstTimeUser,FailedLogonCount",
+    );
+    assert!(five.starts_with("\nUserID           : tony@contoso.com\n"), "{five}");
+}
+
+#[test]
+fn format_table_auto_size_wrap_and_hide_table_headers() {
+    let dir = contoso(4);
+    let plain = shell_ok(dir.path(), "Get-UMMailboxPIN | Format-Table UserID,LockedOut");
+    assert_eq!(plain, "\nUserID           LockedOut\n------           ---------\ntony@contoso.com False\n\n");
+    let hidden = shell_ok(dir.path(), "Get-UMMailboxPIN | Format-Table UserID,LockedOut -HideTableHeaders");
+    assert_eq!(hidden, "\ntony@contoso.com False\n\n");
+    let narrow = super::umpin_with_env(
+        dir.path(),
+        &[("COLUMNS", "28")],
+        &["shell", "-c", "Get-UMMailboxPIN | Format-Table UserID,PinExpired,LockedOut -AutoSize"],
+    );
+    assert!(narrow.status.success(), "{}", stderr(&narrow));
+    assert_eq!(
+        stdout(&narrow),
+        "\nUserID           PinExpired\n------           ----------\ntony@contoso.com True\n\n"
+    );
+    assert_eq!(stderr(&narrow), "WARNING: 1 columns do not fit into the display and were removed.\n");
+    let wrapped = super::umpin_with_env(
+        dir.path(),
+        &[("COLUMNS", "20")],
+        &["shell", "-c", "Get-UMMailboxPIN | Format-Table LockedOut,UserID -Wrap"],
+    );
+    assert_eq!(stdout(&wrapped), "\nLockedOut UserID\n--------- ------\nFalse     tony@conto\n          so.com\n\n");
+}
+
+#[test]
+fn out_string_out_file_write_host_and_write_output() {
+    let dir = contoso(4);
+    let text = shell_ok(dir.path(), "$t = Get-UMMailboxPIN | Out-String\n$t.Length");
+    let table = shell_ok(dir.path(), "Get-UMMailboxPIN");
+    assert_eq!(text.trim(), table.chars().count().to_string());
+    let lines = shell_ok(dir.path(), "Get-UMMailboxPIN | Out-String -Stream | Measure-Object");
+    assert!(lines.contains("Count : 5"), "blank, header, dashes, row, blank: {lines}");
+    let file = dir.path().join("pins.txt");
+    shell_ok(dir.path(), &format!("Get-UMMailboxPIN | Out-File '{}'", file.display()));
+    shell_ok(dir.path(), &format!("Write-Output 'the end' | Out-File '{}' -Append", file.display()));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{table}the end\n"));
+    let host =
+        shell_ok(dir.path(), "Write-Host 'Unlocking' -NoNewline; Write-Host ' done'; Write-Host a,b -Separator '+'");
+    assert_eq!(host, "Unlocking done\na+b\n");
+    let output = shell_ok(dir.path(), "Write-Output tony | Get-UMMailboxPIN | ForEach-Object UserID");
+    assert_eq!(output, "tony@contoso.com\n");
+}
+
+#[test]
+fn a_variable_that_was_never_set_is_named_in_the_error() {
+    let dir = contoso(4);
+    let out = shell(dir.path(), "Set-UMMailboxPIN tony -PINExpired $ture");
+    assert_fails_in_one_sentence(&out, "'$ture'");
+    assert!(stderr(&out).starts_with("Set-UMMailboxPIN : ") && stderr(&out).contains("$true"), "{}", stderr(&out));
+    let expression = shell(dir.path(), "$nothing.Name");
+    assert_fails_in_one_sentence(&expression, "'$nothing'");
+}
+
+#[test]
+fn variables_set_on_one_line_are_used_on_the_next_in_a_script() {
+    let dir = contoso(4);
+    let script = dir.path().join("unlock.ps1");
+    std::fs::write(
+        &script,
+        "$pin = Get-UMMailboxPIN tony\n$who = $pin.UserID\n$locked = $false\nSet-UMMailboxPIN $who -LockedOut $locked\n$who\n",
+    )
+    .unwrap();
+    let out = super::umpin(dir.path(), &["shell", script.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "tony@contoso.com\n");
+}
+
+#[test]
+fn get_help_shows_the_detail_asked_for() {
+    let dir = contoso(0);
+    let brief = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN");
+    assert!(brief.contains("SYNTAX") && brief.contains("Get-Help Set-UMMailboxPIN -Examples"), "{brief}");
+    assert!(!brief.contains("Required?") && !brief.contains("EXAMPLE 1"), "{brief}");
+    let examples = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN -Examples");
+    assert!(
+        examples.contains("EXAMPLE 2") && !examples.contains("SYNTAX") && !examples.contains("-SendEmail <"),
+        "{examples}"
+    );
+    let detailed = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN -Detailed");
+    assert!(detailed.contains("-SendEmail <Boolean>") && detailed.contains("EXAMPLE 1"), "{detailed}");
+    assert!(!detailed.contains("Required?"), "{detailed}");
+    let full = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN -Full");
+    assert!(
+        full.contains("Accept pipeline input?       true (ByValue, ByPropertyName)") && full.contains("EXAMPLE 2"),
+        "{full}"
+    );
+    let one = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN -Parameter LockedOut");
+    assert!(
+        one.starts_with("\n    -LockedOut <Boolean>") && one.contains("Required?") && !one.contains("-Pin <"),
+        "{one}"
+    );
+    let every = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN -Parameter *");
+    assert_eq!(every.matches("Required?").count(), 8, "{every}");
+    assert_fails_in_one_sentence(&shell(dir.path(), "Get-Help Set-UMMailboxPIN -Parameter Bogus"), "'Bogus'");
+    let asked = shell_ok(dir.path(), "Set-UMMailboxPIN -?");
+    assert_eq!(asked, brief, "-? shows the same page as Get-Help, and runs nothing");
+}
+
+#[test]
+fn get_help_about_topics_explain_the_language() {
+    let dir = contoso(0);
+    let topics = shell_ok(dir.path(), "Get-Help about_*");
+    for topic in [
+        "about_Pipelines",
+        "about_Automatic_Variables",
+        "about_Comparison_Operators",
+        "about_Wildcards",
+        "about_Variables",
+    ] {
+        assert!(topics.contains(topic), "{topic}: {topics}");
+    }
+    assert!(topics.contains("HelpFile"), "{topics}");
+    let wildcards = shell_ok(dir.path(), "Get-Help about_wildcards");
+    assert!(wildcards.contains("[a-m]") && wildcards.contains("Format-List"), "{wildcards}");
+    let dollar = shell_ok(dir.path(), "help about_Automatic_Variables");
+    assert!(dollar.contains("$_"), "{dollar}");
+    assert_fails_in_one_sentence(&shell(dir.path(), "Get-Help about_Nothing"), "about_*");
+}
+
+#[test]
+fn get_command_filters_by_verb_noun_and_wildcards() {
+    let dir = contoso(0);
+    let names = |pipeline: &str| shell_ok(dir.path(), &format!("{pipeline} | ForEach-Object Name"));
+    assert_eq!(names("Get-Command -Noun UMMailboxPIN"), "Get-UMMailboxPIN\nSet-UMMailboxPIN\n");
+    assert_eq!(names("Get-Command -Verb Enable"), "Enable-UMMailbox\n");
+    assert_eq!(
+        names("Get-Command -Verb Get -Noun UMMailbox*"),
+        "Get-UMMailbox\nGet-UMMailboxPIN\nGet-UMMailboxPolicy\n"
+    );
+    assert_eq!(names("Get-Command G?t-UMDial*"), "Get-UMDialPlan\n");
+    let table = shell_ok(dir.path(), "Get-Command Get-UMDialPlan");
+    assert!(table.contains("CommandType Name           Source\n"), "{table}");
+    let syntax = shell_ok(dir.path(), "Get-Command Get-UMMailboxPIN -Syntax");
+    assert!(syntax.contains("Get-UMMailboxPIN [[-Identity] <String>]"), "{syntax}");
+    assert_fails_in_one_sentence(&shell(dir.path(), "Get-Command Get-Nothing"), "'Get-Nothing'");
+}
