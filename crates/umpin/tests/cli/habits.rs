@@ -218,3 +218,50 @@ fn get_command_filters_by_verb_noun_and_wildcards() {
     assert!(syntax.contains("Get-UMMailboxPIN [[-Identity] <String>]"), "{syntax}");
     assert_fails_in_one_sentence(&shell(dir.path(), "Get-Command Get-Nothing"), "'Get-Nothing'");
 }
+
+/// The interactive shell in a pseudo-terminal: a line left open continues after `>> `, a
+/// variable set on one line is used on the next, a missing mandatory parameter is asked for, and
+/// `NO_COLOR` keeps errors plain.
+#[test]
+fn the_interactive_shell_continues_after_the_continuation_prompt_keeps_variables_and_asks_for_what_is_missing() {
+    let dir = contoso(4);
+    let home = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"));
+    command
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("shell")
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1")
+        .env_remove("XDG_DATA_HOME");
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("Get-UMMailboxPIN |").unwrap();
+    session.exp_string(">> ").unwrap();
+    session.send_line("Select-Object UserID,LockedOut").unwrap();
+    session.exp_string("tony@contoso.com False").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("$who = Get-UMMailboxPIN tony").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("Set-UMMailboxPIN $who.UserID -LockedOut $true").unwrap();
+    let locked = session.exp_string("[PS] umpin> ").unwrap();
+    assert!(!locked.contains(" : "), "the variable's property is the identity: {locked:?}");
+    session.send_line("(Get-UMMailboxPIN tony).LockedOut").unwrap();
+    session.exp_string("True").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("Set-UMMailboxPIN -LockedOut $false").unwrap();
+    session.exp_string("Supply values for the following parameters:").unwrap();
+    session.exp_string("Identity: ").unwrap();
+    session.send_line("tony").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("Set-UMMailboxPIN -PINExpired $ture").unwrap();
+    let shown = session.exp_string("[PS] umpin> ").unwrap();
+    assert!(shown.contains("'$ture'") && !shown.contains("\x1b[31m"), "{shown:?}");
+    session.send_line("exit").unwrap();
+    session.exp_eof().unwrap();
+    let locked = shell_ok(dir.path(), "(Get-UMMailboxPIN tony).LockedOut");
+    assert_eq!(locked, "False\n", "the prompted Identity unlocked tony");
+    let history = std::fs::read_to_string(home.path().join(".local/share/umpin/shell_history")).unwrap();
+    // The line editor keeps a statement of several lines as one entry, its line breaks escaped.
+    assert!(history.contains("Get-UMMailboxPIN |\\nSelect-Object UserID,LockedOut"), "{history:?}");
+}
