@@ -265,3 +265,69 @@ fn the_interactive_shell_continues_after_the_continuation_prompt_keeps_variables
     // The line editor keeps a statement of several lines as one entry, its line breaks escaped.
     assert!(history.contains("Get-UMMailboxPIN |\\nSelect-Object UserID,LockedOut"), "{history:?}");
 }
+
+/// `umpin shell --server` names why it can't reach a server, one cause per sentence.
+#[test]
+fn the_remote_shell_names_why_a_server_cant_be_reached() {
+    let config = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let refused =
+        super::remote::remote(&format!("http://{closed}"), "admin", Some("x"), config.path(), "Get-UMMailboxPIN");
+    assert_fails_in_one_sentence(&refused, "the connection was refused");
+    let unknown =
+        super::remote::remote("https://umpin-nowhere.invalid", "admin", Some("x"), config.path(), "Get-UMMailboxPIN");
+    assert_fails_in_one_sentence(&unknown, "umpin-nowhere.invalid can't be found (DNS)");
+    // A plain HTTP server answers the TLS greeting with an HTTP error.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = plain.local_addr().unwrap();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut stream in plain.incoming().flatten() {
+            let _ = stream.read(&mut [0; 1024]);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    let tls =
+        super::remote::remote(&format!("https://{address}"), "admin", Some("x"), config.path(), "Get-UMMailboxPIN");
+    assert_fails_in_one_sentence(&tls, "doesn't answer in TLS");
+}
+
+/// A wrong password and an expired saved sign-in are told apart, and a password typed at the
+/// prompt is asked for again, three times in all.
+#[test]
+fn the_remote_shell_tells_a_wrong_password_from_an_expired_sign_in_and_asks_three_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    assert!(super::umpin(dir.path(), &["demo", "--no-serve"]).status.success());
+    shell_ok(dir.path(), "New-ManagementAccount umadmin -Password 'um admin password 1'");
+    shell_ok(dir.path(), "Add-RoleGroupMember 'UM Management' -Member umadmin");
+    let server = super::serve::Serving::start(dir.path(), &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0")]);
+    let wrong =
+        super::remote::remote(&server.url, "umadmin", Some("not the password"), config.path(), "Get-UMMailboxPIN");
+    assert_fails_in_one_sentence(&wrong, "The user name or password is wrong");
+
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"));
+    command
+        .args(["shell", "--server", &server.url, "--user", "umadmin"])
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("HOME", config.path())
+        .env_remove("UMPIN_PASSWORD");
+    let mut session = rexpect::session::spawn_command(command, Some(30_000)).unwrap();
+    for _ in 0..2 {
+        session.exp_string("Password for umadmin at ").unwrap();
+        session.send_line("not the password").unwrap();
+        session.exp_string("The user name or password is wrong. Try again.").unwrap();
+    }
+    session.exp_string("Password for umadmin at ").unwrap();
+    session.send_line("um admin password 1").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("exit").unwrap();
+    session.exp_eof().unwrap();
+
+    // The kept token stops working when the account's password changes.
+    shell_ok(dir.path(), "Set-ManagementAccount umadmin -Password 'um admin password 2'");
+    let expired = super::remote::remote(&server.url, "umadmin", None, config.path(), "Get-UMMailboxPIN");
+    assert!(!expired.status.success());
+    assert!(stderr(&expired).contains("Your saved sign-in to"), "{}", stderr(&expired));
+    assert!(!stderr(&expired).contains("password is wrong"), "{}", stderr(&expired));
+}
