@@ -35,7 +35,7 @@ struct Cli {
     #[arg(long, global = true, env = "UMPIN_DATA_DIR", default_value = "./umpin-data")]
     data_dir: PathBuf,
     /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB` [default: SQLite in the data directory].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "UMPIN_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// A TOML configuration file [default: umpin.toml in the data directory, when present].
     #[arg(long, global = true, env = "UMPIN_CONFIG")]
@@ -65,13 +65,14 @@ enum Command {
     /// Builds the sample organisation contoso.com (or reuses it), shows its PIN status and serves it.
     Demo {
         /// The address to serve on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "ADDR", env = "UMPIN_SERVER__LISTEN")]
         listen: Option<std::net::SocketAddr>,
         /// Builds and shows the organisation, then exits instead of serving it.
         #[arg(long)]
         no_serve: bool,
     },
     /// The management shell: Exchange's UM cmdlets in PowerShell syntax.
+    #[command(after_help = SHELL_ENVIRONMENT)]
     Shell {
         /// Runs this pipeline and exits (non-zero when a command failed).
         #[arg(short = 'c', value_name = "PIPELINE", conflicts_with = "script")]
@@ -91,10 +92,18 @@ enum Command {
     /// Serves the HTTP API until SIGTERM or Ctrl-C.
     Serve {
         /// The address to listen on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "ADDR", env = "UMPIN_SERVER__LISTEN")]
         listen: Option<std::net::SocketAddr>,
     },
 }
+
+/// The environment variables the shell reads, for `umpin shell --help`.
+const SHELL_ENVIRONMENT: &str = "Environment:
+  UMPIN_PASSWORD   the password for --user (else it is asked for, without echo)
+  COLUMNS          the width tables are fitted to [default: 120]
+  NO_COLOR         any value turns colours off (they are only used on a terminal)
+  XDG_DATA_HOME    where the history is kept [default: ~/.local/share]
+  XDG_CONFIG_HOME  where the sign-in to a server is kept [default: ~/.config]";
 
 #[derive(Subcommand)]
 enum KeysCommand {

@@ -331,3 +331,28 @@ fn the_remote_shell_tells_a_wrong_password_from_an_expired_sign_in_and_asks_thre
     assert!(stderr(&expired).contains("Your saved sign-in to"), "{}", stderr(&expired));
     assert!(!stderr(&expired).contains("password is wrong"), "{}", stderr(&expired));
 }
+
+#[test]
+fn help_names_every_environment_variable_an_option_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = stdout(&super::umpin(dir.path(), &["--help"]));
+    for variable in ["UMPIN_DATA_DIR", "UMPIN_DATABASE_URL", "UMPIN_CONFIG"] {
+        assert!(top.contains(&format!("[env: {variable}")), "{variable}: {top}");
+    }
+    for command in ["serve", "demo"] {
+        let help = stdout(&super::umpin(dir.path(), &[command, "--help"]));
+        assert!(help.contains("[env: UMPIN_SERVER__LISTEN"), "{command}: {help}");
+    }
+    let shell = stdout(&super::umpin(dir.path(), &["shell", "--help"]));
+    for variable in ["UMPIN_PASSWORD", "COLUMNS", "NO_COLOR", "XDG_DATA_HOME", "XDG_CONFIG_HOME"] {
+        assert!(shell.contains(variable), "{variable}: {shell}");
+    }
+}
+
+#[test]
+fn errors_carry_no_colour_codes_when_standard_error_is_not_a_terminal() {
+    let dir = contoso(0);
+    let out = shell(dir.path(), "Get-UMMailboxPIN nobody");
+    assert!(!out.status.success());
+    assert!(!stderr(&out).contains('\x1b'), "{:?}", stderr(&out));
+}
