@@ -28,11 +28,14 @@ use umpin_store::{Database, redact_url};
 
 use crate::config::{Config, LogFormat};
 
+/// The data directory when neither `--data-dir` nor `UMPIN_DATA_DIR` names one.
+const DEFAULT_DATA_DIR: &str = "./umpin-data";
+
 #[derive(Parser)]
 #[command(name = "umpin", version, about = "Voice-mail PIN service in the manner of Exchange Unified Messaging")]
 struct Cli {
     /// The data directory: key file, SQLite database, configuration.
-    #[arg(long, global = true, env = "UMPIN_DATA_DIR", default_value = "./umpin-data")]
+    #[arg(long, global = true, env = "UMPIN_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
     /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB` [default: SQLite in the data directory].
     #[arg(long, global = true, env = "UMPIN_DATABASE_URL", hide_env_values = true)]
@@ -181,17 +184,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { listen, no_serve } => {
             init(&setup).await?;
             let service = setup.service().await?;
+            // The address is taken before anything is built, so a busy port costs nothing.
+            let server = if no_serve {
+                None
+            } else {
+                Some(serve::bind(&setup, listen, service.clone()).map_err(demo::as_demo)?)
+            };
             let password = demo::run(&service).await?;
-            if no_serve {
+            let umpin = demo::invocation();
+            let Some(server) = server else {
+                say!(
+                    "To sign in to a later `{umpin} serve` as {}, give it a password of your choosing: run `{umpin}{} shell` and type Set-ManagementAccount {} -Password '<password>'.",
+                    demo::DEMO_ACCOUNT,
+                    demo::data_dir_option(&setup.data_dir),
+                    demo::DEMO_ACCOUNT
+                );
                 return Ok(());
-            }
-            let server = serve::bind(&setup, listen, service.clone())?;
+            };
             let mail = demo::mail(&setup.config.mail, &setup.data_dir)?;
             say!("Serving contoso.com on {} until Ctrl-C.", server.url());
             say!("  Management account: {} (Organization Management)", demo::DEMO_ACCOUNT);
             say!("  Password: {} (new on every run of the demo)", password.expose_secret());
             say!("  Web admin center: {}/ecp/", server.url());
-            say!("  Remote shell: umpin shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
+            say!("  Remote shell: {umpin} shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
             if let Some(dir) = &mail.pickup_dir {
                 say!("  E-mail (welcome and PIN messages) is written to {}", dir.display());
             }

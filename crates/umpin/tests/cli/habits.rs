@@ -356,3 +356,34 @@ fn errors_carry_no_colour_codes_when_standard_error_is_not_a_terminal() {
     assert!(!out.status.success());
     assert!(!stderr(&out).contains('\x1b'), "{:?}", stderr(&out));
 }
+
+#[test]
+fn the_demo_prints_commands_that_run_from_where_the_user_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = super::umpin_with_env(dir.path(), &[("PATH", "/usr/bin:/bin")], &["demo", "--no-serve"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.starts_with("To sign in to a later")).unwrap_or_else(|| panic!("{text}"));
+    // umpin isn't on that PATH, so the demo names the binary by its path.
+    let binary = env!("CARGO_BIN_EXE_umpin");
+    assert!(line.contains(&format!("`{binary} serve`")), "{line}");
+    assert!(line.contains("Set-ManagementAccount admin -Password"), "{line}");
+    let shell = line.split('`').nth(3).unwrap_or_else(|| panic!("{line}"));
+    let command: Vec<String> = shell.split(' ').map(|w| w.trim_matches('\'').to_owned()).collect();
+    let run = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .args(["-c", "Get-ManagementAccount admin | ForEach-Object Name"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&run), "admin\n", "the printed shell command works: {}", stderr(&run));
+}
+
+#[test]
+fn the_demo_on_a_busy_port_fails_before_building_anything_and_names_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = busy.local_addr().unwrap().to_string();
+    let out = super::umpin(dir.path(), &["demo", "--listen", &address]);
+    assert_fails_in_one_sentence(&out, "umpin demo can't listen on");
+    assert!(!stdout(&out).contains("contoso.com"), "nothing was built: {}", stdout(&out));
+}
