@@ -126,8 +126,12 @@ pub async fn script(backend: Backend, path: &Path) -> anyhow::Result<bool> {
     Ok(shell(backend, false).run(&text).await)
 }
 
-/// The line editor's helper: Tab completion from the cmdlet registry.
-struct Editing;
+/// The line editor's helper: Tab completion from the cmdlet registry, and of identities from the
+/// backend the shell runs its cmdlets on.
+struct Editing {
+    backend: Backend,
+    runtime: tokio::runtime::Handle,
+}
 
 impl rustyline::completion::Completer for Editing {
     type Candidate = String;
@@ -138,7 +142,13 @@ impl rustyline::completion::Completer for Editing {
         pos: usize,
         _ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<String>)> {
-        Ok(umpin_shell::complete::complete(line, pos))
+        use umpin_shell::complete::{complete, identities, identity_request};
+        if let Some(request) = identity_request(line, pos) {
+            // The line editor asks synchronously; the lookup waits on the runtime's other threads.
+            let found = tokio::task::block_in_place(|| self.runtime.block_on(identities(&self.backend, &request)));
+            return Ok((request.start, found));
+        }
+        Ok(complete(line, pos))
     }
 }
 
@@ -168,7 +178,7 @@ pub async fn interactive(backend: Backend) -> anyhow::Result<bool> {
 
     let mut editor: rustyline::Editor<Editing, rustyline::history::DefaultHistory> = rustyline::Editor::new()
         .map_err(|e| anyhow::anyhow!("The interactive shell can't use this terminal ({e})."))?;
-    editor.set_helper(Some(Editing));
+    editor.set_helper(Some(Editing { backend: backend.clone(), runtime: tokio::runtime::Handle::current() }));
     let history = history_file();
     if let Some(file) = &history {
         let _ = editor.load_history(file);

@@ -387,3 +387,51 @@ fn the_demo_on_a_busy_port_fails_before_building_anything_and_names_the_demo() {
     assert_fails_in_one_sentence(&out, "umpin demo can't listen on");
     assert!(!stdout(&out).contains("contoso.com"), "nothing was built: {}", stdout(&out));
 }
+
+/// Tab completes identities in the interactive shell: mailbox addresses by prefix, policy and
+/// dial plan names, on the data directory and on a server.
+#[test]
+fn tab_completes_mailbox_addresses_policy_and_dial_plan_names_locally_and_remotely() {
+    let dir = contoso(4);
+    let complete = |session: &mut rexpect::session::PtySession| {
+        session.exp_string("[PS] umpin> ").unwrap();
+        session.send("Get-UMMailboxPIN -Identity to").unwrap();
+        session.send("\t").unwrap();
+        session.send_line("").unwrap();
+        session.exp_string("tony@contoso.com True").unwrap();
+    };
+    let home = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"));
+    command.arg("--data-dir").arg(dir.path()).arg("shell").env("HOME", home.path()).env_remove("XDG_DATA_HOME");
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+    complete(&mut session);
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send("Get-UMMailboxPolicy -UMDialPlan My").unwrap();
+    session.send("\t").unwrap();
+    session.send_line(" | Measure-Object").unwrap();
+    session.exp_string("Count : 2").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send("Get-UMMailboxPolicy 'MyUMDialPlan D").unwrap();
+    session.send("\t").unwrap();
+    session.send_line(" | Measure-Object").unwrap();
+    session.exp_string("Count : 1").unwrap();
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("exit").unwrap();
+    session.exp_eof().unwrap();
+
+    shell_ok(dir.path(), "New-ManagementAccount umadmin -Password 'um admin password 1'");
+    shell_ok(dir.path(), "Add-RoleGroupMember 'UM Management' -Member umadmin");
+    let server = super::serve::Serving::start(dir.path(), &[("UMPIN_SERVER__LISTEN", "127.0.0.1:0")]);
+    let config = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"));
+    command
+        .args(["shell", "--server", &server.url, "--user", "umadmin"])
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("HOME", home.path())
+        .env("UMPIN_PASSWORD", "um admin password 1");
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+    complete(&mut session);
+    session.exp_string("[PS] umpin> ").unwrap();
+    session.send_line("exit").unwrap();
+    session.exp_eof().unwrap();
+}
