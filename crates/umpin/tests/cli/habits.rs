@@ -435,3 +435,65 @@ fn tab_completes_mailbox_addresses_policy_and_dial_plan_names_locally_and_remote
     session.send_line("exit").unwrap();
     session.exp_eof().unwrap();
 }
+
+/// The README's voice-access example, run as printed against a fresh demo: only the address line
+/// is given the address this demo announced.
+#[test]
+fn the_readme_voice_access_example_runs_against_the_demo_as_printed() {
+    use std::io::BufRead;
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let example = readme
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("/api/v1/voice/calls"))
+        .expect("the README has a voice-access example")
+        .to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_umpin"));
+    let path = format!("{}:{}", binary.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    /// The demo, stopped however the test ends.
+    struct Demo(std::process::Child);
+    impl Drop for Demo {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut demo = std::process::Command::new(binary)
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("UMPIN_DATA_DIR")
+        .env_remove("UMPIN_CONFIG")
+        .env_remove("UMPIN_DATABASE_URL")
+        .env_remove("UMPIN_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(Demo)
+        .unwrap();
+    let mut lines = std::io::BufReader::new(demo.0.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the demo announces its address").unwrap();
+        if let Some(rest) = line.strip_prefix("Serving contoso.com on ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let script = example
+        .lines()
+        .map(|l| if l.starts_with("SERVER=") { format!("SERVER={url}") } else { l.to_owned() })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let run = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("UMPIN_DATA_DIR")
+        .env_remove("UMPIN_CONFIG")
+        .env_remove("UMPIN_DATABASE_URL")
+        .output()
+        .unwrap();
+    drop(demo);
+    assert!(run.status.success(), "{}{}", stdout(&run), stderr(&run));
+    assert!(stdout(&run).contains("\"outcome\":\"signedIn\""), "{}", stdout(&run));
+}
