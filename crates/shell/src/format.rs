@@ -117,7 +117,18 @@ impl Layout {
 }
 
 fn cell(object: &Value, column: &str) -> String {
-    one_line(&object.member(column).to_text())
+    one_line(&shown(&object.member(column)))
+}
+
+/// A value as a table cell or list line shows it: an object within it by its `Identity` (else
+/// its `Name`), as Exchange's objects print themselves, so that `Group-Object`'s groups read
+/// `{tony@contoso.com, kim@contoso.com}`; anything else as its text.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Array(items) => format!("{{{}}}", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => o.get("Identity").or_else(|| o.get("Name")).map_or_else(|| value.to_text(), Value::to_text),
+        other => other.to_text(),
+    }
 }
 
 /// `-AutoSize`: columns keep their width; those after the first that doesn't fit are removed.
@@ -228,7 +239,7 @@ pub fn entry(value: &Value, names: &[String]) -> String {
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let mut out = String::from("\n");
     for name in names {
-        let shown = o.get(name).map(Value::to_text).unwrap_or_default();
+        let shown = o.get(name).map(shown).unwrap_or_default();
         out.push_str(format!("{name:<width$} : {}", one_line(&shown)).trim_end());
         out.push('\n');
     }

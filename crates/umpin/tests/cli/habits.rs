@@ -61,6 +61,8 @@ fn group_object_counts_the_objects_of_each_value() {
     shell_ok(dir.path(), "Set-UMMailboxPIN kim -LockedOut $true");
     let out = shell_ok(dir.path(), "Get-UMMailboxPIN | Group-Object LockedOut -NoElement");
     assert_eq!(out, "\nCount Name\n----- ----\n1     True\n2     False\n\n");
+    let groups = shell_ok(dir.path(), "Get-UMMailboxPIN | Group-Object LockedOut");
+    assert!(groups.contains("1     True  {kim@contoso.com}\n"), "objects show by their identity: {groups}");
     let grouped = shell_ok(
         dir.path(),
         "Get-UMMailboxPIN | Group-Object Locked* | Where-Object Name -eq True | ForEach-Object { $_.Group.UserID }",
