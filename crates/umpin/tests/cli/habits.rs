@@ -499,3 +499,11 @@ fn the_readme_voice_access_example_runs_against_the_demo_as_printed() {
     assert!(run.status.success(), "{}{}", stdout(&run), stderr(&run));
     assert!(stdout(&run).contains("\"outcome\":\"signedIn\""), "{}", stdout(&run));
 }
+
+#[test]
+fn a_missing_mandatory_parameter_stays_an_error_outside_the_interactive_shell() {
+    let dir = contoso(4);
+    let out = shell(dir.path(), "Set-UMMailboxPIN -LockedOut $false");
+    assert_fails_in_one_sentence(&out, "missing mandatory parameters: Identity");
+    assert!(!stdout(&out).contains("Supply values"), "{}", stdout(&out));
+}
