@@ -28,6 +28,9 @@ pub struct TableOptions {
     pub wrap: bool,
     /// `-HideTableHeaders`: no header and no underline.
     pub hide_headers: bool,
+    /// The columns are a type's view, which shows every column aligned left as Exchange does;
+    /// otherwise a column of numbers is aligned right, as PowerShell aligns them.
+    pub from_view: bool,
 }
 
 /// A formatted table and how many columns `-AutoSize` removed because they didn't fit.
@@ -56,6 +59,8 @@ pub fn table(objects: &[Value], columns: &[String], width: usize, options: Table
 pub struct Layout {
     columns: Vec<String>,
     widths: Vec<usize>,
+    /// Which columns are aligned right (numbers outside a view).
+    right: Vec<bool>,
     wrap: bool,
     /// Columns left out because they didn't fit.
     removed: usize,
@@ -79,9 +84,14 @@ impl Layout {
             fit(&mut widths, width);
         }
         let visible = widths.iter().take_while(|w| **w > 0).count();
+        let right = columns[..visible]
+            .iter()
+            .map(|c| !options.from_view && objects.first().is_some_and(|o| matches!(o.member(c), Value::Int(_))))
+            .collect();
         Some(Layout {
             columns: columns[..visible].to_vec(),
             widths: widths[..visible].to_vec(),
+            right,
             wrap: options.wrap,
             removed: columns.len() - visible,
         })
@@ -90,9 +100,9 @@ impl Layout {
     /// The header line and its underline of dashes.
     pub fn header(&self) -> String {
         let mut out = String::new();
-        push_row(&mut out, &self.columns, &self.widths);
+        push_row(&mut out, &self.columns, &self.widths, &self.right);
         let dashes: Vec<String> = self.columns.iter().map(|c| "-".repeat(c.chars().count())).collect();
-        push_row(&mut out, &dashes, &self.widths);
+        push_row(&mut out, &dashes, &self.widths, &self.right);
         out
     }
 
@@ -102,14 +112,14 @@ impl Layout {
         for o in objects {
             let cells: Vec<String> = self.columns.iter().map(|c| cell(o, c)).collect();
             if !self.wrap {
-                push_row(&mut out, &cells, &self.widths);
+                push_row(&mut out, &cells, &self.widths, &self.right);
                 continue;
             }
             let pieces: Vec<Vec<String>> = cells.iter().zip(&self.widths).map(|(c, w)| wrap(c, *w)).collect();
             let height = pieces.iter().map(Vec::len).max().unwrap_or(1);
             for line in 0..height {
                 let row: Vec<String> = pieces.iter().map(|p| p.get(line).cloned().unwrap_or_default()).collect();
-                push_row(&mut out, &row, &self.widths);
+                push_row(&mut out, &row, &self.widths, &self.right);
             }
         }
         out
@@ -190,13 +200,20 @@ fn fit(widths: &mut [usize], width: usize) {
     }
 }
 
-fn push_row(out: &mut String, cells: &[String], widths: &[usize]) {
+fn push_row(out: &mut String, cells: &[String], widths: &[usize], right: &[bool]) {
     let mut line = String::new();
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             line.push(' ');
         }
-        line.push_str(&pad(cell, widths[i]));
+        let padded = pad(cell, widths[i]);
+        if right[i] {
+            let text = padded.trim_end();
+            line.push_str(&" ".repeat(widths[i] - text.chars().count()));
+            line.push_str(text);
+        } else {
+            line.push_str(&padded);
+        }
     }
     out.push_str(line.trim_end());
     out.push('\n');
@@ -462,6 +479,17 @@ mod tests {
     fn wrapping_breaks_after_a_space_where_there_is_one() {
         assert_eq!(wrap("one two three", 8), ["one two", "three"]);
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn numbers_align_right_outside_a_view_and_left_in_one() {
+        let row: Value =
+            Object::new("Selected.UMMailboxPin", vec![("Count", 7.into()), ("Name", "True".into())]).into();
+        let columns = cols(&["Count", "Name"]);
+        let plain = table(std::slice::from_ref(&row), &columns, 120, TableOptions::default());
+        assert_eq!(plain.text, "\nCount Name\n----- ----\n    7 True\n\n");
+        let view = TableOptions { from_view: true, ..TableOptions::default() };
+        assert_eq!(table(&[row], &columns, 120, view).text, "\nCount Name\n----- ----\n7     True\n\n");
     }
 
     #[test]

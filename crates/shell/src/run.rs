@@ -643,12 +643,22 @@ impl<C: Console + Send> Shell<C> {
             "Group-Object" => group(held, &properties, inv.arguments.flag("NoElement") == Some(true)),
             "Measure-Object" => vec![measure(stage.passed, stage.figures, inv.arguments.text("Property").as_deref())],
             "Format-Table" => {
+                // Without properties, a type's table view gives the columns, as in PowerShell.
+                let view = match (held.first(), properties.is_empty()) {
+                    (Some(Value::Object(o)), true) => match format::default_view(o) {
+                        View::Table(columns) => columns.iter().map(|c| (*c).to_owned()).collect(),
+                        View::List => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
                 let options = format::TableOptions {
                     auto_size: inv.arguments.flag("AutoSize") == Some(true),
                     wrap: inv.arguments.flag("Wrap") == Some(true),
                     hide_headers: inv.arguments.flag("HideTableHeaders") == Some(true),
+                    from_view: !view.is_empty(),
                 };
-                let table = format::table(&held, &properties, self.width, options);
+                let columns = if view.is_empty() { properties } else { view };
+                let table = format::table(&held, &columns, self.width, options);
                 if table.removed > 0 {
                     self.console.warning(&format!(
                         "WARNING: {} columns do not fit into the display and were removed.",
@@ -1114,10 +1124,10 @@ impl Display {
                         View::Table(columns) => {
                             if !matches!(&self.table, Some((t, _)) if *t == type_name) {
                                 out.push_str(&self.close());
+                                let options =
+                                    format::TableOptions { from_view: !columns.is_empty(), ..Default::default() };
                                 let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
-                                if let Some(layout) =
-                                    format::Layout::new(slice, &columns, width, format::TableOptions::default())
-                                {
+                                if let Some(layout) = format::Layout::new(slice, &columns, width, options) {
                                     out.push('\n');
                                     out.push_str(&layout.header());
                                     self.table = Some((type_name, layout));

@@ -60,9 +60,9 @@ fn group_object_counts_the_objects_of_each_value() {
     shell_ok(dir.path(), "Enable-UMMailbox lee -UMMailboxPolicy MyUMMailboxPolicy -Extensions 53456");
     shell_ok(dir.path(), "Set-UMMailboxPIN kim -LockedOut $true");
     let out = shell_ok(dir.path(), "Get-UMMailboxPIN | Group-Object LockedOut -NoElement");
-    assert_eq!(out, "\nCount Name\n----- ----\n1     True\n2     False\n\n");
+    assert_eq!(out, "\nCount Name\n----- ----\n    1 True\n    2 False\n\n");
     let groups = shell_ok(dir.path(), "Get-UMMailboxPIN | Group-Object LockedOut");
-    assert!(groups.contains("1     True  {kim@contoso.com}\n"), "objects show by their identity: {groups}");
+    assert!(groups.contains("    1 True  {kim@contoso.com}\n"), "objects show by their identity: {groups}");
     let grouped = shell_ok(
         dir.path(),
         "Get-UMMailboxPIN | Group-Object Locked* | Where-Object Name -eq True | ForEach-Object { $_.Group.UserID }",
@@ -87,6 +87,10 @@ fn format_table_auto_size_wrap_and_hide_table_headers() {
     let dir = contoso(4);
     let plain = shell_ok(dir.path(), "Get-UMMailboxPIN | Format-Table UserID,LockedOut");
     assert_eq!(plain, "\nUserID           LockedOut\n------           ---------\ntony@contoso.com False\n\n");
+    let viewed = shell_ok(dir.path(), "Get-UMMailboxPIN | Format-Table");
+    assert_eq!(viewed, shell_ok(dir.path(), "Get-UMMailboxPIN"), "without properties, the type's view");
+    let numbers = shell_ok(dir.path(), "Get-UMMailboxPIN | Format-Table UserID,FailedLogonCount");
+    assert!(numbers.contains("tony@contoso.com                0\n"), "numbers align right: {numbers}");
     let hidden = shell_ok(dir.path(), "Get-UMMailboxPIN | Format-Table UserID,LockedOut -HideTableHeaders");
     assert_eq!(hidden, "\ntony@contoso.com False\n\n");
     let narrow = super::umpin_with_env(
