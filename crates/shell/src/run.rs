@@ -619,7 +619,11 @@ impl<C: Console + Send> Shell<C> {
             }
             _ => Vec::new(),
         };
-        let width = inv.arguments.number("Width").and_then(|w| usize::try_from(w).ok()).unwrap_or(self.width);
+        let width = match inv.arguments.number("Width") {
+            None => self.width,
+            Some(w @ 1..=10_000) => usize::try_from(w).unwrap_or(self.width),
+            Some(w) => return Err(fail(name, format!("-Width {w} is out of range: give 1 to 10000 characters."))),
+        };
         Ok(match name {
             "Sort-Object" => {
                 let mut sorted = held;

@@ -120,6 +120,9 @@ fn out_string_out_file_write_host_and_write_output() {
     assert_eq!(text.trim(), table.chars().count().to_string());
     let lines = shell_ok(dir.path(), "Get-UMMailboxPIN | Out-String -Stream | Measure-Object");
     assert!(lines.contains("Count : 5"), "blank, header, dashes, row, blank: {lines}");
+    let narrow = shell_ok(dir.path(), "Get-UMMailboxPIN | Out-String -Width 10");
+    assert!(narrow.lines().all(|l| l.chars().count() <= 10), "{narrow}");
+    assert_fails_in_one_sentence(&shell(dir.path(), "Get-UMMailboxPIN | Out-String -Width 0"), "1 to 10000");
     let file = dir.path().join("pins.txt");
     shell_ok(dir.path(), &format!("Get-UMMailboxPIN | Out-File '{}'", file.display()));
     shell_ok(dir.path(), &format!("Write-Output 'the end' | Out-File '{}' -Append", file.display()));
