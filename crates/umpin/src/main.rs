@@ -231,10 +231,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Logs go to standard error, as text or JSON lines (`log_format` of [server]), filtered by
 /// `UMPIN_LOG` (else at `level`). Set up once the configuration is read, since it chooses the
 /// format.
+/// Whether standard error may carry colour codes: only on a terminal, and never with `NO_COLOR`
+/// set to anything but the empty string (https://no-color.org).
+fn stderr_colours() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn init_logs(format: LogFormat, level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("UMPIN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let logs =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(stderr_colours());
     match format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),

@@ -21,10 +21,7 @@ struct Terminal {
 
 impl Terminal {
     fn new(interactive: bool) -> Terminal {
-        let terminal = std::io::stderr().is_terminal();
-        // https://no-color.org: any value but the empty one turns colours off.
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Terminal { terminal, colour: terminal && !no_color, interactive }
+        Terminal { terminal: std::io::stderr().is_terminal(), colour: crate::stderr_colours(), interactive }
     }
 
     /// A line of standard error: over the progress line on a terminal, in `colour` (an SGR code)

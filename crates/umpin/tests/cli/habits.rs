@@ -364,6 +364,9 @@ fn errors_carry_no_colour_codes_when_standard_error_is_not_a_terminal() {
     let out = shell(dir.path(), "Get-UMMailboxPIN nobody");
     assert!(!out.status.success());
     assert!(!stderr(&out).contains('\x1b'), "{:?}", stderr(&out));
+    let logged = super::umpin_with_env(dir.path(), &[("UMPIN_LOG", "debug")], &["shell", "-c", "Get-UMDialPlan"]);
+    assert!(stderr(&logged).contains("DEBUG"), "the logs were written");
+    assert!(!stderr(&logged).contains('\x1b'), "no colour codes in logs off a terminal");
 }
 
 #[test]
