@@ -144,12 +144,9 @@ impl Value {
         }
     }
 
-    /// `-like`: `*` any run, `?` one character, case-insensitive.
+    /// `-like`: the text of the value against a wildcard pattern ([`wildcard_match`]).
     pub fn like(&self, pattern: &str) -> bool {
-        wildcard_match(
-            &pattern.to_lowercase().chars().collect::<Vec<_>>(),
-            &self.to_text().to_lowercase().chars().collect::<Vec<_>>(),
-        )
+        wildcard_match(pattern, &self.to_text())
     }
 
     /// The elements of a value: an array's items, `$null` nothing, anything else itself.
@@ -166,26 +163,102 @@ fn len_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn wildcard_match(pattern: &[char], text: &[char]) -> bool {
+/// Whether `pattern` holds a wildcard character (`*`, `?` or `[`), so that it names a set of
+/// names rather than one.
+pub fn is_wildcard(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+/// PowerShell's wildcards, case-insensitively: `*` any run of characters, `?` one character,
+/// `[abc]` one of those, `[a-z]` one in the range; a backtick takes the next character literally.
+/// A `[` without its `]` is an ordinary character.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern = compile(&pattern.to_lowercase());
+    let text: Vec<char> = text.to_lowercase().chars().collect();
     // Iterative matching with backtracking to the last `*`: linear in practice, no recursion.
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
+        match pattern.get(p) {
+            Some(Wild::Star) => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(one) if one.matches(text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|w| *w == Wild::Star)
+}
+
+/// One element of a compiled wildcard pattern.
+#[derive(Debug, PartialEq, Eq)]
+enum Wild {
+    Star,
+    Any,
+    Char(char),
+    /// `[...]`: single characters and ranges, as inclusive pairs.
+    Set(Vec<(char, char)>),
+}
+
+impl Wild {
+    /// Whether this element (not `*`) matches one character.
+    fn matches(&self, c: char) -> bool {
+        match self {
+            Wild::Star => false,
+            Wild::Any => true,
+            Wild::Char(x) => *x == c,
+            Wild::Set(ranges) => ranges.iter().any(|(low, high)| (*low..=*high).contains(&c)),
+        }
+    }
+}
+
+fn compile(pattern: &str) -> Vec<Wild> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' => out.push(Wild::Star),
+            '?' => out.push(Wild::Any),
+            '`' if i + 1 < chars.len() => {
+                i += 1;
+                out.push(Wild::Char(chars[i]));
+            }
+            '[' => match chars[i + 1..].iter().position(|c| *c == ']') {
+                Some(len) if len > 0 => {
+                    let set = &chars[i + 1..i + 1 + len];
+                    let mut ranges = Vec::new();
+                    let mut j = 0;
+                    while j < set.len() {
+                        if j + 2 < set.len() && set[j + 1] == '-' {
+                            ranges.push((set[j], set[j + 2]));
+                            j += 3;
+                        } else {
+                            ranges.push((set[j], set[j]));
+                            j += 1;
+                        }
+                    }
+                    out.push(Wild::Set(ranges));
+                    i += len + 1;
+                }
+                _ => out.push(Wild::Char('[')),
+            },
+            c => out.push(Wild::Char(c)),
+        }
+        i += 1;
+    }
+    out
 }
 
 impl fmt::Display for Value {
@@ -269,6 +342,18 @@ mod tests {
         assert!(v.like("t?ny*"));
         assert!(!v.like("*@fabrikam.com"));
         assert!(Value::from("").like("*"));
+    }
+
+    #[test]
+    fn wildcards_match_sets_ranges_and_escaped_characters() {
+        assert!(wildcard_match("[a-m]*", "Kim"));
+        assert!(!wildcard_match("[a-j]*", "Kim"));
+        assert!(wildcard_match("[kt]?m", "KIM"));
+        assert!(wildcard_match("*PIN*", "MinPINLength"));
+        assert!(wildcard_match("100`*", "100*"));
+        assert!(!wildcard_match("100`*", "1000"));
+        assert!(wildcard_match("a[b", "a[b"), "a [ without its ] is literal");
+        assert!(is_wildcard("Name*") && is_wildcard("[ab]") && !is_wildcard("Name"));
     }
 
     #[test]

@@ -10,19 +10,46 @@ use umpin_catalogue::views::{
     AUDIT_EVENT, MAILBOX, MANAGEMENT_ACCOUNT, ROLE_GROUP, UM_DIAL_PLAN, UM_MAILBOX, UM_MAILBOX_PIN, UM_MAILBOX_POLICY,
 };
 
-/// Which view an object type shows by default, and with which properties.
+/// Which view an object shows by default, and with which properties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
+    /// A table of these columns; all the object's properties when empty.
     Table(&'static [&'static str]),
     List,
 }
 
-/// Formats objects as a table of `columns` (all properties of the first object when empty),
-/// at most `width` characters wide.
-pub fn table(objects: &[Value], columns: &[String], width: usize) -> String {
-    match Layout::new(objects, columns, width) {
-        Some(layout) => layout.header() + &layout.rows(objects),
-        None => objects.iter().map(|v| format!("{v}\n")).collect(),
+/// How `Format-Table` lays a table out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableOptions {
+    /// `-AutoSize`: every column as wide as its widest value; columns that don't fit the width
+    /// are removed whole rather than cut.
+    pub auto_size: bool,
+    /// `-Wrap`: a value wider than its column goes on over the next lines instead of being cut.
+    pub wrap: bool,
+    /// `-HideTableHeaders`: no header and no underline.
+    pub hide_headers: bool,
+    /// The columns are a type's view, which shows every column aligned left as Exchange does;
+    /// otherwise a column of numbers is aligned right, as PowerShell aligns them.
+    pub from_view: bool,
+}
+
+/// A formatted table and how many columns `-AutoSize` removed because they didn't fit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub text: String,
+    pub removed: usize,
+}
+
+/// `Format-Table`: objects as a table of `columns` (all properties of the first object when
+/// empty), at most `width` characters wide, with a blank line before and after as PowerShell
+/// prints it.
+pub fn table(objects: &[Value], columns: &[String], width: usize, options: TableOptions) -> Table {
+    match Layout::new(objects, columns, width, options) {
+        Some(layout) => {
+            let header = if options.hide_headers { String::new() } else { layout.header() };
+            Table { text: format!("\n{header}{}\n", layout.rows(objects)), removed: layout.removed }
+        }
+        None => Table { text: objects.iter().map(|v| format!("{v}\n")).collect(), removed: 0 },
     }
 }
 
@@ -32,12 +59,17 @@ pub fn table(objects: &[Value], columns: &[String], width: usize) -> String {
 pub struct Layout {
     columns: Vec<String>,
     widths: Vec<usize>,
+    /// Which columns are aligned right (numbers outside a view).
+    right: Vec<bool>,
+    wrap: bool,
+    /// Columns left out because they didn't fit.
+    removed: usize,
 }
 
 impl Layout {
-    /// Columns sized to the header and to `objects`, cut to `width`; `None` when there are no
+    /// Columns sized to the header and to `objects`, fitted to `width`; `None` when there are no
     /// columns (no names given and the first value isn't an object).
-    pub fn new(objects: &[Value], columns: &[String], width: usize) -> Option<Layout> {
+    pub fn new(objects: &[Value], columns: &[String], width: usize, options: TableOptions) -> Option<Layout> {
         let columns: Vec<String> = if columns.is_empty() { property_names(objects) } else { columns.to_vec() };
         if columns.is_empty() {
             return None;
@@ -46,33 +78,108 @@ impl Layout {
             .iter()
             .map(|c| objects.iter().map(|o| cell(o, c).chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
             .collect();
-        fit(&mut widths, width);
+        if options.auto_size {
+            drop_what_does_not_fit(&mut widths, width);
+        } else {
+            fit(&mut widths, width);
+        }
         let visible = widths.iter().take_while(|w| **w > 0).count();
-        Some(Layout { columns: columns[..visible].to_vec(), widths: widths[..visible].to_vec() })
+        let right = columns[..visible]
+            .iter()
+            .map(|c| !options.from_view && objects.first().is_some_and(|o| matches!(o.member(c), Value::Int(_))))
+            .collect();
+        Some(Layout {
+            columns: columns[..visible].to_vec(),
+            widths: widths[..visible].to_vec(),
+            right,
+            wrap: options.wrap,
+            removed: columns.len() - visible,
+        })
     }
 
     /// The header line and its underline of dashes.
     pub fn header(&self) -> String {
         let mut out = String::new();
-        push_row(&mut out, &self.columns, &self.widths);
+        push_row(&mut out, &self.columns, &self.widths, &self.right);
         let dashes: Vec<String> = self.columns.iter().map(|c| "-".repeat(c.chars().count())).collect();
-        push_row(&mut out, &dashes, &self.widths);
+        push_row(&mut out, &dashes, &self.widths, &self.right);
         out
     }
 
-    /// One line per object.
+    /// One line per object, or several for a wrapped value.
     pub fn rows(&self, objects: &[Value]) -> String {
         let mut out = String::new();
         for o in objects {
             let cells: Vec<String> = self.columns.iter().map(|c| cell(o, c)).collect();
-            push_row(&mut out, &cells, &self.widths);
+            if !self.wrap {
+                push_row(&mut out, &cells, &self.widths, &self.right);
+                continue;
+            }
+            let pieces: Vec<Vec<String>> = cells.iter().zip(&self.widths).map(|(c, w)| wrap(c, *w)).collect();
+            let height = pieces.iter().map(Vec::len).max().unwrap_or(1);
+            for line in 0..height {
+                let row: Vec<String> = pieces.iter().map(|p| p.get(line).cloned().unwrap_or_default()).collect();
+                push_row(&mut out, &row, &self.widths, &self.right);
+            }
         }
         out
     }
 }
 
 fn cell(object: &Value, column: &str) -> String {
-    one_line(&object.member(column).to_text())
+    one_line(&shown(&object.member(column)))
+}
+
+/// A value as a table cell or list line shows it: an object within it by its `Identity` (else
+/// its `Name`), as Exchange's objects print themselves, so that `Group-Object`'s groups read
+/// `{tony@contoso.com, kim@contoso.com}`; anything else as its text.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Array(items) => format!("{{{}}}", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => o.get("Identity").or_else(|| o.get("Name")).map_or_else(|| value.to_text(), Value::to_text),
+        other => other.to_text(),
+    }
+}
+
+/// `-AutoSize`: columns keep their width; those after the first that doesn't fit are removed.
+fn drop_what_does_not_fit(widths: &mut [usize], width: usize) {
+    let mut used = 0;
+    let mut full = false;
+    for (i, w) in widths.iter_mut().enumerate() {
+        let gap = usize::from(i > 0);
+        if i == 0 && *w > width {
+            // The first column is always shown, cut to the width.
+            *w = width.max(1);
+        }
+        if full || used + gap + *w > width {
+            full = true;
+            *w = 0;
+            continue;
+        }
+        used += gap + *w;
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken after a space where there is one.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width || width == 0 {
+        return vec![text.to_owned()];
+    }
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let mut end = (start + width).min(chars.len());
+        if end < chars.len()
+            && let Some(space) = chars[start..end].iter().rposition(|c| *c == ' ')
+            && space > 0
+        {
+            end = start + space + 1;
+        }
+        lines.push(chars[start..end].iter().collect::<String>().trim_end().to_owned());
+        start = end;
+    }
+    lines
 }
 
 /// Shrinks column widths so that they and the single spaces between them fit in `width`: the
@@ -93,13 +200,20 @@ fn fit(widths: &mut [usize], width: usize) {
     }
 }
 
-fn push_row(out: &mut String, cells: &[String], widths: &[usize]) {
+fn push_row(out: &mut String, cells: &[String], widths: &[usize], right: &[bool]) {
     let mut line = String::new();
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             line.push(' ');
         }
-        line.push_str(&pad(cell, widths[i]));
+        let padded = pad(cell, widths[i]);
+        if right[i] {
+            let text = padded.trim_end();
+            line.push_str(&" ".repeat(widths[i] - text.chars().count()));
+            line.push_str(text);
+        } else {
+            line.push_str(&padded);
+        }
     }
     out.push_str(line.trim_end());
     out.push('\n');
@@ -121,29 +235,29 @@ fn one_line(text: &str) -> String {
     text.replace(['\r', '\n'], " ")
 }
 
-/// Formats objects as lists: every property (or the given ones) as `Name : Value`, colons
-/// aligned, a blank line before each object.
-pub fn list(objects: &[Value], properties: &[String]) -> String {
+/// Formats objects as lists of every property: one `Name : Value` line per property with the
+/// colons aligned, a blank line before each object and after the last.
+pub fn list(objects: &[Value]) -> String {
     let mut out = String::new();
     for value in objects {
-        let Value::Object(o) = value else {
-            out.push_str(&format!("{value}\n"));
-            continue;
-        };
-        let names: Vec<&str> = if properties.is_empty() {
-            o.properties.iter().map(|(n, _)| n.as_str()).collect()
-        } else {
-            properties.iter().map(String::as_str).collect()
-        };
-        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-        out.push('\n');
-        for name in names {
-            let shown = o.get(name).map(Value::to_text).unwrap_or_default();
-            out.push_str(format!("{name:<width$} : {}", one_line(&shown)).trim_end());
-            out.push('\n');
-        }
+        out.push_str(&entry(value, &crate::properties::names(value)));
     }
     if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// One object of a list: a blank line, then `Name : Value` for each of `names`, colons aligned.
+pub fn entry(value: &Value, names: &[String]) -> String {
+    let Value::Object(o) = value else {
+        return format!("{value}\n");
+    };
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let mut out = String::from("\n");
+    for name in names {
+        let shown = o.get(name).map(shown).unwrap_or_default();
+        out.push_str(format!("{name:<width$} : {}", one_line(&shown)).trim_end());
         out.push('\n');
     }
     out
@@ -267,9 +381,14 @@ fn parse_records(text: &str) -> Result<Vec<Vec<String>>, String> {
     Ok(records)
 }
 
-/// The view an object type shows when nothing else is asked for.
-pub fn default_view(type_name: &str) -> View {
-    match type_name {
+/// The type name of `Measure-Object`'s result, which PowerShell shows as a list.
+pub const MEASURE_INFO: &str = "MeasureInfo";
+
+/// The view an object shows when nothing else is asked for: its type's view, or, as PowerShell
+/// does for a type without one, a table of its properties when it has four or fewer and a list
+/// when it has more.
+pub fn default_view(object: &Object) -> View {
+    match object.type_name.as_str() {
         UM_MAILBOX_PIN => View::Table(&["UserID", "PinExpired", "FirstTimeUser", "LockedOut"]),
         MAILBOX => View::Table(&["Name", "Alias", "DisplayName", "PrimarySmtpAddress"]),
         UM_DIAL_PLAN => View::Table(&["Name", "NumberOfDigitsInExtension", "URIType", "VoIPSecurity"]),
@@ -278,6 +397,8 @@ pub fn default_view(type_name: &str) -> View {
         MANAGEMENT_ACCOUNT => View::Table(&["Name", "DisplayName", "RoleGroups", "Disabled"]),
         ROLE_GROUP => View::Table(&["Name", "Members"]),
         AUDIT_EVENT => View::Table(&["RunDate", "Caller", "CmdletName", "ObjectModified", "Succeeded"]),
+        MEASURE_INFO => View::List,
+        _ if object.properties.len() <= 4 => View::Table(&[]),
         _ => View::List,
     }
 }
@@ -304,28 +425,98 @@ mod tests {
     }
 
     #[test]
-    fn a_table_underlines_its_header_and_sizes_columns_to_content() {
-        let t = table(&[pin("tony@contoso.com", true, false)], &cols(&["UserID", "PinExpired", "LockedOut"]), 120);
+    fn a_table_underlines_its_header_sizes_columns_to_content_and_has_a_blank_line_around_it() {
+        let t = table(
+            &[pin("tony@contoso.com", true, false)],
+            &cols(&["UserID", "PinExpired", "LockedOut"]),
+            120,
+            TableOptions::default(),
+        );
         assert_eq!(
-            t,
-            "UserID           PinExpired LockedOut\n------           ---------- ---------\ntony@contoso.com True       False\n"
+            t.text,
+            "\nUserID           PinExpired LockedOut\n------           ---------- ---------\ntony@contoso.com True       False\n\n"
         );
     }
 
     #[test]
     fn a_table_is_cut_to_the_terminal_width() {
-        let t = table(&[pin("a-very-long-address@contoso.com", true, false)], &cols(&["UserID", "PinExpired"]), 20);
-        assert!(t.lines().all(|l| l.chars().count() <= 20), "{t}");
-        assert!(t.contains("..."), "{t}");
+        let t = table(
+            &[pin("a-very-long-address@contoso.com", true, false)],
+            &cols(&["UserID", "PinExpired"]),
+            20,
+            TableOptions::default(),
+        );
+        assert!(t.text.lines().all(|l| l.chars().count() <= 20), "{}", t.text);
+        assert!(t.text.contains("..."), "{}", t.text);
+    }
+
+    #[test]
+    fn auto_size_removes_whole_columns_that_do_not_fit_and_counts_them() {
+        let options = TableOptions { auto_size: true, ..TableOptions::default() };
+        let t =
+            table(&[pin("tony@contoso.com", true, false)], &cols(&["UserID", "PinExpired", "LockedOut"]), 30, options);
+        assert_eq!(t.removed, 1);
+        assert!(t.text.contains("tony@contoso.com True") && !t.text.contains("Locked"), "{}", t.text);
+        assert!(!t.text.contains("..."), "{}", t.text);
+    }
+
+    #[test]
+    fn wrap_continues_a_long_value_on_the_next_lines_of_its_column() {
+        let options = TableOptions { wrap: true, ..TableOptions::default() };
+        let t = table(
+            &[pin("a-very-long-address@contoso.com", true, false)],
+            &cols(&["PinExpired", "UserID"]),
+            25,
+            options,
+        );
+        assert_eq!(
+            t.text,
+            "\nPinExpired UserID\n---------- ------\nTrue       a-very-long-ad\n           dress@contoso.\n           com\n\n"
+        );
+    }
+
+    #[test]
+    fn wrapping_breaks_after_a_space_where_there_is_one() {
+        assert_eq!(wrap("one two three", 8), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn numbers_align_right_outside_a_view_and_left_in_one() {
+        let row: Value =
+            Object::new("Selected.UMMailboxPin", vec![("Count", 7.into()), ("Name", "True".into())]).into();
+        let columns = cols(&["Count", "Name"]);
+        let plain = table(std::slice::from_ref(&row), &columns, 120, TableOptions::default());
+        assert_eq!(plain.text, "\nCount Name\n----- ----\n    7 True\n\n");
+        let view = TableOptions { from_view: true, ..TableOptions::default() };
+        assert_eq!(table(&[row], &columns, 120, view).text, "\nCount Name\n----- ----\n7     True\n\n");
+    }
+
+    #[test]
+    fn hide_table_headers_leaves_only_the_rows() {
+        let options = TableOptions { hide_headers: true, ..TableOptions::default() };
+        let t = table(&[pin("tony@contoso.com", true, false)], &cols(&["UserID", "LockedOut"]), 120, options);
+        assert_eq!(t.text, "\ntony@contoso.com False\n\n");
     }
 
     #[test]
     fn a_list_aligns_the_colons() {
-        let l = list(&[pin("tony@contoso.com", true, false)], &[]);
+        let l = list(&[pin("tony@contoso.com", true, false)]);
         assert_eq!(
             l,
             "\nUserID        : tony@contoso.com\nPinExpired    : True\nFirstTimeUser : True\nLockedOut     : False\n\n"
         );
+    }
+
+    #[test]
+    fn an_object_without_a_view_is_a_table_up_to_four_properties_and_a_list_beyond() {
+        let props = |n: usize| (0..n).map(|i| (format!("P{i}"), Value::Int(0))).collect::<Vec<_>>();
+        let four = Object { type_name: "Selected.UMMailboxPin".to_owned(), properties: props(4) };
+        let five = Object { type_name: "Selected.UMMailboxPin".to_owned(), properties: props(5) };
+        assert_eq!(default_view(&four), View::Table(&[]));
+        assert_eq!(default_view(&five), View::List);
+        let measured = Object::new(MEASURE_INFO, vec![("Count", Value::Int(2))]);
+        assert_eq!(default_view(&measured), View::List, "Measure-Object's result is always a list");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! - [`ast`] is the tree; every node carries a [`Span`] for error messages.
 //! - [`print`](mod@print) renders a tree as canonical source that parses back to the same tree.
 //! - [`run`] evaluates scripts: binding, pipelines and the utility cmdlets of [`registry`];
-//!   [`format`] displays objects; [`complete`] completes names for the interactive prompt.
+//!   [`properties`] expands the property names they take (wildcards included); [`format`](mod@format)
+//!   displays objects by PowerShell's rules; [`complete`] completes names and identities for the
+//!   interactive prompt; `help` and `about` are `Get-Help`'s pages and topics.
 //!
 //! # Decisions
 //!
@@ -27,6 +29,7 @@
 //! - **Limits**: [`MAX_SOURCE_LEN`] bytes and [`MAX_DEPTH`] levels of nesting (brackets, `-not`, operator
 //!   and property chains), so no input can overflow the stack while parsing or dropping the tree.
 
+mod about;
 pub mod ast;
 pub mod backend;
 pub mod complete;
@@ -36,6 +39,7 @@ mod help;
 mod lexer;
 mod parser;
 pub mod print;
+pub mod properties;
 pub mod registry;
 pub mod run;
 

@@ -74,15 +74,21 @@ pub static UTILITIES: &[CmdletInfo] = &[
         runs_on: RunsOn::Shell,
         changes_state: false,
         parameters: &[
-            Parameter::new("Property", Properties, "The properties to keep.").at(1),
+            Parameter::new("Property", Properties, "The properties to keep; wildcards such as *PIN* name several.")
+                .at(1),
+            Parameter::new(
+                "ExcludeProperty",
+                Properties,
+                "Properties to leave out; wildcards allowed. Without -Property, every other property is kept.",
+            ),
             Parameter::new("ExpandProperty", Text, "Passes on the value of this property instead of the object."),
             Parameter::new("First", Number, "Passes on only this many objects."),
             Parameter::new("InputObject", Any, "The objects to select from.").piped(ByValue),
         ],
-        examples: &[ex(
-            "Get-UMMailboxPIN | Select-Object UserID,LockedOut",
-            "Shows two properties of each PIN status.",
-        )],
+        examples: &[
+            ex("Get-UMMailboxPIN | Select-Object UserID,LockedOut", "Shows two properties of each PIN status."),
+            ex("Get-UMMailboxPolicy | Select-Object Name,*PIN*", "Shows each policy's name and its PIN settings."),
+        ],
     },
     CmdletInfo {
         name: "Sort-Object",
@@ -91,13 +97,29 @@ pub static UTILITIES: &[CmdletInfo] = &[
         runs_on: RunsOn::Shell,
         changes_state: false,
         parameters: &[
-            Parameter::new("Property", Properties, "The properties to sort by.").at(1),
+            Parameter::new("Property", Properties, "The properties to sort by; wildcards allowed.").at(1),
             Parameter::new("Descending", Switch, "Sorts from the highest to the lowest."),
             Parameter::new("InputObject", Any, "The objects to sort.").piped(ByValue),
         ],
         examples: &[ex(
             "Get-UMMailboxPIN | Sort-Object FailedLogonCount -Descending",
             "Shows the mailboxes with the most failed sign-ins first.",
+        )],
+    },
+    CmdletInfo {
+        name: "Group-Object",
+        aliases: &["group"],
+        synopsis: "Groups the input objects that have the same values of the given properties.",
+        runs_on: RunsOn::Shell,
+        changes_state: false,
+        parameters: &[
+            Parameter::new("Property", Properties, "The properties to group by; wildcards allowed.").required().at(1),
+            Parameter::new("NoElement", Switch, "Leaves the objects out of the result: only the counts and names."),
+            Parameter::new("InputObject", Any, "The objects to group.").piped(ByValue),
+        ],
+        examples: &[ex(
+            "Get-UMMailboxPIN -ResultSize Unlimited | Group-Object LockedOut -NoElement",
+            "Counts the locked-out UM mailboxes and the others.",
         )],
     },
     CmdletInfo {
@@ -119,11 +141,25 @@ pub static UTILITIES: &[CmdletInfo] = &[
         runs_on: RunsOn::Shell,
         changes_state: false,
         parameters: &[
-            Parameter::new("Property", Properties, "The columns; all properties of the first object by default.").at(1),
-            Parameter::new("AutoSize", Switch, "Accepted for familiarity: columns are always sized to their content."),
+            Parameter::new(
+                "Property",
+                Properties,
+                "The columns, in order; wildcards allowed. By default the type's view, or every property.",
+            )
+            .at(1),
+            Parameter::new(
+                "AutoSize",
+                Switch,
+                "Sizes every column to its widest value; columns that don't fit are removed, with a warning.",
+            ),
+            Parameter::new("Wrap", Switch, "Continues a value that is wider than its column on the next lines."),
+            Parameter::new("HideTableHeaders", Switch, "Leaves out the column names and their underline."),
             Parameter::new("InputObject", Any, "The objects to show.").piped(ByValue),
         ],
-        examples: &[ex("Get-UMMailboxPIN | Format-Table UserID,FailedLogonCount", "Shows two columns.")],
+        examples: &[
+            ex("Get-UMMailboxPIN | Format-Table UserID,FailedLogonCount", "Shows two columns."),
+            ex("Get-UMMailboxPolicy | Format-Table Name,*PIN* -AutoSize", "Shows each policy's PIN settings."),
+        ],
     },
     CmdletInfo {
         name: "Format-List",
@@ -132,10 +168,64 @@ pub static UTILITIES: &[CmdletInfo] = &[
         runs_on: RunsOn::Shell,
         changes_state: false,
         parameters: &[
-            Parameter::new("Property", Properties, "The properties to show; all by default.").at(1),
+            Parameter::new("Property", Properties, "The properties to show, wildcards allowed; all by default.").at(1),
             Parameter::new("InputObject", Any, "The objects to show.").piped(ByValue),
         ],
-        examples: &[ex("Get-UMMailboxPIN tony | Format-List", "Shows every property of tony's PIN status.")],
+        examples: &[
+            ex("Get-UMMailboxPIN tony | Format-List", "Shows every property of tony's PIN status."),
+            ex("Get-UMMailboxPolicy | Format-List *PIN*", "Shows the PIN settings of each policy."),
+        ],
+    },
+    CmdletInfo {
+        name: "Out-String",
+        aliases: &[],
+        synopsis: "Turns the input objects into the text they display as.",
+        runs_on: RunsOn::Shell,
+        changes_state: false,
+        parameters: &[
+            Parameter::new("Stream", Switch, "Passes on one string per line instead of one string."),
+            Parameter::new("Width", Number, "The width of the text, in characters; the terminal's by default."),
+            Parameter::new("InputObject", Any, "The objects to turn into text.").piped(ByValue),
+        ],
+        examples: &[ex("$text = Get-UMMailboxPIN | Out-String", "Keeps the table of PIN statuses as text in $text.")],
+    },
+    CmdletInfo {
+        name: "Out-File",
+        aliases: &[],
+        synopsis: "Writes the input objects to a file as the text they display as.",
+        runs_on: RunsOn::Shell,
+        changes_state: false,
+        parameters: &[
+            Parameter::new("FilePath", Text, "The file to write.").required().at(1),
+            Parameter::new("Append", Switch, "Adds to the end of the file instead of replacing it."),
+            Parameter::new("Width", Number, "The width of the text, in characters; the terminal's by default."),
+            Parameter::new("InputObject", Any, "The objects to write.").piped(ByValue),
+        ],
+        examples: &[ex("Get-UMMailboxPIN | Out-File pins.txt", "Writes the table of PIN statuses to pins.txt.")],
+    },
+    CmdletInfo {
+        name: "Write-Host",
+        aliases: &[],
+        synopsis: "Writes a value to the screen, not to the pipeline.",
+        runs_on: RunsOn::Shell,
+        changes_state: false,
+        parameters: &[
+            Parameter::new("Object", Any, "What to write; the elements of an array are separated by spaces.")
+                .at(1)
+                .piped(ByValue),
+            Parameter::new("NoNewline", Switch, "Doesn't end the output with a new line."),
+            Parameter::new("Separator", Text, "What goes between the elements of an array; a space by default."),
+        ],
+        examples: &[ex("Write-Host 'Unlocking the locked-out mailboxes'", "Shows a message.")],
+    },
+    CmdletInfo {
+        name: "Write-Output",
+        aliases: &["echo", "write"],
+        synopsis: "Passes values on to the pipeline (or shows them at its end).",
+        runs_on: RunsOn::Shell,
+        changes_state: false,
+        parameters: &[Parameter::new("InputObject", Any, "The values to pass on.").at(1).piped(ByValue)],
+        examples: &[ex("Write-Output tony,kim | Get-UMMailboxPIN", "Shows the PIN statuses of tony and kim.")],
     },
     CmdletInfo {
         name: "ConvertTo-Json",
@@ -183,20 +273,44 @@ pub static UTILITIES: &[CmdletInfo] = &[
     CmdletInfo {
         name: "Get-Help",
         aliases: &["help"],
-        synopsis: "Shows how to use a cmdlet: syntax, parameters and examples.",
+        synopsis: "Shows how to use a cmdlet, or a topic of the shell language (about_*).",
         runs_on: RunsOn::Shell,
         changes_state: false,
-        parameters: &[Parameter::new("Name", Text, "The cmdlet.").at(1)],
-        examples: &[ex("Get-Help Set-UMMailboxPIN", "Shows how to reset, lock and unlock PINs.")],
+        parameters: &[
+            Parameter::new(
+                "Name",
+                Text,
+                "The cmdlet or about_ topic; a wildcard pattern lists the cmdlets and topics it matches.",
+            )
+            .at(1),
+            Parameter::new("Detailed", Switch, "Adds the parameters and the examples."),
+            Parameter::new("Full", Switch, "Adds the parameters with their attributes, and the examples."),
+            Parameter::new("Examples", Switch, "Shows only the examples."),
+            Parameter::new("Parameter", Text, "Shows only this parameter; wildcards such as * allowed."),
+        ],
+        examples: &[
+            ex("Get-Help Set-UMMailboxPIN -Examples", "Shows how to reset, lock and unlock PINs."),
+            ex("Get-Help Set-UMMailboxPIN -Parameter LockedOut", "Explains one parameter."),
+            ex("Get-Help about_*", "Lists the topics of the shell language."),
+        ],
     },
     CmdletInfo {
         name: "Get-Command",
         aliases: &["gcm"],
-        synopsis: "Lists the cmdlets, optionally those whose names match a wildcard pattern.",
+        synopsis: "Lists the cmdlets, optionally those whose names, verbs or nouns match wildcard patterns.",
         runs_on: RunsOn::Shell,
         changes_state: false,
-        parameters: &[Parameter::new("Name", Text, "A wildcard pattern such as *UMMailbox*.").at(1)],
-        examples: &[ex("Get-Command *PIN*", "Lists the PIN cmdlets.")],
+        parameters: &[
+            Parameter::new("Name", Text, "A wildcard pattern such as *UMMailbox*.").at(1),
+            Parameter::new("Verb", Text, "The verb, the part before the dash: Get, Set, New...; wildcards allowed."),
+            Parameter::new("Noun", Text, "The noun, the part after the dash: UMMailboxPIN...; wildcards allowed."),
+            Parameter::new("Syntax", Switch, "Shows the syntax of the cmdlets instead of listing them."),
+        ],
+        examples: &[
+            ex("Get-Command *PIN*", "Lists the PIN cmdlets."),
+            ex("Get-Command -Noun UMMailbox*", "Lists the cmdlets of UM mailboxes, their policies and PINs."),
+            ex("Get-Command -Verb Set", "Lists the cmdlets that change settings."),
+        ],
     },
 ];
 
@@ -248,6 +362,11 @@ mod tests {
             "Import-Csv",
             "Get-Help",
             "Get-Command",
+            "Group-Object",
+            "Out-String",
+            "Out-File",
+            "Write-Host",
+            "Write-Output",
         ];
         for name in spec {
             assert!(find(name).is_some(), "{name}");

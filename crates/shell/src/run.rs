@@ -16,9 +16,9 @@ use crate::ast::{
 use crate::backend::Backend;
 use crate::format::{self, View};
 use crate::registry::{self, CmdletInfo, FromPipeline, Kind, RunsOn};
-use crate::{help, parse};
+use crate::{help, parse, properties};
 use umpin_catalogue::binding::{Argument, Arguments, Batch, Invocation, PageRequest};
-use umpin_catalogue::value::{Object, Value};
+use umpin_catalogue::value::{Object, Value, is_wildcard};
 
 /// The most objects one listing page holds.
 const PAGE_SIZE: u32 = 1000;
@@ -36,6 +36,11 @@ pub trait Console {
     /// Shows how far a statement that changes many objects has come (`None`: it is over). A
     /// console that isn't a terminal shows nothing.
     fn progress(&mut self, status: Option<&str>);
+    /// Whether someone at a terminal can be asked for what is missing (the interactive shell).
+    fn interactive(&self) -> bool;
+    /// Asks for the value of a mandatory parameter that wasn't given, after `prompt` (`Identity: `),
+    /// without echo when `secret`; `None` at the end of input.
+    fn ask(&mut self, prompt: &str, secret: bool) -> Option<String>;
 }
 
 /// An answer to a confirmation prompt.
@@ -95,6 +100,9 @@ struct Stage<'a> {
     held: Vec<Value>,
     /// How many objects Select-Object -First has let through, or Measure-Object has counted.
     passed: u64,
+    /// The command reported an error that every later object would repeat (a property name that
+    /// matches nothing): it passes nothing more on.
+    stopped: bool,
     /// Measure-Object's running figures over its property: sum, minimum, maximum.
     figures: Option<(i64, i64, i64)>,
     /// The arguments, bound once: a shell-run command and the first command of a pipeline take
@@ -182,6 +190,17 @@ impl<C: Console + Send> Shell<C> {
         C: 'a,
     {
         Box::pin(async move {
+            // `Cmdlet -?` anywhere in the pipeline shows the cmdlet's help instead of running it.
+            for element in &pipeline.elements {
+                if let PipelineElement::Command(command) = element
+                    && asks_for_help(command)
+                    && let Some(cmdlet) = registry::find(&command.name)
+                    && let Ok(text) = help::page(cmdlet, &help::Detail::Brief)
+                {
+                    sink.push(Value::Str(text));
+                    return;
+                }
+            }
             let mut stages = Vec::new();
             let mut source = None;
             for (i, element) in pipeline.elements.iter().enumerate() {
@@ -197,6 +216,7 @@ impl<C: Console + Send> Shell<C> {
                             command,
                             held: Vec::new(),
                             passed: 0,
+                            stopped: false,
                             figures: None,
                             bound: None,
                         }),
@@ -486,29 +506,82 @@ impl<C: Console + Send> Shell<C> {
                 if let Some(property) = inv.arguments.text("ExpandProperty") {
                     return Ok(item.member(&property).into_items());
                 }
-                match inv.arguments.texts("Property") {
-                    Some(properties) => {
-                        let type_name = match &item {
-                            Value::Object(o) => format!("Selected.{}", o.type_name),
-                            _ => "Selected".to_owned(),
-                        };
-                        let properties = properties.iter().map(|p| (canonical(&item, p), item.member(p))).collect();
-                        Ok(vec![Object { type_name, properties }.into()])
-                    }
-                    None => Ok(vec![item]),
+                let excluded = inv.arguments.texts("ExcludeProperty").unwrap_or_default();
+                let patterns = match inv.arguments.texts("Property") {
+                    Some(patterns) => patterns,
+                    None if excluded.is_empty() => return Ok(vec![item]),
+                    None => vec!["*".to_owned()],
+                };
+                if stage.stopped {
+                    return Ok(Vec::new());
                 }
+                let names = properties::select(&item, &patterns, &excluded).map_err(|m| {
+                    stage.stopped = true;
+                    fail(name, m)
+                })?;
+                let type_name = match &item {
+                    Value::Object(o) => format!("Selected.{}", o.type_name),
+                    _ => "Selected".to_owned(),
+                };
+                let properties = names.into_iter().map(|n| (n.clone(), item.member(&n))).collect();
+                Ok(vec![Object { type_name, properties }.into()])
             }
+            "Write-Host" => {
+                let value =
+                    if matches!(item, Value::Null) { inv.arguments.value("Object").cloned() } else { Some(item) };
+                let separator = inv.arguments.text("Separator").unwrap_or_else(|| " ".to_owned());
+                let mut text = value
+                    .map(|v| v.into_items().iter().map(Value::to_text).collect::<Vec<_>>().join(&separator))
+                    .unwrap_or_default();
+                if inv.arguments.flag("NoNewline") != Some(true) {
+                    text.push('\n');
+                }
+                self.console.output(&text);
+                Ok(Vec::new())
+            }
+            "Write-Output" => Ok(match item {
+                Value::Null => inv.arguments.value("InputObject").cloned().map(Value::into_items).unwrap_or_default(),
+                item => vec![item],
+            }),
             "Import-Csv" => {
                 let path = inv.arguments.text("Path").unwrap_or_default();
                 let text = read_limited(&path).map_err(|m| fail(name, m))?;
                 format::parse_csv(&text).map_err(|m| fail(name, m))
             }
             "Get-Help" => {
-                Ok(vec![Value::Str(help::help(inv.arguments.text("Name").as_deref()).map_err(|m| fail(name, m))?)])
+                let detail = if let Some(parameter) = inv.arguments.text("Parameter") {
+                    help::Detail::Parameter(parameter)
+                } else if inv.arguments.flag("Full") == Some(true) {
+                    help::Detail::Full
+                } else if inv.arguments.flag("Detailed") == Some(true) {
+                    help::Detail::Detailed
+                } else if inv.arguments.flag("Examples") == Some(true) {
+                    help::Detail::Examples
+                } else {
+                    help::Detail::Brief
+                };
+                help::help(inv.arguments.text("Name").as_deref(), &detail).map_err(|m| fail(name, m))
             }
             "Get-Command" => {
-                let pattern = inv.arguments.text("Name").unwrap_or_else(|| "*".to_owned());
-                Ok(help::commands(&pattern))
+                let pattern = |p: &str| inv.arguments.text(p).unwrap_or_else(|| "*".to_owned());
+                let found = help::commands(&pattern("Name"), &pattern("Verb"), &pattern("Noun"));
+                if found.is_empty() && inv.arguments.text("Name").is_some_and(|n| !is_wildcard(&n)) {
+                    return Err(fail(
+                        name,
+                        format!(
+                            "The term '{}' is not recognized as the name of a cmdlet. Run Get-Command to list the cmdlets.",
+                            pattern("Name")
+                        ),
+                    ));
+                }
+                if inv.arguments.flag("Syntax") == Some(true) {
+                    return Ok(found
+                        .iter()
+                        .filter_map(|c| registry::find(&c.member("Name").to_text()))
+                        .map(|c| Value::Str(format!("\n{}\n", help::syntax(c))))
+                        .collect());
+                }
+                Ok(found)
             }
             "Measure-Object" => {
                 // Counted as it passes, so that a listing of any size is measured in constant memory.
@@ -538,7 +611,19 @@ impl<C: Console + Send> Shell<C> {
         let held = std::mem::take(&mut stage.held);
         let name = stage.cmdlet.name;
         let inv = self.bound(stage).await?;
-        let properties = inv.arguments.texts("Property").unwrap_or_default();
+        let patterns = inv.arguments.texts("Property").unwrap_or_default();
+        // Sort-Object, Group-Object and Format-Table take their properties from the first object.
+        let properties = match held.first() {
+            Some(first) if !patterns.is_empty() && name != "Format-List" => {
+                properties::expand(first, &patterns).map_err(|m| fail(name, m))?
+            }
+            _ => Vec::new(),
+        };
+        let width = match inv.arguments.number("Width") {
+            None => self.width,
+            Some(w @ 1..=10_000) => usize::try_from(w).unwrap_or(self.width),
+            Some(w) => return Err(fail(name, format!("-Width {w} is out of range: give 1 to 10000 characters."))),
+        };
         Ok(match name {
             "Sort-Object" => {
                 let mut sorted = held;
@@ -559,9 +644,69 @@ impl<C: Console + Send> Shell<C> {
                 }
                 sorted
             }
+            "Group-Object" => group(held, &properties, inv.arguments.flag("NoElement") == Some(true)),
             "Measure-Object" => vec![measure(stage.passed, stage.figures, inv.arguments.text("Property").as_deref())],
-            "Format-Table" => vec![Value::Str(format::table(&held, &properties, self.width))],
-            "Format-List" => vec![Value::Str(format::list(&held, &properties))],
+            "Format-Table" => {
+                // Without properties, a type's table view gives the columns, as in PowerShell.
+                let view = match (held.first(), properties.is_empty()) {
+                    (Some(Value::Object(o)), true) => match format::default_view(o) {
+                        View::Table(columns) => columns.iter().map(|c| (*c).to_owned()).collect(),
+                        View::List => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                let options = format::TableOptions {
+                    auto_size: inv.arguments.flag("AutoSize") == Some(true),
+                    wrap: inv.arguments.flag("Wrap") == Some(true),
+                    hide_headers: inv.arguments.flag("HideTableHeaders") == Some(true),
+                    from_view: !view.is_empty(),
+                };
+                let columns = if view.is_empty() { properties } else { view };
+                let table = format::table(&held, &columns, self.width, options);
+                if table.removed > 0 {
+                    self.console.warning(&format!(
+                        "WARNING: {} columns do not fit into the display and were removed.",
+                        table.removed
+                    ));
+                }
+                vec![Value::Str(table.text)]
+            }
+            "Format-List" => {
+                let mut text = String::new();
+                for item in &held {
+                    let names = if patterns.is_empty() {
+                        properties::names(item)
+                    } else {
+                        properties::expand(item, &patterns).map_err(|m| fail(name, m))?
+                    };
+                    text.push_str(&format::entry(item, &names));
+                }
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                vec![Value::Str(text)]
+            }
+            "Out-String" => {
+                let text = render(&held, width);
+                if inv.arguments.flag("Stream") == Some(true) {
+                    text.lines().map(|l| Value::Str(l.to_owned())).collect()
+                } else {
+                    vec![Value::Str(text)]
+                }
+            }
+            "Out-File" => {
+                let path = inv.arguments.text("FilePath").unwrap_or_default();
+                let mut file = std::fs::OpenOptions::new();
+                if inv.arguments.flag("Append") == Some(true) {
+                    file.append(true).create(true);
+                } else {
+                    file.write(true).create(true).truncate(true);
+                }
+                file.open(&path)
+                    .and_then(|mut f| std::io::Write::write_all(&mut f, render(&held, width).as_bytes()))
+                    .map_err(|e| fail(name, format!("The file {path} can't be written ({e}). Check the path.")))?;
+                Vec::new()
+            }
             "ConvertTo-Json" => vec![Value::Str(format::json(&held) + "\n")],
             "ConvertTo-Csv" => vec![Value::Str(format::csv(&held))],
             "Export-Csv" => {
@@ -674,18 +819,36 @@ impl<C: Console + Send> Shell<C> {
                 }
             }
         }
-        let missing: Vec<&str> = cmdlet
-            .parameters
-            .iter()
-            .filter(|p| p.required && !bound.iter().any(|(n, _)| *n == p.name))
-            .map(|p| p.name)
-            .collect();
+        let mut missing: Vec<&registry::Parameter> =
+            cmdlet.parameters.iter().filter(|p| p.required && !bound.iter().any(|(n, _)| *n == p.name)).collect();
+        // As PowerShell does, an interactive shell asks for what a command given no pipeline
+        // input lacks; a script or `-c` fails instead.
+        if !missing.is_empty() && input.is_none() && self.console.interactive() {
+            self.console.output(&format!("\ncmdlet {name}\nSupply values for the following parameters:\n"));
+            for parameter in std::mem::take(&mut missing) {
+                match self.console.ask(&format!("{}: ", parameter.name), parameter.kind == Kind::Secret) {
+                    Some(answer) if !answer.trim().is_empty() => {
+                        let value = Value::Str(answer.trim().to_owned());
+                        bound.push((parameter.name, convert_value(name, parameter, value)?));
+                    }
+                    _ => {
+                        return Err(fail(
+                            name,
+                            format!(
+                                "The parameter '{}' can't be empty. Give a value and run it again.",
+                                parameter.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
         if !missing.is_empty() {
             return Err(fail(
                 name,
                 format!(
                     "Cannot process the command because of missing mandatory parameters: {}. Give them and run it again.",
-                    missing.join(", ")
+                    missing.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -753,7 +916,10 @@ impl<C: Console + Send> Shell<C> {
                 ExprKind::Bool(b) => Value::Bool(*b),
                 ExprKind::Null => Value::Null,
                 ExprKind::Variable(name) if name == "_" => dollar.cloned().unwrap_or(Value::Null),
-                ExprKind::Variable(name) => self.variables.get(&name.to_lowercase()).cloned().unwrap_or(Value::Null),
+                ExprKind::Variable(name) => match self.variables.get(&name.to_lowercase()) {
+                    Some(value) => value.clone(),
+                    None => return Err(unset(name)),
+                },
                 ExprKind::Member { target, name } => self.eval(target, dollar).await?.member(name),
                 ExprKind::Array(items) => {
                     let mut values = Vec::with_capacity(items.len());
@@ -815,6 +981,14 @@ fn script_of(command: &Command) -> Option<&Script> {
     })
 }
 
+/// Whether a command has the argument `-?`, PowerShell's request for its help.
+fn asks_for_help(command: &Command) -> bool {
+    command
+        .arguments
+        .iter()
+        .any(|a| matches!(a, Arg::Positional(Expr { kind: ExprKind::BareWord(w), .. }) if w == "-?"))
+}
+
 /// The comparison switch given to the simplified Where-Object syntax.
 fn comparison(inv: &Invocation) -> Option<BinaryOp> {
     [
@@ -858,14 +1032,44 @@ fn regex_match(l: &Value, r: &Value) -> bool {
         .is_ok_and(|re| re.is_match(&l.to_text()))
 }
 
-/// The property name as the object spells it.
-fn canonical(item: &Value, name: &str) -> String {
-    match item {
-        Value::Object(o) => {
-            o.properties.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or(name.to_owned(), |(n, _)| n.clone())
+/// The error for a variable that was never set: it names the variable, so a mistyped `$ture`
+/// is caught instead of passing as `$null`.
+fn unset(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let sorted = |s: &str| {
+        let mut c: Vec<char> = s.chars().collect();
+        c.sort_unstable();
+        c
+    };
+    let like_a_boolean = ["true", "false"].iter().any(|b| sorted(b) == sorted(&lower) || lower.starts_with(&b[..2]));
+    let hint = if like_a_boolean { " The booleans are $true and $false." } else { "" };
+    format!(
+        "The variable '${name}' cannot be retrieved because it has not been set. Set it first (${name} = ...), or check the spelling.{hint}"
+    )
+}
+
+/// Group-Object's result: one `GroupInfo` per distinct value of the properties (compared
+/// without regard to case, as PowerShell does), in the order the values first came.
+fn group(held: Vec<Value>, properties: &[String], no_element: bool) -> Vec<Value> {
+    let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+    for item in held {
+        let key = properties.iter().map(|p| item.member(p).to_text()).collect::<Vec<_>>().join(", ");
+        match groups.iter_mut().find(|(k, _)| k.to_lowercase() == key.to_lowercase()) {
+            Some((_, members)) => members.push(item),
+            None => groups.push((key, vec![item])),
         }
-        _ => name.to_owned(),
     }
+    groups
+        .into_iter()
+        .map(|(key, members)| {
+            let mut properties = vec![("Count", Value::Int(i64::try_from(members.len()).unwrap_or(i64::MAX)))];
+            properties.push(("Name", key.into()));
+            if !no_element {
+                properties.push(("Group", Value::Array(members)));
+            }
+            Object::new("GroupInfo", properties).into()
+        })
+        .collect()
 }
 
 /// Measure-Object's result: the count and, with `-Property`, the sum, maximum and minimum.
@@ -877,7 +1081,7 @@ fn measure(count: u64, figures: Option<(i64, i64, i64)>, property: Option<&str>)
         properties.push(("Minimum", figures.map(|(_, min, _)| min).into()));
         properties.push(("Property", property.into()));
     }
-    Object::new("MeasureInfo", properties).into()
+    Object::new(format::MEASURE_INFO, properties).into()
 }
 
 fn read_limited(path: &str) -> Result<String, String> {
@@ -914,17 +1118,20 @@ impl Display {
             match &values[i] {
                 Value::Object(o) => {
                     let type_name = o.type_name.clone();
+                    let view = format::default_view(o);
                     let run = values[i..]
                         .iter()
                         .take_while(|v| matches!(v, Value::Object(x) if x.type_name == type_name))
                         .count();
                     let slice = &values[i..i + run];
-                    match format::default_view(&type_name) {
+                    match view {
                         View::Table(columns) => {
                             if !matches!(&self.table, Some((t, _)) if *t == type_name) {
                                 out.push_str(&self.close());
+                                let options =
+                                    format::TableOptions { from_view: !columns.is_empty(), ..Default::default() };
                                 let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
-                                if let Some(layout) = format::Layout::new(slice, &columns, width) {
+                                if let Some(layout) = format::Layout::new(slice, &columns, width, options) {
                                     out.push('\n');
                                     out.push_str(&layout.header());
                                     self.table = Some((type_name, layout));
@@ -936,7 +1143,7 @@ impl Display {
                         }
                         View::List => {
                             out.push_str(&self.close());
-                            out.push_str(&format::list(slice, &[]));
+                            out.push_str(&format::list(slice));
                         }
                     }
                     i += run;

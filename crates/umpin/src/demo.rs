@@ -29,6 +29,40 @@ const PEOPLE: [(&str, &str, &str, &str); 6] = [
     ("Pilar Pinilla", "pilar", "+1 425 555 6789", "56789"),
 ];
 
+/// How to run this very `umpin` from the current directory, for the commands the demo prints:
+/// `umpin` when that is what `PATH` finds, else the path of this binary (relative to the current
+/// directory when it lies beneath it, as `./target/release/umpin` does).
+pub fn invocation() -> String {
+    let Ok(exe) = std::env::current_exe().and_then(|p| p.canonicalize()) else {
+        return "umpin".to_owned();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("umpin").canonicalize().is_ok_and(|found| found == exe))
+    });
+    if on_path {
+        return "umpin".to_owned();
+    }
+    let shown = match std::env::current_dir().ok().and_then(|cwd| exe.strip_prefix(cwd).ok().map(Path::to_path_buf)) {
+        Some(relative) => format!("./{}", relative.display()),
+        None => exe.display().to_string(),
+    };
+    if shown.contains(char::is_whitespace) { format!("'{shown}'") } else { shown }
+}
+
+/// ` --data-dir DIR` when the data directory isn't the default one, for the commands the demo prints.
+pub fn data_dir_option(data_dir: &Path) -> String {
+    if data_dir == Path::new(crate::DEFAULT_DATA_DIR) {
+        String::new()
+    } else {
+        format!(" --data-dir '{}'", data_dir.display())
+    }
+}
+
+/// A failure to take the demo's address, told as the demo's rather than `umpin serve`'s.
+pub fn as_demo(error: anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!("{}", error.to_string().replacen("umpin serve", "umpin demo", 1))
+}
+
 /// Builds (or reuses) the organisation, shows its PIN status and returns the demo account's new
 /// password.
 pub async fn run(service: &Service) -> anyhow::Result<SecretString> {

@@ -28,14 +28,17 @@ use umpin_store::{Database, redact_url};
 
 use crate::config::{Config, LogFormat};
 
+/// The data directory when neither `--data-dir` nor `UMPIN_DATA_DIR` names one.
+const DEFAULT_DATA_DIR: &str = "./umpin-data";
+
 #[derive(Parser)]
 #[command(name = "umpin", version, about = "Voice-mail PIN service in the manner of Exchange Unified Messaging")]
 struct Cli {
     /// The data directory: key file, SQLite database, configuration.
-    #[arg(long, global = true, env = "UMPIN_DATA_DIR", default_value = "./umpin-data")]
+    #[arg(long, global = true, env = "UMPIN_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
     /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB` [default: SQLite in the data directory].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "UMPIN_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// A TOML configuration file [default: umpin.toml in the data directory, when present].
     #[arg(long, global = true, env = "UMPIN_CONFIG")]
@@ -65,13 +68,14 @@ enum Command {
     /// Builds the sample organisation contoso.com (or reuses it), shows its PIN status and serves it.
     Demo {
         /// The address to serve on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "ADDR", env = "UMPIN_SERVER__LISTEN")]
         listen: Option<std::net::SocketAddr>,
         /// Builds and shows the organisation, then exits instead of serving it.
         #[arg(long)]
         no_serve: bool,
     },
     /// The management shell: Exchange's UM cmdlets in PowerShell syntax.
+    #[command(after_help = SHELL_ENVIRONMENT)]
     Shell {
         /// Runs this pipeline and exits (non-zero when a command failed).
         #[arg(short = 'c', value_name = "PIPELINE", conflicts_with = "script")]
@@ -91,10 +95,18 @@ enum Command {
     /// Serves the HTTP API until SIGTERM or Ctrl-C.
     Serve {
         /// The address to listen on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "ADDR", env = "UMPIN_SERVER__LISTEN")]
         listen: Option<std::net::SocketAddr>,
     },
 }
+
+/// The environment variables the shell reads, for `umpin shell --help`.
+const SHELL_ENVIRONMENT: &str = "Environment:
+  UMPIN_PASSWORD   the password for --user (else it is asked for, without echo)
+  COLUMNS          the width tables are fitted to [default: 120]
+  NO_COLOR         any value turns colours off (they are only used on a terminal)
+  XDG_DATA_HOME    where the history is kept [default: ~/.local/share]
+  XDG_CONFIG_HOME  where the sign-in to a server is kept [default: ~/.config]";
 
 #[derive(Subcommand)]
 enum KeysCommand {
@@ -172,17 +184,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { listen, no_serve } => {
             init(&setup).await?;
             let service = setup.service().await?;
+            // The address is taken before anything is built, so a busy port costs nothing.
+            let server = if no_serve {
+                None
+            } else {
+                Some(serve::bind(&setup, listen, service.clone()).map_err(demo::as_demo)?)
+            };
             let password = demo::run(&service).await?;
-            if no_serve {
+            let umpin = demo::invocation();
+            let Some(server) = server else {
+                say!(
+                    "To sign in to a later `{umpin} serve` as {}, give it a password of your choosing: run `{umpin}{} shell` and type Set-ManagementAccount {} -Password '<password>'.",
+                    demo::DEMO_ACCOUNT,
+                    demo::data_dir_option(&setup.data_dir),
+                    demo::DEMO_ACCOUNT
+                );
                 return Ok(());
-            }
-            let server = serve::bind(&setup, listen, service.clone())?;
+            };
             let mail = demo::mail(&setup.config.mail, &setup.data_dir)?;
             say!("Serving contoso.com on {} until Ctrl-C.", server.url());
             say!("  Management account: {} (Organization Management)", demo::DEMO_ACCOUNT);
             say!("  Password: {} (new on every run of the demo)", password.expose_secret());
             say!("  Web admin center: {}/ecp/", server.url());
-            say!("  Remote shell: umpin shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
+            say!("  Remote shell: {umpin} shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
             if let Some(dir) = &mail.pickup_dir {
                 say!("  E-mail (welcome and PIN messages) is written to {}", dir.display());
             }
@@ -207,10 +231,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Logs go to standard error, as text or JSON lines (`log_format` of [server]), filtered by
 /// `UMPIN_LOG` (else at `level`). Set up once the configuration is read, since it chooses the
 /// format.
+/// Whether standard error may carry colour codes: only on a terminal, and never with `NO_COLOR`
+/// set to anything but the empty string (https://no-color.org).
+fn stderr_colours() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn init_logs(format: LogFormat, level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("UMPIN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let logs =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(stderr_colours());
     match format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),

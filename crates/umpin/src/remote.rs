@@ -22,6 +22,8 @@ use umpin_shell::backend::{Remote, Reply};
 
 /// How long one request may take, Argon2 and a page of 1,000 objects included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// How many times a password typed at the prompt may be wrong before the shell gives up.
+const SIGN_IN_ATTEMPTS: u32 = 3;
 /// The variable a password may come from, for scripts.
 pub const PASSWORD_VAR: &str = "UMPIN_PASSWORD";
 
@@ -82,28 +84,50 @@ pub async fn connect(server: &str, user: &str, ca_file: Option<&Path>) -> anyhow
 }
 
 impl Connection {
-    /// Signs in with the password and keeps the token.
+    /// Signs in with the password and keeps the token. A password typed at the prompt that the
+    /// server refuses is asked for again, up to [`SIGN_IN_ATTEMPTS`] times; one from
+    /// `UMPIN_PASSWORD` is tried once.
     async fn sign_in(&self) -> anyhow::Result<()> {
-        let password = password(&self.user, &self.server)?;
-        let body = serde_json::json!({ "username": self.user, "password": password.expose_secret() });
-        let response = self
-            .client
-            .post(format!("{}/api/v1/auth/token", self.server))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!(unreachable(&self.server, &e)))?;
-        if !response.status().is_success() {
-            anyhow::bail!("{}", problem_message(response).await);
+        let given = std::env::var(PASSWORD_VAR).ok().map(SecretString::from);
+        let attempts = if given.is_some() { 1 } else { SIGN_IN_ATTEMPTS };
+        for attempt in 1..=attempts {
+            let password = match &given {
+                Some(password) => password.clone(),
+                None => password(&self.user, &self.server)?,
+            };
+            let body = serde_json::json!({ "username": self.user, "password": password.expose_secret() });
+            let response = self
+                .client
+                .post(format!("{}/api/v1/auth/token", self.server))
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!(unreachable(&self.server, &e)))?;
+            if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+                if attempt < attempts {
+                    eprintln!("The user name or password is wrong. Try again.");
+                    continue;
+                }
+                let source = if given.is_some() { format!(" (the password of {PASSWORD_VAR})") } else { String::new() };
+                anyhow::bail!(
+                    "The user name or password is wrong: {} can't sign in to {} with that password{source}. Check both and try again.",
+                    self.user,
+                    self.server
+                );
+            }
+            if !response.status().is_success() {
+                anyhow::bail!("{}", problem_message(response).await);
+            }
+            let token: TokenResponse = response
+                .json()
+                .await
+                .map_err(|e| anyhow::anyhow!("The server {} didn't answer as umpin does ({e}).", self.server))?;
+            let token = SecretString::from(token.token);
+            self.keep_token(&token);
+            *self.token.lock().await = Some(token);
+            return Ok(());
         }
-        let token: TokenResponse = response
-            .json()
-            .await
-            .map_err(|e| anyhow::anyhow!("The server {} didn't answer as umpin does ({e}).", self.server))?;
-        let token = SecretString::from(token.token);
-        self.keep_token(&token);
-        *self.token.lock().await = Some(token);
-        Ok(())
+        anyhow::bail!("The user name or password is wrong. Check both and try again.")
     }
 
     /// Runs one cmdlet; a token the server refuses leads to one new sign-in.
@@ -116,8 +140,14 @@ impl Connection {
             }
             let response = call.send().await.map_err(|e| unreachable(&self.server, &e))?;
             if response.status() == reqwest::StatusCode::UNAUTHORIZED && attempt == 0 {
+                // The kept token expired or was revoked: that is no wrong password, and is said so.
                 self.forget_token();
-                self.sign_in().await.map_err(|e| e.to_string())?;
+                if std::env::var_os(PASSWORD_VAR).is_none() {
+                    eprintln!("Your saved sign-in to {} expired; sign in again.", self.server);
+                }
+                self.sign_in().await.map_err(|e| {
+                    format!("Your saved sign-in to {} expired, and signing in again failed: {e}", self.server)
+                })?;
                 continue;
             }
             if !response.status().is_success() {
@@ -213,34 +243,70 @@ fn certificate_authorities(file: &Path) -> anyhow::Result<Vec<reqwest::Certifica
         .collect()
 }
 
-/// Why a request didn't reach the server, and what to do when its certificate is not trusted.
+/// Why a request didn't reach the server, in a sentence of its own for each cause, with what to do.
 fn unreachable(server: &str, error: &reqwest::Error) -> String {
     match refused_certificate(error) {
-        Some(rustls::CertificateError::UnknownIssuer) => format!(
-            "The server {server} has a certificate that no certificate authority this machine trusts issued. If a private certificate authority issued it, give that authority's certificate (PEM) with --ca-file PATH."
-        ),
-        Some(problem) => format!(
-            "The server {server} has a certificate that can't be trusted ({problem}). Check that the URL names the server as its certificate does, and that the certificate is current."
-        ),
-        None => format!("The server {server} can't be reached ({error})."),
+        Some(rustls::CertificateError::UnknownIssuer) => {
+            return format!(
+                "The server {server} has a certificate that no certificate authority this machine trusts issued. If a private certificate authority issued it, give that authority's certificate (PEM) with --ca-file PATH."
+            );
+        }
+        Some(problem) => {
+            return format!(
+                "The server {server} has a certificate that can't be trusted ({problem}). Check that the URL names the server as its certificate does, and that the certificate is current."
+            );
+        }
+        None => {}
     }
+    let host = server.split_once("://").map_or(server, |(_, rest)| rest).split(['/', ':']).next().unwrap_or(server);
+    if error.is_timeout() {
+        return format!(
+            "The server {server} didn't answer within {} seconds. Check that it is running and not overloaded.",
+            REQUEST_TIMEOUT.as_secs()
+        );
+    }
+    if tls_spoken_to_plain_http(error) {
+        return format!(
+            "The server {server} doesn't answer in TLS: that port seems to serve plain HTTP. Use the server's https:// address, or http:// when the server runs on this machine."
+        );
+    }
+    if causes(error).any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+    }) {
+        return format!(
+            "Nothing answers at {server}: the connection was refused. Check the port, and that umpin serve runs there."
+        );
+    }
+    if causes(error).any(|e| e.to_string().contains("dns error")) {
+        return format!("The server name {host} can't be found (DNS). Check its spelling in --server.");
+    }
+    format!("The server {server} can't be reached ({error}).")
 }
 
-/// The certificate problem behind `error`, if rustls refused the server's certificate. The
-/// rustls error sits inside I/O errors, whose `source()` skips what they wrap, so each one is
-/// opened instead.
+/// An error and every error beneath it. I/O errors are opened with `get_ref`, since their
+/// `source()` skips what they wrap.
+fn causes<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |error| match error.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+        None => error.source(),
+    })
+}
+
+/// Whether the TLS handshake failed because the other side answered in something other than
+/// TLS (a plain HTTP server's reply to the client's greeting).
+fn tls_spoken_to_plain_http(error: &reqwest::Error) -> bool {
+    causes(error).any(|e| matches!(e.downcast_ref::<rustls::Error>(), Some(rustls::Error::InvalidMessage(_))))
+        || causes(error).any(|e| e.to_string().contains("corrupt message"))
+}
+
+/// The certificate problem behind `error`, if rustls refused the server's certificate.
 fn refused_certificate(error: &(dyn std::error::Error + 'static)) -> Option<rustls::CertificateError> {
-    let mut next = Some(error);
-    while let Some(error) = next {
-        if let Some(rustls::Error::InvalidCertificate(problem)) = error.downcast_ref::<rustls::Error>() {
-            return Some(problem.clone());
-        }
-        next = match error.downcast_ref::<std::io::Error>() {
-            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => error.source(),
-        };
-    }
-    None
+    causes(error).find_map(|error| match error.downcast_ref::<rustls::Error>() {
+        Some(rustls::Error::InvalidCertificate(problem)) => Some(problem.clone()),
+        _ => None,
+    })
 }
 
 /// Whether the authority at the start of `rest` (`HOST[:PORT][/…]`) names this machine.

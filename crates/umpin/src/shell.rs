@@ -8,13 +8,28 @@ use std::path::Path;
 use umpin_shell::backend::Backend;
 use umpin_shell::run::{Answer, Console, Shell};
 
-/// The terminal: output on stdout; errors (red), warnings (yellow) and a progress line on stderr
-/// when it is a terminal, plain and without progress otherwise.
+/// The terminal: output on stdout; errors and warnings on stderr, in red and yellow when it is a
+/// terminal and `NO_COLOR` isn't set; a progress line when it is a terminal.
 struct Terminal {
-    /// Standard error is a terminal: colours and the progress line.
+    /// Standard error is a terminal: the progress line.
+    terminal: bool,
+    /// Errors and warnings in colour.
     colour: bool,
     /// Whether confirmation prompts can be answered (the interactive shell).
     interactive: bool,
+}
+
+impl Terminal {
+    fn new(interactive: bool) -> Terminal {
+        Terminal { terminal: std::io::stderr().is_terminal(), colour: crate::stderr_colours(), interactive }
+    }
+
+    /// A line of standard error: over the progress line on a terminal, in `colour` (an SGR code)
+    /// when colours are on.
+    fn line(&self, text: &str, colour: &str) -> String {
+        let clear = if self.terminal { "\r\x1b[K" } else { "" };
+        if self.colour { format!("{clear}\x1b[{colour}m{text}\x1b[0m\n") } else { format!("{clear}{text}\n") }
+    }
 }
 
 impl Console for Terminal {
@@ -23,20 +38,39 @@ impl Console for Terminal {
     }
 
     fn error(&mut self, text: &str) {
-        let line = if self.colour { format!("\r\x1b[K\x1b[31m{text}\x1b[0m\n") } else { format!("{text}\n") };
+        let line = self.line(text, "31");
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 
     fn warning(&mut self, text: &str) {
-        let line = if self.colour { format!("\r\x1b[K\x1b[33m{text}\x1b[0m\n") } else { format!("{text}\n") };
+        let line = self.line(text, "33");
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 
     fn progress(&mut self, status: Option<&str>) {
-        if self.colour {
+        if self.terminal {
             // One line, rewritten in place, then erased.
             let line = format!("\r\x1b[K{}", status.unwrap_or_default());
             let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+    }
+
+    fn interactive(&self) -> bool {
+        self.interactive
+    }
+
+    fn ask(&mut self, prompt: &str, secret: bool) -> Option<String> {
+        if secret {
+            // Without echo, so the PIN or password never shows on the screen.
+            return rpassword::prompt_password(prompt).ok();
+        }
+        let mut out = std::io::stdout();
+        let _ = out.write_all(prompt.as_bytes());
+        let _ = out.flush();
+        let mut reply = String::new();
+        match std::io::stdin().read_line(&mut reply) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(reply.trim_end_matches(['\r', '\n']).to_owned()),
         }
     }
 
@@ -64,7 +98,7 @@ impl Console for Terminal {
 const MAX_SCRIPT_BYTES: u64 = 1 << 20;
 
 fn shell(backend: Backend, interactive: bool) -> Shell<Terminal> {
-    let mut shell = Shell::new(backend, Terminal { colour: std::io::stderr().is_terminal(), interactive });
+    let mut shell = Shell::new(backend, Terminal::new(interactive));
     if let Some(width) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         shell.width = width;
     }
@@ -89,9 +123,12 @@ pub async fn script(backend: Backend, path: &Path) -> anyhow::Result<bool> {
     Ok(shell(backend, false).run(&text).await)
 }
 
-/// The line editor's helper: Tab completion from the cmdlet registry, and more lines while a
-/// quote, a bracket or a trailing `|` is open.
-struct Editing;
+/// The line editor's helper: Tab completion from the cmdlet registry, and of identities from the
+/// backend the shell runs its cmdlets on.
+struct Editing {
+    backend: Backend,
+    runtime: tokio::runtime::Handle,
+}
 
 impl rustyline::completion::Completer for Editing {
     type Candidate = String;
@@ -102,22 +139,17 @@ impl rustyline::completion::Completer for Editing {
         pos: usize,
         _ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<String>)> {
-        Ok(umpin_shell::complete::complete(line, pos))
+        use umpin_shell::complete::{complete, identities, identity_request};
+        if let Some(request) = identity_request(line, pos) {
+            // The line editor asks synchronously; the lookup waits on the runtime's other threads.
+            let found = tokio::task::block_in_place(|| self.runtime.block_on(identities(&self.backend, &request)));
+            return Ok((request.start, found));
+        }
+        Ok(complete(line, pos))
     }
 }
 
-impl rustyline::validate::Validator for Editing {
-    fn validate(
-        &self,
-        ctx: &mut rustyline::validate::ValidationContext<'_>,
-    ) -> rustyline::Result<rustyline::validate::ValidationResult> {
-        Ok(if umpin_shell::is_incomplete(ctx.input()) {
-            rustyline::validate::ValidationResult::Incomplete
-        } else {
-            rustyline::validate::ValidationResult::Valid(None)
-        })
-    }
-}
+impl rustyline::validate::Validator for Editing {}
 
 impl rustyline::hint::Hinter for Editing {
     type Hint = String;
@@ -143,7 +175,7 @@ pub async fn interactive(backend: Backend) -> anyhow::Result<bool> {
 
     let mut editor: rustyline::Editor<Editing, rustyline::history::DefaultHistory> = rustyline::Editor::new()
         .map_err(|e| anyhow::anyhow!("The interactive shell can't use this terminal ({e})."))?;
-    editor.set_helper(Some(Editing));
+    editor.set_helper(Some(Editing { backend: backend.clone(), runtime: tokio::runtime::Handle::current() }));
     let history = history_file();
     if let Some(file) = &history {
         let _ = editor.load_history(file);
@@ -152,18 +184,19 @@ pub async fn interactive(backend: Backend) -> anyhow::Result<bool> {
     say_banner();
     loop {
         match editor.readline("[PS] umpin> ") {
-            Ok(line) => {
-                let trimmed = line.trim();
+            Ok(first) => {
+                let trimmed = first.trim();
                 if trimmed.eq_ignore_ascii_case("exit") {
                     break;
                 }
                 if trimmed.is_empty() {
                     continue;
                 }
-                if !umpin_shell::complete::mentions_secret(&line) {
-                    let _ = editor.add_history_entry(line.as_str());
+                let Some(statement) = continued(&mut editor, first)? else { continue };
+                if !umpin_shell::complete::mentions_secret(&statement) {
+                    let _ = editor.add_history_entry(statement.as_str());
                 }
-                shell.run(&line).await;
+                shell.run(&statement).await;
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
@@ -174,6 +207,30 @@ pub async fn interactive(backend: Backend) -> anyhow::Result<bool> {
         save_history(&mut editor, file);
     }
     Ok(shell.errors == 0)
+}
+
+/// The rest of a statement that the first line left open (a quote, a bracket or a trailing `|`),
+/// read after the continuation prompt `>> ` as PowerShell does; an empty line ends it early (the
+/// parser then says what is missing). `None` when Ctrl-C abandoned it.
+fn continued(
+    editor: &mut rustyline::Editor<Editing, rustyline::history::DefaultHistory>,
+    mut statement: String,
+) -> anyhow::Result<Option<String>> {
+    use rustyline::error::ReadlineError;
+
+    while umpin_shell::is_incomplete(&statement) {
+        match editor.readline(">> ") {
+            Ok(line) if line.trim().is_empty() => break,
+            Ok(line) => {
+                statement.push('\n');
+                statement.push_str(&line);
+            }
+            Err(ReadlineError::Interrupted) => return Ok(None),
+            Err(ReadlineError::Eof) => break,
+            Err(e) => anyhow::bail!("The interactive shell stopped reading input ({e})."),
+        }
+    }
+    Ok(Some(statement))
 }
 
 fn say_banner() {

@@ -9,12 +9,19 @@ use std::process::{Command, Output};
 
 use sqlx::{AssertSqlSafe, Connection};
 
+#[path = "cli/habits.rs"]
+mod habits;
 #[path = "cli/remote.rs"]
 mod remote;
 #[path = "cli/serve.rs"]
 mod serve;
 
 fn umpin(data_dir: &Path, args: &[&str]) -> Output {
+    umpin_with_env(data_dir, &[], args)
+}
+
+/// [`umpin`] with some environment variables set.
+fn umpin_with_env(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_umpin"))
         .arg("--data-dir")
         .arg(data_dir)
@@ -22,6 +29,7 @@ fn umpin(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("UMPIN_DATABASE_URL")
         .env_remove("UMPIN_CONFIG")
         .env_remove("UMPIN_KEY_FILE")
+        .envs(env.iter().copied())
         .output()
         .expect("the umpin binary runs")
 }
@@ -636,7 +644,7 @@ fn shell_output_of_the_um_walkthrough_is_unchanged() {
 #[test]
 fn shell_get_help_and_get_command_come_from_the_registry() {
     let dir = contoso(0);
-    let help = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN");
+    let help = shell_ok(dir.path(), "Get-Help Set-UMMailboxPIN -Full");
     for expected in [
         "SYNOPSIS",
         "Set-UMMailboxPIN [-Identity] <String> [-Pin <String>] [-PINExpired <Boolean>] [-LockedOut <Boolean>]",
@@ -648,7 +656,7 @@ fn shell_get_help_and_get_command_come_from_the_registry() {
     ] {
         assert!(help.contains(expected), "{expected}\n{help}");
     }
-    let uri = shell_ok(dir.path(), "Get-Help New-UMDialPlan");
+    let uri = shell_ok(dir.path(), "Get-Help New-UMDialPlan -Parameter URIType");
     assert!(uri.contains("Values: TelExtn, SipName, E164"), "{uri}");
     let commands = shell_ok(dir.path(), "Get-Command *UMMailboxPIN | ForEach-Object Name");
     assert_eq!(commands, "Get-UMMailboxPIN\nSet-UMMailboxPIN\n");
