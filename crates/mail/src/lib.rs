@@ -60,6 +60,8 @@
 
 mod config;
 mod sender;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod worker;
 
 pub use config::{MailConfig, MailConfigError, SmtpConfig, SmtpSecurity};

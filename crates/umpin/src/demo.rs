@@ -16,6 +16,8 @@ use umpin_service::{
 };
 
 const DIAL_PLAN: &str = "Contoso Dial Plan";
+/// The number callers dial to reach the dial plan's voice access.
+pub const ACCESS_NUMBER: &str = "+14255550100";
 /// The management account the demo prints, with its password, for the remote shell.
 pub const DEMO_ACCOUNT: &str = "admin";
 const PEOPLE: [(&str, &str, &str, &str); 6] = [
@@ -90,7 +92,7 @@ async fn demo_account(service: &Service, admin: &Principal) -> anyhow::Result<Se
 
 async fn build(service: &Service, admin: &Principal) -> Result<(), ServiceError> {
     let mut plan = NewDialPlan::new(DIAL_PLAN, 5, "1");
-    plan.access_telephone_numbers = vec!["+14255550100".to_owned()];
+    plan.access_telephone_numbers = vec![ACCESS_NUMBER.to_owned()];
     let (_, policy) = service.new_dial_plan(admin, plan).await?;
     let policy = policy.map(|p| p.name).unwrap_or_default();
     for (name, alias, phone, extension) in PEOPLE {

@@ -41,6 +41,7 @@ struct TokenResponse {
 
 #[derive(Deserialize)]
 struct ProblemBody {
+    r#type: Option<String>,
     detail: Option<String>,
     title: Option<String>,
 }
@@ -48,6 +49,22 @@ struct ProblemBody {
 /// Connects to `server` as `user`: a kept token, or a new sign-in. The certificate authorities
 /// of `ca_file` are trusted beside the system's.
 pub async fn connect(server: &str, user: &str, ca_file: Option<&Path>) -> anyhow::Result<Remote> {
+    let (client, server) = client(server, ca_file)?;
+    let connection = Arc::new(Connection { client, server, user: user.to_owned(), token: Mutex::new(None) });
+    let kept = connection.read_kept_token();
+    match kept {
+        Some(token) => *connection.token.lock().await = Some(token),
+        None => connection.sign_in().await?,
+    }
+    Ok(Remote::new(Arc::new(move |cmdlet, request| -> Reply {
+        let connection = Arc::clone(&connection);
+        Box::pin(async move { connection.run(cmdlet, &request).await })
+    })))
+}
+
+/// An HTTP client for `server` (its URL checked, without a trailing `/`), trusting the
+/// certificate authorities of `ca_file` beside the system's.
+pub(crate) fn client(server: &str, ca_file: Option<&Path>) -> anyhow::Result<(reqwest::Client, String)> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let server = server.trim_end_matches('/').to_owned();
     match server.split_once("://") {
@@ -69,38 +86,32 @@ pub async fn connect(server: &str, user: &str, ca_file: Option<&Path>) -> anyhow
         .tls_certs_merge(authorities)
         .build()
         .map_err(|e| anyhow::anyhow!("The HTTP client can't start ({e})."))?;
-    let connection = Arc::new(Connection { client, server, user: user.to_owned(), token: Mutex::new(None) });
-    let kept = connection.read_kept_token();
-    match kept {
-        Some(token) => *connection.token.lock().await = Some(token),
-        None => connection.sign_in().await?,
+    Ok((client, server))
+}
+
+/// Signs in to `server` as `user` with the password (from `UMPIN_PASSWORD` or asked for) and
+/// returns the token.
+pub(crate) async fn sign_in(client: &reqwest::Client, server: &str, user: &str) -> anyhow::Result<SecretString> {
+    let password = password(user, server)?;
+    let body = serde_json::json!({ "username": user, "password": password.expose_secret() });
+    let response = client
+        .post(format!("{server}/api/v1/auth/token"))
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!(unreachable(server, &e)))?;
+    if !response.status().is_success() {
+        anyhow::bail!("{}", problem(response).await.message);
     }
-    Ok(Remote::new(Arc::new(move |cmdlet, request| -> Reply {
-        let connection = Arc::clone(&connection);
-        Box::pin(async move { connection.run(cmdlet, &request).await })
-    })))
+    let token: TokenResponse =
+        response.json().await.map_err(|e| anyhow::anyhow!("The server {server} didn't answer as umpin does ({e})."))?;
+    Ok(SecretString::from(token.token))
 }
 
 impl Connection {
     /// Signs in with the password and keeps the token.
     async fn sign_in(&self) -> anyhow::Result<()> {
-        let password = password(&self.user, &self.server)?;
-        let body = serde_json::json!({ "username": self.user, "password": password.expose_secret() });
-        let response = self
-            .client
-            .post(format!("{}/api/v1/auth/token", self.server))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!(unreachable(&self.server, &e)))?;
-        if !response.status().is_success() {
-            anyhow::bail!("{}", problem_message(response).await);
-        }
-        let token: TokenResponse = response
-            .json()
-            .await
-            .map_err(|e| anyhow::anyhow!("The server {} didn't answer as umpin does ({e}).", self.server))?;
-        let token = SecretString::from(token.token);
+        let token = sign_in(&self.client, &self.server, &self.user).await?;
         self.keep_token(&token);
         *self.token.lock().await = Some(token);
         Ok(())
@@ -121,7 +132,7 @@ impl Connection {
                 continue;
             }
             if !response.status().is_success() {
-                return Err(problem_message(response).await);
+                return Err(problem(response).await.message);
             }
             let batch: WireBatch = response
                 .json()
@@ -214,7 +225,7 @@ fn certificate_authorities(file: &Path) -> anyhow::Result<Vec<reqwest::Certifica
 }
 
 /// Why a request didn't reach the server, and what to do when its certificate is not trusted.
-fn unreachable(server: &str, error: &reqwest::Error) -> String {
+pub(crate) fn unreachable(server: &str, error: &reqwest::Error) -> String {
     match refused_certificate(error) {
         Some(rustls::CertificateError::UnknownIssuer) => format!(
             "The server {server} has a certificate that no certificate authority this machine trusts issued. If a private certificate authority issued it, give that authority's certificate (PEM) with --ca-file PATH."
@@ -268,12 +279,23 @@ fn password(user: &str, server: &str) -> anyhow::Result<SecretString> {
     })
 }
 
-/// The message of a problem response, or its status when it has none.
-async fn problem_message(response: reqwest::Response) -> String {
+/// A refusal of the server: the last segment of its problem `type` (empty when it has none) and
+/// its message.
+pub(crate) struct Refusal {
+    pub(crate) kind: String,
+    pub(crate) message: String,
+}
+
+/// The refusal a problem response holds; its message is the status when it has none.
+pub(crate) async fn problem(response: reqwest::Response) -> Refusal {
     let status = response.status();
-    match response.json::<ProblemBody>().await {
-        Ok(ProblemBody { detail: Some(detail), .. }) => detail,
-        Ok(ProblemBody { title: Some(title), .. }) => title,
+    let body = response.json::<ProblemBody>().await.ok();
+    let kind = body.as_ref().and_then(|b| b.r#type.as_deref()).and_then(|t| t.rsplit('/').next()).unwrap_or_default();
+    let kind = kind.to_owned();
+    let message = match body {
+        Some(ProblemBody { detail: Some(detail), .. }) => detail,
+        Some(ProblemBody { title: Some(title), .. }) => title,
         _ => format!("The server answered {status}."),
-    }
+    };
+    Refusal { kind, message }
 }

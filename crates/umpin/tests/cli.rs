@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 
 use sqlx::{AssertSqlSafe, Connection};
 
+#[path = "cli/phone.rs"]
+mod phone;
 #[path = "cli/remote.rs"]
 mod remote;
 #[path = "cli/serve.rs"]
