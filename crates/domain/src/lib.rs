@@ -15,6 +15,7 @@ pub mod roles;
 pub mod sign_in;
 pub mod um_mailbox;
 pub mod voice;
+pub mod wav;
 
 pub use account::{AccountChanges, ManagementAccount};
 pub use dial_plan::{DialPlan, DialPlanChanges, NewDialPlan, UriType, VoipSecurity};

@@ -21,7 +21,7 @@ async fn enter(s: &Service, call: &str, extension: Option<&str>, p: &str) -> Res
 }
 
 fn wav() -> RecordedNameAudio {
-    RecordedNameAudio { content_type: "audio/wav".into(), audio: b"RIFF....WAVEfmt ".to_vec() }
+    RecordedNameAudio { content_type: "audio/wav".into(), audio: umpin_domain::wav::wav(7, 1, 8000, 8, 1.5) }
 }
 
 umpin_store::backend_tests! {
