@@ -16,6 +16,71 @@ pub const MAX_RECORDED_NAME_BYTES: usize = 1024 * 1024;
 /// The media types a recorded name may be sent as (the names WAV goes by).
 pub const RECORDED_NAME_TYPES: [&str; 4] = ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"];
 
+/// The defence against PIN spraying (SPEC §3.3a): failed sign-ins are counted per source across
+/// mailboxes, and a source whose failures reach more distinct mailboxes (or unknown extensions)
+/// within `window` than its threshold is refused for `cool_down`. A source is the caller ID, or
+/// for calls without one the front-end account, whose threshold is higher since all of its
+/// callers without caller ID count together. One wrong PIN, or a few on one's own mailbox, never
+/// comes near a threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SprayDefence {
+    pub window: jiff::SignedDuration,
+    /// Distinct mailboxes with failures from one caller ID that block it.
+    pub mailboxes_per_caller_id: u32,
+    /// Distinct mailboxes with failures from calls without caller ID, per front-end account,
+    /// that block those calls.
+    pub mailboxes_without_caller_id: u32,
+    pub cool_down: jiff::SignedDuration,
+}
+
+impl Default for SprayDefence {
+    fn default() -> Self {
+        SprayDefence {
+            window: jiff::SignedDuration::from_mins(10),
+            mailboxes_per_caller_id: 10,
+            mailboxes_without_caller_id: 30,
+            cool_down: jiff::SignedDuration::from_mins(30),
+        }
+    }
+}
+
+impl SprayDefence {
+    /// Whether failures on `mailboxes` distinct mailboxes within the window block the source.
+    pub fn blocks(&self, source: &SpraySource, mailboxes: u32) -> bool {
+        let threshold = match source {
+            SpraySource::CallerId(_) => self.mailboxes_per_caller_id,
+            SpraySource::Account(_) => self.mailboxes_without_caller_id,
+        };
+        mailboxes >= threshold
+    }
+}
+
+/// Where a call's failed sign-ins are counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpraySource {
+    /// The digits of the caller's number.
+    CallerId(String),
+    /// The front-end account, for its calls without caller ID.
+    Account(String),
+}
+
+impl SpraySource {
+    pub fn of_call(caller_id: Option<&str>, account: &str) -> SpraySource {
+        match caller_id {
+            Some(digits) => SpraySource::CallerId(digits.to_owned()),
+            None => SpraySource::Account(account.to_owned()),
+        }
+    }
+
+    /// How the source is stored and shown: `caller-id:DIGITS` or `account:NAME`.
+    pub fn key(&self) -> String {
+        match self {
+            SpraySource::CallerId(digits) => format!("caller-id:{digits}"),
+            SpraySource::Account(name) => format!("account:{}", name.to_lowercase()),
+        }
+    }
+}
+
 /// The digits of a caller ID (`+1 (425) 555-0123` → `14255550123`), for matching it against an
 /// extension or a mailbox's phone number. A caller ID that isn't a phone number is refused.
 pub fn caller_digits(caller_id: &str) -> Result<String, Error> {
@@ -69,6 +134,17 @@ mod tests {
         assert!(!is_callers_phone("14255550123", Some("+1 425-555-0124")));
         assert!(!is_callers_phone("4255550123", Some("+14255550123")));
         assert!(!is_callers_phone("14255550123", None));
+    }
+
+    #[test]
+    fn a_caller_id_is_blocked_at_its_threshold_and_calls_without_one_at_the_higher_one() {
+        let defence = SprayDefence::default();
+        let caller = SpraySource::of_call(Some("14255550199"), "ivr");
+        let front_end = SpraySource::of_call(None, "IVR");
+        assert_eq!((caller.key(), front_end.key()), ("caller-id:14255550199".to_owned(), "account:ivr".to_owned()));
+        assert!(!defence.blocks(&caller, 9) && defence.blocks(&caller, 10));
+        assert!(!defence.blocks(&front_end, 29) && defence.blocks(&front_end, 30));
+        assert!(!defence.blocks(&caller, 1), "one mailbox's wrong PINs never block");
     }
 
     #[test]

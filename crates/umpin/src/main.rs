@@ -145,7 +145,7 @@ impl Setup {
         let vault = Vault::new(keys, self.config.argon2, self.config.argon2_workers())?;
         let db = self.database().await?;
         db.check_schema().await?;
-        Ok(Service::new(db, vault))
+        Ok(Service::new(db, vault).with_spray_defence(self.config.voice.spray_defence()))
     }
 }
 
