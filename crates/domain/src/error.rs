@@ -195,6 +195,15 @@ pub enum Error {
     FirstTimeSetupDone { mailbox: String },
 
     #[error(
+        "A recorded name is sent as a WAV file, with the Content-Type audio/wav: {}.",
+        crate::wav::ACCEPTED_RECORDINGS
+    )]
+    RecordedNameNotWav,
+
+    #[error("The recording can't be a recorded name: {reason}. Send {}.", crate::wav::ACCEPTED_RECORDINGS)]
+    RecordedNameRefused { reason: String },
+
+    #[error(
         "First-time setup needs the caller's recorded name: record the name first, or say that the caller skipped recording it."
     )]
     RecordedNameMissing,

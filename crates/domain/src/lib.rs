@@ -16,6 +16,7 @@ pub mod roles;
 pub mod sign_in;
 pub mod um_mailbox;
 pub mod voice;
+pub mod wav;
 
 pub use account::{AccountChanges, ManagementAccount};
 pub use audit::AuditValue;

@@ -3,13 +3,83 @@
 
 use crate::Error;
 use crate::mailbox::{check_phone, invalid};
+use crate::wav::{Recording, read_wav};
 
 /// How long a call may last from its start, as the dial plan's longest call does in Exchange.
 /// A call older than this has ended, whatever it was doing.
 pub const CALL_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_mins(30);
 
-/// The largest recorded name accepted, in bytes (about 30 seconds of 8 kHz 16-bit audio).
-pub const MAX_RECORDED_NAME_BYTES: usize = 512 * 1024;
+/// The largest recorded name accepted, in bytes: a minute of 8 kHz 16-bit audio fits, as does the
+/// API's largest request body.
+pub const MAX_RECORDED_NAME_BYTES: usize = 1024 * 1024;
+
+/// The media types a recorded name may be sent as (the names WAV goes by).
+pub const RECORDED_NAME_TYPES: [&str; 4] = ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"];
+
+/// The defence against PIN spraying (SPEC §3.3a): failed sign-ins are counted per source across
+/// mailboxes, and a source whose failures reach more distinct mailboxes (or unknown extensions)
+/// within `window` than its threshold is refused for `cool_down`. A source is the caller ID, or
+/// for calls without one the front-end account, whose threshold is higher since all of its
+/// callers without caller ID count together. One wrong PIN, or a few on one's own mailbox, never
+/// comes near a threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SprayDefence {
+    pub window: jiff::SignedDuration,
+    /// Distinct mailboxes with failures from one caller ID that block it.
+    pub mailboxes_per_caller_id: u32,
+    /// Distinct mailboxes with failures from calls without caller ID, per front-end account,
+    /// that block those calls.
+    pub mailboxes_without_caller_id: u32,
+    pub cool_down: jiff::SignedDuration,
+}
+
+impl Default for SprayDefence {
+    fn default() -> Self {
+        SprayDefence {
+            window: jiff::SignedDuration::from_mins(10),
+            mailboxes_per_caller_id: 10,
+            mailboxes_without_caller_id: 30,
+            cool_down: jiff::SignedDuration::from_mins(30),
+        }
+    }
+}
+
+impl SprayDefence {
+    /// Whether failures on `mailboxes` distinct mailboxes within the window block the source.
+    pub fn blocks(&self, source: &SpraySource, mailboxes: u32) -> bool {
+        let threshold = match source {
+            SpraySource::CallerId(_) => self.mailboxes_per_caller_id,
+            SpraySource::Account(_) => self.mailboxes_without_caller_id,
+        };
+        mailboxes >= threshold
+    }
+}
+
+/// Where a call's failed sign-ins are counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpraySource {
+    /// The digits of the caller's number.
+    CallerId(String),
+    /// The front-end account, for its calls without caller ID.
+    Account(String),
+}
+
+impl SpraySource {
+    pub fn of_call(caller_id: Option<&str>, account: &str) -> SpraySource {
+        match caller_id {
+            Some(digits) => SpraySource::CallerId(digits.to_owned()),
+            None => SpraySource::Account(account.to_owned()),
+        }
+    }
+
+    /// How the source is stored and shown: `caller-id:DIGITS` or `account:NAME`.
+    pub fn key(&self) -> String {
+        match self {
+            SpraySource::CallerId(digits) => format!("caller-id:{digits}"),
+            SpraySource::Account(name) => format!("account:{}", name.to_lowercase()),
+        }
+    }
+}
 
 /// The digits of a caller ID (`+1 (425) 555-0123` → `14255550123`), for matching it against an
 /// extension or a mailbox's phone number. A caller ID that isn't a phone number is refused.
@@ -25,28 +95,24 @@ pub fn is_callers_phone(caller_digits: &str, phone: Option<&str>) -> bool {
     phone.is_some_and(|p| p.chars().filter(char::is_ascii_digit).eq(caller_digits.chars()))
 }
 
-/// A recorded name: an audio media type (`audio/wav`, `audio/mpeg`, …) and 1 to
-/// [`MAX_RECORDED_NAME_BYTES`] bytes of audio.
-pub fn check_recorded_name(content_type: &str, audio: &[u8]) -> Result<(), Error> {
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    let is_audio = media_type
-        .strip_prefix("audio/")
-        .is_some_and(|sub| !sub.is_empty() && sub.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
-    if !is_audio {
-        return Err(invalid("RecordedName", "send the recording as audio, with a Content-Type such as audio/wav."));
+/// A recorded name: sent as WAV ([`RECORDED_NAME_TYPES`]), at most [`MAX_RECORDED_NAME_BYTES`],
+/// and a WAV file of telephone audio (see [`crate::wav`]).
+pub fn check_recorded_name(content_type: &str, audio: &[u8]) -> Result<Recording, Error> {
+    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !RECORDED_NAME_TYPES.contains(&media_type.as_str()) {
+        return Err(Error::RecordedNameNotWav);
     }
-    if audio.is_empty() || audio.len() > MAX_RECORDED_NAME_BYTES {
-        return Err(invalid(
-            "RecordedName",
-            &format!("a recorded name has 1 to {MAX_RECORDED_NAME_BYTES} bytes of audio; record a shorter one."),
-        ));
+    if audio.len() > MAX_RECORDED_NAME_BYTES {
+        let reason = format!("it has more than {MAX_RECORDED_NAME_BYTES} bytes");
+        return Err(Error::RecordedNameRefused { reason });
     }
-    Ok(())
+    read_wav(audio).map_err(|reason| Error::RecordedNameRefused { reason })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wav::wav;
 
     #[test]
     fn a_caller_id_is_reduced_to_its_digits() {
@@ -71,13 +137,46 @@ mod tests {
     }
 
     #[test]
-    fn a_recorded_name_is_audio_of_bounded_size() {
-        assert!(check_recorded_name("audio/wav", b"RIFF").is_ok());
-        assert!(check_recorded_name("audio/x-wav; rate=8000", b"RIFF").is_ok());
-        assert!(check_recorded_name("text/plain", b"RIFF").is_err());
-        assert!(check_recorded_name("audio/", b"RIFF").is_err());
-        assert!(check_recorded_name("audio/wav", b"").is_err());
-        assert!(check_recorded_name("audio/wav", &vec![0; MAX_RECORDED_NAME_BYTES]).is_ok());
-        assert!(check_recorded_name("audio/wav", &vec![0; MAX_RECORDED_NAME_BYTES + 1]).is_err());
+    fn a_caller_id_is_blocked_at_its_threshold_and_calls_without_one_at_the_higher_one() {
+        let defence = SprayDefence::default();
+        let caller = SpraySource::of_call(Some("14255550199"), "ivr");
+        let front_end = SpraySource::of_call(None, "IVR");
+        assert_eq!((caller.key(), front_end.key()), ("caller-id:14255550199".to_owned(), "account:ivr".to_owned()));
+        assert!(!defence.blocks(&caller, 9) && defence.blocks(&caller, 10));
+        assert!(!defence.blocks(&front_end, 29) && defence.blocks(&front_end, 30));
+        assert!(!defence.blocks(&caller, 1), "one mailbox's wrong PINs never block");
+    }
+
+    #[test]
+    fn a_recorded_name_is_sent_as_wav_whatever_the_name_of_its_media_type() {
+        let one_second = wav(1, 1, 8000, 16, 1.0);
+        for media_type in ["audio/wav", "audio/x-wav", "Audio/WAV; rate=8000", "audio/wave", "audio/vnd.wave"] {
+            assert!(check_recorded_name(media_type, &one_second).is_ok(), "{media_type}");
+        }
+    }
+
+    #[test]
+    fn a_recorded_name_of_another_media_type_is_refused_as_not_wav() {
+        let one_second = wav(1, 1, 8000, 16, 1.0);
+        for media_type in ["text/plain", "audio/mpeg", "audio/", ""] {
+            assert_eq!(check_recorded_name(media_type, &one_second), Err(Error::RecordedNameNotWav), "{media_type}");
+        }
+        assert!(Error::RecordedNameNotWav.to_string().contains("audio/wav"));
+    }
+
+    #[test]
+    fn a_recorded_name_over_the_byte_limit_is_refused_before_it_is_read() {
+        let mut big = wav(1, 1, 8000, 8, 50.0);
+        big.resize(MAX_RECORDED_NAME_BYTES + 1, 0);
+        let e = check_recorded_name("audio/wav", &big).unwrap_err();
+        assert!(e.to_string().contains("more than 1048576 bytes"), "{e}");
+    }
+
+    #[test]
+    fn a_refused_recording_says_what_is_accepted() {
+        let e = check_recorded_name("audio/wav", b"ID3 not a wav at all").unwrap_err();
+        let message = e.to_string();
+        assert!(message.contains("isn't a WAV file"), "{message}");
+        assert!(message.contains("8 or 16 kHz") && message.contains("at most 60 seconds"), "{message}");
     }
 }

@@ -255,8 +255,10 @@ fn rule_kind(rule: &Rule) -> ProblemKind {
         Rule::Pin(_) | Rule::PinsDiffer => ProblemKind::PinRule,
         Rule::CallEnded => ProblemKind::CallEnded,
         Rule::NotSignedIn | Rule::SignInRevoked => ProblemKind::NotSignedIn,
+        Rule::RecordedNameNotWav => ProblemKind::UnsupportedMediaType,
         Rule::ResetNotBelowLockout { .. }
         | Rule::RecordedNameMissing
+        | Rule::RecordedNameRefused { .. }
         | Rule::FixedAfterCreation { .. }
         | Rule::ExtensionCantBeGenerated { .. }
         | Rule::SipResourceIdentifierRequired { .. }

@@ -66,6 +66,14 @@ fn describe() {
     metrics::describe_counter!("umpin_sign_ins_total", "Sign-ins of management accounts, by outcome.");
     metrics::describe_counter!("umpin_lockouts_total", "UM mailboxes locked out after too many wrong PINs.");
     metrics::describe_counter!("umpin_pin_resets_total", "PIN resets, by who reset the PIN.");
+    metrics::describe_counter!(
+        "umpin_voice_spray_blocks_total",
+        "Sources of voice sign-ins (caller IDs, or front-end accounts) refused for a cool-down after failing on too many mailboxes."
+    );
+    metrics::describe_counter!(
+        "umpin_voice_spray_refusals_total",
+        "Voice sign-ins from a blocked source, answered as a wrong PIN without evaluating it."
+    );
     metrics::describe_gauge!(OUTBOX_DEPTH, "E-mail messages waiting in the outbox for delivery.");
     metrics::counter!("umpin_lockouts_total").increment(0);
 }

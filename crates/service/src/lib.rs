@@ -59,11 +59,17 @@ pub struct Service {
     db: Database,
     vault: Vault,
     clock: Clock,
+    spray_defence: umpin_domain::voice::SprayDefence,
 }
 
 impl Service {
     pub fn new(db: Database, vault: Vault) -> Self {
-        Service { db, vault, clock: Arc::new(Timestamp::now) }
+        Service { db, vault, clock: Arc::new(Timestamp::now), spray_defence: Default::default() }
+    }
+
+    /// The same service with other settings of the defence against PIN spraying.
+    pub fn with_spray_defence(self, spray_defence: umpin_domain::voice::SprayDefence) -> Self {
+        Service { spray_defence, ..self }
     }
 
     /// The same service with another clock.

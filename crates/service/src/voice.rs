@@ -23,7 +23,7 @@ use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{Pin, generate_token, token_digest};
 use umpin_domain::mailbox::check_phone;
 use umpin_domain::roles::VOICE_ACCESS;
-use umpin_domain::voice::{CALL_LIFETIME, caller_digits, check_recorded_name, is_callers_phone};
+use umpin_domain::voice::{CALL_LIFETIME, SpraySource, caller_digits, check_recorded_name, is_callers_phone};
 use umpin_domain::{AuditValue, DialPlan, Error, Guid, Mailbox, ObjectKind, Timestamp};
 use umpin_store::{Tx, VoiceCall};
 
@@ -115,6 +115,7 @@ impl Service {
         tx.insert_voice_call(&VoiceCall {
             digest: token_digest(id.expose_secret()).to_vec(),
             account: by.account.clone(),
+            caller_id: caller.clone(),
             dial_plan: plan.guid,
             mailbox: identified.as_ref().map(|(m, _)| m.guid),
             signed_in: false,
@@ -141,9 +142,11 @@ impl Service {
     ) -> Result<CallSignIn, ServiceError> {
         self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let digest = token_digest(call_id);
-        let (reserved, disconnect_after, target) = {
+        let (reserved, disconnect_after, target, source, blocked) = {
             let mut tx = self.db.begin().await?;
             let call = live_call(&mut tx, by, &digest, self.now()).await?;
+            let source = SpraySource::of_call(call.caller_id.as_deref(), &call.account);
+            let blocked = tx.source_block(&source.key(), self.now()).await?.is_some();
             let plan = tx.dial_plan(call.dial_plan).await?.ok_or(Error::CallEnded)?;
             let target = match (extension, call.mailbox) {
                 (Some(extension), _) => sign_in_target(&mut tx, plan.guid, extension).await?,
@@ -166,9 +169,14 @@ impl Service {
                 return Err(Error::CallEnded.into());
             };
             tx.commit().await?;
-            (reserved, disconnect_after, target)
+            (reserved, disconnect_after, target, source, blocked)
         };
-        let attempt = self.attempt_sign_in(target, pin).await;
+        // What the failure counts against, in the source's count of distinct mailboxes.
+        let tried = match (&target, extension) {
+            (Some((mailbox, _)), _) => mailbox.to_string(),
+            (None, extension) => format!("extension:{}", extension.unwrap_or_default()),
+        };
+        let attempt = if blocked { self.refuse_sprayer(pin).await } else { self.attempt_sign_in(target, pin).await };
         let mut tx = self.db.begin().await?;
         let (outcome, pin_version) = match attempt {
             Ok(evaluated) => evaluated,
@@ -195,8 +203,45 @@ impl Service {
                 (reserved, true)
             }
         };
+        let sprayed = match outcome {
+            SignInOutcome::WrongPin if !blocked => {
+                let window_start = self.now() - self.spray_defence.window;
+                let count = tx.count_source_failure(&source.key(), &tried, self.now(), window_start).await?;
+                self.spray_defence.blocks(&source, count).then_some(count)
+            }
+            _ => None,
+        };
         tx.commit().await?;
+        if let Some(mailboxes) = sprayed {
+            self.block_sprayer(by, &source, mailboxes).await?;
+        }
         Ok(CallSignIn { outcome, failures_in_call, disconnected })
+    }
+
+    /// The answer to a sign-in from a blocked source: a wrong PIN, as slow as one, with no PIN
+    /// evaluated and nothing counted on any mailbox.
+    async fn refuse_sprayer(&self, pin: &Pin) -> Result<(SignInOutcome, Option<i64>), ServiceError> {
+        self.vault.verify_decoy(pin).await?;
+        metrics::counter!("umpin_voice_spray_refusals_total").increment(1);
+        Ok((SignInOutcome::WrongPin, None))
+    }
+
+    /// Refuses `source` for the cool-down after its failures reached `mailboxes` mailboxes, and
+    /// records it in the admin audit log (as an action of the front-end account on the source).
+    async fn block_sprayer(&self, by: &Principal, source: &SpraySource, mailboxes: u32) -> Result<(), ServiceError> {
+        let (now, key) = (self.now(), source.key());
+        let until = now + self.spray_defence.cool_down;
+        let operation = Operation::new(VOICE_ACCESS, key.clone())
+            .parameter("SprayBlock", AuditValue::Bool(true))
+            .parameter("Mailboxes", AuditValue::Number(i64::from(mailboxes)))
+            .parameter("BlockedUntil", AuditValue::Word(until.to_string()));
+        let blocked =
+            self.audited(by, operation, async |tx| Ok(tx.block_source(&key, now, until, mailboxes).await?)).await?;
+        if blocked {
+            metrics::counter!("umpin_voice_spray_blocks_total").increment(1);
+            tracing::warn!(source = %key, mailboxes, until = %until, "voice sign-ins from this source are refused for a cool-down: it failed on too many mailboxes");
+        }
+        Ok(())
     }
 
     /// The signed-in caller chooses a new PIN, entered twice.

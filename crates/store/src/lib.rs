@@ -42,6 +42,7 @@ mod outbox;
 mod pins;
 mod policies;
 mod rows;
+mod spraying;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod um_mailboxes;
@@ -62,6 +63,7 @@ pub use error::{StoreError, Unique, redact_url};
 pub use mailboxes::{MAX_CANDIDATES, MailboxFilter, Recipient, RecipientKey, RecipientOrder, RecipientQuery};
 pub use outbox::{Claim, ClaimedMessage, MAX_DELIVERY_ERROR_CHARS, MessageKind, OutboxMessage};
 pub use pins::{PinRecord, Reservation, UmPinFilter};
+pub use spraying::SprayBlock;
 pub use um_mailboxes::UmMailboxFilter;
 pub use voice::{RecordedName, VoiceCall};
 

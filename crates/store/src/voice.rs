@@ -20,6 +20,8 @@ pub struct VoiceCall {
     pub digest: Vec<u8>,
     /// The name of the account that started the call.
     pub account: String,
+    /// The digits of the caller's number, when the front end gave one.
+    pub caller_id: Option<String>,
     pub dial_plan: Guid,
     /// The caller's mailbox, once caller ID or a sign-in found it.
     pub mailbox: Option<Guid>,
@@ -37,6 +39,7 @@ pub struct VoiceCall {
 struct CallRow {
     digest: Vec<u8>,
     account: String,
+    caller_id: Option<String>,
     dial_plan: String,
     mailbox: Option<String>,
     signed_in: bool,
@@ -51,6 +54,7 @@ impl CallRow {
         Ok(VoiceCall {
             digest: self.digest,
             account: self.account,
+            caller_id: self.caller_id,
             dial_plan: parse_guid(&self.dial_plan)?,
             mailbox: self.mailbox.as_deref().map(parse_guid).transpose()?,
             signed_in: self.signed_in,
@@ -86,7 +90,7 @@ impl Tx {
         on_conn!(self.conn(), c => {
             sqlx::query(
                 "INSERT INTO voice_calls (digest, account, dial_plan, mailbox, signed_in, failures, started_at, \
-                 expires_at, pin_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 expires_at, pin_version, caller_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(call.digest.clone())
             .bind(call.account.clone())
@@ -97,6 +101,7 @@ impl Tx {
             .bind(micros(call.started_at))
             .bind(micros(call.expires_at))
             .bind(call.pin_version)
+            .bind(call.caller_id.clone())
             .execute(&mut *c)
             .await?;
         });
@@ -112,7 +117,8 @@ impl Tx {
     ) -> Result<Option<VoiceCall>, StoreError> {
         let row: Option<CallRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                "SELECT digest, account, dial_plan, mailbox, signed_in, pin_version, failures, started_at, expires_at \
+                "SELECT digest, account, caller_id, dial_plan, mailbox, signed_in, pin_version, failures, started_at, \
+                 expires_at \
                  FROM voice_calls WHERE digest = $1 AND account = $2 AND expires_at > $3",
             )
             .bind(digest.to_vec())

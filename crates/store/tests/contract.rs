@@ -151,6 +151,8 @@ mod pins;
 mod policies;
 #[path = "contract/sign_in_rule.rs"]
 mod sign_in_rule;
+#[path = "contract/spraying.rs"]
+mod spraying;
 #[path = "contract/um_mailboxes.rs"]
 mod um_mailboxes;
 #[path = "contract/voice_calls.rs"]

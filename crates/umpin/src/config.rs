@@ -37,6 +37,45 @@ pub struct Config {
     /// The web admin center: the `[web]` table.
     #[serde(default)]
     pub web: WebSettings,
+    /// Voice access: the `[voice]` table.
+    #[serde(default)]
+    pub voice: VoiceSettings,
+}
+
+/// The `[voice]` table: the defence against PIN spraying (SPEC §3.3a). Failed sign-ins are
+/// counted per caller ID (calls without one per front-end account) across mailboxes; a source
+/// whose failures reach the threshold of distinct mailboxes within the window is refused for the
+/// cool-down, answered as a wrong PIN.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceSettings {
+    /// The sliding window failures are counted in, in minutes; 10 by default.
+    pub spray_window_minutes: Option<u32>,
+    /// Distinct mailboxes with failures from one caller ID that block it; 10 by default.
+    pub spray_mailboxes_per_caller_id: Option<u32>,
+    /// Distinct mailboxes with failures from one front-end account's calls without caller ID
+    /// that block those calls; 30 by default.
+    pub spray_mailboxes_without_caller_id: Option<u32>,
+    /// How long a blocked source is refused, in minutes; 30 by default.
+    pub spray_cool_down_minutes: Option<u32>,
+}
+
+impl VoiceSettings {
+    pub fn spray_defence(&self) -> umpin_domain::voice::SprayDefence {
+        let defaults = umpin_domain::voice::SprayDefence::default();
+        let minutes =
+            |m: Option<u32>, default| m.map_or(default, |m| jiff::SignedDuration::from_mins(i64::from(m.max(1))));
+        umpin_domain::voice::SprayDefence {
+            window: minutes(self.spray_window_minutes, defaults.window),
+            mailboxes_per_caller_id: self
+                .spray_mailboxes_per_caller_id
+                .map_or(defaults.mailboxes_per_caller_id, |n| n.max(1)),
+            mailboxes_without_caller_id: self
+                .spray_mailboxes_without_caller_id
+                .map_or(defaults.mailboxes_without_caller_id, |n| n.max(1)),
+            cool_down: minutes(self.spray_cool_down_minutes, defaults.cool_down),
+        }
+    }
 }
 
 /// The `[web]` table: the web admin center's sessions.
@@ -111,7 +150,7 @@ impl Config {
         // `UMPIN_MAIL__<KEY>` and `UMPIN_WEB__<KEY>`, so that a variable such as UMPIN_SERVER_URL
         // is no setting.
         let setting = |key: &figment::value::UncasedStr| {
-            ["database_url", "key_file", "argon2", "server__", "mail__", "web__"]
+            ["database_url", "key_file", "argon2", "server__", "mail__", "web__", "voice__"]
                 .iter()
                 .any(|s| key.as_str().to_lowercase().starts_with(s))
         };

@@ -18,6 +18,8 @@ use umpin_domain::RoleGroup;
 use umpin_service::{NewCall, PinFilter, Principal, Service, ServiceError, SignInOutcome};
 
 const DIAL_PLAN: &str = "Contoso Dial Plan";
+/// The number callers dial to reach the dial plan's voice access.
+pub const ACCESS_NUMBER: &str = "+14255550100";
 /// The management account the demo prints, with its password, for the remote shell.
 pub const DEMO_ACCOUNT: &str = "admin";
 const PEOPLE: [(&str, &str, &str, &str); 6] = [
@@ -139,7 +141,7 @@ async fn build(service: &Service, admin: &Principal) -> Result<(), ServiceError>
         name: DIAL_PLAN.to_owned(),
         number_of_digits_in_extension: 5,
         country_or_region_code: "1".to_owned(),
-        access_telephone_numbers: Some(vec!["+14255550100".to_owned()]),
+        access_telephone_numbers: Some(vec![ACCESS_NUMBER.to_owned()]),
         ..Default::default()
     };
     let (_, policy) = plan.call(service, admin).await?;

@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod config;
 mod demo;
+mod phone;
 mod remote;
 mod serve;
 mod shell;
@@ -92,6 +93,27 @@ enum Command {
         #[arg(long, value_name = "PATH", requires = "server")]
         ca_file: Option<PathBuf>,
     },
+    /// A telephone in the terminal: calls voice access on a server as a caller would, keys typed as lines.
+    Phone {
+        /// The umpin server (https://HOST:PORT, or http:// on this machine).
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The Voice Access account to place the call with (password from UMPIN_PASSWORD or asked for).
+        #[arg(long, value_name = "ACCOUNT")]
+        user: String,
+        /// The dial plan to call (its name).
+        #[arg(long, value_name = "NAME", required_unless_present = "access_number", conflicts_with = "access_number")]
+        dial_plan: Option<String>,
+        /// The access number to dial, which names the dial plan.
+        #[arg(long, value_name = "DIGITS")]
+        access_number: Option<String>,
+        /// The number the call comes from (caller ID); without it, the caller enters the extension.
+        #[arg(long, value_name = "NUMBER")]
+        from: Option<String>,
+        /// Also trusts the certificate authorities of this PEM file for the server's certificate (a private CA).
+        #[arg(long, value_name = "PATH")]
+        ca_file: Option<PathBuf>,
+    },
     /// Serves the HTTP API until SIGTERM or Ctrl-C.
     Serve {
         /// The address to listen on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
@@ -135,7 +157,7 @@ impl Setup {
         let vault = Vault::new(keys, self.config.argon2, self.config.argon2_workers())?;
         let db = self.database().await?;
         db.check_schema().await?;
-        Ok(Service::new(db, vault))
+        Ok(Service::new(db, vault).with_spray_defence(self.config.voice.spray_defence()))
     }
 }
 
@@ -207,6 +229,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             say!("  Password: {} (new on every run of the demo)", password.expose_secret());
             say!("  Web admin center: {}/ecp/", server.url());
             say!("  Remote shell: {umpin} shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
+            say!(
+                "  Phone: {umpin} phone --server {} --user {} --access-number {}",
+                server.url(),
+                demo::DEMO_ACCOUNT,
+                demo::ACCESS_NUMBER
+            );
             if let Some(dir) = &mail.pickup_dir {
                 say!("  E-mail (welcome and PIN messages) is written to {}", dir.display());
             }
@@ -223,6 +251,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (None, None) => shell::interactive(backend).await?,
             };
             if succeeded { Ok(()) } else { Err(CommandsFailed.into()) }
+        }
+        Command::Phone { server, user, dial_plan, access_number, from, ca_file } => {
+            let dialling = phone::Dialling {
+                server: &server,
+                user: &user,
+                ca_file: ca_file.as_deref(),
+                dial_plan,
+                access_number,
+                caller_id: from,
+            };
+            phone::call(dialling).await
         }
         Command::Serve { listen } => serve::run(&setup, listen).await,
     }

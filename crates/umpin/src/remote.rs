@@ -43,6 +43,7 @@ struct TokenResponse {
 
 #[derive(Deserialize)]
 struct ProblemBody {
+    r#type: Option<String>,
     detail: Option<String>,
     title: Option<String>,
 }
@@ -50,6 +51,22 @@ struct ProblemBody {
 /// Connects to `server` as `user`: a kept token, or a new sign-in. The certificate authorities
 /// of `ca_file` are trusted beside the system's.
 pub async fn connect(server: &str, user: &str, ca_file: Option<&Path>) -> anyhow::Result<Remote> {
+    let (client, server) = client(server, ca_file)?;
+    let connection = Arc::new(Connection { client, server, user: user.to_owned(), token: Mutex::new(None) });
+    let kept = connection.read_kept_token();
+    match kept {
+        Some(token) => *connection.token.lock().await = Some(token),
+        None => connection.sign_in().await?,
+    }
+    Ok(Remote::new(Arc::new(move |cmdlet, request| -> Reply {
+        let connection = Arc::clone(&connection);
+        Box::pin(async move { connection.run(cmdlet, &request).await })
+    })))
+}
+
+/// An HTTP client for `server` (its URL checked, without a trailing `/`), trusting the
+/// certificate authorities of `ca_file` beside the system's.
+pub(crate) fn client(server: &str, ca_file: Option<&Path>) -> anyhow::Result<(reqwest::Client, String)> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let server = server.trim_end_matches('/').to_owned();
     match server.split_once("://") {
@@ -71,63 +88,56 @@ pub async fn connect(server: &str, user: &str, ca_file: Option<&Path>) -> anyhow
         .tls_certs_merge(authorities)
         .build()
         .map_err(|e| anyhow::anyhow!("The HTTP client can't start ({e})."))?;
-    let connection = Arc::new(Connection { client, server, user: user.to_owned(), token: Mutex::new(None) });
-    let kept = connection.read_kept_token();
-    match kept {
-        Some(token) => *connection.token.lock().await = Some(token),
-        None => connection.sign_in().await?,
+    Ok((client, server))
+}
+
+/// Signs in to `server` as `user` and returns the token. A password typed at the prompt that the
+/// server refuses is asked for again, up to [`SIGN_IN_ATTEMPTS`] times; one from
+/// `UMPIN_PASSWORD` is tried once.
+pub(crate) async fn sign_in(client: &reqwest::Client, server: &str, user: &str) -> anyhow::Result<SecretString> {
+    let given = std::env::var(PASSWORD_VAR).ok().map(SecretString::from);
+    let attempts = if given.is_some() { 1 } else { SIGN_IN_ATTEMPTS };
+    for attempt in 1..=attempts {
+        let password = match &given {
+            Some(password) => password.clone(),
+            None => password(user, server)?,
+        };
+        let body = serde_json::json!({ "username": user, "password": password.expose_secret() });
+        let response = client
+            .post(format!("{server}/api/v1/auth/token"))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!(unreachable(server, &e)))?;
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+            if attempt < attempts {
+                eprintln!("The user name or password is wrong. Try again.");
+                continue;
+            }
+            let source = if given.is_some() { format!(" (the password of {PASSWORD_VAR})") } else { String::new() };
+            anyhow::bail!(
+                "The user name or password is wrong: {user} can't sign in to {server} with that password{source}. Check both and try again."
+            );
+        }
+        if !response.status().is_success() {
+            anyhow::bail!("{}", problem(response).await.message);
+        }
+        let token: TokenResponse = response
+            .json()
+            .await
+            .map_err(|e| anyhow::anyhow!("The server {server} didn't answer as umpin does ({e})."))?;
+        return Ok(SecretString::from(token.token));
     }
-    Ok(Remote::new(Arc::new(move |cmdlet, request| -> Reply {
-        let connection = Arc::clone(&connection);
-        Box::pin(async move { connection.run(cmdlet, &request).await })
-    })))
+    anyhow::bail!("The user name or password is wrong. Check both and try again.")
 }
 
 impl Connection {
-    /// Signs in with the password and keeps the token. A password typed at the prompt that the
-    /// server refuses is asked for again, up to [`SIGN_IN_ATTEMPTS`] times; one from
-    /// `UMPIN_PASSWORD` is tried once.
+    /// Signs in (see [`sign_in`]) and keeps the token.
     async fn sign_in(&self) -> anyhow::Result<()> {
-        let given = std::env::var(PASSWORD_VAR).ok().map(SecretString::from);
-        let attempts = if given.is_some() { 1 } else { SIGN_IN_ATTEMPTS };
-        for attempt in 1..=attempts {
-            let password = match &given {
-                Some(password) => password.clone(),
-                None => password(&self.user, &self.server)?,
-            };
-            let body = serde_json::json!({ "username": self.user, "password": password.expose_secret() });
-            let response = self
-                .client
-                .post(format!("{}/api/v1/auth/token", self.server))
-                .json(&body)
-                .send()
-                .await
-                .map_err(|e| anyhow::anyhow!(unreachable(&self.server, &e)))?;
-            if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-                if attempt < attempts {
-                    eprintln!("The user name or password is wrong. Try again.");
-                    continue;
-                }
-                let source = if given.is_some() { format!(" (the password of {PASSWORD_VAR})") } else { String::new() };
-                anyhow::bail!(
-                    "The user name or password is wrong: {} can't sign in to {} with that password{source}. Check both and try again.",
-                    self.user,
-                    self.server
-                );
-            }
-            if !response.status().is_success() {
-                anyhow::bail!("{}", problem_message(response).await);
-            }
-            let token: TokenResponse = response
-                .json()
-                .await
-                .map_err(|e| anyhow::anyhow!("The server {} didn't answer as umpin does ({e}).", self.server))?;
-            let token = SecretString::from(token.token);
-            self.keep_token(&token);
-            *self.token.lock().await = Some(token);
-            return Ok(());
-        }
-        anyhow::bail!("The user name or password is wrong. Check both and try again.")
+        let token = sign_in(&self.client, &self.server, &self.user).await?;
+        self.keep_token(&token);
+        *self.token.lock().await = Some(token);
+        Ok(())
     }
 
     /// Runs one cmdlet; a token the server refuses leads to one new sign-in.
@@ -151,7 +161,7 @@ impl Connection {
                 continue;
             }
             if !response.status().is_success() {
-                return Err(problem_message(response).await);
+                return Err(problem(response).await.message);
             }
             let batch: WireBatch = response
                 .json()
@@ -244,7 +254,7 @@ fn certificate_authorities(file: &Path) -> anyhow::Result<Vec<reqwest::Certifica
 }
 
 /// Why a request didn't reach the server, in a sentence of its own for each cause, with what to do.
-fn unreachable(server: &str, error: &reqwest::Error) -> String {
+pub(crate) fn unreachable(server: &str, error: &reqwest::Error) -> String {
     match refused_certificate(error) {
         Some(rustls::CertificateError::UnknownIssuer) => {
             return format!(
@@ -334,12 +344,23 @@ fn password(user: &str, server: &str) -> anyhow::Result<SecretString> {
     })
 }
 
-/// The message of a problem response, or its status when it has none.
-async fn problem_message(response: reqwest::Response) -> String {
+/// A refusal of the server: the last segment of its problem `type` (empty when it has none) and
+/// its message.
+pub(crate) struct Refusal {
+    pub(crate) kind: String,
+    pub(crate) message: String,
+}
+
+/// The refusal a problem response holds; its message is the status when it has none.
+pub(crate) async fn problem(response: reqwest::Response) -> Refusal {
     let status = response.status();
-    match response.json::<ProblemBody>().await {
-        Ok(ProblemBody { detail: Some(detail), .. }) => detail,
-        Ok(ProblemBody { title: Some(title), .. }) => title,
+    let body = response.json::<ProblemBody>().await.ok();
+    let kind = body.as_ref().and_then(|b| b.r#type.as_deref()).and_then(|t| t.rsplit('/').next()).unwrap_or_default();
+    let kind = kind.to_owned();
+    let message = match body {
+        Some(ProblemBody { detail: Some(detail), .. }) => detail,
+        Some(ProblemBody { title: Some(title), .. }) => title,
         _ => format!("The server answered {status}."),
-    }
+    };
+    Refusal { kind, message }
 }

@@ -11,6 +11,8 @@ use sqlx::{AssertSqlSafe, Connection};
 
 #[path = "cli/habits.rs"]
 mod habits;
+#[path = "cli/phone.rs"]
+mod phone;
 #[path = "cli/remote.rs"]
 mod remote;
 #[path = "cli/serve.rs"]

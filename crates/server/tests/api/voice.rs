@@ -72,7 +72,11 @@ impl FrontEnd<'_> {
     }
 }
 
-const RECORDING: &[u8] = b"RIFF\x24\x00\x00\x00WAVEfmt ";
+/// A second of 8 kHz µ-law, as a telephone records it (its bytes all ASCII, so that the
+/// answer's text is the recording).
+fn recording() -> Vec<u8> {
+    umpin_domain::wav::wav(7, 1, 8000, 8, 1.0)
+}
 
 umpin_store::backend_tests! {
     /// A call from start to hang-up: sign-in, recorded name, first-time setup with a new PIN.
@@ -88,9 +92,9 @@ umpin_store::backend_tests! {
         let right = ivr.enter(call, "51234", "5643892").await.ok(200);
         assert_eq!(right, json!({"outcome": "signedIn", "pinExpired": false, "firstTimeUser": true, "failuresInCall": 1, "disconnected": false}));
         assert_eq!(ivr.on_call(Method::GET, "/recorded-name", call, None).await.status, 204);
-        ivr.record(call, "audio/wav", RECORDING.to_vec()).await.ok(204);
+        ivr.record(call, "audio/wav", recording()).await.ok(204);
         let played = ivr.on_call(Method::GET, "/recorded-name", call, None).await;
-        assert_eq!((played.status, played.content_type(), played.body.as_bytes()), (200, "audio/wav", RECORDING));
+        assert_eq!((played.status, played.content_type(), played.body.as_bytes()), (200, "audio/wav", &recording()[..]));
         let setup = json!({"newPin": "8273645", "confirmPin": "8273645"});
         ivr.on_call(Method::POST, "/first-time-setup", call, Some(setup)).await.ok(204);
         let pin = api.get("/api/v1/mailboxes/tony/um/pin").await.ok(200);
@@ -176,11 +180,43 @@ umpin_store::backend_tests! {
         ivr.on_call(Method::POST, "/pin", &call, Some(differ)).await.problem(422, "pin-rule");
         let short = json!({"newPin": "1234", "confirmPin": "1234"});
         ivr.on_call(Method::POST, "/pin", &call, Some(short)).await.problem(422, "pin-rule");
-        ivr.record(&call, "text/plain", RECORDING.to_vec()).await.problem(400, "invalid-parameter");
-        ivr.record(&call, "audio/wav", vec![0; 512 * 1024 + 1]).await.problem(400, "invalid-parameter");
         let setup = json!({"newPin": "8273645", "confirmPin": "8273645"});
         ivr.on_call(Method::POST, "/first-time-setup", &call, Some(setup)).await.problem(422, "rule-violation");
         ivr.on_call(Method::POST, "/sign-in", "umpin_not_a_call", Some(json!({"pin": "1"}))).await.problem(404, "call-ended");
+    }
+
+    /// A recorded name must be telephone audio in a WAV file: anything else is refused with a
+    /// problem that says what is accepted (415 for another media type, 422 for another WAV).
+    async fn a_recorded_name_that_is_not_telephone_wav_is_refused_saying_what_is_accepted(db: Database) {
+        use umpin_domain::wav::wav;
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let ivr = api.front_end("ivr").await;
+        let call = ivr.start().await;
+        ivr.enter(&call, "51234", "5643892").await.ok(200);
+        let other_type = ivr.record(&call, "audio/mpeg", recording()).await.problem(415, "unsupported-media-type");
+        assert!(other_type.contains("audio/wav") && other_type.contains("8 or 16 kHz"), "{other_type}");
+        let mut cut_short = wav(1, 1, 8000, 16, 1.0);
+        cut_short.truncate(1000);
+        let mut mp3 = b"ID3\x04\x00".to_vec();
+        mp3.resize(2000, 0);
+        for (audio, why) in [
+            (mp3, "isn't a WAV file"),
+            (wav(1, 2, 8000, 16, 1.0), "2 channels"),
+            (wav(1, 1, 44100, 16, 1.0), "44100 Hz"),
+            (wav(0x55, 1, 8000, 16, 1.0), "format 0x0055"),
+            (wav(1, 1, 8000, 24, 1.0), "24 bits per sample"),
+            (wav(7, 1, 8000, 8, 61.0), "61 seconds long, longer than 60"),
+            (cut_short, "cut short"),
+        ] {
+            let refused = ivr.record(&call, "audio/wav", audio).await.problem(422, "rule-violation");
+            assert!(refused.contains(why), "{why}: {refused}");
+            assert!(refused.contains("at most 60 seconds long"), "{refused}");
+        }
+        ivr.record(&call, "audio/wav", vec![0; 1024 * 1024 + 1]).await.problem(413, "payload-too-large");
+        for accepted in [wav(1, 1, 16000, 16, 30.0), wav(6, 1, 8000, 8, 60.0), wav(1, 1, 8000, 8, 0.5)] {
+            ivr.record(&call, "audio/wav", accepted).await.ok(204);
+        }
     }
 
     /// Neither the PINs a caller enters nor the call's id reach a log line; the PINs reach no

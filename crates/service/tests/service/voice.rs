@@ -21,7 +21,7 @@ async fn enter(s: &Service, call: &str, extension: Option<&str>, p: &str) -> Res
 }
 
 fn wav() -> RecordedNameAudio {
-    RecordedNameAudio { content_type: "audio/wav".into(), audio: b"RIFF....WAVEfmt ".to_vec() }
+    RecordedNameAudio { content_type: "audio/wav".into(), audio: umpin_domain::wav::wav(7, 1, 8000, 8, 1.5) }
 }
 
 umpin_store::backend_tests! {
@@ -300,5 +300,61 @@ umpin_store::backend_tests! {
         s.cmdlets().disable_um_mailbox(&admin(), "tony", true).await.unwrap();
         let mut tx = s.database().begin().await.unwrap();
         assert_eq!(tx.recorded_name(tony).await.unwrap(), None);
+    }
+
+    /// One caller ID that tries PINs on many extensions is refused, once its failures reach the
+    /// threshold of distinct mailboxes (unknown extensions included), without any PIN evaluated
+    /// and answered as a wrong PIN; no mailbox is locked out or counted, the block is audited, and
+    /// another caller ID still signs in after a wrong PIN of its own.
+    async fn a_caller_id_spraying_pins_over_extensions_is_refused_like_a_wrong_pin(db: Database) {
+        use umpin_domain::voice::SprayDefence;
+        let (s, _keys) = service(db.clone());
+        let s = s.with_spray_defence(SprayDefence { mailboxes_per_caller_id: 3, ..SprayDefence::default() });
+        contoso(&s).await;
+        for n in 1..=3 {
+            let new = NewMailbox { name: format!("User {n}"), primary_smtp_address: format!("user{n}@contoso.com"), ..Default::default() };
+            s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
+            enable(&s, &format!("user{n}@contoso.com"), &format!("5000{n}"), Some("8273645"), None).await.unwrap();
+        }
+        let sprayer = Some("+1 425 555 0199");
+        for extension in ["50001", "50002", "59999"] {
+            let c = call(&s, sprayer).await;
+            assert_eq!(enter(&s, &c, Some(extension), "1111111").await.unwrap().outcome, SignInOutcome::WrongPin);
+        }
+        let c = call(&s, sprayer).await;
+        let refused = enter(&s, &c, Some("50003"), "8273645").await.unwrap();
+        assert_eq!(refused, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 1, disconnected: false });
+        let user3 = s.cmdlets().get_um_mailbox_pin(&admin(), "user3").await.unwrap();
+        assert_eq!((user3.failed_logon_count, user3.locked_out), (0, false), "no PIN was evaluated");
+        for who in ["user1", "user2"] {
+            assert!(!s.cmdlets().get_um_mailbox_pin(&admin(), who).await.unwrap().locked_out);
+        }
+        let c = call(&s, Some("+1 425 555 0123")).await;
+        assert_eq!(enter(&s, &c, Some("50003"), "1111111").await.unwrap().outcome, SignInOutcome::WrongPin);
+        assert!(matches!(enter(&s, &c, Some("50003"), "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
+        let search = AuditSearch { object_ids: vec!["caller-id:14255550199".into()], ..Default::default() };
+        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        assert_eq!(records.len(), 1, "the block is recorded once");
+        assert!(records[0].parameters.contains("-SprayBlock") && records[0].parameters.contains("-Mailboxes 3"), "{}", records[0].parameters);
+    }
+
+    /// Calls without caller ID count together per front-end account, at the higher threshold:
+    /// one wrong PIN on each of a few mailboxes blocks no one.
+    async fn calls_without_caller_id_count_per_account_at_their_own_threshold(db: Database) {
+        use umpin_domain::voice::SprayDefence;
+        let (s, _keys) = service(db.clone());
+        let s = s.with_spray_defence(SprayDefence { mailboxes_per_caller_id: 1, mailboxes_without_caller_id: 2, ..SprayDefence::default() });
+        contoso(&s).await;
+        enable(&s, "kim@contoso.com", "52345", Some("8273645"), None).await.unwrap();
+        let c = call(&s, None).await;
+        assert_eq!(enter(&s, &c, Some("51234"), "1111111").await.unwrap().outcome, SignInOutcome::WrongPin);
+        assert!(matches!(enter(&s, &c, Some("52345"), "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("52345"), "1111111").await.unwrap();
+        let c = call(&s, None).await;
+        let refused = enter(&s, &c, Some("52345"), "8273645").await.unwrap();
+        assert_eq!(refused.outcome, SignInOutcome::WrongPin, "two mailboxes reached the account's threshold");
+        let c = call(&s, Some("52345")).await;
+        assert!(matches!(enter(&s, &c, None, "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }), "a caller ID is counted apart");
     }
 }

@@ -150,17 +150,20 @@ fn the_demo_serves_contoso_prints_a_working_account_and_mails_to_its_pickup_dire
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
-    let (mut url, mut password) = (None, None);
-    while url.is_none() || password.is_none() {
-        let line = lines.next().expect("the demo announces its address and account").unwrap();
+    let (mut url, mut password, mut phone) = (None, None, None);
+    while url.is_none() || password.is_none() || phone.is_none() {
+        let line = lines.next().expect("the demo announces its address, account and phone").unwrap();
         if let Some(rest) = line.strip_prefix("Serving contoso.com on ") {
             url = rest.split_whitespace().next().map(str::to_owned);
         }
         if let Some(rest) = line.trim().strip_prefix("Password: ") {
             password = rest.split_whitespace().next().map(str::to_owned);
         }
+        if let Some(rest) = line.trim().strip_prefix("Phone: umpin ") {
+            phone = Some(rest.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        }
     }
-    let (url, password) = (url.unwrap(), password.unwrap());
+    let (url, password, phone) = (url.unwrap(), password.unwrap(), phone.unwrap());
     let reset = remote(&url, "admin", Some(&password), config.path(), "Set-UMMailboxPIN tony@contoso.com -Pin 1985848");
     assert!(reset.status.success(), "{}", stderr(&reset));
     let mail = dir.path().join("mail");
@@ -178,6 +181,17 @@ fn the_demo_serves_contoso_prints_a_working_account_and_mails_to_its_pickup_dire
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     assert!(delivered.contains("To: tony@contoso.com"), "{delivered}");
+    // The phone command the demo printed reaches Tony's mailbox with that PIN.
+    let mut call = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"))
+        .args(&phone)
+        .env("UMPIN_PASSWORD", &password)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut call.stdin.take().unwrap(), b"51234#\n1985848#\n").unwrap();
+    let called = call.wait_with_output().unwrap();
+    assert!(called.status.success() && stdout(&called).contains("You are signed in."), "{}", stdout(&called));
     let stopped = std::process::Command::new("kill").args(["-TERM", &demo.id().to_string()]).status().unwrap();
     assert!(stopped.success());
     assert_eq!(demo.wait().unwrap().code(), Some(0));
