@@ -159,8 +159,9 @@ fn the_demo_serves_contoso_prints_a_working_account_and_mails_to_its_pickup_dire
         if let Some(rest) = line.trim().strip_prefix("Password: ") {
             password = rest.split_whitespace().next().map(str::to_owned);
         }
-        if let Some(rest) = line.trim().strip_prefix("Phone: umpin ") {
-            phone = Some(rest.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        // `Phone: <umpin as it runs from here> phone --server …`: the arguments after the program.
+        if let Some(rest) = line.trim().strip_prefix("Phone: ") {
+            phone = Some(rest.split_whitespace().skip(1).map(str::to_owned).collect::<Vec<_>>());
         }
     }
     let (url, password, phone) = (url.unwrap(), password.unwrap(), phone.unwrap());
