@@ -300,6 +300,40 @@ impl Recipient {
     }
 }
 
+/// The most mailboxes one prefix look-up of the Recipients search gathers before it leaves the
+/// search to the walk of the order's index.
+const FEW_RECIPIENTS: u32 = 2000;
+
+/// One page of `rows` (every match of the search) in the order `query` asks, after `after`: as
+/// the walk of the order's index would give it.
+fn recipient_page(
+    mut rows: Vec<RecipientRow>,
+    query: &RecipientQuery,
+    after: Option<&RecipientKey>,
+    limit: u32,
+) -> Vec<RecipientRow> {
+    // The UM order lists the group of the first value of `groups` first, each by address.
+    let groups = if query.descending { [true, false] } else { [false, true] };
+    let group = |um_enabled: bool| usize::from(um_enabled != groups[0]);
+    let order_key = |display: &str, address: &str, um_enabled: bool| match query.order {
+        RecipientOrder::DisplayName => (0, key(display), key(address)),
+        RecipientOrder::Address => (0, String::new(), key(address)),
+        RecipientOrder::UmEnabled => (group(um_enabled), String::new(), key(address)),
+    };
+    let of = |r: &RecipientRow| order_key(&r.mailbox.display_name, &r.mailbox.primary_smtp_address, r.um_enabled);
+    let reversed = query.descending && query.order != RecipientOrder::UmEnabled;
+    if let Some(k) = after {
+        let cursor = order_key(&k.display_name, &k.address, k.um_enabled);
+        rows.retain(|r| if reversed { of(r) < cursor } else { of(r) > cursor });
+    }
+    rows.sort_by_cached_key(|r| of(r));
+    if reversed {
+        rows.reverse();
+    }
+    rows.truncate(limit as usize);
+    rows
+}
+
 /// A key above every stored key (they are lowercased text, compared bytewise): where a descending
 /// walk starts.
 const ABOVE_EVERY_KEY: &str = "\u{10FFFF}";
@@ -343,6 +377,12 @@ impl Tx {
         after: Option<&RecipientKey>,
         limit: u32,
     ) -> Result<Vec<Recipient>, StoreError> {
+        if let Some(prefix) = &query.search
+            && let Some(rows) = self.few_recipients(prefix).await?
+        {
+            let rows = recipient_page(rows, query, after, limit);
+            return self.recipients_of(rows).await;
+        }
         let search = query.search.as_deref().map(prefix_pattern);
         let rows = match query.order {
             RecipientOrder::Address | RecipientOrder::DisplayName => {
@@ -372,10 +412,70 @@ impl Tx {
                 rows
             }
         };
+        self.recipients_of(rows).await
+    }
+
+    async fn recipients_of(&mut self, rows: Vec<RecipientRow>) -> Result<Vec<Recipient>, StoreError> {
         let (mailboxes, flags): (Vec<MailboxRow>, Vec<bool>) =
             rows.into_iter().map(|r| (r.mailbox, r.um_enabled)).unzip();
         let mailboxes = load_mailboxes(self.conn(), mailboxes).await?;
         Ok(mailboxes.into_iter().zip(flags).map(|(mailbox, um_enabled)| Recipient { mailbox, um_enabled }).collect())
+    }
+
+    /// Every mailbox whose name, display name, alias, one of whose addresses or one of whose
+    /// extensions starts with `prefix`, found by a range look-up on each of those indexes — or
+    /// `None` when one of them holds more than [`FEW_RECIPIENTS`] such values, where walking the
+    /// order's index finds a page sooner.
+    async fn few_recipients(&mut self, prefix: &str) -> Result<Option<Vec<RecipientRow>>, StoreError> {
+        let low = key(prefix);
+        let high = format!("{low}{ABOVE_EVERY_KEY}");
+        let probes = [
+            concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m WHERE m.name_key >= $1 AND m.name_key < $2 LIMIT $3"
+            ),
+            concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m WHERE m.display_name_key >= $1 AND m.display_name_key < $2 LIMIT $3"
+            ),
+            concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailboxes m WHERE m.alias_key >= $1 AND m.alias_key < $2 LIMIT $3"
+            ),
+            concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM mailbox_addresses a JOIN mailboxes m ON m.guid = a.mailbox",
+                " WHERE a.address_key >= $1 AND a.address_key < $2 LIMIT $3"
+            ),
+            concat!(
+                "SELECT ",
+                recipient_columns!(),
+                " FROM um_extensions e JOIN mailboxes m ON m.guid = e.mailbox",
+                " WHERE e.extension >= $1 AND e.extension < $2 LIMIT $3"
+            ),
+        ];
+        let mut found: Vec<RecipientRow> = Vec::new();
+        for sql in probes {
+            let rows: Vec<RecipientRow> = on_conn!(self.conn(), c => {
+                sqlx::query_as(sql)
+                    .bind(low.clone())
+                    .bind(high.clone())
+                    .bind(i64::from(FEW_RECIPIENTS) + 1)
+                    .fetch_all(&mut *c)
+                    .await?
+            });
+            if rows.len() > FEW_RECIPIENTS as usize {
+                return Ok(None);
+            }
+            found.extend(rows);
+        }
+        found.sort_by(|a, b| a.mailbox.guid.cmp(&b.mailbox.guid));
+        found.dedup_by(|a, b| a.mailbox.guid == b.mailbox.guid);
+        Ok(Some(found))
     }
 
     async fn recipient_rows(

@@ -145,4 +145,46 @@ umpin_store::backend_tests! {
         assert_eq!(rows, [("anna", false)]);
         assert!(tx.list_recipients(&search("234"), None, 10).await.unwrap().is_empty(), "a prefix, not a part");
     }
+
+    /// A search that few mailboxes match is answered from the prefix look-ups and one that many
+    /// match by walking the order's index; both page the same way in every order.
+    async fn the_recipients_search_pages_the_same_whether_few_or_many_mailboxes_match(db: Database) {
+        umpin_store::testing::seed_um_mailboxes(&db, 2100).await.unwrap();
+        let seeded: Vec<(String, String)> = (0..2100)
+            .map(|i| match i {
+                0 => ("tony smith".to_owned(), "tony@contoso.com".to_owned()),
+                _ => (format!("user {i:06}"), format!("user{i:06}@contoso.com")),
+            })
+            .collect();
+        type Matches = fn(usize) -> bool;
+        let cases: [(&str, Matches); 3] = [
+            // Every name but Tony's: more than one look-up gathers, so the walk answers.
+            ("user", |i| i > 0),
+            ("USER0001", |i| (100..200).contains(&i)),
+            // Extensions 100000 + i.
+            ("1000", |i| i < 100),
+        ];
+        for (search, matches) in cases {
+            let mut by_name: Vec<(String, String)> =
+                seeded.iter().enumerate().filter(|(i, _)| matches(*i)).map(|(_, row)| row.clone()).collect();
+            by_name.sort();
+            let by_name: Vec<String> = by_name.into_iter().map(|(_, address)| address).collect();
+            let mut by_address = by_name.clone();
+            by_address.sort();
+            for page_size in [37, 1000] {
+                let q = |order, descending| RecipientQuery { search: Some(search.to_owned()), order, descending };
+                let name = all_pages(&db, &q(RecipientOrder::DisplayName, false), page_size).await;
+                assert_eq!(name, by_name, "{search} by name, pages of {page_size}");
+                let mut reversed = by_name.clone();
+                reversed.reverse();
+                assert_eq!(all_pages(&db, &q(RecipientOrder::DisplayName, true), page_size).await, reversed, "{search}");
+                assert_eq!(all_pages(&db, &q(RecipientOrder::Address, false), page_size).await, by_address, "{search}");
+                let mut reversed = by_address.clone();
+                reversed.reverse();
+                assert_eq!(all_pages(&db, &q(RecipientOrder::Address, true), page_size).await, reversed, "{search}");
+                // Every seeded mailbox is UM-enabled: the UM order is the address order.
+                assert_eq!(all_pages(&db, &q(RecipientOrder::UmEnabled, true), page_size).await, by_address, "{search}");
+            }
+        }
+    }
 }
