@@ -19,7 +19,7 @@ use umpin_service::ServiceError;
 
 use crate::actions::{self, EnableUm};
 use crate::error_page::service_failure;
-use crate::forms::{FormBody, checked};
+use crate::forms::{FormBody, checked, is_extension_error};
 use crate::recipients::selected_href;
 use crate::session::Session;
 use crate::um_mailbox::href;
@@ -159,12 +159,7 @@ pub async fn submit(
         Err(ServiceError::Rule(e)) if !matches!(e, Error::PermissionDenied { .. }) => {
             let message = Some(e.to_string());
             match e {
-                Error::ExtensionLength { .. }
-                | Error::ExtensionNotDigits { .. }
-                | Error::ExtensionInUse { .. }
-                | Error::ExtensionRepeated { .. }
-                | Error::ExtensionCantBeGenerated { .. }
-                | Error::InvalidParameter { parameter: "Extensions", .. } => typed.extension_error = message,
+                e if is_extension_error(&e) => typed.extension_error = message,
                 Error::SipResourceIdentifierRequired { .. }
                 | Error::SipResourceIdentifierInUse { .. }
                 | Error::InvalidParameter { parameter: "SIPResourceIdentifier", .. } => typed.sip_error = message,

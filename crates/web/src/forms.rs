@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
+use umpin_domain::Error;
 
 use crate::error_page::ErrorPage;
 
@@ -30,4 +31,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
 /// A check box: present (whatever its value) means checked.
 pub fn checked(value: Option<&str>) -> bool {
     value.is_some()
+}
+
+/// Whether the service refused a value of the extension field: said next to that field.
+pub fn is_extension_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::ExtensionLength { .. }
+            | Error::ExtensionNotDigits { .. }
+            | Error::ExtensionInUse { .. }
+            | Error::ExtensionRepeated { .. }
+            | Error::ExtensionCantBeGenerated { .. }
+            | Error::InvalidParameter { parameter: "Extensions", .. }
+    )
 }

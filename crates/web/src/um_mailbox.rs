@@ -17,10 +17,10 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{SetUmMailbox, SetUmMailboxPin};
 use umpin_domain::{Error, ObjectKind};
-use umpin_service::ServiceError;
+use umpin_service::{ServiceError, UmMailboxView};
 
 use crate::error_page::service_failure;
-use crate::forms::FormBody;
+use crate::forms::{FormBody, is_extension_error};
 use crate::session::{Session, encode};
 use crate::{AppState, Chrome, Section, actions, reads};
 
@@ -219,13 +219,9 @@ pub async fn save_settings(
     Path(identity): Path<String>,
     FormBody(form): FormBody<SettingsForm>,
 ) -> Response {
-    if let Some(refused) = session.refuses(&form.csrf) {
-        return refused;
-    }
-    let by = &session.principal;
-    let current = match reads::um_mailbox(&state.service, by, &identity).await {
+    let current = match current(&state, &session, &identity, &form.csrf).await {
         Ok(view) => view,
-        Err(e) => return service_failure(&e),
+        Err(refused) => return refused,
     };
     let operator_number = form.operator_number.trim().to_owned();
     let change = actions::UmSettings {
@@ -248,12 +244,9 @@ pub async fn add_extension(
     Path(identity): Path<String>,
     FormBody(form): FormBody<ExtensionForm>,
 ) -> Response {
-    if let Some(refused) = session.refuses(&form.csrf) {
-        return refused;
-    }
-    let current = match reads::um_mailbox(&state.service, &session.principal, &identity).await {
+    let current = match current(&state, &session, &identity, &form.csrf).await {
         Ok(view) => view,
-        Err(e) => return service_failure(&e),
+        Err(refused) => return refused,
     };
     let mut extensions = current.um.extensions;
     extensions.push(form.extension.trim().to_owned());
@@ -269,12 +262,9 @@ pub async fn remove_extension(
     Path(identity): Path<String>,
     FormBody(form): FormBody<ExtensionForm>,
 ) -> Response {
-    if let Some(refused) = session.refuses(&form.csrf) {
-        return refused;
-    }
-    let current = match reads::um_mailbox(&state.service, &session.principal, &identity).await {
+    let current = match current(&state, &session, &identity, &form.csrf).await {
         Ok(view) => view,
-        Err(e) => return service_failure(&e),
+        Err(refused) => return refused,
     };
     let mut extensions = current.um.extensions;
     let Some(at) = extensions.iter().skip(1).position(|e| *e == form.extension.trim()) else {
@@ -287,6 +277,15 @@ pub async fn remove_extension(
     extensions.remove(at + 1);
     let change = actions::UmSettings { extensions: Some(extensions), ..actions::UmSettings::default() };
     changed(&state, &session, &identity, change, Typed::default(), "extension-removed").await
+}
+
+/// The UM mailbox as a form of the page found it, once the form's CSRF token is checked; else
+/// the page that refuses the form or says why the mailbox can't be read.
+async fn current(state: &AppState, session: &Session, identity: &str, csrf: &str) -> Result<UmMailboxView, Response> {
+    if let Some(refused) = session.refuses(csrf) {
+        return Err(refused);
+    }
+    reads::um_mailbox(&state.service, &session.principal, identity).await.map_err(|e| service_failure(&e))
 }
 
 /// Runs `Set-UMMailbox` with `change`; back to the page saying `done`, or with the refusal next to
@@ -304,11 +303,7 @@ async fn changed(
         Err(ServiceError::Rule(e)) if !matches!(e, Error::PermissionDenied { .. }) => {
             let message = Some(e.to_string());
             match e {
-                Error::ExtensionLength { .. }
-                | Error::ExtensionNotDigits { .. }
-                | Error::ExtensionInUse { .. }
-                | Error::ExtensionRepeated { .. }
-                | Error::InvalidParameter { parameter: "Extensions", .. } => typed.extension_error = message,
+                e if is_extension_error(&e) => typed.extension_error = message,
                 Error::NotFound { kind: ObjectKind::MailboxPolicy, .. } | Error::PolicyInOtherDialPlan { .. } => {
                     typed.policy_error = message;
                 }
