@@ -451,4 +451,20 @@ umpin_store::backend_tests! {
         assert!(matches!(enter(&s, c, None, "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
         s.change_pin_on_call(&ivr, c, &pin("9182736"), &pin("9182736")).await.unwrap();
     }
+
+    /// A PIN-less start counts with the caller ID's failed sign-ins, mailbox by mailbox; once the
+    /// caller ID is blocked for spraying, its calls get no PIN-less voice mail.
+    async fn pinless_starts_count_with_the_callers_failures_and_a_blocked_caller_id_gets_none(db: Database) {
+        use umpin_domain::voice::SprayDefence;
+        let (s, _keys) = service(db.clone());
+        let s = s.with_spray_defence(SprayDefence { mailboxes_per_caller_id: 2, ..SprayDefence::default() });
+        pinless_tony(&s).await;
+        assert!(pinless(&s, TONY_PHONE).await, "the PIN-less start counts Tony's mailbox");
+        let c = call(&s, Some(TONY_PHONE)).await;
+        assert_eq!(enter(&s, &c, Some("52345"), "1111111").await.unwrap().outcome, SignInOutcome::WrongPin);
+        assert!(!pinless(&s, TONY_PHONE).await, "a second mailbox reached the threshold: the caller ID is blocked");
+        let search = AuditSearch { object_ids: vec!["caller-id:14255551234".into()], ..Default::default() };
+        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        assert!(records.iter().any(|r| r.parameters.contains("-Mailboxes 2")), "{records:?}");
+    }
 }
