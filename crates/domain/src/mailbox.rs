@@ -213,6 +213,12 @@ pub fn check_phone(value: &str) -> Result<String, Error> {
     }
 }
 
+/// The digits of a phone number (`+1 (425) 555-0123` → `14255550123`): how phone numbers are
+/// compared with each other and with a caller ID.
+pub fn phone_digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
 pub(crate) fn invalid(parameter: &'static str, rule: &str) -> Error {
     Error::InvalidParameter { parameter, rule: rule.to_owned() }
 }

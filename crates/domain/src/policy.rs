@@ -85,6 +85,9 @@ pub struct MailboxPolicy {
     pub pin: PinPolicy,
     pub reset_pin_text: String,
     pub um_enabled_text: String,
+    /// Whether the policy's mailboxes may be allowed to hear their voice mail without a PIN when
+    /// they call from their own phone (each mailbox must allow it too).
+    pub allow_pinless_voice_mail_access: bool,
     pub when_created: Timestamp,
 }
 
@@ -100,6 +103,7 @@ pub struct PolicyChanges {
     pub max_logon_attempts: Option<i64>,
     pub reset_pin_text: Option<String>,
     pub um_enabled_text: Option<String>,
+    pub allow_pinless_voice_mail_access: Option<bool>,
 }
 
 /// A number as given (still to be range-checked) or `Unlimited`.
@@ -119,6 +123,7 @@ impl MailboxPolicy {
             pin: PinPolicy::default(),
             reset_pin_text: String::new(),
             um_enabled_text: String::new(),
+            allow_pinless_voice_mail_access: false,
             when_created: now,
         })
     }
@@ -153,6 +158,9 @@ impl MailboxPolicy {
         }
         if let Some(t) = changes.um_enabled_text {
             next.um_enabled_text = check_text("UMEnabledText", t)?;
+        }
+        if let Some(b) = changes.allow_pinless_voice_mail_access {
+            next.allow_pinless_voice_mail_access = b;
         }
         if let Limit::Limited(reset) = next.pin.logon_failures_before_pin_reset
             && reset >= next.pin.max_logon_attempts

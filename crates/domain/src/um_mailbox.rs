@@ -26,6 +26,9 @@ pub struct UmMailbox {
     pub pilot_number: Option<String>,
     pub um_enabled: bool,
     pub when_um_enabled: Option<Timestamp>,
+    /// Whether the user may hear their voice mail without a PIN when calling from their own
+    /// phone, where the policy allows it.
+    pub pinless_access_to_voice_mail_enabled: bool,
 }
 
 /// Checks the extensions given to `Enable-UMMailbox`: at least one, digits only, exactly the dial
@@ -145,6 +148,7 @@ impl UmMailbox {
             pilot_number: pilot_number.or_else(|| plan.access_telephone_numbers.first().cloned()),
             um_enabled: true,
             when_um_enabled: Some(now),
+            pinless_access_to_voice_mail_enabled: false,
         }
     }
 }

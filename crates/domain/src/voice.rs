@@ -2,7 +2,7 @@
 //! mailbox, and what a recorded name may be.
 
 use crate::Error;
-use crate::mailbox::{check_phone, invalid};
+use crate::mailbox::{check_phone, invalid, phone_digits};
 use crate::wav::{Recording, read_wav};
 
 /// How long a call may last from its start, as the dial plan's longest call does in Exchange.
@@ -87,12 +87,48 @@ pub fn caller_digits(caller_id: &str) -> Result<String, Error> {
     let number = check_phone(caller_id).map_err(|_| {
         invalid("CallerId", "give the caller's number as an E.164 number such as +14255550123, or digits.")
     })?;
-    Ok(number.chars().filter(char::is_ascii_digit).collect())
+    Ok(phone_digits(&number))
 }
 
 /// Whether a caller ID's digits are the mailbox's phone number: both reduced to their digits.
 pub fn is_callers_phone(caller_digits: &str, phone: Option<&str>) -> bool {
-    phone.is_some_and(|p| p.chars().filter(char::is_ascii_digit).eq(caller_digits.chars()))
+    phone.is_some_and(|p| phone_digits(p) == caller_digits)
+}
+
+/// What every interface says when PIN-less voice mail is switched on, for the policy or a mailbox.
+pub const PINLESS_WARNING: &str = "Voice mail without a PIN trusts caller ID, which can be forged: anyone who can \
+make a call seem to come from the user's phone number hears the user's voice mail. Switch it on only where the \
+telephone system vouches for caller ID.";
+
+/// What decides whether a call may hear voice mail without a PIN (SPEC §3): both switches, a
+/// caller ID that is the phone number of exactly one mailbox (an extension alone is not enough),
+/// and a mailbox that is neither locked out nor waiting for first-time setup, called from a
+/// source that is not refused for spraying.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PinlessCall {
+    /// The mailbox policy's `AllowPinlessVoiceMailAccess`.
+    pub policy_allows: bool,
+    /// The mailbox's `PinlessAccessToVoiceMailEnabled`.
+    pub mailbox_allows: bool,
+    /// The caller ID is the mailbox's phone number, not only its extension.
+    pub from_own_phone: bool,
+    /// How many mailboxes have the caller's number as their phone number.
+    pub mailboxes_with_number: u64,
+    pub locked_out: bool,
+    pub first_time_user: bool,
+    pub source_blocked: bool,
+}
+
+impl PinlessCall {
+    pub fn granted(&self) -> bool {
+        self.policy_allows
+            && self.mailbox_allows
+            && self.from_own_phone
+            && self.mailboxes_with_number == 1
+            && !self.locked_out
+            && !self.first_time_user
+            && !self.source_blocked
+    }
 }
 
 /// A recorded name: sent as WAV ([`RECORDED_NAME_TYPES`]), at most [`MAX_RECORDED_NAME_BYTES`],
@@ -112,6 +148,31 @@ pub fn check_recorded_name(content_type: &str, audio: &[u8]) -> Result<Recording
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pinless_voice_mail_needs_both_switches_the_callers_own_unshared_number_and_a_usable_mailbox() {
+        let all = PinlessCall {
+            policy_allows: true,
+            mailbox_allows: true,
+            from_own_phone: true,
+            mailboxes_with_number: 1,
+            ..PinlessCall::default()
+        };
+        assert!(all.granted());
+        let refused = [
+            PinlessCall { policy_allows: false, ..all },
+            PinlessCall { mailbox_allows: false, ..all },
+            PinlessCall { from_own_phone: false, ..all },
+            PinlessCall { mailboxes_with_number: 2, ..all },
+            PinlessCall { mailboxes_with_number: 0, ..all },
+            PinlessCall { locked_out: true, ..all },
+            PinlessCall { first_time_user: true, ..all },
+            PinlessCall { source_blocked: true, ..all },
+        ];
+        for call in refused {
+            assert!(!call.granted(), "{call:?}");
+        }
+    }
     use crate::wav::wav;
 
     #[test]

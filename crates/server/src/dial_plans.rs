@@ -195,9 +195,11 @@ pub async fn update_policy(
         max_logon_attempts: body.max_logon_attempts,
         reset_pin_text: body.reset_pin_text,
         um_enabled_text: body.um_enabled_text,
+        allow_pinless_voice_mail_access: body.allow_pinless_voice_mail_access,
     };
+    let warnings = set.warnings();
     let policy = set.call(&state.service, &caller.principal).await?;
-    Ok(Json(policy_json(&state, &caller.principal, &policy).await?))
+    Ok(Json(MailboxPolicyJson { warnings, ..policy_json(&state, &caller.principal, &policy).await? }))
 }
 
 /// Removes a UM mailbox policy that no UM-enabled mailbox uses (`Remove-UMMailboxPolicy`).

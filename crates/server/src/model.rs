@@ -209,10 +209,14 @@ pub struct MailboxPolicyJson {
     pub max_logon_attempts: u16,
     pub reset_pin_text: String,
     pub um_enabled_text: String,
+    pub allow_pinless_voice_mail_access: bool,
     pub guid: String,
     #[schema(format = DateTime)]
     pub when_created: String,
     pub identity: String,
+    /// What the change just made warns of (only in the answer to a change).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl MailboxPolicyJson {
@@ -228,9 +232,11 @@ impl MailboxPolicyJson {
             max_logon_attempts: p.pin.max_logon_attempts,
             reset_pin_text: p.reset_pin_text.clone(),
             um_enabled_text: p.um_enabled_text.clone(),
+            allow_pinless_voice_mail_access: p.allow_pinless_voice_mail_access,
             guid: p.guid.to_string(),
             when_created: time(p.when_created),
             identity: p.name.clone(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -250,9 +256,13 @@ pub struct UmMailboxJson {
     pub sip_resource_identifier: Option<String>,
     pub operator_number: Option<String>,
     pub pilot_number: Option<String>,
+    pub pinless_access_to_voice_mail_enabled: bool,
     #[schema(format = DateTime)]
     pub when_um_enabled: Option<String>,
     pub identity: String,
+    /// What the change just made warns of (only in the answer to a change).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl From<&UmMailboxView> for UmMailboxJson {
@@ -267,8 +277,10 @@ impl From<&UmMailboxView> for UmMailboxJson {
             sip_resource_identifier: v.um.sip_resource_identifier.clone(),
             operator_number: v.um.operator_number.clone(),
             pilot_number: v.um.pilot_number.clone(),
+            pinless_access_to_voice_mail_enabled: v.um.pinless_access_to_voice_mail_enabled,
             when_um_enabled: v.um.when_um_enabled.map(time),
             identity: v.mailbox.primary_smtp_address.clone(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -369,6 +381,8 @@ pub struct PolicyChangesBody {
     pub max_logon_attempts: Option<i64>,
     pub reset_pin_text: Option<String>,
     pub um_enabled_text: Option<String>,
+    /// Caller ID can be forged: switching it on is answered with a warning.
+    pub allow_pinless_voice_mail_access: Option<bool>,
 }
 
 /// `Enable-UMMailbox`.
@@ -402,6 +416,8 @@ pub struct UmChangesBody {
     /// The personal operator's number; an empty one clears it.
     pub operator_number: Option<String>,
     pub pilot_number: Option<String>,
+    /// Caller ID can be forged: switching it on is answered with a warning.
+    pub pinless_access_to_voice_mail_enabled: Option<bool>,
 }
 
 /// A PIN reset (`Set-UMMailboxPIN` with or without `-Pin`).

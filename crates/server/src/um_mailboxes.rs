@@ -119,8 +119,10 @@ pub async fn update(
         extensions: body.extensions,
         operator_number: body.operator_number,
         pilot_number: body.pilot_number,
+        pinless_access_to_voice_mail_enabled: body.pinless_access_to_voice_mail_enabled,
     };
-    Ok(Json((&set.call(&state.service, &caller.principal).await?).into()))
+    let warnings = set.warnings();
+    Ok(Json(UmMailboxJson { warnings, ..(&set.call(&state.service, &caller.principal).await?).into() }))
 }
 
 /// The query of disabling.

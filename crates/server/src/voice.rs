@@ -58,6 +58,10 @@ pub struct CallJson {
 pub struct CallerJson {
     pub display_name: String,
     pub extension: String,
+    /// Both the caller's mailbox and its policy allow voice mail without a PIN, and caller ID is
+    /// the mailbox's own phone number: the front end may play voice mail without a PIN. Every other
+    /// request of the call still needs a PIN sign-in.
+    pub pinless_voice_mail: bool,
 }
 
 /// The PIN the caller entered, with the extension unless caller ID found the mailbox.
@@ -175,7 +179,11 @@ pub async fn start(
             call_id: call.id.expose_secret().to_owned(),
             dial_plan: call.dial_plan,
             expires_at: call.expires_at.to_string(),
-            caller: call.caller.map(|c| CallerJson { display_name: c.display_name, extension: c.extension }),
+            caller: call.caller.map(|c| CallerJson {
+                display_name: c.display_name,
+                extension: c.extension,
+                pinless_voice_mail: c.pinless_voice_mail,
+            }),
         }),
     ))
 }

@@ -196,7 +196,7 @@ impl Service {
     }
 
     /// Appends the record of `operation` to the chain, in `tx`.
-    async fn append_audit(
+    pub(crate) async fn append_audit(
         &self,
         tx: &mut Tx,
         by: &Principal,

@@ -43,6 +43,8 @@ pub struct UmMailboxChanges {
     /// The personal operator's number; an empty one clears it.
     pub operator_number: Option<String>,
     pub pilot_number: Option<String>,
+    /// `PinlessAccessToVoiceMailEnabled`.
+    pub pinless_access_to_voice_mail_enabled: Option<bool>,
 }
 
 /// A UM mailbox with the names an administrator reads (`Get-UMMailbox`).
@@ -104,7 +106,10 @@ impl Service {
             }
         }
         let mut um = UmMailbox::enable(mailbox.guid, policy.guid, &plan, extensions, sip, pilot, now);
-        um.operator_number = kept.and_then(|k| k.operator_number);
+        if let Some(kept) = kept {
+            um.operator_number = kept.operator_number;
+            um.pinless_access_to_voice_mail_enabled = kept.pinless_access_to_voice_mail_enabled;
+        }
         let view = UmMailboxView { mailbox, um, policy_name: policy.name.clone(), dial_plan_name: plan.name.clone() };
         if request.validate_only {
             return Ok(view);
@@ -136,8 +141,9 @@ impl Service {
     }
 
     /// `Disable-UMMailbox`: releases the extensions and destroys the PIN data. With
-    /// `keep_properties` (the default) the policy, operator and pilot numbers stay for a later
-    /// re-enable; the SIP resource identifier is released like the extensions.
+    /// `keep_properties` (the default) the policy, the operator and pilot numbers and the PIN-less
+    /// switch stay for a later re-enable; the SIP resource identifier is released like the
+    /// extensions.
     pub async fn disable_um_mailbox(
         &self,
         by: &Principal,
@@ -248,6 +254,9 @@ impl Service {
             }
             if let Some(n) = &changes.pilot_number {
                 um.pilot_number = Some(check_pilot_number(n)?);
+            }
+            if let Some(enabled) = changes.pinless_access_to_voice_mail_enabled {
+                um.pinless_access_to_voice_mail_enabled = enabled;
             }
             tx.put_um_mailbox(&um).await.map_err(|e| um_conflict(e, &plan))?;
             view(tx, mailbox, um).await

@@ -7,6 +7,10 @@
 //! failures within the call, or on a locked-out mailbox, the call ends. A signed-in caller may
 //! choose a new PIN, record a name, and complete first-time setup.
 //!
+//! Where both switches allow it and caller ID is the mailbox's own phone number, the start of the
+//! call tells the front end that it may play the voice mail without a PIN (SPEC §3.1a); the call
+//! is not signed in by that, so everything else still needs the PIN.
+//!
 //! The call's id is a random secret returned once: the database keeps only its digest, and only
 //! the account that started the call may go on with it, for at most [`CALL_LIFETIME`]. Changes a
 //! caller makes are recorded in the admin audit log under that account, with the mailbox as the
@@ -23,13 +27,16 @@ use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{Pin, generate_token, token_digest};
 use umpin_domain::mailbox::check_phone;
 use umpin_domain::roles::VOICE_ACCESS;
-use umpin_domain::voice::{CALL_LIFETIME, SpraySource, caller_digits, check_recorded_name, is_callers_phone};
+use umpin_domain::voice::{
+    CALL_LIFETIME, PinlessCall, SpraySource, caller_digits, check_recorded_name, is_callers_phone,
+};
 use umpin_domain::{AuditValue, DialPlan, Error, Guid, Mailbox, ObjectKind, Timestamp};
 use umpin_store::{Tx, VoiceCall};
 
 use crate::access::Operation;
 use crate::mailboxes::find_dial_plan;
 use crate::sign_in::{mailbox_target, sign_in_target};
+use crate::um_mailboxes::policy_of;
 use crate::{Principal, Service, ServiceError, SignInOutcome};
 
 /// Where a call comes in: exactly one of the dial plan and the dialled access number, and the
@@ -59,6 +66,9 @@ pub struct Call {
 pub struct IdentifiedCaller {
     pub display_name: String,
     pub extension: String,
+    /// The front end may play this caller's voice mail without a PIN: see [`PinlessCall`]. Every
+    /// other request of the call still needs a PIN sign-in.
+    pub pinless_voice_mail: bool,
 }
 
 /// What a sign-in within a call led to.
@@ -110,6 +120,10 @@ impl Service {
             Some(digits) => identify_caller(&mut tx, &plan, digits).await?,
             None => None,
         };
+        let pinless = match (&identified, &caller) {
+            (Some((mailbox, _)), Some(digits)) => self.pinless_voice_mail(&mut tx, mailbox, digits).await?,
+            _ => false,
+        };
         let id = generate_token()?;
         let expires_at = now + CALL_LIFETIME;
         tx.insert_voice_call(&VoiceCall {
@@ -125,10 +139,53 @@ impl Service {
             expires_at,
         })
         .await?;
+        let mut sprayed = None;
+        if let (true, Some((mailbox, _)), Some(digits)) = (pinless, &identified, &caller) {
+            let operation = on_mailbox(mailbox)
+                .parameter("PinlessVoiceMail", AuditValue::Bool(true))
+                .parameter("CallerId", AuditValue::Text(digits.clone()));
+            self.append_audit(&mut tx, by, &operation, None).await?;
+            // A source's PIN-less starts count with its failed sign-ins, mailbox by mailbox.
+            let source = SpraySource::CallerId(digits.clone());
+            let window_start = now - self.spray_defence.window;
+            let count = tx.count_source_failure(&source.key(), &mailbox.guid.to_string(), now, window_start).await?;
+            sprayed = self.spray_defence.blocks(&source, count).then_some((source, count));
+        }
         tx.commit().await?;
-        let caller =
-            identified.map(|(mailbox, extension)| IdentifiedCaller { display_name: mailbox.display_name, extension });
+        if pinless {
+            metrics::counter!("umpin_voice_pinless_accesses_total").increment(1);
+        }
+        if let Some((source, mailboxes)) = sprayed {
+            self.block_sprayer(by, &source, mailboxes).await?;
+        }
+        let caller = identified.map(|(mailbox, extension)| IdentifiedCaller {
+            display_name: mailbox.display_name,
+            extension,
+            pinless_voice_mail: pinless,
+        });
         Ok(Call { id, dial_plan: plan.name, expires_at, caller })
+    }
+
+    /// Whether the caller, whom caller ID identified as `mailbox`, may hear voice mail without a
+    /// PIN ([`PinlessCall`]). The switches are read first: with either off, nothing else is.
+    async fn pinless_voice_mail(&self, tx: &mut Tx, mailbox: &Mailbox, digits: &str) -> Result<bool, ServiceError> {
+        let Some(um) = tx.um_mailbox(mailbox.guid).await? else { return Ok(false) };
+        let policy = policy_of(tx, &um).await?;
+        if !(policy.allow_pinless_voice_mail_access && um.pinless_access_to_voice_mail_enabled) {
+            return Ok(false);
+        }
+        let Some(pin) = tx.pin(mailbox.guid).await? else { return Ok(false) };
+        let source = SpraySource::CallerId(digits.to_owned());
+        let call = PinlessCall {
+            policy_allows: policy.allow_pinless_voice_mail_access,
+            mailbox_allows: um.pinless_access_to_voice_mail_enabled,
+            from_own_phone: is_callers_phone(digits, mailbox.phone.as_deref()),
+            mailboxes_with_number: tx.count_mailboxes_with_phone(digits).await?,
+            locked_out: pin.status.locked_out,
+            first_time_user: pin.status.first_time_user,
+            source_blocked: tx.source_block(&source.key(), self.now()).await?.is_some(),
+        };
+        Ok(call.granted())
     }
 
     /// The caller enters the PIN, with the extension unless caller ID found the mailbox. An

@@ -1,5 +1,6 @@
 //! Mailboxes (SPEC §1.1) and their addresses: writing, finding by identity, listing by page.
 
+use umpin_domain::mailbox::phone_digits;
 use umpin_domain::{Guid, Mailbox};
 
 use crate::error::{Doing, map_error};
@@ -128,6 +129,7 @@ macro_rules! bind_mailbox {
             .bind($x.first_name.clone())
             .bind($x.last_name.clone())
             .bind(micros($x.when_created))
+            .bind($x.phone.as_deref().map(phone_digits))
     };
 }
 
@@ -140,8 +142,8 @@ impl Tx {
             let query = sqlx::query(
                 "INSERT INTO mailboxes (guid, name, name_key, alias, alias_key, display_name, display_name_key, \
                 primary_smtp_address, primary_address_key, user_principal_name, upn_key, phone, first_name, \
-                last_name, when_created) \
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                last_name, when_created, phone_digits) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             );
             bind_mailbox!(query, m)
                 .execute(&mut *c)
@@ -160,7 +162,7 @@ impl Tx {
                 "UPDATE mailboxes SET name = $2, name_key = $3, alias = $4, alias_key = $5, display_name = $6, \
                 display_name_key = $7, primary_smtp_address = $8, primary_address_key = $9, \
                 user_principal_name = $10, upn_key = $11, phone = $12, first_name = $13, last_name = $14, \
-                when_created = $15 WHERE guid = $1",
+                when_created = $15, phone_digits = $16 WHERE guid = $1",
             );
             bind_mailbox!(query, m)
                 .execute(&mut *c)
@@ -178,6 +180,18 @@ impl Tx {
     /// PIN data. [`StoreError::NotFound`] when there is no such mailbox.
     pub async fn delete_mailbox(&mut self, mailbox: Guid) -> Result<(), StoreError> {
         delete_one(self.conn(), "DELETE FROM mailboxes WHERE guid = $1", mailbox).await
+    }
+
+    /// How many mailboxes have a phone number of these digits, counting no further than 2: enough
+    /// to tell one owner of a number from a number that several share.
+    pub async fn count_mailboxes_with_phone(&mut self, digits: &str) -> Result<u64, StoreError> {
+        let (count,): (i64,) = on_conn!(self.conn(), c => {
+            sqlx::query_as("SELECT COUNT(*) FROM (SELECT 1 FROM mailboxes WHERE phone_digits = $1 LIMIT 2) t")
+                .bind(digits.to_owned())
+                .fetch_one(&mut *c)
+                .await?
+        });
+        crate::rows::narrow(count, "a count")
     }
 
     /// The mailbox with this guid.

@@ -20,7 +20,7 @@ macro_rules! policy_columns {
         concat!(
             "pol.guid, pol.name, pol.dial_plan, ",
             pin_policy_columns!(),
-            ", pol.reset_pin_text, pol.um_enabled_text, pol.when_created"
+            ", pol.reset_pin_text, pol.um_enabled_text, pol.allow_pinless_voice_mail_access, pol.when_created"
         )
     };
 }
@@ -60,6 +60,7 @@ struct PolicyRow {
     pin: PinPolicyRow,
     reset_pin_text: String,
     um_enabled_text: String,
+    allow_pinless_voice_mail_access: bool,
     when_created: i64,
 }
 
@@ -84,6 +85,7 @@ impl PolicyRow {
             pin: self.pin.into_pin_policy()?,
             reset_pin_text: self.reset_pin_text,
             um_enabled_text: self.um_enabled_text,
+            allow_pinless_voice_mail_access: self.allow_pinless_voice_mail_access,
             when_created: timestamp(self.when_created)?,
         })
     }
@@ -110,6 +112,7 @@ macro_rules! bind_policy {
             .bind($x.reset_pin_text.clone())
             .bind($x.um_enabled_text.clone())
             .bind(micros($x.when_created))
+            .bind($x.allow_pinless_voice_mail_access)
     };
 }
 
@@ -123,8 +126,8 @@ impl Tx {
             let query = sqlx::query(
                 "INSERT INTO mailbox_policies (guid, name, name_key, dial_plan, min_pin_length, pin_lifetime, \
                 pin_history_count, allow_common_patterns, logon_failures_before_pin_reset, max_logon_attempts, \
-                reset_pin_text, um_enabled_text, when_created) \
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                reset_pin_text, um_enabled_text, when_created, allow_pinless_voice_mail_access) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             );
             bind_policy!(query, p)
                 .execute(&mut *c)
@@ -142,7 +145,7 @@ impl Tx {
                 "UPDATE mailbox_policies SET name = $2, name_key = $3, dial_plan = $4, min_pin_length = $5, \
                 pin_lifetime = $6, pin_history_count = $7, allow_common_patterns = $8, \
                 logon_failures_before_pin_reset = $9, max_logon_attempts = $10, reset_pin_text = $11, \
-                um_enabled_text = $12, when_created = $13 WHERE guid = $1",
+                um_enabled_text = $12, when_created = $13, allow_pinless_voice_mail_access = $14 WHERE guid = $1",
             );
             bind_policy!(query, p)
                 .execute(&mut *c)

@@ -22,7 +22,7 @@ pub struct UmMailboxFilter {
 macro_rules! um_columns {
     () => {
         "u.mailbox, u.policy, u.dial_plan, u.sip_resource_identifier, u.operator_number, u.pilot_number, \
-         u.um_enabled, u.when_um_enabled"
+         u.um_enabled, u.when_um_enabled, u.pinless_access_to_voice_mail_enabled"
     };
 }
 
@@ -49,6 +49,7 @@ struct UmRow {
     pilot_number: Option<String>,
     um_enabled: bool,
     when_um_enabled: Option<i64>,
+    pinless_access_to_voice_mail_enabled: bool,
 }
 
 impl UmRow {
@@ -63,6 +64,7 @@ impl UmRow {
             pilot_number: self.pilot_number,
             um_enabled: self.um_enabled,
             when_um_enabled: opt_timestamp(self.when_um_enabled)?,
+            pinless_access_to_voice_mail_enabled: self.pinless_access_to_voice_mail_enabled,
         })
     }
 }
@@ -134,13 +136,15 @@ impl Tx {
         on_conn!(self.conn(), c => {
             sqlx::query(
                 "INSERT INTO um_mailboxes (mailbox, policy, dial_plan, sip_resource_identifier, \
-                 sip_resource_identifier_key, operator_number, pilot_number, um_enabled, when_um_enabled) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 sip_resource_identifier_key, operator_number, pilot_number, um_enabled, when_um_enabled, \
+                 pinless_access_to_voice_mail_enabled) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (mailbox) DO UPDATE SET policy = excluded.policy, dial_plan = excluded.dial_plan, \
                  sip_resource_identifier = excluded.sip_resource_identifier, \
                  sip_resource_identifier_key = excluded.sip_resource_identifier_key, \
                  operator_number = excluded.operator_number, pilot_number = excluded.pilot_number, \
-                 um_enabled = excluded.um_enabled, when_um_enabled = excluded.when_um_enabled",
+                 um_enabled = excluded.um_enabled, when_um_enabled = excluded.when_um_enabled, \
+                 pinless_access_to_voice_mail_enabled = excluded.pinless_access_to_voice_mail_enabled",
             )
             .bind(mailbox.clone())
             .bind(guid_text(um.policy))
@@ -151,6 +155,7 @@ impl Tx {
             .bind(um.pilot_number.clone())
             .bind(um.um_enabled)
             .bind(um.when_um_enabled.map(micros))
+            .bind(um.pinless_access_to_voice_mail_enabled)
             .execute(&mut *c)
             .await
             .map_err(|e| map_error(e, Doing::Write, sip))?;

@@ -59,6 +59,7 @@ fn policy(name: &str, plan: &DialPlan) -> MailboxPolicy {
         pin: PinPolicy::default(),
         reset_pin_text: String::new(),
         um_enabled_text: String::new(),
+        allow_pinless_voice_mail_access: false,
         when_created: at(1_600_000_000_000_002),
     }
 }
@@ -74,6 +75,7 @@ fn um(m: &Mailbox, p: &MailboxPolicy, extensions: &[&str]) -> UmMailbox {
         pilot_number: Some("+14255550100".to_owned()),
         um_enabled: true,
         when_um_enabled: Some(at(1_700_000_001_000_000)),
+        pinless_access_to_voice_mail_enabled: false,
     }
 }
 

@@ -1,7 +1,9 @@
 //! `umpin phone`: a telephone in the terminal (SPEC §3.4). It signs in to a server as a Voice
 //! Access account, as a telephony front end does, starts a call on a dial plan and speaks in
 //! text what a caller hears; the caller answers with keys: digits, `#` to end an entry (it may be
-//! left out at the end of a line) and `*` to go back or cancel.
+//! left out at the end of a line) and `*` to go back or cancel. A caller on their own phone whose
+//! voice mail is open without a PIN (SPEC §3.1a) is asked for the PIN only on choosing personal
+//! options.
 //!
 //! Each entry is one line. In a terminal, PINs are read without echo; otherwise standard input is
 //! read line by line, so a script can drive a whole call. The end of input is the caller hanging
@@ -40,6 +42,8 @@ struct StartedCall {
 #[serde(rename_all = "camelCase")]
 struct KnownCaller {
     display_name: String,
+    /// The front end may play voice mail without a PIN: the caller is on their own phone.
+    pinless_voice_mail: bool,
 }
 
 #[derive(Deserialize)]
@@ -104,7 +108,15 @@ pub async fn call(dialling: Dialling<'_>) -> anyhow::Result<()> {
 /// The whole conversation of a call.
 async fn talk(line: &Line, keypad: &mut Keypad, dial_plan: &str, known: Option<KnownCaller>) -> Step<()> {
     say!("You have reached voice mail on {dial_plan}.");
-    let signed_in = sign_in_on_call(line, keypad, known).await?;
+    let greeted = match &known {
+        Some(caller) if caller.pinless_voice_mail => {
+            pinless_menu(keypad, &caller.display_name)?;
+            say!("Personal options need your PIN.");
+            true
+        }
+        _ => false,
+    };
+    let signed_in = sign_in_on_call(line, keypad, known, greeted).await?;
     if signed_in.first_time_user {
         first_time_setup(line, keypad).await?;
     } else if signed_in.pin_expired {
@@ -114,11 +126,38 @@ async fn talk(line: &Line, keypad: &mut Keypad, dial_plan: &str, known: Option<K
     main_menu(line, keypad).await
 }
 
+/// Voice mail without a PIN, for a caller on their own phone: until they choose personal options
+/// (`Ok`), which need the PIN, or hang up.
+fn pinless_menu(keypad: &mut Keypad, display_name: &str) -> Step<()> {
+    say!("Hello, {display_name}. You are calling from your own phone, so your voice mail is open without a PIN.");
+    loop {
+        say!("Press 1 to hear your voice mail, 9 for personal options, or * to hang up.");
+        match keypad.read(Secrecy::Shown)? {
+            Entry::Keys(choice) => match choice.expose_secret() {
+                "1" => say!("(Your voice mail plays here: the telephone system plays it.)"),
+                "9" => return Ok(()),
+                _ => say!("That isn't a choice of this menu."),
+            },
+            Entry::Star => {
+                say!("Goodbye.");
+                return Err(Ending::Normal);
+            }
+            Entry::HungUp => return Err(hung_up()),
+        }
+    }
+}
+
 /// Asks for the extension (unless caller ID found the mailbox) and the PIN until the caller is
-/// signed in, or the call ends.
-async fn sign_in_on_call(line: &Line, keypad: &mut Keypad, known: Option<KnownCaller>) -> Step<SignedIn> {
+/// signed in, or the call ends. A caller who was `greeted` by name isn't greeted again.
+async fn sign_in_on_call(
+    line: &Line,
+    keypad: &mut Keypad,
+    known: Option<KnownCaller>,
+    greeted: bool,
+) -> Step<SignedIn> {
     let mut extension = None;
     match &known {
+        Some(_) if greeted => say!("Enter your PIN, then #."),
         Some(caller) => say!("Hello, {}. Enter your PIN, then #.", caller.display_name),
         None => extension = Some(ask_extension(keypad)?),
     }

@@ -87,6 +87,8 @@ pub struct UmSettings {
     pub policy: Option<String>,
     pub operator_number: Option<String>,
     pub extensions: Option<Vec<String>>,
+    /// `PinlessAccessToVoiceMailEnabled`.
+    pub pinless: Option<bool>,
 }
 
 /// Changes the UM settings of a mailbox (`Set-UMMailbox`).
@@ -102,6 +104,7 @@ pub async fn set_um_mailbox(
         extensions: change.extensions,
         operator_number: change.operator_number,
         pilot_number: None,
+        pinless_access_to_voice_mail_enabled: change.pinless,
     };
     cmdlet.run(service, by, None).await
 }

@@ -2,7 +2,8 @@
 //! settings**: the PIN status as `Get-UMMailboxPIN` gives it (a read the service audits), with
 //! what Exchange didn't show here (PIN expired, first-time user, failed sign-ins, when the PIN was
 //! set and when it expires); **Reset PIN**, and **Unlock** while the mailbox is locked out. Below,
-//! the UM mailbox policy (another of the same dial plan) and the personal operator extension, and
+//! the UM mailbox policy (another of the same dial plan), the personal operator extension, voice
+//! mail without a PIN from the user's own phone (with the warning that caller ID can be forged), and
 //! **Other extensions**: add one in the mailbox's dial plan, remove one (`Set-UMMailbox`).
 //!
 //! A value the service refuses is said next to its field, in the service's words, and the form
@@ -15,7 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use serde::Deserialize;
-use umpin_catalogue::cmdlets::{SetUmMailbox, SetUmMailboxPin};
+use umpin_catalogue::cmdlets::{GetUmMailboxPolicy, SetUmMailbox, SetUmMailboxPin};
+use umpin_domain::voice::PINLESS_WARNING;
 use umpin_domain::{Error, ObjectKind};
 use umpin_service::{ServiceError, UmMailboxView};
 
@@ -52,8 +54,8 @@ struct PolicyChoice {
 /// What was typed into the page's forms and what the service said was wrong with it.
 #[derive(Default)]
 struct Typed {
-    /// The policy and operator number as sent, when the settings form came back.
-    settings: Option<(String, String)>,
+    /// The settings form as sent, when it came back.
+    settings: Option<SettingsForm>,
     policy_error: Option<String>,
     operator_error: Option<String>,
     new_extension: String,
@@ -82,6 +84,11 @@ struct UmMailboxPage {
     extension: String,
     other_extensions: Vec<String>,
     operator_number: String,
+    /// `PinlessAccessToVoiceMailEnabled`, or as the form was sent.
+    pinless: bool,
+    /// The policy's `AllowPinlessVoiceMailAccess` is off (and the account may read policies).
+    policy_forbids_pinless: bool,
+    pinless_warning: &'static str,
     /// Where the form of Unlock goes, when the account may unlock.
     unlock: Option<String>,
     /// The Reset PIN page, when the account may reset PINs.
@@ -111,6 +118,9 @@ pub struct SettingsForm {
     policy: String,
     #[serde(default)]
     operator_number: String,
+    /// The checkbox: present (`true`) when checked.
+    #[serde(default)]
+    pinless: bool,
 }
 
 #[derive(Deserialize)]
@@ -134,9 +144,15 @@ async fn page(
     // The PIN information, read (and audited) as Get-UMMailboxPIN, exactly as the API reads it.
     let pin = reads::um_mailbox_pin(&state.service, by, &address).await?;
     let may_set_pin = by.may(&SetUmMailboxPin { identity: address.clone(), ..Default::default() }.operation());
+    let same_plan = if by.may(&GetUmMailboxPolicy::default().operation()) {
+        reads::mailbox_policies(&state.service, by, Some(&view.dial_plan_name)).await?
+    } else {
+        Vec::new()
+    };
+    let policy_forbids_pinless =
+        same_plan.iter().any(|p| p.name == view.policy_name && !p.allow_pinless_voice_mail_access);
     let policies = if by.may(&SetUmMailbox { identity: address.clone(), ..Default::default() }.operation()) {
-        let chosen = form.settings.as_ref().map_or(view.policy_name.as_str(), |(policy, _)| policy.as_str());
-        let same_plan = reads::mailbox_policies(&state.service, by, Some(&view.dial_plan_name)).await?;
+        let chosen = form.settings.as_ref().map_or(view.policy_name.as_str(), |typed| typed.policy.as_str());
         let choices = same_plan
             .into_iter()
             .map(|p| PolicyChoice { selected: p.name.eq_ignore_ascii_case(chosen), name: p.name })
@@ -145,9 +161,9 @@ async fn page(
     } else {
         None
     };
-    let operator_number = match &form.settings {
-        Some((_, typed)) => typed.clone(),
-        None => view.um.operator_number.clone().unwrap_or_default(),
+    let (operator_number, pinless) = match &form.settings {
+        Some(typed) => (typed.operator_number.clone(), typed.pinless),
+        None => (view.um.operator_number.clone().unwrap_or_default(), view.um.pinless_access_to_voice_mail_enabled),
     };
     let mut extensions = view.um.extensions.clone().into_iter();
     Ok(UmMailboxPage {
@@ -167,6 +183,9 @@ async fn page(
         extension: extensions.next().unwrap_or_default(),
         other_extensions: extensions.collect(),
         operator_number,
+        pinless,
+        policy_forbids_pinless,
+        pinless_warning: PINLESS_WARNING,
         unlock: (may_set_pin && pin.locked_out).then(|| format!("{}/unlock", href(&address))),
         reset_pin: may_set_pin.then(|| format!("{}/pin/reset", href(&address))),
         policies,
@@ -186,6 +205,10 @@ pub async fn show(
     let done = match done.done.as_deref() {
         Some("unlocked") => Some("The UM mailbox was unlocked. The user can sign in with the current PIN."),
         Some("saved") => Some("The UM mailbox settings were saved."),
+        Some("pinless-on") => Some(
+            "The UM mailbox settings were saved. The user may now hear voice mail without a PIN from their own phone, \
+             where the policy allows it: anyone who can forge that number as caller ID can too.",
+        ),
         Some("unchanged") => Some("Nothing was changed: the settings were already as sent."),
         Some("extension-added") => Some("The extension was added."),
         Some("extension-removed") => Some("The extension was removed. Callers can no longer reach the user on it."),
@@ -229,12 +252,14 @@ pub async fn save_settings(
         operator_number: (current.um.operator_number.as_deref().unwrap_or_default() != operator_number)
             .then_some(operator_number),
         extensions: None,
+        pinless: (current.um.pinless_access_to_voice_mail_enabled != form.pinless).then_some(form.pinless),
     };
-    if change.policy.is_none() && change.operator_number.is_none() {
+    if change.policy.is_none() && change.operator_number.is_none() && change.pinless.is_none() {
         return Redirect::to(&format!("{}?done=unchanged", href(&identity))).into_response();
     }
-    let typed = Typed { settings: Some((form.policy, form.operator_number)), ..Typed::default() };
-    changed(&state, &session, &identity, change, typed, "saved").await
+    let done = if change.pinless == Some(true) { "pinless-on" } else { "saved" };
+    let typed = Typed { settings: Some(form), ..Typed::default() };
+    changed(&state, &session, &identity, change, typed, done).await
 }
 
 /// Add of an extension: the mailbox's extensions and the new one.

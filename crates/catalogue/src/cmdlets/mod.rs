@@ -168,6 +168,14 @@ fn paged<T>(page: Page<T>, view: impl Fn(&T) -> Value) -> Batch {
 }
 
 /// A text parameter given empty counts as not given (`Import-Csv` gives every column).
+/// The warnings of a change that may switch PIN-less voice mail on: that it trusts caller ID.
+fn pinless_warnings(switch: Option<bool>) -> Vec<String> {
+    match switch {
+        Some(true) => vec![umpin_domain::voice::PINLESS_WARNING.to_owned()],
+        _ => Vec::new(),
+    }
+}
+
 fn non_empty(text: Option<String>) -> Option<String> {
     text.filter(|t| !t.trim().is_empty())
 }

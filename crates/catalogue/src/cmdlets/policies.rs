@@ -120,6 +120,11 @@ cmdlet! {
                 Parameter::named("ResetPINText", "Text added to the PIN reset message: at most 512 characters."),
             um_enabled_text: Option<String> =
                 Parameter::named("UMEnabledText", "Text added to the welcome message: at most 512 characters."),
+            allow_pinless_voice_mail_access: Option<bool> = Parameter::named(
+                "AllowPinlessVoiceMailAccess",
+                "Whether mailboxes that allow it hear voice mail without a PIN from their own phone; caller ID can be forged.",
+            )
+            .default(Default::Bool(false)),
         },
     }
 }
@@ -138,13 +143,20 @@ impl SetUmMailboxPolicy {
             max_logon_attempts: self.max_logon_attempts,
             reset_pin_text: self.reset_pin_text,
             um_enabled_text: self.um_enabled_text,
+            allow_pinless_voice_mail_access: self.allow_pinless_voice_mail_access,
         };
         s.set_mailbox_policy(by, operation, &self.identity, changes).await
     }
 
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let warnings = self.warnings();
         self.call(s, by).await?;
-        Ok(Batch::default())
+        Ok(Batch { warnings, ..Batch::default() })
+    }
+
+    /// What the change warns of: switching PIN-less voice mail on trusts caller ID.
+    pub fn warnings(&self) -> Vec<String> {
+        super::pinless_warnings(self.allow_pinless_voice_mail_access)
     }
 }
 

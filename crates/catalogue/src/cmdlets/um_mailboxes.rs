@@ -147,6 +147,11 @@ cmdlet! {
                 "The personal operator's number: 1 to 20 digits; $null or '' clears it.",
             ),
             pilot_number: Option<String> = Parameter::named("PilotNumber", "The voice access number."),
+            pinless_access_to_voice_mail_enabled: Option<bool> = Parameter::named(
+                "PinlessAccessToVoiceMailEnabled",
+                "Whether the user hears voice mail without a PIN from their own phone, where the policy allows it; caller ID can be forged.",
+            )
+            .default(Default::Bool(false)),
         },
     }
 }
@@ -160,12 +165,19 @@ impl SetUmMailbox {
             extensions: self.extensions,
             operator_number: self.operator_number,
             pilot_number: self.pilot_number,
+            pinless_access_to_voice_mail_enabled: self.pinless_access_to_voice_mail_enabled,
         };
         s.set_um_mailbox(by, operation, &self.identity, changes).await
     }
 
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let warnings = self.warnings();
         self.call(s, by).await?;
-        Ok(Batch::default())
+        Ok(Batch { warnings, ..Batch::default() })
+    }
+
+    /// What the change warns of: switching PIN-less voice mail on trusts caller ID.
+    pub fn warnings(&self) -> Vec<String> {
+        super::pinless_warnings(self.pinless_access_to_voice_mail_enabled)
     }
 }

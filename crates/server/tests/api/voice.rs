@@ -116,7 +116,7 @@ umpin_store::backend_tests! {
         let ivr = api.front_end("ivr").await;
         let started = ivr.call(json!({"accessNumber": "+14255550100", "callerId": "+14255551234"})).await.ok(201);
         assert_eq!(started["dialPlan"], PLAN);
-        assert_eq!(started["caller"], json!({"displayName": "Tony Smith", "extension": "51234"}));
+        assert_eq!(started["caller"], json!({"displayName": "Tony Smith", "extension": "51234", "pinlessVoiceMail": false}));
         let call = started["callId"].as_str().unwrap();
         let signed_in = ivr.on_call(Method::POST, "/sign-in", call, Some(json!({"pin": "5643892"}))).await.ok(200);
         assert_eq!(signed_in["outcome"], "signedIn");
@@ -240,5 +240,35 @@ umpin_store::backend_tests! {
             assert!(!logs.contains(pin), "the PIN {pin} is in the logs");
             assert!(answers.iter().all(|a| !a.body.contains(pin)), "the PIN {pin} is in an answer");
         }
+    }
+
+    /// Switching PIN-less voice mail on answers with the warning that caller ID can be forged; a
+    /// call from the user's own phone is then told `pinlessVoiceMail`, and the metrics count it.
+    async fn pinless_voice_mail_warns_when_switched_on_and_a_call_from_the_users_phone_is_told_and_counted(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        api.patch("/api/v1/mailboxes/tony", json!({"phone": "+1 425 555 1234"})).await.ok(200);
+        let ivr = api.front_end("ivr").await;
+        let call = ivr.start().await;
+        ivr.enter(&call, "51234", "5643892").await.ok(200);
+        let setup = json!({"newPin": "8273645", "confirmPin": "8273645", "skipRecordedName": true});
+        ivr.on_call(Method::POST, "/first-time-setup", &call, Some(setup)).await.ok(204);
+        let policy = api.patch(&format!("/api/v1/um/mailbox-policies/{POLICY}"), json!({"allowPinlessVoiceMailAccess": true})).await.ok(200);
+        assert_eq!(policy["allowPinlessVoiceMailAccess"], true);
+        assert!(policy["warnings"][0].as_str().unwrap().contains("caller ID"), "{policy}");
+        let um = api.patch("/api/v1/mailboxes/tony/um", json!({"pinlessAccessToVoiceMailEnabled": true})).await.ok(200);
+        assert!(um["warnings"][0].as_str().unwrap().contains("caller ID"), "{um}");
+        let read = api.get("/api/v1/mailboxes/tony/um").await.ok(200);
+        assert_eq!((read["pinlessAccessToVoiceMailEnabled"].as_bool(), read.get("warnings")), (Some(true), None));
+        let off = api.patch("/api/v1/mailboxes/tony/um", json!({"pinlessAccessToVoiceMailEnabled": false})).await.ok(200);
+        assert_eq!(off.get("warnings"), None, "switching it off warns of nothing");
+        api.patch("/api/v1/mailboxes/tony/um", json!({"pinlessAccessToVoiceMailEnabled": true})).await.ok(200);
+        let started = ivr.call(json!({"dialPlan": PLAN, "callerId": "+14255551234"})).await.ok(201);
+        assert_eq!(started["caller"], json!({"displayName": "Tony Smith", "extension": "51234", "pinlessVoiceMail": true}));
+        let typed = ivr.call(json!({"dialPlan": PLAN, "callerId": "51234"})).await.ok(201);
+        assert_eq!(typed["caller"]["pinlessVoiceMail"], false, "an extension is not the user's own phone");
+        let metrics = api.send(Method::GET, "/metrics", None, None).await;
+        let counted = metrics.body.lines().find_map(|l| l.strip_prefix("umpin_voice_pinless_accesses_total "));
+        assert!(counted.is_some_and(|n| n.trim().parse::<f64>().unwrap() >= 1.0), "{}", metrics.body);
     }
 }

@@ -115,6 +115,7 @@ impl Cmdlets<'_> {
             max_logon_attempts: changes.max_logon_attempts,
             reset_pin_text: changes.reset_pin_text.clone(),
             um_enabled_text: changes.um_enabled_text.clone(),
+            allow_pinless_voice_mail_access: changes.allow_pinless_voice_mail_access,
         };
         self.0.set_mailbox_policy(by, cmdlet.operation(), identity, changes).await
     }
@@ -183,6 +184,7 @@ impl Cmdlets<'_> {
             extensions: changes.extensions.clone(),
             operator_number: changes.operator_number.clone(),
             pilot_number: changes.pilot_number.clone(),
+            pinless_access_to_voice_mail_enabled: changes.pinless_access_to_voice_mail_enabled,
         };
         self.0.set_um_mailbox(by, cmdlet.operation(), identity, changes).await
     }

@@ -20,6 +20,42 @@ async fn enter(s: &Service, call: &str, extension: Option<&str>, p: &str) -> Res
     s.sign_in_on_call(&front_end("ivr"), call, extension, &pin(p)).await
 }
 
+/// Tony's phone number, which both PIN-less switches trust in [`pinless_tony`].
+const TONY_PHONE: &str = "+1 425 555 1234";
+
+/// Contoso, with Tony past first-time setup on PIN 8273645, his phone [`TONY_PHONE`], and both
+/// PIN-less switches on (the policy's and his).
+async fn pinless_tony(s: &Service) {
+    contoso(s).await;
+    set_phone(s, "tony", Some(TONY_PHONE)).await;
+    let c = call(s, None).await;
+    enter(s, &c, Some("51234"), TONY_PIN).await.unwrap();
+    s.complete_first_time_setup(&front_end("ivr"), &c, &pin("8273645"), &pin("8273645"), true).await.unwrap();
+    policy_pinless(s, true).await;
+    mailbox_pinless(s, "tony", true).await;
+}
+
+async fn set_phone(s: &Service, who: &str, phone: Option<&str>) {
+    let changes = MailboxChanges { phone: Some(phone.map(str::to_owned)), ..Default::default() };
+    s.cmdlets().set_mailbox(&admin(), who, changes).await.unwrap();
+}
+
+async fn policy_pinless(s: &Service, on: bool) {
+    let changes = PolicyChanges { allow_pinless_voice_mail_access: Some(on), ..Default::default() };
+    s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+}
+
+async fn mailbox_pinless(s: &Service, who: &str, on: bool) {
+    let changes = UmMailboxChanges { pinless_access_to_voice_mail_enabled: Some(on), ..Default::default() };
+    s.cmdlets().set_um_mailbox(&admin(), who, changes).await.unwrap();
+}
+
+/// Whether a call from `caller_id` may hear voice mail without a PIN.
+async fn pinless(s: &Service, caller_id: &str) -> bool {
+    let new = NewCall { dial_plan: Some(PLAN.into()), caller_id: Some(caller_id.into()), ..Default::default() };
+    s.start_call(&front_end("ivr"), new).await.unwrap().caller.is_some_and(|c| c.pinless_voice_mail)
+}
+
 fn wav() -> RecordedNameAudio {
     RecordedNameAudio { content_type: "audio/wav".into(), audio: umpin_domain::wav::wav(7, 1, 8000, 8, 1.5) }
 }
@@ -356,5 +392,63 @@ umpin_store::backend_tests! {
         assert_eq!(refused.outcome, SignInOutcome::WrongPin, "two mailboxes reached the account's threshold");
         let c = call(&s, Some("52345")).await;
         assert!(matches!(enter(&s, &c, None, "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }), "a caller ID is counted apart");
+    }
+
+    /// Voice mail without a PIN needs the policy's switch, the mailbox's switch and a caller ID
+    /// that is the mailbox's own phone number; each such start is audited with the caller ID.
+    async fn pinless_voice_mail_needs_both_switches_and_the_callers_own_phone_number(db: Database) {
+        let (s, _keys) = service(db.clone());
+        pinless_tony(&s).await;
+        assert!(pinless(&s, "+1 (425) 555-1234").await, "both switches on and Tony's own number");
+        assert!(!pinless(&s, "51234").await, "an extension alone is not the caller's own phone");
+        assert!(!pinless(&s, "+1 425 555 9999").await, "another number");
+        policy_pinless(&s, false).await;
+        assert!(!pinless(&s, TONY_PHONE).await, "the policy's switch off");
+        policy_pinless(&s, true).await;
+        mailbox_pinless(&s, "tony", false).await;
+        assert!(!pinless(&s, TONY_PHONE).await, "the mailbox's switch off");
+        let search = AuditSearch { object_ids: vec!["tony@contoso.com".into()], ..Default::default() };
+        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let pinless: Vec<_> = records.iter().filter(|r| r.parameters.contains("-PinlessVoiceMail")).collect();
+        assert_eq!(pinless.len(), 1, "one record for the one PIN-less start");
+        assert_eq!((pinless[0].account.as_str(), pinless[0].cmdlet.as_str()), ("ivr", "Voice access"));
+        assert!(pinless[0].parameters.contains("-CallerId 14255551234"), "{}", pinless[0].parameters);
+    }
+
+    /// A number two mailboxes share, a locked-out mailbox and a first-time user get no PIN-less
+    /// voice mail, whatever the switches say.
+    async fn a_shared_number_a_locked_out_mailbox_or_a_first_time_user_gets_no_pinless_voice_mail(db: Database) {
+        let (s, _keys) = service(db.clone());
+        pinless_tony(&s).await;
+        set_phone(&s, "kim", Some("14255551234")).await;
+        assert!(!pinless(&s, TONY_PHONE).await, "Kim has the same number");
+        set_phone(&s, "kim", None).await;
+        assert!(pinless(&s, TONY_PHONE).await);
+        let lock = PinReset { locked_out: Some(true), ..Default::default() };
+        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", lock).await.unwrap();
+        assert!(!pinless(&s, TONY_PHONE).await, "locked out");
+        let unlock = PinReset { locked_out: Some(false), ..Default::default() };
+        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", unlock).await.unwrap();
+        assert!(pinless(&s, TONY_PHONE).await);
+        enable(&s, "kim@contoso.com", "52345", Some("8273645"), None).await.unwrap();
+        set_phone(&s, "kim", Some("+1 425 555 2345")).await;
+        mailbox_pinless(&s, "kim", true).await;
+        assert!(!pinless(&s, "+1 425 555 2345").await, "Kim hasn't done first-time setup");
+    }
+
+    /// A PIN-less call opens voice mail only: changing the PIN or recording a name still needs the
+    /// PIN, after which they work as on any call.
+    async fn a_pinless_call_still_needs_the_pin_for_personal_options(db: Database) {
+        let (s, _keys) = service(db.clone());
+        pinless_tony(&s).await;
+        let ivr = front_end("ivr");
+        let new = NewCall { dial_plan: Some(PLAN.into()), caller_id: Some(TONY_PHONE.into()), ..Default::default() };
+        let started = s.start_call(&ivr, new).await.unwrap();
+        assert!(started.caller.as_ref().is_some_and(|c| c.pinless_voice_mail));
+        let c = started.id.expose_secret();
+        assert_eq!(rule(s.change_pin_on_call(&ivr, c, &pin("9182736"), &pin("9182736")).await), Error::NotSignedIn);
+        assert_eq!(rule(s.record_name_on_call(&ivr, c, wav()).await), Error::NotSignedIn);
+        assert!(matches!(enter(&s, c, None, "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
+        s.change_pin_on_call(&ivr, c, &pin("9182736"), &pin("9182736")).await.unwrap();
     }
 }

@@ -95,6 +95,7 @@ fn my_policy() -> MailboxPolicy {
         pin: PinPolicy::default(),
         reset_pin_text: "Your voice mail PIN was reset.".to_owned(),
         um_enabled_text: "Welcome to voice mail.".to_owned(),
+        allow_pinless_voice_mail_access: true,
         when_created: at(1_794_000_060),
     }
 }
@@ -114,6 +115,7 @@ fn default_policy() -> MailboxPolicy {
         },
         reset_pin_text: String::new(),
         um_enabled_text: String::new(),
+        allow_pinless_voice_mail_access: false,
         when_created: at(1_794_000_000),
     }
 }
@@ -159,6 +161,7 @@ fn tony_um() -> UmMailboxView {
             pilot_number: None,
             um_enabled: true,
             when_um_enabled: Some(at(1_795_000_600)),
+            pinless_access_to_voice_mail_enabled: true,
         },
         policy_name: "MyUMMailboxPolicy".to_owned(),
         dial_plan_name: "MyUMDialPlan".to_owned(),
@@ -178,6 +181,7 @@ fn david_um() -> UmMailboxView {
             pilot_number: Some("+14255550100".to_owned()),
             um_enabled: false,
             when_um_enabled: None,
+            pinless_access_to_voice_mail_enabled: false,
         },
         policy_name: "MyUMDialPlan Default Policy".to_owned(),
         dial_plan_name: "MyUMDialPlan".to_owned(),

@@ -67,6 +67,25 @@ umpin_store::backend_tests! {
         tx.insert_mailbox(&mailbox("tony")).await.unwrap();
     }
 
+    /// Phone numbers are counted by their digits, however written, and an update moves the count;
+    /// the count stops at 2 (one owner, or a number several share).
+    async fn mailboxes_are_counted_by_the_digits_of_their_phone_number_up_to_two(db: Database) {
+        let mut tx = db.begin().await.unwrap();
+        let mut people = Vec::new();
+        for (n, phone) in [("tony", "+1 (425) 555-1234"), ("kim", "1 425 555 1234"), ("anna", "14255551234"), ("ben", "+1 425 555 9999")] {
+            let m = Mailbox { phone: Some(phone.to_owned()), ..mailbox(n) };
+            tx.insert_mailbox(&m).await.unwrap();
+            people.push(m);
+        }
+        assert_eq!(tx.count_mailboxes_with_phone("14255551234").await.unwrap(), 2, "three share it; counted to 2");
+        assert_eq!(tx.count_mailboxes_with_phone("14255559999").await.unwrap(), 1);
+        assert_eq!(tx.count_mailboxes_with_phone("4255551234").await.unwrap(), 0, "digits, not a suffix");
+        for m in &people[1..3] {
+            tx.update_mailbox(&Mailbox { phone: None, ..m.clone() }).await.unwrap();
+        }
+        assert_eq!(tx.count_mailboxes_with_phone("14255551234").await.unwrap(), 1);
+    }
+
     async fn mailbox_names_are_unique_case_insensitively(db: Database) {
         insert_mailbox(&db, &mailbox("a")).await.unwrap();
         let mut twin = mailbox("b");

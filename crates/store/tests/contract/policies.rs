@@ -19,6 +19,7 @@ umpin_store::backend_tests! {
             },
             reset_pin_text: "Call the help desk at 555-0100.".into(),
             um_enabled_text: "Welcome ☎".into(),
+            allow_pinless_voice_mail_access: true,
             ..policy("Limited", &plan)
         };
         let unlimited = MailboxPolicy {

@@ -12,6 +12,7 @@ umpin_store::backend_tests! {
         let mut settings = um(&m, &pol, &["51234", "40000", "45678"]);
         settings.operator_number = Some("0".into());
         settings.sip_resource_identifier = Some("tony@contoso.com".into());
+        settings.pinless_access_to_voice_mail_enabled = true;
         let mut tx = db.begin().await.unwrap();
         tx.insert_mailbox(&m).await.unwrap();
         tx.put_um_mailbox(&settings).await.unwrap();

@@ -121,6 +121,40 @@ fn a_first_time_user_signs_in_with_the_mailed_pin_must_change_it_and_then_signs_
         &["Hello, Tony Smith. Enter your PIN, then #.", "You are signed in.", "Main menu.", "Goodbye."],
     );
     assert!(!transcript.contains("choose a new PIN"), "{transcript}");
+
+    // With both PIN-less switches on (each warning that caller ID can be forged), a call from
+    // Tony's own phone opens voice mail without a PIN; personal options still ask for it.
+    let switched = super::shell(
+        dir.path(),
+        "Set-Mailbox tony -Phone '+1 425 555 1234'; Set-UMMailboxPolicy MyUMMailboxPolicy -AllowPinlessVoiceMailAccess $true; \
+         Set-UMMailbox tony -PinlessAccessToVoiceMailEnabled $true",
+    );
+    assert!(switched.status.success(), "{}", stderr(&switched));
+    assert_eq!(
+        stderr(&switched).matches("WARNING: Voice mail without a PIN trusts caller ID").count(),
+        2,
+        "{}",
+        stderr(&switched)
+    );
+    let third = phone(
+        &server.url,
+        &["--dial-plan", "MyUMDialPlan", "--from", "+1 425 555 1234"],
+        &format!("1#\n9#\n{TONYS_OWN_PIN}#\n*\n"),
+    );
+    let transcript = stdout(&third);
+    assert!(third.status.success(), "{transcript}{}", stderr(&third));
+    assert_said_in_order(
+        &transcript,
+        &[
+            "Hello, Tony Smith. You are calling from your own phone, so your voice mail is open without a PIN.",
+            "(Your voice mail plays here",
+            "Personal options need your PIN.",
+            "Enter your PIN, then #.",
+            "You are signed in.",
+            "Main menu.",
+            "Goodbye.",
+        ],
+    );
     drop(server);
     drop(sink);
 }

@@ -449,6 +449,30 @@ test('the UM Mailbox page changes the policy and the personal operator extension
   await expect(settings.getByLabel('Personal operator extension')).toHaveValue('');
 });
 
+test('switching voice mail without a PIN on for a mailbox says that caller ID can be forged', async ({ page, request }) => {
+  await signIn(page);
+  await openUmMailbox(page, 'Kim Akers');
+  const settings = page.getByRole('region', { name: 'Policy and extensions' });
+  const pinless = settings.getByLabel('Let the user hear voice mail without a PIN when calling from their own phone');
+  await expect(pinless).not.toBeChecked();
+  await expect(settings).toContainText('caller ID, which can be forged');
+  await expect(settings).toContainText("The policy Contoso Dial Plan Default Policy doesn't allow it");
+  await pinless.check();
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('forge that number as caller ID');
+  await expect(pinless).toBeChecked();
+  await accessible(page);
+  const token = await request.post('/api/v1/auth/token', { data: { username: 'webadmin', password: password('webadmin') } });
+  const headers = { Authorization: `Bearer ${(await token.json()).token}` };
+  const um = await (await request.get('/api/v1/mailboxes/kim%40contoso.com/um', { headers })).json();
+  expect(um.pinlessAccessToVoiceMailEnabled).toBe(true);
+  // Back as it was.
+  await pinless.uncheck();
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('saved');
+  await expect(pinless).not.toBeChecked();
+});
+
 test('a Help Desk account sees the UM settings but no controls to change them, and a forged change is refused', async ({ page }) => {
   await signIn(page, 'helpdesk');
   await openUmMailbox(page, 'Kim Akers');
