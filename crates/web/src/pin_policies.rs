@@ -1,8 +1,9 @@
 //! A UM mailbox policy's **PIN policies** page (`/ecp/um/policies/{policy}`): Minimum PIN length,
 //! PIN recycle count, Allow common PIN patterns, Enforce PIN lifetime (days; unchecked, PINs
 //! never expire), Number of sign-in failures before PIN reset (unchecked, never) and Number of
-//! sign-in failures before lockout (`Set-UMMailboxPolicy`). The policy's other page is
-//! [Message text](crate::message_text).
+//! sign-in failures before lockout, and whether the policy allows voice mail without a PIN from a
+//! user's own phone, with the warning that caller ID can be forged (`Set-UMMailboxPolicy`). The
+//! policy's other page is [Message text](crate::message_text).
 //!
 //! A value the service refuses is said next to its field (a reset count at or above the lockout
 //! count next to both), in the service's words, and the form comes back with what was typed; the
@@ -15,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::SetUmMailboxPolicy;
+use umpin_domain::voice::PINLESS_WARNING;
 use umpin_domain::{Error, Guid, Limit, LimitValue, MailboxPolicy};
 use umpin_service::{Principal, ServiceError};
 
@@ -32,6 +34,7 @@ const FIELDS: &[&str] = &[
     "PINLifetime",
     "LogonFailuresBeforePINReset",
     "MaxLogonAttempts",
+    "AllowPinlessVoiceMailAccess",
 ];
 
 /// The PIN policies page of a policy: what Edit opens.
@@ -93,6 +96,7 @@ pub struct PinPoliciesForm {
     failures_before_reset: String,
     #[serde(default)]
     failures_before_lockout: String,
+    allow_pinless: Option<String>,
 }
 
 impl PinPoliciesForm {
@@ -110,6 +114,7 @@ impl PinPoliciesForm {
             reset_after_failures,
             failures_before_reset,
             failures_before_lockout: policy.pin.max_logon_attempts.to_string(),
+            allow_pinless: policy.allow_pinless_voice_mail_access.then(|| "on".to_owned()),
         }
     }
 
@@ -135,6 +140,7 @@ impl PinPoliciesForm {
                 &self.failures_before_reset,
             )?),
             max_logon_attempts: Some(whole_number("MaxLogonAttempts", &self.failures_before_lockout)?),
+            allow_pinless_voice_mail_access: Some(checked(self.allow_pinless.as_deref())),
             ..SetUmMailboxPolicy::default()
         })
     }
@@ -153,6 +159,7 @@ struct PinPoliciesPage {
     may_save: bool,
     errors: FieldErrors,
     done: Option<&'static str>,
+    pinless_warning: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -179,6 +186,7 @@ async fn page(
         tab: "pin",
         errors,
         done,
+        pinless_warning: PINLESS_WARNING,
     })
 }
 
@@ -190,6 +198,10 @@ pub async fn show(
 ) -> Response {
     let done = match done.done.as_deref() {
         Some("saved") => Some("The PIN policies were saved. They apply at once to every UM mailbox of the policy."),
+        Some("pinless-allowed") => Some(
+            "The PIN policies were saved. Mailboxes of the policy that allow it may hear voice mail without a PIN \
+             from their own phone: anyone who can forge such a number as caller ID can too.",
+        ),
         _ => None,
     };
     match page(&state, &session, &identity, None, FieldErrors::default(), done).await {
@@ -212,7 +224,10 @@ pub async fn submit(
         Err(errors) => return again(&state, &session, &identity, form, errors).await,
     };
     match cmdlet.call(&state.service, &session.principal).await {
-        Ok(policy) => Redirect::to(&format!("{}?done=saved", policy_href(policy.guid))).into_response(),
+        Ok(policy) => {
+            let done = if policy.allow_pinless_voice_mail_access { "pinless-allowed" } else { "saved" };
+            Redirect::to(&format!("{}?done={done}", policy_href(policy.guid))).into_response()
+        }
         Err(ServiceError::Rule(e)) if !matches!(e, Error::PermissionDenied { .. }) => {
             let errors = FieldErrors::refusal(&e, FIELDS);
             again(&state, &session, &identity, form, errors).await

@@ -672,16 +672,21 @@ test('the PIN policies form can be done with the keyboard alone', async ({ page,
   await page.keyboard.press('Space');
   await tabToField(page, 'enforce-pin-lifetime');
   await page.keyboard.press('Space');
+  await tabToField(page, 'allow-pinless');
+  await page.keyboard.press('Space');
+  await expect(page.locator('#allow-pinless-hint')).toContainText('caller ID, which can be forged');
   await tabTo(page, 'Save');
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('status')).toContainText('saved');
+  await expect(page.getByRole('status')).toContainText('anyone who can forge such a number as caller ID can too');
   await expect(page.getByLabel('PIN recycle count')).toHaveValue('7');
   await expect(page.getByLabel('Allow common PIN patterns')).toBeChecked();
   await expect(page.getByLabel('Enforce PIN lifetime (days)')).not.toBeChecked();
+  await expect(page.getByLabel("Allow voice mail without a PIN from the user's own phone")).toBeChecked();
   const [policy] = await cmdlet(request, 'Get-UMMailboxPolicy', { Identity: NEW_POLICY });
   expect(policy.PINHistoryCount).toBe(7);
   expect(policy.AllowCommonPatterns).toBe(true);
   expect(policy.PINLifetime).toBe('Unlimited');
+  expect(policy.AllowPinlessVoiceMailAccess).toBe(true);
 });
 
 test('the Message text page keeps a text over 512 characters with the error next to it, and saves one within', async ({ page, request }) => {
