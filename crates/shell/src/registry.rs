@@ -349,6 +349,8 @@ mod tests {
             "Get-RoleGroupMember",
             "Add-RoleGroupMember",
             "Remove-RoleGroupMember",
+            "Get-UMSprayBlock",
+            "Clear-UMSprayBlock",
             "Where-Object",
             "ForEach-Object",
             "Select-Object",
