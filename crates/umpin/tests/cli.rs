@@ -17,6 +17,8 @@ mod phone;
 mod remote;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/voice.rs"]
+mod voice;
 
 fn umpin(data_dir: &Path, args: &[&str]) -> Output {
     umpin_with_env(data_dir, &[], args)
