@@ -364,6 +364,8 @@ mod tests {
             "Get-RoleGroupMember",
             "Add-RoleGroupMember",
             "Remove-RoleGroupMember",
+            "Get-UMSprayBlock",
+            "Clear-UMSprayBlock",
             "Where-Object",
             "ForEach-Object",
             "Select-Object",
