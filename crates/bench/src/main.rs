@@ -89,6 +89,10 @@ fn recipients(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<
         ("first page, by Unified Messaging, descending", "/ecp/recipients?sort=um&dir=desc"),
         ("search 'user00042'", "/ecp/recipients?q=user00042"),
         ("search 'tony'", "/ecp/recipients?q=tony"),
+        ("search 'user09' (many, late in the order)", "/ecp/recipients?q=user09"),
+        ("search 'user09' by email address, descending", "/ecp/recipients?q=user09&sort=address&dir=desc"),
+        ("search 'user09' by Unified Messaging", "/ecp/recipients?q=user09&sort=um&dir=asc"),
+        ("search 'user' (every mailbox)", "/ecp/recipients?q=user"),
     ];
     for (what, path) in pages {
         let mut times = Vec::with_capacity(API_RUNS);
@@ -102,7 +106,11 @@ fn recipients(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<
         report(&format!("Recipients page, {what}: GET {path} at {mailboxes} mailboxes ({API_RUNS} runs)"), &times);
         println!("  rows: {rows}");
     }
-    for path in ["/api/v1/mailboxes?limit=50", "/api/v1/mailboxes?anr=user00042&limit=50"] {
+    for path in [
+        "/api/v1/mailboxes?limit=50",
+        "/api/v1/mailboxes?anr=user00042&limit=50",
+        "/api/v1/mailboxes?anr=user09&limit=50",
+    ] {
         let mut times = Vec::with_capacity(API_RUNS);
         for _ in 0..API_RUNS {
             let started = Instant::now();

@@ -96,6 +96,9 @@ pub struct Parameter {
     /// Position for positional arguments, counted from 1.
     pub position: Option<u8>,
     pub pipeline: FromPipeline,
+    /// Takes, besides the positional argument at its position, every positional argument after
+    /// it, as one array (`Write-Host a b c`), as PowerShell's remaining-arguments parameters do.
+    pub remaining: bool,
     pub default: Option<Default>,
     pub description: &'static str,
 }
@@ -109,6 +112,7 @@ impl Parameter {
             required: false,
             position: None,
             pipeline: FromPipeline::No,
+            remaining: false,
             default: None,
             description,
         }
@@ -125,6 +129,10 @@ impl Parameter {
     }
     pub const fn piped(self, pipeline: FromPipeline) -> Self {
         Parameter { pipeline, ..self }
+    }
+    /// Takes the positional arguments after its own too (see [`Parameter::remaining`]).
+    pub const fn remaining(self) -> Self {
+        Parameter { remaining: true, ..self }
     }
     pub const fn default(self, default: Default) -> Self {
         Parameter { default: Some(default), ..self }

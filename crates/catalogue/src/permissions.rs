@@ -86,6 +86,10 @@ impl CmdletId {
             GetManagementAccount => only(ORGANIZATION_VIEW),
             GetRoleGroup | GetRoleGroupMember => only(ORGANIZATION_VIEW),
             AddRoleGroupMember | RemoveRoleGroupMember => only(ORGANIZATION),
+            // Blocks of PIN spraying are a security matter: seen by the organisation's viewers,
+            // lifted only by its administrators (lifting one lets a sprayer go on at once).
+            GetUmSprayBlock => only(ORGANIZATION_VIEW),
+            ClearUmSprayBlock => only(ORGANIZATION),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use umpin_domain::{DialPlan, Limit, Mailbox, MailboxPolicy, ManagementAccount};
-use umpin_service::{AuditLogCheck, AuditRecord, RoleGroupView, UmMailboxPin, UmMailboxView};
+use umpin_service::{AuditLogCheck, AuditRecord, RoleGroupView, SprayBlock, UmMailboxPin, UmMailboxView};
 
 use crate::value::{Object, Value};
 
@@ -16,6 +16,7 @@ pub const MANAGEMENT_ACCOUNT: &str = "ManagementAccount";
 pub const ROLE_GROUP: &str = "RoleGroup";
 pub const AUDIT_EVENT: &str = "AdminAuditLogEvent";
 pub const AUDIT_CHECK: &str = "AdminAuditLogCheck";
+pub const UM_SPRAY_BLOCK: &str = "UMSprayBlock";
 
 fn texts(items: &[String]) -> Value {
     Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
@@ -198,6 +199,22 @@ pub fn audit_check(c: &AuditLogCheck) -> Value {
             ("RecordsChecked", i64::try_from(c.records).unwrap_or(i64::MAX).into()),
             ("FirstBrokenRecord", c.first_broken.map(|n| i64::try_from(n).unwrap_or(i64::MAX)).into()),
             ("Reason", c.reason.as_deref().into()),
+        ],
+    )
+    .into()
+}
+
+/// The `Get-UMSprayBlock` object: `Mailboxes` is how many distinct mailboxes (and unknown
+/// extensions) the source had failed on within the window when it was blocked.
+pub fn spray_block(b: &SprayBlock) -> Value {
+    Object::new(
+        UM_SPRAY_BLOCK,
+        vec![
+            ("Source", b.source.as_str().into()),
+            ("Mailboxes", i64::from(b.targets).into()),
+            ("BlockedAt", b.blocked_at.into()),
+            ("BlockedUntil", b.blocked_until.into()),
+            ("Identity", b.source.as_str().into()),
         ],
     )
     .into()

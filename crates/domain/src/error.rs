@@ -11,6 +11,7 @@ pub enum ObjectKind {
     MailboxPolicy,
     ManagementAccount,
     RoleGroup,
+    SprayBlock,
 }
 
 impl fmt::Display for ObjectKind {
@@ -21,6 +22,7 @@ impl fmt::Display for ObjectKind {
             ObjectKind::MailboxPolicy => "UM mailbox policy",
             ObjectKind::ManagementAccount => "management account",
             ObjectKind::RoleGroup => "role group",
+            ObjectKind::SprayBlock => "UM spray block",
         })
     }
 }

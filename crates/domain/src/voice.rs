@@ -21,8 +21,8 @@ pub const RECORDED_NAME_TYPES: [&str; 4] = ["audio/wav", "audio/x-wav", "audio/w
 /// within `window` than its threshold is refused for `cool_down`. A source is the caller ID, or
 /// for calls without one the front-end account, whose threshold is higher since all of its
 /// callers without caller ID count together. One wrong PIN, or a few on one's own mailbox, never
-/// comes near a threshold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// comes near a threshold. A block is reported by e-mail to `alert_address`, when there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SprayDefence {
     pub window: jiff::SignedDuration,
     /// Distinct mailboxes with failures from one caller ID that block it.
@@ -31,6 +31,8 @@ pub struct SprayDefence {
     /// that block those calls.
     pub mailboxes_without_caller_id: u32,
     pub cool_down: jiff::SignedDuration,
+    /// The security address that is told of each block; none by default (no alert).
+    pub alert_address: Option<String>,
 }
 
 impl Default for SprayDefence {
@@ -40,6 +42,7 @@ impl Default for SprayDefence {
             mailboxes_per_caller_id: 10,
             mailboxes_without_caller_id: 30,
             cool_down: jiff::SignedDuration::from_mins(30),
+            alert_address: None,
         }
     }
 }
@@ -79,6 +82,36 @@ impl SpraySource {
             SpraySource::Account(name) => format!("account:{}", name.to_lowercase()),
         }
     }
+
+    /// The source an administrator names (`Get-UMSprayBlock`, `Clear-UMSprayBlock`): its key as
+    /// shown (`caller-id:14255550199`, `account:ivr`), or a caller's number in any punctuation.
+    pub fn named(identity: &str) -> Result<SpraySource, Error> {
+        let identity = identity.trim();
+        let refused = || {
+            invalid(
+                "Identity",
+                "name the source as Get-UMSprayBlock shows it (caller-id:14255550199 or account:NAME), or give the caller's number.",
+            )
+        };
+        if let Some(number) = strip_prefix_ignoring_case(identity, "caller-id:") {
+            return caller_digits(number).map(SpraySource::CallerId).map_err(|_| refused());
+        }
+        if let Some(name) = strip_prefix_ignoring_case(identity, "account:") {
+            let is_name = !name.is_empty()
+                && name.len() <= MAX_ACCOUNT_NAME_CHARS
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || ".-_@".contains(c));
+            return if is_name { Ok(SpraySource::Account(name.to_lowercase())) } else { Err(refused()) };
+        }
+        caller_digits(identity).map(SpraySource::CallerId).map_err(|_| refused())
+    }
+}
+
+/// The longest front-end account name a source may name (longer than any account's name).
+const MAX_ACCOUNT_NAME_CHARS: usize = 256;
+
+fn strip_prefix_ignoring_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// The digits of a caller ID (`+1 (425) 555-0123` → `14255550123`), for matching it against an
@@ -206,6 +239,20 @@ mod tests {
         assert!(!defence.blocks(&caller, 9) && defence.blocks(&caller, 10));
         assert!(!defence.blocks(&front_end, 29) && defence.blocks(&front_end, 30));
         assert!(!defence.blocks(&caller, 1), "one mailbox's wrong PINs never block");
+    }
+
+    #[test]
+    fn a_source_is_named_by_its_key_or_by_the_callers_number() {
+        let caller = SpraySource::CallerId("14255550199".to_owned());
+        for named in ["caller-id:14255550199", "Caller-ID:+1 425 555 0199", "+1 (425) 555-0199", " 14255550199 "] {
+            assert_eq!(SpraySource::named(named), Ok(caller.clone()), "{named}");
+        }
+        assert_eq!(SpraySource::named("account:IVR").unwrap().key(), "account:ivr");
+        for bad in ["", "account:", "account:a b", "caller-id:anonymous", "anonymous", "account:x\u{0}"] {
+            let e = SpraySource::named(bad).unwrap_err();
+            assert!(matches!(e, Error::InvalidParameter { parameter: "Identity", .. }), "{bad}: {e}");
+            assert!(e.to_string().contains("caller-id:"), "{e}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! | `GET /api/v1/um/mailboxes`, `GET /api/v1/um/pins` | listings with filters and cursor paging (PINs also as NDJSON) |
 //! | `POST /api/v1/cmdlets/{name}` | one cmdlet of the registry, as the remote shell sends it |
 //! | `POST /api/v1/voice/calls`, `/api/v1/voice/call[/sign-in|/pin|/recorded-name|/first-time-setup]` | voice access: a call, its sign-in, new PIN, recorded name and first-time setup |
+//! | `GET /api/v1/voice/spray-blocks`, `DELETE /api/v1/voice/spray-blocks/{source}` | `Get-/Clear-UMSprayBlock`: sources refused for spraying PINs |
 //! | `GET /api/v1/openapi.json`, `/healthz`, `/metrics` | description, health, Prometheus metrics |
 //! | `/ecp/…` (and `/`, which leads there) | the web admin center (`umpin_web`) |
 //!
@@ -43,6 +44,7 @@ mod ops;
 mod pins;
 mod problem;
 mod proxies;
+mod spray_blocks;
 mod telemetry;
 mod tls;
 mod um_mailboxes;
@@ -320,6 +322,8 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
         .route("/api/v1/voice/call/pin", post(voice::change_pin))
         .route("/api/v1/voice/call/recorded-name", get(voice::recorded_name).put(voice::record_name))
         .route("/api/v1/voice/call/first-time-setup", post(voice::complete_first_time_setup))
+        .route("/api/v1/voice/spray-blocks", get(spray_blocks::list))
+        .route("/api/v1/voice/spray-blocks/{source}", delete(spray_blocks::clear))
         .fallback(problem::no_route)
         .with_state(state)
         .merge(web)

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use umpin_domain::{DialPlan, Limit, LimitValue, Mailbox, MailboxPolicy, Timestamp};
-use umpin_service::{UmMailboxPin, UmMailboxView};
+use umpin_service::{SprayBlock, UmMailboxPin, UmMailboxView};
 use utoipa::ToSchema;
 
 fn time(t: Timestamp) -> String {
@@ -102,6 +102,35 @@ impl From<&Mailbox> for MailboxJson {
             guid: m.guid.to_string(),
             when_created: time(m.when_created),
             identity: m.primary_smtp_address.clone(),
+        }
+    }
+}
+
+/// The `Get-UMSprayBlock` object: a source of voice sign-ins refused until `blockedUntil`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = UmSprayBlock)]
+pub struct SprayBlockJson {
+    /// `caller-id:DIGITS`, or `account:NAME` for a front-end account's calls without caller ID.
+    #[schema(example = "caller-id:14255550199")]
+    pub source: String,
+    /// The distinct mailboxes (and unknown extensions) it had failed on when it was blocked.
+    pub mailboxes: u32,
+    #[schema(format = DateTime)]
+    pub blocked_at: String,
+    #[schema(format = DateTime)]
+    pub blocked_until: String,
+    pub identity: String,
+}
+
+impl From<&SprayBlock> for SprayBlockJson {
+    fn from(b: &SprayBlock) -> Self {
+        SprayBlockJson {
+            source: b.source.clone(),
+            mailboxes: b.targets,
+            blocked_at: time(b.blocked_at),
+            blocked_until: time(b.blocked_until),
+            identity: b.source.clone(),
         }
     }
 }

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::model::LimitJson;
 use crate::problem::Problem;
-use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, um_mailboxes, voice};
+use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, spray_blocks, um_mailboxes, voice};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,6 +57,8 @@ use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, um_mailboxes, voice
         voice::record_name,
         voice::recorded_name,
         voice::complete_first_time_setup,
+        spray_blocks::list,
+        spray_blocks::clear,
         ops::healthz,
         ops::metrics,
         ops::openapi_json,

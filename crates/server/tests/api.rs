@@ -335,6 +335,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/voice/call/recorded-name"),
     ("put", "/api/v1/voice/call/recorded-name"),
     ("post", "/api/v1/voice/call/first-time-setup"),
+    ("get", "/api/v1/voice/spray-blocks"),
+    ("delete", "/api/v1/voice/spray-blocks/{source}"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
     ("get", "/metrics"),

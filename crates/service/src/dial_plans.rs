@@ -1,5 +1,7 @@
 //! UM dial plans: `New-/Get-/Set-/Remove-UMDialPlan`.
 
+use std::collections::HashMap;
+
 use umpin_domain::dial_plan::DialPlanChanges;
 use umpin_domain::{DialPlan, Error, Guid, MailboxPolicy, NewDialPlan, ObjectKind};
 
@@ -50,6 +52,19 @@ impl Service {
         self.authorize(by, &operation).await?;
         let mut tx = self.db.begin().await?;
         Ok(tx.dial_plans().await?)
+    }
+
+    /// How many UM-enabled mailboxes each dial plan has (none: absent), counted in one aggregate
+    /// query rather than a listing; `operation` is the read of UM mailboxes it answers for
+    /// (`Get-UMMailbox`).
+    pub async fn um_mailbox_counts_by_dial_plan(
+        &self,
+        by: &Principal,
+        operation: Operation,
+    ) -> Result<HashMap<Guid, u64>, ServiceError> {
+        self.authorize(by, &operation).await?;
+        let mut tx = self.db.begin().await?;
+        Ok(tx.um_enabled_counts_by_dial_plan().await?.into_iter().collect())
     }
 
     /// `Set-UMDialPlan`.

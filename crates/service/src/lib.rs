@@ -43,7 +43,7 @@ pub use pins::{PinFilter, PinReset, UmMailboxPin};
 pub use policies::NewPolicy;
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
-pub use umpin_store::{AuditRecord, Recipient, RecipientKey, RecipientOrder, RecipientQuery};
+pub use umpin_store::{AuditRecord, Recipient, RecipientKey, RecipientOrder, RecipientQuery, SprayBlock};
 pub use voice::{Call, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
 pub use web_sessions::{WEB_SESSION_LIFETIME, WebSession};
 

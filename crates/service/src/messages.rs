@@ -1,4 +1,5 @@
-//! The e-mail messages umpin sends (SPEC §6): welcome, PIN reset and lockout notice.
+//! The e-mail messages umpin sends (SPEC §6): welcome, PIN reset and lockout notice, and the alert
+//! to the security address that a source spraying PINs was blocked (SPEC §3.3a).
 //!
 //! A message is composed here and written to the outbox, sealed, in the transaction of the
 //! operation that caused it; delivery is the outbox worker's.
@@ -76,6 +77,34 @@ impl OutgoingMessage {
             kind: MessageKind::Lockout,
             recipient: mailbox.primary_smtp_address.clone(),
             subject: "Your voice mail has been locked".to_owned(),
+            body: body.into(),
+        }
+    }
+
+    /// The alert to the security address that voice sign-ins from `source` are refused until
+    /// `until`, after its failures reached `mailboxes` distinct mailboxes within `window`. No PIN
+    /// is in it (none is known here).
+    pub fn spray_alert(
+        recipient: &str,
+        source: &str,
+        mailboxes: u32,
+        window: jiff::SignedDuration,
+        until: Timestamp,
+    ) -> Self {
+        let body = format!(
+            "Voice sign-ins from {source} are refused until {until}.\n\n\
+             Within {minutes} minutes, this source failed to sign in to {mailboxes} different mailboxes \
+             (unknown extensions included): someone may be trying common PINs on many extensions.\n\
+             Until the block ends, its sign-ins are answered as wrong PINs and no PIN is checked.\n\n\
+             To see the blocks in force: Get-UMSprayBlock\n\
+             To lift this one sooner: Clear-UMSprayBlock {source}\n",
+            minutes = window.as_mins(),
+            until = until.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        );
+        OutgoingMessage {
+            kind: MessageKind::SprayAlert,
+            recipient: recipient.to_owned(),
+            subject: format!("Voice sign-ins from {source} are blocked"),
             body: body.into(),
         }
     }

@@ -31,10 +31,11 @@ use umpin_domain::voice::{
     CALL_LIFETIME, PinlessCall, SpraySource, caller_digits, check_recorded_name, is_callers_phone,
 };
 use umpin_domain::{AuditValue, DialPlan, Error, Guid, Mailbox, ObjectKind, Timestamp};
-use umpin_store::{Tx, VoiceCall};
+use umpin_store::{SprayBlock, Tx, VoiceCall};
 
 use crate::access::Operation;
 use crate::mailboxes::find_dial_plan;
+use crate::messages::OutgoingMessage;
 use crate::sign_in::{mailbox_target, sign_in_target};
 use crate::um_mailboxes::policy_of;
 use crate::{Principal, Service, ServiceError, SignInOutcome};
@@ -283,8 +284,9 @@ impl Service {
         Ok((SignInOutcome::WrongPin, None))
     }
 
-    /// Refuses `source` for the cool-down after its failures reached `mailboxes` mailboxes, and
-    /// records it in the admin audit log (as an action of the front-end account on the source).
+    /// Refuses `source` for the cool-down after its failures reached `mailboxes` mailboxes,
+    /// records it in the admin audit log (as an action of the front-end account on the source)
+    /// and, when there is a security address, queues the alert to it in the same transaction.
     async fn block_sprayer(&self, by: &Principal, source: &SpraySource, mailboxes: u32) -> Result<(), ServiceError> {
         let (now, key) = (self.now(), source.key());
         let until = now + self.spray_defence.cool_down;
@@ -292,13 +294,64 @@ impl Service {
             .parameter("SprayBlock", AuditValue::Bool(true))
             .parameter("Mailboxes", AuditValue::Number(i64::from(mailboxes)))
             .parameter("BlockedUntil", AuditValue::Word(until.to_string()));
-        let blocked =
-            self.audited(by, operation, async |tx| Ok(tx.block_source(&key, now, until, mailboxes).await?)).await?;
+        let blocked = self
+            .audited(by, operation, async |tx| {
+                let blocked = tx.block_source(&key, now, until, mailboxes).await?;
+                if let Some(address) = self.spray_defence.alert_address.as_deref().filter(|_| blocked) {
+                    let window = self.spray_defence.window;
+                    let alert = OutgoingMessage::spray_alert(address, &key, mailboxes, window, until);
+                    tx.enqueue_message(&self.outbox_message(&alert, now)?).await?;
+                }
+                Ok(blocked)
+            })
+            .await?;
         if blocked {
             metrics::counter!("umpin_voice_spray_blocks_total").increment(1);
             tracing::warn!(source = %key, mailboxes, until = %until, "voice sign-ins from this source are refused for a cool-down: it failed on too many mailboxes");
         }
         Ok(())
+    }
+
+    /// `Get-UMSprayBlock`: the blocks in force, by source; with `identity`, the block of that
+    /// source (an error when none is in force).
+    pub async fn get_spray_blocks(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: Option<&str>,
+    ) -> Result<Vec<SprayBlock>, ServiceError> {
+        self.authorize(by, &operation).await?;
+        let mut tx = self.db.begin().await?;
+        let blocks = match identity {
+            None => tx.source_blocks(self.now()).await?,
+            Some(identity) => {
+                let key = SpraySource::named(identity)?.key();
+                let block = tx.source_block(&key, self.now()).await?;
+                vec![block.ok_or(Error::NotFound { kind: ObjectKind::SprayBlock, identity: identity.to_owned() })?]
+            }
+        };
+        tx.commit().await?;
+        Ok(blocks)
+    }
+
+    /// `Clear-UMSprayBlock`: lifts the block of a source before its end and forgets the source's
+    /// failures, so that it starts counting afresh; audited. An error when no block of it is in
+    /// force.
+    pub async fn clear_spray_block(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        identity: &str,
+    ) -> Result<(), ServiceError> {
+        self.audited(by, operation, async |tx| {
+            let key = SpraySource::named(identity)?.key();
+            if tx.clear_source_block(&key, self.now()).await? {
+                Ok(())
+            } else {
+                Err(Error::NotFound { kind: ObjectKind::SprayBlock, identity: identity.to_owned() }.into())
+            }
+        })
+        .await
     }
 
     /// The signed-in caller chooses a new PIN, entered twice.

@@ -8,6 +8,7 @@ use serde_json::{Map, Number, Value as Json};
 use umpin_catalogue::value::{Object, Value};
 use umpin_catalogue::views::{
     AUDIT_EVENT, MAILBOX, MANAGEMENT_ACCOUNT, ROLE_GROUP, UM_DIAL_PLAN, UM_MAILBOX, UM_MAILBOX_PIN, UM_MAILBOX_POLICY,
+    UM_SPRAY_BLOCK,
 };
 
 /// Which view an object shows by default, and with which properties.
@@ -397,6 +398,7 @@ pub fn default_view(object: &Object) -> View {
         MANAGEMENT_ACCOUNT => View::Table(&["Name", "DisplayName", "RoleGroups", "Disabled"]),
         ROLE_GROUP => View::Table(&["Name", "Members"]),
         AUDIT_EVENT => View::Table(&["RunDate", "Caller", "CmdletName", "ObjectModified", "Succeeded"]),
+        UM_SPRAY_BLOCK => View::Table(&["Source", "Mailboxes", "BlockedUntil"]),
         MEASURE_INFO => View::List,
         _ if object.properties.len() <= 4 => View::Table(&[]),
         _ => View::List,

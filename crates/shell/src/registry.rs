@@ -210,9 +210,14 @@ pub static UTILITIES: &[CmdletInfo] = &[
         runs_on: RunsOn::Shell,
         changes_state: false,
         parameters: &[
-            Parameter::new("Object", Any, "What to write; the elements of an array are separated by spaces.")
-                .at(1)
-                .piped(ByValue),
+            Parameter::new(
+                "Object",
+                Any,
+                "What to write: one value, or several after one another; they, and an array's elements, are separated by spaces.",
+            )
+            .at(1)
+            .remaining()
+            .piped(ByValue),
             Parameter::new("NoNewline", Switch, "Doesn't end the output with a new line."),
             Parameter::new("Separator", Text, "What goes between the elements of an array; a space by default."),
         ],
@@ -224,8 +229,18 @@ pub static UTILITIES: &[CmdletInfo] = &[
         synopsis: "Passes values on to the pipeline (or shows them at its end).",
         runs_on: RunsOn::Shell,
         changes_state: false,
-        parameters: &[Parameter::new("InputObject", Any, "The values to pass on.").at(1).piped(ByValue)],
-        examples: &[ex("Write-Output tony,kim | Get-UMMailboxPIN", "Shows the PIN statuses of tony and kim.")],
+        parameters: &[Parameter::new(
+            "InputObject",
+            Any,
+            "The values to pass on, one by one: an array, or several values after one another.",
+        )
+        .at(1)
+        .remaining()
+        .piped(ByValue)],
+        examples: &[
+            ex("Write-Output tony,kim | Get-UMMailboxPIN", "Shows the PIN statuses of tony and kim."),
+            ex("Write-Output tony kim | Get-UMMailboxPIN", "The same: each value is passed on by itself."),
+        ],
     },
     CmdletInfo {
         name: "ConvertTo-Json",
@@ -349,6 +364,8 @@ mod tests {
             "Get-RoleGroupMember",
             "Add-RoleGroupMember",
             "Remove-RoleGroupMember",
+            "Get-UMSprayBlock",
+            "Clear-UMSprayBlock",
             "Where-Object",
             "ForEach-Object",
             "Select-Object",

@@ -96,6 +96,9 @@ fn fail(cmdlet: &str, message: impl Into<String>) -> Failure {
 struct Stage<'a> {
     cmdlet: &'static CmdletInfo,
     command: &'a Command,
+    /// Where the command stands in its pipeline, counted from 1 (a value that starts the
+    /// pipeline counts), as PowerShell names it when it asks for a missing parameter.
+    position: usize,
     /// Objects held until the end (Sort-Object, the formatters, Export-Csv).
     held: Vec<Value>,
     /// How many objects Select-Object -First has let through, or Measure-Object has counted.
@@ -214,6 +217,7 @@ impl<C: Console + Send> Shell<C> {
                         Some(cmdlet) => stages.push(Stage {
                             cmdlet,
                             command,
+                            position: i + 1,
                             held: Vec::new(),
                             passed: 0,
                             stopped: false,
@@ -446,7 +450,7 @@ impl<C: Console + Send> Shell<C> {
         let cmdlet = stage.cmdlet;
         let input = (!matches!(item, Value::Null)).then_some(&item);
         if cmdlet.runs_on == RunsOn::Server {
-            let inv = self.bind(cmdlet, stage.command, input).await?;
+            let inv = self.bind(stage, input).await?;
             return Ok(self.call(&inv, None).await?.objects);
         }
         let inv = self.bound(stage).await?;
@@ -460,7 +464,7 @@ impl<C: Console + Send> Shell<C> {
     async fn bound(&mut self, stage: &mut Stage<'_>) -> Result<Invocation, Failure> {
         match stage.bound.take() {
             Some(inv) => Ok(inv),
-            None => self.bind(stage.cmdlet, stage.command, None).await,
+            None => self.bind(stage, None).await,
         }
     }
 
@@ -531,7 +535,7 @@ impl<C: Console + Send> Shell<C> {
                     if matches!(item, Value::Null) { inv.arguments.value("Object").cloned() } else { Some(item) };
                 let separator = inv.arguments.text("Separator").unwrap_or_else(|| " ".to_owned());
                 let mut text = value
-                    .map(|v| v.into_items().iter().map(Value::to_text).collect::<Vec<_>>().join(&separator))
+                    .map(|v| leaves(v).iter().map(Value::to_text).collect::<Vec<_>>().join(&separator))
                     .unwrap_or_default();
                 if inv.arguments.flag("NoNewline") != Some(true) {
                     text.push('\n');
@@ -720,12 +724,8 @@ impl<C: Console + Send> Shell<C> {
     }
 
     /// Binds a command's arguments (and the pipeline object) to the cmdlet's parameters.
-    async fn bind(
-        &mut self,
-        cmdlet: &'static CmdletInfo,
-        command: &Command,
-        input: Option<&Value>,
-    ) -> Result<Invocation, Failure> {
+    async fn bind(&mut self, stage: &Stage<'_>, input: Option<&Value>) -> Result<Invocation, Failure> {
+        let (cmdlet, command) = (stage.cmdlet, stage.command);
         let name = cmdlet.name;
         let mut bound: Vec<(&'static str, Argument)> = Vec::new();
         let mut positionals: Vec<&Expr> = Vec::new();
@@ -770,7 +770,8 @@ impl<C: Console + Send> Shell<C> {
             }
         }
         let mut position = 1;
-        for expr in positionals {
+        let mut positionals = positionals.into_iter();
+        while let Some(expr) = positionals.next() {
             let parameter = loop {
                 match cmdlet.positional(position) {
                     Some(p) if bound.iter().any(|(n, _)| *n == p.name) => position += 1,
@@ -793,7 +794,16 @@ impl<C: Console + Send> Shell<C> {
                 }
                 _ => parameter,
             };
-            let argument = self.convert(cmdlet, parameter, expr).await?;
+            let rest: Vec<&Expr> = if parameter.remaining { positionals.by_ref().collect() } else { Vec::new() };
+            let argument = if rest.is_empty() {
+                self.convert(cmdlet, parameter, expr).await?
+            } else {
+                let mut values = Vec::new();
+                for expr in std::iter::once(expr).chain(rest) {
+                    values.push(self.eval(expr, None).await.map_err(|m| fail(name, m))?);
+                }
+                convert_value(name, parameter, Value::Array(values))?
+            };
             bound.push((parameter.name, argument));
             position += 1;
         }
@@ -819,31 +829,13 @@ impl<C: Console + Send> Shell<C> {
                 }
             }
         }
-        let mut missing: Vec<&registry::Parameter> =
+        let missing: Vec<&registry::Parameter> =
             cmdlet.parameters.iter().filter(|p| p.required && !bound.iter().any(|(n, _)| *n == p.name)).collect();
         // As PowerShell does, an interactive shell asks for what a command given no pipeline
         // input lacks; a script or `-c` fails instead.
         if !missing.is_empty() && input.is_none() && self.console.interactive() {
-            self.console.output(&format!("\ncmdlet {name}\nSupply values for the following parameters:\n"));
-            for parameter in std::mem::take(&mut missing) {
-                match self.console.ask(&format!("{}: ", parameter.name), parameter.kind == Kind::Secret) {
-                    Some(answer) if !answer.trim().is_empty() => {
-                        let value = Value::Str(answer.trim().to_owned());
-                        bound.push((parameter.name, convert_value(name, parameter, value)?));
-                    }
-                    _ => {
-                        return Err(fail(
-                            name,
-                            format!(
-                                "The parameter '{}' can't be empty. Give a value and run it again.",
-                                parameter.name
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        if !missing.is_empty() {
+            bound.extend(ask_for_missing(&mut self.console, name, stage.position, &missing)?);
+        } else if !missing.is_empty() {
             return Err(fail(
                 name,
                 format!(
@@ -1095,6 +1087,43 @@ fn read_limited(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("The file {path} can't be read as UTF-8 text ({e})."))
 }
 
+/// The values of an array and of the arrays in it, in order (what Write-Host writes).
+fn leaves(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items.into_iter().flat_map(leaves).collect(),
+        other => vec![other],
+    }
+}
+
+/// Asks the console for the mandatory parameters a command lacks, under PowerShell's header that
+/// names the command and its place in the pipeline; a secret is asked for without echo.
+fn ask_for_missing(
+    console: &mut impl Console,
+    cmdlet: &str,
+    position: usize,
+    missing: &[&registry::Parameter],
+) -> Result<Vec<(&'static str, Argument)>, Failure> {
+    console.output(&format!(
+        "\ncmdlet {cmdlet} at command pipeline position {position}\nSupply values for the following parameters:\n"
+    ));
+    let mut given = Vec::new();
+    for parameter in missing {
+        match console.ask(&format!("{}: ", parameter.name), parameter.kind == Kind::Secret) {
+            Some(answer) if !answer.trim().is_empty() => {
+                let value = Value::Str(answer.trim().to_owned());
+                given.push((parameter.name, convert_value(cmdlet, parameter, value)?));
+            }
+            _ => {
+                return Err(fail(
+                    cmdlet,
+                    format!("The parameter '{}' can't be empty. Give a value and run it again.", parameter.name),
+                ));
+            }
+        }
+    }
+    Ok(given)
+}
+
 fn convert_value(cmdlet: &str, parameter: &registry::Parameter, value: Value) -> Result<Argument, Failure> {
     umpin_catalogue::binding::convert(parameter, value).map_err(|m| fail(cmdlet, m))
 }
@@ -1181,7 +1210,76 @@ pub fn render(values: &[Value], width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Answer;
+    use secrecy::ExposeSecret;
+
+    use super::{Answer, Argument, Console, Kind, ask_for_missing, registry::Parameter};
+
+    /// A console that answers the questions it is asked from a list, and keeps what it showed.
+    struct Typing {
+        shown: String,
+        asked: Vec<(String, bool)>,
+        answers: Vec<&'static str>,
+    }
+
+    impl Console for Typing {
+        fn output(&mut self, text: &str) {
+            self.shown.push_str(text);
+        }
+        fn error(&mut self, text: &str) {
+            self.shown.push_str(text);
+        }
+        fn warning(&mut self, text: &str) {
+            self.shown.push_str(text);
+        }
+        fn confirm(&mut self, _: &str) -> Option<Answer> {
+            None
+        }
+        fn progress(&mut self, _: Option<&str>) {}
+        fn interactive(&self) -> bool {
+            true
+        }
+        fn ask(&mut self, prompt: &str, secret: bool) -> Option<String> {
+            self.shown.push_str(prompt);
+            self.asked.push((prompt.to_owned(), secret));
+            (!self.answers.is_empty()).then(|| self.answers.remove(0).to_owned())
+        }
+    }
+
+    #[test]
+    fn a_missing_secret_is_asked_for_without_echo_under_a_header_naming_the_command_and_its_position() {
+        let identity = Parameter::new("Identity", Kind::Text, "The account.").required();
+        let password = Parameter::new("Password", Kind::Secret, "The password.").required();
+        let mut console =
+            Typing { shown: String::new(), asked: Vec::new(), answers: vec!["helpdesk1", "quiet harbour lantern"] };
+        let Ok(given) = ask_for_missing(&mut console, "Set-ManagementAccount", 2, &[&identity, &password]) else {
+            panic!("both values were typed");
+        };
+        assert_eq!(console.asked, [("Identity: ".to_owned(), false), ("Password: ".to_owned(), true)]);
+        assert!(
+            console.shown.starts_with(
+                "\ncmdlet Set-ManagementAccount at command pipeline position 2\nSupply values for the following parameters:\nIdentity: "
+            ),
+            "{:?}",
+            console.shown
+        );
+        assert!(!console.shown.contains("quiet harbour"), "{:?}", console.shown);
+        match given.as_slice() {
+            [("Identity", Argument::Value(_)), ("Password", Argument::Secret(secret))] => {
+                assert_eq!(secret.expose_secret(), "quiet harbour lantern");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_parameter_left_empty_at_the_prompt_is_an_error_naming_it() {
+        let password = Parameter::new("Password", Kind::Secret, "The password.").required();
+        let mut console = Typing { shown: String::new(), asked: Vec::new(), answers: vec!["  "] };
+        let Err(failure) = ask_for_missing(&mut console, "Set-ManagementAccount", 1, &[&password]) else {
+            panic!("an empty answer is no value");
+        };
+        assert_eq!(failure.message, "The parameter 'Password' can't be empty. Give a value and run it again.");
+    }
 
     #[test]
     fn a_confirmation_reply_is_yes_by_default_and_ignores_case() {

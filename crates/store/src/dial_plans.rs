@@ -178,4 +178,15 @@ impl Tx {
         });
         load_dial_plans(self.conn(), rows).await
     }
+
+    /// How many UM-enabled mailboxes each dial plan has, in one aggregate query; a dial plan
+    /// without any is left out.
+    pub async fn um_enabled_counts_by_dial_plan(&mut self) -> Result<Vec<(Guid, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = on_conn!(self.conn(), c => {
+            sqlx::query_as("SELECT dial_plan, COUNT(*) FROM um_mailboxes WHERE um_enabled GROUP BY dial_plan")
+                .fetch_all(&mut *c)
+                .await?
+        });
+        rows.into_iter().map(|(plan, count)| Ok((parse_guid(&plan)?, narrow(count, "a count")?))).collect()
+    }
 }

@@ -4,7 +4,7 @@ use umpin_domain::mailbox::phone_digits;
 use umpin_domain::{Guid, Mailbox};
 
 use crate::error::{Doing, map_error};
-use crate::rows::{after_key, children, delete_one, guid_text, key, micros, parse_guid, prefix_pattern, timestamp};
+use crate::rows::{after_key, children, delete_one, guid_text, key, micros, parse_guid, timestamp};
 use crate::{Conn, StoreError, Tx};
 
 /// The most mailboxes [`Tx::mailbox_candidates`] returns: enough to name the candidates of an
@@ -38,7 +38,7 @@ macro_rules! anr_condition {
 }
 pub(crate) use anr_condition;
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub(crate) struct MailboxRow {
     guid: String,
     name: String,
@@ -242,27 +242,23 @@ impl Tx {
     /// One page of mailboxes in the order of their primary address (case-insensitively):
     /// at most `limit`, and only those after the primary address `after` (the last one of the
     /// previous page). Pages are exact under changes: no mailbox is listed twice or skipped
-    /// unless it was added, removed or readdressed meanwhile.
+    /// unless it was added, removed or readdressed meanwhile. `-Anr` is a prefix search of the
+    /// name, display name, alias and addresses, by the Recipients search's look-ups.
     pub async fn list_mailboxes(
         &mut self,
         filter: &MailboxFilter,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Mailbox>, StoreError> {
-        let anr = filter.anr.as_deref().map(prefix_pattern);
-        let rows: Vec<MailboxRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!(
-                "SELECT ", mailbox_columns!(), " FROM mailboxes m ",
-                "WHERE m.primary_address_key > $1 AND ", anr_condition!(),
-                " ORDER BY m.primary_address_key LIMIT $3"
-            ))
-            .bind(after_key(after))
-            .bind(anr.clone())
-            .bind(i64::from(limit))
-            .fetch_all(&mut *c)
-            .await?
-        });
-        load_mailboxes(self.conn(), rows).await
+        let walk = Walk::by_address(after_key(after), None);
+        let rows = match &filter.anr {
+            Some(prefix) => {
+                let search = Search::probe(self, ANR_FIELDS, prefix).await?;
+                self.search(&search, &walk, limit).await?
+            }
+            None => self.walk_rows(&walk, limit).await?,
+        };
+        load_mailboxes(self.conn(), rows.into_iter().map(|r| r.mailbox).collect()).await
     }
 }
 
@@ -314,39 +310,9 @@ impl Recipient {
     }
 }
 
-/// The most mailboxes one prefix look-up of the Recipients search gathers before it leaves the
-/// search to the walk of the order's index.
+/// The most mailboxes one look-up of a search's prefix gathers before the search is answered
+/// another way, and the most rows of the order's index a search reads in its first look.
 const FEW_RECIPIENTS: u32 = 2000;
-
-/// One page of `rows` (every match of the search) in the order `query` asks, after `after`: as
-/// the walk of the order's index would give it.
-fn recipient_page(
-    mut rows: Vec<RecipientRow>,
-    query: &RecipientQuery,
-    after: Option<&RecipientKey>,
-    limit: u32,
-) -> Vec<RecipientRow> {
-    // The UM order lists the group of the first value of `groups` first, each by address.
-    let groups = if query.descending { [true, false] } else { [false, true] };
-    let group = |um_enabled: bool| usize::from(um_enabled != groups[0]);
-    let order_key = |display: &str, address: &str, um_enabled: bool| match query.order {
-        RecipientOrder::DisplayName => (0, key(display), key(address)),
-        RecipientOrder::Address => (0, String::new(), key(address)),
-        RecipientOrder::UmEnabled => (group(um_enabled), String::new(), key(address)),
-    };
-    let of = |r: &RecipientRow| order_key(&r.mailbox.display_name, &r.mailbox.primary_smtp_address, r.um_enabled);
-    let reversed = query.descending && query.order != RecipientOrder::UmEnabled;
-    if let Some(k) = after {
-        let cursor = order_key(&k.display_name, &k.address, k.um_enabled);
-        rows.retain(|r| if reversed { of(r) < cursor } else { of(r) > cursor });
-    }
-    rows.sort_by_cached_key(|r| of(r));
-    if reversed {
-        rows.reverse();
-    }
-    rows.truncate(limit as usize);
-    rows
-}
 
 /// A key above every stored key (they are lowercased text, compared bytewise): where a descending
 /// walk starts.
@@ -362,54 +328,242 @@ macro_rules! recipient_columns {
     };
 }
 
-/// The search of the Recipients list on `mailboxes m`: `-Anr`'s condition, or an extension, with
-/// the prefix pattern as `$2` (NULL: every mailbox).
-macro_rules! recipient_search {
-    () => {
-        concat!(
-            "(",
-            anr_condition!(),
-            " OR EXISTS (SELECT 1 FROM um_extensions e WHERE e.mailbox = m.guid AND e.extension LIKE $2 ESCAPE '!'))"
-        )
-    };
-}
-
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct RecipientRow {
     #[sqlx(flatten)]
     mailbox: MailboxRow,
     um_enabled: bool,
 }
 
+/// A field a search matches the start of, each with an index of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Name,
+    DisplayName,
+    Alias,
+    /// Any address, primary or secondary.
+    Address,
+    /// Any extension.
+    Extension,
+}
+
+/// What the Recipients search matches, and what `-Anr` matches (no extensions).
+const RECIPIENT_FIELDS: &[Field] = &[Field::Name, Field::DisplayName, Field::Alias, Field::Address, Field::Extension];
+const ANR_FIELDS: &[Field] = &[Field::Name, Field::DisplayName, Field::Alias, Field::Address];
+
+impl Field {
+    /// The tables that hold the field, joined to the mailbox `m`, and its column.
+    fn column(self) -> (&'static str, &'static str) {
+        match self {
+            Field::Name => ("mailboxes m", "m.name_key"),
+            Field::DisplayName => ("mailboxes m", "m.display_name_key"),
+            Field::Alias => ("mailboxes m", "m.alias_key"),
+            Field::Address => ("mailbox_addresses a JOIN mailboxes m ON m.guid = a.mailbox", "a.address_key"),
+            Field::Extension => ("um_extensions e JOIN mailboxes m ON m.guid = e.mailbox", "e.extension"),
+        }
+    }
+
+    /// The mailboxes `m` whose field is within [low, high), each once, as a look-up of the
+    /// field's index.
+    fn range(self, low: &str, high: &str) -> String {
+        let (_, column) = self.column();
+        match self {
+            Field::Name | Field::DisplayName | Field::Alias => format!("{column} >= {low} AND {column} < {high}"),
+            Field::Address => format!(
+                "m.guid IN (SELECT a.mailbox FROM mailbox_addresses a WHERE {column} >= {low} AND {column} < {high})"
+            ),
+            Field::Extension => {
+                format!(
+                    "m.guid IN (SELECT e.mailbox FROM um_extensions e WHERE {column} >= {low} AND {column} < {high})"
+                )
+            }
+        }
+    }
+
+    /// Whether the mailbox `m` at hand has its field within [low, high): a test of one row.
+    fn matches(self, low: &str, high: &str) -> String {
+        let (_, column) = self.column();
+        match self {
+            Field::Name | Field::DisplayName | Field::Alias => self.range(low, high),
+            Field::Address => format!(
+                "EXISTS (SELECT 1 FROM mailbox_addresses a WHERE a.mailbox = m.guid AND {column} >= {low} AND {column} < {high})"
+            ),
+            Field::Extension => format!(
+                "EXISTS (SELECT 1 FROM um_extensions e WHERE e.mailbox = m.guid AND {column} >= {low} AND {column} < {high})"
+            ),
+        }
+    }
+}
+
+/// A walk of one order of mailboxes — by display name then address, or by address — from a key
+/// on (exclusive), in either direction; for the Unified Messaging order, over one group only.
+struct Walk {
+    by_display_name: bool,
+    descending: bool,
+    /// The key the walk starts after: display name (when by display name) and address keys.
+    after: (String, String),
+    um_enabled: Option<bool>,
+}
+
+impl Walk {
+    fn by_address(after: String, um_enabled: Option<bool>) -> Walk {
+        Walk { by_display_name: false, descending: false, after: (String::new(), after), um_enabled }
+    }
+
+    /// The order's columns; `indexed: false` writes them so that no index serves them, for a
+    /// look-up that must be driven by another field's index.
+    fn columns(&self, indexed: bool) -> &'static str {
+        match (self.by_display_name, indexed) {
+            (true, true) => "m.display_name_key, m.primary_address_key",
+            (true, false) => "m.display_name_key || '', m.primary_address_key || ''",
+            (false, true) => "m.primary_address_key",
+            (false, false) => "m.primary_address_key || ''",
+        }
+    }
+
+    /// The condition that a row comes after the walk's start.
+    fn after(&self, indexed: bool, values: &mut Values) -> String {
+        let op = if self.descending { "<" } else { ">" };
+        let columns = self.columns(indexed);
+        if self.by_display_name {
+            let display = values.bind(Param::Text(self.after.0.clone()));
+            let address = values.bind(Param::Text(self.after.1.clone()));
+            format!("({columns}) {op} ({display}, {address})")
+        } else {
+            format!("{columns} {op} {}", values.bind(Param::Text(self.after.1.clone())))
+        }
+    }
+
+    /// The condition that a row is in the walk's group (none when it walks every mailbox).
+    fn group(&self, values: &mut Values) -> String {
+        match self.um_enabled {
+            Some(group) => format!(
+                " AND EXISTS (SELECT 1 FROM um_mailboxes u WHERE u.mailbox = m.guid AND u.um_enabled) = {}",
+                values.bind(Param::Bool(group))
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn order_by(&self, indexed: bool) -> String {
+        let direction = if self.descending { " DESC" } else { "" };
+        self.columns(indexed).split(", ").map(|c| format!("{c}{direction}")).collect::<Vec<_>>().join(", ")
+    }
+
+    /// A row's place in the walk's order.
+    fn key_of(&self, row: &RecipientRow) -> (String, String) {
+        let display = if self.by_display_name { key(&row.mailbox.display_name) } else { String::new() };
+        (display, key(&row.mailbox.primary_smtp_address))
+    }
+
+    /// Whether the walk reaches this row: after its start, in its group.
+    fn reaches(&self, row: &RecipientRow) -> bool {
+        let place = self.key_of(row);
+        let after = if self.descending { place < self.after } else { place > self.after };
+        after && self.um_enabled.is_none_or(|group| row.um_enabled == group)
+    }
+
+    /// The first `limit` of `rows` the walk reaches, in its order, each once.
+    fn page(&self, mut rows: Vec<RecipientRow>, limit: u32) -> Vec<RecipientRow> {
+        rows.retain(|r| self.reaches(r));
+        rows.sort_by_cached_key(|r| self.key_of(r));
+        rows.dedup_by(|a, b| a.mailbox.guid == b.mailbox.guid);
+        if self.descending {
+            rows.reverse();
+        }
+        rows.truncate(limit as usize);
+        rows
+    }
+}
+
+/// A value bound to a statement written at run time.
+enum Param {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// The values of a statement written at run time, numbered as they are bound.
+#[derive(Default)]
+struct Values(Vec<Param>);
+
+impl Values {
+    /// Binds a value and returns its placeholder (`$1`, `$2`, …).
+    fn bind(&mut self, param: Param) -> String {
+        self.0.push(param);
+        format!("${}", self.0.len())
+    }
+}
+
+/// A search's prefix, as the range [low, high) of keys it starts, and what a look-up of each
+/// field's index found: every match (`Some`) when at most [`FEW_RECIPIENTS`] matched, else
+/// `None`.
+struct Search {
+    low: String,
+    high: String,
+    fields: Vec<(Field, Option<Vec<RecipientRow>>)>,
+}
+
+impl Search {
+    /// Looks the prefix up in each field's index, streaming at most one more than
+    /// [`FEW_RECIPIENTS`] rows from each (a mailbox with several matching addresses or extensions
+    /// is found once for each: [`Walk::page`] keeps it once).
+    async fn probe(tx: &mut Tx, fields: &[Field], prefix: &str) -> Result<Search, StoreError> {
+        let low = key(prefix);
+        let high = format!("{low}{ABOVE_EVERY_KEY}");
+        let mut found = Vec::new();
+        for &field in fields {
+            let mut values = Values::default();
+            let (tables, column) = field.column();
+            let sql = format!(
+                "SELECT {} FROM {tables} WHERE {column} >= {} AND {column} < {} LIMIT {}",
+                recipient_columns!(),
+                values.bind(Param::Text(low.clone())),
+                values.bind(Param::Text(high.clone())),
+                values.bind(Param::Int(i64::from(FEW_RECIPIENTS) + 1))
+            );
+            let rows = tx.fetch_rows(sql, values).await?;
+            found.push((field, (rows.len() <= FEW_RECIPIENTS as usize).then_some(rows)));
+        }
+        Ok(Search { low, high, fields: found })
+    }
+
+    /// Whether every field's look-up found all its matches.
+    fn few(&self) -> bool {
+        self.fields.iter().all(|(_, rows)| rows.is_some())
+    }
+}
+
 impl Tx {
     /// One page of the Recipients list: at most `limit` mailboxes after `after` in the order the
-    /// query asks. Each page is one walk of an index from where the last page ended (two for the
-    /// Unified Messaging order when the page spans both groups): no OFFSET, and nothing is counted.
+    /// query asks. Without a search each page is one walk of an index from where the last page
+    /// ended (two for the Unified Messaging order when the page spans both groups); a search is
+    /// answered by [`Tx::search`]. No OFFSET, and nothing is counted.
     pub async fn list_recipients(
         &mut self,
         query: &RecipientQuery,
         after: Option<&RecipientKey>,
         limit: u32,
     ) -> Result<Vec<Recipient>, StoreError> {
-        if let Some(prefix) = &query.search
-            && let Some(rows) = self.few_recipients(prefix).await?
-        {
-            let rows = recipient_page(rows, query, after, limit);
-            return self.recipients_of(rows).await;
-        }
-        let search = query.search.as_deref().map(prefix_pattern);
-        let rows = match query.order {
+        let search = match &query.search {
+            Some(prefix) => Some(Search::probe(self, RECIPIENT_FIELDS, prefix).await?),
+            None => None,
+        };
+        let mut walks = Vec::new();
+        match query.order {
             RecipientOrder::Address | RecipientOrder::DisplayName => {
-                let (display, address) = match (after, query.descending) {
+                let start = match (after, query.descending) {
                     (Some(k), _) => (key(&k.display_name), key(&k.address)),
                     (None, false) => (String::new(), String::new()),
                     (None, true) => (ABOVE_EVERY_KEY.to_owned(), ABOVE_EVERY_KEY.to_owned()),
                 };
-                self.recipient_rows(query.order, query.descending, search, display, address, limit).await?
+                let by_display_name = query.order == RecipientOrder::DisplayName;
+                let after = if by_display_name { start } else { (String::new(), start.1) };
+                walks.push(Walk { by_display_name, descending: query.descending, after, um_enabled: None });
             }
             RecipientOrder::UmEnabled => {
+                // The group of the first value first, each by address.
                 let groups = if query.descending { [true, false] } else { [false, true] };
-                let mut rows = Vec::new();
                 for group in groups {
                     let address = match after {
                         // The cursor is in the second group: the first one is done.
@@ -417,15 +571,21 @@ impl Tx {
                         Some(k) if k.um_enabled == group => key(&k.address),
                         _ => String::new(),
                     };
-                    let left = limit.saturating_sub(u32::try_from(rows.len()).unwrap_or(u32::MAX));
-                    if left == 0 {
-                        break;
-                    }
-                    rows.extend(self.um_group_rows(group, search.clone(), address, left).await?);
+                    walks.push(Walk::by_address(address, Some(group)));
                 }
-                rows
             }
-        };
+        }
+        let mut rows = Vec::new();
+        for walk in walks {
+            let left = limit.saturating_sub(u32::try_from(rows.len()).unwrap_or(u32::MAX));
+            if left == 0 {
+                break;
+            }
+            rows.extend(match &search {
+                Some(search) => self.search(search, &walk, left).await?,
+                None => self.walk_rows(&walk, left).await?,
+            });
+        }
         self.recipients_of(rows).await
     }
 
@@ -436,153 +596,92 @@ impl Tx {
         Ok(mailboxes.into_iter().zip(flags).map(|(mailbox, um_enabled)| Recipient { mailbox, um_enabled }).collect())
     }
 
-    /// Every mailbox whose name, display name, alias, one of whose addresses or one of whose
-    /// extensions starts with `prefix`, found by a range look-up on each of those indexes — or
-    /// `None` when one of them holds more than [`FEW_RECIPIENTS`] such values, where walking the
-    /// order's index finds a page sooner.
-    async fn few_recipients(&mut self, prefix: &str) -> Result<Option<Vec<RecipientRow>>, StoreError> {
-        let low = key(prefix);
-        let high = format!("{low}{ABOVE_EVERY_KEY}");
-        let probes = [
-            concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailboxes m WHERE m.name_key >= $1 AND m.name_key < $2 LIMIT $3"
-            ),
-            concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailboxes m WHERE m.display_name_key >= $1 AND m.display_name_key < $2 LIMIT $3"
-            ),
-            concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailboxes m WHERE m.alias_key >= $1 AND m.alias_key < $2 LIMIT $3"
-            ),
-            concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailbox_addresses a JOIN mailboxes m ON m.guid = a.mailbox",
-                " WHERE a.address_key >= $1 AND a.address_key < $2 LIMIT $3"
-            ),
-            concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM um_extensions e JOIN mailboxes m ON m.guid = e.mailbox",
-                " WHERE e.extension >= $1 AND e.extension < $2 LIMIT $3"
-            ),
-        ];
+    /// The first `limit` mailboxes of a walk.
+    async fn walk_rows(&mut self, walk: &Walk, limit: u32) -> Result<Vec<RecipientRow>, StoreError> {
+        let mut values = Values::default();
+        let sql = format!(
+            "SELECT {} FROM mailboxes m WHERE {}{} ORDER BY {} LIMIT {}",
+            recipient_columns!(),
+            walk.after(true, &mut values),
+            walk.group(&mut values),
+            walk.order_by(true),
+            values.bind(Param::Int(i64::from(limit)))
+        );
+        self.fetch_rows(sql, values).await
+    }
+
+    /// The first `limit` mailboxes of a walk that a search matches, found in one of three ways:
+    /// - every field's look-up found all its matches: they are the answer, in the walk's order;
+    /// - else the next [`FEW_RECIPIENTS`] rows of the walk hold `limit` matches: the many
+    ///   mailboxes matched are dense there, and those are the answer;
+    /// - else each field that matched many gives its own first `limit` matches in the walk's
+    ///   order, read from its own index's range of the prefix (sorted, or, for the display name in
+    ///   the display name order, walked from the prefix on), and the answer is the first `limit`
+    ///   of them all with the few matches of the other fields.
+    ///
+    /// Each reads at most the matches of one field's prefix, never the whole order's index.
+    async fn search(&mut self, search: &Search, walk: &Walk, limit: u32) -> Result<Vec<RecipientRow>, StoreError> {
+        let gathered = || search.fields.iter().filter_map(|(_, rows)| rows.as_ref()).flatten();
         let mut found: Vec<RecipientRow> = Vec::new();
-        for sql in probes {
-            let rows: Vec<RecipientRow> = on_conn!(self.conn(), c => {
-                sqlx::query_as(sql)
-                    .bind(low.clone())
-                    .bind(high.clone())
-                    .bind(i64::from(FEW_RECIPIENTS) + 1)
-                    .fetch_all(&mut *c)
-                    .await?
-            });
-            if rows.len() > FEW_RECIPIENTS as usize {
-                return Ok(None);
+        if search.few() {
+            found.extend(gathered().cloned());
+            return Ok(walk.page(found, limit));
+        }
+        let mut values = Values::default();
+        let (low, high) = (values.bind(Param::Text(search.low.clone())), values.bind(Param::Text(search.high.clone())));
+        let matching =
+            search.fields.iter().map(|(f, _)| format!("({})", f.matches(&low, &high))).collect::<Vec<_>>().join(" OR ");
+        let sql = format!(
+            "SELECT {} FROM (SELECT m.* FROM mailboxes m WHERE {after} ORDER BY {order} LIMIT {window}) m \
+             WHERE ({matching}){group} ORDER BY {order} LIMIT {limit}",
+            recipient_columns!(),
+            after = walk.after(true, &mut values),
+            order = walk.order_by(true),
+            window = values.bind(Param::Int(i64::from(FEW_RECIPIENTS))),
+            group = walk.group(&mut values),
+            limit = values.bind(Param::Int(i64::from(limit))),
+        );
+        let dense = self.fetch_rows(sql, values).await?;
+        if dense.len() >= limit as usize {
+            return Ok(dense);
+        }
+        found.extend(dense);
+        found.extend(gathered().cloned());
+        for (field, rows) in &search.fields {
+            if rows.is_some() {
+                continue;
             }
-            found.extend(rows);
+            // The display name order walks the display name's own index from the prefix on.
+            let indexed = walk.by_display_name && *field == Field::DisplayName;
+            let mut values = Values::default();
+            let range = field
+                .range(&values.bind(Param::Text(search.low.clone())), &values.bind(Param::Text(search.high.clone())));
+            let sql = format!(
+                "SELECT {} FROM mailboxes m WHERE {range} AND {}{} ORDER BY {} LIMIT {}",
+                recipient_columns!(),
+                walk.after(indexed, &mut values),
+                walk.group(&mut values),
+                walk.order_by(indexed),
+                values.bind(Param::Int(i64::from(limit)))
+            );
+            found.extend(self.fetch_rows(sql, values).await?);
         }
-        found.sort_by(|a, b| a.mailbox.guid.cmp(&b.mailbox.guid));
-        found.dedup_by(|a, b| a.mailbox.guid == b.mailbox.guid);
-        Ok(Some(found))
+        Ok(walk.page(found, limit))
     }
 
-    async fn recipient_rows(
-        &mut self,
-        order: RecipientOrder,
-        descending: bool,
-        search: Option<String>,
-        display: String,
-        address: String,
-        limit: u32,
-    ) -> Result<Vec<RecipientRow>, StoreError> {
-        macro_rules! by_name {
-            ($sql:expr) => {
-                on_conn!(self.conn(), c => {
-                    sqlx::query_as($sql)
-                        .bind(display.clone())
-                        .bind(search.clone())
-                        .bind(i64::from(limit))
-                        .bind(address.clone())
-                        .fetch_all(&mut *c)
-                        .await?
-                })
-            };
-        }
-        macro_rules! by_address {
-            ($sql:expr) => {
-                on_conn!(self.conn(), c => {
-                    sqlx::query_as($sql)
-                        .bind(address.clone())
-                        .bind(search.clone())
-                        .bind(i64::from(limit))
-                        .fetch_all(&mut *c)
-                        .await?
-                })
-            };
-        }
-        Ok(match (order, descending) {
-            (RecipientOrder::DisplayName, false) => by_name!(concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailboxes m ",
-                "WHERE (m.display_name_key, m.primary_address_key) > ($1, $4) AND ",
-                recipient_search!(),
-                " ORDER BY m.display_name_key, m.primary_address_key LIMIT $3"
-            )),
-            (RecipientOrder::DisplayName, true) => by_name!(concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailboxes m ",
-                "WHERE (m.display_name_key, m.primary_address_key) < ($1, $4) AND ",
-                recipient_search!(),
-                " ORDER BY m.display_name_key DESC, m.primary_address_key DESC LIMIT $3"
-            )),
-            (_, false) => by_address!(concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailboxes m ",
-                "WHERE m.primary_address_key > $1 AND ",
-                recipient_search!(),
-                " ORDER BY m.primary_address_key LIMIT $3"
-            )),
-            (_, true) => by_address!(concat!(
-                "SELECT ",
-                recipient_columns!(),
-                " FROM mailboxes m ",
-                "WHERE m.primary_address_key < $1 AND ",
-                recipient_search!(),
-                " ORDER BY m.primary_address_key DESC LIMIT $3"
-            )),
-        })
-    }
-
-    /// Mailboxes that are (or aren't) UM-enabled, by address after `address`.
-    async fn um_group_rows(
-        &mut self,
-        um_enabled: bool,
-        search: Option<String>,
-        address: String,
-        limit: u32,
-    ) -> Result<Vec<RecipientRow>, StoreError> {
+    /// Runs a statement written at run time and reads its Recipients rows. The statement is put
+    /// together from this module's fixed text and placeholders only: every value is bound.
+    async fn fetch_rows(&mut self, sql: String, values: Values) -> Result<Vec<RecipientRow>, StoreError> {
         Ok(on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!(
-                "SELECT ", recipient_columns!(), " FROM mailboxes m ",
-                "WHERE m.primary_address_key > $1 AND ", recipient_search!(),
-                " AND EXISTS (SELECT 1 FROM um_mailboxes u WHERE u.mailbox = m.guid AND u.um_enabled) = $4",
-                " ORDER BY m.primary_address_key LIMIT $3"
-            ))
-            .bind(address.clone())
-            .bind(search.clone())
-            .bind(i64::from(limit))
-            .bind(um_enabled)
-            .fetch_all(&mut *c)
-            .await?
+            let mut query = sqlx::query_as::<_, RecipientRow>(sqlx::AssertSqlSafe(sql));
+            for param in values.0 {
+                query = match param {
+                    Param::Text(text) => query.bind(text),
+                    Param::Int(n) => query.bind(n),
+                    Param::Bool(b) => query.bind(b),
+                };
+            }
+            query.fetch_all(&mut *c).await?
         }))
     }
 }

@@ -33,6 +33,9 @@ pub enum MessageKind {
     PinReset,
     /// The lockout notice, without a PIN.
     Lockout,
+    /// The alert to the security address that a source of voice sign-ins was blocked for
+    /// spraying PINs, without a PIN.
+    SprayAlert,
 }
 
 impl MessageKind {
@@ -42,6 +45,7 @@ impl MessageKind {
             MessageKind::Welcome => "welcome",
             MessageKind::PinReset => "pin_reset",
             MessageKind::Lockout => "lockout",
+            MessageKind::SprayAlert => "spray_alert",
         }
     }
 }
@@ -59,6 +63,7 @@ impl FromStr for MessageKind {
             "welcome" => Ok(MessageKind::Welcome),
             "pin_reset" => Ok(MessageKind::PinReset),
             "lockout" => Ok(MessageKind::Lockout),
+            "spray_alert" => Ok(MessageKind::SprayAlert),
             _ => Err(unreadable("a message kind")),
         }
     }

@@ -58,14 +58,19 @@ pub struct VoiceSettings {
     pub spray_mailboxes_without_caller_id: Option<u32>,
     /// How long a blocked source is refused, in minutes; 30 by default.
     pub spray_cool_down_minutes: Option<u32>,
+    /// The security address told of each block by e-mail (through the outbox); no alert
+    /// without one.
+    pub spray_alert_address: Option<String>,
 }
 
 impl VoiceSettings {
-    pub fn spray_defence(&self) -> umpin_domain::voice::SprayDefence {
+    /// The settings of the defence; an error naming the setting when the alert address isn't an
+    /// e-mail address.
+    pub fn spray_defence(&self) -> Result<umpin_domain::voice::SprayDefence, String> {
         let defaults = umpin_domain::voice::SprayDefence::default();
         let minutes =
             |m: Option<u32>, default| m.map_or(default, |m| jiff::SignedDuration::from_mins(i64::from(m.max(1))));
-        umpin_domain::voice::SprayDefence {
+        Ok(umpin_domain::voice::SprayDefence {
             window: minutes(self.spray_window_minutes, defaults.window),
             mailboxes_per_caller_id: self
                 .spray_mailboxes_per_caller_id
@@ -74,7 +79,16 @@ impl VoiceSettings {
                 .spray_mailboxes_without_caller_id
                 .map_or(defaults.mailboxes_without_caller_id, |n| n.max(1)),
             cool_down: minutes(self.spray_cool_down_minutes, defaults.cool_down),
-        }
+            alert_address: self
+                .spray_alert_address
+                .as_deref()
+                .map(|a| umpin_domain::mailbox::check_address("spray_alert_address", a))
+                .transpose()
+                .map_err(|_| {
+                    "The [voice] setting spray_alert_address isn't an e-mail address: give one such as security@contoso.com."
+                        .to_owned()
+                })?,
+        })
     }
 }
 

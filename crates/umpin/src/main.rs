@@ -157,7 +157,8 @@ impl Setup {
         let vault = Vault::new(keys, self.config.argon2, self.config.argon2_workers())?;
         let db = self.database().await?;
         db.check_schema().await?;
-        Ok(Service::new(db, vault).with_spray_defence(self.config.voice.spray_defence()))
+        let spray_defence = self.config.voice.spray_defence().map_err(anyhow::Error::msg)?;
+        Ok(Service::new(db, vault).with_spray_defence(spray_defence))
     }
 }
 

@@ -17,6 +17,8 @@ mod phone;
 mod remote;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/voice.rs"]
+mod voice;
 
 fn umpin(data_dir: &Path, args: &[&str]) -> Output {
     umpin_with_env(data_dir, &[], args)
@@ -662,6 +664,14 @@ fn shell_get_help_and_get_command_come_from_the_registry() {
     assert!(uri.contains("Values: TelExtn, SipName, E164"), "{uri}");
     let commands = shell_ok(dir.path(), "Get-Command *UMMailboxPIN | ForEach-Object Name");
     assert_eq!(commands, "Get-UMMailboxPIN\nSet-UMMailboxPIN\n");
+    let commands = shell_ok(dir.path(), "Get-Command *UMSprayBlock | ForEach-Object Name");
+    assert_eq!(commands, "Clear-UMSprayBlock\nGet-UMSprayBlock\n");
+    let listing = shell_ok(dir.path(), "Get-Help Get-UMSprayBlock");
+    assert!(listing.contains("Get-UMSprayBlock [[-Identity] <String>]"), "{listing}");
+    let lifting = shell_ok(dir.path(), "Get-Help Clear-UMSprayBlock -Full");
+    for expected in ["Clear-UMSprayBlock [-Identity] <String>", "Get-UMSprayBlock | Clear-UMSprayBlock", "-WhatIf"] {
+        assert!(lifting.contains(expected), "{expected}\n{lifting}");
+    }
     assert_fails_in_one_sentence(&shell(dir.path(), "Get-Help Frobnicate"), "no such cmdlet");
 }
 

@@ -1,22 +1,44 @@
 //! Unified Messaging → **UM dial plans** (`/ecp/um/dial-plans`): the dial plans, read as
-//! `Get-UMDialPlan`.
+//! `Get-UMDialPlan`, each with its extension length, type, country/region code and how many UM
+//! mailboxes it has; **New**, and for each one **Edit** (its name) and **Delete**.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use umpin_catalogue::cmdlets::{NewUmDialPlan, RemoveUmDialPlan};
+use umpin_domain::{Guid, UriType};
 
 use crate::error_page::service_failure;
 use crate::session::Session;
-use crate::{AppState, Chrome, Section};
+use crate::{AppState, Chrome, Section, reads};
 
 pub const PATH: &str = "/ecp/um/dial-plans";
 
+/// The Edit page of a dial plan.
+pub fn dial_plan_href(guid: Guid) -> String {
+    format!("{PATH}/{guid}")
+}
+
+/// A dial plan type as the pages name it.
+pub fn uri_type_label(uri_type: UriType) -> &'static str {
+    match uri_type {
+        UriType::TelExtn => "Telephone extension",
+        UriType::SipName => "SIP URI",
+        UriType::E164 => "E.164",
+    }
+}
+
 struct Row {
     name: String,
+    href: String,
     digits: u8,
-    uri_type: String,
-    access_numbers: String,
+    dial_plan_type: &'static str,
+    country_or_region_code: String,
+    um_mailboxes: u64,
+    /// The Delete page, when the account may delete dial plans.
+    delete: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -24,21 +46,48 @@ struct Row {
 struct DialPlansPage {
     chrome: Option<Chrome>,
     rows: Vec<Row>,
+    /// Whether the account may create dial plans.
+    may_create: bool,
+    done: Option<&'static str>,
 }
 
-pub async fn show(State(state): State<AppState>, session: Session) -> Response {
-    let plans = match crate::reads::dial_plans(&state.service, &session.principal).await {
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, session: Session, Query(done): Query<Done>) -> Response {
+    let by = &session.principal;
+    let plans = match reads::dial_plans(&state.service, by).await {
         Ok(plans) => plans,
         Err(e) => return service_failure(&e),
     };
+    let counts = match reads::um_mailbox_counts(&state.service, by).await {
+        Ok(counts) => counts,
+        Err(e) => return service_failure(&e),
+    };
+    let may_delete = by.may(&RemoveUmDialPlan::default().operation());
     let rows = plans
         .into_iter()
         .map(|p| Row {
+            href: dial_plan_href(p.guid),
             digits: p.number_of_digits_in_extension,
-            uri_type: p.uri_type.as_str().to_owned(),
-            access_numbers: p.access_telephone_numbers.join(", "),
+            dial_plan_type: uri_type_label(p.uri_type),
+            um_mailboxes: counts.get(&p.guid).copied().unwrap_or(0),
+            delete: may_delete.then(|| format!("{}/delete", dial_plan_href(p.guid))),
+            country_or_region_code: p.country_or_region_code,
             name: p.name,
         })
         .collect();
-    DialPlansPage { chrome: Chrome::new(&session, Section::UnifiedMessaging), rows }.into_response()
+    let done = match done.done.as_deref() {
+        Some("deleted") => Some("The UM dial plan was deleted."),
+        _ => None,
+    };
+    DialPlansPage {
+        chrome: Chrome::new(&session, Section::UnifiedMessaging),
+        rows,
+        may_create: by.may(&NewUmDialPlan::default().operation()),
+        done,
+    }
+    .into_response()
 }

@@ -21,14 +21,20 @@
 
 mod actions;
 mod assets;
+mod dial_plan;
 mod dial_plans;
 mod disable_um;
 mod enable_um;
 mod error_page;
 mod forms;
 mod guard;
+mod message_text;
+mod new_dial_plan;
+mod new_policy;
+mod pin_policies;
 mod reads;
 mod recipients;
+mod remove;
 mod reset_pin;
 mod session;
 mod sign_in;
@@ -93,6 +99,13 @@ pub fn router(web: Web) -> Router {
         .route("/ecp/mailboxes/{identity}/um/pin/reset", get(reset_pin::show).post(reset_pin::submit))
         .route("/ecp/mailboxes/{identity}/um/pin/reset/done", get(reset_pin::done))
         .route(dial_plans::PATH, get(dial_plans::show))
+        .route("/ecp/um/dial-plans/new", get(new_dial_plan::show).post(new_dial_plan::submit))
+        .route("/ecp/um/dial-plans/{identity}", get(dial_plan::show).post(dial_plan::submit))
+        .route("/ecp/um/dial-plans/{identity}/delete", get(remove::show_dial_plan).post(remove::remove_dial_plan))
+        .route("/ecp/um/dial-plans/{identity}/policies/new", get(new_policy::show).post(new_policy::submit))
+        .route("/ecp/um/policies/{identity}", get(pin_policies::show).post(pin_policies::submit))
+        .route("/ecp/um/policies/{identity}/message-text", get(message_text::show).post(message_text::submit))
+        .route("/ecp/um/policies/{identity}/delete", get(remove::show_policy).post(remove::remove_policy))
         .route("/ecp/static/{file}", get(assets::serve))
         .route("/ecp/{*rest}", get(error_page::not_found))
         .with_state(state.clone())
@@ -106,16 +119,23 @@ pub(crate) enum Section {
     UnifiedMessaging,
 }
 
-/// What the layout shows around a signed-in page: the account, the sign-out form's token and
-/// where the page is.
+/// What the layout shows around a signed-in page: the account, the sign-out form's token, where
+/// the page is, and whether Unified Messaging is offered (the account may read dial plans).
 pub(crate) struct Chrome {
     pub account: String,
     pub csrf: String,
     pub section: Section,
+    pub unified_messaging: bool,
 }
 
 impl Chrome {
     pub fn new(session: &session::Session, section: Section) -> Option<Chrome> {
-        Some(Chrome { account: session.principal.account.clone(), csrf: session.csrf().to_owned(), section })
+        let by = &session.principal;
+        Some(Chrome {
+            account: by.account.clone(),
+            csrf: session.csrf().to_owned(),
+            section,
+            unified_messaging: by.may(&umpin_catalogue::cmdlets::GetUmDialPlan::default().operation()),
+        })
     }
 }

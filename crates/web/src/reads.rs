@@ -2,8 +2,10 @@
 //! the catalogue says what the read is and who may make it, as it does for the shell and the
 //! API, and the service checks it (and audits the PIN reads).
 
+use std::collections::HashMap;
 use umpin_catalogue::cmdlets::{GetMailbox, GetUmDialPlan, GetUmMailbox, GetUmMailboxPin, GetUmMailboxPolicy};
-use umpin_domain::{DialPlan, Mailbox, MailboxPolicy};
+
+use umpin_domain::{DialPlan, Guid, Mailbox, MailboxPolicy};
 use umpin_service::{
     Principal, Recipient, RecipientKey, RecipientQuery, Service, ServiceError, UmMailboxPin, UmMailboxView,
 };
@@ -51,4 +53,22 @@ pub async fn mailbox_policies(
 ) -> Result<Vec<MailboxPolicy>, ServiceError> {
     let read = GetUmMailboxPolicy { um_dial_plan: dial_plan.map(str::to_owned), ..Default::default() };
     service.list_mailbox_policies(by, read.operation(), dial_plan).await
+}
+
+/// `Get-UMDialPlan -Identity`.
+pub async fn dial_plan(service: &Service, by: &Principal, identity: &str) -> Result<DialPlan, ServiceError> {
+    let read = GetUmDialPlan { identity: Some(identity.to_owned()) };
+    service.get_dial_plan(by, read.operation(), identity).await
+}
+
+/// `Get-UMMailboxPolicy -Identity`.
+pub async fn mailbox_policy(service: &Service, by: &Principal, identity: &str) -> Result<MailboxPolicy, ServiceError> {
+    let read = GetUmMailboxPolicy { identity: Some(identity.to_owned()), ..Default::default() };
+    service.get_mailbox_policy(by, read.operation(), identity).await
+}
+
+/// How many UM mailboxes each dial plan has: a count of what `Get-UMMailbox` lists, made by one
+/// aggregate query.
+pub async fn um_mailbox_counts(service: &Service, by: &Principal) -> Result<HashMap<Guid, u64>, ServiceError> {
+    service.um_mailbox_counts_by_dial_plan(by, GetUmMailbox::default().operation()).await
 }

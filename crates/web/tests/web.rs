@@ -229,7 +229,8 @@ fn secrets(secrets_out: &Path) -> Vec<String> {
     all
 }
 
-/// What the suite's Help Desk account tried and was refused is in the admin audit log.
+/// What the suite's Help Desk account tried and was refused is in the admin audit log: a typed
+/// PIN (as `***`) and a change of PIN policies.
 fn assert_denial_audited(binary: &Path, data_dir: &Path, database_url: Option<&str>) {
     let out = umpin(
         binary,
@@ -244,6 +245,18 @@ fn assert_denial_audited(binary: &Path, data_dir: &Path, database_url: Option<&s
     let listed = String::from_utf8_lossy(&out.stdout);
     assert!(listed.contains("pilar@contoso.com") && listed.contains("-Pin ***"), "{listed}");
     assert!(!listed.contains("8362915"), "the typed PIN is not in the audit log: {listed}");
+    let out = umpin(
+        binary,
+        data_dir,
+        database_url,
+        &[
+            "shell",
+            "-c",
+            "Search-AdminAuditLog -Cmdlets Set-UMMailboxPolicy -UserIds helpdesk | Where-Object { -not $_.Succeeded } | Format-List",
+        ],
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("Contoso Dial Plan Default Policy") && listed.contains("-MinPINLength 4"), "{listed}");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod dial_plans;
 mod mailboxes;
 mod pins;
 mod policies;
+mod spray_blocks;
 mod um_mailboxes;
 
 pub use accounts::{
@@ -19,6 +20,7 @@ pub use dial_plans::{GetUmDialPlan, NewUmDialPlan, RemoveUmDialPlan, SetUmDialPl
 pub use mailboxes::{GetMailbox, NewMailbox, RemoveMailbox, SetMailbox};
 pub use pins::{GetUmMailboxPin, SetUmMailboxPin};
 pub use policies::{GetUmMailboxPolicy, NewUmMailboxPolicy, RemoveUmMailboxPolicy, SetUmMailboxPolicy, dial_plan_name};
+pub use spray_blocks::{ClearUmSprayBlock, GetUmSprayBlock};
 pub use um_mailboxes::{DisableUmMailbox, EnableUmMailbox, GetUmMailbox, SetUmMailbox};
 
 use umpin_service::{Page, Principal, Service, ServiceError};
@@ -122,6 +124,8 @@ catalogue!(
     GetRoleGroupMember,
     AddRoleGroupMember,
     RemoveRoleGroupMember,
+    GetUmSprayBlock,
+    ClearUmSprayBlock,
 );
 
 /// The registry entry of a server cmdlet by name, case-insensitively.

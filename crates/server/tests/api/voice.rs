@@ -148,6 +148,42 @@ umpin_store::backend_tests! {
         assert_eq!((locked["outcome"].as_str(), locked["disconnected"].as_bool()), (Some("lockedOut"), Some(true)));
     }
 
+    /// A caller ID whose wrong PINs reach the threshold of distinct extensions (10 by default)
+    /// is listed at /api/v1/voice/spray-blocks; an administrator lifts the block with DELETE,
+    /// which a front end may not, and the source signs in again.
+    async fn a_spray_block_is_listed_and_lifted_through_the_api(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let ivr = api.front_end("ivr").await;
+        let from_sprayer = json!({"dialPlan": PLAN, "callerId": "+1 425 555 0199"});
+        for n in 0..10 {
+            let call = ivr.call(from_sprayer.clone()).await.ok(201)["callId"].as_str().unwrap().to_owned();
+            assert_eq!(ivr.enter(&call, &format!("5900{n}"), "1111111").await.ok(200)["outcome"], "wrongPin");
+        }
+        let listed = api.get("/api/v1/voice/spray-blocks").await.ok(200);
+        let blocks = listed["items"].as_array().unwrap();
+        assert_eq!(blocks.len(), 1, "{listed}");
+        assert_eq!((blocks[0]["source"].as_str(), blocks[0]["mailboxes"].as_i64()), (Some("caller-id:14255550199"), Some(10)));
+        assert!(blocks[0]["blockedUntil"].as_str().unwrap() > blocks[0]["blockedAt"].as_str().unwrap());
+        let call = ivr.call(from_sprayer.clone()).await.ok(201)["callId"].as_str().unwrap().to_owned();
+        assert_eq!(ivr.enter(&call, "51234", "5643892").await.ok(200)["outcome"], "wrongPin", "the right PIN is refused while blocked");
+
+        let path = "/api/v1/voice/spray-blocks/caller-id:14255550199";
+        api.send(Method::GET, "/api/v1/voice/spray-blocks", None, Some(&ivr.token)).await.problem(403, "permission-denied");
+        api.send(Method::DELETE, path, None, Some(&ivr.token)).await.problem(403, "permission-denied");
+        let viewer = api.account_in("viewer", "View-Only Organization Management").await;
+        assert_eq!(api.send(Method::GET, "/api/v1/voice/spray-blocks", None, Some(&viewer)).await.ok(200)["items"].as_array().unwrap().len(), 1);
+        api.send(Method::DELETE, path, None, Some(&viewer)).await.problem(403, "permission-denied");
+        api.delete(path).await.ok(204);
+        assert!(api.delete(path).await.problem(404, "not-found").contains("caller-id:14255550199"));
+        assert!(api.delete("/api/v1/voice/spray-blocks/anonymous").await.problem(400, "invalid-parameter").contains("caller-id:"));
+        assert_eq!(api.get("/api/v1/voice/spray-blocks").await.ok(200)["items"], json!([]));
+        let call = ivr.call(from_sprayer).await.ok(201)["callId"].as_str().unwrap().to_owned();
+        assert_eq!(ivr.enter(&call, "51234", "5643892").await.ok(200)["outcome"], "signedIn");
+        let audit = api.cmdlet("Search-AdminAuditLog", json!({"parameters": {"Cmdlets": "Clear-UMSprayBlock", "IsSuccess": true}})).await.ok(200);
+        assert_eq!(audit["objects"].as_array().unwrap().len(), 1, "the lifting is audited: {audit}");
+    }
+
     /// Only Voice Access (and Organization Management, which has everything) may use the voice
     /// API, and a call only by the account that started it.
     async fn the_voice_api_needs_voice_access_and_a_call_belongs_to_its_front_end(db: Database) {

@@ -54,6 +54,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("Get-RoleGroupMember", "Y n Y n n"),
     ("Add-RoleGroupMember", "Y n n n n"),
     ("Remove-RoleGroupMember", "Y n n n n"),
+    ("Get-UMSprayBlock", "Y n Y n n"),
+    ("Clear-UMSprayBlock", "Y n n n n"),
     ("Voice access", "Y n n n Y"),
 ];
 
@@ -121,6 +123,8 @@ async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceErr
         "Get-RoleGroupMember" => s.cmdlets().get_role_group_members(by, "Help Desk").await.map(drop),
         "Add-RoleGroupMember" => s.cmdlets().add_role_group_member(by, "Help Desk", "nobody").await.map(drop),
         "Remove-RoleGroupMember" => s.cmdlets().remove_role_group_member(by, "Help Desk", "nobody").await.map(drop),
+        "Get-UMSprayBlock" => s.cmdlets().get_spray_blocks(by, None).await.map(drop),
+        "Clear-UMSprayBlock" => s.cmdlets().clear_spray_block(by, "caller-id:14255550199").await.map(drop),
         "Voice access" => s.sign_in(by, PLAN, "51234", &pin("5643892")).await.map(drop),
         other => panic!("the matrix names an action the test can't run: {other}"),
     }

@@ -4,11 +4,11 @@
 //! permissions and the audit records an administrator's call gets.
 
 use umpin_catalogue::cmdlets::{
-    AddRoleGroupMember, DisableUmMailbox, GetMailbox, GetManagementAccount, GetRoleGroup, GetRoleGroupMember,
-    GetUmDialPlan, GetUmMailbox, GetUmMailboxPin, GetUmMailboxPolicy, NewMailbox, NewManagementAccount, NewUmDialPlan,
-    NewUmMailboxPolicy, RemoveMailbox, RemoveManagementAccount, RemoveRoleGroupMember, RemoveUmDialPlan,
-    RemoveUmMailboxPolicy, SearchAdminAuditLog, SetMailbox, SetManagementAccount, SetUmDialPlan, SetUmMailbox,
-    SetUmMailboxPin, SetUmMailboxPolicy, TestAdminAuditLog,
+    AddRoleGroupMember, ClearUmSprayBlock, DisableUmMailbox, GetMailbox, GetManagementAccount, GetRoleGroup,
+    GetRoleGroupMember, GetUmDialPlan, GetUmMailbox, GetUmMailboxPin, GetUmMailboxPolicy, GetUmSprayBlock, NewMailbox,
+    NewManagementAccount, NewUmDialPlan, NewUmMailboxPolicy, RemoveMailbox, RemoveManagementAccount,
+    RemoveRoleGroupMember, RemoveUmDialPlan, RemoveUmMailboxPolicy, SearchAdminAuditLog, SetMailbox,
+    SetManagementAccount, SetUmDialPlan, SetUmMailbox, SetUmMailboxPin, SetUmMailboxPolicy, TestAdminAuditLog,
 };
 use umpin_catalogue::declare::{Secret, Switch, When};
 use umpin_domain::{
@@ -16,7 +16,8 @@ use umpin_domain::{
 };
 use umpin_service::{
     AuditLogCheck, AuditRecord, AuditSearch, EnableUmMailbox, ManagementAccountChanges, NewPolicy, Page, PinFilter,
-    PinReset, Principal, RoleGroupView, Service, ServiceError, UmMailboxChanges, UmMailboxPin, UmMailboxView,
+    PinReset, Principal, RoleGroupView, Service, ServiceError, SprayBlock, UmMailboxChanges, UmMailboxPin,
+    UmMailboxView,
 };
 
 /// `s.cmdlets().set_um_mailbox_pin(...)`: the service through the catalogue's operations.
@@ -363,5 +364,15 @@ impl Cmdlets<'_> {
     pub async fn remove_role_group_member(&self, by: &Principal, role_group: &str, member: &str) -> Result<()> {
         let cmdlet = RemoveRoleGroupMember { identity: role_group.to_owned(), member: member.to_owned() };
         self.0.remove_role_group_member(by, cmdlet.operation(), role_group, member).await
+    }
+
+    pub async fn get_spray_blocks(&self, by: &Principal, identity: Option<&str>) -> Result<Vec<SprayBlock>> {
+        let cmdlet = GetUmSprayBlock { identity: identity.map(str::to_owned) };
+        self.0.get_spray_blocks(by, cmdlet.operation(), identity).await
+    }
+
+    pub async fn clear_spray_block(&self, by: &Principal, identity: &str) -> Result<()> {
+        let cmdlet = ClearUmSprayBlock { identity: identity.to_owned() };
+        self.0.clear_spray_block(by, cmdlet.operation(), identity).await
     }
 }

@@ -345,7 +345,8 @@ umpin_store::backend_tests! {
     async fn a_caller_id_spraying_pins_over_extensions_is_refused_like_a_wrong_pin(db: Database) {
         use umpin_domain::voice::SprayDefence;
         let (s, _keys) = service(db.clone());
-        let s = s.with_spray_defence(SprayDefence { mailboxes_per_caller_id: 3, ..SprayDefence::default() });
+        let alerting = SprayDefence { mailboxes_per_caller_id: 3, alert_address: Some("security@contoso.com".into()), ..SprayDefence::default() };
+        let s = s.with_spray_defence(alerting);
         contoso(&s).await;
         for n in 1..=3 {
             let new = NewMailbox { name: format!("User {n}"), primary_smtp_address: format!("user{n}@contoso.com"), ..Default::default() };
@@ -372,6 +373,59 @@ umpin_store::backend_tests! {
         let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
         assert_eq!(records.len(), 1, "the block is recorded once");
         assert!(records[0].parameters.contains("-SprayBlock") && records[0].parameters.contains("-Mailboxes 3"), "{}", records[0].parameters);
+        let alerts = messages(&s, MessageKind::SprayAlert).await;
+        assert_eq!(alerts.len(), 1, "one alert for one block");
+        let (recipient, text) = &alerts[0];
+        assert_eq!(recipient, "security@contoso.com");
+        let until = s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap()[0].blocked_until;
+        for said in ["caller-id:14255550199", "3 different mailboxes", "Within 10 minutes", &format!("until {}", until.strftime("%Y-%m-%d %H:%M:%S UTC")), "Clear-UMSprayBlock caller-id:14255550199"] {
+            assert!(text.contains(said), "{said:?} isn't in the alert: {text}");
+        }
+        for pin in ["1111111", "8273645", "5643892"] {
+            assert!(!text.contains(pin), "a PIN is in the alert: {text}");
+        }
+    }
+
+    /// `Get-UMSprayBlock` lists the blocks in force (or one, named by its key or the caller's
+    /// number); `Clear-UMSprayBlock` lifts one before its end, audited, and the source starts
+    /// counting afresh; lifting what isn't blocked, or naming no source, is an error.
+    async fn an_administrator_sees_a_spray_block_and_lifting_it_lets_the_source_sign_in_again(db: Database) {
+        use umpin_domain::voice::SprayDefence;
+        let (s, _keys) = service(db.clone());
+        let s = s.with_spray_defence(SprayDefence { mailboxes_per_caller_id: 2, ..SprayDefence::default() });
+        contoso(&s).await;
+        let sprayer = Some("+1 425 555 0199");
+        for extension in ["59998", "59999"] {
+            let c = call(&s, sprayer).await;
+            enter(&s, &c, Some(extension), "1111111").await.unwrap();
+        }
+        let blocks = s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap();
+        assert_eq!(blocks.len(), 1);
+        assert_eq!((blocks[0].source.as_str(), blocks[0].targets), ("caller-id:14255550199", 2));
+        assert_eq!(blocks[0].blocked_until, blocks[0].blocked_at + SprayDefence::default().cool_down);
+        assert_eq!(s.cmdlets().get_spray_blocks(&admin(), Some("+1 (425) 555-0199")).await.unwrap(), blocks);
+        let not_blocked = s.cmdlets().get_spray_blocks(&admin(), Some("caller-id:14255550100")).await;
+        assert!(matches!(rule(not_blocked), Error::NotFound { .. }));
+        let c = call(&s, sprayer).await;
+        assert_eq!(enter(&s, &c, Some("51234"), "5643892").await.unwrap().outcome, SignInOutcome::WrongPin, "blocked");
+
+        s.cmdlets().clear_spray_block(&admin(), "caller-id:14255550199").await.unwrap();
+        assert_eq!(s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap(), []);
+        let again = s.cmdlets().clear_spray_block(&admin(), "caller-id:14255550199").await;
+        assert!(matches!(rule(again), Error::NotFound { .. }));
+        let nobody = s.cmdlets().clear_spray_block(&admin(), "anonymous").await;
+        assert!(matches!(rule(nobody), Error::InvalidParameter { parameter: "Identity", .. }));
+        let c = call(&s, sprayer).await;
+        assert!(matches!(enter(&s, &c, Some("51234"), "5643892").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
+        let c = call(&s, sprayer).await;
+        enter(&s, &c, Some("59999"), "1111111").await.unwrap();
+        assert_eq!(s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap(), [], "its failures were forgotten");
+
+        let search = AuditSearch { cmdlets: vec!["Clear-UMSprayBlock".into()], ..Default::default() };
+        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let outcomes: Vec<(&str, bool)> = records.iter().map(|r| (r.object_id.as_str(), r.succeeded)).collect();
+        assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+        assert!(outcomes.contains(&("caller-id:14255550199", true)) && outcomes.contains(&("anonymous", false)), "{outcomes:?}");
     }
 
     /// Calls without caller ID count together per front-end account, at the higher threshold:
@@ -392,6 +446,7 @@ umpin_store::backend_tests! {
         assert_eq!(refused.outcome, SignInOutcome::WrongPin, "two mailboxes reached the account's threshold");
         let c = call(&s, Some("52345")).await;
         assert!(matches!(enter(&s, &c, None, "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }), "a caller ID is counted apart");
+        assert_eq!(messages(&s, MessageKind::SprayAlert).await, [], "no security address, no alert");
     }
 
     /// Voice mail without a PIN needs the policy's switch, the mailbox's switch and a caller ID

@@ -296,6 +296,28 @@ fn um_mailbox_json_shows_extensions_as_an_array() {
     insta::assert_snapshot!("um_mailbox_json", format::json(&um_mailboxes()[1..]));
 }
 
+// UMSprayBlock
+
+fn spray_blocks() -> Vec<Value> {
+    let block = |source: &str, targets| umpin_service::SprayBlock {
+        source: source.to_owned(),
+        blocked_at: at(1_795_000_000),
+        blocked_until: at(1_795_001_800),
+        targets,
+    };
+    [block("account:ivr", 30), block("caller-id:14255550199", 10)].iter().map(objects::spray_block).collect()
+}
+
+#[test]
+fn spray_block_default_view_is_a_source_mailboxes_and_end_table() {
+    insta::assert_snapshot!("spray_block_default_table", render(&spray_blocks(), 120));
+}
+
+#[test]
+fn spray_block_list_shows_when_the_block_began_and_ends() {
+    insta::assert_snapshot!("spray_block_list", format::list(&spray_blocks()[1..]));
+}
+
 // Width
 
 #[test]

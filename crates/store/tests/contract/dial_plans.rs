@@ -88,4 +88,28 @@ umpin_store::backend_tests! {
         assert_eq!(tx.dial_plan(plan.guid).await.unwrap(), None);
         assert_eq!(tx.delete_dial_plan(plan.guid).await, Err(StoreError::NotFound));
     }
+
+    /// The UM dial plans list's count: the UM-enabled mailboxes of each dial plan, a disabled one
+    /// left out, and a dial plan without any absent.
+    async fn um_enabled_mailboxes_are_counted_per_dial_plan_without_the_disabled_ones(db: Database) {
+        let (plan_a, pol_a) = org(&db, "A").await;
+        let (plan_b, pol_b) = org(&db, "B").await;
+        let (plan_c, _) = org(&db, "C").await;
+        um_user(&db, &pol_a, "a0", "10000").await;
+        um_user(&db, &pol_a, "a1", "10001").await;
+        um_user(&db, &pol_b, "b0", "10000").await;
+        let off = um_user(&db, &pol_a, "a_off", "19999").await;
+        let mut tx = db.begin().await.unwrap();
+        let mut disabled = tx.um_mailbox(off.guid).await.unwrap().unwrap();
+        tx.delete_pin(off.guid).await.unwrap();
+        disabled.um_enabled = false;
+        disabled.extensions.clear();
+        tx.put_um_mailbox(&disabled).await.unwrap();
+        let mut counts = tx.um_enabled_counts_by_dial_plan().await.unwrap();
+        counts.sort();
+        let mut expected = vec![(plan_a.guid, 2), (plan_b.guid, 1)];
+        expected.sort();
+        assert_eq!(counts, expected);
+        assert!(!counts.iter().any(|(plan, _)| *plan == plan_c.guid));
+    }
 }

@@ -5,7 +5,7 @@ use umpin_store::{MessageKind, OutboxMessage};
 use super::*;
 
 umpin_store::backend_tests! {
-    async fn queued_messages_round_trip_oldest_first(db: Database) {
+    async fn queued_messages_of_every_kind_round_trip_oldest_first(db: Database) {
         let message = |kind, created: i64| OutboxMessage {
             id: Guid::new_v4(),
             kind,
@@ -16,16 +16,17 @@ umpin_store::backend_tests! {
         let later = message(MessageKind::Welcome, 30);
         let first = message(MessageKind::PinReset, 10);
         let second = message(MessageKind::Lockout, 20);
+        let alert = message(MessageKind::SprayAlert, 25);
         let mut tx = db.begin().await.unwrap();
-        for m in [&later, &first, &second] {
+        for m in [&later, &first, &second, &alert] {
             tx.enqueue_message(m).await.unwrap();
         }
         tx.commit().await.unwrap();
         let mut tx = db.begin().await.unwrap();
-        assert_eq!(tx.outbox_messages().await.unwrap(), [first, second, later]);
+        assert_eq!(tx.outbox_messages().await.unwrap(), [first, second, alert, later]);
         // A rolled-back operation sends nothing.
         tx.enqueue_message(&message(MessageKind::Welcome, 40)).await.unwrap();
         drop(tx);
-        assert_eq!(db.begin().await.unwrap().outbox_messages().await.unwrap().len(), 3);
+        assert_eq!(db.begin().await.unwrap().outbox_messages().await.unwrap().len(), 4);
     }
 }

@@ -1,7 +1,7 @@
 //! The web admin center's storage: sessions and the Recipients list.
 
 use umpin_domain::ManagementAccount;
-use umpin_store::{RecipientKey, RecipientOrder, RecipientQuery};
+use umpin_store::{MailboxFilter, RecipientKey, RecipientOrder, RecipientQuery};
 
 use super::*;
 
@@ -45,6 +45,22 @@ async fn all_pages(db: &Database, query: &RecipientQuery, page_size: u32) -> Vec
         let Some(last) = page.last() else { break };
         after = Some(last.key());
         seen.extend(page.iter().map(|r| r.mailbox.primary_smtp_address.clone()));
+    }
+    seen
+}
+
+/// Every page of `Get-Mailbox -Anr`, `page_size` at a time: the addresses.
+async fn all_anr_pages(db: &Database, anr: &str, page_size: u32) -> Vec<String> {
+    let mut tx = db.begin().await.unwrap();
+    let filter = MailboxFilter { anr: Some(anr.to_owned()) };
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let page = tx.list_mailboxes(&filter, seen.last().map(String::as_str), page_size).await.unwrap();
+        assert!(page.len() <= page_size as usize);
+        if page.is_empty() {
+            break;
+        }
+        seen.extend(page.into_iter().map(|m| m.primary_smtp_address));
     }
     seen
 }
@@ -146,10 +162,20 @@ umpin_store::backend_tests! {
         assert!(tx.list_recipients(&search("234"), None, 10).await.unwrap().is_empty(), "a prefix, not a part");
     }
 
-    /// A search that few mailboxes match is answered from the prefix look-ups and one that many
-    /// match by walking the order's index; both page the same way in every order.
+    /// A search that few mailboxes match is answered from the prefix look-ups; one that many
+    /// match from the walk of the order's index when they are dense at its start, else from each
+    /// field's own index (here behind 2,001 mailboxes that come first and match nothing). Every
+    /// way pages the same in every order, and `Get-Mailbox -Anr` pages as the Recipients search.
     async fn the_recipients_search_pages_the_same_whether_few_or_many_mailboxes_match(db: Database) {
         umpin_store::testing::seed_um_mailboxes(&db, 2100).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        for i in 0..2001 {
+            let mut first = mailbox(&format!("aaron{i:04}"));
+            first.name = format!("Aaron {i:04}");
+            first.display_name = first.name.clone();
+            tx.insert_mailbox(&first).await.unwrap();
+        }
+        tx.commit().await.unwrap();
         let seeded: Vec<(String, String)> = (0..2100)
             .map(|i| match i {
                 0 => ("tony smith".to_owned(), "tony@contoso.com".to_owned()),
@@ -157,9 +183,11 @@ umpin_store::backend_tests! {
             })
             .collect();
         type Matches = fn(usize) -> bool;
-        let cases: [(&str, Matches); 3] = [
-            // Every name but Tony's: more than one look-up gathers, so the walk answers.
+        let cases: [(&str, Matches); 4] = [
+            // Every name but Tony's: more than one look-up gathers too many.
             ("user", |i| i > 0),
+            // Every extension (100000 + i): many, in a field that no order follows.
+            ("1", |_| true),
             ("USER0001", |i| (100..200).contains(&i)),
             // Extensions 100000 + i.
             ("1000", |i| i < 100),
@@ -182,8 +210,13 @@ umpin_store::backend_tests! {
                 let mut reversed = by_address.clone();
                 reversed.reverse();
                 assert_eq!(all_pages(&db, &q(RecipientOrder::Address, true), page_size).await, reversed, "{search}");
-                // Every seeded mailbox is UM-enabled: the UM order is the address order.
+                // Every seeded mailbox is UM-enabled, none of the others: the UM order of the
+                // matches is the address order, whichever group comes first.
                 assert_eq!(all_pages(&db, &q(RecipientOrder::UmEnabled, true), page_size).await, by_address, "{search}");
+                assert_eq!(all_pages(&db, &q(RecipientOrder::UmEnabled, false), page_size).await, by_address, "{search}");
+                if !search.starts_with('1') {
+                    assert_eq!(all_anr_pages(&db, search, page_size).await, by_address, "-Anr {search}");
+                }
             }
         }
     }

@@ -134,6 +134,25 @@ fn out_string_out_file_write_host_and_write_output() {
     assert_eq!(output, "tony@contoso.com\n");
 }
 
+/// Write-Host and Write-Output take every positional argument after the first too, as one
+/// array: Write-Host joins them, Write-Output passes each on by itself.
+#[test]
+fn write_host_and_write_output_take_the_remaining_positional_arguments_as_an_array() {
+    let dir = contoso(4);
+    let host = shell_ok(dir.path(), "Write-Host Unlocking the mailboxes; Write-Host a b,c -Separator '+'");
+    assert_eq!(host, "Unlocking the mailboxes\na+b+c\n");
+    let output = shell_ok(dir.path(), "Write-Output tony TONY@contoso.com | Get-UMMailboxPIN | ForEach-Object UserID");
+    assert_eq!(output, "tony@contoso.com\ntony@contoso.com\n");
+    let counted = shell_ok(dir.path(), "(Write-Output 1 2 3 | Measure-Object).Count");
+    assert_eq!(counted, "3\n");
+    let after_named = shell_ok(dir.path(), "Write-Host -Separator ', ' one two three");
+    assert_eq!(after_named, "one, two, three\n");
+    assert_fails_in_one_sentence(
+        &shell(dir.path(), "Get-UMMailboxPIN tony ellen"),
+        "A positional parameter cannot be found that accepts argument 'ellen'",
+    );
+}
+
 #[test]
 fn a_variable_that_was_never_set_is_named_in_the_error() {
     let dir = contoso(4);
@@ -259,7 +278,11 @@ fn the_interactive_shell_continues_after_the_continuation_prompt_keeps_variables
     session.exp_string("True").unwrap();
     session.exp_string("[PS] umpin> ").unwrap();
     session.send_line("Set-UMMailboxPIN -LockedOut $false").unwrap();
-    session.exp_string("Supply values for the following parameters:").unwrap();
+    session
+        .exp_string(
+            "cmdlet Set-UMMailboxPIN at command pipeline position 1\r\nSupply values for the following parameters:",
+        )
+        .unwrap();
     session.exp_string("Identity: ").unwrap();
     session.send_line("tony").unwrap();
     session.exp_string("[PS] umpin> ").unwrap();
@@ -322,14 +345,18 @@ fn the_remote_shell_tells_a_wrong_password_from_an_expired_sign_in_and_asks_thre
         .env("HOME", config.path())
         .env_remove("UMPIN_PASSWORD");
     let mut session = rexpect::session::spawn_command(command, Some(30_000)).unwrap();
+    // What the terminal shows after each typed password: never the password, which is read
+    // without echo (as the shell reads a secret parameter it asks for).
+    let mut shown = String::new();
     for _ in 0..2 {
         session.exp_string("Password for umadmin at ").unwrap();
         session.send_line("not the password").unwrap();
-        session.exp_string("The user name or password is wrong. Try again.").unwrap();
+        shown += &session.exp_string("The user name or password is wrong. Try again.").unwrap();
     }
     session.exp_string("Password for umadmin at ").unwrap();
     session.send_line("um admin password 1").unwrap();
-    session.exp_string("[PS] umpin> ").unwrap();
+    shown += &session.exp_string("[PS] umpin> ").unwrap();
+    assert!(!shown.contains("not the password") && !shown.contains("um admin password"), "{shown:?}");
     session.send_line("exit").unwrap();
     session.exp_eof().unwrap();
 
@@ -448,66 +475,152 @@ fn tab_completes_mailbox_addresses_policy_and_dial_plan_names_locally_and_remote
     session.exp_eof().unwrap();
 }
 
-/// The README's voice-access example, run as printed against a fresh demo: only the address line
-/// is given the address this demo announced.
-#[test]
-fn the_readme_voice_access_example_runs_against_the_demo_as_printed() {
-    use std::io::BufRead;
+/// The README's code blocks, in order: the word after the opening fence (empty for none) and
+/// the text, read from the README itself, so that what a reader sees is what is run.
+fn readme_blocks() -> Vec<(String, String)> {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
-    let example = readme
-        .split("```sh\n")
-        .skip(1)
-        .filter_map(|block| block.split("```").next())
-        .find(|block| block.contains("/api/v1/voice/calls"))
-        .expect("the README has a voice-access example")
-        .to_owned();
-    let dir = tempfile::tempdir().unwrap();
-    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_umpin"));
-    let path = format!("{}:{}", binary.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
-    /// The demo, stopped however the test ends.
-    struct Demo(std::process::Child);
-    impl Drop for Demo {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in readme.lines() {
+        match (open.take(), line.strip_prefix("```")) {
+            (None, Some(language)) => open = Some((language.trim().to_owned(), String::new())),
+            (Some(block), Some(_)) => blocks.push(block),
+            (Some((language, mut text)), None) => {
+                text.push_str(line);
+                text.push('\n');
+                open = Some((language, text));
+            }
+            (None, None) => {}
         }
     }
-    let mut demo = std::process::Command::new(binary)
-        .args(["demo", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("UMPIN_DATA_DIR")
-        .env_remove("UMPIN_CONFIG")
-        .env_remove("UMPIN_DATABASE_URL")
-        .env_remove("UMPIN_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(Demo)
-        .unwrap();
-    let mut lines = std::io::BufReader::new(demo.0.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("the demo announces its address").unwrap();
-        if let Some(rest) = line.strip_prefix("Serving contoso.com on ") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    blocks
+}
+
+/// A README example as a reader runs it: `cargo run --release --` is the built umpin, which is
+/// on the `PATH`; `SERVER=` is given the address the demo announced.
+fn run_readme_example(dir: &std::path::Path, example: &str, server: Option<&str>) -> std::process::Output {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_umpin"));
+    let path = format!("{}:{}", binary.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
     let script = example
         .lines()
-        .map(|l| if l.starts_with("SERVER=") { format!("SERVER={url}") } else { l.to_owned() })
+        .map(|l| match server {
+            Some(url) if l.starts_with("SERVER=") => format!("SERVER={url}"),
+            _ => l.replace("cargo run --release --", "umpin"),
+        })
         .collect::<Vec<_>>()
         .join("\n");
-    let run = std::process::Command::new("bash")
+    std::process::Command::new("bash")
         .args(["-euo", "pipefail", "-c", &script])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env("PATH", path)
         .env_remove("UMPIN_DATA_DIR")
         .env_remove("UMPIN_CONFIG")
         .env_remove("UMPIN_DATABASE_URL")
+        .env_remove("UMPIN_PASSWORD")
         .output()
-        .unwrap();
-    drop(demo);
-    assert!(run.status.success(), "{}{}", stdout(&run), stderr(&run));
-    assert!(stdout(&run).contains("\"outcome\":\"signedIn\""), "{}", stdout(&run));
+        .unwrap()
+}
+
+/// The demo serving from `dir`, stopped however the test ends.
+struct Demo {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Demo {
+    fn start(dir: &std::path::Path) -> Demo {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"))
+            .args(["demo", "--listen", "127.0.0.1:0"])
+            .current_dir(dir)
+            .env_remove("UMPIN_DATA_DIR")
+            .env_remove("UMPIN_CONFIG")
+            .env_remove("UMPIN_DATABASE_URL")
+            .env_remove("UMPIN_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut demo = Demo { child, url: String::new() };
+        demo.url = loop {
+            let line = lines.next().expect("the demo announces its address").unwrap();
+            if let Some(rest) = line.strip_prefix("Serving contoso.com on ") {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        demo
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every README example that calls the API with curl, run as printed against one fresh demo, in
+/// the README's order; each `# → ` line without an ellipsis is what the command before it prints.
+#[test]
+fn the_readme_curl_examples_run_against_the_demo_as_printed() {
+    let examples: Vec<String> =
+        readme_blocks().into_iter().filter(|(l, t)| l == "sh" && t.contains("curl ")).map(|(_, t)| t).collect();
+    assert!(examples.len() >= 2, "the README has the voice-access and the Help Desk examples");
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path());
+    for example in examples {
+        let run = run_readme_example(dir.path(), &example, Some(&demo.url));
+        assert!(run.status.success(), "{example}\n{}{}", stdout(&run), stderr(&run));
+        let printed: String = stdout(&run).split_whitespace().collect();
+        for expected in example.lines().filter_map(|l| l.strip_prefix("# → ")).filter(|l| !l.contains('…')) {
+            let expected: String = expected.split_whitespace().collect();
+            assert!(printed.contains(&expected), "{example}\nprinted: {}", stdout(&run));
+        }
+    }
+}
+
+/// The README's shell examples, run as printed against a fresh demo: the `-c` command prints the
+/// table shown after it, each block of cmdlets runs without an error (with the README's
+/// `users.csv`), and setting up an empty installation works in an empty directory.
+#[test]
+fn the_readme_shell_examples_run_against_a_fresh_demo_as_printed() {
+    let blocks = readme_blocks();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run_readme_example(dir.path(), "umpin demo --no-serve", None).status.success());
+
+    let one = blocks.iter().position(|(l, t)| l == "sh" && t.contains("-- shell -c ")).expect("a -c example");
+    let run = run_readme_example(dir.path(), &blocks[one].1, None);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (language, shown) = &blocks[one + 1];
+    assert_eq!(language, "", "the example's output follows it");
+    assert_eq!(stdout(&run).trim(), shown.trim());
+
+    let (_, users) = blocks.iter().find(|(l, _)| l == "csv").expect("the README's users.csv");
+    std::fs::write(dir.path().join("users.csv"), users).unwrap();
+    let cmdlets: Vec<&String> = blocks.iter().filter(|(l, _)| l == "powershell").map(|(_, t)| t).collect();
+    assert!(cmdlets.len() >= 2, "the walkthrough and the accounts");
+    for example in cmdlets {
+        std::fs::write(dir.path().join("example.ps1"), example).unwrap();
+        let run = run_readme_example(dir.path(), "umpin shell example.ps1", None);
+        assert!(run.status.success() && stderr(&run).is_empty(), "{example}\n{}", stderr(&run));
+    }
+    let walked =
+        shell_in(dir.path(), "(Get-UMMailboxPIN pat@contoso.com).PinExpired; (Get-UMMailboxPIN david).LockedOut");
+    assert_eq!(walked, "True\nFalse\n", "pat's PIN was reset and david unlocked");
+
+    let empty = tempfile::tempdir().unwrap();
+    let (_, setup) = blocks.iter().find(|(l, t)| l == "sh" && t.contains("-- init")).expect("the set-up example");
+    let run = run_readme_example(empty.path(), setup, None);
+    assert!(run.status.success(), "{setup}\n{}", stderr(&run));
+    assert!(empty.path().join("umpin-data/umpin.db").exists());
+}
+
+/// Runs a pipeline in the shell of the demo in `dir` (its `./umpin-data`), which must succeed.
+fn shell_in(dir: &std::path::Path, pipeline: &str) -> String {
+    let run = run_readme_example(dir, &format!("umpin shell -c '{pipeline}'"), None);
+    assert!(run.status.success(), "{}", stderr(&run));
+    stdout(&run)
 }
 
 #[test]

@@ -31,7 +31,7 @@ fn phone(url: &str, args: &[&str], keys: &str) -> Output {
 }
 
 /// Waits for the SMTP server to receive a message for `to`.
-fn wait_for_mail(sink: &SmtpSink, to: &str) -> Received {
+pub(crate) fn wait_for_mail(sink: &SmtpSink, to: &str) -> Received {
     let started = Instant::now();
     loop {
         if let Some(message) = sink.received().into_iter().find(|m| m.to.iter().any(|r| r == to)) {

@@ -278,7 +278,7 @@ test('Disable asks for confirmation, says what is lost, and then disables Unifie
   await expect(page.getByRole('heading', { name: 'Warning' })).toBeVisible();
   await expect(page.locator('main')).toContainText('extensions are released');
   await accessible(page);
-  await page.getByRole('link', { name: 'No' }).click();
+  await page.getByRole('link', { name: 'No', exact: true }).click();
   await expect(details).toContainText('Unified Messaging: Enabled');
   await details.getByRole('link', { name: 'Disable' }).click();
   await page.getByRole('button', { name: 'Yes' }).click();
@@ -491,12 +491,275 @@ test('a Help Desk account sees the UM settings but no controls to change them, a
   expect(body).toContain('Set-UMMailbox');
 });
 
-test('Unified Messaging lists the dial plans', async ({ page }) => {
+const NEW_PLAN = 'Fabrikam Dial Plan';
+const NEW_POLICY = `${NEW_PLAN} Default Policy`;
+
+/** Runs a cmdlet through the API as the Organization Management account: its objects, each as
+ * a plain object of its properties. */
+async function cmdlet(request, name, parameters) {
+  const token = await request.post('/api/v1/auth/token', { data: { username: 'webadmin', password: password('webadmin') } });
+  const answer = await request.post(`/api/v1/cmdlets/${name}`, {
+    headers: { Authorization: `Bearer ${(await token.json()).token}` },
+    data: { parameters },
+  });
+  expect(answer.status(), await answer.text()).toBe(200);
+  return (await answer.json()).objects.map((o) => Object.fromEntries(o.properties));
+}
+
+/** Unified Messaging → the dial plan → Edit of its policy: the policy's PIN policies page. */
+async function openPinPolicies(page, plan, policy) {
+  await page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Unified Messaging' }).click();
+  await page.getByRole('link', { name: plan, exact: true }).click();
+  await page.getByRole('region', { name: 'UM Mailbox Policies' }).getByRole('link', { name: `Edit ${policy}` }).click();
+  await expect(page.getByRole('heading', { name: 'PIN policies', level: 2 })).toBeVisible();
+}
+
+/** Presses Tab until the element with `id` has the focus, and checks that the focus shows. */
+async function tabToField(page, id) {
+  for (let i = 0; i < 60; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const e = document.activeElement;
+      return e ? { id: e.id, outline: getComputedStyle(e).outlineStyle } : null;
+    });
+    if (focused && focused.id === id) {
+      expect(focused.outline, `the focus on #${id} is visible`).not.toBe('none');
+      return;
+    }
+  }
+  throw new Error(`#${id} can't be reached with the Tab key`);
+}
+
+test('Unified Messaging lists the dial plans with their extension length, type, country/region code and number of UM mailboxes', async ({ page }) => {
   await signIn(page);
   await page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Unified Messaging' }).click();
   await expect(page).toHaveTitle(/UM dial plans/);
-  await expect(page.getByRole('cell', { name: PLAN })).toBeVisible();
+  const row = page.getByRole('row', { name: new RegExp(PLAN) });
+  await expect(row.getByRole('cell')).toHaveText([PLAN, '5', 'Telephone extension', '1', '6', /Edit/]);
   await accessible(page);
+  await screenshot(page, 'um-dial-plans');
+  await page.setViewportSize({ width: 375, height: 812 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await accessible(page);
+  await screenshot(page, 'um-dial-plans-phone');
+});
+
+test('a new dial plan with a 50-character name is refused next to Name, and one made properly shows its default policy under UM Mailbox Policies', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Unified Messaging' }).click();
+  await page.getByRole('link', { name: 'New', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'New UM dial plan' })).toBeVisible();
+  await accessible(page);
+  const long = 'F'.repeat(50);
+  await page.getByLabel('Name').fill(long);
+  await page.getByLabel('Extension length').fill('4');
+  await page.getByLabel('Dial plan type').selectOption({ label: 'Telephone extension' });
+  await page.getByLabel('VoIP security mode').selectOption({ label: 'SIP secured' });
+  await page.getByLabel('Country/Region code').fill('44');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#name-error')).toContainText('at most 49 characters');
+  await expect(page.getByLabel('Name')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Name')).toHaveValue(long);
+  await expect(page.getByLabel('Extension length')).toHaveValue('4');
+  await expect(page.getByLabel('VoIP security mode')).toHaveValue('SIPSecured');
+  await expect(page.getByLabel('Country/Region code')).toHaveValue('44');
+  await accessible(page);
+  await screenshot(page, 'new-um-dial-plan');
+  await page.getByLabel('Name').fill(NEW_PLAN);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('created');
+  await expect(page.getByRole('heading', { name: NEW_PLAN, level: 1 })).toBeVisible();
+  const policies = page.getByRole('region', { name: 'UM Mailbox Policies' });
+  await expect(policies.getByRole('link', { name: NEW_POLICY, exact: true })).toBeVisible();
+  await expect(page.getByLabel('Number of sign-in failures before disconnect')).toHaveValue('3');
+  // Its settings change on the same page.
+  await page.getByLabel('Access numbers').fill('+442079460000');
+  await page.getByLabel('Number of sign-in failures before disconnect').fill('21');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#disconnect-error')).toContainText('LogonFailuresBeforeDisconnect');
+  await expect(page.getByLabel('Access numbers')).toHaveValue('+442079460000');
+  await page.getByLabel('Number of sign-in failures before disconnect').fill('5');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('saved');
+  await expect(page.getByLabel('Number of sign-in failures before disconnect')).toHaveValue('5');
+  await expect(page.getByLabel('Access numbers')).toHaveValue('+442079460000');
+  await accessible(page);
+  await screenshot(page, 'um-dial-plan');
+  // A second policy through New, and its Delete.
+  await policies.getByRole('link', { name: 'New', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'New UM mailbox policy' })).toBeVisible();
+  await accessible(page);
+  await page.getByLabel('Name').fill(NEW_POLICY);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#name-error')).toContainText('already exists');
+  await page.getByLabel('Name').fill('Fabrikam Sales Policy');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('policy was created');
+  await policies.getByRole('link', { name: 'Delete Fabrikam Sales Policy' }).click();
+  await expect(page.getByRole('heading', { name: 'Warning' })).toBeVisible();
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('status')).toContainText('policy was deleted');
+  await expect(policies.getByRole('link', { name: 'Fabrikam Sales Policy' })).toHaveCount(0);
+});
+
+test('Minimum PIN length 8 on the PIN policies page makes a 7-digit PIN show PIN expired on the UM Mailbox page', async ({ page, request }) => {
+  // A mailbox of the new dial plan whose PIN has 7 digits and isn't expired.
+  await cmdlet(request, 'Enable-UMMailbox', {
+    Identity: 'xss@contoso.com', UMMailboxPolicy: NEW_POLICY, Extensions: ['7001'], PIN: '2581470', PINExpired: false,
+  });
+  await signIn(page);
+  await page.goto('/ecp/mailboxes/xss%40contoso.com/um');
+  await expect(page.locator('dt:text-is("PIN expired") + dd')).toHaveText('No');
+  await openPinPolicies(page, NEW_PLAN, NEW_POLICY);
+  await expect(page.getByLabel('Minimum PIN length')).toHaveValue('6');
+  await accessible(page);
+  await screenshot(page, 'pin-policies');
+  await page.setViewportSize({ width: 375, height: 812 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await screenshot(page, 'pin-policies-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByLabel('Minimum PIN length').fill('8');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('saved');
+  await expect(page.getByLabel('Minimum PIN length')).toHaveValue('8');
+  await page.goto('/ecp/mailboxes/xss%40contoso.com/um');
+  await expect(page.locator('dt:text-is("PIN expired") + dd')).toHaveText('Yes');
+  const [policy] = await cmdlet(request, 'Get-UMMailboxPolicy', { Identity: NEW_POLICY });
+  expect(policy.MinPINLength).toBe(8);
+});
+
+test.describe('with JavaScript off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('a PIN reset count equal to the lockout count is refused next to both fields and changes nothing, as Get-UMMailboxPolicy agrees', async ({ page, request }) => {
+    await signIn(page);
+    await openPinPolicies(page, NEW_PLAN, NEW_POLICY);
+    await page.getByLabel('Enforce PIN lifetime (days)').uncheck();
+    await page.getByLabel('Number of sign-in failures before PIN reset').fill('10');
+    await page.getByLabel('Number of sign-in failures before lockout').fill('10');
+    await page.getByRole('button', { name: 'Save' }).click();
+    for (const [label, id] of [['Number of sign-in failures before PIN reset', 'failures-before-reset'], ['Number of sign-in failures before lockout', 'failures-before-lockout']]) {
+      await expect(page.locator(`#${id}-error`)).toContainText('LogonFailuresBeforePINReset (10) must be lower than MaxLogonAttempts (10)');
+      await expect(page.getByLabel(label)).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.getByLabel(label)).toHaveAttribute('aria-describedby', new RegExp(`${id}-error`));
+      await expect(page.getByLabel(label)).toHaveValue('10');
+    }
+    await expect(page.getByLabel('Enforce PIN lifetime (days)')).not.toBeChecked();
+    await screenshot(page, 'pin-policies-refused');
+    const [policy] = await cmdlet(request, 'Get-UMMailboxPolicy', { Identity: NEW_POLICY });
+    expect(policy.LogonFailuresBeforePINReset).toBe(5);
+    expect(policy.MaxLogonAttempts).toBe(15);
+    expect(policy.PINLifetime).toBe(60);
+    expect(policy.MinPINLength).toBe(8);
+  });
+});
+
+test('the PIN policies form can be done with the keyboard alone', async ({ page, request }) => {
+  await signIn(page);
+  await tabTo(page, 'Unified Messaging');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveTitle(/UM dial plans/);
+  await tabTo(page, NEW_PLAN);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: NEW_PLAN, level: 1 })).toBeVisible();
+  await tabTo(page, NEW_POLICY);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'PIN policies', level: 2 })).toBeVisible();
+  await tabToField(page, 'pin-history-count');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('7');
+  await tabToField(page, 'allow-common-patterns');
+  await page.keyboard.press('Space');
+  await tabToField(page, 'enforce-pin-lifetime');
+  await page.keyboard.press('Space');
+  await tabToField(page, 'allow-pinless');
+  await page.keyboard.press('Space');
+  await expect(page.locator('#allow-pinless-hint')).toContainText('caller ID, which can be forged');
+  await tabTo(page, 'Save');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status')).toContainText('anyone who can forge such a number as caller ID can too');
+  await expect(page.getByLabel('PIN recycle count')).toHaveValue('7');
+  await expect(page.getByLabel('Allow common PIN patterns')).toBeChecked();
+  await expect(page.getByLabel('Enforce PIN lifetime (days)')).not.toBeChecked();
+  await expect(page.getByLabel("Allow voice mail without a PIN from the user's own phone")).toBeChecked();
+  const [policy] = await cmdlet(request, 'Get-UMMailboxPolicy', { Identity: NEW_POLICY });
+  expect(policy.PINHistoryCount).toBe(7);
+  expect(policy.AllowCommonPatterns).toBe(true);
+  expect(policy.PINLifetime).toBe('Unlimited');
+  expect(policy.AllowPinlessVoiceMailAccess).toBe(true);
+});
+
+test('the Message text page keeps a text over 512 characters with the error next to it, and saves one within', async ({ page, request }) => {
+  await signIn(page);
+  await openPinPolicies(page, NEW_PLAN, NEW_POLICY);
+  await page.getByRole('navigation', { name: 'UM mailbox policy pages' }).getByRole('link', { name: 'Message text' }).click();
+  await expect(page.getByRole('heading', { name: 'Message text', level: 2 })).toBeVisible();
+  await accessible(page);
+  const long = 'x'.repeat(513);
+  await page.getByLabel('When a user is enabled for Unified Messaging').fill(long);
+  await page.getByLabel("When a user's voice mail PIN is reset").fill('Call the help desk at 555-0100.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#um-enabled-text-error')).toContainText('512');
+  await expect(page.getByLabel('When a user is enabled for Unified Messaging')).toHaveValue(long);
+  await expect(page.getByLabel("When a user's voice mail PIN is reset")).toHaveValue('Call the help desk at 555-0100.');
+  await accessible(page);
+  await page.getByLabel('When a user is enabled for Unified Messaging').fill('Welcome to voice mail. Dial +44 20 7946 0000.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('saved');
+  await expect(page.getByLabel('When a user is enabled for Unified Messaging')).toHaveValue('Welcome to voice mail. Dial +44 20 7946 0000.');
+  await screenshot(page, 'message-text');
+  const [policy] = await cmdlet(request, 'Get-UMMailboxPolicy', { Identity: NEW_POLICY });
+  expect(policy.UMEnabledText).toBe('Welcome to voice mail. Dial +44 20 7946 0000.');
+  expect(policy.ResetPINText).toBe('Call the help desk at 555-0100.');
+});
+
+test('deleting a dial plan in use is refused with the service\'s message on the page; once its policy is unused and deleted, it goes', async ({ page, request }) => {
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Unified Messaging' }).click();
+  await page.getByRole('link', { name: `Delete ${NEW_PLAN}` }).click();
+  await expect(page.getByRole('heading', { name: 'Warning' })).toBeVisible();
+  await accessible(page);
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('alert')).toContainText(`The UM dial plan '${NEW_PLAN}' can't be removed because UM mailbox policies belong to it (${NEW_POLICY})`);
+  await accessible(page);
+  await screenshot(page, 'delete-um-dial-plan-refused');
+  // Its policy is in use too, until the mailbox leaves Unified Messaging.
+  await page.getByRole('link', { name: 'No', exact: true }).click();
+  await page.getByRole('link', { name: NEW_PLAN, exact: true }).click();
+  await page.getByRole('region', { name: 'UM Mailbox Policies' }).getByRole('link', { name: `Delete ${NEW_POLICY}` }).click();
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('alert')).toContainText('UM-enabled mailbox(es) use it');
+  // Back as it was: the mailbox without Unified Messaging, then the policy and the dial plan gone.
+  await cmdlet(request, 'Disable-UMMailbox', { Identity: 'xss@contoso.com', KeepProperties: false });
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('status')).toContainText('policy was deleted');
+  await page.getByRole('link', { name: 'UM dial plans', exact: true }).click();
+  await page.getByRole('link', { name: `Delete ${NEW_PLAN}` }).click();
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('status')).toContainText('dial plan was deleted');
+  await expect(page.getByRole('link', { name: NEW_PLAN, exact: true })).toHaveCount(0);
+});
+
+test('a Help Desk account is not offered Unified Messaging nor the PIN policies page, and a forged PIN policies post is refused', async ({ page }) => {
+  await signIn(page, 'helpdesk');
+  await expect(page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Unified Messaging' })).toHaveCount(0);
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  const policyPage = '/ecp/um/policies/Contoso%20Dial%20Plan%20Default%20Policy';
+  const answer = await page.goto(policyPage);
+  expect(answer.status()).toBe(403);
+  await expect(page.getByRole('heading', { name: "You don't have permission" })).toBeVisible();
+  await expect(page.getByLabel('Minimum PIN length')).toHaveCount(0);
+  const forged = await page.request.post(policyPage, {
+    form: {
+      csrf, min_pin_length: '4', pin_history_count: '1', allow_common_patterns: 'on',
+      failures_before_lockout: '999',
+    },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(forged.status()).toBe(403);
+  const body = await forged.text();
+  expect(body).toContain('<h1>You don&#39;t have permission</h1>');
+  expect(body).toContain('Set-UMMailboxPolicy');
 });
 
 test('the main pages are readable at 1280 px and at phone width', async ({ page }) => {
