@@ -10,7 +10,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{NewUmMailboxPolicy, RemoveUmMailboxPolicy, SetUmDialPlan};
@@ -18,8 +17,8 @@ use umpin_domain::{DialPlan, Error, VoipSecurity};
 use umpin_service::ServiceError;
 
 use crate::dial_plans::{dial_plan_href, uri_type_label};
-use crate::error_page::service_failure;
-use crate::forms::{FieldErrors, FormBody, whole_number};
+use crate::error_page::{service_failure, shown, shown_again};
+use crate::forms::{Done, FieldErrors, FormBody, whole_number};
 use crate::new_dial_plan::{Choice, voip_choices};
 use crate::pin_policies::policy_href;
 use crate::session::Session;
@@ -98,11 +97,6 @@ struct DialPlanPage {
     done: Option<&'static str>,
 }
 
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 async fn page(
     state: &AppState,
     session: &Session,
@@ -155,10 +149,7 @@ pub async fn show(
         Some("policy-deleted") => Some("The UM mailbox policy was deleted."),
         _ => None,
     };
-    match page(&state, &session, &identity, None, FieldErrors::default(), done).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(page(&state, &session, &identity, None, FieldErrors::default(), done).await)
 }
 
 /// Save: every setting of the form, as `Set-UMDialPlan` takes them.
@@ -207,8 +198,5 @@ async fn again(
     form: DialPlanForm,
     errors: FieldErrors,
 ) -> Response {
-    match page(state, session, identity, Some(form), errors, None).await {
-        Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown_again(page(state, session, identity, Some(form), errors, None).await)
 }

@@ -6,11 +6,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use umpin_catalogue::cmdlets::{NewUmDialPlan, RemoveUmDialPlan};
 use umpin_domain::{Guid, UriType};
 
 use crate::error_page::service_failure;
+use crate::forms::Done;
 use crate::session::Session;
 use crate::{AppState, Chrome, Section, reads};
 
@@ -49,11 +49,6 @@ struct DialPlansPage {
     /// Whether the account may create dial plans.
     may_create: bool,
     done: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn show(State(state): State<AppState>, session: Session, Query(done): Query<Done>) -> Response {

@@ -10,7 +10,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -18,7 +17,7 @@ use umpin_domain::{Error, ObjectKind, UriType};
 use umpin_service::ServiceError;
 
 use crate::actions::{self, EnableUm};
-use crate::error_page::service_failure;
+use crate::error_page::{service_failure, shown, shown_again};
 use crate::forms::{FormBody, checked, is_extension_error};
 use crate::recipients::selected_href;
 use crate::session::Session;
@@ -112,10 +111,7 @@ async fn page(state: &AppState, session: &Session, identity: &str, form: Typed) 
 }
 
 pub async fn show(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
-    match page(&state, &session, &identity, Typed { pin_expired: true, ..Typed::default() }).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(page(&state, &session, &identity, Typed { pin_expired: true, ..Typed::default() }).await)
 }
 
 /// A non-empty, trimmed value.
@@ -175,8 +171,5 @@ pub async fn submit(
 
 /// The form again, with what was typed and what was wrong.
 async fn again(state: &AppState, session: &Session, identity: &str, typed: Typed) -> Response {
-    match page(state, session, identity, typed).await {
-        Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown_again(page(state, session, identity, typed).await)
 }

@@ -61,6 +61,24 @@ pub fn service_failure(e: &ServiceError) -> Response {
     ErrorPage::from_service(e).into_response_with_status()
 }
 
+/// A page as it was read, or the page that says why it couldn't be.
+pub fn shown(page: Result<impl IntoResponse, ServiceError>) -> Response {
+    with_status(StatusCode::OK, page)
+}
+
+/// A form's page again, with what was typed and what was wrong with it (422); or the page that
+/// says why it couldn't be read.
+pub fn shown_again(page: Result<impl IntoResponse, ServiceError>) -> Response {
+    with_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+fn with_status(status: StatusCode, page: Result<impl IntoResponse, ServiceError>) -> Response {
+    match page {
+        Ok(page) => (status, page).into_response(),
+        Err(e) => service_failure(&e),
+    }
+}
+
 /// The page for an address that names no page.
 pub async fn not_found() -> Response {
     ErrorPage::new(

@@ -5,12 +5,20 @@ use axum::Form;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use umpin_domain::Error;
 
 use crate::error_page::ErrorPage;
 
 pub struct FormBody<T>(pub T);
+
+/// The query of a page after POST-redirect-GET: what was just done (`?done=saved`), which the
+/// page says in its own words.
+#[derive(Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
     type Rejection = Response;

@@ -9,15 +9,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::SetUmMailboxPolicy;
 use umpin_domain::Error;
 use umpin_service::ServiceError;
 
-use crate::error_page::service_failure;
-use crate::forms::{FieldErrors, FormBody};
+use crate::error_page::{service_failure, shown, shown_again};
+use crate::forms::{Done, FieldErrors, FormBody};
 use crate::pin_policies::PolicyHeader;
 use crate::session::Session;
 use crate::{AppState, Chrome, Section};
@@ -47,11 +46,6 @@ struct MessageTextPage {
     may_save: bool,
     errors: FieldErrors,
     done: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 async fn page(
@@ -90,10 +84,7 @@ pub async fn show(
         Some("saved") => Some("The message text was saved. It is added to the next messages sent."),
         _ => None,
     };
-    match page(&state, &session, &identity, None, FieldErrors::default(), done).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(page(&state, &session, &identity, None, FieldErrors::default(), done).await)
 }
 
 pub async fn submit(
@@ -118,10 +109,7 @@ pub async fn submit(
         }
         Err(ServiceError::Rule(e)) if !matches!(e, Error::PermissionDenied { .. }) => {
             let errors = FieldErrors::refusal(&e, FIELDS);
-            match page(&state, &session, &identity, Some(form), errors, None).await {
-                Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-                Err(e) => service_failure(&e),
-            }
+            shown_again(page(&state, &session, &identity, Some(form), errors, None).await)
         }
         Err(e) => service_failure(&e),
     }

@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::NewUmMailboxPolicy;
@@ -13,7 +12,7 @@ use umpin_domain::Error;
 use umpin_service::ServiceError;
 
 use crate::dial_plans::dial_plan_href;
-use crate::error_page::service_failure;
+use crate::error_page::{service_failure, shown, shown_again};
 use crate::forms::{FieldErrors, FormBody};
 use crate::session::Session;
 use crate::{AppState, Chrome, Section, reads};
@@ -55,10 +54,7 @@ async fn page(
 }
 
 pub async fn show(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
-    match page(&state, &session, &identity, String::new(), FieldErrors::default()).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(page(&state, &session, &identity, String::new(), FieldErrors::default()).await)
 }
 
 pub async fn submit(
@@ -77,10 +73,7 @@ pub async fn submit(
         }
         Err(ServiceError::Rule(e)) if !matches!(e, Error::PermissionDenied { .. }) => {
             let errors = FieldErrors::refusal(&e, &["Name"]);
-            match page(&state, &session, &identity, form.name, errors).await {
-                Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-                Err(e) => service_failure(&e),
-            }
+            shown_again(page(&state, &session, &identity, form.name, errors).await)
         }
         Err(e) => service_failure(&e),
     }

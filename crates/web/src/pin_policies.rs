@@ -12,7 +12,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::SetUmMailboxPolicy;
@@ -21,8 +20,8 @@ use umpin_domain::{Error, Guid, Limit, LimitValue, MailboxPolicy};
 use umpin_service::{Principal, ServiceError};
 
 use crate::dial_plans::dial_plan_href;
-use crate::error_page::service_failure;
-use crate::forms::{FieldErrors, FormBody, checked, whole_number};
+use crate::error_page::{service_failure, shown, shown_again};
+use crate::forms::{Done, FieldErrors, FormBody, checked, whole_number};
 use crate::session::Session;
 use crate::{AppState, Chrome, Section, reads};
 
@@ -162,11 +161,6 @@ struct PinPoliciesPage {
     pinless_warning: &'static str,
 }
 
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 async fn page(
     state: &AppState,
     session: &Session,
@@ -204,10 +198,7 @@ pub async fn show(
         ),
         _ => None,
     };
-    match page(&state, &session, &identity, None, FieldErrors::default(), done).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(page(&state, &session, &identity, None, FieldErrors::default(), done).await)
 }
 
 pub async fn submit(
@@ -244,8 +235,5 @@ async fn again(
     form: PinPoliciesForm,
     errors: FieldErrors,
 ) -> Response {
-    match page(state, session, identity, Some(form), errors, None).await {
-        Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown_again(page(state, session, identity, Some(form), errors, None).await)
 }

@@ -15,7 +15,7 @@ use umpin_domain::Error;
 use umpin_service::ServiceError;
 
 use crate::dial_plans::{PATH, dial_plan_href};
-use crate::error_page::service_failure;
+use crate::error_page::{service_failure, shown};
 use crate::forms::FormBody;
 use crate::pin_policies::policy_href;
 use crate::session::Session;
@@ -91,10 +91,7 @@ fn refused(page: Result<RemovePage, ServiceError>, e: &ServiceError) -> Response
 }
 
 pub async fn show_dial_plan(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
-    match dial_plan_page(&state, &session, &identity).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(dial_plan_page(&state, &session, &identity).await)
 }
 
 pub async fn remove_dial_plan(
@@ -114,10 +111,7 @@ pub async fn remove_dial_plan(
 }
 
 pub async fn show_policy(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
-    match policy_page(&state, &session, &identity).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(policy_page(&state, &session, &identity).await)
 }
 
 pub async fn remove_policy(

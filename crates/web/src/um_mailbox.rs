@@ -12,7 +12,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -21,8 +20,8 @@ use umpin_domain::voice::PINLESS_WARNING;
 use umpin_domain::{Error, ObjectKind};
 use umpin_service::{ServiceError, UmMailboxView};
 
-use crate::error_page::service_failure;
-use crate::forms::{FormBody, is_extension_error};
+use crate::error_page::{service_failure, shown, shown_again};
+use crate::forms::{Done, FormBody, is_extension_error};
 use crate::session::{Session, encode};
 use crate::{AppState, Chrome, Section, actions, reads};
 
@@ -100,11 +99,6 @@ struct UmMailboxPage {
     form: Typed,
     /// What was just done.
     done: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -214,10 +208,7 @@ pub async fn show(
         Some("extension-removed") => Some("The extension was removed. Callers can no longer reach the user on it."),
         _ => None,
     };
-    match page(&state, &session, &identity, Typed::default(), done).await {
-        Ok(page) => page.into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown(page(&state, &session, &identity, Typed::default(), done).await)
 }
 
 pub async fn unlock(
@@ -343,8 +334,5 @@ async fn changed(
 
 /// The page again, with what was typed and what was wrong.
 async fn again(state: &AppState, session: &Session, identity: &str, typed: Typed) -> Response {
-    match page(state, session, identity, typed, None).await {
-        Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-        Err(e) => service_failure(&e),
-    }
+    shown_again(page(state, session, identity, typed, None).await)
 }
