@@ -8,7 +8,8 @@
 //!
 //! Without Chromium, node or the suite's `npm ci`, each test prints `skipping: …` and passes,
 //! unless `UMPIN_REQUIRE_BROWSER=1` (as in CI), which makes that a failure. With
-//! `UMPIN_WEB_SCREENSHOTS=1` the SQLite run saves the screenshots of `docs/screenshots` again.
+//! `UMPIN_WEB_SCREENSHOTS=1` the SQLite run saves the screenshots of `docs/screenshots` again;
+//! with `UMPIN_BROWSER_GREP=<regex>` only the tests whose titles match run.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -203,6 +204,10 @@ fn run_suite(server: &Serving, mail_dir: &Path, secrets_out: &Path, screenshots:
     }
     if let Some(dir) = screenshots {
         command.env("UMPIN_SCREENSHOTS", dir);
+    }
+    // Only the tests whose titles match, while working on a page.
+    if let Ok(grep) = std::env::var("UMPIN_BROWSER_GREP") {
+        command.args(["--grep", &grep]);
     }
     let result = command.output().expect("playwright runs");
     let report = format!("{}{}", String::from_utf8_lossy(&result.stdout), String::from_utf8_lossy(&result.stderr));
