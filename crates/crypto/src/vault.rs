@@ -55,12 +55,18 @@
 //! `tokio::task::spawn_blocking`, never on the async executor, and a semaphore with `workers`
 //! permits bounds how many run at once (so a burst of sign-ins queues instead of exhausting memory).
 //! The async methods must therefore be called inside a Tokio runtime.
+//!
+//! Argon2's working memory is kept and reused: a computation takes a block from the vault's free
+//! list (or allocates one when the list is empty, which happens at most once per worker) and
+//! puts it back when done. So the vault holds at most `workers` blocks, whatever the load. Freeing
+//! a 19 MiB block after every computation instead raises glibc's mmap threshold, after which such
+//! blocks come from its heaps and stay resident: memory then grew with the load.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use argon2::password_hash::Error as HashError;
-use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, PasswordHash, Version};
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{Key, KeyInit, XChaCha20Poly1305, XNonce};
 use secrecy::{ExposeSecret, SecretString};
@@ -180,6 +186,8 @@ struct Inner {
     argon2_params: argon2::Params,
     workers: usize,
     pool: Arc<Semaphore>,
+    /// Argon2 working memory not in use: at most one block per worker.
+    memory: Mutex<Vec<Vec<Block>>>,
 }
 
 impl fmt::Debug for Vault {
@@ -225,7 +233,8 @@ impl Vault {
         let workers = workers.max(1);
         let pool = Arc::new(Semaphore::new(workers));
         let keys = ReloadingKeyRing::new(keys);
-        Ok(Vault { inner: Arc::new(Inner { keys, params, argon2_params, workers, pool }) })
+        let memory = Mutex::new(Vec::with_capacity(workers));
+        Ok(Vault { inner: Arc::new(Inner { keys, params, argon2_params, workers, pool, memory }) })
     }
 
     /// The key ring in use now, e.g. for its current key id.
@@ -412,9 +421,24 @@ impl Inner {
         let (id, subkeys) = ring.current();
         let mut salt = [0u8; SALT_LEN];
         getrandom::fill(&mut salt).map_err(|_| CryptoError::Randomness)?;
-        let argon2 = argon2_with(subkeys, self.argon2_params.clone())?;
-        let hash = argon2.hash_password_with_salt(pin.expose_secret().as_bytes(), &salt).map_err(argon2_failed)?;
-        Ok(Verifier { argon2_key: id, phc: Zeroizing::new(hash.to_string()) })
+        let phc = self.phc_string(subkeys, pin, &salt)?;
+        Ok(Verifier { argon2_key: id, phc })
+    }
+
+    /// The PHC string of Argon2id with the current parameters of `pin` and `salt`, as
+    /// `PasswordHasher::hash_password_with_salt` writes it.
+    fn phc_string(&self, subkeys: &Subkeys, pin: &Pin, salt: &[u8]) -> Result<Zeroizing<String>, CryptoError> {
+        let argon2 = argon2_with(subkeys, Algorithm::Argon2id, Version::V0x13, self.argon2_params.clone())?;
+        let mut out = Zeroizing::new(vec![0u8; self.argon2_params.output_len().unwrap_or(Output::MAX_LENGTH)]);
+        self.argon2_into(&argon2, pin, salt, &mut out)?;
+        let hash = PasswordHash {
+            algorithm: ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.argon2_params).map_err(argon2_failed)?,
+            salt: Some(Salt::new(salt).map_err(argon2_failed)?),
+            hash: Some(Output::new(&out).map_err(argon2_failed)?),
+        };
+        Ok(Zeroizing::new(hash.to_string()))
     }
 
     /// `Some(whether the verifier used the current parameters)` for the right PIN, `None` for a
@@ -422,16 +446,31 @@ impl Inner {
     fn check(&self, ring: &KeyRing, verifier: &Verifier, pin: &Pin) -> Result<Option<bool>, CryptoError> {
         let subkeys = ring.subkeys(verifier.argon2_key).ok_or(CryptoError::Unreadable)?;
         let hash = PasswordHash::new(&verifier.phc).map_err(|_| CryptoError::Unreadable)?;
+        let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else { return Err(CryptoError::Unreadable) };
         // Verification takes algorithm, version and parameters from the PHC string.
-        let argon2 = argon2_with(subkeys, self.argon2_params.clone())?;
-        match argon2.verify_password(pin.expose_secret().as_bytes(), &hash) {
-            Ok(()) => {}
-            Err(HashError::PasswordInvalid) => return Ok(None),
-            Err(e) => return Err(argon2_failed(e)),
+        let params = argon2::Params::try_from(&hash).map_err(|_| CryptoError::Unreadable)?;
+        let algorithm = Algorithm::try_from(hash.algorithm.as_str()).map_err(|_| CryptoError::Unreadable)?;
+        let version = hash.version.map(Version::try_from).transpose().map_err(|_| CryptoError::Unreadable)?;
+        let argon2 = argon2_with(subkeys, algorithm, version.unwrap_or_default(), params.clone())?;
+        let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+        self.argon2_into(&argon2, pin, salt, &mut out)?;
+        if !bool::from(out.as_slice().ct_eq(expected.as_bytes())) {
+            return Ok(None);
         }
-        let same_params = argon2::Params::try_from(&hash).is_ok_and(|p| self.params.same_as(&p));
-        let current_algorithm = hash.algorithm == ARGON2ID_IDENT && hash.version == Some(Version::V0x13.into());
-        Ok(Some(same_params && current_algorithm))
+        let current_algorithm = algorithm == Algorithm::Argon2id && version == Some(Version::V0x13);
+        Ok(Some(self.params.same_as(&params) && current_algorithm))
+    }
+
+    /// Argon2 of `pin` and `salt` into `out`, in working memory taken from the free list and put
+    /// back after (see # Worker pool).
+    fn argon2_into(&self, argon2: &Argon2<'_>, pin: &Pin, salt: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        let blocks = argon2.params().block_count();
+        let free = self.memory.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        // A block too small (kept for weaker parameters than these) is dropped for a bigger one.
+        let mut memory = free.filter(|m| m.len() >= blocks).unwrap_or_else(|| vec![Block::new(); blocks]);
+        let hashed = argon2.hash_password_into_with_memory(pin.expose_secret().as_bytes(), salt, out, &mut memory[..]);
+        self.memory.lock().unwrap_or_else(PoisonError::into_inner).push(memory);
+        hashed.map_err(|e| CryptoError::Argon2 { reason: e.to_string() })
     }
 }
 
@@ -449,12 +488,17 @@ fn open_pin(ring: &KeyRing, mailbox: Guid, sealed: &SealedPin) -> Result<(KeyId,
     Ok((id, verifier))
 }
 
-fn argon2_with(subkeys: &Subkeys, params: argon2::Params) -> Result<Argon2<'_>, CryptoError> {
-    Argon2::new_with_secret(subkeys.argon2.as_slice(), Algorithm::Argon2id, Version::V0x13, params)
+fn argon2_with(
+    subkeys: &Subkeys,
+    algorithm: Algorithm,
+    version: Version,
+    params: argon2::Params,
+) -> Result<Argon2<'_>, CryptoError> {
+    Argon2::new_with_secret(subkeys.argon2.as_slice(), algorithm, version, params)
         .map_err(|e| CryptoError::Argon2 { reason: e.to_string() })
 }
 
-fn argon2_failed(e: HashError) -> CryptoError {
+fn argon2_failed(e: impl fmt::Display) -> CryptoError {
     CryptoError::Argon2 { reason: e.to_string() }
 }
 
@@ -923,6 +967,47 @@ mod tests {
         for task in tasks {
             assert_eq!(task.await.unwrap().unwrap(), Verification::Right { upgrade: None });
         }
+    }
+
+    /// The verifier computed in reused memory is the PHC string the argon2 crate itself writes
+    /// for the same salt, and the check agrees with the crate's own verification.
+    #[test]
+    fn a_verifier_is_argon2s_own_phc_string_and_checks_as_argon2_verifies() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let vault = Keys::new().vault_with(Argon2Params::new(19_456, 2, 1));
+        let ring = vault.key_ring();
+        let (_, subkeys) = ring.current();
+        let salt = [7u8; SALT_LEN];
+        let ours = vault.inner.phc_string(subkeys, &pin(PIN), &salt).unwrap();
+        let argon2 =
+            argon2_with(subkeys, Algorithm::Argon2id, Version::V0x13, vault.inner.argon2_params.clone()).unwrap();
+        let theirs = argon2.hash_password_with_salt(PIN.as_bytes(), &salt).unwrap();
+        assert_eq!(ours.as_str(), theirs.to_string());
+        let verifier = Verifier { argon2_key: ring.current_id(), phc: ours };
+        for (typed, right) in [(PIN, true), ("5643893", false), ("", false)] {
+            assert_eq!(argon2.verify_password(typed.as_bytes(), &theirs).is_ok(), right, "{typed}");
+            let checked = vault.inner.check(&ring, &verifier, &pin(typed)).unwrap();
+            assert_eq!(checked, right.then_some(true), "{typed}");
+        }
+    }
+
+    /// However many verifications run, the vault keeps no more Argon2 memory than one block per
+    /// worker (two here), and keeps it for the next ones.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn argon2_memory_is_reused_and_never_more_than_one_block_per_worker() {
+        let vault = Keys::new().vault();
+        let sealed = vault.seal_new_pin(mailbox(), &pin(PIN)).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let (vault, sealed) = (vault.clone(), sealed.clone());
+            let typed = if i % 2 == 0 { PIN } else { "5643893" };
+            tasks.push(tokio::spawn(async move { vault.verify_pin(mailbox(), &sealed, &pin(typed)).await }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let kept = vault.inner.memory.lock().unwrap().len();
+        assert!((1..=2).contains(&kept), "{kept} blocks kept for 2 workers");
     }
 
     #[tokio::test]
