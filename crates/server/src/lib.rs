@@ -13,7 +13,7 @@
 //! | `/api/v1/um/dial-plans[/{identity}]`, `/api/v1/um/mailbox-policies[/{identity}]` | dial plans and policies |
 //! | `GET /api/v1/um/mailboxes`, `GET /api/v1/um/pins` | listings with filters and cursor paging (PINs also as NDJSON) |
 //! | `POST /api/v1/cmdlets/{name}` | one cmdlet of the registry, as the remote shell sends it |
-//! | `POST /api/v1/voice/calls`, `/api/v1/voice/call[/sign-in|/pin|/recorded-name|/first-time-setup]` | voice access: a call, its sign-in, new PIN, recorded name and first-time setup |
+//! | `POST /api/v1/voice/calls`, `/api/v1/voice/call[/sign-in|/pin|/recorded-name|/first-time-setup]` | voice access: a call, its sign-in, new PIN and when the PIN expires, recorded name and first-time setup |
 //! | `GET /api/v1/voice/spray-blocks`, `DELETE /api/v1/voice/spray-blocks/{source}` | `Get-/Clear-UMSprayBlock`: sources refused for spraying PINs |
 //! | `GET /api/v1/openapi.json`, `/healthz`, `/metrics` | description, health, Prometheus metrics |
 //! | `/ecp/…` (and `/`, which leads there) | the web admin center (`umpin_web`) |
@@ -319,7 +319,7 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
         .route("/api/v1/voice/calls", post(voice::start))
         .route("/api/v1/voice/call", delete(voice::end))
         .route("/api/v1/voice/call/sign-in", post(voice::sign_in))
-        .route("/api/v1/voice/call/pin", post(voice::change_pin))
+        .route("/api/v1/voice/call/pin", get(voice::pin_expiry).post(voice::change_pin))
         .route("/api/v1/voice/call/recorded-name", get(voice::recorded_name).put(voice::record_name))
         .route("/api/v1/voice/call/first-time-setup", post(voice::complete_first_time_setup))
         .route("/api/v1/voice/spray-blocks", get(spray_blocks::list))

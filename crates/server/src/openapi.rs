@@ -53,6 +53,7 @@ use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, spray_blocks, um_ma
         voice::start,
         voice::end,
         voice::sign_in,
+        voice::pin_expiry,
         voice::change_pin,
         voice::record_name,
         voice::recorded_name,

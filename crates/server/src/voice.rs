@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use umpin_service::{CallSignIn, NewCall, RecordedNameAudio, SignInOutcome};
+use umpin_service::{CallPinExpiry, CallSignIn, NewCall, RecordedNameAudio, SignInOutcome};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -120,6 +120,23 @@ impl From<CallSignIn> for SignInJson {
     }
 }
 
+/// When the signed-in caller's PIN expires.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PinExpiryJson {
+    /// `null` when the policy's `PINLifetime` is `Unlimited`.
+    #[schema(format = DateTime)]
+    pub pin_expires_on: Option<String>,
+    /// The PIN expires within the next 14 days: tell the caller, and offer to change it.
+    pub pin_expires_soon: bool,
+}
+
+impl From<CallPinExpiry> for PinExpiryJson {
+    fn from(e: CallPinExpiry) -> Self {
+        PinExpiryJson { pin_expires_on: e.expires_on.map(|t| t.to_string()), pin_expires_soon: e.expires_soon }
+    }
+}
+
 /// A new PIN, entered twice.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -213,6 +230,18 @@ pub async fn sign_in(
         .sign_in_on_call(&caller.principal, id.expose_secret(), body.extension.as_deref(), &body.pin)
         .await?;
     Ok(Json(signed_in.into()))
+}
+
+/// When the signed-in caller's PIN expires (personal options).
+#[utoipa::path(get, path = "/api/v1/voice/call/pin", tag = "voice access",
+    params(("Umpin-Call" = String, Header, description = "The callId of POST /api/v1/voice/calls")), security(("bearer" = [])),
+    responses((status = 200, description = "When the PIN expires", body = PinExpiryJson), Problems))]
+pub async fn pin_expiry(
+    State(state): State<AppState>,
+    caller: Caller,
+    CallId(id): CallId,
+) -> Result<Json<PinExpiryJson>, Problem> {
+    Ok(Json(state.service.pin_expiry_on_call(&caller.principal, id.expose_secret()).await?.into()))
 }
 
 /// The signed-in caller chooses a new PIN (after an expired one, or from personal options).

@@ -331,6 +331,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/voice/calls"),
     ("delete", "/api/v1/voice/call"),
     ("post", "/api/v1/voice/call/sign-in"),
+    ("get", "/api/v1/voice/call/pin"),
     ("post", "/api/v1/voice/call/pin"),
     ("get", "/api/v1/voice/call/recorded-name"),
     ("put", "/api/v1/voice/call/recorded-name"),

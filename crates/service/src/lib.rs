@@ -44,7 +44,7 @@ pub use policies::NewPolicy;
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
 pub use umpin_store::{AuditRecord, Recipient, RecipientKey, RecipientOrder, RecipientQuery, SprayBlock};
-pub use voice::{Call, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
+pub use voice::{Call, CallPinExpiry, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
 pub use web_sessions::{WEB_SESSION_LIFETIME, WebSession};
 
 /// How many objects one list call returns at most when the caller asks for more.

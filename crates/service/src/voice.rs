@@ -83,6 +83,15 @@ pub struct CallSignIn {
     pub disconnected: bool,
 }
 
+/// When a signed-in caller's PIN expires, for the personal options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallPinExpiry {
+    /// `None` when the policy's `PINLifetime` is `Unlimited`.
+    pub expires_on: Option<Timestamp>,
+    /// Within the last days of its lifetime (`PIN_EXPIRY_NOTICE_DAYS`): the caller is told.
+    pub expires_soon: bool,
+}
+
 /// A signed-in caller's recording of their name.
 pub struct RecordedNameAudio {
     pub content_type: String,
@@ -404,6 +413,22 @@ impl Service {
         let name = tx.recorded_name(mailbox.guid).await?;
         tx.commit().await?;
         Ok(name.and_then(|n| n.audio).map(|(content_type, audio)| RecordedNameAudio { content_type, audio }))
+    }
+
+    /// When the signed-in caller's PIN expires.
+    pub async fn pin_expiry_on_call(&self, by: &Principal, call_id: &str) -> Result<CallPinExpiry, ServiceError> {
+        let (mailbox, signed_in_with) = self.signed_in_mailbox(by, call_id).await?;
+        let mut tx = self.db.begin().await?;
+        self.still_signed_in(&mut tx, by, call_id, mailbox.guid, signed_in_with).await?;
+        let um = tx.um_mailbox(mailbox.guid).await?.ok_or(Error::SignInRevoked)?;
+        let policy = policy_of(&mut tx, &um).await?;
+        let status = tx.pin(mailbox.guid).await?.ok_or(Error::SignInRevoked)?.status;
+        tx.commit().await?;
+        let now = self.now();
+        Ok(CallPinExpiry {
+            expires_on: status.pin_expires_on(&policy.pin),
+            expires_soon: status.pin_expires_soon(&policy.pin, now),
+        })
     }
 
     /// Ends first-time setup: the new PIN (entered twice), after the name was recorded or with

@@ -55,6 +55,15 @@ struct SignedIn {
     disconnected: bool,
 }
 
+/// When the caller's PIN expires.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PinExpiry {
+    /// RFC 3339; `None` when PINs don't expire.
+    pin_expires_on: Option<String>,
+    pin_expires_soon: bool,
+}
+
 /// One entry of the caller's keys.
 enum Entry {
     /// Digits ended by `#` (none when only `#` was pressed).
@@ -122,8 +131,37 @@ async fn talk(line: &Line, keypad: &mut Keypad, dial_plan: &str, known: Option<K
     } else if signed_in.pin_expired {
         say!("Your PIN has expired. Choose a new PIN to go on.");
         new_pin(line, keypad, Cancel::NotAllowed).await?;
+    } else {
+        let (on, soon) = pin_expiry(line).await?;
+        if soon {
+            say!("{} Press 1 in the main menu to change it.", expiry_sentence(on));
+        }
     }
     main_menu(line, keypad).await
+}
+
+/// When the caller's PIN expires, from the server: the time (`None` when PINs don't expire), and
+/// whether that is soon.
+async fn pin_expiry(line: &Line) -> Step<(Option<jiff::Timestamp>, bool)> {
+    let answer = line.expect(reqwest::Method::GET, "/api/v1/voice/call/pin", None).await?;
+    let expiry: PinExpiry = serde_json::from_value(answer).map_err(|e| line.not_umpin(&e))?;
+    let on = expiry.pin_expires_on.map(|on| on.parse()).transpose().map_err(|e| line.not_umpin(&e))?;
+    Ok((on, expiry.pin_expires_soon))
+}
+
+/// When the PIN expires, in words: the day (in this computer's time zone) and how many days from now.
+fn expiry_sentence(on: Option<jiff::Timestamp>) -> String {
+    let Some(on) = on else {
+        return "Your PIN doesn't expire.".to_owned();
+    };
+    let day = on.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%A %-d %B %Y");
+    match u64::try_from(on.duration_since(jiff::Timestamp::now()).as_secs()) {
+        Ok(seconds @ 1..) => match seconds.div_ceil(86_400) {
+            1 => format!("Your PIN expires within a day, on {day}."),
+            days => format!("Your PIN expires in {days} days, on {day}."),
+        },
+        _ => "Your PIN has expired.".to_owned(),
+    }
 }
 
 /// Voice mail without a PIN, for a caller on their own phone: until they choose personal options
@@ -350,7 +388,9 @@ fn read_recording(path: &Path) -> std::io::Result<Vec<u8>> {
 /// The main menu, until the caller hangs up.
 async fn main_menu(line: &Line, keypad: &mut Keypad) -> Step<()> {
     loop {
-        say!("Main menu. Press 1 to change your PIN, 2 to record your name, or * to hang up.");
+        say!(
+            "Main menu. Press 1 to change your PIN, 2 to record your name, 3 to hear when your PIN expires, or * to hang up."
+        );
         match keypad.read(Secrecy::Shown)? {
             Entry::Keys(choice) => match choice.expose_secret() {
                 "1" => {
@@ -359,6 +399,7 @@ async fn main_menu(line: &Line, keypad: &mut Keypad) -> Step<()> {
                 "2" => {
                     record_name(line, keypad, Cancel::Allowed).await?;
                 }
+                "3" => say!("{}", expiry_sentence(pin_expiry(line).await?.0)),
                 _ => say!("That isn't a choice of this menu."),
             },
             Entry::Star => {

@@ -114,6 +114,31 @@ umpin_store::backend_tests! {
         assert!(matches!(sign_in(&s, "51234", "8273645").await, SignInOutcome::SignedIn { .. }));
     }
 
+    async fn a_signed_in_caller_hears_when_the_pin_expires_and_whether_that_is_within_14_days(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let ivr = front_end("ivr");
+        let c = call(&s, None).await;
+        enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await.unwrap();
+        let lifetime = |days: umpin_domain::LimitValue| {
+            let s = &s;
+            async move {
+                let changes = PolicyChanges { pin_lifetime: Some(days), ..Default::default() };
+                s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+            }
+        };
+        let expiry = s.pin_expiry_on_call(&ivr, &c).await.unwrap();
+        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        assert_eq!(expiry.expires_on, info.pin_expires_on);
+        assert!(expiry.expires_on.is_some() && !expiry.expires_soon, "60 days ahead is not soon");
+        lifetime(umpin_domain::LimitValue::Number(10)).await;
+        assert!(s.pin_expiry_on_call(&ivr, &c).await.unwrap().expires_soon, "10 days ahead is soon");
+        lifetime(umpin_domain::LimitValue::Unlimited).await;
+        let unlimited = s.pin_expiry_on_call(&ivr, &c).await.unwrap();
+        assert!(unlimited.expires_on.is_none() && !unlimited.expires_soon);
+    }
+
     async fn nothing_but_signing_in_is_possible_before_the_caller_signs_in(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
@@ -122,6 +147,7 @@ umpin_store::backend_tests! {
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::NotSignedIn);
         assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::NotSignedIn);
         assert_eq!(rule(s.recorded_name_on_call(&ivr, &c).await), Error::NotSignedIn);
+        assert_eq!(rule(s.pin_expiry_on_call(&ivr, &c).await), Error::NotSignedIn);
         // Signed in, then a wrong PIN on the same call: no longer signed in.
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         enter(&s, &c, Some("51234"), "9999999").await.unwrap();

@@ -112,13 +112,24 @@ fn a_first_time_user_signs_in_with_the_mailed_pin_must_change_it_and_then_signs_
     assert_eq!(status, "\nFirstTimeUser : False\nPinExpired    : False\n\n");
 
     // Called from Tony's own extension, the caller ID finds the mailbox: only the PIN is asked for.
+    // With a PIN lifetime of 10 days, the caller is told at once that the PIN expires soon, and
+    // again when asking from the main menu.
+    shell_ok(dir.path(), "Set-UMMailboxPolicy MyUMMailboxPolicy -PINLifetime 10");
     let second =
-        phone(&server.url, &["--dial-plan", "MyUMDialPlan", "--from", "51234"], &format!("{TONYS_OWN_PIN}#\n*\n"));
+        phone(&server.url, &["--dial-plan", "MyUMDialPlan", "--from", "51234"], &format!("{TONYS_OWN_PIN}#\n3#\n*\n"));
     let transcript = stdout(&second);
     assert!(second.status.success(), "{transcript}{}", stderr(&second));
     assert_said_in_order(
         &transcript,
-        &["Hello, Tony Smith. Enter your PIN, then #.", "You are signed in.", "Main menu.", "Goodbye."],
+        &[
+            "Hello, Tony Smith. Enter your PIN, then #.",
+            "You are signed in.",
+            "Your PIN expires in 10 days, on ",
+            "Press 1 in the main menu to change it.",
+            "Main menu.",
+            "Your PIN expires in 10 days, on ",
+            "Goodbye.",
+        ],
     );
     assert!(!transcript.contains("choose a new PIN"), "{transcript}");
 
