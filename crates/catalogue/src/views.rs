@@ -104,6 +104,7 @@ pub fn mailbox_policy(p: &MailboxPolicy, dial_plan: &str) -> Value {
             ("PINLifetime", limit(p.pin.pin_lifetime)),
             ("PINHistoryCount", i64::from(p.pin.pin_history_count).into()),
             ("AllowCommonPatterns", p.pin.allow_common_patterns.into()),
+            ("AllowCommonPINs", p.pin.allow_common_pins.into()),
             ("LogonFailuresBeforePINReset", limit(p.pin.logon_failures_before_pin_reset)),
             ("MaxLogonAttempts", i64::from(p.pin.max_logon_attempts).into()),
             ("ResetPINText", p.reset_pin_text.as_str().into()),

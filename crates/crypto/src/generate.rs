@@ -114,9 +114,10 @@ mod tests {
         fn every_generated_pin_satisfies_the_pin_rules_and_has_the_generated_length(
             min_pin_length in 4u8..=24,
             allow_common_patterns in any::<bool>(),
+            allow_common_pins in any::<bool>(),
             extensions in prop::collection::vec("[0-9]{1,20}", 0..=3),
         ) {
-            let policy = PinPolicy { min_pin_length, allow_common_patterns, ..PinPolicy::default() };
+            let policy = PinPolicy { min_pin_length, allow_common_patterns, allow_common_pins, ..PinPolicy::default() };
             let pin = generate_pin(&policy, &extensions, |_| false).unwrap();
             let digits = pin.expose_secret();
             prop_assert_eq!(digits.len(), usize::from(generated_pin_length(&policy)));

@@ -38,6 +38,7 @@ pub enum PinRule {
     StartsWithExtension,
     RepeatedDigit,
     DigitRun,
+    Common,
 }
 
 impl fmt::Display for PinRule {
@@ -64,6 +65,9 @@ impl fmt::Display for PinRule {
             ),
             PinRule::DigitRun => f.write_str(
                 "The PIN may not be a run of consecutive ascending or descending digits, because the UM mailbox policy doesn't allow common patterns.",
+            ),
+            PinRule::Common => f.write_str(
+                "The PIN is one of the most commonly chosen PINs (such as a date, a year or a shape on the keypad), which the UM mailbox policy doesn't allow. Choose a different PIN.",
             ),
         }
     }

@@ -1,5 +1,8 @@
 //! PIN rules, SPEC §2.1–§2.4: what a new PIN must satisfy and the status derived from the PIN data.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use jiff::SignedDuration;
 
 use crate::{Limit, PinPolicy, PinRule, Timestamp};
@@ -11,6 +14,15 @@ pub const MAX_PIN_LENGTH: u8 = 24;
 pub const EXPIRED_WHEN_SET: bool = true;
 /// Whether a new PIN is e-mailed to the user unless told otherwise (`SendEmail`).
 pub const SEND_EMAIL: bool = true;
+
+/// How many days before a PIN reaches its lifetime the user is told so on the phone.
+pub const PIN_EXPIRY_NOTICE_DAYS: i64 = 14;
+
+/// The shipped list of the most commonly chosen PINs (dates, years, repeats, runs, keypad shapes),
+/// one a line, made by `scripts/common-pins.py`; refused while `AllowCommonPINs` is `$false`.
+const COMMON_PINS: &str = include_str!("common_pins.txt");
+
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| COMMON_PINS.lines().collect());
 
 /// Checks a PIN being set (by an administrator, by the user on the phone, or generated) against the
 /// policy, the user's extensions and the history. `in_history` answers whether the PIN equals one
@@ -50,6 +62,9 @@ pub fn check_new_pin(
         if steps(1) || steps(-1) {
             return Err(PinRule::DigitRun);
         }
+    }
+    if !policy.allow_common_pins && COMMON.contains(pin) {
+        return Err(PinRule::Common);
     }
     if in_history(pin) {
         return Err(PinRule::InHistory { count: policy.pin_history_count });
@@ -115,6 +130,12 @@ impl PinStatus {
             }
         }
     }
+
+    /// Whether the PIN reaches its lifetime within [`PIN_EXPIRY_NOTICE_DAYS`] (and hasn't yet).
+    pub fn pin_expires_soon(&self, policy: &PinPolicy, now: Timestamp) -> bool {
+        let notice = SignedDuration::from_hours(PIN_EXPIRY_NOTICE_DAYS * 24);
+        self.pin_expires_on(policy).is_some_and(|at| now < at && at.duration_since(now) <= notice)
+    }
 }
 
 #[cfg(test)]
@@ -126,7 +147,7 @@ mod tests {
     }
 
     fn lenient() -> PinPolicy {
-        PinPolicy { allow_common_patterns: true, min_pin_length: 4, ..PinPolicy::default() }
+        PinPolicy { allow_common_patterns: true, allow_common_pins: true, min_pin_length: 4, ..PinPolicy::default() }
     }
 
     fn check(pin: &str, policy: &PinPolicy, extensions: &[&str]) -> Result<(), PinRule> {
@@ -186,10 +207,36 @@ mod tests {
 
     #[test]
     fn runs_do_not_wrap_around() {
-        let four = PinPolicy { min_pin_length: 4, ..strict() };
+        let four = PinPolicy { min_pin_length: 4, allow_common_pins: true, ..strict() };
         assert_eq!(check("7890", &four, &[]), Ok(()));
         assert_eq!(check("8901", &four, &[]), Ok(()));
         assert_eq!(check("2109", &four, &[]), Ok(()));
+    }
+
+    #[test]
+    fn a_common_pin_is_refused_unless_common_pins_are_allowed_even_when_common_patterns_are() {
+        let patterns_allowed = PinPolicy { min_pin_length: 4, allow_common_patterns: true, ..strict() };
+        // A date (MMDD and DDMM), a year, a keypad column, a repeated pair, the top row's end.
+        for pin in ["1225", "3112", "1984", "2580", "121212", "7890", "123456", "11111111"] {
+            assert_eq!(check(pin, &patterns_allowed, &[]), Err(PinRule::Common), "{pin}");
+            assert_eq!(check(pin, &lenient(), &[]), Ok(()), "{pin}");
+        }
+    }
+
+    #[test]
+    fn a_pin_that_only_looks_like_a_date_is_not_common() {
+        let four = PinPolicy { min_pin_length: 4, ..strict() };
+        // The 31st of February, a 13th month either way round, a year before the list's.
+        for pin in ["0231", "1331", "1850", "5643892"] {
+            assert_eq!(check(pin, &four, &[]), Ok(()), "{pin}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_common_pin_list_holds_only_pins_of_4_to_8_digits_each_once() {
+        let lines: Vec<&str> = COMMON_PINS.lines().collect();
+        assert!(lines.iter().all(|p| (4..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())));
+        assert_eq!(COMMON.len(), lines.len(), "no PIN is listed twice");
     }
 
     #[test]
@@ -241,6 +288,16 @@ mod tests {
         let s = PinStatus::new_pin(7, false, false, false, at(0));
         assert!(!s.pin_expired(&policy, at(100_000)));
         assert_eq!(s.pin_expires_on(&policy), None);
+        assert!(!s.pin_expires_soon(&policy, at(100_000)));
+    }
+
+    #[test]
+    fn a_pin_expires_soon_in_the_last_14_days_of_its_lifetime_and_not_once_expired() {
+        let s = PinStatus::new_pin(7, false, false, false, at(0));
+        assert!(!s.pin_expires_soon(&strict(), at(45)));
+        assert!(s.pin_expires_soon(&strict(), at(46)));
+        assert!(s.pin_expires_soon(&strict(), at(59)));
+        assert!(!s.pin_expires_soon(&strict(), at(60)));
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct PinPolicy {
     pub pin_lifetime: Limit,
     pub pin_history_count: u8,
     pub allow_common_patterns: bool,
+    /// Whether a PIN on the shipped list of the most common PINs may be chosen.
+    pub allow_common_pins: bool,
     pub logon_failures_before_pin_reset: Limit,
     pub max_logon_attempts: u16,
 }
@@ -65,6 +67,7 @@ impl PinPolicy {
         pin_lifetime: Limit::Limited(60),
         pin_history_count: 5,
         allow_common_patterns: false,
+        allow_common_pins: false,
         logon_failures_before_pin_reset: Limit::Limited(5),
         max_logon_attempts: 15,
     };
@@ -99,6 +102,7 @@ pub struct PolicyChanges {
     pub pin_lifetime: Option<LimitValue>,
     pub pin_history_count: Option<i64>,
     pub allow_common_patterns: Option<bool>,
+    pub allow_common_pins: Option<bool>,
     pub logon_failures_before_pin_reset: Option<LimitValue>,
     pub max_logon_attempts: Option<i64>,
     pub reset_pin_text: Option<String>,
@@ -146,6 +150,9 @@ impl MailboxPolicy {
         }
         if let Some(b) = changes.allow_common_patterns {
             next.pin.allow_common_patterns = b;
+        }
+        if let Some(b) = changes.allow_common_pins {
+            next.pin.allow_common_pins = b;
         }
         if let Some(v) = changes.logon_failures_before_pin_reset {
             next.pin.logon_failures_before_pin_reset = check_limit("LogonFailuresBeforePINReset", v, 999)?;
@@ -205,6 +212,7 @@ mod tests {
         assert_eq!(p.pin.pin_lifetime, Limit::Limited(60));
         assert_eq!(p.pin.pin_history_count, 5);
         assert!(!p.pin.allow_common_patterns);
+        assert!(!p.pin.allow_common_pins);
         assert_eq!(p.pin.logon_failures_before_pin_reset, Limit::Limited(5));
         assert_eq!(p.pin.max_logon_attempts, 15);
         assert_eq!(p.reset_pin_text, "");

@@ -191,6 +191,7 @@ pub async fn update_policy(
         pin_lifetime: limit(body.pin_lifetime),
         pin_history_count: body.pin_history_count,
         allow_common_patterns: body.allow_common_patterns,
+        allow_common_pins: body.allow_common_pins,
         logon_failures_before_pin_reset: limit(body.logon_failures_before_pin_reset),
         max_logon_attempts: body.max_logon_attempts,
         reset_pin_text: body.reset_pin_text,

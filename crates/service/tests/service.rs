@@ -96,11 +96,24 @@ umpin_store::backend_tests! {
             ("111111", PinRule::RepeatedDigit),
             ("234567", PinRule::DigitRun),
             ("5123499", PinRule::StartsWithExtension),
+            ("147258", PinRule::Common),
         ] {
             let err = rule(s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { pin: Some(pin(bad)), ..Default::default() }).await);
             assert_eq!(err, Error::Pin(expected));
             assert!(!err.to_string().contains(bad));
         }
+    }
+
+    async fn a_common_pin_is_refused_until_the_policy_allows_common_pins(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let keypad_columns = || PinReset { pin: Some(pin("147258")), ..Default::default() };
+        let err = rule(s.cmdlets().set_um_mailbox_pin(&admin(), "tony", keypad_columns()).await);
+        assert_eq!(err, Error::Pin(PinRule::Common));
+        let changes = PolicyChanges { allow_common_pins: Some(true), ..Default::default() };
+        let policy = s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        assert!(policy.pin.allow_common_pins && !policy.pin.allow_common_patterns);
+        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", keypad_columns()).await.unwrap();
     }
 
     async fn wrong_pins_reset_the_pin_at_5_and_10_and_lock_out_at_15(db: Database) {

@@ -10,7 +10,7 @@ use crate::{StoreError, Tx};
 macro_rules! pin_policy_columns {
     () => {
         "pol.min_pin_length, pol.pin_lifetime, pol.pin_history_count, pol.allow_common_patterns, \
-         pol.logon_failures_before_pin_reset, pol.max_logon_attempts"
+         pol.allow_common_pins, pol.logon_failures_before_pin_reset, pol.max_logon_attempts"
     };
 }
 pub(crate) use pin_policy_columns;
@@ -31,6 +31,7 @@ pub(crate) struct PinPolicyRow {
     pin_lifetime: Option<i64>,
     pin_history_count: i64,
     allow_common_patterns: bool,
+    allow_common_pins: bool,
     logon_failures_before_pin_reset: Option<i64>,
     max_logon_attempts: i64,
 }
@@ -42,6 +43,7 @@ impl PinPolicyRow {
             pin_lifetime: limit(self.pin_lifetime, "PINLifetime")?,
             pin_history_count: narrow(self.pin_history_count, "PINHistoryCount")?,
             allow_common_patterns: self.allow_common_patterns,
+            allow_common_pins: self.allow_common_pins,
             logon_failures_before_pin_reset: limit(
                 self.logon_failures_before_pin_reset,
                 "LogonFailuresBeforePINReset",
@@ -113,6 +115,7 @@ macro_rules! bind_policy {
             .bind($x.um_enabled_text.clone())
             .bind(micros($x.when_created))
             .bind($x.allow_pinless_voice_mail_access)
+            .bind($x.pin.allow_common_pins)
     };
 }
 
@@ -126,8 +129,8 @@ impl Tx {
             let query = sqlx::query(
                 "INSERT INTO mailbox_policies (guid, name, name_key, dial_plan, min_pin_length, pin_lifetime, \
                 pin_history_count, allow_common_patterns, logon_failures_before_pin_reset, max_logon_attempts, \
-                reset_pin_text, um_enabled_text, when_created, allow_pinless_voice_mail_access) \
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                reset_pin_text, um_enabled_text, when_created, allow_pinless_voice_mail_access, allow_common_pins) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             );
             bind_policy!(query, p)
                 .execute(&mut *c)
@@ -145,7 +148,8 @@ impl Tx {
                 "UPDATE mailbox_policies SET name = $2, name_key = $3, dial_plan = $4, min_pin_length = $5, \
                 pin_lifetime = $6, pin_history_count = $7, allow_common_patterns = $8, \
                 logon_failures_before_pin_reset = $9, max_logon_attempts = $10, reset_pin_text = $11, \
-                um_enabled_text = $12, when_created = $13, allow_pinless_voice_mail_access = $14 WHERE guid = $1",
+                um_enabled_text = $12, when_created = $13, allow_pinless_voice_mail_access = $14, \
+                allow_common_pins = $15 WHERE guid = $1",
             );
             bind_policy!(query, p)
                 .execute(&mut *c)

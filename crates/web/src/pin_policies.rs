@@ -30,6 +30,7 @@ const FIELDS: &[&str] = &[
     "MinPINLength",
     "PINHistoryCount",
     "AllowCommonPatterns",
+    "AllowCommonPINs",
     "PINLifetime",
     "LogonFailuresBeforePINReset",
     "MaxLogonAttempts",
@@ -87,6 +88,7 @@ pub struct PinPoliciesForm {
     #[serde(default)]
     pin_history_count: String,
     allow_common_patterns: Option<String>,
+    allow_common_pins: Option<String>,
     enforce_pin_lifetime: Option<String>,
     #[serde(default)]
     pin_lifetime: String,
@@ -108,6 +110,7 @@ impl PinPoliciesForm {
             min_pin_length: policy.pin.min_pin_length.to_string(),
             pin_history_count: policy.pin.pin_history_count.to_string(),
             allow_common_patterns: policy.pin.allow_common_patterns.then(|| "on".to_owned()),
+            allow_common_pins: policy.pin.allow_common_pins.then(|| "on".to_owned()),
             enforce_pin_lifetime,
             pin_lifetime,
             reset_after_failures,
@@ -132,6 +135,7 @@ impl PinPoliciesForm {
             min_pin_length: Some(whole_number("MinPINLength", &self.min_pin_length)?),
             pin_history_count: Some(whole_number("PINHistoryCount", &self.pin_history_count)?),
             allow_common_patterns: Some(checked(self.allow_common_patterns.as_deref())),
+            allow_common_pins: Some(checked(self.allow_common_pins.as_deref())),
             pin_lifetime: Some(limit(&self.enforce_pin_lifetime, "PINLifetime", &self.pin_lifetime)?),
             logon_failures_before_pin_reset: Some(limit(
                 &self.reset_after_failures,

@@ -106,6 +106,11 @@ cmdlet! {
                 "Whether PINs may be one repeated digit or a run such as 123456.",
             )
             .default(Default::Bool(PinPolicy::DEFAULT.allow_common_patterns)),
+            allow_common_pins: Option<bool> = Parameter::named(
+                "AllowCommonPINs",
+                "Whether PINs may be on the shipped list of the most common PINs: dates, years, repeats, keypad shapes.",
+            )
+            .default(Default::Bool(PinPolicy::DEFAULT.allow_common_pins)),
             logon_failures_before_pin_reset: Option<LimitValue> = Parameter::named(
                 "LogonFailuresBeforePINReset",
                 "Failed sign-ins after which the PIN is reset and e-mailed: 1 to 999, or Unlimited; below MaxLogonAttempts.",
@@ -139,6 +144,7 @@ impl SetUmMailboxPolicy {
             pin_lifetime: self.pin_lifetime,
             pin_history_count: self.pin_history_count,
             allow_common_patterns: self.allow_common_patterns,
+            allow_common_pins: self.allow_common_pins,
             logon_failures_before_pin_reset: self.logon_failures_before_pin_reset,
             max_logon_attempts: self.max_logon_attempts,
             reset_pin_text: self.reset_pin_text,

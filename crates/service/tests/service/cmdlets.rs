@@ -112,6 +112,7 @@ impl Cmdlets<'_> {
             pin_lifetime: changes.pin_lifetime,
             pin_history_count: changes.pin_history_count,
             allow_common_patterns: changes.allow_common_patterns,
+            allow_common_pins: changes.allow_common_pins,
             logon_failures_before_pin_reset: changes.logon_failures_before_pin_reset,
             max_logon_attempts: changes.max_logon_attempts,
             reset_pin_text: changes.reset_pin_text.clone(),

@@ -110,6 +110,7 @@ fn default_policy() -> MailboxPolicy {
             pin_lifetime: Limit::Unlimited,
             pin_history_count: 1,
             allow_common_patterns: true,
+            allow_common_pins: true,
             logon_failures_before_pin_reset: Limit::Unlimited,
             max_logon_attempts: 999,
         },

@@ -14,6 +14,7 @@ umpin_store::backend_tests! {
                 pin_lifetime: Limit::Limited(999),
                 pin_history_count: 20,
                 allow_common_patterns: true,
+                allow_common_pins: true,
                 logon_failures_before_pin_reset: Limit::Limited(998),
                 max_logon_attempts: 999,
             },

@@ -9,7 +9,7 @@ fn wildcard_property_names_expand_in_the_objects_property_order() {
     let pins = shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | Format-List *PIN*");
     assert_eq!(
         pins,
-        "\nMinPINLength                : 6\nPINLifetime                 : 60\nPINHistoryCount             : 5\nLogonFailuresBeforePINReset : 5\nResetPINText                :\nAllowPinlessVoiceMailAccess : False\n\n"
+        "\nMinPINLength                : 6\nPINLifetime                 : 60\nPINHistoryCount             : 5\nAllowCommonPINs             : False\nLogonFailuresBeforePINReset : 5\nResetPINText                :\nAllowPinlessVoiceMailAccess : False\n\n"
     );
     let all = shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | fl *");
     assert_eq!(all, shell_ok(dir.path(), "Get-UMMailboxPolicy MyUMMailboxPolicy | Format-List"));
@@ -31,7 +31,7 @@ fn select_object_exclude_property_leaves_out_what_it_matches() {
     );
     assert_eq!(
         out,
-        "\nMinPINLength                : 6\nPINLifetime                 : 60\nLogonFailuresBeforePINReset : 5\nAllowPinlessVoiceMailAccess : False\n\n"
+        "\nMinPINLength                : 6\nPINLifetime                 : 60\nAllowCommonPINs             : False\nLogonFailuresBeforePINReset : 5\nAllowPinlessVoiceMailAccess : False\n\n"
     );
 }
 

@@ -450,8 +450,8 @@ fn a_running_server_opens_pins_passwords_audit_records_and_history_under_keys_ro
 
     // Key 5: a PIN history entry made under it still refuses that PIN.
     rotate_keys(dir.path());
-    shell_ok(dir.path(), "Set-UMMailboxPIN tony@contoso.com -Pin 3141592");
-    let repeated = orgadmin("org admin password 2", "Set-UMMailboxPIN tony@contoso.com -Pin 3141592");
+    shell_ok(dir.path(), "Set-UMMailboxPIN tony@contoso.com -Pin 3816527");
+    let repeated = orgadmin("org admin password 2", "Set-UMMailboxPIN tony@contoso.com -Pin 3816527");
     assert!(!repeated.status.success());
     assert!(stderr(&repeated).contains("The PIN was used recently"), "{}", stderr(&repeated));
 
