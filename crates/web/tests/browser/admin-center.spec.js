@@ -560,6 +560,9 @@ test('the PIN policies form can be done with the keyboard alone', async ({ page,
   await page.keyboard.type('7');
   await tabToField(page, 'allow-common-patterns');
   await page.keyboard.press('Space');
+  await expect(page.getByLabel('Allow the most common PINs')).not.toBeChecked();
+  await tabToField(page, 'allow-common-pins');
+  await page.keyboard.press('Space');
   await tabToField(page, 'enforce-pin-lifetime');
   await page.keyboard.press('Space');
   await tabToField(page, 'allow-pinless');
@@ -570,11 +573,13 @@ test('the PIN policies form can be done with the keyboard alone', async ({ page,
   await expect(page.getByRole('status')).toContainText('anyone who can forge such a number as caller ID can too');
   await expect(page.getByLabel('PIN recycle count')).toHaveValue('7');
   await expect(page.getByLabel('Allow common PIN patterns')).toBeChecked();
+  await expect(page.getByLabel('Allow the most common PINs')).toBeChecked();
   await expect(page.getByLabel('Enforce PIN lifetime (days)')).not.toBeChecked();
   await expect(page.getByLabel("Allow voice mail without a PIN from the user's own phone")).toBeChecked();
   const [policy] = await cmdlet(request, 'Get-UMMailboxPolicy', { Identity: NEW_POLICY });
   expect(policy.PINHistoryCount).toBe(7);
   expect(policy.AllowCommonPatterns).toBe(true);
+  expect(policy.AllowCommonPINs).toBe(true);
   expect(policy.PINLifetime).toBe('Unlimited');
   expect(policy.AllowPinlessVoiceMailAccess).toBe(true);
 });
