@@ -108,7 +108,7 @@ pub enum SyncChange {
     /// A new mailbox for a directory user (its guid is the one to create it with).
     Add { id: String, dn: String, mailbox: Mailbox },
     /// New values for a mailbox's fields; `returned` when the user was absent before.
-    Update { dn: String, before: Mailbox, after: Mailbox, returned: bool },
+    Update { dn: String, after: Mailbox, returned: bool },
     /// The user is gone or disabled: the grace period starts now.
     Absent { mailbox: Mailbox },
     /// The user has been gone or disabled for the grace period: UM is disabled and the PIN
@@ -169,10 +169,8 @@ pub fn plan_sync(
     let mut present: HashSet<String> = HashSet::new();
     let mut users = Vec::new();
     for entry in entries {
-        if let Some(id) = entry.id.as_deref() {
-            if !entry.disabled {
-                present.insert(id.trim().to_owned());
-            }
+        if let Some(id) = entry.id.as_deref().filter(|_| !entry.disabled) {
+            present.insert(id.trim().to_owned());
         }
         match entry.check(now) {
             Ok(user) => users.push(user),
@@ -189,12 +187,7 @@ pub fn plan_sync(
                     Mailbox { guid: link.mailbox.guid, when_created: link.mailbox.when_created, ..user.mailbox };
                 let returned = link.absent_since.is_some() && !user.disabled;
                 if after != link.mailbox || returned {
-                    plan.changes.push(SyncChange::Update {
-                        dn: user.dn,
-                        before: link.mailbox.clone(),
-                        after,
-                        returned,
-                    });
+                    plan.changes.push(SyncChange::Update { dn: user.dn, after, returned });
                 } else if !user.disabled {
                     plan.unchanged += 1;
                 }
@@ -243,7 +236,7 @@ fn without_collisions(users: Vec<DirectoryUser>, skipped: &mut Vec<SkippedEntry>
     for (i, user) in users.iter().enumerate() {
         let shared = keys(user).into_iter().find_map(|key| {
             let others: Vec<&str> = owners[&key].iter().filter(|&&j| j != i).map(|&j| users[j].dn.as_str()).collect();
-            (!others.is_empty()).then(|| (key, others))
+            (!others.is_empty()).then_some((key, others))
         });
         match shared {
             Some(((what, value), others)) => skipped.push(SkippedEntry {
