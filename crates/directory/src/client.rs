@@ -39,10 +39,6 @@ impl Directory {
         Directory { settings }
     }
 
-    pub fn settings(&self) -> &DirectorySettings {
-        &self.settings
-    }
-
     fn error(&self, what: impl Into<String>) -> DirectoryError {
         DirectoryError { url: self.settings.url.clone(), what: what.into() }
     }

@@ -198,11 +198,6 @@ fn refuse(setting: &'static str, problem: impl Into<String>) -> DirectoryConfigE
 }
 
 impl DirectoryConfig {
-    /// Whether a directory is configured.
-    pub fn is_enabled(&self) -> bool {
-        self.url.is_some()
-    }
-
     /// Checks every setting and reads the password and CA files; `None` without `url`.
     pub fn settings(&self) -> Result<Option<DirectorySettings>, DirectoryConfigError> {
         let Some(url) = self.url.as_deref() else { return Ok(None) };
