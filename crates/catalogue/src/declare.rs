@@ -182,10 +182,17 @@ pub const CONFIRM: Parameter = Parameter::new(
 );
 
 impl CmdletInfo {
-    /// Every parameter, the common ones included.
+    /// Every parameter, the common ones included (once: a cmdlet may declare one itself).
     pub fn all_parameters(&self) -> impl Iterator<Item = &Parameter> {
         let common: &'static [Parameter] = if self.changes_state { &[WHAT_IF, CONFIRM] } else { &[] };
-        self.parameters.iter().chain(common)
+        let declared = |p: &&Parameter| self.parameters.iter().any(|d| d.name == p.name);
+        self.parameters.iter().chain(common.iter().filter(move |p| !declared(p)))
+    }
+
+    /// Whether the cmdlet answers `-WhatIf` itself, with what it would change (it declares the
+    /// parameter); the others are answered with the generic "What if:" sentence, unrun.
+    pub fn answers_what_if(&self) -> bool {
+        self.parameters.iter().any(|p| p.name == WHAT_IF.name)
     }
 
     /// The parameter a name given on the command line means: the exact name, or an unambiguous
@@ -496,6 +503,7 @@ macro_rules! cmdlet {
             };
 
             /// The typed cmdlet from arguments bound to [`Self::INFO`].
+            #[allow(unused_variables)] // a cmdlet may take no parameters
             pub fn bind(arguments: &$crate::binding::Arguments) -> Result<Self, String> {
                 Ok($struct {
                     $($field: <$ty as $crate::declare::ParameterType>::take(arguments, ($parameter).name)?,)*
@@ -504,6 +512,7 @@ macro_rules! cmdlet {
 
             /// The parameters given, as the admin audit log records them (secrets by their type).
             pub fn audit_parameters(&self) -> Vec<(&'static str, umpin_domain::AuditValue)> {
+                #[allow(unused_mut)] // a cmdlet may take no parameters
                 let mut parameters = Vec::new();
                 $(
                     if let Some(value) = $crate::declare::ParameterType::audit(&self.$field) {

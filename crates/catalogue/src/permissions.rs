@@ -90,6 +90,9 @@ impl CmdletId {
             // lifted only by its administrators (lifting one lets a sprayer go on at once).
             GetUmSprayBlock => only(ORGANIZATION_VIEW),
             ClearUmSprayBlock => only(ORGANIZATION),
+            // A sync creates and changes mailboxes (as New-Mailbox and Set-Mailbox) and disables UM.
+            StartUmDirectorySync => only(ORGANIZATION),
+            GetUmDirectorySyncStatus => only(ORGANIZATION_VIEW),
         }
     }
 

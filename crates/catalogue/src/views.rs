@@ -3,7 +3,10 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use umpin_domain::{DialPlan, Limit, Mailbox, MailboxPolicy, ManagementAccount};
-use umpin_service::{AuditLogCheck, AuditRecord, RoleGroupView, SprayBlock, UmMailboxPin, UmMailboxView};
+use umpin_service::{
+    AuditLogCheck, AuditRecord, DirectorySyncRecord, PlannedChange, RoleGroupView, SprayBlock, UmMailboxPin,
+    UmMailboxView,
+};
 
 use crate::value::{Object, Value};
 
@@ -17,6 +20,8 @@ pub const ROLE_GROUP: &str = "RoleGroup";
 pub const AUDIT_EVENT: &str = "AdminAuditLogEvent";
 pub const AUDIT_CHECK: &str = "AdminAuditLogCheck";
 pub const UM_SPRAY_BLOCK: &str = "UMSprayBlock";
+pub const UM_DIRECTORY_SYNC_STATUS: &str = "UMDirectorySyncStatus";
+pub const UM_DIRECTORY_SYNC_CHANGE: &str = "UMDirectorySyncChange";
 
 fn texts(items: &[String]) -> Value {
     Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
@@ -219,4 +224,36 @@ pub fn spray_block(b: &SprayBlock) -> Value {
         ],
     )
     .into()
+}
+
+/// The `Get-UMDirectorySyncStatus` object: the result of one sync.
+pub fn directory_sync_status(r: &DirectorySyncRecord) -> Value {
+    let count = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    let c = &r.counts;
+    let skipped: Vec<String> = r.skipped.iter().map(|s| format!("{}: {}", s.dn, s.reason)).collect();
+    Object::new(
+        UM_DIRECTORY_SYNC_STATUS,
+        vec![
+            ("StartedAt", r.started_at.into()),
+            ("FinishedAt", r.finished_at.into()),
+            ("RunBy", r.account.as_str().into()),
+            ("Succeeded", r.succeeded.into()),
+            ("Error", r.error.as_deref().map_or(Value::Null, Value::from)),
+            ("Read", count(c.read)),
+            ("Added", count(c.added)),
+            ("Updated", count(c.updated)),
+            ("Absent", count(c.absent)),
+            ("UMDisabled", count(c.disabled)),
+            ("Unchanged", count(c.unchanged)),
+            ("Skipped", count(c.skipped)),
+            ("SkippedEntries", texts(&skipped)),
+        ],
+    )
+    .into()
+}
+
+/// A change `Start-UMDirectorySync -WhatIf` would make.
+pub fn directory_sync_change(c: &PlannedChange) -> Value {
+    Object::new(UM_DIRECTORY_SYNC_CHANGE, vec![("Action", c.action.into()), ("Identity", c.identity.as_str().into())])
+        .into()
 }

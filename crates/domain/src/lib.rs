@@ -6,6 +6,7 @@
 pub mod account;
 pub mod audit;
 pub mod dial_plan;
+pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod mailbox;

@@ -40,7 +40,7 @@ pub async fn run(
     let invalid = |m| Problem::new(ProblemKind::InvalidParameter, m);
     let invocation = request.bind(info).map_err(invalid)?;
     let cmdlet = Cmdlet::bind(info.name, &invocation.arguments).map_err(invalid)?;
-    if info.changes_state && invocation.arguments.flag("WhatIf") == Some(true) {
+    if info.changes_state && !info.answers_what_if() && invocation.arguments.flag("WhatIf") == Some(true) {
         let target =
             invocation.arguments.text("Identity").or_else(|| invocation.arguments.text("Name")).unwrap_or_default();
         let what_if = format!("What if: Performing the operation \"{}\" on target \"{target}\".", info.name);

@@ -284,7 +284,7 @@ impl From<ServiceError> for Problem {
             ServiceError::AlreadyInUse { .. } => ProblemKind::AlreadyExists,
             ServiceError::Gone { .. } => ProblemKind::NotFound,
             ServiceError::InUse { .. } => ProblemKind::Conflict,
-            ServiceError::Storage { .. } => ProblemKind::Unavailable,
+            ServiceError::Storage { .. } | ServiceError::Directory(_) => ProblemKind::Unavailable,
             ServiceError::PinDataUnreadable { .. } => ProblemKind::PinDataUnreadable,
             ServiceError::ChangedMeanwhile { .. } => ProblemKind::Conflict,
             ServiceError::Crypto(_) => ProblemKind::Internal,

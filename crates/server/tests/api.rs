@@ -125,7 +125,7 @@ impl Api {
     /// [`Api::start`] with a server configured as `config` says (its address aside).
     async fn start_with(db: Database, config: ServerConfig) -> Api {
         set_up_process();
-        let mut api = Api::serve(db, Arc::new(tempfile::tempdir().unwrap()), config).await;
+        let mut api = Api::serve(db, Arc::new(tempfile::tempdir().unwrap()), config, None).await;
         let password = Some(SecretString::from(PASSWORD));
         create_first_administrator(&api.service, ADMIN, password).await.unwrap().unwrap();
         api.token = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
@@ -136,20 +136,41 @@ impl Api {
     /// same server key, signed in with the same token.
     async fn another_node(&self) -> Api {
         let mut node =
-            Api::serve(self.db.connect_like().await.unwrap(), self.keys.clone(), ServerConfig::default()).await;
+            Api::serve(self.db.connect_like().await.unwrap(), self.keys.clone(), ServerConfig::default(), None).await;
         node.token = self.token.clone();
         node
     }
 
+    /// [`Api::start`] with a service that reads users from `directory` (`Start-UMDirectorySync`).
+    async fn start_with_directory(db: Database, directory: Arc<dyn umpin_service::DirectorySource>) -> Api {
+        set_up_process();
+        let mut api =
+            Api::serve(db, Arc::new(tempfile::tempdir().unwrap()), ServerConfig::default(), Some(directory)).await;
+        let password = Some(SecretString::from(PASSWORD));
+        create_first_administrator(&api.service, ADMIN, password).await.unwrap().unwrap();
+        api.token = api.sign_in(ADMIN, PASSWORD).await.ok(200)["token"].as_str().unwrap().to_owned();
+        api
+    }
+
     /// A server on `db` with the server key in `keys` (created when missing), configured as
-    /// `config` says but listening on a free loopback port.
-    async fn serve(db: Database, keys: Arc<TempDir>, config: ServerConfig) -> Api {
+    /// `config` says but listening on a free loopback port, its service reading users from
+    /// `directory` when given.
+    async fn serve(
+        db: Database,
+        keys: Arc<TempDir>,
+        config: ServerConfig,
+        directory: Option<Arc<dyn umpin_service::DirectorySource>>,
+    ) -> Api {
         let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
         let clock = Arc::new(AtomicI64::new(0));
         let ahead = clock.clone();
         let service = Service::new(db.clone(), Vault::new(ring, Argon2Params::FAST_FOR_TESTS, 4).unwrap()).with_clock(
             Arc::new(move || Timestamp::now() + jiff::SignedDuration::from_secs(ahead.load(Ordering::SeqCst))),
         );
+        let service = match directory {
+            Some(directory) => service.with_directory(directory),
+            None => service,
+        };
         let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..config };
         let server = Server::bind(config, service.clone()).unwrap();
         let base = server.url();
@@ -1238,5 +1259,7 @@ fn a_range_holds_exactly_the_addresses_that_share_its_prefix() {
     assert_eq!(caller(&everything, "198.51.100.9", &[b"203.0.113.7, 8.8.8.8"]), "203.0.113.7");
 }
 
+#[path = "api/directory.rs"]
+mod directory;
 #[path = "api/voice.rs"]
 mod voice;

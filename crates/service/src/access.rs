@@ -100,6 +100,16 @@ impl Operation {
         self
     }
 
+    /// The same cmdlet, with its permissions, on another object with other parameters: the
+    /// record of one object among the many an operation changes.
+    pub(crate) fn on_object(
+        &self,
+        object_id: impl Into<String>,
+        parameters: Vec<(&'static str, AuditValue)>,
+    ) -> Operation {
+        Operation { cmdlet: self.cmdlet, object_id: object_id.into(), parameters, needs: self.needs.clone() }
+    }
+
     /// The parameters as the audit record writes them: `-Identity tony -Pin ***`, each value cut
     /// to [`MAX_AUDIT_VALUE_CHARS`].
     fn parameters_text(&self) -> String {
@@ -183,7 +193,7 @@ impl Service {
 
     /// Records a failed or denied operation in a transaction of its own. If even that fails (the
     /// database is down), the server log says so; the caller still gets the original error.
-    async fn record_failure(&self, by: &Principal, operation: &Operation, error: &ServiceError) {
+    pub(crate) async fn record_failure(&self, by: &Principal, operation: &Operation, error: &ServiceError) {
         let recorded = async {
             let mut tx = self.db.begin().await?;
             self.append_audit(&mut tx, by, operation, Some(error.to_string())).await?;

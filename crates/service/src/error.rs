@@ -68,6 +68,10 @@ pub enum ServiceError {
     )]
     AuditLogDamaged { seq: u64 },
 
+    /// The directory isn't configured, or couldn't be reached, signed in to or searched.
+    #[error("{0} Nothing was changed.")]
+    Directory(String),
+
     /// The vault failed for a reason other than unreadable data.
     #[error("The PIN couldn't be processed ({0}). Nothing was changed; check the server log.")]
     Crypto(CryptoError),

@@ -12,6 +12,7 @@ mod access;
 mod accounts;
 mod audit;
 mod dial_plans;
+mod directory;
 mod error;
 mod keys;
 mod mailboxes;
@@ -36,6 +37,7 @@ use umpin_store::Database;
 pub use access::{Operation, Principal};
 pub use accounts::{IssuedToken, ManagementAccountChanges, NewManagementAccount, RoleGroupView, TOKEN_LIFETIME};
 pub use audit::{AuditCheckpoint, AuditLogCheck, AuditSearch, CHECKPOINT_TAG};
+pub use directory::{DirectorySource, DirectorySyncReport, PlannedChange};
 pub use error::ServiceError;
 pub use messages::{MessageKind, OutgoingMessage};
 pub use outbox::{DueMessage, DueMessages, retry_delay};
@@ -43,7 +45,9 @@ pub use pins::{PinFilter, PinReset, UmMailboxPin};
 pub use policies::NewPolicy;
 pub use sign_in::SignInOutcome;
 pub use um_mailboxes::{EnableUmMailbox, UmMailboxChanges, UmMailboxView};
-pub use umpin_store::{AuditRecord, Recipient, RecipientKey, RecipientOrder, RecipientQuery, SprayBlock};
+pub use umpin_store::{
+    AuditRecord, DirectorySyncRecord, Recipient, RecipientKey, RecipientOrder, RecipientQuery, SprayBlock, SyncCounts,
+};
 pub use voice::{Call, CallPinExpiry, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
 pub use web_sessions::{WEB_SESSION_LIFETIME, WebSession};
 
@@ -60,16 +64,22 @@ pub struct Service {
     vault: Vault,
     clock: Clock,
     spray_defence: umpin_domain::voice::SprayDefence,
+    directory: Option<Arc<dyn DirectorySource>>,
 }
 
 impl Service {
     pub fn new(db: Database, vault: Vault) -> Self {
-        Service { db, vault, clock: Arc::new(Timestamp::now), spray_defence: Default::default() }
+        Service { db, vault, clock: Arc::new(Timestamp::now), spray_defence: Default::default(), directory: None }
     }
 
     /// The same service with other settings of the defence against PIN spraying.
     pub fn with_spray_defence(self, spray_defence: umpin_domain::voice::SprayDefence) -> Self {
         Service { spray_defence, ..self }
+    }
+
+    /// The same service reading users from this directory (`Start-UMDirectorySync`).
+    pub fn with_directory(self, directory: Arc<dyn DirectorySource>) -> Self {
+        Service { directory: Some(directory), ..self }
     }
 
     /// The same service with another clock.

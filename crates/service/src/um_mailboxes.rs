@@ -153,21 +153,7 @@ impl Service {
     ) -> Result<Mailbox, ServiceError> {
         self.audited(by, operation, async |tx| {
             let mailbox = find_mailbox(tx, identity).await?;
-            let um = enabled_um_mailbox(tx, &mailbox).await?;
-            tx.delete_pin(mailbox.guid).await?;
-            tx.delete_recorded_name(mailbox.guid).await?;
-            if keep_properties {
-                let kept = UmMailbox {
-                    extensions: Vec::new(),
-                    sip_resource_identifier: None,
-                    um_enabled: false,
-                    when_um_enabled: None,
-                    ..um
-                };
-                tx.put_um_mailbox(&kept).await?;
-            } else {
-                tx.delete_um_mailbox(mailbox.guid).await?;
-            }
+            disable_um(tx, &mailbox, keep_properties).await?;
             Ok(mailbox)
         })
         .await
@@ -263,6 +249,28 @@ impl Service {
         })
         .await
     }
+}
+
+/// Disables UM of a mailbox: releases its extensions and SIP resource identifier and destroys
+/// its PIN data and recorded name; with `keep_properties`, the policy, the operator and pilot
+/// numbers and the PIN-less switch stay for a later re-enable.
+pub(crate) async fn disable_um(tx: &mut Tx, mailbox: &Mailbox, keep_properties: bool) -> Result<(), ServiceError> {
+    let um = enabled_um_mailbox(tx, mailbox).await?;
+    tx.delete_pin(mailbox.guid).await?;
+    tx.delete_recorded_name(mailbox.guid).await?;
+    if keep_properties {
+        let kept = UmMailbox {
+            extensions: Vec::new(),
+            sip_resource_identifier: None,
+            um_enabled: false,
+            when_um_enabled: None,
+            ..um
+        };
+        tx.put_um_mailbox(&kept).await?;
+    } else {
+        tx.delete_um_mailbox(mailbox.guid).await?;
+    }
+    Ok(())
 }
 
 /// The UM settings of a mailbox, or the "isn't enabled for Unified Messaging" error.

@@ -489,6 +489,8 @@ fn pin_in(body: &str) -> String {
 mod access;
 #[path = "service/cmdlets.rs"]
 mod cmdlets;
+#[path = "service/directory.rs"]
+mod directory;
 #[path = "service/voice.rs"]
 mod voice;
 

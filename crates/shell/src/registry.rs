@@ -366,6 +366,8 @@ mod tests {
             "Remove-RoleGroupMember",
             "Get-UMSprayBlock",
             "Clear-UMSprayBlock",
+            "Start-UMDirectorySync",
+            "Get-UMDirectorySyncStatus",
             "Where-Object",
             "ForEach-Object",
             "Select-Object",

@@ -388,7 +388,7 @@ impl<C: Console + Send> Shell<C> {
 
     /// Runs a bound server cmdlet (or says what it would do, with `-WhatIf`).
     async fn call(&mut self, inv: &Invocation, page: Option<&PageRequest>) -> Result<Batch, Failure> {
-        if inv.cmdlet.changes_state && inv.arguments.flag("WhatIf") == Some(true) {
+        if inv.cmdlet.changes_state && !inv.cmdlet.answers_what_if() && inv.arguments.flag("WhatIf") == Some(true) {
             let target = inv.arguments.text("Identity").or_else(|| inv.arguments.text("Name")).unwrap_or_default();
             self.console.output(&format!(
                 "What if: Performing the operation \"{}\" on target \"{target}\".\n",

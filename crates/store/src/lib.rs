@@ -36,6 +36,7 @@ macro_rules! on_conn {
 mod accounts;
 mod audit;
 mod dial_plans;
+mod directory;
 mod error;
 mod mailboxes;
 mod outbox;
@@ -59,6 +60,7 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection,
 
 pub use accounts::AccountCredentials;
 pub use audit::{AuditFilter, AuditRecord};
+pub use directory::{DirectorySyncRecord, MAX_SKIPPED_KEPT, SyncCounts};
 pub use error::{StoreError, Unique, redact_url};
 pub use mailboxes::{MAX_CANDIDATES, MailboxFilter, Recipient, RecipientKey, RecipientOrder, RecipientQuery};
 pub use outbox::{Claim, ClaimedMessage, MAX_DELIVERY_ERROR_CHARS, MessageKind, OutboxMessage};

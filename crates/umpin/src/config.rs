@@ -40,6 +40,10 @@ pub struct Config {
     /// Voice access: the `[voice]` table.
     #[serde(default)]
     pub voice: VoiceSettings,
+    /// The organisation's directory, which `Start-UMDirectorySync` reads: the `[directory]` table
+    /// (see `umpin_directory`).
+    #[serde(default)]
+    pub directory: umpin_directory::DirectoryConfig,
 }
 
 /// The `[voice]` table: the defence against PIN spraying (SPEC §3.3a). Failed sign-ins are
@@ -160,11 +164,10 @@ impl Config {
             figment = figment.merge(Toml::file(f));
         }
         // Only the variables that name settings: others (UMPIN_DATA_DIR, test switches) are not config.
-        // The [server], [mail] and [web] tables only through `UMPIN_SERVER__<KEY>`,
-        // `UMPIN_MAIL__<KEY>` and `UMPIN_WEB__<KEY>`, so that a variable such as UMPIN_SERVER_URL
+        // The tables ([server], [mail], [web], [voice], [directory]) only through `UMPIN_<TABLE>__<KEY>`, so that a variable such as UMPIN_SERVER_URL
         // is no setting.
         let setting = |key: &figment::value::UncasedStr| {
-            ["database_url", "key_file", "argon2", "server__", "mail__", "web__", "voice__"]
+            ["database_url", "key_file", "argon2", "server__", "mail__", "web__", "voice__", "directory__"]
                 .iter()
                 .any(|s| key.as_str().to_lowercase().starts_with(s))
         };

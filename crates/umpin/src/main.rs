@@ -114,6 +114,11 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         ca_file: Option<PathBuf>,
     },
+    /// The organisation's directory ([directory] in the configuration).
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
     /// Serves the HTTP API until SIGTERM or Ctrl-C.
     Serve {
         /// The address to listen on [default: `listen` of [server] in the configuration, else 127.0.0.1:8080].
@@ -129,6 +134,16 @@ const SHELL_ENVIRONMENT: &str = "Environment:
   NO_COLOR         any value turns colours off (they are only used on a terminal)
   XDG_DATA_HOME    where the history is kept [default: ~/.local/share]
   XDG_CONFIG_HOME  where the sign-in to a server is kept [default: ~/.config]";
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Creates and updates mailboxes from the directory, as Start-UMDirectorySync does.
+    Sync {
+        /// Lists what the sync would change, without changing anything.
+        #[arg(long)]
+        what_if: bool,
+    },
+}
 
 #[derive(Subcommand)]
 enum KeysCommand {
@@ -158,7 +173,11 @@ impl Setup {
         let db = self.database().await?;
         db.check_schema().await?;
         let spray_defence = self.config.voice.spray_defence().map_err(anyhow::Error::msg)?;
-        Ok(Service::new(db, vault).with_spray_defence(spray_defence))
+        let service = Service::new(db, vault).with_spray_defence(spray_defence);
+        Ok(match self.config.directory.settings()? {
+            Some(settings) => service.with_directory(std::sync::Arc::new(umpin_directory::Directory::new(settings))),
+            None => service,
+        })
     }
 }
 
@@ -263,6 +282,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 caller_id: from,
             };
             phone::call(dialling).await
+        }
+        Command::Directory { command: DirectoryCommand::Sync { what_if } } => {
+            let service = setup.service().await?;
+            let pipeline = if what_if { "Start-UMDirectorySync -WhatIf" } else { "Start-UMDirectorySync" };
+            let backend = Local::new(service, Principal::local_administrator()).into();
+            if shell::command(backend, pipeline).await { Ok(()) } else { Err(CommandsFailed.into()) }
         }
         Command::Serve { listen } => serve::run(&setup, listen).await,
     }

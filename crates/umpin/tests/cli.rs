@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 
 use sqlx::{AssertSqlSafe, Connection};
 
+#[path = "cli/directory.rs"]
+mod directory;
 #[path = "cli/habits.rs"]
 mod habits;
 #[path = "cli/phone.rs"]

@@ -42,6 +42,7 @@ impl ErrorPage {
             ServiceError::NotAuthenticated => (StatusCode::UNAUTHORIZED, "Sign in again"),
             ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many sign-ins"),
             ServiceError::Storage { .. } => (StatusCode::SERVICE_UNAVAILABLE, "The server can't answer now"),
+            ServiceError::Directory(_) => (StatusCode::SERVICE_UNAVAILABLE, "The directory can't be read"),
             ServiceError::AuditLogDamaged { .. } => (StatusCode::SERVICE_UNAVAILABLE, "The admin audit log is damaged"),
             ServiceError::Crypto(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
         };

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod dial_plans;
+mod directory;
 mod mailboxes;
 mod pins;
 mod policies;
@@ -17,6 +18,7 @@ pub use accounts::{
 };
 pub use audit::{SearchAdminAuditLog, TestAdminAuditLog};
 pub use dial_plans::{GetUmDialPlan, NewUmDialPlan, RemoveUmDialPlan, SetUmDialPlan};
+pub use directory::{GetUmDirectorySyncStatus, StartUmDirectorySync};
 pub use mailboxes::{GetMailbox, NewMailbox, RemoveMailbox, SetMailbox};
 pub use pins::{GetUmMailboxPin, SetUmMailboxPin};
 pub use policies::{GetUmMailboxPolicy, NewUmMailboxPolicy, RemoveUmMailboxPolicy, SetUmMailboxPolicy, dial_plan_name};
@@ -126,6 +128,8 @@ catalogue!(
     RemoveRoleGroupMember,
     GetUmSprayBlock,
     ClearUmSprayBlock,
+    StartUmDirectorySync,
+    GetUmDirectorySyncStatus,
 );
 
 /// The registry entry of a server cmdlet by name, case-insensitively.

@@ -56,6 +56,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("Remove-RoleGroupMember", "Y n n n n"),
     ("Get-UMSprayBlock", "Y n Y n n"),
     ("Clear-UMSprayBlock", "Y n n n n"),
+    ("Start-UMDirectorySync", "Y n n n n"),
+    ("Get-UMDirectorySyncStatus", "Y n Y n n"),
     ("Voice access", "Y n n n Y"),
 ];
 
@@ -125,6 +127,18 @@ async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceErr
         "Remove-RoleGroupMember" => s.cmdlets().remove_role_group_member(by, "Help Desk", "nobody").await.map(drop),
         "Get-UMSprayBlock" => s.cmdlets().get_spray_blocks(by, None).await.map(drop),
         "Clear-UMSprayBlock" => s.cmdlets().clear_spray_block(by, "caller-id:14255550199").await.map(drop),
+        "Start-UMDirectorySync" => {
+            let cmdlet = umpin_catalogue::cmdlets::StartUmDirectorySync::default();
+            match s.start_directory_sync(by, cmdlet.operation(), false).await {
+                // No directory is configured here: the permission check let it through.
+                Err(ServiceError::Directory(_)) => Ok(()),
+                other => other.map(drop),
+            }
+        }
+        "Get-UMDirectorySyncStatus" => {
+            let cmdlet = umpin_catalogue::cmdlets::GetUmDirectorySyncStatus::default();
+            s.directory_sync_status(by, cmdlet.operation()).await.map(drop)
+        }
         "Voice access" => s.sign_in(by, PLAN, "51234", &pin("5643892")).await.map(drop),
         other => panic!("the matrix names an action the test can't run: {other}"),
     }

@@ -1,0 +1,225 @@
+//! Reading the users from the directory: one connection (TLS, StartTLS or, where allowed, plain),
+//! a simple bind as the service account, and a subtree search with the Simple Paged Results control
+//! (RFC 2696), so that a directory with more users than its page limit (Active Directory's 1,000) is
+//! read whole. Each entry is mapped through the attribute map into a [`DirectoryEntry`].
+//!
+//! Errors name the URL, the step and what the server said: never the bind password.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, ResultEntry, Scope};
+use secrecy::ExposeSecret;
+use umpin_domain::directory::DirectoryEntry;
+use umpin_service::DirectorySource;
+
+use crate::config::{AttributeMap, DirectorySettings, Security};
+
+/// The `userAccountControl` bit of a disabled account.
+const ACCOUNT_DISABLE: u32 = 0x2;
+
+/// A directory to read users from.
+#[derive(Clone, Debug)]
+pub struct Directory {
+    settings: DirectorySettings,
+}
+
+/// A failure to reach, sign in to or search the directory.
+#[derive(Debug, thiserror::Error)]
+#[error("The directory at {url} couldn't be read: {what}")]
+pub struct DirectoryError {
+    url: String,
+    what: String,
+}
+
+impl Directory {
+    pub fn new(settings: DirectorySettings) -> Directory {
+        Directory { settings }
+    }
+
+    fn error(&self, what: impl Into<String>) -> DirectoryError {
+        DirectoryError { url: self.settings.url.clone(), what: what.into() }
+    }
+
+    /// A connection, protected as the settings say, signed in as the bind DN.
+    async fn connect(&self) -> Result<Ldap, DirectoryError> {
+        let s = &self.settings;
+        let mut options = LdapConnSettings::new().set_conn_timeout(s.timeout);
+        if let Some(tls) = &s.tls {
+            options = options.set_config(tls.clone());
+        }
+        if s.security == Security::StartTls {
+            options = options.set_starttls(true);
+        }
+        let (conn, mut ldap) = LdapConnAsync::with_settings(options, &s.url)
+            .await
+            .map_err(|e| self.error(format!("connecting failed ({}).", described(&e))))?;
+        ldap3::drive!(conn);
+        ldap.with_timeout(s.timeout);
+        let bound = ldap.simple_bind(&s.bind_dn, s.bind_password.expose_secret()).await.map_err(|e| {
+            self.error(format!("signing in as the bind DN '{}' failed ({}).", s.bind_dn, described(&e)))
+        })?;
+        if bound.rc != 0 {
+            return Err(self.error(format!(
+                "it refused the bind DN '{}' with result {} ({}): check bind_dn and the password file.",
+                s.bind_dn, bound.rc, bound.text
+            )));
+        }
+        Ok(ldap)
+    }
+
+    /// Every entry under the base DN that the user filter matches, mapped.
+    pub async fn read_entries(&self) -> Result<Vec<DirectoryEntry>, DirectoryError> {
+        let s = &self.settings;
+        let mut ldap = self.connect().await?;
+        let attributes = s.attributes.requested();
+        let page_size = i32::try_from(s.page_size).unwrap_or(1000);
+        let adapters: Vec<Box<dyn Adapter<'static, String, Vec<String>>>> =
+            vec![Box::new(EntriesOnly::new()), Box::new(PagedResults::new(page_size))];
+        let search = |e: LdapError| self.error(format!("the search failed ({}).", described(&e)));
+        let mut stream = ldap
+            .streaming_search_with(adapters, &s.base_dn, Scope::Subtree, &s.user_filter, attributes)
+            .await
+            .map_err(search)?;
+        let mut entries = Vec::new();
+        loop {
+            let next = tokio::time::timeout(s.timeout, stream.next())
+                .await
+                .map_err(|_| self.error("the search got no answer within the timeout."))?
+                .map_err(search)?;
+            let Some(entry) = next else { break };
+            match Attributes::of(entry) {
+                Some(attributes) => entries.push(attributes.entry(&s.attributes)),
+                None => return Err(self.error("it sent an entry that can't be read.")),
+            }
+        }
+        let done = stream.finish().await;
+        if done.rc != 0 {
+            return Err(self.error(format!("the search ended with result {} ({}).", done.rc, done.text)));
+        }
+        let _ = ldap.unbind().await;
+        Ok(entries)
+    }
+}
+
+impl DirectorySource for Directory {
+    fn read(&self) -> Pin<Box<dyn Future<Output = Result<Vec<DirectoryEntry>, String>> + Send + '_>> {
+        Box::pin(async move { self.read_entries().await.map_err(|e| e.to_string()) })
+    }
+
+    fn grace_period(&self) -> jiff::SignedDuration {
+        self.settings.grace_period
+    }
+}
+
+/// An LDAP error as a sentence part, without anything the request held.
+fn described(e: &LdapError) -> String {
+    match e {
+        LdapError::LdapResult { result } => format!("result {}: {}", result.rc, result.text),
+        other => other.to_string(),
+    }
+}
+
+impl AttributeMap {
+    /// Every attribute a sync reads.
+    fn requested(&self) -> Vec<String> {
+        let mut names: Vec<String> =
+            [&self.id, &self.name, &self.alias, &self.mail, &self.phone, &self.first_name, &self.last_name]
+                .into_iter()
+                .chain(&self.display_name)
+                .chain([&self.proxy_addresses, &self.user_principal_name, &self.account_control].into_iter().flatten())
+                .cloned()
+                .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}
+
+/// An entry's DN and values, by attribute name in lowercase.
+struct Attributes {
+    dn: String,
+    values: HashMap<String, Vec<Vec<u8>>>,
+}
+
+impl Attributes {
+    /// Reads a search result entry; `None` when it isn't one (a server that sends garbage gets
+    /// an error, never a panic).
+    fn of(entry: ResultEntry) -> Option<Attributes> {
+        let mut parts = entry.0.match_id(4)?.expect_constructed()?.into_iter();
+        let dn = String::from_utf8(parts.next()?.expect_primitive()?).ok()?;
+        let mut values = HashMap::new();
+        for attribute in parts.next()?.expect_constructed()? {
+            let mut attribute = attribute.expect_constructed()?.into_iter();
+            let name = String::from_utf8(attribute.next()?.expect_primitive()?).ok()?;
+            let mut list = Vec::new();
+            for value in attribute.next()?.expect_constructed()? {
+                list.push(value.expect_primitive()?);
+            }
+            values.insert(name.to_ascii_lowercase(), list);
+        }
+        Some(Attributes { dn, values })
+    }
+
+    /// The first value of an attribute as text (a value that isn't UTF-8 counts as none).
+    fn text(&self, name: &str) -> Option<String> {
+        let value = self.values.get(&name.to_ascii_lowercase())?.first()?;
+        let text = String::from_utf8(value.clone()).ok()?;
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+
+    /// Every value of an attribute as text.
+    fn texts(&self, name: &str) -> Vec<String> {
+        self.values
+            .get(&name.to_ascii_lowercase())
+            .map(|values| values.iter().filter_map(|v| String::from_utf8(v.clone()).ok()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The immutable id: a 16-byte `objectGUID` in Active Directory's byte order, else the text
+    /// (`entryUUID`), lowercased.
+    fn id(&self, name: &str) -> Option<String> {
+        let value = self.values.get(&name.to_ascii_lowercase())?.first()?;
+        match <[u8; 16]>::try_from(value.as_slice()) {
+            Ok(bytes) => Some(uuid::Uuid::from_bytes_le(bytes).hyphenated().to_string()),
+            Err(_) => String::from_utf8(value.clone()).ok().map(|t| t.trim().to_lowercase()),
+        }
+    }
+
+    fn entry(&self, map: &AttributeMap) -> DirectoryEntry {
+        let mut mail = self.text(&map.mail);
+        let mut others = Vec::new();
+        if let Some(proxy) = &map.proxy_addresses {
+            for address in self.texts(proxy) {
+                match address.split_once(':') {
+                    Some(("SMTP", primary)) if mail.is_none() => mail = Some(primary.to_owned()),
+                    Some((kind, other)) if kind.eq_ignore_ascii_case("smtp") => others.push(other.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        let disabled = map
+            .account_control
+            .as_deref()
+            .and_then(|a| self.text(a))
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|flags| flags & i64::from(ACCOUNT_DISABLE) != 0);
+        DirectoryEntry {
+            dn: self.dn.clone(),
+            id: self.id(&map.id),
+            name: self.text(&map.name),
+            alias: self.text(&map.alias),
+            display_name: map.display_name.iter().find_map(|a| self.text(a)),
+            primary_smtp_address: mail,
+            email_addresses: others,
+            user_principal_name: map.user_principal_name.as_deref().and_then(|a| self.text(a)),
+            phone: self.text(&map.phone),
+            first_name: self.text(&map.first_name),
+            last_name: self.text(&map.last_name),
+            disabled,
+        }
+    }
+}

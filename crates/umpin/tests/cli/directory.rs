@@ -1,0 +1,69 @@
+//! `umpin directory sync` and the directory cmdlets in the shell, with the `[directory]` table of
+//! `umpin.toml` pointing at a real OpenLDAP server (`umpin_directory::testing::Slapd`). Without
+//! slapd these tests print `skipping: …` and pass, unless `UMPIN_REQUIRE_DIRECTORY=1`.
+
+use umpin_directory::Preset;
+use umpin_directory::testing::{PEOPLE_DN, Slapd, base_ldif};
+
+use super::*;
+
+fn person(uid: &str, mail: &str) -> String {
+    format!("dn: uid={uid},{PEOPLE_DN}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {uid}\nsn: {uid}\nmail: {mail}\n\n")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn umpin_directory_sync_reads_the_directory_of_umpin_toml_and_reports_what_it_skipped() {
+    let ldif = [
+        base_ldif(),
+        person("tony", "tony@contoso.com"),
+        person("pat", "pat@contoso.com"),
+        person("patricia", "pat@contoso.com"),
+    ]
+    .concat();
+    let Some(slapd) = Slapd::start(&ldif).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let config = slapd.config(Preset::Openldap);
+    let toml = format!(
+        "[directory]\nurl = \"{}\"\nstarttls = false\nbind_dn = \"{}\"\nbind_password_file = \"{}\"\nbase_dn = \"{PEOPLE_DN}\"\n",
+        slapd.url(),
+        config.bind_dn.unwrap(),
+        config.bind_password_file.unwrap().display()
+    );
+    std::fs::write(dir.path().join("umpin.toml"), toml).unwrap();
+
+    let what_if = umpin(dir.path(), &["directory", "sync", "--what-if"]);
+    assert!(what_if.status.success(), "{}", stderr(&what_if));
+    assert!(
+        stdout(&what_if).contains("Added") && stdout(&what_if).contains("tony@contoso.com"),
+        "{}",
+        stdout(&what_if)
+    );
+    assert!(!shell(dir.path(), "Get-Mailbox tony@contoso.com").status.success(), "-WhatIf changes nothing");
+
+    let synced = umpin(dir.path(), &["directory", "sync"]);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    let warnings = stderr(&synced);
+    assert!(warnings.contains(&format!("Skipped uid=pat,{PEOPLE_DN}")), "{warnings}");
+    assert!(warnings.contains(&format!("uid=patricia,{PEOPLE_DN}")), "{warnings}");
+    assert!(shell_ok(dir.path(), "Get-Mailbox tony@contoso.com").contains("tony"));
+    let status = shell_ok(dir.path(), "Get-UMDirectorySyncStatus | Format-List Added,Skipped,Succeeded");
+    assert!(
+        status.contains("Added     : 1") && status.contains("Skipped   : 2") && status.contains("True"),
+        "{status}"
+    );
+}
+
+#[test]
+fn plain_ldap_to_another_host_in_umpin_toml_is_refused_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    let password = dir.path().join("directory-password");
+    std::fs::write(&password, "secret\n").unwrap();
+    let toml = format!(
+        "[directory]\nurl = \"ldap://dc1.contoso.com\"\nstarttls = false\nbind_dn = \"cn=umpin,dc=contoso,dc=com\"\nbind_password_file = \"{}\"\nbase_dn = \"dc=contoso,dc=com\"\n",
+        password.display()
+    );
+    std::fs::write(dir.path().join("umpin.toml"), toml).unwrap();
+    assert_fails_in_one_sentence(&umpin(dir.path(), &["directory", "sync"]), "allow_plain");
+}
