@@ -74,6 +74,7 @@ fn main() -> anyhow::Result<()> {
         println!("  page: {items} items, next: {}", if page["next"].is_string() { "given" } else { "none" });
     }
     recipients(&server, &token, mailboxes)?;
+    pin_report(&server, mailboxes)?;
     drop(server);
     std::fs::remove_dir_all(&dir)?;
     Ok(())
@@ -120,6 +121,60 @@ fn recipients(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<
         report(&format!("API listing beside it: GET {path} at {mailboxes} mailboxes ({API_RUNS} runs)"), &times);
     }
     Ok(())
+}
+
+/// The admin center's PIN report: its first page unfiltered and under the filters that match
+/// few, and the whole report downloaded as CSV, each timed as a whole request.
+fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<()> {
+    let cookie = server.web_session()?;
+    let pages = [
+        ("first page", "/ecp/um/pin-report"),
+        ("first page, by User ID descending", "/ecp/um/pin-report?dir=desc"),
+        ("first page, locked out", "/ecp/um/pin-report?locked_out=yes"),
+        ("first page, expiring within 14 days", "/ecp/um/pin-report?expires_within=14"),
+        ("Download CSV, every UM mailbox", "/ecp/um/pin-report/csv"),
+    ];
+    for (what, path) in pages {
+        let mut times = Vec::with_capacity(API_RUNS);
+        let mut body = String::new();
+        for _ in 0..API_RUNS {
+            let started = Instant::now();
+            body = if path.ends_with("/csv") {
+                // The download is streamed: a chunked body.
+                let (head, chunked) = server.exchange(&format!("GET {path}"), None, Some(&cookie), None)?;
+                if !head.starts_with("HTTP/1.1 200 ") {
+                    anyhow::bail!("GET {path} answered {}", head.lines().next().unwrap_or_default());
+                }
+                dechunk(&chunked)?
+            } else {
+                server.request(&format!("GET {path}"), None, Some(&cookie), None)?
+            };
+            times.push(started.elapsed());
+        }
+        report(&format!("PIN report, {what}: GET {path} at {mailboxes} UM mailboxes ({API_RUNS} runs)"), &times);
+        let rows = if path.ends_with("/csv") {
+            body.lines().count().saturating_sub(1)
+        } else {
+            body.matches("<tr").count().saturating_sub(1)
+        };
+        println!("  rows: {rows}");
+    }
+    Ok(())
+}
+
+/// The body of a chunked HTTP answer (`size\r\ndata\r\n`…, ending with a chunk of size 0).
+fn dechunk(mut chunked: &str) -> anyhow::Result<String> {
+    let mut body = String::with_capacity(chunked.len());
+    loop {
+        let (size, rest) = chunked.split_once("\r\n").ok_or_else(|| anyhow::anyhow!("a chunk without its size"))?;
+        let size = usize::from_str_radix(size.trim(), 16)?;
+        if size == 0 {
+            return Ok(body);
+        }
+        let data = rest.get(..size).ok_or_else(|| anyhow::anyhow!("a chunk cut short"))?;
+        body.push_str(data);
+        chunked = rest.get(size + 2..).ok_or_else(|| anyhow::anyhow!("a chunk without its end"))?;
+    }
 }
 
 /// A password file only its owner may read, as `umpin init --admin-password-file` wants.

@@ -261,6 +261,14 @@ fn compile(pattern: &str) -> Vec<Wild> {
     out
 }
 
+/// One CSV record as `ConvertTo-Csv` and `Export-Csv` write it: every field quoted (a quote in
+/// it doubled), separated by commas, ending with a line feed. The shell's CSV and the PIN
+/// report's download write their records with it, so that the two are the same text.
+pub fn csv_record<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
+    let quoted: Vec<String> = fields.into_iter().map(|f| format!("\"{}\"", f.as_ref().replace('"', "\"\""))).collect();
+    quoted.join(",") + "\n"
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

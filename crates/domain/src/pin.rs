@@ -14,6 +14,14 @@ pub const MAX_PIN_LENGTH: u8 = 24;
 pub const EXPIRED_WHEN_SET: bool = true;
 /// Whether a new PIN is e-mailed to the user unless told otherwise (`SendEmail`).
 pub const SEND_EMAIL: bool = true;
+/// The most days ahead a PIN listing looks for PINs about to expire: the longest `PINLifetime`.
+pub const MAX_EXPIRES_WITHIN_DAYS: u32 = 999;
+
+/// The days ahead (`ExpiresWithinDays`) in which a PIN listing finds the PINs about to expire:
+/// 1 to [`MAX_EXPIRES_WITHIN_DAYS`].
+pub fn check_expires_within_days(days: u32) -> Result<u32, crate::Error> {
+    crate::dial_plan::check_range("ExpiresWithinDays", i64::from(days), 1, i64::from(MAX_EXPIRES_WITHIN_DAYS))
+}
 
 /// How many days before a PIN reaches its lifetime the user is told so on the phone.
 pub const PIN_EXPIRY_NOTICE_DAYS: i64 = 14;

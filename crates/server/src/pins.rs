@@ -16,8 +16,7 @@ use futures_util::stream;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{GetUmMailboxPin, SetUmMailboxPin};
 use umpin_catalogue::declare::Secret;
-use umpin_domain::AuditValue;
-use umpin_service::{Operation, Page as ServicePage, PinFilter, Principal, ServiceError, UmMailboxPin};
+use umpin_service::{Page as ServicePage, PinFilter, Principal, ServiceError, UmMailboxPin};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -114,6 +113,11 @@ pub struct PinListing {
     first_time_user: Option<bool>,
     /// Only the UM mailboxes of this dial plan (name or GUID).
     dial_plan: Option<String>,
+    /// Only the UM mailboxes of this UM mailbox policy (name or GUID).
+    policy: Option<String>,
+    /// Only the PINs that reach their lifetime within this many days (1 to 999) and haven't yet.
+    #[param(minimum = 1, maximum = 999)]
+    expires_within_days: Option<u32>,
     /// The `next` of the previous page (with NDJSON: where the stream starts).
     cursor: Option<String>,
     /// The most PIN statuses in the page: 1 to 1000 (default 1000). NDJSON streams every page.
@@ -128,24 +132,10 @@ impl PinListing {
             pin_expired: self.pin_expired,
             first_time_user: self.first_time_user,
             dial_plan: self.dial_plan.clone(),
+            policy: self.policy.clone(),
+            expires_within_days: self.expires_within_days,
+            descending: false,
         }
-    }
-
-    /// `Get-UMMailboxPIN` as the audit log records a page of this listing: its filters, as
-    /// parameters of the same names as the PIN status shows.
-    fn operation(&self) -> Operation {
-        let mut operation = GetUmMailboxPin::default().operation();
-        for (name, value) in
-            [("LockedOut", self.locked_out), ("PINExpired", self.pin_expired), ("FirstTimeUser", self.first_time_user)]
-        {
-            if let Some(value) = value {
-                operation = operation.parameter(name, AuditValue::Bool(value));
-            }
-        }
-        if let Some(dial_plan) = &self.dial_plan {
-            operation = operation.parameter("UMDialPlan", AuditValue::Text(dial_plan.clone()));
-        }
-        operation
     }
 }
 
@@ -165,17 +155,21 @@ pub async fn list(
     let filter = q.filter();
     let by = caller.principal;
     if !wants_ndjson(&headers) {
-        let page = state.service.list_um_mailbox_pins(&by, q.operation(), &filter, q.cursor.as_deref(), limit).await?;
+        let page = state
+            .service
+            .list_um_mailbox_pins(&by, GetUmMailboxPin::listing(&filter), &filter, q.cursor.as_deref(), limit)
+            .await?;
         return Ok(Json(Page { items: page.items.iter().map(UmMailboxPinJson::from).collect(), next: page.next })
             .into_response());
     }
     // The first page is read before answering, so that a bad filter or cursor is still a problem.
     let first = state
         .service
-        .list_um_mailbox_pins(&by, q.operation(), &filter, q.cursor.as_deref(), Some(MAX_PAGE_SIZE))
+        .list_um_mailbox_pins(&by, GetUmMailboxPin::listing(&filter), &filter, q.cursor.as_deref(), Some(MAX_PAGE_SIZE))
         .await?;
     let pages = stream::unfold(Next::Page(first), move |next| {
-        let (state, by, filter, operation) = (state.clone(), by.clone(), q.filter(), q.operation());
+        let (state, by, filter, operation) =
+            (state.clone(), by.clone(), filter.clone(), GetUmMailboxPin::listing(&filter));
         async move {
             match next {
                 Next::Page(page) => {

@@ -760,6 +760,20 @@ umpin_store::backend_tests! {
         api.get("/api/v1/um/pins?dialPlan=Nowhere").await.problem(404, "not-found");
     }
 
+    /// The PIN listing takes the PIN report's filters too: a UM mailbox policy, and PINs that
+    /// reach their lifetime (60 days by default) within a number of days, which must be 1 to 999.
+    async fn the_pin_listing_filters_by_policy_and_pins_expiring_within_days(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        api.enable("kim@contoso.com", "51235", None).await.ok(201);
+        let both = ["kim@contoso.com", "tony@contoso.com"];
+        assert_eq!(api.pins(&format!("?policy={POLICY}")).await, both);
+        api.get("/api/v1/um/pins?policy=Nowhere").await.problem(404, "not-found");
+        assert_eq!(api.pins("?expiresWithinDays=60").await, both);
+        assert!(api.pins("?expiresWithinDays=59").await.is_empty());
+        api.get("/api/v1/um/pins?expiresWithinDays=0").await.problem(400, "invalid-parameter");
+    }
+
     /// The PIN listing pages with `limit` and the cursor `next`, and as NDJSON streams every
     /// UM mailbox, one object per line, across pages.
     async fn the_pin_listing_pages_with_a_cursor_and_streams_every_page_as_ndjson(db: Database) {

@@ -1,13 +1,15 @@
 //! PIN information and administration: `Get-UMMailboxPIN` and `Set-UMMailboxPIN`.
 
+use jiff::SignedDuration;
 use secrecy::ExposeSecret;
 use umpin_crypto::{HistoryEntry, Pin, generate_pin};
 use umpin_domain::mailbox::check_address;
+use umpin_domain::pin::check_expires_within_days;
 use umpin_domain::{Error, Mailbox, PinPolicy, PinStatus, Timestamp, UmMailbox, check_new_pin};
 use umpin_store::{PinRecord, Tx, UmMailboxFilter, UmPinFilter};
 
 use crate::access::Operation;
-use crate::mailboxes::{find_dial_plan, find_mailbox, page, page_size};
+use crate::mailboxes::{find_dial_plan, find_mailbox, find_policy, page, page_size};
 use crate::messages::OutgoingMessage;
 use crate::um_mailboxes::{enabled_um_mailbox, pin_length, policy_of};
 use crate::{Page, Principal, Service, ServiceError};
@@ -45,7 +47,8 @@ impl UmMailboxPin {
     }
 }
 
-/// Which PIN information a listing returns (the API's filters; the shell lists all).
+/// Which PIN information a listing returns, and in which order (the API's filters, the PIN
+/// report's; the shell lists all).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PinFilter {
     pub locked_out: Option<bool>,
@@ -53,6 +56,13 @@ pub struct PinFilter {
     pub first_time_user: Option<bool>,
     /// The identity of a dial plan.
     pub dial_plan: Option<String>,
+    /// The identity of a UM mailbox policy.
+    pub policy: Option<String>,
+    /// Only the PINs that reach their `PINLifetime` within this many days from now (1 to 999)
+    /// and haven't reached it yet.
+    pub expires_within_days: Option<u32>,
+    /// By primary address from Z to A rather than from A to Z.
+    pub descending: bool,
 }
 
 /// What `Set-UMMailboxPIN` is given besides the identity.
@@ -103,11 +113,24 @@ impl Service {
                 Some(identity) => Some(find_dial_plan(tx, identity).await?.guid),
                 None => None,
             };
+            let policy = match &filter.policy {
+                Some(identity) => Some(find_policy(tx, identity).await?.guid),
+                None => None,
+            };
+            let expires_by = match filter.expires_within_days {
+                Some(days) => {
+                    let days = check_expires_within_days(days)?;
+                    Some(now.saturating_add(SignedDuration::from_hours(i64::from(days) * 24)).unwrap_or(Timestamp::MAX))
+                }
+                None => None,
+            };
             let stored = UmPinFilter {
-                um_mailboxes: UmMailboxFilter { dial_plan, ..Default::default() },
+                um_mailboxes: UmMailboxFilter { dial_plan, policy, ..Default::default() },
                 locked_out: filter.locked_out,
                 first_time_user: filter.first_time_user,
                 pin_expired: filter.pin_expired,
+                expires_by,
+                descending: filter.descending,
             };
             let mut rows = tx.list_um_pins(&stored, now, after, limit + 1).await?;
             let rows = page(&mut rows, limit, |(mailbox, _, _)| mailbox.primary_smtp_address.to_lowercase());

@@ -246,6 +246,60 @@ umpin_store::backend_tests! {
         assert!(listed(false).await.is_empty());
     }
 
+    /// The PIN listing finds the PINs that reach their lifetime within a number of days of the
+    /// service's clock (not those past it), of a UM mailbox policy named by its identity, and
+    /// refuses a number of days outside 1 to 999 or a policy that doesn't exist.
+    async fn the_pin_listing_finds_pins_expiring_within_days_of_a_policy_and_refuses_bad_values(db: Database) {
+        let now = Arc::new(std::sync::Mutex::new(Timestamp::now()));
+        let clock = now.clone();
+        let (s, _keys) = service(db);
+        let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
+        let days_later = |days: i64| now.lock().unwrap().checked_add(jiff::SignedDuration::from_hours(24 * days)).unwrap();
+        contoso(&s).await;
+        let reset = PinReset { pin: Some(pin("5643829")), pin_expired: Some(false), ..Default::default() };
+        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset).await.unwrap();
+        // Kim's PIN is set 20 days after Tony's: they reach the 60-day lifetime 20 days apart.
+        let twenty = days_later(20);
+        *now.lock().unwrap() = twenty;
+        enable(&s, "kim@contoso.com", "52345", Some("2581470"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
+        let thirty = days_later(30);
+        *now.lock().unwrap() = thirty;
+        let expiring = async |days, policy: Option<&str>| {
+            let filter = PinFilter { expires_within_days: Some(days), policy: policy.map(str::to_owned), ..Default::default() };
+            s.cmdlets().list_um_mailbox_pins(&admin(), &filter, None, None).await.map(|page| {
+                page.items.into_iter().map(|p| p.user_id).collect::<Vec<_>>()
+            })
+        };
+        // Tony's PIN expires in 10 days, Kim's in 30.
+        assert_eq!(expiring(9, None).await.unwrap(), Vec::<String>::new());
+        assert_eq!(expiring(10, None).await.unwrap(), ["tony@contoso.com"]);
+        assert_eq!(expiring(30, Some(POLICY)).await.unwrap(), ["kim@contoso.com", "tony@contoso.com"]);
+        let eleven = days_later(11);
+        *now.lock().unwrap() = eleven;
+        assert_eq!(expiring(999, None).await.unwrap(), ["kim@contoso.com"], "Tony's has expired: it is no longer expiring");
+        for days in [0, 1000] {
+            let err = rule(expiring(days, None).await);
+            assert!(matches!(err, Error::InvalidParameter { parameter: "ExpiresWithinDays", .. }), "{err:?}");
+        }
+        let err = rule(expiring(30, Some("NoSuchPolicy")).await);
+        assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    }
+
+    /// A descending PIN listing goes from the highest primary address down, and its pages follow
+    /// on below the cursor.
+    async fn a_descending_pin_listing_pages_from_the_highest_address_down(db: Database) {
+        let (s, _keys) = service(db);
+        contoso(&s).await;
+        enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
+        let down = PinFilter { descending: true, ..Default::default() };
+        let first = s.cmdlets().list_um_mailbox_pins(&admin(), &down, None, Some(1)).await.unwrap();
+        assert_eq!(first.items.iter().map(|p| p.user_id.as_str()).collect::<Vec<_>>(), ["tony@contoso.com"]);
+        let next = first.next.expect("a second page");
+        let second = s.cmdlets().list_um_mailbox_pins(&admin(), &down, Some(&next), Some(1)).await.unwrap();
+        assert_eq!(second.items.iter().map(|p| p.user_id.as_str()).collect::<Vec<_>>(), ["kim@contoso.com"]);
+        assert_eq!(second.next, None);
+    }
+
     /// A filtered page holds as many matches as asked for, however many UM mailboxes lie
     /// between them, and `next` is given only while more match.
     async fn a_filtered_pin_listing_fills_its_pages_and_gives_next_only_while_more_match(db: Database) {

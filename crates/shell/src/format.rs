@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Number, Value as Json};
 
-use umpin_catalogue::value::{Object, Value};
+use umpin_catalogue::value::{Object, Value, csv_record};
 use umpin_catalogue::views::{
     AUDIT_EVENT, MAILBOX, MANAGEMENT_ACCOUNT, ROLE_GROUP, UM_DIAL_PLAN, UM_MAILBOX, UM_MAILBOX_PIN, UM_MAILBOX_POLICY,
     UM_SPRAY_BLOCK,
@@ -300,15 +300,12 @@ fn to_json(value: &Value) -> Json {
 pub fn csv(values: &[Value]) -> String {
     let columns = property_names(values);
     let mut out = String::new();
-    let row = |cells: Vec<String>| {
-        cells.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(",") + "\n"
-    };
     if columns.is_empty() {
         return out;
     }
-    out.push_str(&row(columns.clone()));
+    out.push_str(&csv_record(&columns));
     for v in values {
-        out.push_str(&row(columns.iter().map(|c| v.member(c).to_text()).collect()));
+        out.push_str(&csv_record(columns.iter().map(|c| v.member(c).to_text())));
     }
     out
 }

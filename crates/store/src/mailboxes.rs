@@ -316,7 +316,7 @@ const FEW_RECIPIENTS: u32 = 2000;
 
 /// A key above every stored key (they are lowercased text, compared bytewise): where a descending
 /// walk starts.
-const ABOVE_EVERY_KEY: &str = "\u{10FFFF}";
+pub(crate) const ABOVE_EVERY_KEY: &str = "\u{10FFFF}";
 
 /// The columns of a Recipients row: the mailbox and whether it is UM-enabled.
 macro_rules! recipient_columns {

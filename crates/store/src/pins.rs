@@ -20,7 +20,7 @@ use std::fmt;
 
 use umpin_domain::{Guid, Mailbox, PinPolicy, PinStatus, Timestamp};
 
-use crate::mailboxes::{MailboxRow, anr_condition, load_mailboxes, mailbox_columns};
+use crate::mailboxes::{ABOVE_EVERY_KEY, MailboxRow, anr_condition, load_mailboxes, mailbox_columns};
 use crate::policies::{PinPolicyRow, pin_policy_columns};
 use crate::rows::{delete_one, guid_text, micros, narrow, opt_timestamp, parse_guid, timestamp};
 use crate::um_mailboxes::{FilterBinds, UmMailboxFilter, um_filter_condition};
@@ -39,6 +39,12 @@ pub struct UmPinFilter {
     /// Only those whose PIN has (`true`) or hasn't (`false`) expired at the time the listing is
     /// given, under the current settings of their policy.
     pub pin_expired: Option<bool>,
+    /// Only those whose PIN reaches its `PINLifetime` (`PinExpiresOn`) after the time the
+    /// listing is given and no later than this: PINs about to expire.
+    pub expires_by: Option<Timestamp>,
+    /// By primary address from the highest down, rather than from the lowest up; a page then
+    /// starts below `after`.
+    pub descending: bool,
 }
 
 /// The PIN data of a UM mailbox: the status, the sealed verifier of the current PIN and those of
@@ -106,6 +112,47 @@ macro_rules! pin_expired {
     () => {
         "(p.expiry_forced OR p.pin_length < pol.min_pin_length \
          OR (pol.pin_lifetime IS NOT NULL AND p.pin_set_at + pol.pin_lifetime * 86400000000 <= $9))"
+    };
+}
+
+/// When `pins p` reaches the `PINLifetime` of `mailbox_policies pol` (`PinExpiresOn`), in
+/// microseconds; NULL when the lifetime is `Unlimited`.
+macro_rules! pin_expires_on {
+    () => {
+        "(p.pin_set_at + pol.pin_lifetime * 86400000000)"
+    };
+}
+
+/// The PIN listing walking the primary addresses with `$keyset` (`>` up, `<` down) in `$order`.
+macro_rules! pin_listing {
+    ($keyset:literal, $order:literal) => {
+        concat!(
+            "SELECT ",
+            mailbox_columns!(),
+            ", ",
+            pin_status_columns!(),
+            ", ",
+            pin_policy_columns!(),
+            " FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid JOIN pins p ON p.mailbox = m.guid",
+            " JOIN mailbox_policies pol ON pol.guid = u.policy",
+            " WHERE ",
+            um_filter_condition!(),
+            " AND m.primary_address_key ",
+            $keyset,
+            " $1",
+            " AND ($6 IS NULL OR p.locked_out = $6) AND ($7 IS NULL OR p.first_time_user = $7)",
+            " AND ($8 IS NULL OR ",
+            pin_expired!(),
+            " = $8)",
+            " AND ($10 IS NULL OR (",
+            pin_expires_on!(),
+            " > $9 AND ",
+            pin_expires_on!(),
+            " <= $10))",
+            " ORDER BY m.primary_address_key ",
+            $order,
+            " LIMIT $3"
+        )
     };
 }
 
@@ -366,7 +413,8 @@ impl Tx {
 
     /// One page of the UM-enabled mailboxes that have PIN data and match `filter` at the time
     /// `now` (`Get-UMMailboxPIN`), each with its PIN status and the PIN settings of its policy
-    /// as the same statement read them, ordered and paged like [`Tx::list_um_mailboxes`].
+    /// as the same statement read them, ordered and paged like [`Tx::list_um_mailboxes`] (or the
+    /// other way round, when the filter says `descending`).
     pub async fn list_um_pins(
         &mut self,
         filter: &UmPinFilter,
@@ -374,17 +422,17 @@ impl Tx {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<(Mailbox, PinStatus, PinPolicy)>, StoreError> {
-        let b = FilterBinds::new(&filter.um_mailboxes, after, limit);
+        let mut b = FilterBinds::new(&filter.um_mailboxes, after, limit);
+        let sql = if filter.descending {
+            if after.is_none() {
+                b.after = ABOVE_EVERY_KEY.to_owned();
+            }
+            pin_listing!("<", "DESC")
+        } else {
+            pin_listing!(">", "ASC")
+        };
         let rows: Vec<PinListRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!(
-                "SELECT ", mailbox_columns!(), ", ", pin_status_columns!(), ", ", pin_policy_columns!(),
-                " FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid JOIN pins p ON p.mailbox = m.guid",
-                " JOIN mailbox_policies pol ON pol.guid = u.policy",
-                " WHERE ", um_filter_condition!(),
-                " AND ($6 IS NULL OR p.locked_out = $6) AND ($7 IS NULL OR p.first_time_user = $7)",
-                " AND ($8 IS NULL OR ", pin_expired!(), " = $8)",
-                " ORDER BY m.primary_address_key LIMIT $3"
-            ))
+            sqlx::query_as(sql)
             .bind(b.after.clone())
             .bind(b.anr.clone())
             .bind(b.limit)
@@ -394,6 +442,7 @@ impl Tx {
             .bind(filter.first_time_user)
             .bind(filter.pin_expired)
             .bind(micros(now))
+            .bind(filter.expires_by.map(micros))
             .fetch_all(&mut *c)
             .await?
         });

@@ -27,11 +27,12 @@ macro_rules! um_columns {
 }
 
 /// The conditions of a [`UmMailboxFilter`] on `mailboxes m JOIN um_mailboxes u`, after `$1`
-/// (keyset), `$2` (anr) and `$3` (limit): `$4` policy, `$5` dial plan.
+/// (keyset, which the statement compares with the primary address in the order it walks), `$2`
+/// (anr) and `$3` (limit): `$4` policy, `$5` dial plan.
 macro_rules! um_filter_condition {
     () => {
         concat!(
-            "u.um_enabled AND m.primary_address_key > $1 AND ",
+            "u.um_enabled AND ",
             anr_condition!(),
             " AND ($4 IS NULL OR u.policy = $4) AND ($5 IS NULL OR u.dial_plan = $5)"
         )
@@ -108,6 +109,7 @@ pub(crate) struct FilterBinds {
 }
 
 impl FilterBinds {
+    /// The binds of a walk up the primary addresses (from the lowest, or after `after`).
     pub(crate) fn new(filter: &UmMailboxFilter, after: Option<&str>, limit: u32) -> Self {
         FilterBinds {
             after: after_key(after),
@@ -215,7 +217,7 @@ impl Tx {
             sqlx::query_as(concat!(
                 "SELECT ", mailbox_columns!(), ", ", um_columns!(),
                 " FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid WHERE ", um_filter_condition!(),
-                " ORDER BY m.primary_address_key LIMIT $3"
+                " AND m.primary_address_key > $1 ORDER BY m.primary_address_key LIMIT $3"
             ))
             .bind(b.after.clone())
             .bind(b.anr.clone())

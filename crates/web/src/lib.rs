@@ -32,6 +32,7 @@ mod message_text;
 mod new_dial_plan;
 mod new_policy;
 mod pin_policies;
+mod pin_report;
 mod reads;
 mod recipients;
 mod remove;
@@ -106,6 +107,9 @@ pub fn router(web: Web) -> Router {
         .route("/ecp/um/policies/{identity}", get(pin_policies::show).post(pin_policies::submit))
         .route("/ecp/um/policies/{identity}/message-text", get(message_text::show).post(message_text::submit))
         .route("/ecp/um/policies/{identity}/delete", get(remove::show_policy).post(remove::remove_policy))
+        .route(pin_report::PATH, get(pin_report::show))
+        .route("/ecp/um/pin-report/csv", get(pin_report::download))
+        .route("/ecp/um/pin-report/bulk", post(pin_report::bulk))
         .route("/ecp/static/{file}", get(assets::serve))
         .route("/ecp/{*rest}", get(error_page::not_found))
         .with_state(state.clone())
@@ -117,15 +121,18 @@ pub fn router(web: Web) -> Router {
 pub(crate) enum Section {
     Recipients,
     UnifiedMessaging,
+    PinReport,
 }
 
 /// What the layout shows around a signed-in page: the account, the sign-out form's token, where
-/// the page is, and whether Unified Messaging is offered (the account may read dial plans).
+/// the page is, whether Unified Messaging is offered (the account may read dial plans) and
+/// whether the PIN report is (the account may run `Get-UMMailboxPIN`).
 pub(crate) struct Chrome {
     pub account: String,
     pub csrf: String,
     pub section: Section,
     pub unified_messaging: bool,
+    pub pin_report: bool,
 }
 
 impl Chrome {
@@ -136,6 +143,7 @@ impl Chrome {
             csrf: session.csrf().to_owned(),
             section,
             unified_messaging: by.may(&umpin_catalogue::cmdlets::GetUmDialPlan::default().operation()),
+            pin_report: by.may(&umpin_catalogue::cmdlets::GetUmMailboxPin::default().operation()),
         })
     }
 }

@@ -235,8 +235,12 @@ fn secrets(secrets_out: &Path) -> Vec<String> {
 }
 
 /// What the suite's Help Desk account tried and was refused is in the admin audit log: a typed
-/// PIN (as `***`) and a change of PIN policies.
+/// PIN (as `***`) and a change of PIN policies. Not when `UMPIN_BROWSER_GREP` ran only some of the
+/// tests, which may not be the ones that try.
 fn assert_denial_audited(binary: &Path, data_dir: &Path, database_url: Option<&str>) {
+    if std::env::var_os("UMPIN_BROWSER_GREP").is_some() {
+        return;
+    }
     let out = umpin(
         binary,
         data_dir,

@@ -1,8 +1,8 @@
 //! `Get-UMMailboxPIN` and `Set-UMMailboxPIN`.
 
-use umpin_domain::LimitValue;
 use umpin_domain::pin::SEND_EMAIL;
-use umpin_service::{PinFilter, PinReset, Principal, Service, ServiceError, UmMailboxPin};
+use umpin_domain::{AuditValue, LimitValue};
+use umpin_service::{Operation, PinFilter, PinReset, Principal, Service, ServiceError, UmMailboxPin};
 
 use super::{IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
 use crate::binding::{Batch, PageRequest};
@@ -29,6 +29,31 @@ cmdlet! {
 }
 
 impl GetUmMailboxPin {
+    /// `Get-UMMailboxPIN` as the audit log records a page of a filtered listing (the API's, the
+    /// PIN report's, its CSV download): the filters as parameters, named as the PIN status and
+    /// the other cmdlets name them.
+    pub fn listing(filter: &PinFilter) -> Operation {
+        let mut operation = GetUmMailboxPin::default().operation();
+        for (name, value) in [
+            ("LockedOut", filter.locked_out),
+            ("PINExpired", filter.pin_expired),
+            ("FirstTimeUser", filter.first_time_user),
+        ] {
+            if let Some(value) = value {
+                operation = operation.parameter(name, AuditValue::Bool(value));
+            }
+        }
+        for (name, value) in [("UMDialPlan", &filter.dial_plan), ("UMMailboxPolicy", &filter.policy)] {
+            if let Some(value) = value {
+                operation = operation.parameter(name, AuditValue::Text(value.clone()));
+            }
+        }
+        if let Some(days) = filter.expires_within_days {
+            operation = operation.parameter("ExpiresWithinDays", AuditValue::Number(i64::from(days)));
+        }
+        operation
+    }
+
     pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
         let operation = self.operation();
         let Some(id) = self.identity else {

@@ -212,6 +212,96 @@ umpin_store::backend_tests! {
         }
     }
 
+    /// The listing's expiring filter (`expires_by`) selects exactly the UM mailboxes whose PIN
+    /// reaches its `PINLifetime` (`PinStatus::pin_expires_on`) after the listing's time and no
+    /// later than the limit: never an `Unlimited` one, nor one already past its lifetime; over
+    /// ages around every lifetime and limit to the microsecond, alone and with the other filters.
+    async fn the_expiring_filter_selects_exactly_the_pins_reaching_their_lifetime_by_the_limit(db: Database) {
+        const DAY: i64 = 86_400_000_000;
+        const NOW: i64 = 1_800_000_000_000_000;
+        let plan = dial_plan("Plan");
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_dial_plan(&plan).await.unwrap();
+        let mut policies = Vec::new();
+        for pin_lifetime in [Limit::Unlimited, Limit::Limited(1), Limit::Limited(30), Limit::Limited(999)] {
+            let mut p = policy(&format!("Lifetime {pin_lifetime}"), &plan);
+            p.pin = PinPolicy { pin_lifetime, ..PinPolicy::default() };
+            tx.insert_policy(&p).await.unwrap();
+            policies.push(p);
+        }
+        let ages: Vec<i64> =
+            [0, 1, 16, 30, 999].iter().flat_map(|d| [d * DAY - 1, d * DAY, d * DAY + 1]).collect();
+        let mut mailboxes: Vec<(Mailbox, PinStatus, PinPolicy)> = Vec::new();
+        for p in &policies {
+            for age in &ages {
+                let n = mailboxes.len();
+                let m = mailbox(&format!("u{n:04}"));
+                let status = PinStatus {
+                    pin_set_at: at(NOW - age),
+                    expiry_forced: n.is_multiple_of(2),
+                    locked_out: n.is_multiple_of(3),
+                    ..status()
+                };
+                tx.insert_mailbox(&m).await.unwrap();
+                tx.put_um_mailbox(&um(&m, p, &[&format!("{n:05}")])).await.unwrap();
+                tx.put_pin(m.guid, &PinRecord { status: status.clone(), history: Vec::new(), ..record(1) })
+                    .await
+                    .unwrap();
+                mailboxes.push((m, status, p.pin));
+            }
+        }
+        tx.commit().await.unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        let now = at(NOW);
+        for limit in [NOW, NOW + 1, NOW + DAY - 1, NOW + DAY, NOW + 14 * DAY, NOW + 999 * DAY, NOW + 2000 * DAY] {
+            for locked_out in [None, Some(true)] {
+                let filter = UmPinFilter { expires_by: Some(at(limit)), locked_out, ..Default::default() };
+                let expected: Vec<&(Mailbox, PinStatus, PinPolicy)> = mailboxes
+                    .iter()
+                    .filter(|(_, s, p)| s.pin_expires_on(p).is_some_and(|on| now < on && on <= at(limit)))
+                    .filter(|(_, s, _)| locked_out.is_none_or(|l| l == s.locked_out))
+                    .collect();
+                let listed = tx.list_um_pins(&filter, now, None, 1000).await.unwrap();
+                assert!(
+                    listed.iter().eq(expected.iter().copied()),
+                    "{filter:?}: {} listed, {} expected",
+                    listed.len(),
+                    expected.len()
+                );
+            }
+        }
+    }
+
+    /// A descending listing walks the primary addresses from the highest down: the first page
+    /// from the top, each next one below the last address of the page before, with the filters
+    /// (here the policy's) as in the ascending order.
+    async fn a_descending_pin_listing_pages_down_the_addresses_with_the_filters(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let (_, other_pol) = org(&db, "Other").await;
+        for (i, n) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
+            um_user(&db, if i == 2 { &other_pol } else { &pol }, n, &format!("1000{i}")).await;
+        }
+        let mut tx = db.begin().await.unwrap();
+        let down = UmPinFilter { descending: true, ..Default::default() };
+        let first = tx.list_um_pins(&down, at(0), None, 2).await.unwrap();
+        let first: Vec<String> = first.into_iter().map(|(m, _, _)| m.alias).collect();
+        assert_eq!(first, ["e", "d"]);
+        assert_eq!(aliases(&mut tx, &down, Some("d@contoso.com")).await, ["c", "b", "a"]);
+        let of_policy = UmPinFilter {
+            um_mailboxes: UmMailboxFilter { policy: Some(pol.guid), ..Default::default() },
+            descending: true,
+            ..Default::default()
+        };
+        assert_eq!(aliases(&mut tx, &of_policy, None).await, ["e", "d", "b", "a"]);
+        assert_eq!(aliases(&mut tx, &of_policy, Some("D@contoso.com")).await, ["b", "a"]);
+        let of_other = UmPinFilter {
+            um_mailboxes: UmMailboxFilter { policy: Some(other_pol.guid), ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(aliases(&mut tx, &of_other, None).await, ["c"]);
+    }
+
     /// Key rotation pages through every sealed verifier by mailbox and swaps one only while it
     /// is still the one read; the version stays.
     async fn sealed_verifiers_page_by_mailbox_and_are_swapped_only_while_unchanged(db: Database) {
