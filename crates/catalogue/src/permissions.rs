@@ -81,7 +81,9 @@ impl CmdletId {
             NewMailbox | SetMailbox | RemoveMailbox => only(ORGANIZATION),
             // The help desk finds the user's mailbox, as Exchange's Help Desk views recipients.
             GetMailbox => only(UM_VIEW_HELP),
-            SearchAdminAuditLog | TestAdminAuditLog => only(ORGANIZATION),
+            // The security officer who asks who reset whose PIN reads the log without changing
+            // anything, as the organisation's viewers do.
+            SearchAdminAuditLog | TestAdminAuditLog => only(ORGANIZATION_VIEW),
             NewManagementAccount | SetManagementAccount | RemoveManagementAccount => only(ORGANIZATION),
             GetManagementAccount => only(ORGANIZATION_VIEW),
             GetRoleGroup | GetRoleGroupMember => only(ORGANIZATION_VIEW),

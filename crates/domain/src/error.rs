@@ -182,6 +182,11 @@ pub enum Error {
     LastOrganizationManager { account: String },
 
     #[error(
+        "The account '{account}' can't remove itself from Organization Management: it would lose the permission to manage accounts and role groups, and couldn't undo it. Another member of Organization Management can remove it."
+    )]
+    OwnOrganizationManagement { account: String },
+
+    #[error(
         "The call has ended: it was hung up, disconnected after failed sign-ins, or is older than 30 minutes. Start a new call."
     )]
     CallEnded,

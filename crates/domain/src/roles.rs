@@ -62,7 +62,9 @@ impl RoleGroup {
             RoleGroup::UmManagement => {
                 "UM dial plans, UM mailbox policies, UM mailboxes and PINs; can look up mailboxes."
             }
-            RoleGroup::ViewOnlyOrganizationManagement => "Every Get cmdlet; nothing that changes state.",
+            RoleGroup::ViewOnlyOrganizationManagement => {
+                "Every Get cmdlet and the admin audit log; nothing that changes state."
+            }
             RoleGroup::HelpDesk => {
                 "Get-Mailbox, Get-UMMailbox and Get-UMMailboxPIN; Set-UMMailboxPIN to unlock or to reset to a generated PIN sent to the user's own address, which the user must change."
             }

@@ -272,6 +272,7 @@ fn rule_kind(rule: &Rule) -> ProblemKind {
         | Rule::AlreadyMember { .. }
         | Rule::NotMember { .. }
         | Rule::LastOrganizationManager { .. }
+        | Rule::OwnOrganizationManagement { .. }
         | Rule::FirstTimeSetupDone { .. } => ProblemKind::Conflict,
         Rule::PermissionDenied { .. } => ProblemKind::PermissionDenied,
     }

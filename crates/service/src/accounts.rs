@@ -269,7 +269,8 @@ impl Service {
         .await
     }
 
-    /// `Remove-RoleGroupMember`: refused for the last enabled member of Organization Management.
+    /// `Remove-RoleGroupMember`: refused for the last enabled member of Organization Management,
+    /// and for an account's own membership of it (it couldn't undo that).
     pub async fn remove_role_group_member(
         &self,
         by: &Principal,
@@ -281,6 +282,9 @@ impl Service {
             let group: RoleGroup = role_group.parse()?;
             let account = find_account(tx, member).await?;
             if group == RoleGroup::OrganizationManagement {
+                if account.name.eq_ignore_ascii_case(&by.account) {
+                    return Err(Error::OwnOrganizationManagement { account: account.name }.into());
+                }
                 keep_an_organization_manager(tx, &account).await?;
             }
             if tx.remove_role_group_member(group, account.guid).await? {

@@ -101,6 +101,11 @@ impl FieldErrors {
         self.fields.iter().find(|(p, _)| p.eq_ignore_ascii_case(parameter)).map(|(_, m)| m.as_str())
     }
 
+    /// Whether nothing is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.general.is_none()
+    }
+
     /// Whether the field of `parameter` is marked invalid.
     pub fn has(&self, parameter: &str) -> bool {
         self.get(parameter).is_some()

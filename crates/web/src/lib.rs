@@ -21,6 +21,7 @@
 
 mod actions;
 mod assets;
+mod audit_log;
 mod dial_plan;
 mod dial_plans;
 mod disable_um;
@@ -28,9 +29,12 @@ mod enable_um;
 mod error_page;
 mod forms;
 mod guard;
+mod management_account;
+mod management_accounts;
 mod message_text;
 mod new_dial_plan;
 mod new_policy;
+mod permissions;
 mod pin_policies;
 mod pin_report;
 mod reads;
@@ -110,6 +114,15 @@ pub fn router(web: Web) -> Router {
         .route(pin_report::PATH, get(pin_report::show))
         .route("/ecp/um/pin-report/csv", get(pin_report::download))
         .route("/ecp/um/pin-report/bulk", post(pin_report::bulk))
+        .route(audit_log::PATH, get(audit_log::show).post(audit_log::verify))
+        .route(permissions::PATH, get(permissions::show))
+        .route("/ecp/permissions/add", post(permissions::add))
+        .route("/ecp/permissions/remove", post(permissions::remove))
+        .route(permissions::ACCOUNTS_PATH, get(management_accounts::show).post(management_accounts::create))
+        .route("/ecp/permissions/accounts/{identity}", get(management_account::show))
+        .route("/ecp/permissions/accounts/{identity}/password", post(management_account::reset_password))
+        .route("/ecp/permissions/accounts/{identity}/disabled", post(management_account::set_disabled))
+        .route("/ecp/permissions/accounts/{identity}/delete", get(remove::show_account).post(remove::remove_account))
         .route("/ecp/static/{file}", get(assets::serve))
         .route("/ecp/{*rest}", get(error_page::not_found))
         .with_state(state.clone())
@@ -122,17 +135,22 @@ pub(crate) enum Section {
     Recipients,
     UnifiedMessaging,
     PinReport,
+    AuditLog,
+    Permissions,
 }
 
 /// What the layout shows around a signed-in page: the account, the sign-out form's token, where
-/// the page is, whether Unified Messaging is offered (the account may read dial plans) and
-/// whether the PIN report is (the account may run `Get-UMMailboxPIN`).
+/// the page is, and which parts are offered: Unified Messaging (the account may read dial plans),
+/// the PIN report (it may run `Get-UMMailboxPIN`), the Audit log (it may search the log) and
+/// Permissions (it may read the role groups).
 pub(crate) struct Chrome {
     pub account: String,
     pub csrf: String,
     pub section: Section,
     pub unified_messaging: bool,
     pub pin_report: bool,
+    pub audit_log: bool,
+    pub permissions: bool,
 }
 
 impl Chrome {
@@ -144,6 +162,8 @@ impl Chrome {
             section,
             unified_messaging: by.may(&umpin_catalogue::cmdlets::GetUmDialPlan::default().operation()),
             pin_report: by.may(&umpin_catalogue::cmdlets::GetUmMailboxPin::default().operation()),
+            audit_log: by.may(&umpin_catalogue::cmdlets::SearchAdminAuditLog::default().operation()),
+            permissions: by.may(&umpin_catalogue::cmdlets::GetRoleGroup::default().operation()),
         })
     }
 }

@@ -3,11 +3,14 @@
 //! API, and the service checks it (and audits the PIN reads).
 
 use std::collections::HashMap;
-use umpin_catalogue::cmdlets::{GetMailbox, GetUmDialPlan, GetUmMailbox, GetUmMailboxPin, GetUmMailboxPolicy};
+use umpin_catalogue::cmdlets::{
+    GetMailbox, GetManagementAccount, GetRoleGroup, GetUmDialPlan, GetUmMailbox, GetUmMailboxPin, GetUmMailboxPolicy,
+};
 
-use umpin_domain::{DialPlan, Guid, Mailbox, MailboxPolicy};
+use umpin_domain::{DialPlan, Guid, Mailbox, MailboxPolicy, ManagementAccount};
 use umpin_service::{
-    Principal, Recipient, RecipientKey, RecipientQuery, Service, ServiceError, UmMailboxPin, UmMailboxView,
+    Principal, Recipient, RecipientKey, RecipientQuery, RoleGroupView, Service, ServiceError, UmMailboxPin,
+    UmMailboxView,
 };
 
 /// `Get-Mailbox -Identity`.
@@ -71,4 +74,24 @@ pub async fn mailbox_policy(service: &Service, by: &Principal, identity: &str) -
 /// aggregate query.
 pub async fn um_mailbox_counts(service: &Service, by: &Principal) -> Result<HashMap<Guid, u64>, ServiceError> {
     service.um_mailbox_counts_by_dial_plan(by, GetUmMailbox::default().operation()).await
+}
+
+/// `Get-RoleGroup`: every role group with its members.
+pub async fn role_groups(service: &Service, by: &Principal) -> Result<Vec<RoleGroupView>, ServiceError> {
+    service.get_role_groups(by, GetRoleGroup::default().operation(), None).await
+}
+
+/// `Get-ManagementAccount`: every management account, by name.
+pub async fn management_accounts(service: &Service, by: &Principal) -> Result<Vec<ManagementAccount>, ServiceError> {
+    service.list_management_accounts(by, GetManagementAccount::default().operation()).await
+}
+
+/// `Get-ManagementAccount -Identity`.
+pub async fn management_account(
+    service: &Service,
+    by: &Principal,
+    identity: &str,
+) -> Result<ManagementAccount, ServiceError> {
+    let read = GetManagementAccount { identity: Some(identity.to_owned()) };
+    service.get_management_account(by, read.operation(), identity).await
 }

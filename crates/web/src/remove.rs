@@ -1,8 +1,10 @@
-//! **Delete** of a dial plan (from the UM dial plans list) or of a UM mailbox policy (from its
-//! dial plan's UM Mailbox Policies): a **Warning** page that says what is deleted, with **Yes**
-//! (a POST: `Remove-UMDialPlan` or `Remove-UMMailboxPolicy`) and **No**. One the service refuses
-//! — a dial plan that policies belong to, a policy that UM mailboxes use — stays, and the page
-//! says why in the service's words.
+//! **Delete** of a dial plan (from the UM dial plans list), of a UM mailbox policy (from its
+//! dial plan's UM Mailbox Policies) or of a management account (from its page under
+//! Permissions): a **Warning** page that says what is deleted, with **Yes** (a POST:
+//! `Remove-UMDialPlan`, `Remove-UMMailboxPolicy` or `Remove-ManagementAccount`) and **No**. One
+//! the service refuses — a dial plan that policies belong to, a policy that UM mailboxes use, the
+//! last enabled member of Organization Management — stays, and the page says why in the
+//! service's words.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,13 +12,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use umpin_catalogue::cmdlets::{RemoveUmDialPlan, RemoveUmMailboxPolicy};
+use umpin_catalogue::cmdlets::{RemoveManagementAccount, RemoveUmDialPlan, RemoveUmMailboxPolicy};
 use umpin_domain::Error;
 use umpin_service::ServiceError;
 
 use crate::dial_plans::{PATH, dial_plan_href};
 use crate::error_page::{service_failure, shown};
 use crate::forms::FormBody;
+use crate::management_accounts::account_href;
+use crate::permissions::ACCOUNTS_PATH;
 use crate::pin_policies::policy_href;
 use crate::session::Session;
 use crate::{AppState, Chrome, Section, reads};
@@ -68,6 +72,21 @@ async fn policy_page(state: &AppState, session: &Session, identity: &str) -> Res
         action: format!("{}/delete", policy_href(policy.guid)),
         back: dial_plan_href(policy.dial_plan),
         name: policy.name,
+        refusal: None,
+    })
+}
+
+/// What the page says for a management account.
+async fn account_page(state: &AppState, session: &Session, identity: &str) -> Result<RemovePage, ServiceError> {
+    let account = reads::management_account(&state.service, &session.principal, identity).await?;
+    Ok(RemovePage {
+        chrome: Chrome::new(session, Section::Permissions),
+        csrf: session.csrf().to_owned(),
+        kind: "management account",
+        consequence: "Its sign-ins end at once and it leaves every role group. Its records in the audit log stay.",
+        action: format!("{}/delete", account_href(&account.name)),
+        back: account_href(&account.name),
+        name: account.name,
         refusal: None,
     })
 }
@@ -128,6 +147,26 @@ pub async fn remove_policy(
             Redirect::to(&format!("{}?done=policy-deleted", dial_plan_href(policy.dial_plan))).into_response()
         }
         Err(e) if said_on_the_page(&e) => refused(policy_page(&state, &session, &identity).await, &e),
+        Err(e) => service_failure(&e),
+    }
+}
+
+pub async fn show_account(State(state): State<AppState>, session: Session, Path(identity): Path<String>) -> Response {
+    shown(account_page(&state, &session, &identity).await)
+}
+
+pub async fn remove_account(
+    State(state): State<AppState>,
+    session: Session,
+    Path(identity): Path<String>,
+    FormBody(form): FormBody<RemoveForm>,
+) -> Response {
+    if let Some(refusal) = session.refuses(&form.csrf) {
+        return refusal;
+    }
+    match (RemoveManagementAccount { identity: identity.clone() }).run(&state.service, &session.principal, None).await {
+        Ok(_) => Redirect::to(&format!("{ACCOUNTS_PATH}?done=deleted")).into_response(),
+        Err(e) if said_on_the_page(&e) => refused(account_page(&state, &session, &identity).await, &e),
         Err(e) => service_failure(&e),
     }
 }

@@ -187,13 +187,23 @@ fn serve(binary: &Path, data_dir: &Path, database_url: Option<&str>, smtp_port: 
     Serving { url: url.to_owned(), child, log }
 }
 
-/// Runs the Playwright suite against `url`; the session ids it saw go to `secrets_out`.
-fn run_suite(server: &Serving, mail_dir: &Path, secrets_out: &Path, screenshots: Option<&Path>, out: &Path) {
+/// Runs the Playwright suite against `url`, whose database is `database` (a PostgreSQL URL or the
+/// SQLite file, which the suite edits behind the server's back); the session ids, PINs and
+/// passwords it saw go to `secrets_out`.
+fn run_suite(
+    server: &Serving,
+    database: &str,
+    mail_dir: &Path,
+    secrets_out: &Path,
+    screenshots: Option<&Path>,
+    out: &Path,
+) {
     let mut command = Command::new(suite_dir().join("node_modules/.bin/playwright"));
     command
         .args(["test", "--config", "playwright.config.js"])
         .current_dir(suite_dir())
         .env("UMPIN_URL", &server.url)
+        .env("UMPIN_DATABASE", database)
         .env("UMPIN_CHROMIUM", std::env::var("UMPIN_CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned()))
         .env("UMPIN_MAIL_DIR", mail_dir)
         .env("UMPIN_SECRETS_OUT", secrets_out)
@@ -225,7 +235,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The secrets of the run: the accounts' passwords and every session id the browser held.
+/// The secrets of the run: the accounts' passwords, and every session id the browser held and PIN
+/// and password it typed.
 fn secrets(secrets_out: &Path) -> Vec<String> {
     let ids = std::fs::read_to_string(secrets_out).unwrap();
     let mut all: Vec<String> = ids.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect();
@@ -292,7 +303,9 @@ async fn the_browser_tests_pass_on_sqlite_and_no_password_or_session_id_reaches_
         if let Some(dir) = &screenshots {
             std::fs::create_dir_all(dir).unwrap();
         }
-        run_suite(&server, &mail, &secrets_out, screenshots.as_deref(), &dir.path().join("playwright"));
+        let database = dir.path().join("umpin.db");
+        let database = database.to_str().unwrap();
+        run_suite(&server, database, &mail, &secrets_out, screenshots.as_deref(), &dir.path().join("playwright"));
         assert_denial_audited(&binary, dir.path(), None);
         drop(server);
         let log = std::fs::read(dir.path().join("serve.log")).unwrap();
@@ -343,7 +356,7 @@ async fn the_browser_tests_pass_on_postgresql() {
         seed(&binary, dir.path(), Some(&schema_url));
         let server = serve(&binary, dir.path(), Some(&schema_url), smtp_port);
         let secrets_out = dir.path().join("sessions.txt");
-        run_suite(&server, &mail, &secrets_out, None, &dir.path().join("playwright"));
+        run_suite(&server, &schema_url, &mail, &secrets_out, None, &dir.path().join("playwright"));
         assert_denial_audited(&binary, dir.path(), Some(&schema_url));
         drop(server);
         let log = std::fs::read(dir.path().join("serve.log")).unwrap();

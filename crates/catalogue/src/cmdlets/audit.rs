@@ -1,7 +1,7 @@
 //! `Search-AdminAuditLog` and `Test-AdminAuditLog`.
 
 use umpin_domain::LimitValue;
-use umpin_service::{AuditSearch, Principal, Service, ServiceError};
+use umpin_service::{AuditLogCheck, AuditRecord, AuditSearch, Page, Principal, Service, ServiceError};
 
 use super::{RESULT_SIZE, one, page_of, paged};
 use crate::binding::{Batch, PageRequest};
@@ -38,7 +38,14 @@ cmdlet! {
 }
 
 impl SearchAdminAuditLog {
-    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it: the page of `size` matching records, newest first, that follows the cursor `after`.
+    pub async fn call(
+        self,
+        s: &Service,
+        by: &Principal,
+        after: Option<&str>,
+        size: Option<u32>,
+    ) -> Result<Page<AuditRecord>, ServiceError> {
         let operation = self.operation();
         let search = AuditSearch {
             cmdlets: self.cmdlets.unwrap_or_default(),
@@ -48,8 +55,12 @@ impl SearchAdminAuditLog {
             end_date: self.end_date.map(|w| w.0),
             is_success: self.is_success,
         };
+        s.search_admin_audit_log(by, operation, search, after, size).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
         let (after, size) = page_of(page);
-        Ok(paged(s.search_admin_audit_log(by, operation, search, after, size).await?, views::audit_event))
+        Ok(paged(self.call(s, by, after, size).await?, views::audit_event))
     }
 }
 
@@ -75,10 +86,15 @@ cmdlet! {
 }
 
 impl TestAdminAuditLog {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it: what the check of the chain found.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<AuditLogCheck, ServiceError> {
         let operation = self.operation();
         let checkpoint = self.checkpoint.map(|value| checkpoint_text(by, value)).transpose()?;
-        Ok(one(views::audit_check(&s.test_admin_audit_log_reaching(by, operation, checkpoint.as_deref()).await?)))
+        s.test_admin_audit_log_reaching(by, operation, checkpoint.as_deref()).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(one(views::audit_check(&self.call(s, by).await?)))
     }
 }
 

@@ -44,8 +44,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("Get-Mailbox", "Y Y Y Y n"),
     ("Set-Mailbox", "Y n n n n"),
     ("Remove-Mailbox", "Y n n n n"),
-    ("Search-AdminAuditLog", "Y n n n n"),
-    ("Test-AdminAuditLog", "Y n n n n"),
+    ("Search-AdminAuditLog", "Y n Y n n"),
+    ("Test-AdminAuditLog", "Y n Y n n"),
     ("New-ManagementAccount", "Y n n n n"),
     ("Get-ManagementAccount", "Y n Y n n"),
     ("Set-ManagementAccount", "Y n n n n"),
@@ -712,6 +712,25 @@ umpin_store::backend_tests! {
         assert!(last(s.cmdlets().set_management_account(&admin(), "admin", disable).await));
         account(&s, "second", "correct horse battery", RoleGroup::OrganizationManagement).await;
         s.cmdlets().remove_management_account(&admin(), "admin").await.unwrap();
+    }
+
+    async fn an_account_cannot_remove_itself_from_organization_management_but_another_member_can(db: Database) {
+        let (s, _keys) = service(db.clone());
+        create_first_administrator(&s, "admin", None).await.unwrap().unwrap();
+        account(&s, "second", "correct horse battery", RoleGroup::OrganizationManagement).await;
+        let second = Principal {
+            account: "second".into(),
+            role_groups: vec![RoleGroup::OrganizationManagement],
+            source: "192.0.2.7".into(),
+        };
+        let refused = rule(s.cmdlets().remove_role_group_member(&second, "Organization Management", "SECOND").await);
+        assert!(matches!(refused, Error::OwnOrganizationManagement { .. }), "{refused:?}");
+        assert!(refused.to_string().contains("can't remove itself from Organization Management"), "{refused}");
+        let members = s.cmdlets().get_role_groups(&admin(), Some("Organization Management")).await.unwrap();
+        assert!(members[0].members.contains(&"second".to_owned()), "the membership stayed");
+        let records = audit(&s, AuditSearch { cmdlets: vec!["Remove-RoleGroupMember".into()], ..Default::default() }).await;
+        assert!(records[0].account == "second" && !records[0].succeeded, "the refusal is audited: {:?}", records[0]);
+        s.cmdlets().remove_role_group_member(&second, "Organization Management", "admin").await.unwrap();
     }
 
     async fn account_names_are_unique_case_insensitively_and_passwords_checked(db: Database) {

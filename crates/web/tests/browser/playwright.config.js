@@ -4,7 +4,10 @@
 //   UMPIN_CHROMIUM  the Chromium to drive (Debian's /usr/bin/chromium; never a downloaded one)
 //   UMPIN_PASSWORD_ADMIN, UMPIN_PASSWORD_HELPDESK, UMPIN_PASSWORD_PHONE  the accounts' passwords
 //   UMPIN_MAIL_DIR  where the server writes its e-mail (.eml files)
-//   UMPIN_SECRETS_OUT  a file to write the session ids seen, so that the Rust test can look for them
+//   UMPIN_SECRETS_OUT  a file to write the session ids seen and the PINs and passwords typed, so
+//                      that the Rust test can look for them in the server's log and the database
+//   UMPIN_DATABASE  the server's database (a PostgreSQL URL, or the SQLite file), which the Audit log's
+//                   test edits behind the server's back
 //   UMPIN_SCREENSHOTS  when set, the directory to save the documentation's screenshots in
 const { defineConfig } = require('@playwright/test');
 
