@@ -11,7 +11,14 @@
 //!   few UM mailboxes match (`pinExpired=false`: one in 10,000) and one that almost all match
 //!   (`pinExpired=true`), from sending the request to the last byte of the answer;
 //! - the admin center's Recipients page (signed in through its form), first page in each order
-//!   and two searches, beside the API's mailbox listing of a page of the same size.
+//!   and two searches, beside the API's mailbox listing of a page of the same size;
+//! - the admin center's PIN report, its first page and its whole CSV download, beside the `sqlite3`
+//!   command reading the same rows with the same joins (when `sqlite3` is installed);
+//! - voice sign-ins per second from several callers at once (real PINs, each one Argon2
+//!   verification), beside the bound the machine's cores put on them: cores ÷ the time of one
+//!   verification with the same parameters, measured in this run;
+//! - the server's resident memory: after start, after the listings, and its peak under the sign-in
+//!   load.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -59,6 +66,7 @@ fn main() -> anyhow::Result<()> {
     println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
 
     let server = Server::start(&umpin, &dir)?;
+    server.print_memory("after start")?;
     let token = server.token()?;
     for query in ["pinExpired=false&limit=1000", "pinExpired=true&limit=1000"] {
         let path = format!("/api/v1/um/pins?{query}");
@@ -75,6 +83,10 @@ fn main() -> anyhow::Result<()> {
     }
     recipients(&server, &token, mailboxes)?;
     pin_report(&server, mailboxes)?;
+    pin_report_in_sqlite3(&dir, mailboxes)?;
+    server.print_memory("after the listings and the PIN report")?;
+    voice_sign_ins(&umpin, &dir, &server)?;
+    server.print_memory("after the sign-in load")?;
     drop(server);
     std::fs::remove_dir_all(&dir)?;
     Ok(())
@@ -162,6 +174,156 @@ fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The floor beside the PIN report: the `sqlite3` command reading the report's rows (the
+/// statement's columns, joins and order, and each mailbox's other addresses) and writing them as
+/// CSV, its first page and all of them. Skipped, with a word, when `sqlite3` isn't installed.
+fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
+    const REPORT: &str = "SELECT m.guid, m.name, m.alias, m.display_name, m.primary_smtp_address, \
+         m.user_principal_name, m.phone, m.first_name, m.last_name, m.when_created, p.pin_set_at, p.pin_length, \
+         p.first_time_user, p.expiry_forced, p.failed_logon_count, p.last_failed_logon, p.locked_out, \
+         pol.min_pin_length, pol.pin_lifetime, pol.pin_history_count, pol.allow_common_patterns, \
+         pol.allow_common_pins, pol.logon_failures_before_pin_reset, pol.max_logon_attempts, \
+         (SELECT group_concat(a.address) FROM mailbox_addresses a WHERE a.mailbox = m.guid AND NOT a.is_primary) \
+         FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid JOIN pins p ON p.mailbox = m.guid \
+         JOIN mailbox_policies pol ON pol.guid = u.policy WHERE u.um_enabled ORDER BY m.primary_address_key";
+    if Command::new("sqlite3").arg("-version").output().is_err() {
+        println!("sqlite3 is not installed (apt-get install sqlite3): no floor beside the PIN report.");
+        return Ok(());
+    }
+    let db = dir.join("umpin.db");
+    for (what, sql, runs) in
+        [("first page", format!("{REPORT} LIMIT 50"), API_RUNS), ("every row", REPORT.to_owned(), 3)]
+    {
+        let mut times = Vec::with_capacity(runs);
+        let mut rows = 0;
+        for _ in 0..runs {
+            let started = Instant::now();
+            let out = Command::new("sqlite3").args(["-readonly", "-csv", "-header"]).arg(&db).arg(&sql).output()?;
+            times.push(started.elapsed());
+            if !out.status.success() {
+                anyhow::bail!("sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            rows = out.stdout.iter().filter(|&&b| b == b'\n').count().saturating_sub(1);
+        }
+        report(
+            &format!("floor: sqlite3 -csv reading the PIN report, {what}, at {mailboxes} UM mailboxes ({runs} runs)"),
+            &times,
+        );
+        println!("  rows: {rows}");
+    }
+    Ok(())
+}
+
+/// Mailboxes given a real PIN for the sign-in load, and callers signing in at once.
+const SIGN_IN_MAILBOXES: usize = 16;
+const CALLERS: usize = 8;
+/// How long the sign-in load runs.
+const SIGN_IN_LOAD: Duration = Duration::from_secs(20);
+
+/// Voice sign-ins per second: `CALLERS` threads each start a call as a Voice Access account,
+/// sign in to one of `SIGN_IN_MAILBOXES` mailboxes by extension and PIN, and end the call, for
+/// `SIGN_IN_LOAD`. Beside it, the bound: the machine's cores ÷ the time of one verification of a
+/// sealed PIN with the default Argon2 parameters, as `umpin serve` seals them, measured here.
+fn voice_sign_ins(umpin: &Path, dir: &Path, server: &Server) -> anyhow::Result<()> {
+    let pin = |i: usize| format!("58{i:02}37");
+    let mut setup = String::from(
+        "New-ManagementAccount ivr -Password 'bench voice access 9'; Add-RoleGroupMember 'Voice Access' -Member ivr",
+    );
+    for i in 1..=SIGN_IN_MAILBOXES {
+        setup.push_str(&format!(
+            "; Set-UMMailboxPIN -Identity user{i:06}@contoso.com -PIN {} -PinExpired $false",
+            pin(i)
+        ));
+    }
+    run(umpin, dir, &["shell", "-c", &setup])?;
+    let body = serde_json::json!({"username": "ivr", "password": "bench voice access 9"}).to_string();
+    let answer: serde_json::Value =
+        serde_json::from_str(&server.request("POST /api/v1/auth/token", None, None, Some(&body))?)?;
+    let token = answer["token"].as_str().ok_or_else(|| anyhow::anyhow!("no token in {answer}"))?.to_owned();
+
+    let deadline = Instant::now() + SIGN_IN_LOAD;
+    let started = Instant::now();
+    let signed_in: usize = std::thread::scope(|scope| {
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|caller| {
+                let token = &token;
+                scope.spawn(move || -> anyhow::Result<usize> {
+                    let mut count = 0;
+                    let mut i = caller;
+                    while Instant::now() < deadline {
+                        let mailbox = i % SIGN_IN_MAILBOXES + 1;
+                        i += CALLERS;
+                        let start = r#"{"dialPlan": "Seed Dial Plan"}"#;
+                        let call: serde_json::Value = serde_json::from_str(&server.exchange_ok(
+                            "POST /api/v1/voice/calls",
+                            &[("Authorization", format!("Bearer {token}"))],
+                            Some(start),
+                            "201",
+                        )?)?;
+                        let call = call["callId"].as_str().ok_or_else(|| anyhow::anyhow!("no callId in {call}"))?;
+                        let headers = [("Authorization", format!("Bearer {token}")), ("Umpin-Call", call.to_owned())];
+                        let sign_in =
+                            serde_json::json!({"extension": format!("{:06}", 100_000 + mailbox), "pin": pin(mailbox)});
+                        let answer: serde_json::Value = serde_json::from_str(&server.exchange_ok(
+                            "POST /api/v1/voice/call/sign-in",
+                            &headers,
+                            Some(&sign_in.to_string()),
+                            "200",
+                        )?)?;
+                        if answer["outcome"] != "signedIn" {
+                            anyhow::bail!("a sign-in with the right PIN answered {answer}");
+                        }
+                        server.exchange_ok("DELETE /api/v1/voice/call", &headers, None, "204")?;
+                        count += 1;
+                    }
+                    Ok(count)
+                })
+            })
+            .collect();
+        callers.into_iter().map(|c| c.join().expect("a caller thread panicked")).sum::<anyhow::Result<usize>>()
+    })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "voice sign-ins, {CALLERS} callers at once for {} s: {signed_in} sign-ins, {:.1} per second",
+        SIGN_IN_LOAD.as_secs(),
+        signed_in as f64 / elapsed
+    );
+
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let verification = one_verification()?;
+    println!(
+        "bound: {cores} cores ÷ one verification ({:.1} ms, median of {VERIFICATIONS}) = {:.1} per second",
+        verification.as_secs_f64() * 1000.0,
+        cores as f64 / verification.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Verifications timed for the bound.
+const VERIFICATIONS: usize = 15;
+
+/// The median time of one verification of a sealed PIN with the default Argon2 parameters, one
+/// at a time, through the same vault as `umpin serve` (in a key ring of its own).
+fn one_verification() -> anyhow::Result<Duration> {
+    use umpin_crypto::{Argon2Params, KeyRing, Pin, Vault};
+    let ring = std::env::temp_dir().join(format!("umpin-bench-keys-{}", std::process::id()));
+    let vault = Vault::new(KeyRing::create(&ring)?, Argon2Params::default(), 1)?;
+    std::fs::remove_file(&ring)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mailbox = umpin_domain::Guid::new_v4();
+    let pin = Pin::from("583137");
+    let sealed = runtime.block_on(vault.seal_new_pin(mailbox, &pin))?;
+    let mut times: Vec<Duration> = (0..VERIFICATIONS)
+        .map(|_| {
+            let started = Instant::now();
+            runtime.block_on(vault.verify_pin(mailbox, &sealed, &pin))?;
+            Ok(started.elapsed())
+        })
+        .collect::<anyhow::Result<_>>()?;
+    times.sort();
+    Ok(times[VERIFICATIONS / 2])
+}
+
 /// The body of a chunked HTTP answer (`size\r\ndata\r\n`…, ending with a chunk of size 0).
 fn dechunk(mut chunked: &str) -> anyhow::Result<String> {
     let mut body = String::with_capacity(chunked.len());
@@ -192,6 +354,16 @@ struct Server {
 }
 
 impl Server {
+    /// Prints the server's resident memory now and its peak since it started (`VmRSS`, `VmHWM`).
+    fn print_memory(&self, when: &str) -> anyhow::Result<()> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let field = |name: &str| {
+            status.lines().find_map(|line| line.strip_prefix(name)).map_or("?", |v| v.trim_start_matches(':').trim())
+        };
+        println!("umpin serve memory {when}: resident {}, peak {}", field("VmRSS"), field("VmHWM"));
+        Ok(())
+    }
+
     fn start(umpin: &Path, dir: &Path) -> anyhow::Result<Server> {
         let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let child = Command::new(umpin)
@@ -258,7 +430,24 @@ impl Server {
         Ok(body)
     }
 
-    /// Sends one request and reads the whole answer: its head and its body.
+    /// One JSON request with the given headers; the body of the answer when its status is
+    /// `status`.
+    fn exchange_ok(
+        &self,
+        line: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+        status: &str,
+    ) -> anyhow::Result<String> {
+        let (head, body) = self.send(line, headers, body.map(|b| ("application/json", b)))?;
+        if head.split(' ').nth(1) != Some(status) {
+            anyhow::bail!("{line} answered {}: {body}", head.lines().next().unwrap_or_default());
+        }
+        Ok(body)
+    }
+
+    /// Sends one request with a bearer token or a session cookie and reads the whole answer: its
+    /// head and its body.
     fn exchange(
         &self,
         line: &str,
@@ -266,13 +455,27 @@ impl Server {
         cookie: Option<&str>,
         body: Option<(&str, &str)>,
     ) -> anyhow::Result<(String, String)> {
-        let mut stream = TcpStream::connect(self.address)?;
-        let mut request = format!("{line} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.address);
+        let mut headers = Vec::new();
         if let Some(token) = token {
-            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+            headers.push(("Authorization", format!("Bearer {token}")));
         }
         if let Some(cookie) = cookie {
-            request.push_str(&format!("Cookie: {cookie}\r\n"));
+            headers.push(("Cookie", cookie.to_owned()));
+        }
+        self.send(line, &headers, body)
+    }
+
+    /// Sends one request on a connection of its own and reads the whole answer.
+    fn send(
+        &self,
+        line: &str,
+        headers: &[(&str, String)],
+        body: Option<(&str, &str)>,
+    ) -> anyhow::Result<(String, String)> {
+        let mut stream = TcpStream::connect(self.address)?;
+        let mut request = format!("{line} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.address);
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
         }
         let (content_type, body) = body.unwrap_or(("application/json", ""));
         request.push_str(&format!("Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
