@@ -17,6 +17,8 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// How long a user may be gone from the directory, or disabled there, before UM is disabled,
 /// unless `grace_period_days` says otherwise.
 pub const DEFAULT_GRACE_PERIOD_DAYS: u32 = 7;
+/// How often `umpin serve` syncs, unless `sync_interval_minutes` says otherwise.
+pub const DEFAULT_SYNC_INTERVAL_MINUTES: u32 = 60;
 /// How long connecting, signing in and each page of a search may take.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -53,6 +55,9 @@ pub struct DirectoryConfig {
     /// Days a user may be gone from the directory, or disabled there, before UM is disabled
     /// and the PIN data destroyed; 7 by default, 0 at the first sync that misses them.
     pub grace_period_days: Option<u32>,
+    /// Minutes between the syncs `umpin serve` runs (one node at a time, the first when it
+    /// starts); 60 by default, 0 for none (syncs only when started by hand).
+    pub sync_interval_minutes: Option<u32>,
     /// Entries per page of the search (Simple Paged Results); 1000 by default, at most 1000.
     pub page_size: Option<u32>,
     /// Seconds that connecting, signing in and each page may take; 30 by default.
@@ -268,6 +273,15 @@ impl DirectoryConfig {
             page_size,
             timeout: self.timeout_seconds.map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s.max(1))),
         }))
+    }
+
+    /// Between the syncs `umpin serve` runs; `None` when there is no directory or
+    /// `sync_interval_minutes` is 0.
+    pub fn sync_interval(&self) -> Option<Duration> {
+        match (&self.url, self.sync_interval_minutes.unwrap_or(DEFAULT_SYNC_INTERVAL_MINUTES)) {
+            (None, _) | (_, 0) => None,
+            (Some(_), minutes) => Some(Duration::from_secs(60 * u64::from(minutes))),
+        }
     }
 
     /// The preset's attribute map with the overrides.

@@ -13,6 +13,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use umpin_domain::directory::{DirectoryEntry, SkippedEntry, SyncChange, plan_sync};
 use umpin_domain::{AuditValue, Guid, Timestamp};
@@ -23,6 +24,13 @@ use crate::{Principal, Service, ServiceError};
 
 /// How many changes one transaction of a sync applies.
 pub const CHANGES_PER_TRANSACTION: usize = 500;
+
+/// The lease of the periodic directory sync: the node that holds it runs the sync.
+const SYNC_LEASE: &str = "directory-sync";
+
+/// How far ahead a node keeps the sync's lease while its sync runs: another node takes over this
+/// long after the node running it stops without a word.
+pub const SYNC_LEASE_MARGIN: Duration = Duration::from_secs(120);
 
 /// Where a sync reads the users from: the directory connection (`umpin_directory`), or a test's
 /// own entries.
@@ -179,6 +187,22 @@ impl Service {
         }
         record.counts.skipped = record.skipped.len() as u64;
         Ok(Vec::new())
+    }
+
+    /// Whether `node` runs the periodic directory sync now: it does when it takes the sync's
+    /// lease, which no node can take again for `interval`. One node at a time, and one sync per
+    /// interval whatever the number of nodes.
+    pub async fn take_directory_sync_turn(&self, node: &str, interval: Duration) -> Result<bool, ServiceError> {
+        let now = self.now();
+        let until = now.saturating_add(interval).unwrap_or(Timestamp::MAX);
+        Ok(self.db.take_lease(SYNC_LEASE, node, now, until).await?)
+    }
+
+    /// Keeps the turn of `node` at least [`SYNC_LEASE_MARGIN`] ahead while its sync runs;
+    /// `false` when another node has taken it meanwhile.
+    pub async fn keep_directory_sync_turn(&self, node: &str) -> Result<bool, ServiceError> {
+        let until = self.now().saturating_add(SYNC_LEASE_MARGIN).unwrap_or(Timestamp::MAX);
+        Ok(self.db.extend_lease(SYNC_LEASE, node, until).await?)
     }
 
     /// `Get-UMDirectorySyncStatus`: the result of the last sync.
