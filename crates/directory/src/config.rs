@@ -52,6 +52,10 @@ pub struct DirectoryConfig {
     /// Attributes to read instead of the preset's, by mailbox field.
     #[serde(default)]
     pub attributes: AttributeOverrides,
+    /// Groups whose members a sync UM-enables, each with a UM mailbox policy
+    /// (`[[directory.um_groups]]`); a user in several gets the first's.
+    #[serde(default)]
+    pub um_groups: Vec<UmGroup>,
     /// Days a user may be gone from the directory, or disabled there, before UM is disabled
     /// and the PIN data destroyed; 7 by default, 0 at the first sync that misses them.
     pub grace_period_days: Option<u32>,
@@ -62,6 +66,17 @@ pub struct DirectoryConfig {
     pub page_size: Option<u32>,
     /// Seconds that connecting, signing in and each page may take; 30 by default.
     pub timeout_seconds: Option<u64>,
+}
+
+/// A directory group whose members a sync UM-enables with a UM mailbox policy.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UmGroup {
+    /// The group's DN; its members are read from `member` (groupOfNames, Active Directory) or
+    /// `uniqueMember` (groupOfUniqueNames).
+    pub group: String,
+    /// The UM mailbox policy's name.
+    pub policy: String,
 }
 
 /// The directory's kind: its default filter and attribute map.
@@ -173,6 +188,7 @@ pub struct DirectorySettings {
     pub base_dn: String,
     pub user_filter: String,
     pub attributes: AttributeMap,
+    pub um_groups: Vec<UmGroup>,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     pub grace_period: jiff::SignedDuration,
     pub page_size: u32,
@@ -254,6 +270,12 @@ impl DirectoryConfig {
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
             return Err(refuse("page_size", format!("must be 1 to {MAX_PAGE_SIZE}.")));
         }
+        if let Some(g) = self.um_groups.iter().find(|g| g.group.trim().is_empty() || g.policy.trim().is_empty()) {
+            return Err(refuse(
+                "um_groups",
+                format!("has an entry without a group DN or a policy ({g:?}): give both, group = \"cn=…\" and policy = \"…\"."),
+            ));
+        }
         let tls = match security {
             Security::Plain => None,
             Security::Tls | Security::StartTls => Some(Arc::new(tls_config(self.ca_file.as_deref())?)),
@@ -266,6 +288,7 @@ impl DirectoryConfig {
             base_dn,
             user_filter,
             attributes: self.attributes(),
+            um_groups: self.um_groups.clone(),
             tls,
             grace_period: jiff::SignedDuration::from_hours(
                 24 * i64::from(self.grace_period_days.unwrap_or(DEFAULT_GRACE_PERIOD_DAYS)),

@@ -3,5 +3,8 @@
 CREATE TABLE leases (
     name TEXT PRIMARY KEY NOT NULL,
     holder TEXT NOT NULL,
-    expires_at BIGINT NOT NULL
+    expires_at INTEGER NOT NULL
 );
+
+-- The mailboxes a directory sync UM-enabled as members of UM groups.
+ALTER TABLE directory_syncs ADD COLUMN um_enabled INTEGER NOT NULL DEFAULT 0;
