@@ -244,6 +244,7 @@ pub fn directory_sync_status(r: &DirectorySyncRecord) -> Value {
             ("Updated", count(c.updated)),
             ("Absent", count(c.absent)),
             ("UMDisabled", count(c.disabled)),
+            ("UMEnabled", count(c.um_enabled)),
             ("Unchanged", count(c.unchanged)),
             ("Skipped", count(c.skipped)),
             ("SkippedEntries", texts(&skipped)),

@@ -3,9 +3,14 @@
 //! (RFC 2696), so that a directory with more users than its page limit (Active Directory's 1,000) is
 //! read whole. Each entry is mapped through the attribute map into a [`DirectoryEntry`].
 //!
+//! The members of each UM group are read from the group entry (`member`, with Active Directory's
+//! range retrieval past 1,500 values, or `uniqueMember`), and each user entry is given the policy
+//! of the first UM group that has it as a member. DNs are compared as LDAP compares them for
+//! these attributes, ignoring case and the spaces around separators.
+//!
 //! Errors name the URL, the step and what the server said: never the bind password.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -99,9 +104,87 @@ impl Directory {
         if done.rc != 0 {
             return Err(self.error(format!("the search ended with result {} ({}).", done.rc, done.text)));
         }
+        for group in &s.um_groups {
+            let members = self.group_members(&mut ldap, &group.group).await?;
+            for entry in entries.iter_mut().filter(|e| e.um_policy.is_none()) {
+                if members.contains(&dn_key(&entry.dn)) {
+                    entry.um_policy = Some(group.policy.clone());
+                }
+            }
+        }
         let _ = ldap.unbind().await;
         Ok(entries)
     }
+
+    /// The DNs (as [`dn_key`]s) of a group's members: its `member` values, asked for range by
+    /// range when the server gives them so (Active Directory, past 1,500), and its
+    /// `uniqueMember` values without their optional `#'…'B` suffix. A group that doesn't
+    /// exist is an error: a mistyped DN must not look like an empty group.
+    async fn group_members(&self, ldap: &mut Ldap, group: &str) -> Result<HashSet<String>, DirectoryError> {
+        let failed = |e: LdapError| self.error(format!("reading the UM group '{group}' failed ({}).", described(&e)));
+        let mut members = HashSet::new();
+        let mut asked = vec!["member".to_owned(), "uniqueMember".to_owned()];
+        loop {
+            let (found, _) =
+                ldap.search(group, Scope::Base, "(objectClass=*)", asked.clone()).await.map_err(failed)?.success().map_err(
+                    |e| match &e {
+                        LdapError::LdapResult { result } if result.rc == NO_SUCH_OBJECT => self.error(format!(
+                            "the UM group '{group}' doesn't exist: check the group DNs of [[directory.um_groups]]."
+                        )),
+                        _ => failed(e),
+                    },
+                )?;
+            let Some(entry) = found.into_iter().next() else {
+                return Err(self.error(format!("the UM group '{group}' wasn't returned.")));
+            };
+            let attributes = Attributes::of(entry)
+                .ok_or_else(|| self.error(format!("it sent the UM group '{group}' in a form that can't be read.")))?;
+            let mut next = None;
+            for (name, values) in &attributes.values {
+                let texts = values.iter().filter_map(|v| std::str::from_utf8(v).ok());
+                if name == "uniquemember" {
+                    members.extend(texts.map(|t| dn_key(t.rsplit_once('#').map_or(t, |(dn, _)| dn))));
+                } else if name == "member" || name.starts_with("member;range=") {
+                    members.extend(texts.map(dn_key));
+                    next = next.or_else(|| next_range(name));
+                }
+            }
+            match next {
+                Some(range) => asked = vec![format!("member;range={range}")],
+                None => return Ok(members),
+            }
+        }
+    }
+}
+
+/// LDAP's result code for an entry that doesn't exist.
+const NO_SUCH_OBJECT: u32 = 32;
+
+/// The range to ask for after an attribute named `member;range=START-END`: `END+1-*`, or none
+/// when END is `*` (the last range).
+fn next_range(name: &str) -> Option<String> {
+    let (_, end) = name.strip_prefix("member;range=")?.split_once('-')?;
+    let end: u64 = end.parse().ok()?;
+    Some(format!("{}-*", end + 1))
+}
+
+/// A DN as a key for comparing: lowercase, without the spaces around `,`, `=` and `+`.
+fn dn_key(dn: &str) -> String {
+    let mut key = String::with_capacity(dn.len());
+    for part in dn.split(',') {
+        if !key.is_empty() {
+            key.push(',');
+        }
+        let rdns: Vec<String> = part
+            .split('+')
+            .map(|ava| match ava.split_once('=') {
+                Some((attribute, value)) => format!("{}={}", attribute.trim(), value.trim()),
+                None => ava.trim().to_owned(),
+            })
+            .collect();
+        key.push_str(&rdns.join("+"));
+    }
+    key.to_lowercase()
 }
 
 impl DirectorySource for Directory {
@@ -220,6 +303,27 @@ impl Attributes {
             first_name: self.text(&map.first_name),
             last_name: self.text(&map.last_name),
             disabled,
+            um_policy: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dn_compares_without_case_or_the_spaces_around_its_separators() {
+        assert_eq!(dn_key("UID=Tony, OU=People,dc=contoso , dc=com"), dn_key("uid=tony,ou=people,dc=contoso,dc=com"));
+        assert_eq!(dn_key("cn=Smith\\, Tony + uid=ts,dc=com"), dn_key("CN=smith\\,Tony+UID=TS,DC=com"));
+        assert_ne!(dn_key("uid=tony,ou=people"), dn_key("uid=tony2,ou=people"));
+    }
+
+    #[test]
+    fn active_directory_ranges_of_members_are_asked_for_until_the_last() {
+        assert_eq!(next_range("member;range=0-1499").as_deref(), Some("1500-*"));
+        assert_eq!(next_range("member;range=1500-2999").as_deref(), Some("3000-*"));
+        assert_eq!(next_range("member;range=3000-*"), None);
+        assert_eq!(next_range("member"), None);
     }
 }

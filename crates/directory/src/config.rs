@@ -17,6 +17,8 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// How long a user may be gone from the directory, or disabled there, before UM is disabled,
 /// unless `grace_period_days` says otherwise.
 pub const DEFAULT_GRACE_PERIOD_DAYS: u32 = 7;
+/// How often `umpin serve` syncs, unless `sync_interval_minutes` says otherwise.
+pub const DEFAULT_SYNC_INTERVAL_MINUTES: u32 = 60;
 /// How long connecting, signing in and each page of a search may take.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -50,13 +52,31 @@ pub struct DirectoryConfig {
     /// Attributes to read instead of the preset's, by mailbox field.
     #[serde(default)]
     pub attributes: AttributeOverrides,
+    /// Groups whose members a sync UM-enables, each with a UM mailbox policy
+    /// (`[[directory.um_groups]]`); a user in several gets the first's.
+    #[serde(default)]
+    pub um_groups: Vec<UmGroup>,
     /// Days a user may be gone from the directory, or disabled there, before UM is disabled
     /// and the PIN data destroyed; 7 by default, 0 at the first sync that misses them.
     pub grace_period_days: Option<u32>,
+    /// Minutes between the syncs `umpin serve` runs (one node at a time, the first when it
+    /// starts); 60 by default, 0 for none (syncs only when started by hand).
+    pub sync_interval_minutes: Option<u32>,
     /// Entries per page of the search (Simple Paged Results); 1000 by default, at most 1000.
     pub page_size: Option<u32>,
     /// Seconds that connecting, signing in and each page may take; 30 by default.
     pub timeout_seconds: Option<u64>,
+}
+
+/// A directory group whose members a sync UM-enables with a UM mailbox policy.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UmGroup {
+    /// The group's DN; its members are read from `member` (groupOfNames, Active Directory) or
+    /// `uniqueMember` (groupOfUniqueNames).
+    pub group: String,
+    /// The UM mailbox policy's name.
+    pub policy: String,
 }
 
 /// The directory's kind: its default filter and attribute map.
@@ -168,6 +188,7 @@ pub struct DirectorySettings {
     pub base_dn: String,
     pub user_filter: String,
     pub attributes: AttributeMap,
+    pub um_groups: Vec<UmGroup>,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     pub grace_period: jiff::SignedDuration,
     pub page_size: u32,
@@ -249,6 +270,12 @@ impl DirectoryConfig {
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
             return Err(refuse("page_size", format!("must be 1 to {MAX_PAGE_SIZE}.")));
         }
+        if let Some(g) = self.um_groups.iter().find(|g| g.group.trim().is_empty() || g.policy.trim().is_empty()) {
+            return Err(refuse(
+                "um_groups",
+                format!("has an entry without a group DN or a policy ({g:?}): give both, group = \"cn=…\" and policy = \"…\"."),
+            ));
+        }
         let tls = match security {
             Security::Plain => None,
             Security::Tls | Security::StartTls => Some(Arc::new(tls_config(self.ca_file.as_deref())?)),
@@ -261,6 +288,7 @@ impl DirectoryConfig {
             base_dn,
             user_filter,
             attributes: self.attributes(),
+            um_groups: self.um_groups.clone(),
             tls,
             grace_period: jiff::SignedDuration::from_hours(
                 24 * i64::from(self.grace_period_days.unwrap_or(DEFAULT_GRACE_PERIOD_DAYS)),
@@ -268,6 +296,15 @@ impl DirectoryConfig {
             page_size,
             timeout: self.timeout_seconds.map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s.max(1))),
         }))
+    }
+
+    /// Between the syncs `umpin serve` runs; `None` when there is no directory or
+    /// `sync_interval_minutes` is 0.
+    pub fn sync_interval(&self) -> Option<Duration> {
+        match (&self.url, self.sync_interval_minutes.unwrap_or(DEFAULT_SYNC_INTERVAL_MINUTES)) {
+            (None, _) | (_, 0) => None,
+            (Some(_), minutes) => Some(Duration::from_secs(60 * u64::from(minutes))),
+        }
     }
 
     /// The preset's attribute map with the overrides.

@@ -14,6 +14,10 @@
 //! # user_filter = "(&(objectCategory=person)(objectClass=user))"   # the preset's by default
 //! # ca_file = "/etc/umpin/contoso-ca.pem"
 //! # grace_period_days = 7
+//! # sync_interval_minutes = 60                # how often umpin serve syncs; 0: never on its own
+//! # [[directory.um_groups]]                   # members are UM-enabled with the policy
+//! # group = "CN=Voice Mail Users,OU=Groups,DC=contoso,DC=com"
+//! # policy = "Contoso Default Policy"
 //! # [directory.attributes]                   # replace the preset's attributes one by one
 //! # phone = "ipPhone"
 //! ```
@@ -25,6 +29,6 @@ pub mod testing;
 
 pub use client::{Directory, DirectoryError};
 pub use config::{
-    AttributeMap, AttributeOverrides, DEFAULT_GRACE_PERIOD_DAYS, DirectoryConfig, DirectoryConfigError,
-    DirectorySettings, MAX_PAGE_SIZE, Preset, Security,
+    AttributeMap, AttributeOverrides, DEFAULT_GRACE_PERIOD_DAYS, DEFAULT_SYNC_INTERVAL_MINUTES, DirectoryConfig, DirectoryConfigError,
+    DirectorySettings, MAX_PAGE_SIZE, Preset, Security, UmGroup,
 };

@@ -31,6 +31,9 @@ pub struct DirectoryEntry {
     pub last_name: Option<String>,
     /// The account is disabled in the directory (Active Directory's `userAccountControl`).
     pub disabled: bool,
+    /// The UM mailbox policy of the first UM group (of the `[directory]` settings) that has the
+    /// user as a member: the user is to be UM-enabled with it.
+    pub um_policy: Option<String>,
 }
 
 /// An entry that a sync reports and leaves alone, with why.
@@ -47,6 +50,7 @@ pub struct DirectoryUser {
     pub dn: String,
     pub mailbox: Mailbox,
     pub disabled: bool,
+    pub um_policy: Option<String>,
 }
 
 /// The longest directory id kept (a GUID has 36 characters; an LDAP server may use other forms).
@@ -88,7 +92,7 @@ impl DirectoryEntry {
             .validate(Guid::nil(), now)
             .and_then(|m| m.apply(MailboxChanges { email_addresses: Some(addresses), ..Default::default() }))
             .map_err(|e: Error| skipped(e.to_string()))?;
-        Ok(DirectoryUser { id, dn: self.dn, mailbox, disabled: self.disabled })
+        Ok(DirectoryUser { id, dn: self.dn, mailbox, disabled: self.disabled, um_policy: self.um_policy })
     }
 }
 
@@ -139,12 +143,24 @@ impl SyncChange {
     }
 }
 
+/// A member of a UM group whose mailbox isn't UM-enabled: a sync enables it with the group's
+/// policy, an extension derived from the phone number and a generated PIN (SPEC §1.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UmEnabling {
+    pub dn: String,
+    /// The mailbox as the sync leaves it (added or updated first).
+    pub mailbox: Mailbox,
+    pub policy: String,
+}
+
 /// What a sync changes, what it leaves as it is and what it skips.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncPlan {
     /// In the order to apply them: updates (which may free an address), then additions, then
     /// the absent users.
     pub changes: Vec<SyncChange>,
+    /// After the changes: the members of UM groups to UM-enable, by address.
+    pub enable_um: Vec<UmEnabling>,
     pub unchanged: u64,
     pub skipped: Vec<SkippedEntry>,
 }
@@ -158,6 +174,8 @@ pub struct SyncPlan {
 /// - A user with a mailbox gets its fields updated when they differ; one without, a new mailbox.
 /// - A linked mailbox whose user is gone or disabled starts its grace period; once the grace is
 ///   over and it is still UM-enabled, UM is disabled.
+/// - A present user with a UM policy (a member of a UM group) whose mailbox isn't UM-enabled is
+///   to be enabled; leaving the group disables nothing (an administrator does that).
 pub fn plan_sync(
     entries: Vec<DirectoryEntry>,
     linked: Vec<LinkedMailbox>,
@@ -186,6 +204,9 @@ pub fn plan_sync(
                 let after =
                     Mailbox { guid: link.mailbox.guid, when_created: link.mailbox.when_created, ..user.mailbox };
                 let returned = link.absent_since.is_some() && !user.disabled;
+                if let Some(policy) = user.um_policy.filter(|_| !user.disabled && !link.um_enabled) {
+                    plan.enable_um.push(UmEnabling { dn: user.dn.clone(), mailbox: after.clone(), policy });
+                }
                 if after != link.mailbox || returned {
                     plan.changes.push(SyncChange::Update { dn: user.dn, after, returned });
                 } else if !user.disabled {
@@ -198,6 +219,9 @@ pub fn plan_sync(
             None if user.disabled => {}
             None => {
                 let mailbox = Mailbox { guid: new_guid(), ..user.mailbox };
+                if let Some(policy) = user.um_policy {
+                    plan.enable_um.push(UmEnabling { dn: user.dn.clone(), mailbox: mailbox.clone(), policy });
+                }
                 additions.push(SyncChange::Add { id: user.id, dn: user.dn, mailbox });
             }
         }
@@ -342,6 +366,26 @@ mod tests {
         assert!(within.changes.is_empty());
         let after = plan_sync(vec![], vec![absent], now() + DAY, DAY, Guid::new_v4);
         assert!(matches!(&after.changes[..], [SyncChange::DisableUm { .. }]));
+    }
+
+    #[test]
+    fn a_member_of_a_um_group_is_enabled_once_and_a_disabled_one_never() {
+        let member = DirectoryEntry { um_policy: Some("Contoso Policy".to_owned()), ..entry("1", "tony", "tony@contoso.com") };
+        let new = plan_sync(vec![member.clone()], vec![], now(), DAY, Guid::new_v4);
+        match &new.enable_um[..] {
+            [e] => assert_eq!((e.mailbox.primary_smtp_address.as_str(), e.policy.as_str()), ("tony@contoso.com", "Contoso Policy")),
+            other => panic!("{other:?}"),
+        }
+        let known = linked(&member.clone().check(now()).unwrap(), None);
+        let enabled = plan_sync(vec![member.clone()], vec![known.clone()], now(), DAY, Guid::new_v4);
+        assert!(enabled.enable_um.is_empty() && enabled.changes.is_empty(), "{enabled:?}");
+        let not_enabled = LinkedMailbox { um_enabled: false, ..known.clone() };
+        let again = plan_sync(vec![member.clone()], vec![not_enabled.clone()], now(), DAY, Guid::new_v4);
+        assert_eq!(again.enable_um.len(), 1, "{again:?}");
+        assert_eq!(again.enable_um[0].mailbox.guid, known.mailbox.guid);
+        let disabled = DirectoryEntry { disabled: true, ..member };
+        let plan = plan_sync(vec![disabled], vec![not_enabled], now(), DAY, Guid::new_v4);
+        assert!(plan.enable_um.is_empty(), "{plan:?}");
     }
 
     #[test]

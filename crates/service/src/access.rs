@@ -25,6 +25,19 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The name the periodic directory sync of `umpin serve` acts under.
+    pub const SCHEDULED_DIRECTORY_SYNC: &'static str = "Scheduled Directory Sync";
+
+    /// The periodic directory sync of `umpin serve`: it may run `Start-UMDirectorySync`, which
+    /// needs Organization Management, and is never given to anyone signing in.
+    pub fn scheduled_directory_sync() -> Self {
+        Principal {
+            account: Self::SCHEDULED_DIRECTORY_SYNC.to_owned(),
+            role_groups: vec![RoleGroup::OrganizationManagement],
+            source: "umpin serve".to_owned(),
+        }
+    }
+
     /// The name the local shell acts under.
     pub const LOCAL_ADMINISTRATOR: &'static str = "Local Administrator";
 

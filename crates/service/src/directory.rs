@@ -13,16 +13,28 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
-use umpin_domain::directory::{DirectoryEntry, SkippedEntry, SyncChange, plan_sync};
+use umpin_domain::directory::{DirectoryEntry, SkippedEntry, SyncChange, UmEnabling, plan_sync};
 use umpin_domain::{AuditValue, Guid, Timestamp};
 use umpin_store::{DirectorySyncRecord, SyncCounts, Tx};
 
 use crate::access::Operation;
+use crate::um_mailboxes::EnableUmMailbox;
 use crate::{Principal, Service, ServiceError};
 
 /// How many changes one transaction of a sync applies.
 pub const CHANGES_PER_TRANSACTION: usize = 500;
+/// How many mailboxes one transaction of a sync UM-enables (each seals a generated PIN, which
+/// takes the Argon2 work of a verification: a short transaction keeps the others waiting less).
+pub const ENABLINGS_PER_TRANSACTION: usize = 20;
+
+/// The lease of the periodic directory sync: the node that holds it runs the sync.
+const SYNC_LEASE: &str = "directory-sync";
+
+/// How far ahead a node keeps the sync's lease while its sync runs: another node takes over this
+/// long after the node running it stops without a word.
+pub const SYNC_LEASE_MARGIN: Duration = Duration::from_secs(120);
 
 /// Where a sync reads the users from: the directory connection (`umpin_directory`), or a test's
 /// own entries.
@@ -34,10 +46,13 @@ pub trait DirectorySource: Send + Sync {
     fn grace_period(&self) -> jiff::SignedDuration;
 }
 
+/// The change of a mailbox UM-enabled as a member of a UM group, as reports and the audit log name it.
+const UM_ENABLED: &str = "UMEnabled";
+
 /// A change a sync made, or with `-WhatIf` would make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedChange {
-    /// `Added`, `Updated`, `Returned`, `Absent` or `UMDisabled`.
+    /// `Added`, `Updated`, `Returned`, `Absent`, `UMDisabled` or `UMEnabled`.
     pub action: &'static str,
     /// The mailbox's primary address.
     pub identity: String,
@@ -89,6 +104,7 @@ impl Service {
                     .parameter("Updated", number(c.updated))
                     .parameter("Absent", number(c.absent))
                     .parameter("UMDisabled", number(c.disabled))
+                    .parameter("UMEnabled", number(c.um_enabled))
                     .parameter("Unchanged", number(c.unchanged))
                     .parameter("Skipped", number(c.skipped));
                 self.append_audit(&mut tx, by, &summary, None).await?;
@@ -142,11 +158,16 @@ impl Service {
         let planned = plan
             .changes
             .iter()
-            .map(|c| PlannedChange { action: c.action(), identity: c.mailbox().primary_smtp_address.clone() });
+            .map(|c| PlannedChange { action: c.action(), identity: c.mailbox().primary_smtp_address.clone() })
+            .chain(plan.enable_um.iter().map(|e| PlannedChange {
+                action: UM_ENABLED,
+                identity: e.mailbox.primary_smtp_address.clone(),
+            }));
         if what_if {
             for change in &plan.changes {
                 count(&mut record.counts, change);
             }
+            record.counts.um_enabled = plan.enable_um.len() as u64;
             record.counts.skipped = record.skipped.len() as u64;
             return Ok(planned.collect());
         }
@@ -177,8 +198,71 @@ impl Service {
             record.counts = counts;
             record.skipped.extend(skipped);
         }
+        self.enable_um_groups(by, operation, &plan.enable_um, record).await?;
         record.counts.skipped = record.skipped.len() as u64;
         Ok(Vec::new())
+    }
+
+    /// UM-enables the members of UM groups as `Enable-UMMailbox` does without `-Extensions` or
+    /// `-Pin`: the extension from the phone number, a generated PIN that the user must change,
+    /// and the welcome message. A member it can't enable (no phone number, an extension taken, a
+    /// policy that doesn't exist) is skipped with the reason; the others go on.
+    async fn enable_um_groups(
+        &self,
+        by: &Principal,
+        operation: &Operation,
+        members: &[UmEnabling],
+        record: &mut DirectorySyncRecord,
+    ) -> Result<(), ServiceError> {
+        for batch in members.chunks(ENABLINGS_PER_TRANSACTION) {
+            let mut tx = self.db.begin().await?;
+            let mut enabled = 0;
+            let mut skipped = Vec::new();
+            for member in batch {
+                let address = member.mailbox.primary_smtp_address.clone();
+                let request = EnableUmMailbox { policy: member.policy.clone(), ..Default::default() };
+                tx.savepoint().await?;
+                match self.enable_in(&mut tx, &address, request).await {
+                    Ok(_) => {
+                        let parameters = vec![
+                            ("Change", AuditValue::Word(UM_ENABLED.to_owned())),
+                            ("UMMailboxPolicy", AuditValue::Text(member.policy.clone())),
+                        ];
+                        self.append_audit(&mut tx, by, &operation.on_object(address, parameters), None).await?;
+                        tx.release_savepoint().await?;
+                        enabled += 1;
+                    }
+                    Err(e @ (ServiceError::Rule(_) | ServiceError::AlreadyInUse { .. })) => {
+                        tx.rollback_to_savepoint().await?;
+                        skipped.push(SkippedEntry {
+                            dn: member.dn.clone(),
+                            reason: format!("UM couldn't be enabled with {}: {e}", member.policy),
+                        });
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            tx.commit().await?;
+            record.counts.um_enabled += enabled;
+            record.skipped.extend(skipped);
+        }
+        Ok(())
+    }
+
+    /// Whether `node` runs the periodic directory sync now: it does when it takes the sync's
+    /// lease, which no node can take again for `interval`. One node at a time, and one sync per
+    /// interval whatever the number of nodes.
+    pub async fn take_directory_sync_turn(&self, node: &str, interval: Duration) -> Result<bool, ServiceError> {
+        let now = self.now();
+        let until = now.saturating_add(interval).unwrap_or(Timestamp::MAX);
+        Ok(self.db.take_lease(SYNC_LEASE, node, now, until).await?)
+    }
+
+    /// Keeps the turn of `node` at least [`SYNC_LEASE_MARGIN`] ahead while its sync runs;
+    /// `false` when another node has taken it meanwhile.
+    pub async fn keep_directory_sync_turn(&self, node: &str) -> Result<bool, ServiceError> {
+        let until = self.now().saturating_add(SYNC_LEASE_MARGIN).unwrap_or(Timestamp::MAX);
+        Ok(self.db.extend_lease(SYNC_LEASE, node, until).await?)
     }
 
     /// `Get-UMDirectorySyncStatus`: the result of the last sync.

@@ -37,7 +37,7 @@ use umpin_store::Database;
 pub use access::{Operation, Principal};
 pub use accounts::{IssuedToken, ManagementAccountChanges, NewManagementAccount, RoleGroupView, TOKEN_LIFETIME};
 pub use audit::{AuditCheckpoint, AuditLogCheck, AuditSearch, CHECKPOINT_TAG};
-pub use directory::{DirectorySource, DirectorySyncReport, PlannedChange};
+pub use directory::{DirectorySource, DirectorySyncReport, PlannedChange, SYNC_LEASE_MARGIN};
 pub use error::ServiceError;
 pub use messages::{MessageKind, OutgoingMessage};
 pub use outbox::{DueMessage, DueMessages, retry_delay};

@@ -69,7 +69,7 @@ impl Service {
         self.audited(by, operation, async |tx| self.enable_in(tx, identity, request).await).await
     }
 
-    async fn enable_in(
+    pub(crate) async fn enable_in(
         &self,
         tx: &mut Tx,
         identity: &str,

@@ -23,6 +23,8 @@ pub struct SyncCounts {
     pub absent: u64,
     /// Mailboxes whose UM was disabled after the grace period.
     pub disabled: u64,
+    /// Mailboxes UM-enabled as members of UM groups.
+    pub um_enabled: u64,
     pub unchanged: u64,
     pub skipped: u64,
 }
@@ -65,6 +67,7 @@ struct SyncRow {
     updated: i64,
     absent: i64,
     disabled: i64,
+    um_enabled: i64,
     unchanged: i64,
     skipped: i64,
 }
@@ -170,8 +173,8 @@ impl Tx {
             let id = last.unwrap_or(0) + 1;
             sqlx::query(
                 "INSERT INTO directory_syncs (id, started_at, finished_at, account, succeeded, error, entries_read, \
-                 added, updated, absent, disabled, unchanged, skipped) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 added, updated, absent, disabled, um_enabled, unchanged, skipped) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(id)
             .bind(micros(r.started_at))
@@ -184,6 +187,7 @@ impl Tx {
             .bind(count(c.updated))
             .bind(count(c.absent))
             .bind(count(c.disabled))
+            .bind(count(c.um_enabled))
             .bind(count(c.unchanged))
             .bind(count(c.skipped))
             .execute(&mut *c2)
@@ -207,7 +211,7 @@ impl Tx {
         let row: Option<SyncRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
                 "SELECT id, started_at, finished_at, account, succeeded, error, entries_read, added, updated, \
-                 absent, disabled, unchanged, skipped FROM directory_syncs ORDER BY id DESC LIMIT 1",
+                 absent, disabled, um_enabled, unchanged, skipped FROM directory_syncs ORDER BY id DESC LIMIT 1",
             )
             .fetch_optional(&mut *c)
             .await?
@@ -233,6 +237,7 @@ impl Tx {
                 updated: n(row.updated)?,
                 absent: n(row.absent)?,
                 disabled: n(row.disabled)?,
+                um_enabled: n(row.um_enabled)?,
                 unchanged: n(row.unchanged)?,
                 skipped: n(row.skipped)?,
             },

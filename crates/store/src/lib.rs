@@ -38,6 +38,7 @@ mod audit;
 mod dial_plans;
 mod directory;
 mod error;
+mod leases;
 mod mailboxes;
 mod outbox;
 mod pins;

@@ -141,6 +141,8 @@ mod api_tokens;
 mod connecting;
 #[path = "contract/dial_plans.rs"]
 mod dial_plans;
+#[path = "contract/leases.rs"]
+mod leases;
 #[path = "contract/mailboxes.rs"]
 mod mailboxes;
 #[path = "contract/outbox.rs"]

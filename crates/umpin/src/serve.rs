@@ -5,7 +5,8 @@
 //! under the new key at once. It writes signed checkpoints of the admin audit log to its log and
 //! to `audit_checkpoint_file` when set: when it starts, then after every
 //! [`CHECKPOINT_EVERY_RECORDS`] records and at least every [`CHECKPOINT_INTERVAL`] while records
-//! come. `umpin demo` serves the same way.
+//! come. With a `[directory]`, it runs the directory sync every `sync_interval_minutes`, one node
+//! at a time (see [`sync_directory`]). `umpin demo` serves the same way.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,9 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 use umpin_mail::{MailConfig, OutboxWorker};
 use umpin_server::{Server, ServerConfig, TlsFiles, TrustedProxies};
-use umpin_service::Service;
+use umpin_catalogue::cmdlets::StartUmDirectorySync;
+use umpin_catalogue::declare::Switch;
+use umpin_service::{Principal, SYNC_LEASE_MARGIN, Service};
 
 use crate::Setup;
 
@@ -29,6 +32,8 @@ const CHECKPOINT_EVERY_RECORDS: u64 = 100;
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// How often the head of the audit log is looked at.
 const CHECKPOINT_POLL: Duration = Duration::from_secs(15);
+/// How often a node looks whether the directory sync's turn is free.
+const SYNC_TURN_POLL: Duration = Duration::from_secs(60);
 
 /// Serves until a shutdown signal, then lets the requests in progress finish.
 pub async fn run(setup: &Setup, listen: Option<SocketAddr>) -> anyhow::Result<()> {
@@ -44,6 +49,8 @@ pub struct Bound {
     server: Server,
     hangups: Signal,
     checkpoint_file: Option<PathBuf>,
+    /// Between the directory syncs this node takes its turn at, when there is a directory.
+    directory_sync: Option<Duration>,
 }
 
 impl Bound {
@@ -57,8 +64,10 @@ impl Bound {
 /// and, when `mail` turns delivery on, the outbox worker, until a shutdown signal; then lets the
 /// requests in progress and the message being sent finish.
 pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow::Result<()> {
-    let Bound { server, hangups, checkpoint_file } = bound;
+    let Bound { server, hangups, checkpoint_file, directory_sync } = bound;
     let (stop, stopped) = watch::channel(false);
+    let directory_syncs =
+        directory_sync.map(|interval| tokio::spawn(sync_directory(service.clone(), interval, stopped.clone())));
     let checkpoints = tokio::spawn(write_audit_checkpoints(service.clone(), checkpoint_file, stopped.clone()));
     let expired_tokens = tokio::spawn(delete_expired_tokens(service.clone(), stopped.clone()));
     let key_reloads = tokio::spawn(reload_keys_on_hangup(service.clone(), hangups, stopped.clone()));
@@ -85,6 +94,9 @@ pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow:
     if let Some(worker) = worker {
         let _ = worker.await;
     }
+    if let Some(syncs) = directory_syncs {
+        let _ = syncs.await;
+    }
     let _ = expired_tokens.await;
     let _ = key_reloads.await;
     let _ = checkpoints.await;
@@ -107,6 +119,49 @@ async fn delete_expired_tokens(service: Service, mut stopped: watch::Receiver<bo
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "deleted the expired sign-in tokens"),
             Err(e) => tracing::warn!(error = %e, "the expired sign-in tokens couldn't be deleted; trying again later"),
+        }
+    }
+}
+
+/// Runs the directory sync (as `Start-UMDirectorySync`) whenever this node takes its turn: at
+/// once, then at each look every [`SYNC_TURN_POLL`] (at most `interval`) once no node has run one
+/// for `interval`, until `stopped` turns true. While its sync runs, the node keeps its turn. A
+/// failed sync is kept as the last result (`Get-UMDirectorySyncStatus`) and logged; the next turn
+/// tries again. A stop waits for a sync in progress: each of its transactions is whole.
+async fn sync_directory(service: Service, interval: Duration, mut stopped: watch::Receiver<bool>) {
+    let node = umpin_domain::Guid::new_v4().to_string();
+    let mut tick = tokio::time::interval(SYNC_TURN_POLL.min(interval));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return,
+            _ = tick.tick() => {}
+        }
+        match service.take_directory_sync_turn(&node, interval).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "the directory sync's turn couldn't be taken; trying again later");
+                continue;
+            }
+        }
+        let by = Principal::scheduled_directory_sync();
+        let sync = StartUmDirectorySync { what_if: Switch(false) }.run(&service, &by, None);
+        tokio::pin!(sync);
+        let mut keep = tokio::time::interval(SYNC_LEASE_MARGIN / 4);
+        let result = loop {
+            tokio::select! {
+                result = &mut sync => break result,
+                _ = keep.tick() => {
+                    if let Err(e) = service.keep_directory_sync_turn(&node).await {
+                        tracing::warn!(error = %e, "the directory sync's turn couldn't be kept");
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(batch) => tracing::info!(skipped = batch.warnings.len(), "scheduled directory sync done"),
+            Err(e) => tracing::error!(error = %e, "the scheduled directory sync failed; the next turn tries again"),
         }
     }
 }
@@ -214,5 +269,6 @@ pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyh
         )
     })?;
     let checkpoint_file = settings.audit_checkpoint_file.clone();
-    Ok(Bound { server: Server::bind(config, service)?, hangups, checkpoint_file })
+    let directory_sync = setup.config.directory.sync_interval();
+    Ok(Bound { server: Server::bind(config, service)?, hangups, checkpoint_file, directory_sync })
 }

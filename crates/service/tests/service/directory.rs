@@ -11,8 +11,9 @@ use jiff::SignedDuration;
 use umpin_catalogue::cmdlets::{GetUmDirectorySyncStatus, StartUmDirectorySync};
 use umpin_catalogue::declare::Switch;
 use umpin_directory::testing::{PEOPLE_DN, Slapd, base_ldif};
-use umpin_directory::{Directory, DirectoryConfig, Preset};
+use umpin_directory::{Directory, DirectoryConfig, Preset, UmGroup};
 use umpin_service::{DirectorySyncReport, SyncCounts};
+use umpin_store::MessageKind;
 
 use super::*;
 
@@ -66,7 +67,7 @@ async fn mailbox_count(s: &Service) -> usize {
 }
 
 fn counts(added: u64, updated: u64, unchanged: u64, skipped: u64) -> SyncCounts {
-    SyncCounts { read: (USERS + 2) as u64, added, updated, absent: 0, disabled: 0, unchanged, skipped }
+    SyncCounts { read: (USERS + 2) as u64, added, updated, absent: 0, disabled: 0, um_enabled: 0, unchanged, skipped }
 }
 
 umpin_store::backend_tests! {
@@ -167,6 +168,66 @@ umpin_store::backend_tests! {
         assert!(matches!(sign_in(&s, "51234", TONY_PIN).await, SignInOutcome::SignedIn { .. }), "a mailbox made by hand is left alone");
         let again = sync(&s).await.unwrap();
         assert_eq!(again.record.counts.disabled, 0, "UM is disabled once");
+    }
+
+    /// Members of the UM groups (groupOfNames' `member`, groupOfUniqueNames' `uniqueMember`) are
+    /// UM-enabled with the group's policy, the extension from their phone number, a generated PIN
+    /// to change at first sign-in and the welcome message, once; a member without a phone number
+    /// or whose extension is taken is reported with the reason; a group that doesn't exist fails
+    /// the sync with its DN.
+    async fn members_of_um_groups_are_um_enabled_from_their_phone_numbers_and_the_others_reported(db: Database) {
+        let mut ldif = base_ldif();
+        ldif.push_str(&person("ellen", "ellen@contoso.com", Some("+1 425 555 3456")));
+        ldif.push_str(&person("ron", "ron@contoso.com", Some("+1 425 555 6789")));
+        ldif.push_str(&person("lee", "lee@contoso.com", None));
+        ldif.push_str(&person("ann", "ann@contoso.com", Some("+1 425 555 1234")));
+        ldif.push_str(&person("sam", "sam@contoso.com", Some("+1 425 555 2345")));
+        ldif.push_str(&format!(
+            "dn: cn=voicemail,dc=contoso,dc=com\nobjectClass: groupOfNames\ncn: voicemail\n\
+             member: UID=ellen, ou=people,dc=contoso,dc=com\nmember: {}\nmember: {}\n\n\
+             dn: cn=operators,dc=contoso,dc=com\nobjectClass: groupOfUniqueNames\ncn: operators\n\
+             uniqueMember: {}#'0101'B\n\n",
+            dn("lee"),
+            dn("ann"),
+            dn("ron")
+        ));
+        let Some(slapd) = Slapd::start(&ldif).await else { return };
+        let (s, _keys) = service(db);
+        let mut config = slapd.config(Preset::Openldap);
+        config.um_groups = ["cn=voicemail,dc=contoso,dc=com", "cn=operators,dc=contoso,dc=com"]
+            .map(|group| UmGroup { group: group.to_owned(), policy: POLICY.to_owned() })
+            .to_vec();
+        let s = syncing(&s, &config);
+        contoso(&s).await;
+
+        let first = sync(&s).await.unwrap();
+        assert_eq!((first.record.counts.added, first.record.counts.um_enabled), (5, 2), "{:?}", first.record);
+        let reasons: Vec<(&str, &str)> = first.record.skipped.iter().map(|e| (e.dn.as_str(), e.reason.as_str())).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons.iter().any(|(d, r)| *d == dn("lee") && r.contains("-Extensions")), "{reasons:?}");
+        assert!(reasons.iter().any(|(d, r)| *d == dn("ann") && r.contains("51234")), "{reasons:?}");
+        for (who, extension) in [("ellen", "53456"), ("ron", "56789")] {
+            let info = s.cmdlets().get_um_mailbox_pin(&admin(), &format!("{who}@contoso.com")).await.unwrap();
+            assert!(info.first_time_user && info.pin_expired, "{who}: {info:?}");
+            let um = s.cmdlets().get_um_mailbox(&admin(), &format!("{who}@contoso.com")).await.unwrap();
+            assert_eq!(um.um.extensions, vec![extension.to_owned()]);
+        }
+        for who in ["lee", "ann", "sam"] {
+            let err = rule(s.cmdlets().get_um_mailbox_pin(&admin(), &format!("{who}@contoso.com")).await);
+            assert!(matches!(err, Error::NotUmEnabled { .. }), "{who}: {err:?}");
+        }
+        let welcomed: Vec<String> = messages(&s, MessageKind::Welcome).await.into_iter().map(|(to, _)| to).collect();
+        assert!(welcomed.contains(&"ellen@contoso.com".to_owned()) && welcomed.contains(&"ron@contoso.com".to_owned()));
+
+        let second = sync(&s).await.unwrap();
+        assert_eq!((second.record.counts.added, second.record.counts.um_enabled), (0, 0));
+        assert_eq!(second.record.skipped.len(), 2, "the two are reported again until fixed");
+        assert_eq!(messages(&s, MessageKind::Welcome).await.len(), welcomed.len(), "one welcome each");
+
+        config.um_groups.push(UmGroup { group: "cn=nobody,dc=contoso,dc=com".to_owned(), policy: POLICY.to_owned() });
+        let wrong = syncing(&s, &config);
+        let err = sync(&wrong).await.unwrap_err().to_string();
+        assert!(err.contains("cn=nobody,dc=contoso,dc=com") && err.contains("doesn't exist"), "{err}");
     }
 
     async fn a_sync_stopped_half_way_and_run_again_ends_as_one_uninterrupted_sync(db: Database) {

@@ -2,13 +2,28 @@
 //! `umpin.toml` pointing at a real OpenLDAP server (`umpin_directory::testing::Slapd`). Without
 //! slapd these tests print `skipping: …` and pass, unless `UMPIN_REQUIRE_DIRECTORY=1`.
 
+use std::time::Duration;
+
 use umpin_directory::Preset;
 use umpin_directory::testing::{PEOPLE_DN, Slapd, base_ldif};
 
+use super::serve::Serving;
 use super::*;
 
 fn person(uid: &str, mail: &str) -> String {
     format!("dn: uid={uid},{PEOPLE_DN}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {uid}\nsn: {uid}\nmail: {mail}\n\n")
+}
+
+/// The `[directory]` table of a data directory's `umpin.toml` for `slapd`, plus `extra` lines.
+fn directory_toml(dir: &Path, slapd: &Slapd, extra: &str) {
+    let config = slapd.config(Preset::Openldap);
+    let toml = format!(
+        "[directory]\nurl = \"{}\"\nstarttls = false\nbind_dn = \"{}\"\nbind_password_file = \"{}\"\nbase_dn = \"{PEOPLE_DN}\"\n{extra}",
+        slapd.url(),
+        config.bind_dn.unwrap(),
+        config.bind_password_file.unwrap().display()
+    );
+    std::fs::write(dir.join("umpin.toml"), toml).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -23,14 +38,7 @@ async fn umpin_directory_sync_reads_the_directory_of_umpin_toml_and_reports_what
     let Some(slapd) = Slapd::start(&ldif).await else { return };
     let dir = tempfile::tempdir().unwrap();
     assert!(umpin(dir.path(), &["init"]).status.success());
-    let config = slapd.config(Preset::Openldap);
-    let toml = format!(
-        "[directory]\nurl = \"{}\"\nstarttls = false\nbind_dn = \"{}\"\nbind_password_file = \"{}\"\nbase_dn = \"{PEOPLE_DN}\"\n",
-        slapd.url(),
-        config.bind_dn.unwrap(),
-        config.bind_password_file.unwrap().display()
-    );
-    std::fs::write(dir.path().join("umpin.toml"), toml).unwrap();
+    directory_toml(dir.path(), &slapd, "");
 
     let what_if = umpin(dir.path(), &["directory", "sync", "--what-if"]);
     assert!(what_if.status.success(), "{}", stderr(&what_if));
@@ -52,6 +60,33 @@ async fn umpin_directory_sync_reads_the_directory_of_umpin_toml_and_reports_what
         status.contains("Added     : 1") && status.contains("Skipped   : 2") && status.contains("True"),
         "{status}"
     );
+}
+
+/// Two nodes serving one database both look for the sync's turn when they start: one syncs, the
+/// other finds the turn taken for the interval, so the directory is read once.
+#[tokio::test(flavor = "multi_thread")]
+async fn of_two_serving_nodes_one_runs_the_scheduled_directory_sync_and_the_other_leaves_it() {
+    let ldif = [base_ldif(), person("tony", "tony@contoso.com")].concat();
+    let Some(slapd) = Slapd::start(&ldif).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    assert!(umpin(dir.path(), &["init"]).status.success());
+    directory_toml(dir.path(), &slapd, "sync_interval_minutes = 60\n");
+    let address = [("UMPIN_SERVER__LISTEN", "127.0.0.1:0")];
+    let nodes = [Serving::start(dir.path(), &address), Serving::start(dir.path(), &address)];
+    let started = std::time::Instant::now();
+    while !nodes.iter().any(|n| n.logs().contains("scheduled directory sync done")) {
+        assert!(started.elapsed() < Duration::from_secs(60), "no node synced: {}", nodes[0].logs());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Each node looked for the turn as it started; a second sync would find tony unchanged.
+    std::thread::sleep(Duration::from_secs(3));
+    let synced = nodes.iter().filter(|n| n.logs().contains("scheduled directory sync done")).count();
+    assert_eq!(synced, 1, "{}\n{}", nodes[0].logs(), nodes[1].logs());
+    let status = shell_ok(dir.path(), "Get-UMDirectorySyncStatus | Format-List RunBy,Added,Unchanged,Succeeded");
+    for line in ["RunBy     : Scheduled Directory Sync", "Added     : 1", "Unchanged : 0", "Succeeded : True"] {
+        assert!(status.contains(line), "{line} in {status}");
+    }
+    assert!(shell_ok(dir.path(), "Get-Mailbox tony@contoso.com").contains("tony"));
 }
 
 #[test]
