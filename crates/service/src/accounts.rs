@@ -148,7 +148,7 @@ impl Service {
         identity: &str,
     ) -> Result<ManagementAccount, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         find_account(&mut tx, identity).await
     }
 
@@ -159,7 +159,7 @@ impl Service {
         operation: Operation,
     ) -> Result<Vec<ManagementAccount>, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         Ok(tx.management_accounts().await?)
     }
 
@@ -225,7 +225,7 @@ impl Service {
             Some(id) => vec![id.parse::<RoleGroup>()?],
             None => RoleGroup::ALL.to_vec(),
         };
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let accounts = tx.management_accounts().await?;
         Ok(groups
             .into_iter()
@@ -245,7 +245,7 @@ impl Service {
     ) -> Result<Vec<ManagementAccount>, ServiceError> {
         self.authorize(by, &operation).await?;
         let group: RoleGroup = role_group.parse()?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         Ok(tx.management_accounts().await?.into_iter().filter(|a| a.role_groups.contains(&group)).collect())
     }
 
@@ -405,7 +405,8 @@ impl Service {
     /// The principal a bearer token stands for; [`ServiceError::NotAuthenticated`] when it is
     /// unknown, expired or revoked, or its account is disabled.
     pub async fn authenticate(&self, token: &str, source: &str) -> Result<Principal, ServiceError> {
-        let mut tx = self.db.begin().await?;
+        // A read: it takes no write lock, so requests don't queue behind each other to sign in.
+        let mut tx = self.db.begin_read().await?;
         match tx.account_for_token(&token_digest(token), self.now()).await? {
             Some(account) => {
                 Ok(Principal { account: account.name, role_groups: account.role_groups, source: source.to_owned() })

@@ -242,7 +242,7 @@ impl Service {
         let mut reached_link = None;
         // One snapshot: records appended while the check runs are left for the next check, and
         // are not mistaken for records beyond the head.
-        let mut tx = self.db.begin_snapshot().await?;
+        let mut tx = self.db.begin_read().await?;
         let (head_seq, head_link) = tx.audit_head(false).await?;
         let broken = |seq: u64, reason: &str, records: u64| AuditLogCheck {
             records,
@@ -319,7 +319,7 @@ impl Service {
     /// A signed checkpoint of the log's head now: the server's own upkeep (`umpin serve` writes
     /// one every so many records and every few minutes), so no principal and no audit record.
     pub async fn audit_checkpoint(&self) -> Result<AuditCheckpoint, ServiceError> {
-        let mut tx = self.db.begin_snapshot().await?;
+        let mut tx = self.db.begin_read().await?;
         let (seq, link) = tx.audit_head(false).await?;
         tx.commit().await?;
         let at = self.now();
@@ -346,7 +346,7 @@ impl Service {
     /// when nothing is out of place, else why nothing audited can be done, or will soon fail. A
     /// stray record is found by two lookups on the log's key.
     pub async fn audit_log_damage(&self) -> Result<Option<String>, ServiceError> {
-        let mut tx = self.db.begin_snapshot().await?;
+        let mut tx = self.db.begin_read().await?;
         let (head_seq, _) = tx.audit_head(false).await?;
         let stray = tx.audit_stray_record(head_seq).await?;
         tx.commit().await?;

@@ -43,14 +43,14 @@ impl Service {
         identity: &str,
     ) -> Result<DialPlan, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         find_dial_plan(&mut tx, identity).await
     }
 
     /// `Get-UMDialPlan` without identity: every dial plan, by name.
     pub async fn list_dial_plans(&self, by: &Principal, operation: Operation) -> Result<Vec<DialPlan>, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         Ok(tx.dial_plans().await?)
     }
 
@@ -63,7 +63,7 @@ impl Service {
         operation: Operation,
     ) -> Result<HashMap<Guid, u64>, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         Ok(tx.um_enabled_counts_by_dial_plan().await?.into_iter().collect())
     }
 

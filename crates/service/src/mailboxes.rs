@@ -77,7 +77,7 @@ impl Service {
         identity: &str,
     ) -> Result<Mailbox, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         find_mailbox(&mut tx, identity).await
     }
 
@@ -95,7 +95,7 @@ impl Service {
         check_listing(anr, after)?;
         let limit = page_size(result_size);
         let filter = MailboxFilter { anr: anr.map(str::to_owned) };
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let mut items = tx.list_mailboxes(&filter, after, limit + 1).await?;
         Ok(page(&mut items, limit, |m| m.primary_smtp_address.to_lowercase()))
     }
@@ -112,7 +112,7 @@ impl Service {
     ) -> Result<(Vec<Recipient>, Option<RecipientKey>), ServiceError> {
         self.authorize(by, &operation).await?;
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let mut items = tx.list_recipients(query, after, limit + 1).await?;
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);

@@ -86,10 +86,10 @@ impl Service {
     ) -> Result<UmMailboxPin, ServiceError> {
         self.audited(by, operation, async |tx| {
             let mailbox = find_mailbox(tx, identity).await?;
-            let um = enabled_um_mailbox(tx, &mailbox).await?;
-            let policy = policy_of(tx, &um).await?;
-            let record = pin_record(tx, &mailbox).await?;
-            Ok(UmMailboxPin::derive(&mailbox, &record.status, &policy.pin, self.now()))
+            match tx.pin_status_of(mailbox.guid).await? {
+                Some((status, pin_policy)) => Ok(UmMailboxPin::derive(&mailbox, &status, &pin_policy, self.now())),
+                None => Err(Error::NotUmEnabled { mailbox: mailbox.primary_smtp_address }.into()),
+            }
         })
         .await
     }

@@ -39,7 +39,7 @@ impl Service {
         identity: &str,
     ) -> Result<MailboxPolicy, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         find_policy(&mut tx, identity).await
     }
 
@@ -51,7 +51,7 @@ impl Service {
         dial_plan: Option<&str>,
     ) -> Result<Vec<MailboxPolicy>, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let plan = match dial_plan {
             Some(identity) => Some(find_dial_plan(&mut tx, identity).await?.guid),
             None => None,

@@ -167,7 +167,7 @@ impl Service {
         identity: &str,
     ) -> Result<UmMailboxView, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let mailbox = find_mailbox(&mut tx, identity).await?;
         let um = enabled_um_mailbox(&mut tx, &mailbox).await?;
         view(&mut tx, mailbox, um).await
@@ -187,7 +187,7 @@ impl Service {
         self.authorize(by, &operation).await?;
         crate::mailboxes::check_listing(anr, after)?;
         let limit = page_size(result_size);
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let policy = match policy {
             Some(identity) => Some(find_policy(&mut tx, identity).await?.guid),
             None => None,

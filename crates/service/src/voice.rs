@@ -330,7 +330,7 @@ impl Service {
         identity: Option<&str>,
     ) -> Result<Vec<SprayBlock>, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let blocks = match identity {
             None => tx.source_blocks(self.now()).await?,
             Some(identity) => {

@@ -258,10 +258,11 @@ impl Database {
     }
 
     /// Starts a read-only transaction that sees one snapshot of the database throughout (on
-    /// PostgreSQL `REPEATABLE READ`; on SQLite a deferred transaction, which in WAL mode reads one
-    /// snapshot and holds no write lock), for reads that must agree with each other, such as the
-    /// chain check of the audit log while others append.
-    pub async fn begin_snapshot(&self) -> Result<Tx, StoreError> {
+    /// PostgreSQL `REPEATABLE READ READ ONLY`; on SQLite a deferred transaction, which in WAL mode
+    /// reads one snapshot and holds no write lock): what every read that changes nothing uses, so
+    /// that reads never queue for the write lock, and its statements agree with each other (the
+    /// chain check of the audit log while others append, a page and its child rows).
+    pub async fn begin_read(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN DEFERRED").await?),
             Database::Postgres(pool) => {

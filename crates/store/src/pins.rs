@@ -206,6 +206,14 @@ struct PinListRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct PinOfRow {
+    #[sqlx(flatten)]
+    status: PinStatusRow,
+    #[sqlx(flatten)]
+    policy: PinPolicyRow,
+}
+
+#[derive(sqlx::FromRow)]
 struct ReservationRow {
     failed_logon_count: i64,
     locked_out: bool,
@@ -350,6 +358,26 @@ impl Tx {
         });
         write_history(self.conn(), &guid, &record.history).await?;
         Ok(version)
+    }
+
+    /// The PIN status of a UM-enabled mailbox with the PIN settings of its policy, in one
+    /// statement (what `Get-UMMailboxPIN -Identity` shows; the verifier and the history aren't
+    /// read). `None` when the mailbox isn't UM-enabled or has no PIN data.
+    pub async fn pin_status_of(&mut self, mailbox: Guid) -> Result<Option<(PinStatus, PinPolicy)>, StoreError> {
+        let row: Option<PinOfRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                pin_status_columns!(),
+                ", ",
+                pin_policy_columns!(),
+                " FROM um_mailboxes u JOIN pins p ON p.mailbox = u.mailbox",
+                " JOIN mailbox_policies pol ON pol.guid = u.policy WHERE u.mailbox = $1 AND u.um_enabled"
+            ))
+            .bind(guid_text(mailbox))
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        row.map(|r| Ok((r.status.into_status()?, r.policy.into_pin_policy()?))).transpose()
     }
 
     /// The PIN data of a UM mailbox. The row stays locked until the transaction ends (on SQLite

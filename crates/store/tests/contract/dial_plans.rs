@@ -4,6 +4,21 @@
 use super::*;
 
 umpin_store::backend_tests! {
+    /// A read transaction takes no write lock: while one is open a writer begins and commits
+    /// without waiting; the reader keeps its snapshot, and a read begun after sees the change.
+    async fn a_read_transaction_keeps_no_writer_waiting_and_a_later_one_sees_the_commit(db: Database) {
+        let mut read = db.begin_read().await.unwrap();
+        assert!(read.dial_plans().await.unwrap().is_empty());
+        let wait = std::time::Duration::from_secs(10);
+        let mut write = tokio::time::timeout(wait, db.begin()).await.expect("a reader keeps no writer waiting").unwrap();
+        write.insert_dial_plan(&dial_plan("Plan A")).await.unwrap();
+        tokio::time::timeout(wait, write.commit()).await.expect("nor its commit").unwrap();
+        assert!(read.dial_plans().await.unwrap().is_empty(), "the reader keeps its snapshot");
+        drop(read);
+        let mut later = db.begin_read().await.unwrap();
+        assert_eq!(later.dial_plans().await.unwrap().len(), 1);
+    }
+
     async fn a_dial_plan_round_trips_with_its_access_numbers_in_order(db: Database) {
         let mut plans = Vec::new();
         for (i, (uri_type, voip)) in [

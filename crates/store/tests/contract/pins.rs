@@ -15,6 +15,23 @@ async fn aliases(tx: &mut Tx, filter: &UmPinFilter, after: Option<&str>) -> Vec<
 }
 
 umpin_store::backend_tests! {
+    /// The PIN status of one UM mailbox comes in one statement with its policy's PIN settings,
+    /// as `pin` and the policy hold them; a mailbox UM-disabled, or without PIN data, has none.
+    async fn the_pin_status_of_a_um_mailbox_comes_with_its_policys_pin_settings(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        let stored = tx.pin(m.guid).await.unwrap().unwrap();
+        assert_eq!(tx.pin_status_of(m.guid).await.unwrap(), Some((stored.status, pol.pin)));
+        tx.put_um_mailbox(&UmMailbox { um_enabled: false, ..um(&m, &pol, &["51234"]) }).await.unwrap();
+        assert_eq!(tx.pin_status_of(m.guid).await.unwrap(), None, "UM-disabled");
+        let plain = mailbox("kim");
+        tx.insert_mailbox(&plain).await.unwrap();
+        tx.put_um_mailbox(&um(&plain, &pol, &["52345"])).await.unwrap();
+        assert_eq!(tx.pin_status_of(plain.guid).await.unwrap(), None, "no PIN data");
+        assert_eq!(tx.pin_status_of(Guid::new_v4()).await.unwrap(), None, "no such mailbox");
+    }
+
     /// PIN data comes back as it went in; each put moves the version on by one.
     async fn pin_data_round_trips_and_each_put_moves_the_version(db: Database) {
         let (_, pol) = org(&db, "Plan").await;
