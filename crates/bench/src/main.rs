@@ -1,4 +1,6 @@
-//! `umpin-bench bench`: prints timings of the `umpin` command on a seeded data directory.
+//! `umpin-bench bench`: prints timings of the `umpin` command on a seeded data directory;
+//! `umpin-bench directory`: times `umpin directory sync` from a local slapd (see
+//! [`directory_sync`]).
 //!
 //! It needs the release `umpin` binary beside itself (`cargo build --release` builds both). It
 //! creates a data directory with `umpin init`, seeds it directly through the store with a dial
@@ -34,12 +36,15 @@ const API_RUNS: usize = 5;
 /// The password of the data directory's first management account (a throw-away directory).
 const PASSWORD: &str = "ledger-pumice-bench-77";
 
+const USAGE: &str = "usage: umpin-bench bench [MAILBOXES]      (default 100000)
+       umpin-bench directory [USERS]      a directory sync from a local slapd (default 100000)";
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mailboxes: usize = match args.as_slice() {
-        [cmd] if cmd == "bench" => 100_000,
-        [cmd, n] if cmd == "bench" => n.parse().map_err(|_| anyhow::anyhow!("'{n}' isn't a number of mailboxes."))?,
-        _ => anyhow::bail!("usage: umpin-bench bench [MAILBOXES]  (default 100000)"),
+    let (command, count) = match args.as_slice() {
+        [command] => (command.as_str(), 100_000),
+        [command, n] => (command.as_str(), n.parse().map_err(|_| anyhow::anyhow!("'{n}' isn't a number.\n{USAGE}"))?),
+        _ => anyhow::bail!("{USAGE}"),
     };
     let umpin = std::env::current_exe()?.with_file_name("umpin");
     if !umpin.exists() {
@@ -50,22 +55,33 @@ fn main() -> anyhow::Result<()> {
     write_password_file(&password_file)?;
     run(&umpin, &dir, &["init", "--admin-password-file", &password_file.display().to_string()])?;
     std::fs::remove_file(&password_file)?;
+    let ran = match command {
+        "bench" => bench(&umpin, &dir, count),
+        "directory" => directory_sync(&umpin, &dir, count),
+        _ => Err(anyhow::anyhow!("{USAGE}")),
+    };
+    std::fs::remove_dir_all(&dir)?;
+    ran
+}
+
+/// The timings of the module's list, on `mailboxes` seeded UM mailboxes.
+fn bench(umpin: &Path, dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let started = Instant::now();
-    runtime.block_on(seed(&dir, mailboxes))?;
+    runtime.block_on(seed(dir, mailboxes))?;
     println!("seeded {mailboxes} UM mailboxes in {:.1} s", started.elapsed().as_secs_f64());
 
     let one = "Get-UMMailboxPIN -Identity tony@contoso.com";
-    let times: Vec<Duration> = (0..RUNS).map(|_| timed(&umpin, &dir, one)).collect::<anyhow::Result<_>>()?;
+    let times: Vec<Duration> = (0..RUNS).map(|_| timed(umpin, dir, one)).collect::<anyhow::Result<_>>()?;
     report(&format!("umpin shell -c \"{one}\" ({RUNS} runs)"), &times);
 
     let all = "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object";
-    let times: Vec<Duration> = (0..3).map(|_| timed(&umpin, &dir, all)).collect::<anyhow::Result<_>>()?;
+    let times: Vec<Duration> = (0..3).map(|_| timed(umpin, dir, all)).collect::<anyhow::Result<_>>()?;
     report(&format!("umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
-    let out = run(&umpin, &dir, &["shell", "-c", all])?;
+    let out = run(umpin, dir, &["shell", "-c", all])?;
     println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
 
-    let server = Server::start(&umpin, &dir)?;
+    let server = Server::start(umpin, dir)?;
     server.print_memory("after start")?;
     let token = server.token()?;
     for query in ["pinExpired=false&limit=1000", "pinExpired=true&limit=1000"] {
@@ -83,12 +99,90 @@ fn main() -> anyhow::Result<()> {
     }
     recipients(&server, &token, mailboxes)?;
     pin_report(&server, mailboxes)?;
-    pin_report_in_sqlite3(&dir, mailboxes)?;
+    pin_report_in_sqlite3(dir, mailboxes)?;
     server.print_memory("after the listings and the PIN report")?;
-    voice_sign_ins(&umpin, &dir, &server)?;
+    voice_sign_ins(umpin, dir, &server)?;
     server.print_memory("after the sign-in load")?;
-    drop(server);
-    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// `umpin directory sync` from a local slapd holding `users` users (`umpin_directory::testing`'s
+/// server, loaded with `slapadd`), every hundredth of them in a UM group: the first sync, which
+/// adds every mailbox and UM-enables the group's members, then a second, which finds nothing to
+/// change; each timed as a whole command, with the command's peak memory.
+fn directory_sync(umpin: &Path, dir: &Path, users: usize) -> anyhow::Result<()> {
+    use umpin_directory::testing::{BASE_DN, PEOPLE_DN, Slapd, base_ldif};
+    let mut ldif = base_ldif();
+    let mut group = format!("dn: cn=voicemail,{BASE_DN}\nobjectClass: groupOfNames\ncn: voicemail\n");
+    for i in 0..users {
+        ldif.push_str(&format!(
+            "dn: uid=user{i:06},{PEOPLE_DN}\nobjectClass: inetOrgPerson\nuid: user{i:06}\ncn: User {i:06}\n\
+             sn: {i:06}\nmail: user{i:06}@contoso.com\ntelephoneNumber: +1425{:07}\n\n",
+            1_000_000 + i
+        ));
+        if i % 100 == 0 {
+            group.push_str(&format!("member: uid=user{i:06},{PEOPLE_DN}\n"));
+        }
+    }
+    ldif.push_str(&group);
+    ldif.push('\n');
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let started = Instant::now();
+    let slapd = runtime
+        .block_on(Slapd::start(&ldif))
+        .ok_or_else(|| anyhow::anyhow!("slapd is not installed (apt-get install slapd ldap-utils)."))?;
+    println!("slapd loaded with {users} users in {:.1} s", started.elapsed().as_secs_f64());
+    run(
+        umpin,
+        dir,
+        &["shell", "-c", "New-UMDialPlan -Name 'Bench Dial Plan' -NumberOfDigitsInExtension 6 -CountryOrRegionCode 1"],
+    )?;
+    let config = slapd.config(umpin_directory::Preset::Openldap);
+    let password = config.bind_password_file.ok_or_else(|| anyhow::anyhow!("no bind password file"))?;
+    let toml = format!(
+        "[directory]\nurl = \"{}\"\nstarttls = false\nbind_dn = \"{}\"\nbind_password_file = \"{}\"\n\
+         base_dn = \"{PEOPLE_DN}\"\n[[directory.um_groups]]\ngroup = \"cn=voicemail,{BASE_DN}\"\n\
+         policy = \"Bench Dial Plan Default Policy\"\n",
+        slapd.url(),
+        config.bind_dn.unwrap_or_default(),
+        password.display()
+    );
+    std::fs::write(dir.join("umpin.toml"), toml)?;
+    for run_name in ["first sync", "second sync (nothing changed)"] {
+        let started = Instant::now();
+        let mut child = Command::new(umpin)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["directory", "sync"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut peak = String::from("?");
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if let Ok(text) = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+                && let Some(hwm) = text.lines().find_map(|l| l.strip_prefix("VmHWM:"))
+            {
+                peak = hwm.trim().to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        if !status.success() {
+            anyhow::bail!("umpin directory sync failed ({status}).");
+        }
+        println!(
+            "umpin directory sync, {run_name}, {users} users: {:.1} s, peak memory {peak}",
+            started.elapsed().as_secs_f64()
+        );
+        let counts = run(
+            umpin,
+            dir,
+            &["shell", "-c", "Get-UMDirectorySyncStatus | Format-List Read,Added,Updated,UMEnabled,Unchanged,Skipped"],
+        )?;
+        println!("  {}", counts.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use std::pin::Pin;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, ResultEntry, Scope};
 use secrecy::ExposeSecret;
-use umpin_domain::directory::DirectoryEntry;
+use umpin_domain::directory::{DirectoryEntry, dn_key, next_member_range};
 use umpin_service::DirectorySource;
 
 use crate::config::{AttributeMap, DirectorySettings, Security};
@@ -125,15 +125,17 @@ impl Directory {
         let mut members = HashSet::new();
         let mut asked = vec!["member".to_owned(), "uniqueMember".to_owned()];
         loop {
-            let (found, _) =
-                ldap.search(group, Scope::Base, "(objectClass=*)", asked.clone()).await.map_err(failed)?.success().map_err(
-                    |e| match &e {
-                        LdapError::LdapResult { result } if result.rc == NO_SUCH_OBJECT => self.error(format!(
-                            "the UM group '{group}' doesn't exist: check the group DNs of [[directory.um_groups]]."
-                        )),
-                        _ => failed(e),
-                    },
-                )?;
+            let (found, _) = ldap
+                .search(group, Scope::Base, "(objectClass=*)", asked.clone())
+                .await
+                .map_err(failed)?
+                .success()
+                .map_err(|e| match &e {
+                    LdapError::LdapResult { result } if result.rc == NO_SUCH_OBJECT => self.error(format!(
+                        "the UM group '{group}' doesn't exist: check the group DNs of [[directory.um_groups]]."
+                    )),
+                    _ => failed(e),
+                })?;
             let Some(entry) = found.into_iter().next() else {
                 return Err(self.error(format!("the UM group '{group}' wasn't returned.")));
             };
@@ -146,7 +148,7 @@ impl Directory {
                     members.extend(texts.map(|t| dn_key(t.rsplit_once('#').map_or(t, |(dn, _)| dn))));
                 } else if name == "member" || name.starts_with("member;range=") {
                     members.extend(texts.map(dn_key));
-                    next = next.or_else(|| next_range(name));
+                    next = next.or_else(|| next_member_range(name));
                 }
             }
             match next {
@@ -159,33 +161,6 @@ impl Directory {
 
 /// LDAP's result code for an entry that doesn't exist.
 const NO_SUCH_OBJECT: u32 = 32;
-
-/// The range to ask for after an attribute named `member;range=START-END`: `END+1-*`, or none
-/// when END is `*` (the last range).
-fn next_range(name: &str) -> Option<String> {
-    let (_, end) = name.strip_prefix("member;range=")?.split_once('-')?;
-    let end: u64 = end.parse().ok()?;
-    Some(format!("{}-*", end + 1))
-}
-
-/// A DN as a key for comparing: lowercase, without the spaces around `,`, `=` and `+`.
-fn dn_key(dn: &str) -> String {
-    let mut key = String::with_capacity(dn.len());
-    for part in dn.split(',') {
-        if !key.is_empty() {
-            key.push(',');
-        }
-        let rdns: Vec<String> = part
-            .split('+')
-            .map(|ava| match ava.split_once('=') {
-                Some((attribute, value)) => format!("{}={}", attribute.trim(), value.trim()),
-                None => ava.trim().to_owned(),
-            })
-            .collect();
-        key.push_str(&rdns.join("+"));
-    }
-    key.to_lowercase()
-}
 
 impl DirectorySource for Directory {
     fn read(&self) -> Pin<Box<dyn Future<Output = Result<Vec<DirectoryEntry>, String>> + Send + '_>> {
@@ -305,25 +280,5 @@ impl Attributes {
             disabled,
             um_policy: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_dn_compares_without_case_or_the_spaces_around_its_separators() {
-        assert_eq!(dn_key("UID=Tony, OU=People,dc=contoso , dc=com"), dn_key("uid=tony,ou=people,dc=contoso,dc=com"));
-        assert_eq!(dn_key("cn=Smith\\, Tony + uid=ts,dc=com"), dn_key("CN=smith\\,Tony+UID=TS,DC=com"));
-        assert_ne!(dn_key("uid=tony,ou=people"), dn_key("uid=tony2,ou=people"));
-    }
-
-    #[test]
-    fn active_directory_ranges_of_members_are_asked_for_until_the_last() {
-        assert_eq!(next_range("member;range=0-1499").as_deref(), Some("1500-*"));
-        assert_eq!(next_range("member;range=1500-2999").as_deref(), Some("3000-*"));
-        assert_eq!(next_range("member;range=3000-*"), None);
-        assert_eq!(next_range("member"), None);
     }
 }

@@ -273,7 +273,9 @@ impl DirectoryConfig {
         if let Some(g) = self.um_groups.iter().find(|g| g.group.trim().is_empty() || g.policy.trim().is_empty()) {
             return Err(refuse(
                 "um_groups",
-                format!("has an entry without a group DN or a policy ({g:?}): give both, group = \"cn=…\" and policy = \"…\"."),
+                format!(
+                    "has an entry without a group DN or a policy ({g:?}): give both, group = \"cn=…\" and policy = \"…\"."
+                ),
             ));
         }
         let tls = match security {

@@ -29,6 +29,6 @@ pub mod testing;
 
 pub use client::{Directory, DirectoryError};
 pub use config::{
-    AttributeMap, AttributeOverrides, DEFAULT_GRACE_PERIOD_DAYS, DEFAULT_SYNC_INTERVAL_MINUTES, DirectoryConfig, DirectoryConfigError,
-    DirectorySettings, MAX_PAGE_SIZE, Preset, Security, UmGroup,
+    AttributeMap, AttributeOverrides, DEFAULT_GRACE_PERIOD_DAYS, DEFAULT_SYNC_INTERVAL_MINUTES, DirectoryConfig,
+    DirectoryConfigError, DirectorySettings, MAX_PAGE_SIZE, Preset, Security, UmGroup,
 };

@@ -274,6 +274,33 @@ fn without_collisions(users: Vec<DirectoryUser>, skipped: &mut Vec<SkippedEntry>
     kept.into_iter().filter_map(|i| users[i].take()).collect()
 }
 
+/// The range to ask for after an attribute named `member;range=START-END`: `END+1-*`, or none
+/// when END is `*` (the last range).
+pub fn next_member_range(name: &str) -> Option<String> {
+    let (_, end) = name.strip_prefix("member;range=")?.split_once('-')?;
+    let end: u64 = end.parse().ok()?;
+    Some(format!("{}-*", end + 1))
+}
+
+/// A DN as a key for comparing: lowercase, without the spaces around `,`, `=` and `+`.
+pub fn dn_key(dn: &str) -> String {
+    let mut key = String::with_capacity(dn.len());
+    for part in dn.split(',') {
+        if !key.is_empty() {
+            key.push(',');
+        }
+        let rdns: Vec<String> = part
+            .split('+')
+            .map(|ava| match ava.split_once('=') {
+                Some((attribute, value)) => format!("{}={}", attribute.trim(), value.trim()),
+                None => ava.trim().to_owned(),
+            })
+            .collect();
+        key.push_str(&rdns.join("+"));
+    }
+    key.to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,10 +397,14 @@ mod tests {
 
     #[test]
     fn a_member_of_a_um_group_is_enabled_once_and_a_disabled_one_never() {
-        let member = DirectoryEntry { um_policy: Some("Contoso Policy".to_owned()), ..entry("1", "tony", "tony@contoso.com") };
+        let member =
+            DirectoryEntry { um_policy: Some("Contoso Policy".to_owned()), ..entry("1", "tony", "tony@contoso.com") };
         let new = plan_sync(vec![member.clone()], vec![], now(), DAY, Guid::new_v4);
         match &new.enable_um[..] {
-            [e] => assert_eq!((e.mailbox.primary_smtp_address.as_str(), e.policy.as_str()), ("tony@contoso.com", "Contoso Policy")),
+            [e] => assert_eq!(
+                (e.mailbox.primary_smtp_address.as_str(), e.policy.as_str()),
+                ("tony@contoso.com", "Contoso Policy")
+            ),
             other => panic!("{other:?}"),
         }
         let known = linked(&member.clone().check(now()).unwrap(), None);
@@ -398,5 +429,20 @@ mod tests {
         let absent = LinkedMailbox { absent_since: Some(now()), ..known };
         let back = plan_sync(vec![user], vec![absent], now(), DAY, Guid::new_v4);
         assert!(matches!(&back.changes[..], [SyncChange::Update { returned: true, .. }]), "{:?}", back.changes);
+    }
+
+    #[test]
+    fn a_dn_compares_without_case_or_the_spaces_around_its_separators() {
+        assert_eq!(dn_key("UID=Tony, OU=People,dc=contoso , dc=com"), dn_key("uid=tony,ou=people,dc=contoso,dc=com"));
+        assert_eq!(dn_key("cn=Smith\\, Tony + uid=ts,dc=com"), dn_key("CN=smith\\,Tony+UID=TS,DC=com"));
+        assert_ne!(dn_key("uid=tony,ou=people"), dn_key("uid=tony2,ou=people"));
+    }
+
+    #[test]
+    fn active_directory_ranges_of_members_are_asked_for_until_the_last() {
+        assert_eq!(next_member_range("member;range=0-1499").as_deref(), Some("1500-*"));
+        assert_eq!(next_member_range("member;range=1500-2999").as_deref(), Some("3000-*"));
+        assert_eq!(next_member_range("member;range=3000-*"), None);
+        assert_eq!(next_member_range("member"), None);
     }
 }

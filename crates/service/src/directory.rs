@@ -148,7 +148,7 @@ impl Service {
         let entries = source.read().await.map_err(ServiceError::Directory)?;
         record.counts.read = entries.len() as u64;
         let linked = {
-            let mut tx = self.db.begin_snapshot().await?;
+            let mut tx = self.db.begin_read().await?;
             tx.linked_mailboxes().await?
         };
         let now = self.now();
@@ -159,10 +159,11 @@ impl Service {
             .changes
             .iter()
             .map(|c| PlannedChange { action: c.action(), identity: c.mailbox().primary_smtp_address.clone() })
-            .chain(plan.enable_um.iter().map(|e| PlannedChange {
-                action: UM_ENABLED,
-                identity: e.mailbox.primary_smtp_address.clone(),
-            }));
+            .chain(
+                plan.enable_um
+                    .iter()
+                    .map(|e| PlannedChange { action: UM_ENABLED, identity: e.mailbox.primary_smtp_address.clone() }),
+            );
         if what_if {
             for change in &plan.changes {
                 count(&mut record.counts, change);
@@ -272,7 +273,7 @@ impl Service {
         operation: Operation,
     ) -> Result<Option<DirectorySyncRecord>, ServiceError> {
         self.authorize(by, &operation).await?;
-        let mut tx = self.db.begin_snapshot().await?;
+        let mut tx = self.db.begin_read().await?;
         Ok(tx.last_directory_sync().await?)
     }
 }

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
-use umpin_mail::{MailConfig, OutboxWorker};
-use umpin_server::{Server, ServerConfig, TlsFiles, TrustedProxies};
 use umpin_catalogue::cmdlets::StartUmDirectorySync;
 use umpin_catalogue::declare::Switch;
+use umpin_mail::{MailConfig, OutboxWorker};
+use umpin_server::{Server, ServerConfig, TlsFiles, TrustedProxies};
 use umpin_service::{Principal, SYNC_LEASE_MARGIN, Service};
 
 use crate::Setup;
