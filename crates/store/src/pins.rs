@@ -125,7 +125,7 @@ macro_rules! pin_expires_on {
 
 /// The PIN listing walking the primary addresses with `$keyset` (`>` up, `<` down) in `$order`.
 macro_rules! pin_listing {
-    ($keyset:literal, $order:literal) => {
+    ($from:ident!($($kind:tt)*), $keyset:literal, $order:literal) => {
         concat!(
             "SELECT ",
             mailbox_columns!(),
@@ -133,8 +133,7 @@ macro_rules! pin_listing {
             pin_status_columns!(),
             ", ",
             pin_policy_columns!(),
-            " FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid JOIN pins p ON p.mailbox = m.guid",
-            " JOIN mailbox_policies pol ON pol.guid = u.policy",
+            $from!($($kind)*),
             " WHERE ",
             um_filter_condition!(),
             " AND m.primary_address_key ",
@@ -153,6 +152,29 @@ macro_rules! pin_listing {
             $order,
             " LIMIT $3"
         )
+    };
+}
+
+/// The rows the PIN listing reads: every UM mailbox with PIN data, along the address order.
+macro_rules! every_pin {
+    () => {
+        " FROM mailboxes m JOIN um_mailboxes u ON u.mailbox = m.guid JOIN pins p ON p.mailbox = m.guid \
+         JOIN mailbox_policies pol ON pol.guid = u.policy"
+    };
+}
+
+/// The same rows when only the locked-out are wanted: from the partial index that holds only
+/// them (migration 0006), then sorted, instead of a walk of every mailbox to find a few. SQLite is
+/// told the index and the order of the join (`CROSS JOIN`), since for `ORDER BY … LIMIT` it
+/// would otherwise walk the address order; PostgreSQL's planner chooses the index itself.
+macro_rules! locked_out_pins {
+    (sqlite) => {
+        " FROM pins p INDEXED BY pins_locked_out CROSS JOIN mailboxes m ON m.guid = p.mailbox AND p.locked_out \
+         JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+    };
+    (postgres) => {
+        " FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND p.locked_out \
+         JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
     };
 }
 
@@ -451,13 +473,17 @@ impl Tx {
         limit: u32,
     ) -> Result<Vec<(Mailbox, PinStatus, PinPolicy)>, StoreError> {
         let mut b = FilterBinds::new(&filter.um_mailboxes, after, limit);
-        let sql = if filter.descending {
-            if after.is_none() {
-                b.after = ABOVE_EVERY_KEY.to_owned();
-            }
-            pin_listing!("<", "DESC")
-        } else {
-            pin_listing!(">", "ASC")
+        if filter.descending && after.is_none() {
+            b.after = ABOVE_EVERY_KEY.to_owned();
+        }
+        let sqlite = matches!(self, Tx::Sqlite(_));
+        let sql = match (filter.locked_out == Some(true), sqlite, filter.descending) {
+            (false, _, false) => pin_listing!(every_pin!(), ">", "ASC"),
+            (false, _, true) => pin_listing!(every_pin!(), "<", "DESC"),
+            (true, true, false) => pin_listing!(locked_out_pins!(sqlite), ">", "ASC"),
+            (true, true, true) => pin_listing!(locked_out_pins!(sqlite), "<", "DESC"),
+            (true, false, false) => pin_listing!(locked_out_pins!(postgres), ">", "ASC"),
+            (true, false, true) => pin_listing!(locked_out_pins!(postgres), "<", "DESC"),
         };
         let rows: Vec<PinListRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(sql)

@@ -118,7 +118,7 @@ umpin_store::backend_tests! {
     }
 
     /// A page holds `limit` matches however far apart they lie, and the next page starts
-    /// after the last of them.
+    /// after the last of them, in either direction (the locked-out are read from their own index).
     async fn a_filtered_pin_listing_fills_each_page_with_matches_however_rare(db: Database) {
         let (_, pol) = org(&db, "Plan").await;
         let mut tx = db.begin().await.unwrap();
@@ -139,6 +139,11 @@ umpin_store::backend_tests! {
         let second: Vec<String> = second.into_iter().map(|(m, _, _)| m.alias).collect();
         assert_eq!(second, ["u23", "u33"]);
         assert_eq!(aliases(&mut tx, &locked, Some("u33@contoso.com")).await, ["u43"]);
+        let down = UmPinFilter { descending: true, ..locked };
+        let first = tx.list_um_pins(&down, at(0), None, 2).await.unwrap();
+        let first: Vec<String> = first.into_iter().map(|(m, _, _)| m.alias).collect();
+        assert_eq!(first, ["u43", "u33"]);
+        assert_eq!(aliases(&mut tx, &down, Some("u33@contoso.com")).await, ["u23", "u13", "u03"]);
     }
 
     /// The listing's `PinExpired` filter selects, page after page, exactly the UM mailboxes
