@@ -127,7 +127,8 @@ async fn delete_expired_tokens(service: Service, mut stopped: watch::Receiver<bo
 /// once, then at each look every [`SYNC_TURN_POLL`] (at most `interval`) once no node has run one
 /// for `interval`, until `stopped` turns true. While its sync runs, the node keeps its turn. A
 /// failed sync is kept as the last result (`Get-UMDirectorySyncStatus`) and logged; the next turn
-/// tries again. A stop waits for a sync in progress: each of its transactions is whole.
+/// tries again. A stop abandons a sync in progress: what it committed stays (each transaction is
+/// whole), and the next sync carries on from there.
 async fn sync_directory(service: Service, interval: Duration, mut stopped: watch::Receiver<bool>) {
     let node = umpin_domain::Guid::new_v4().to_string();
     let mut tick = tokio::time::interval(SYNC_TURN_POLL.min(interval));
@@ -151,12 +152,16 @@ async fn sync_directory(service: Service, interval: Duration, mut stopped: watch
         let mut keep = tokio::time::interval(SYNC_LEASE_MARGIN / 4);
         let result = loop {
             tokio::select! {
-                result = &mut sync => break result,
-                _ = keep.tick() => {
-                    if let Err(e) = service.keep_directory_sync_turn(&node).await {
-                        tracing::warn!(error = %e, "the directory sync's turn couldn't be kept");
-                    }
+                _ = async { stopped.wait_for(|stop| *stop).await.is_ok() } => {
+                    tracing::warn!("stopping: the scheduled directory sync in progress is abandoned; the next one carries on");
+                    return;
                 }
+                result = &mut sync => break result,
+                _ = keep.tick() => match service.keep_directory_sync_turn(&node).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!("another node took the directory sync's turn while this node's sync runs"),
+                    Err(e) => tracing::warn!(error = %e, "the directory sync's turn couldn't be kept"),
+                },
             }
         };
         match result {
