@@ -17,8 +17,8 @@
 //! - the admin center's PIN report, its first page and its whole CSV download, beside the `sqlite3`
 //!   command reading the same rows with the same joins (when `sqlite3` is installed);
 //! - voice sign-ins per second from several callers at once (real PINs, each one Argon2
-//!   verification), beside the bound the machine's cores put on them: cores ÷ the time of one
-//!   verification with the same parameters, measured in this run;
+//!   verification), beside the bound the machine's cores put on them, measured in this run with
+//!   the same parameters: cores ÷ the time of one verification, and every worker verifying at once;
 //! - the server's resident memory: after start, after the listings, and its peak under the sign-in
 //!   load.
 
@@ -82,7 +82,7 @@ fn bench(umpin: &Path, dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
     println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
 
     let server = Server::start(umpin, dir)?;
-    server.print_memory("after start")?;
+    server.print_memory("after start");
     let token = server.token()?;
     for query in ["pinExpired=false&limit=1000", "pinExpired=true&limit=1000"] {
         let path = format!("/api/v1/um/pins?{query}");
@@ -100,9 +100,9 @@ fn bench(umpin: &Path, dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
     recipients(&server, &token, mailboxes)?;
     pin_report(&server, mailboxes)?;
     pin_report_in_sqlite3(dir, mailboxes)?;
-    server.print_memory("after the listings and the PIN report")?;
+    server.print_memory("after the listings and the PIN report");
     voice_sign_ins(umpin, dir, &server)?;
-    server.print_memory("after the sign-in load")?;
+    server.print_memory("after the sign-in load");
     Ok(())
 }
 
@@ -162,10 +162,8 @@ fn directory_sync(umpin: &Path, dir: &Path, users: usize) -> anyhow::Result<()> 
             if let Some(status) = child.try_wait()? {
                 break status;
             }
-            if let Ok(text) = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
-                && let Some(hwm) = text.lines().find_map(|l| l.strip_prefix("VmHWM:"))
-            {
-                peak = hwm.trim().to_owned();
+            if let Some(hwm) = memory_of(child.id(), "VmHWM") {
+                peak = hwm;
             }
             std::thread::sleep(Duration::from_millis(10));
         };
@@ -316,8 +314,8 @@ const SIGN_IN_LOAD: Duration = Duration::from_secs(20);
 
 /// Voice sign-ins per second: `CALLERS` threads each start a call as a Voice Access account,
 /// sign in to one of `SIGN_IN_MAILBOXES` mailboxes by extension and PIN, and end the call, for
-/// `SIGN_IN_LOAD`. Beside it, the bound: the machine's cores ÷ the time of one verification of a
-/// sealed PIN with the default Argon2 parameters, as `umpin serve` seals them, measured here.
+/// `SIGN_IN_LOAD`. Beside it, the bound on them with the default Argon2 parameters, as `umpin
+/// serve` seals PINs, measured here (see [`verifications`]).
 fn voice_sign_ins(umpin: &Path, dir: &Path, server: &Server) -> anyhow::Result<()> {
     let pin = |i: usize| format!("58{i:02}37");
     let mut setup = String::from(
@@ -434,6 +432,13 @@ fn verifications(workers: usize) -> anyhow::Result<(Duration, f64)> {
     Ok((times[VERIFICATIONS / 2], together))
 }
 
+/// A memory field (`VmRSS`, `VmHWM`) of a running process, as `/proc` gives it ("18120 kB");
+/// `None` once the process has ended.
+fn memory_of(pid: u32, field: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| Some(line.strip_prefix(field)?.strip_prefix(':')?.trim().to_owned()))
+}
+
 /// The body of a chunked HTTP answer (`size\r\ndata\r\n`…, ending with a chunk of size 0).
 fn dechunk(mut chunked: &str) -> anyhow::Result<String> {
     let mut body = String::with_capacity(chunked.len());
@@ -465,13 +470,9 @@ struct Server {
 
 impl Server {
     /// Prints the server's resident memory now and its peak since it started (`VmRSS`, `VmHWM`).
-    fn print_memory(&self, when: &str) -> anyhow::Result<()> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let field = |name: &str| {
-            status.lines().find_map(|line| line.strip_prefix(name)).map_or("?", |v| v.trim_start_matches(':').trim())
-        };
+    fn print_memory(&self, when: &str) {
+        let field = |name| memory_of(self.child.id(), name).unwrap_or_else(|| "?".to_owned());
         println!("umpin serve memory {when}: resident {}, peak {}", field("VmRSS"), field("VmHWM"));
-        Ok(())
     }
 
     fn start(umpin: &Path, dir: &Path) -> anyhow::Result<Server> {
