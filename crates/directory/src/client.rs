@@ -16,7 +16,7 @@ use std::pin::Pin;
 
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, ResultEntry, Scope};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use umpin_domain::directory::{DirectoryEntry, dn_key, next_member_range};
 use umpin_service::DirectorySource;
 
@@ -48,8 +48,8 @@ impl Directory {
         DirectoryError { url: self.settings.url.clone(), what: what.into() }
     }
 
-    /// A connection, protected as the settings say, signed in as the bind DN.
-    async fn connect(&self) -> Result<Ldap, DirectoryError> {
+    /// A connection, protected as the settings say, not yet signed in.
+    async fn open(&self) -> Result<Ldap, DirectoryError> {
         let s = &self.settings;
         let mut options = LdapConnSettings::new().set_conn_timeout(s.timeout);
         if let Some(tls) = &s.tls {
@@ -63,6 +63,13 @@ impl Directory {
             .map_err(|e| self.error(format!("connecting failed ({}).", described(&e))))?;
         ldap3::drive!(conn);
         ldap.with_timeout(s.timeout);
+        Ok(ldap)
+    }
+
+    /// A connection, protected as the settings say, signed in as the bind DN.
+    async fn connect(&self) -> Result<Ldap, DirectoryError> {
+        let s = &self.settings;
+        let mut ldap = self.open().await?;
         let bound = ldap.simple_bind(&s.bind_dn, s.bind_password.expose_secret()).await.map_err(|e| {
             self.error(format!("signing in as the bind DN '{}' failed ({}).", s.bind_dn, described(&e)))
         })?;
@@ -73,6 +80,59 @@ impl Directory {
             )));
         }
         Ok(ldap)
+    }
+
+    /// The user a person signs in as, by their account name, e-mail address or user principal
+    /// name: the one entry under the base DN that the user filter matches and that has `login`
+    /// in one of those attributes. `None` when no entry has it, or more than one (a sign-in name
+    /// must name one person).
+    pub async fn find_user(&self, login: &str) -> Result<Option<DirectoryEntry>, DirectoryError> {
+        let s = &self.settings;
+        let map = &s.attributes;
+        let value = ldap3::ldap_escape(login);
+        let mut names = vec![&map.name, &map.mail];
+        names.extend(&map.user_principal_name);
+        names.dedup();
+        let any: String = names.iter().map(|name| format!("({name}={value})")).collect();
+        let filter = format!("(&{}(|{any}))", s.user_filter);
+        let mut ldap = self.connect().await?;
+        let failed = |e: LdapError| self.error(format!("looking up a user who signs in failed ({}).", described(&e)));
+        let (found, _) = ldap
+            .search(&s.base_dn, Scope::Subtree, &filter, map.requested())
+            .await
+            .map_err(failed)?
+            .success()
+            .map_err(failed)?;
+        let _ = ldap.unbind().await;
+        let mut found = found.into_iter();
+        match (found.next(), found.next()) {
+            (Some(entry), None) => match Attributes::of(entry) {
+                Some(attributes) => Ok(Some(attributes.entry(map))),
+                None => Err(self.error("it sent a user entry that can't be read.")),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether `password` is the directory password of the entry `dn`: a bind as that entry on
+    /// a connection of its own, closed at once. The password is neither kept nor logged. An
+    /// empty password is never tried: LDAP takes a simple bind without a password for an
+    /// anonymous one, which would succeed for any DN.
+    pub async fn check_password(&self, dn: &str, password: &SecretString) -> Result<bool, DirectoryError> {
+        if password.expose_secret().is_empty() {
+            return Ok(false);
+        }
+        let mut ldap = self.open().await?;
+        let bound = ldap
+            .simple_bind(dn, password.expose_secret())
+            .await
+            .map_err(|e| self.error(format!("checking a user's password failed ({}).", described(&e))))?;
+        let _ = ldap.unbind().await;
+        match bound.rc {
+            0 => Ok(true),
+            INVALID_CREDENTIALS => Ok(false),
+            rc => Err(self.error(format!("checking a user's password failed with result {rc} ({}).", bound.text))),
+        }
     }
 
     /// Every entry under the base DN that the user filter matches, mapped.
@@ -161,6 +221,9 @@ impl Directory {
 
 /// LDAP's result code for an entry that doesn't exist.
 const NO_SUCH_OBJECT: u32 = 32;
+/// LDAP's result code for a wrong password (and, in Active Directory, a disabled or locked
+/// account, an expired password or one that must be changed).
+const INVALID_CREDENTIALS: u32 = 49;
 
 impl DirectorySource for Directory {
     fn read(&self) -> Pin<Box<dyn Future<Output = Result<Vec<DirectoryEntry>, String>> + Send + '_>> {
@@ -169,6 +232,27 @@ impl DirectorySource for Directory {
 
     fn grace_period(&self) -> jiff::SignedDuration {
         self.settings.grace_period
+    }
+
+    fn find_user<'a>(
+        &'a self,
+        login: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<DirectoryEntry>, String>> + Send + 'a>> {
+        Box::pin(async move { self.find_user(login).await.map_err(|e| e.to_string()) })
+    }
+
+    fn check_password<'a>(
+        &'a self,
+        user: Option<&'a DirectoryEntry>,
+        password: &'a SecretString,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'a>> {
+        Box::pin(async move {
+            // For a name no entry has, a bind as a DN no entry has: the directory answers it as
+            // it answers a wrong password, so a name that exists can't be told by the time taken.
+            let nobody = format!("cn=umpin nobody,{}", self.settings.base_dn);
+            let dn = user.map_or(nobody.as_str(), |u| u.dn.as_str());
+            self.check_password(dn, password).await.map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -17,6 +17,7 @@
 //! | `GET /api/v1/voice/spray-blocks`, `DELETE /api/v1/voice/spray-blocks/{source}` | `Get-/Clear-UMSprayBlock`: sources refused for spraying PINs |
 //! | `GET /api/v1/openapi.json`, `/healthz`, `/metrics` | description, health, Prometheus metrics |
 //! | `/ecp/…` (and `/`, which leads there) | the web admin center (`umpin_web`) |
+//! | `/voicemail/…` | the users' own Voice Mail page (`umpin_web`): their PIN's status and Reset PIN |
 //!
 //! # Decisions
 //! - **Plain HTTP only on loopback** unless the configuration says `allow_plain_http = true`

@@ -291,6 +291,7 @@ impl From<ServiceError> for Problem {
             ServiceError::Crypto(_) => ProblemKind::Internal,
             ServiceError::AuditLogDamaged { .. } => ProblemKind::AuditLogDamaged,
             ServiceError::NotAuthenticated => ProblemKind::NotAuthenticated,
+            ServiceError::NoMailbox => ProblemKind::NotFound,
             ServiceError::Throttled { .. } => ProblemKind::Throttled,
         };
         let mut problem = Problem::new(kind, e.to_string());

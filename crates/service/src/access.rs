@@ -183,6 +183,17 @@ impl Service {
         work: impl AsyncFnOnce(&mut Tx) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
         self.authorize(by, &operation).await?;
+        self.recorded(by, operation, work).await
+    }
+
+    /// Runs `work` in one transaction as `by` and records it as [`Service::audited`] does, for
+    /// a caller whose right to it is not a role group's (a user on their own mailbox).
+    pub(crate) async fn recorded<T>(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        work: impl AsyncFnOnce(&mut Tx) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
         let mut tx = self.db.begin().await?;
         let result = match work(&mut tx).await {
             Ok(value) => self.append_audit(&mut tx, by, &operation, None).await.map(|()| value),

@@ -84,16 +84,56 @@ fn account_conflict(e: StoreError, name: &str) -> ServiceError {
     }
 }
 
-/// What failed sign-ins are counted against: the account (by its guid, however it was named:
-/// its name in any case or its guid share one budget) or, for a name no account has, that name;
-/// and the source address.
-fn throttle_subjects(account: Option<Guid>, username: &str, source: &str) -> [String; 2] {
-    let account = match account {
-        Some(guid) => format!("account:{guid}"),
-        // Escaped: a name no account has may hold anything, a NUL included.
-        None => format!("unknown account:{}", username.trim().to_lowercase().escape_debug()),
+/// Who a sign-in is for, as failed sign-ins are counted against it.
+pub(crate) enum SignInSubject<'a> {
+    /// A management account, by its guid however it was named: its name in any case or its guid
+    /// share one budget.
+    Account(Guid),
+    /// A directory user (the Voice Mail page), by the DN's comparison key however they named
+    /// themselves: account name, address and user principal name share one budget.
+    DirectoryUser(&'a str),
+    /// A name nobody has.
+    Unknown(&'a str),
+}
+
+/// What failed sign-ins are counted against: who the sign-in is for, and the source address.
+pub(crate) fn throttle_subjects(who: SignInSubject<'_>, source: &str) -> [String; 2] {
+    let who = match who {
+        SignInSubject::Account(guid) => format!("account:{guid}"),
+        SignInSubject::DirectoryUser(dn) => format!("directory user:{}", dn.escape_debug()),
+        // Escaped: a name nobody has may hold anything, a NUL included.
+        SignInSubject::Unknown(name) => format!("unknown account:{}", name.trim().to_lowercase().escape_debug()),
     };
-    [account, format!("source:{source}")]
+    [who, format!("source:{source}")]
+}
+
+/// [`ServiceError::Throttled`] while any of `subjects` is blocked from signing in.
+pub(crate) async fn refuse_if_blocked(tx: &mut Tx, subjects: &[String; 2], now: Timestamp) -> Result<(), ServiceError> {
+    let blocked = tx.sign_in_blocked_until(&[&subjects[0], &subjects[1]]).await?;
+    match blocked.filter(|until| *until > now) {
+        Some(until) => Err(ServiceError::Throttled { retry_after_secs: seconds_until(now, until) }),
+        None => Ok(()),
+    }
+}
+
+/// Counts a failed sign-in against each of `subjects`, blocking each for as long as its
+/// failures in the window call for, and commits.
+pub(crate) async fn count_failure(mut tx: Tx, subjects: &[String; 2], now: Timestamp) -> Result<(), ServiceError> {
+    for subject in subjects {
+        let failures = tx.count_sign_in_failure(subject, now, now - THROTTLE_WINDOW).await?;
+        if let Some(delay) = throttle_delay(failures) {
+            tx.block_sign_in(subject, now + delay).await?;
+        }
+    }
+    Ok(tx.commit().await?)
+}
+
+/// Forgets the failed sign-ins of `subjects`, after a right one.
+pub(crate) async fn clear_failures(tx: &mut Tx, subjects: &[String; 2]) -> Result<(), ServiceError> {
+    for subject in subjects {
+        tx.clear_sign_in_failures(subject).await?;
+    }
+    Ok(())
 }
 
 /// Whole seconds from `now` until `until`, rounded up (at least 1), so that a client that waits
@@ -355,11 +395,13 @@ impl Service {
             let mut tx = self.db.begin().await?;
             // Looked up whether or not it exists, so that a known and an unknown name cost alike.
             let credentials = if too_long || no_such_name { None } else { tx.management_account(username).await? };
-            let subjects = throttle_subjects(credentials.as_ref().map(|c| c.account.guid), username, source);
-            let blocked = tx.sign_in_blocked_until(&[&subjects[0], &subjects[1]]).await?;
-            if let Some(until) = blocked.filter(|until| *until > now) {
-                return Err(ServiceError::Throttled { retry_after_secs: seconds_until(now, until) });
-            }
+            let subjects = throttle_subjects(
+                credentials
+                    .as_ref()
+                    .map_or(SignInSubject::Unknown(username), |c| SignInSubject::Account(c.account.guid)),
+                source,
+            );
+            refuse_if_blocked(&mut tx, &subjects, now).await?;
             (credentials, subjects)
         };
         let right = match &credentials {
@@ -382,23 +424,12 @@ impl Service {
             }
         };
         let mut tx = self.db.begin().await?;
-        let account = match credentials.filter(|_| right) {
-            Some(c) => c.account,
-            None => {
-                for subject in &subjects {
-                    let failures = tx.count_sign_in_failure(subject, now, now - THROTTLE_WINDOW).await?;
-                    if let Some(delay) = throttle_delay(failures) {
-                        tx.block_sign_in(subject, now + delay).await?;
-                    }
-                }
-                tx.commit().await?;
-                tracing::warn!(%source, "a management sign-in failed: wrong name or password");
-                return Err(ServiceError::NotAuthenticated);
-            }
+        let Some(account) = credentials.filter(|_| right).map(|c| c.account) else {
+            count_failure(tx, &subjects, now).await?;
+            tracing::warn!(%source, "a management sign-in failed: wrong name or password");
+            return Err(ServiceError::NotAuthenticated);
         };
-        for subject in &subjects {
-            tx.clear_sign_in_failures(subject).await?;
-        }
+        clear_failures(&mut tx, &subjects).await?;
         Ok((account, tx))
     }
 

@@ -15,6 +15,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use secrecy::SecretString;
+
 use umpin_domain::directory::{DirectoryEntry, SkippedEntry, SyncChange, UmEnabling, plan_sync};
 use umpin_domain::{AuditValue, Guid, Timestamp};
 use umpin_store::{DirectorySyncRecord, SyncCounts, Tx};
@@ -44,6 +46,22 @@ pub trait DirectorySource: Send + Sync {
 
     /// How long a user may be gone from the directory, or disabled there, before UM is disabled.
     fn grace_period(&self) -> jiff::SignedDuration;
+
+    /// The user whose account name, address or user principal name is `login`, mapped;
+    /// `None` when no user, or more than one, has it.
+    fn find_user<'a>(
+        &'a self,
+        login: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<DirectoryEntry>, String>> + Send + 'a>>;
+
+    /// Whether `password` is the directory password of `user`, checked by the directory itself
+    /// (an LDAP bind as the user); never kept. With no user, the same work for a name no user
+    /// has, answered `false`, so that the time taken doesn't tell whether a name exists.
+    fn check_password<'a>(
+        &'a self,
+        user: Option<&'a DirectoryEntry>,
+        password: &'a SecretString,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'a>>;
 }
 
 /// The change of a mailbox UM-enabled as a member of a UM group, as reports and the audit log name it.

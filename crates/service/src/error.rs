@@ -57,6 +57,13 @@ pub enum ServiceError {
     )]
     NotAuthenticated,
 
+    /// A user signed in to the Voice Mail page with the right directory password, but no
+    /// mailbox is linked to their directory account.
+    #[error(
+        "Your directory account has no mailbox here yet. The directory sync makes one; if it doesn't appear after the next sync, ask your administrator."
+    )]
+    NoMailbox,
+
     /// Too many failed sign-ins of this account or from this address.
     #[error("Too many failed sign-ins. Wait {retry_after_secs} seconds, then try again.")]
     Throttled { retry_after_secs: u64 },

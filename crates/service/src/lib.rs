@@ -23,6 +23,7 @@ mod policies;
 mod sign_in;
 mod um_mailboxes;
 mod voice;
+mod voice_mail;
 mod web_sessions;
 
 #[cfg(feature = "testing")]
@@ -49,6 +50,7 @@ pub use umpin_store::{
     AuditRecord, DirectorySyncRecord, Recipient, RecipientKey, RecipientOrder, RecipientQuery, SprayBlock, SyncCounts,
 };
 pub use voice::{Call, CallPinExpiry, CallSignIn, IdentifiedCaller, NewCall, RecordedNameAudio};
+pub use voice_mail::{VoiceMailSession, VoiceMailUser};
 pub use web_sessions::{WEB_SESSION_LIFETIME, WebSession};
 
 /// How many objects one list call returns at most when the caller asks for more.

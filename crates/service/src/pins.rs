@@ -32,7 +32,7 @@ pub struct UmMailboxPin {
 }
 
 impl UmMailboxPin {
-    fn derive(mailbox: &Mailbox, status: &PinStatus, policy: &PinPolicy, now: Timestamp) -> Self {
+    pub(crate) fn derive(mailbox: &Mailbox, status: &PinStatus, policy: &PinPolicy, now: Timestamp) -> Self {
         UmMailboxPin {
             user_id: mailbox.primary_smtp_address.clone(),
             pin_expired: status.pin_expired(policy, now),
@@ -160,7 +160,12 @@ impl Service {
         self.audited(by, operation, async |tx| self.set_pin_in(tx, identity, request).await).await
     }
 
-    async fn set_pin_in(&self, tx: &mut Tx, identity: &str, request: PinReset) -> Result<UmMailboxPin, ServiceError> {
+    pub(crate) async fn set_pin_in(
+        &self,
+        tx: &mut Tx,
+        identity: &str,
+        request: PinReset,
+    ) -> Result<UmMailboxPin, ServiceError> {
         let now = self.now();
         let mailbox = find_mailbox(tx, identity).await?;
         let um = enabled_um_mailbox(tx, &mailbox).await?;

@@ -547,6 +547,8 @@ mod cmdlets;
 mod directory;
 #[path = "service/voice.rs"]
 mod voice;
+#[path = "service/voice_mail.rs"]
+mod voice_mail;
 
 /// Errors of storage reach the interfaces with their kind, not all as "the database failed".
 #[test]

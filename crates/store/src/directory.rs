@@ -3,10 +3,10 @@
 //! skipped), which `Get-UMDirectorySyncStatus` shows.
 
 use umpin_domain::directory::{LinkedMailbox, SkippedEntry};
-use umpin_domain::{Guid, Timestamp};
+use umpin_domain::{Guid, Mailbox, Timestamp};
 
 use crate::mailboxes::{MailboxRow, load_mailboxes, mailbox_columns};
-use crate::rows::{guid_text, micros, narrow, opt_timestamp, timestamp};
+use crate::rows::{guid_text, micros, narrow, opt_timestamp, parse_guid, timestamp};
 use crate::{StoreError, Tx};
 
 /// The most skipped entries a sync's record keeps (its count is always whole).
@@ -106,6 +106,20 @@ impl Tx {
             .zip(mailboxes)
             .map(|((id, absent_since, um_enabled), mailbox)| LinkedMailbox { id, mailbox, absent_since, um_enabled })
             .collect())
+    }
+
+    /// The mailbox a directory sync made for the directory user whose id is `directory_id`.
+    pub async fn mailbox_of_directory_user(&mut self, directory_id: &str) -> Result<Option<Mailbox>, StoreError> {
+        let guid: Option<String> = on_conn!(self.conn(), c => {
+            sqlx::query_scalar("SELECT guid FROM mailboxes WHERE directory_id = $1")
+                .bind(directory_id.to_owned())
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        match guid {
+            Some(guid) => self.mailbox(parse_guid(&guid)?).await,
+            None => Ok(None),
+        }
     }
 
     /// Records which directory user a mailbox was made for.

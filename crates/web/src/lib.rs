@@ -44,6 +44,7 @@ mod reset_pin;
 mod session;
 mod sign_in;
 mod um_mailbox;
+mod voice_mail;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -84,7 +85,8 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The admin center's routes: `/ecp/…`, and `/` leading there.
+/// The admin center's routes, `/ecp/…` and `/` leading there, and the users' own Voice Mail
+/// page, `/voicemail/…`.
 pub fn router(web: Web) -> Router {
     let state = AppState(Arc::new(web));
     Router::new()
@@ -125,6 +127,12 @@ pub fn router(web: Web) -> Router {
         .route("/ecp/permissions/accounts/{identity}/delete", get(remove::show_account).post(remove::remove_account))
         .route("/ecp/static/{file}", get(assets::serve))
         .route("/ecp/{*rest}", get(error_page::not_found))
+        .route("/voicemail", get(|| async { Redirect::to(voice_mail::PATH) }))
+        .route(voice_mail::PATH, get(voice_mail::show))
+        .route("/voicemail/sign-in", get(voice_mail::sign_in_page).post(voice_mail::sign_in))
+        .route("/voicemail/sign-out", post(voice_mail::sign_out))
+        .route("/voicemail/reset-pin", post(voice_mail::reset_pin))
+        .route("/voicemail/{*rest}", get(voice_mail::not_found))
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state, guard::guard))
 }

@@ -20,13 +20,78 @@ use umpin_service::{Principal, ServiceError};
 use crate::AppState;
 use crate::error_page::{ErrorPage, service_failure};
 
-/// The cookie's name over HTTPS: the prefix makes browsers insist on `Secure`, `Path=/` and no
-/// `Domain`.
-const SECURE_COOKIE: &str = "__Host-umpin_session";
-/// The cookie's name over plain HTTP on loopback (a browser refuses `__Host-` without HTTPS).
-const PLAIN_COOKIE: &str = "umpin_session";
-
 pub const SIGN_IN_PATH: &str = "/ecp/sign-in";
+
+/// The names of a session cookie: over HTTPS with the `__Host-` prefix, which makes browsers
+/// insist on `Secure`, `Path=/` and no `Domain`; over plain HTTP on loopback without it (a
+/// browser refuses `__Host-` without HTTPS).
+pub struct Cookie {
+    secure: &'static str,
+    plain: &'static str,
+    /// The label of the session's CSRF token, so that no token of one kind of session is a
+    /// token of another.
+    csrf_label: &'static [u8],
+}
+
+/// The admin center's session cookie.
+pub const ADMIN_CENTER: Cookie = Cookie {
+    secure: "__Host-umpin_session",
+    plain: "umpin_session",
+    csrf_label: b"umpin web admin center CSRF token\0",
+};
+
+/// The Voice Mail page's session cookie: a user's, never taken for a management account's.
+pub const VOICE_MAIL: Cookie = Cookie {
+    secure: "__Host-umpin_voice_mail",
+    plain: "umpin_voice_mail",
+    csrf_label: b"umpin Voice Mail CSRF token\0",
+};
+
+impl Cookie {
+    fn name(&self, state: &AppState) -> &'static str {
+        if state.https { self.secure } else { self.plain }
+    }
+
+    /// The CSRF token of a session id.
+    pub fn csrf_token(&self, id: &str) -> String {
+        let mut digest = Sha256::new();
+        digest.update(self.csrf_label);
+        digest.update(id.as_bytes());
+        hex::encode(digest.finalize())
+    }
+
+    /// The `Set-Cookie` value that gives the browser a session id.
+    pub fn set(&self, state: &AppState, id: &str) -> HeaderValue {
+        self.header(state, id)
+    }
+
+    /// The `Set-Cookie` value that makes the browser forget its session id.
+    pub fn clear(&self, state: &AppState) -> HeaderValue {
+        self.header(state, "")
+    }
+
+    fn header(&self, state: &AppState, value: &str) -> HeaderValue {
+        let secure = if state.https { "; Secure" } else { "" };
+        let expiry = if value.is_empty() { "; Max-Age=0" } else { "" };
+        let name = self.name(state);
+        // The id is hex and the rest fixed text: always a valid header value.
+        HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{expiry}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("umpin_session=; Max-Age=0"))
+    }
+
+    /// The session id the request's cookie holds, if any.
+    pub fn of(&self, state: &AppState, headers: &HeaderMap) -> Option<SecretString> {
+        let name = self.name(state);
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, v)| *n == name && !v.is_empty())
+            .map(|(_, v)| SecretString::from(v.to_owned()))
+    }
+}
 
 /// The signed-in account of a request, and what its forms must carry.
 pub struct Session {
@@ -48,7 +113,7 @@ impl Session {
 
     /// Checks a form's CSRF token, in constant time: the page that refuses a wrong one.
     pub fn refuses(&self, token: &str) -> Option<Response> {
-        if bool::from(self.csrf.as_bytes().ct_eq(token.as_bytes())) {
+        if csrf_matches(&self.csrf, token) {
             None
         } else {
             tracing::warn!(account = %self.principal.account, "a form without the session's CSRF token was refused");
@@ -64,51 +129,13 @@ impl Session {
     }
 }
 
-/// The CSRF token of a session id.
-fn csrf_token(id: &str) -> String {
-    let mut digest = Sha256::new();
-    digest.update(b"umpin web admin center CSRF token\0");
-    digest.update(id.as_bytes());
-    hex::encode(digest.finalize())
-}
-
-fn idle(state: &AppState) -> SignedDuration {
+pub fn idle(state: &AppState) -> SignedDuration {
     SignedDuration::try_from(state.session_idle).unwrap_or(SignedDuration::from_mins(20))
 }
 
-pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.https { SECURE_COOKIE } else { PLAIN_COOKIE }
-}
-
-/// The `Set-Cookie` value that gives the browser a session id.
-pub fn set_cookie(state: &AppState, id: &str) -> HeaderValue {
-    cookie(state, id)
-}
-
-/// The `Set-Cookie` value that makes the browser forget its session id.
-pub fn clear_cookie(state: &AppState) -> HeaderValue {
-    cookie(state, "")
-}
-
-fn cookie(state: &AppState, value: &str) -> HeaderValue {
-    let secure = if state.https { "; Secure" } else { "" };
-    let expiry = if value.is_empty() { "; Max-Age=0" } else { "" };
-    let name = cookie_name(state);
-    // The id is hex and the rest fixed text: always a valid header value.
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{expiry}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("umpin_session=; Max-Age=0"))
-}
-
-/// The session id the request's cookie holds, if any.
-fn session_cookie(headers: &HeaderMap, name: &str) -> Option<SecretString> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, v)| *n == name && !v.is_empty())
-        .map(|(_, v)| SecretString::from(v.to_owned()))
+/// Whether a form's CSRF token is `expected`, compared in constant time.
+pub fn csrf_matches(expected: &str, token: &str) -> bool {
+    bool::from(expected.as_bytes().ct_eq(token.as_bytes()))
 }
 
 /// The caller's address, as an extractor.
@@ -123,7 +150,7 @@ impl FromRequestParts<AppState> for Source {
 }
 
 /// The caller's address: the peer's, or the one a trusted proxy names.
-fn source(parts: &Parts, state: &AppState) -> String {
+pub fn source(parts: &Parts, state: &AppState) -> String {
     parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map_or_else(
         || "unknown".to_owned(),
         |ConnectInfo(peer)| (state.client_address)(peer.ip(), &parts.headers).to_string(),
@@ -140,7 +167,7 @@ fn to_sign_in(state: &AppState, parts: &Parts) -> Response {
     {
         response.headers_mut().insert("hx-redirect", value);
     }
-    response.headers_mut().insert(header::SET_COOKIE, clear_cookie(state));
+    response.headers_mut().insert(header::SET_COOKIE, ADMIN_CENTER.clear(state));
     response
 }
 
@@ -161,12 +188,12 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Session, Response> {
-        let Some(id) = session_cookie(&parts.headers, cookie_name(state)) else {
+        let Some(id) = ADMIN_CENTER.of(state, &parts.headers) else {
             return Err(to_sign_in(state, parts));
         };
         match state.service.use_web_session(id.expose_secret(), &source(parts, state), idle(state)).await {
             Ok(principal) => {
-                let csrf = csrf_token(id.expose_secret());
+                let csrf = ADMIN_CENTER.csrf_token(id.expose_secret());
                 Ok(Session { principal, id, csrf })
             }
             Err(ServiceError::NotAuthenticated) => Err(to_sign_in(state, parts)),
@@ -182,7 +209,7 @@ impl FromRequestParts<AppState> for PreviousSession {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(PreviousSession(session_cookie(&parts.headers, cookie_name(state))))
+        Ok(PreviousSession(ADMIN_CENTER.of(state, &parts.headers)))
     }
 }
 
@@ -198,5 +225,5 @@ pub async fn start(
     if let Some(previous) = previous.0 {
         state.service.end_web_session(previous.expose_secret()).await?;
     }
-    Ok(set_cookie(state, session.id.expose_secret()))
+    Ok(ADMIN_CENTER.set(state, session.id.expose_secret()))
 }

@@ -91,6 +91,6 @@ pub async fn sign_out(
         return service_failure(&e);
     }
     let mut response = Redirect::to(session::SIGN_IN_PATH).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session::clear_cookie(&state));
+    response.headers_mut().insert(header::SET_COOKIE, session::ADMIN_CENTER.clear(&state));
     response
 }

@@ -187,6 +187,14 @@ fn serve(binary: &Path, data_dir: &Path, database_url: Option<&str>, smtp_port: 
     Serving { url: url.to_owned(), child, log }
 }
 
+/// Which of the browser suites runs: the admin center's, or the Voice Mail page's (which needs a
+/// directory).
+#[derive(Clone, Copy)]
+enum Suite {
+    AdminCenter,
+    VoiceMail,
+}
+
 /// Runs the Playwright suite against `url`, whose database is `database` (a PostgreSQL URL or the
 /// SQLite file, which the suite edits behind the server's back); the session ids, PINs and
 /// passwords it saw go to `secrets_out`.
@@ -197,6 +205,7 @@ fn run_suite(
     secrets_out: &Path,
     screenshots: Option<&Path>,
     out: &Path,
+    suite: Suite,
 ) {
     let mut command = Command::new(suite_dir().join("node_modules/.bin/playwright"));
     command
@@ -209,6 +218,10 @@ fn run_suite(
         .env("UMPIN_SECRETS_OUT", secrets_out)
         .env("UMPIN_PLAYWRIGHT_OUT", out)
         .env_remove("UMPIN_SCREENSHOTS");
+    match suite {
+        Suite::AdminCenter => command.env_remove("UMPIN_SUITE"),
+        Suite::VoiceMail => command.env("UMPIN_SUITE", "voice-mail").env("UMPIN_VOICE_MAIL_PASSWORD", RAVI_PASSWORD),
+    };
     for (name, _, password) in ACCOUNTS {
         command.env(format!("UMPIN_PASSWORD_{}", name.to_uppercase()), password);
     }
@@ -305,7 +318,8 @@ async fn the_browser_tests_pass_on_sqlite_and_no_password_or_session_id_reaches_
         }
         let database = dir.path().join("umpin.db");
         let database = database.to_str().unwrap();
-        run_suite(&server, database, &mail, &secrets_out, screenshots.as_deref(), &dir.path().join("playwright"));
+        let out = dir.path().join("playwright");
+        run_suite(&server, database, &mail, &secrets_out, screenshots.as_deref(), &out, Suite::AdminCenter);
         assert_denial_audited(&binary, dir.path(), None);
         drop(server);
         let log = std::fs::read(dir.path().join("serve.log")).unwrap();
@@ -356,7 +370,7 @@ async fn the_browser_tests_pass_on_postgresql() {
         seed(&binary, dir.path(), Some(&schema_url));
         let server = serve(&binary, dir.path(), Some(&schema_url), smtp_port);
         let secrets_out = dir.path().join("sessions.txt");
-        run_suite(&server, &schema_url, &mail, &secrets_out, None, &dir.path().join("playwright"));
+        run_suite(&server, &schema_url, &mail, &secrets_out, None, &dir.path().join("playwright"), Suite::AdminCenter);
         assert_denial_audited(&binary, dir.path(), Some(&schema_url));
         drop(server);
         let log = std::fs::read(dir.path().join("serve.log")).unwrap();
@@ -367,6 +381,87 @@ async fn the_browser_tests_pass_on_postgresql() {
     .await;
     sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&mut admin).await.unwrap();
     assert!(!sink.received().is_empty(), "the suite's PIN resets were mailed through SMTP");
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// The directory password of the Voice Mail suite's user.
+const RAVI_PASSWORD: &str = "ravi's directory password";
+
+/// A directory for the Voice Mail suite: ravi, a member of the UM group, with a password.
+fn voice_mail_directory() -> String {
+    use umpin_directory::testing::{PEOPLE_DN, base_ldif};
+    format!(
+        "{}dn: uid=ravi,{PEOPLE_DN}\nobjectClass: inetOrgPerson\nuid: ravi\ncn: Ravi Kumar\nsn: Kumar\n\
+         displayName: Ravi Kumar\nmail: ravi@contoso.com\ntelephoneNumber: +1 425 555 7813\n\
+         userPassword: {RAVI_PASSWORD}\n\n\
+         dn: cn=voicemail,dc=contoso,dc=com\nobjectClass: groupOfNames\ncn: voicemail\nmember: uid=ravi,{PEOPLE_DN}\n\n",
+        base_ldif()
+    )
+}
+
+/// The Voice Mail page end to end: contoso.com with a real OpenLDAP directory whose UM group's
+/// member, ravi, the sync UM-enabled; the suite signs him in with his directory password, resets
+/// his PIN by e-mail (read from the SMTP server) and to one he chooses, and signs in on the phone
+/// with each. His password and PINs reach neither the server's log nor the database.
+#[tokio::test]
+async fn the_voice_mail_page_signs_a_directory_user_in_and_resets_their_pin_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let Some(slapd) = umpin_directory::testing::Slapd::start(&voice_mail_directory()).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mail = dir.path().join("mail");
+    std::fs::create_dir(&mail).unwrap();
+    let sink = SmtpSink::start_saving_to(&mail).await;
+    let smtp_port = sink.port();
+    let config = slapd.config(umpin_directory::Preset::Openldap);
+    let toml = format!(
+        "[directory]\nurl = \"{}\"\nstarttls = false\nbind_dn = \"{}\"\nbind_password_file = \"{}\"\n\
+         base_dn = \"{}\"\nsync_interval_minutes = 0\n\
+         [[directory.um_groups]]\ngroup = \"cn=voicemail,dc=contoso,dc=com\"\npolicy = \"Contoso Dial Plan Default Policy\"\n",
+        slapd.url(),
+        config.bind_dn.unwrap(),
+        config.bind_password_file.unwrap().display(),
+        config.base_dn.unwrap(),
+    );
+    let outcome = tokio::task::spawn_blocking(move || {
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let binary = umpin_binary();
+        seed(&binary, dir.path(), None);
+        std::fs::write(dir.path().join("umpin.toml"), toml).unwrap();
+        umpin(&binary, dir.path(), None, &["directory", "sync"]);
+        let server = serve(&binary, dir.path(), None, smtp_port);
+        let secrets_out = dir.path().join("sessions.txt");
+        let screenshots = std::env::var_os("UMPIN_WEB_SCREENSHOTS")
+            .map(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots"));
+        let database = dir.path().join("umpin.db");
+        let out = dir.path().join("playwright");
+        run_suite(
+            &server,
+            database.to_str().unwrap(),
+            &mail,
+            &secrets_out,
+            screenshots.as_deref(),
+            &out,
+            Suite::VoiceMail,
+        );
+        drop(server);
+        let log = std::fs::read(dir.path().join("serve.log")).unwrap();
+        let mut database = std::fs::read(dir.path().join("umpin.db")).unwrap();
+        if let Ok(wal) = std::fs::read(dir.path().join("umpin.db-wal")) {
+            database.extend(wal);
+        }
+        let mut secrets = secrets(&secrets_out);
+        secrets.push(RAVI_PASSWORD.to_owned());
+        for secret in secrets {
+            assert!(!contains(&log, secret.as_bytes()), "a secret is in the server log");
+            assert!(!contains(&database, secret.as_bytes()), "a secret is in the database");
+        }
+    })
+    .await;
+    drop(slapd);
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }

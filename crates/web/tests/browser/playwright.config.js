@@ -9,11 +9,15 @@
 //   UMPIN_DATABASE  the server's database (a PostgreSQL URL, or the SQLite file), which the Audit log's
 //                   test edits behind the server's back
 //   UMPIN_SCREENSHOTS  when set, the directory to save the documentation's screenshots in
+//   UMPIN_SUITE     `voice-mail` for the users' Voice Mail page (voice-mail.spec.js), against a server
+//                   with a directory; otherwise the admin center's suites (every other spec)
+//   UMPIN_VOICE_MAIL_PASSWORD  the directory password of the Voice Mail suite's user
 const { defineConfig } = require('@playwright/test');
 
 module.exports = defineConfig({
   testDir: '.',
-  testMatch: '*.spec.js',
+  testMatch: process.env.UMPIN_SUITE === 'voice-mail' ? 'voice-mail.spec.js' : '*.spec.js',
+  testIgnore: process.env.UMPIN_SUITE === 'voice-mail' ? [] : ['voice-mail.spec.js'],
   fullyParallel: false,
   workers: 1,
   retries: 0,
