@@ -23,7 +23,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let mut response = if safe || same_origin(request.headers(), state.https) {
         next.run(request).await
     } else {
-        tracing::warn!(path = %request.uri().path(), "a cross-site request to the web admin center was refused");
+        tracing::warn!(path = %request.uri().path(), "a cross-site request was refused");
         ErrorPage::new(
             StatusCode::FORBIDDEN,
             "Request refused",

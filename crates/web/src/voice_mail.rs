@@ -96,10 +96,10 @@ impl PinShown {
         let yes_no = |value: bool| if value { "Yes" } else { "No" };
         let summary = if pin.locked_out {
             "Your voice mail is locked: too many wrong PINs were entered. Reset your PIN to unlock it."
-        } else if pin.pin_expired {
-            "Your PIN has expired: the next time you call, you'll be asked to choose a new one."
         } else if pin.first_time_user {
             "You haven't set up your voice mail yet: the next time you call, you'll be guided through it."
+        } else if pin.pin_expired {
+            "Your PIN has expired: the next time you call, you'll be asked to choose a new one."
         } else {
             "Your PIN is set and working."
         };
