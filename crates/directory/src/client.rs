@@ -94,7 +94,8 @@ impl Directory {
         names.extend(&map.user_principal_name);
         names.dedup();
         let any: String = names.iter().map(|name| format!("({name}={value})")).collect();
-        let filter = format!("(&{}(|{any}))", s.user_filter);
+        let users = if s.user_filter.starts_with('(') { s.user_filter.clone() } else { format!("({})", s.user_filter) };
+        let filter = format!("(&{users}(|{any}))");
         let mut ldap = self.connect().await?;
         let failed = |e: LdapError| self.error(format!("looking up a user who signs in failed ({}).", described(&e)));
         let (found, _) = ldap

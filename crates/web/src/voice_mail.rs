@@ -237,6 +237,18 @@ pub async fn sign_in(
             };
             (status, page).into_response()
         }
+        Err(e @ ServiceError::Directory(_)) => {
+            // The directory's address and answer are for the log, not for anyone who signs in.
+            tracing::error!(error = %e, "a Voice Mail sign-in couldn't be checked with the directory");
+            let error = "Your password can't be checked now: the directory doesn't answer. Try again later.".to_owned();
+            let page = SignInPage {
+                sign_out_csrf: None,
+                user_name: String::new(),
+                username: form.username,
+                error: Some(error),
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, page).into_response()
+        }
         Err(e) => failure(&e),
     }
 }
