@@ -181,6 +181,20 @@ umpin_store::backend_tests! {
         let ended = s.use_voice_mail_session(&id, FROM, IDLE).await;
         assert!(matches!(ended, Err(ServiceError::NotAuthenticated)), "{ended:?}");
     }
+
+    async fn a_directory_that_doesnt_answer_fails_the_sign_in_without_counting_it_or_naming_the_password(db: Database) {
+        let Some(slapd) = directory().await else { return };
+        let (s, _keys) = service(db);
+        let s = with_directory(&s, &slapd);
+        contoso(&s).await;
+        synced(&s).await;
+        drop(slapd);
+        for _ in 0..6 {
+            let err = signed_in(&s, "ellen", ELLEN_PASSWORD).await.unwrap_err();
+            assert!(matches!(err, ServiceError::Directory(_)), "{err:?}");
+            assert!(!err.to_string().contains(ELLEN_PASSWORD), "{err}");
+        }
+    }
 }
 
 #[tokio::test]
