@@ -16,7 +16,9 @@
 //!   its result travel between a remote shell and the server.
 //!
 //! The catalogue knows neither PowerShell syntax nor HTTP: the shell parses and displays, the
-//! server routes and encodes, and both ask the catalogue what a cmdlet takes and does.
+//! server routes and encodes, and both ask the catalogue what a cmdlet takes and does. The one
+//! piece of PowerShell it writes is an audit record's parameters as a command line
+//! ([`views::cmdlet_parameters`]), which the shell and the web admin center both show.
 //!
 //! [`cmdlet!`]: declare::cmdlet
 

@@ -2,7 +2,9 @@
 //! one view per object type, named by its type name.
 
 use secrecy::{ExposeSecret, SecretString};
-use umpin_domain::{DialPlan, Limit, Mailbox, MailboxPolicy, ManagementAccount};
+use umpin_domain::{
+    AuditParameter, AuditParameters, AuditValue, DialPlan, Limit, Mailbox, MailboxPolicy, ManagementAccount,
+};
 use umpin_service::{
     AuditLogCheck, AuditRecord, DirectorySyncRecord, PlannedChange, RoleGroupView, SprayBlock, UmMailboxPin,
     UmMailboxView,
@@ -187,13 +189,49 @@ pub fn audit_event(r: &AuditRecord) -> Value {
             ("ClientAddress", r.source.as_str().into()),
             ("CmdletName", r.cmdlet.as_str().into()),
             ("ObjectModified", r.object_id.as_str().into()),
-            ("CmdletParameters", r.parameters.as_str().into()),
+            ("CmdletParameters", cmdlet_parameters(&r.parameters).into()),
             ("Succeeded", r.succeeded.into()),
             ("Error", r.error.as_deref().into()),
             ("SequenceNumber", i64::try_from(r.seq).unwrap_or(i64::MAX).into()),
         ],
     )
     .into()
+}
+
+/// An audit record's parameters as a command line would give them, which the shell and the web
+/// admin center show: `-Identity tony@contoso.com -Pin *** -PINExpired $true`. A record written
+/// when the log kept this text is shown as it was written, so old and new records look alike.
+pub fn cmdlet_parameters(parameters: &AuditParameters) -> String {
+    match parameters {
+        AuditParameters::Text(text) => text.clone(),
+        AuditParameters::Values(values) => values
+            .iter()
+            .map(|AuditParameter { name, value }| format!("-{name} {}", parameter_value(value)))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// A parameter value as typed: a text quoted when it must be, a list joined by commas, a secret
+/// as `***`.
+fn parameter_value(value: &AuditValue) -> String {
+    match value {
+        AuditValue::Text(text) => quoted(text),
+        AuditValue::Texts(texts) if texts.is_empty() => "@()".to_owned(),
+        AuditValue::Texts(texts) => texts.iter().map(|t| quoted(t)).collect::<Vec<_>>().join(","),
+        AuditValue::Number(n) => n.to_string(),
+        AuditValue::Bool(true) => "$true".to_owned(),
+        AuditValue::Bool(false) => "$false".to_owned(),
+        AuditValue::Word(word) => word.clone(),
+        AuditValue::Secret => "***".to_owned(),
+    }
+}
+
+/// A text as typed: in single quotes (a quote doubled) when it is empty or holds a space or a
+/// character that would end or change the word.
+fn quoted(text: &str) -> String {
+    let bare = |c: char| !c.is_whitespace() && !matches!(c, '\'' | '"' | ',' | ';' | '$' | '`');
+    if !text.is_empty() && text.chars().all(bare) { text.to_owned() } else { format!("'{}'", text.replace('\'', "''")) }
 }
 
 /// The `Test-AdminAuditLog` object.

@@ -13,3 +13,21 @@ pub enum AuditValue {
     /// A PIN or a password was given.
     Secret,
 }
+
+/// One parameter of an audit record: its name and its value as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditParameter {
+    pub name: String,
+    pub value: AuditValue,
+}
+
+/// The parameters of an audit record, in the form the record was written in. How they are shown
+/// (PowerShell's `-Identity tony -Pin ***`, JSON) is the business of each interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuditParameters {
+    /// Each parameter with its value, in the order given: the records umpin writes.
+    Values(Vec<AuditParameter>),
+    /// The parameters as one line of PowerShell text, `-Identity tony -Pin ***`: the records
+    /// written before the log kept them as values. They are kept, and checked, as written.
+    Text(String),
+}

@@ -20,7 +20,7 @@ pub mod voice;
 pub mod wav;
 
 pub use account::{AccountChanges, ManagementAccount};
-pub use audit::AuditValue;
+pub use audit::{AuditParameter, AuditParameters, AuditValue};
 pub use dial_plan::{DialPlan, DialPlanChanges, NewDialPlan, UriType, VoipSecurity};
 pub use error::{Error, ObjectKind, PinRule};
 pub use mailbox::{Mailbox, MailboxChanges, NewMailbox};

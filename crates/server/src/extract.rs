@@ -92,6 +92,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     Ok(value)
 }
 
+/// The problem of a query parameter `name` whose value isn't valid: `what` says why.
+pub fn invalid_query(name: &str, what: &str) -> Problem {
+    invalid(ProblemKind::InvalidQuery, "query", name, what)
+}
+
 /// A problem about one place of the input: `path` as serde_path_to_error shows it (`.` for the
 /// whole).
 fn invalid(kind: ProblemKind, input: &str, path: &str, what: &str) -> Problem {

@@ -13,6 +13,7 @@
 //! | `/api/v1/um/dial-plans[/{identity}]`, `/api/v1/um/mailbox-policies[/{identity}]` | dial plans and policies |
 //! | `GET /api/v1/um/mailboxes`, `GET /api/v1/um/pins` | listings with filters and cursor paging (PINs also as NDJSON) |
 //! | `POST /api/v1/cmdlets/{name}` | one cmdlet of the registry, as the remote shell sends it |
+//! | `GET /api/v1/audit-log` | `Search-AdminAuditLog`: the records, newest first, their parameters as values |
 //! | `POST /api/v1/voice/calls`, `/api/v1/voice/call[/sign-in|/pin|/recorded-name|/first-time-setup]` | voice access: a call, its sign-in, new PIN and when the PIN expires, recorded name and first-time setup |
 //! | `GET /api/v1/voice/spray-blocks`, `DELETE /api/v1/voice/spray-blocks/{source}` | `Get-/Clear-UMSprayBlock`: sources refused for spraying PINs |
 //! | `GET /api/v1/openapi.json`, `/healthz`, `/metrics` | description, health, Prometheus metrics |
@@ -33,6 +34,7 @@
 //!   client can send it.
 //! - **One integration-test binary** (`tests/api.rs`) runs the real server on a loopback port.
 
+mod audit_log;
 mod auth;
 mod cmdlets;
 mod dial_plans;
@@ -317,6 +319,7 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
             get(dial_plans::get_policy).patch(dial_plans::update_policy).delete(dial_plans::remove_policy),
         )
         .route("/api/v1/cmdlets/{name}", post(cmdlets::run))
+        .route("/api/v1/audit-log", get(audit_log::list))
         .route("/api/v1/voice/calls", post(voice::start))
         .route("/api/v1/voice/call", delete(voice::end))
         .route("/api/v1/voice/call/sign-in", post(voice::sign_in))

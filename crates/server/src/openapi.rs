@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::model::LimitJson;
 use crate::problem::Problem;
-use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, spray_blocks, um_mailboxes, voice};
+use crate::{audit_log, auth, cmdlets, dial_plans, mailboxes, ops, pins, spray_blocks, um_mailboxes, voice};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,6 +50,7 @@ use crate::{auth, cmdlets, dial_plans, mailboxes, ops, pins, spray_blocks, um_ma
         dial_plans::update_policy,
         dial_plans::remove_policy,
         cmdlets::run,
+        audit_log::list,
         voice::start,
         voice::end,
         voice::sign_in,

@@ -22,6 +22,7 @@ use umpin_catalogue::cmdlets::{NewMailbox, SearchAdminAuditLog, create_first_adm
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
 use umpin_domain::Timestamp;
 use umpin_server::{Server, ServerConfig, TrustedProxies};
+use umpin_service::testing::append_text_audit_record;
 use umpin_service::{AuditSearch, Principal, Service};
 use umpin_store::Database;
 
@@ -349,6 +350,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/um/mailbox-policies/{identity}"),
     ("delete", "/api/v1/um/mailbox-policies/{identity}"),
     ("post", "/api/v1/cmdlets/{name}"),
+    ("get", "/api/v1/audit-log"),
     ("post", "/api/v1/voice/calls"),
     ("delete", "/api/v1/voice/call"),
     ("post", "/api/v1/voice/call/sign-in"),
@@ -400,6 +402,34 @@ umpin_store::backend_tests! {
         let refused = api.post("/api/v1/mailboxes", json!({"name": "Ellen", "primarySmtpAddress": "ellen@contoso.com"})).await;
         let detail = refused.problem(503, "audit-log-damaged");
         assert!(detail.contains("Run Test-AdminAuditLog"), "{detail}");
+    }
+
+    /// The audit log lists records newest first, each parameter as a value (a PIN as its kind
+    /// alone) beside the command line the shell shows; a record written when the log kept the
+    /// command line has only that.
+    async fn the_audit_log_lists_parameters_as_values_and_a_pin_as_its_kind_alone(db: Database) {
+        let api = Api::start(db).await;
+        api.contoso("5643892").await;
+        let (by, old) = (Principal::local_administrator(), "-Identity tony@contoso.com -Pin ***");
+        append_text_audit_record(&api.service, &by, "Set-UMMailboxPIN", "tony@contoso.com", old).await.unwrap();
+        api.post("/api/v1/mailboxes/tony@contoso.com/um/pin/reset", json!({"pin": "1985848", "pinExpired": true})).await.ok(200);
+        let page = api.get("/api/v1/audit-log?cmdlet=set-ummailboxpin").await.ok(200);
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{page}");
+        let (new, written_as_text) = (&items[0], &items[1]);
+        assert_eq!(new["cmdletName"], "Set-UMMailboxPIN");
+        let parameters = new["parameters"].as_array().unwrap();
+        assert_eq!(parameters[0], json!({"name": "Identity", "kind": "text", "value": "tony@contoso.com"}));
+        assert_eq!(parameters[1], json!({"name": "Pin", "kind": "secret"}));
+        assert!(parameters.contains(&json!({"name": "PINExpired", "kind": "bool", "value": true})), "{parameters:?}");
+        assert!(new["cmdletParameters"].as_str().unwrap().starts_with("-Identity tony@contoso.com -Pin *** "), "{new}");
+        assert_eq!((&written_as_text["parameters"], &written_as_text["cmdletParameters"]), (&Value::Null, &json!(old)));
+        assert!(!page.to_string().contains("1985848"), "the PIN is not in the answer");
+        let refused = api.get("/api/v1/audit-log?startDate=yesterday").await.problem(400, "invalid-query");
+        assert!(refused.contains("startDate") && refused.contains("RFC 3339"), "{refused}");
+        let doc = api.send(Method::GET, "/api/v1/openapi.json", None, None).await.ok(200);
+        let schema = &doc["components"]["schemas"]["AdminAuditLogParameter"];
+        assert!(schema["properties"]["kind"].is_object() && schema["properties"]["value"].is_object(), "{schema}");
     }
 
     /// `/metrics` is Prometheus text with the requests by route and status, their latency, and

@@ -7,10 +7,8 @@
 //! appended in the action's own transaction, so a change and its record commit together; a
 //! failed action is rolled back and then recorded, with its error, in a transaction of its own.
 
-use std::fmt::Write as _;
-
 use umpin_domain::roles::missing_permission;
-use umpin_domain::{AuditValue, Error, Permission, RoleGroup};
+use umpin_domain::{AuditParameter, AuditParameters, AuditValue, Error, Permission, RoleGroup};
 use umpin_store::{AuditRecord, Tx};
 
 use crate::{Service, ServiceError};
@@ -123,38 +121,46 @@ impl Operation {
         Operation { cmdlet: self.cmdlet, object_id: object_id.into(), parameters, needs: self.needs.clone() }
     }
 
-    /// The parameters as the audit record writes them: `-Identity tony -Pin ***`, each value cut
-    /// to [`MAX_AUDIT_VALUE_CHARS`].
-    fn parameters_text(&self) -> String {
-        let mut text = String::new();
-        for (name, value) in &self.parameters {
-            let separator = if text.is_empty() { "" } else { " " };
-            let _ = write!(text, "{separator}-{name} {}", bounded(&audit_text(value)));
-        }
-        text
+    /// The parameters as the audit record keeps them: each text cut to
+    /// [`MAX_AUDIT_VALUE_CHARS`] and made printable, a secret only as the fact that one was given.
+    fn recorded_parameters(&self) -> AuditParameters {
+        AuditParameters::Values(
+            self.parameters
+                .iter()
+                .map(|(name, value)| AuditParameter { name: (*name).to_owned(), value: recorded(value) })
+                .collect(),
+        )
     }
 }
 
-/// How a parameter value is written in an audit record.
-fn audit_text(value: &AuditValue) -> String {
+/// A parameter value as an audit record keeps it: a text cut to [`MAX_AUDIT_VALUE_CHARS`], a list
+/// of texts to that many characters in all (each text counting one more, so that a list of many
+/// empty texts is cut too), and a control character written out (see [`crate::audit::printable`]).
+fn recorded(value: &AuditValue) -> AuditValue {
+    let printable = crate::audit::printable;
     match value {
-        AuditValue::Text(text) => quote(text),
-        AuditValue::Texts(texts) if texts.is_empty() => "@()".to_owned(),
-        AuditValue::Texts(texts) => texts.iter().map(|t| quote(t)).collect::<Vec<_>>().join(","),
-        AuditValue::Number(n) => n.to_string(),
-        AuditValue::Bool(true) => "$true".to_owned(),
-        AuditValue::Bool(false) => "$false".to_owned(),
-        AuditValue::Word(word) => word.clone(),
-        AuditValue::Secret => "***".to_owned(),
-    }
-}
-
-/// A word as typed, quoted when it has spaces or quotes.
-fn quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !matches!(c, '\'' | '"' | ',' | ';' | '$' | '`')) {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
+        AuditValue::Text(text) => AuditValue::Text(printable(&bounded(text))),
+        AuditValue::Word(word) => AuditValue::Word(printable(&bounded(word))),
+        AuditValue::Texts(texts) => {
+            // Each text costs its characters and one for the comma before it (the first has none).
+            let cost = |t: &String| t.chars().count() + 1;
+            let mut kept = Vec::new();
+            let mut room = MAX_AUDIT_VALUE_CHARS + 1;
+            for (i, text) in texts.iter().enumerate() {
+                if cost(text) <= room {
+                    kept.push(printable(text));
+                    room -= cost(text);
+                    continue;
+                }
+                let take = room.saturating_sub(1);
+                let cut = cost(text) - room + texts[i + 1..].iter().map(cost).sum::<usize>();
+                let start: String = text.chars().take(take).collect();
+                kept.push(format!("{}…[{cut} more characters cut]", printable(&start)));
+                break;
+            }
+            AuditValue::Texts(kept)
+        }
+        AuditValue::Number(_) | AuditValue::Bool(_) | AuditValue::Secret => value.clone(),
     }
 }
 
@@ -237,21 +243,28 @@ impl Service {
         operation: &Operation,
         error: Option<String>,
     ) -> Result<(), ServiceError> {
-        let (last, previous_link) = tx.audit_head(true).await?;
         let printable = crate::audit::printable;
-        let mut record = AuditRecord {
-            seq: last + 1,
+        let record = AuditRecord {
+            seq: 0,
             run_at: self.now(),
             account: printable(&by.account),
             source: printable(&by.source),
             cmdlet: operation.cmdlet.to_owned(),
             object_id: printable(&bounded(&operation.object_id)),
-            parameters: printable(&operation.parameters_text()),
+            parameters: operation.recorded_parameters(),
             succeeded: error.is_none(),
             error: error.as_deref().map(printable),
             key_id: 0,
             link: Vec::new(),
         };
+        self.append_record(tx, record).await
+    }
+
+    /// Appends `record` to the chain, in `tx`: numbered after the head, linked to it under the
+    /// current key.
+    pub(crate) async fn append_record(&self, tx: &mut Tx, mut record: AuditRecord) -> Result<(), ServiceError> {
+        let (last, previous_link) = tx.audit_head(true).await?;
+        record.seq = last + 1;
         let (_, link) = self.vault.audit_link(|key_id| {
             record.key_id = key_id.0;
             crate::audit::link_data(&previous_link, &record)

@@ -8,8 +8,8 @@
 //! key file can make a checkpoint that fits the shortened log.
 
 use umpin_crypto::KeyId;
-use umpin_domain::Timestamp;
 use umpin_domain::identity::check_identity;
+use umpin_domain::{AuditParameter, AuditParameters, AuditValue, Timestamp};
 use umpin_store::{AuditFilter, AuditRecord};
 
 use crate::access::Operation;
@@ -38,12 +38,22 @@ impl AuditLogCheck {
 
 /// What the link of `record` is made over: the previous link, then every field but the link,
 /// each length-prefixed so no two records encode alike.
+///
+/// The parameters are encoded as the record keeps them. A record written when they were
+/// PowerShell text ([`AuditParameters::Text`]) is encoded exactly as it was then, so that it
+/// still verifies. A record of values ([`AuditParameters::Values`]) begins with a label of its
+/// own (which no previous link, empty or a MAC, is alike in length to), then has each parameter's
+/// name, kind and value: the same parameters written in the other form encode differently, so a
+/// record's form can't be changed without breaking its link.
 pub(crate) fn link_data(previous_link: &[u8], record: &AuditRecord) -> Vec<u8> {
     let mut data = Vec::with_capacity(256);
     let mut field = |bytes: &[u8]| {
         data.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
         data.extend_from_slice(bytes);
     };
+    if matches!(record.parameters, AuditParameters::Values(_)) {
+        field(VALUES_LABEL);
+    }
     field(previous_link);
     field(&record.seq.to_be_bytes());
     field(&record.run_at.as_microsecond().to_be_bytes());
@@ -51,7 +61,41 @@ pub(crate) fn link_data(previous_link: &[u8], record: &AuditRecord) -> Vec<u8> {
     field(record.source.as_bytes());
     field(record.cmdlet.as_bytes());
     field(record.object_id.as_bytes());
-    field(record.parameters.as_bytes());
+    match &record.parameters {
+        AuditParameters::Text(text) => field(text.as_bytes()),
+        AuditParameters::Values(values) => {
+            field(&(values.len() as u64).to_be_bytes());
+            for AuditParameter { name, value } in values {
+                field(name.as_bytes());
+                match value {
+                    AuditValue::Text(text) => {
+                        field(b"text");
+                        field(text.as_bytes());
+                    }
+                    AuditValue::Texts(texts) => {
+                        field(b"texts");
+                        field(&(texts.len() as u64).to_be_bytes());
+                        for text in texts {
+                            field(text.as_bytes());
+                        }
+                    }
+                    AuditValue::Number(n) => {
+                        field(b"number");
+                        field(&n.to_be_bytes());
+                    }
+                    AuditValue::Bool(b) => {
+                        field(b"bool");
+                        field(&[u8::from(*b)]);
+                    }
+                    AuditValue::Word(word) => {
+                        field(b"word");
+                        field(word.as_bytes());
+                    }
+                    AuditValue::Secret => field(b"secret"),
+                }
+            }
+        }
+    }
     field(&[u8::from(record.succeeded)]);
     match &record.error {
         Some(e) => field(&[&[1u8][..], e.as_bytes()].concat()),
@@ -60,6 +104,9 @@ pub(crate) fn link_data(previous_link: &[u8], record: &AuditRecord) -> Vec<u8> {
     field(&record.key_id.to_be_bytes());
     data
 }
+
+/// What the link data of a record of parameter values begins with.
+const VALUES_LABEL: &[u8] = b"umpin audit record with parameter values";
 
 /// Text as an audit record keeps it: a control character, which a refused value may hold (a NUL
 /// can't be stored on PostgreSQL at all), is written as PowerShell's escape `` `u{hex} ``.

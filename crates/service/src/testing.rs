@@ -8,9 +8,10 @@ use std::path::Path;
 use secrecy::SecretString;
 use tempfile::TempDir;
 use umpin_crypto::{Argon2Params, KeyRing, Vault};
-use umpin_store::Database;
+use umpin_domain::AuditParameters;
+use umpin_store::{AuditRecord, Database};
 
-use crate::{Principal, Service};
+use crate::{Principal, Service, ServiceError};
 
 /// The dial plan of the organisation of the Exchange help pages.
 pub const PLAN: &str = "MyUMDialPlan";
@@ -50,4 +51,35 @@ pub fn service_with_key(db: Database, key_file: &Path) -> Service {
 pub fn service(db: Database) -> (Service, TempDir) {
     let dir = tempfile::tempdir().unwrap();
     (service_with_key(db, &dir.path().join("umpin.key")), dir)
+}
+
+/// Appends a succeeded record of `cmdlet` on `object_id` by `by` as umpin wrote every record
+/// before the log kept parameters as values: its parameters the PowerShell text `parameters`
+/// (`-Identity tony@contoso.com -Pin ***`), chained as then.
+///
+/// # Errors
+/// When the database fails.
+pub async fn append_text_audit_record(
+    s: &Service,
+    by: &Principal,
+    cmdlet: &str,
+    object_id: &str,
+    parameters: &str,
+) -> Result<(), ServiceError> {
+    let record = AuditRecord {
+        seq: 0,
+        run_at: s.now(),
+        account: by.account.clone(),
+        source: by.source.clone(),
+        cmdlet: cmdlet.to_owned(),
+        object_id: object_id.to_owned(),
+        parameters: AuditParameters::Text(parameters.to_owned()),
+        succeeded: true,
+        error: None,
+        key_id: 0,
+        link: Vec::new(),
+    };
+    let mut tx = s.db.begin().await?;
+    s.append_record(&mut tx, record).await?;
+    Ok(tx.commit().await?)
 }

@@ -34,6 +34,11 @@ async fn messages(s: &Service, kind: MessageKind) -> Vec<(String, String)> {
         .collect()
 }
 
+/// An audit record's parameters as the shell and the web admin center show them.
+fn shown(r: &umpin_store::AuditRecord) -> String {
+    umpin_catalogue::views::cmdlet_parameters(&r.parameters)
+}
+
 async fn sign_in(s: &Service, extension: &str, p: &str) -> SignInOutcome {
     s.sign_in(&admin(), PLAN, extension, &pin(p)).await.unwrap()
 }

@@ -13,8 +13,9 @@
 //! makes the append that meets it fail with [`StoreError::AuditLogDamaged`] instead of a bare
 //! unique violation.
 
+use serde_json::{Map, Value as Json, json};
 use sqlx::AssertSqlSafe;
-use umpin_domain::Timestamp;
+use umpin_domain::{AuditParameter, AuditParameters, AuditValue, Timestamp};
 
 use crate::error::unreadable;
 use crate::rows::{micros, timestamp};
@@ -34,8 +35,8 @@ pub struct AuditRecord {
     pub cmdlet: String,
     /// The object acted on, as the caller named it.
     pub object_id: String,
-    /// The parameters as typed, secrets replaced by `***`.
-    pub parameters: String,
+    /// The parameters as given, a secret only as the fact that one was given.
+    pub parameters: AuditParameters,
     pub succeeded: bool,
     /// The error, when the action failed or was denied.
     pub error: Option<String>,
@@ -65,6 +66,7 @@ struct AuditRow {
     cmdlet: String,
     object_id: String,
     parameters: String,
+    parameters_format: i64,
     succeeded: bool,
     error: Option<String>,
     key_id: i64,
@@ -80,7 +82,7 @@ impl AuditRow {
             source: self.source,
             cmdlet: self.cmdlet,
             object_id: self.object_id,
-            parameters: self.parameters,
+            parameters: decoded(self.parameters_format, &self.parameters)?,
             succeeded: self.succeeded,
             error: self.error,
             key_id: u32::try_from(self.key_id).map_err(|_| unreadable("an audit key id"))?,
@@ -90,7 +92,79 @@ impl AuditRow {
 }
 
 const AUDIT_COLUMNS: &str =
-    "seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, key_id, link";
+    "seq, run_at, account, source, cmdlet, object_id, parameters, parameters_format, succeeded, error, key_id, link";
+
+/// `parameters_format` of a record whose `parameters` is PowerShell text ([`AuditParameters::Text`]):
+/// every record written before migration 0021.
+const TEXT_FORMAT: i64 = 1;
+/// `parameters_format` of a record whose `parameters` is a JSON array of the values
+/// ([`AuditParameters::Values`]): `{"name": "Identity", "kind": "text", "value": "tony"}`, with
+/// `kind` one of `text`, `texts` (an array of strings), `number`, `bool`, `word` and `secret`
+/// (which has no `value`).
+const VALUES_FORMAT: i64 = 2;
+
+/// The `parameters` column and its `parameters_format`.
+fn encoded(parameters: &AuditParameters) -> (String, i64) {
+    match parameters {
+        AuditParameters::Text(text) => (text.clone(), TEXT_FORMAT),
+        AuditParameters::Values(values) => {
+            let items: Vec<Json> = values
+                .iter()
+                .map(|p| {
+                    let (kind, value) = match &p.value {
+                        AuditValue::Text(t) => ("text", Some(json!(t))),
+                        AuditValue::Texts(ts) => ("texts", Some(json!(ts))),
+                        AuditValue::Number(n) => ("number", Some(json!(n))),
+                        AuditValue::Bool(b) => ("bool", Some(json!(b))),
+                        AuditValue::Word(w) => ("word", Some(json!(w))),
+                        AuditValue::Secret => ("secret", None),
+                    };
+                    let mut item = Map::new();
+                    item.insert("name".to_owned(), json!(p.name));
+                    item.insert("kind".to_owned(), json!(kind));
+                    if let Some(value) = value {
+                        item.insert("value".to_owned(), value);
+                    }
+                    Json::Object(item)
+                })
+                .collect();
+            (Json::Array(items).to_string(), VALUES_FORMAT)
+        }
+    }
+}
+
+/// The parameters of a record from its `parameters` column and `parameters_format`.
+fn decoded(format: i64, column: &str) -> Result<AuditParameters, StoreError> {
+    let bad = || unreadable("the parameters of an audit record");
+    match format {
+        TEXT_FORMAT => Ok(AuditParameters::Text(column.to_owned())),
+        VALUES_FORMAT => {
+            let items: Vec<Map<String, Json>> = serde_json::from_str(column).map_err(|_| bad())?;
+            let values = items
+                .into_iter()
+                .map(|item| {
+                    let name = item.get("name").and_then(Json::as_str).ok_or_else(bad)?.to_owned();
+                    let value = item.get("value");
+                    let text = || value.and_then(Json::as_str).map(str::to_owned).ok_or_else(bad);
+                    let value = match item.get("kind").and_then(Json::as_str).ok_or_else(bad)? {
+                        "text" => AuditValue::Text(text()?),
+                        "texts" => AuditValue::Texts(
+                            value.and_then(|v| serde_json::from_value(v.clone()).ok()).ok_or_else(bad)?,
+                        ),
+                        "number" => AuditValue::Number(value.and_then(Json::as_i64).ok_or_else(bad)?),
+                        "bool" => AuditValue::Bool(value.and_then(Json::as_bool).ok_or_else(bad)?),
+                        "word" => AuditValue::Word(text()?),
+                        "secret" => AuditValue::Secret,
+                        _ => return Err(bad()),
+                    };
+                    Ok(AuditParameter { name, value })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            Ok(AuditParameters::Values(values))
+        }
+        _ => Err(bad()),
+    }
+}
 
 impl Tx {
     /// The number and link of the last record (0 and empty before the first). With `for_append`
@@ -114,10 +188,12 @@ impl Tx {
     pub async fn append_audit_record(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
         let r = record;
         let seq = i64::try_from(r.seq).map_err(|_| unreadable("an audit record number"))?;
+        let (parameters, parameters_format) = encoded(&r.parameters);
         on_conn!(self.conn(), c => {
             let inserted = sqlx::query(
-                "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, \
-                 key_id, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (seq) DO NOTHING",
+                "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, parameters_format, \
+                 succeeded, error, key_id, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (seq) DO NOTHING",
             )
             .bind(seq)
             .bind(micros(r.run_at))
@@ -125,7 +201,8 @@ impl Tx {
             .bind(r.source.clone())
             .bind(r.cmdlet.clone())
             .bind(r.object_id.clone())
-            .bind(r.parameters.clone())
+            .bind(parameters.clone())
+            .bind(parameters_format)
             .bind(r.succeeded)
             .bind(r.error.clone())
             .bind(i64::from(r.key_id))

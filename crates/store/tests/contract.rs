@@ -137,6 +137,8 @@ async fn pin_of(db: &Database, m: Guid) -> Option<PinRecord> {
 
 #[path = "contract/api_tokens.rs"]
 mod api_tokens;
+#[path = "contract/audit_log.rs"]
+mod audit_log;
 #[path = "contract/connecting.rs"]
 mod connecting;
 #[path = "contract/dial_plans.rs"]

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use umpin_catalogue::CMDLETS;
 use umpin_catalogue::cmdlets::{SearchAdminAuditLog, TestAdminAuditLog};
 use umpin_catalogue::declare::When;
+use umpin_catalogue::views;
 use umpin_domain::roles::VOICE_ACCESS;
 use umpin_domain::{Error, Timestamp};
 use umpin_service::{AuditLogCheck, ServiceError};
@@ -208,7 +209,7 @@ async fn page(
                 object: r.object_id,
                 succeeded: r.succeeded,
                 source: r.source,
-                parameters: r.parameters,
+                parameters: views::cmdlet_parameters(&r.parameters),
                 error: r.error,
             })
             .collect(),
