@@ -1,17 +1,15 @@
 //! The OpenAPI 3.1 document of the API (`/api/v1/openapi.json`) apart from its paths: its
 //! description, the bearer security scheme and the problem schema. The paths, with the schemas
 //! they use, come from the handlers' annotations as [`crate::api`] routes them. The schemas that
-//! a derive can't state (the wire format of cmdlet calls, a number or `Unlimited`) are written
-//! here by hand.
+//! a derive can't state (the wire format of cmdlet calls) are written here by hand.
 
 use std::borrow::Cow;
 
-use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::model::LimitJson;
 use crate::problem::Problem;
 
 #[derive(OpenApi)]
@@ -47,26 +45,6 @@ impl Modify for BearerScheme {
 /// and the schemas they use.
 pub fn base() -> Document {
     ApiDoc::openapi()
-}
-
-impl PartialSchema for LimitJson {
-    fn schema() -> RefOr<Schema> {
-        OneOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64))),
-            )
-            .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["Unlimited"])))
-            .description(Some("A whole number, or \"Unlimited\"."))
-            .into()
-    }
-}
-
-impl ToSchema for LimitJson {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("NumberOrUnlimited")
-    }
 }
 
 /// A value in the wire format of cmdlet calls: JSON for null, booleans, whole numbers, strings
