@@ -1,14 +1,29 @@
 //! The objects cmdlets return, with the property names and order an Exchange administrator knows:
 //! one view per object type, named by its type name.
+//!
+//! The objects of the HTTP API's resources are typed views declared with `view!`: one struct
+//! whose fields, in order, are the object's properties. The shell shows it as an [`Object`] with
+//! the PowerShell names; the API sends it as JSON with the same properties in the same order,
+//! named in camelCase (`UserID` → `userId`, `PINLifetime` → `pinLifetime`), and describes it in
+//! its OpenAPI document by the struct's name.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use umpin_domain::{
-    AuditParameter, AuditParameters, AuditValue, DialPlan, Limit, Mailbox, MailboxPolicy, ManagementAccount,
+    self as domain, AuditParameter, AuditParameters, AuditValue, DialPlan, Limit, LimitValue, MailboxPolicy,
+    ManagementAccount,
 };
 use umpin_service::{
-    AuditLogCheck, AuditRecord, DirectorySyncRecord, PlannedChange, RoleGroupView, SprayBlock, UmMailboxPin,
-    UmMailboxView,
+    self as service, AuditLogCheck, AuditRecord, DirectorySyncRecord, PlannedChange, RoleGroupView, UmMailboxView,
 };
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::value::{Object, Value};
 
@@ -29,122 +44,457 @@ fn texts(items: &[String]) -> Value {
     Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
 }
 
-fn limit(l: Limit) -> Value {
-    match l {
-        Limit::Limited(n) => Value::Int(i64::from(n)),
-        Limit::Unlimited => Value::from("Unlimited"),
+/// A field of a typed view as the value of its property in the shell.
+trait Property {
+    fn value(&self) -> Value;
+}
+
+impl Property for String {
+    fn value(&self) -> Value {
+        self.as_str().into()
+    }
+}
+
+impl Property for &'static str {
+    fn value(&self) -> Value {
+        (*self).into()
+    }
+}
+
+impl Property for Option<String> {
+    fn value(&self) -> Value {
+        self.as_deref().into()
+    }
+}
+
+impl Property for Vec<String> {
+    fn value(&self) -> Value {
+        texts(self)
+    }
+}
+
+impl Property for bool {
+    fn value(&self) -> Value {
+        (*self).into()
+    }
+}
+
+impl Property for u8 {
+    fn value(&self) -> Value {
+        i64::from(*self).into()
+    }
+}
+
+impl Property for u16 {
+    fn value(&self) -> Value {
+        i64::from(*self).into()
+    }
+}
+
+impl Property for u32 {
+    fn value(&self) -> Value {
+        i64::from(*self).into()
+    }
+}
+
+impl Property for Timestamp {
+    fn value(&self) -> Value {
+        (*self).into()
+    }
+}
+
+impl Property for Option<Timestamp> {
+    fn value(&self) -> Value {
+        (*self).into()
+    }
+}
+
+impl Property for LimitJson {
+    fn value(&self) -> Value {
+        match self.0 {
+            LimitValue::Number(n) => Value::Int(n),
+            LimitValue::Unlimited => Value::from("Unlimited"),
+        }
+    }
+}
+
+/// A time in JSON: RFC 3339, as the shell's objects print it.
+fn time<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(t)
+}
+
+/// [`time`], or `null`.
+fn maybe_time<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.collect_str(t),
+        None => s.serialize_none(),
+    }
+}
+
+/// Declares a typed view: `TypeName = TYPE_NAME_CONSTANT { "PowerShellName" field: Type, ... }`
+/// makes the struct (serialized with camelCase field names, with its OpenAPI schema) and its
+/// object for the shell, whose properties are the fields in the same order.
+macro_rules! view {
+    ($(#[$meta:meta])* $name:ident = $type_name:ident {
+        $( $(#[$field_meta:meta])* $property:literal $field:ident : $ty:ty ),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Serialize, ToSchema)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $ty, )*
+        }
+
+        #[cfg(test)]
+        impl $name {
+            /// The names of the shell's properties, in their order.
+            pub(crate) const PROPERTIES: &[&str] = &[$($property),*];
+        }
+
+        impl From<$name> for Value {
+            fn from(view: $name) -> Value {
+                Object::new($type_name, vec![$(($property, Property::value(&view.$field))),*]).into()
+            }
+        }
+    };
+}
+
+view! {
+    /// The `Get-UMMailboxPIN` object: the status of a UM mailbox's PIN, never the PIN.
+    UmMailboxPin = UM_MAILBOX_PIN {
+        /// The primary SMTP address.
+        "UserID" user_id: String,
+        "PinExpired" pin_expired: bool,
+        "FirstTimeUser" first_time_user: bool,
+        "LockedOut" locked_out: bool,
+        #[schema(example = "Unchanged")]
+        "ObjectState" object_state: &'static str,
+        "IsValid" is_valid: bool,
+        "Identity" identity: String,
+        "FailedLogonCount" failed_logon_count: u32,
+        #[serde(serialize_with = "maybe_time")]
+        #[schema(value_type = Option<String>, format = DateTime)]
+        "LastFailedLogon" last_failed_logon: Option<Timestamp>,
+        #[serde(serialize_with = "time")]
+        #[schema(value_type = String, format = DateTime)]
+        "PinLastSet" pin_last_set: Timestamp,
+        #[serde(serialize_with = "maybe_time")]
+        #[schema(value_type = Option<String>, format = DateTime)]
+        "PinExpiresOn" pin_expires_on: Option<Timestamp>,
+    }
+}
+
+impl From<&service::UmMailboxPin> for UmMailboxPin {
+    fn from(p: &service::UmMailboxPin) -> Self {
+        UmMailboxPin {
+            user_id: p.user_id.clone(),
+            pin_expired: p.pin_expired,
+            first_time_user: p.first_time_user,
+            locked_out: p.locked_out,
+            object_state: "Unchanged",
+            is_valid: true,
+            identity: p.identity.clone(),
+            failed_logon_count: p.failed_logon_count,
+            last_failed_logon: p.last_failed_logon,
+            pin_last_set: p.pin_last_set,
+            pin_expires_on: p.pin_expires_on,
+        }
     }
 }
 
 /// The `Get-UMMailboxPIN` object.
-pub fn um_mailbox_pin(p: &UmMailboxPin) -> Value {
-    Object::new(
-        UM_MAILBOX_PIN,
-        vec![
-            ("UserID", p.user_id.as_str().into()),
-            ("PinExpired", p.pin_expired.into()),
-            ("FirstTimeUser", p.first_time_user.into()),
-            ("LockedOut", p.locked_out.into()),
-            ("ObjectState", "Unchanged".into()),
-            ("IsValid", true.into()),
-            ("Identity", p.identity.as_str().into()),
-            ("FailedLogonCount", i64::from(p.failed_logon_count).into()),
-            ("LastFailedLogon", p.last_failed_logon.into()),
-            ("PinLastSet", p.pin_last_set.into()),
-            ("PinExpiresOn", p.pin_expires_on.into()),
-        ],
-    )
-    .into()
+pub fn um_mailbox_pin(p: &service::UmMailboxPin) -> Value {
+    UmMailboxPin::from(p).into()
+}
+
+view! {
+    /// The `Get-Mailbox` object.
+    Mailbox = MAILBOX {
+        "Name" name: String,
+        "Alias" alias: String,
+        "DisplayName" display_name: String,
+        "PrimarySmtpAddress" primary_smtp_address: String,
+        /// The secondary addresses.
+        "EmailAddresses" email_addresses: Vec<String>,
+        "UserPrincipalName" user_principal_name: String,
+        "FirstName" first_name: Option<String>,
+        "LastName" last_name: Option<String>,
+        "Phone" phone: Option<String>,
+        "Guid" guid: String,
+        #[serde(serialize_with = "time")]
+        #[schema(value_type = String, format = DateTime)]
+        "WhenCreated" when_created: Timestamp,
+        "Identity" identity: String,
+    }
+}
+
+impl From<&domain::Mailbox> for Mailbox {
+    fn from(m: &domain::Mailbox) -> Self {
+        Mailbox {
+            name: m.name.clone(),
+            alias: m.alias.clone(),
+            display_name: m.display_name.clone(),
+            primary_smtp_address: m.primary_smtp_address.clone(),
+            email_addresses: m.email_addresses.clone(),
+            user_principal_name: m.user_principal_name.clone(),
+            first_name: m.first_name.clone(),
+            last_name: m.last_name.clone(),
+            phone: m.phone.clone(),
+            guid: m.guid.to_string(),
+            when_created: m.when_created,
+            identity: m.primary_smtp_address.clone(),
+        }
+    }
 }
 
 /// The `Get-Mailbox` object.
-pub fn mailbox(m: &Mailbox) -> Value {
-    Object::new(
-        MAILBOX,
-        vec![
-            ("Name", m.name.as_str().into()),
-            ("Alias", m.alias.as_str().into()),
-            ("DisplayName", m.display_name.as_str().into()),
-            ("PrimarySmtpAddress", m.primary_smtp_address.as_str().into()),
-            ("EmailAddresses", texts(&m.email_addresses)),
-            ("UserPrincipalName", m.user_principal_name.as_str().into()),
-            ("FirstName", m.first_name.as_deref().into()),
-            ("LastName", m.last_name.as_deref().into()),
-            ("Phone", m.phone.as_deref().into()),
-            ("Guid", m.guid.to_string().into()),
-            ("WhenCreated", m.when_created.into()),
-            ("Identity", m.primary_smtp_address.as_str().into()),
-        ],
-    )
-    .into()
+pub fn mailbox(m: &domain::Mailbox) -> Value {
+    Mailbox::from(m).into()
+}
+
+view! {
+    /// The `Get-UMDialPlan` object.
+    UmDialPlan = UM_DIAL_PLAN {
+        "Name" name: String,
+        "NumberOfDigitsInExtension" number_of_digits_in_extension: u8,
+        "CountryOrRegionCode" country_or_region_code: String,
+        #[schema(example = "TelExtn")]
+        "URIType" uri_type: &'static str,
+        #[schema(example = "Unsecured")]
+        "VoIPSecurity" voip_security: &'static str,
+        "AccessTelephoneNumbers" access_telephone_numbers: Vec<String>,
+        "DefaultLanguage" default_language: String,
+        "LogonFailuresBeforeDisconnect" logon_failures_before_disconnect: u8,
+        "Guid" guid: String,
+        #[serde(serialize_with = "time")]
+        #[schema(value_type = String, format = DateTime)]
+        "WhenCreated" when_created: Timestamp,
+        "Identity" identity: String,
+    }
+}
+
+impl From<&DialPlan> for UmDialPlan {
+    fn from(p: &DialPlan) -> Self {
+        UmDialPlan {
+            name: p.name.clone(),
+            number_of_digits_in_extension: p.number_of_digits_in_extension,
+            country_or_region_code: p.country_or_region_code.clone(),
+            uri_type: p.uri_type.as_str(),
+            voip_security: p.voip_security.as_str(),
+            access_telephone_numbers: p.access_telephone_numbers.clone(),
+            default_language: p.default_language.clone(),
+            logon_failures_before_disconnect: p.logon_failures_before_disconnect,
+            guid: p.guid.to_string(),
+            when_created: p.when_created,
+            identity: p.name.clone(),
+        }
+    }
 }
 
 /// The `Get-UMDialPlan` object.
 pub fn dial_plan(p: &DialPlan) -> Value {
-    Object::new(
-        UM_DIAL_PLAN,
-        vec![
-            ("Name", p.name.as_str().into()),
-            ("NumberOfDigitsInExtension", i64::from(p.number_of_digits_in_extension).into()),
-            ("CountryOrRegionCode", p.country_or_region_code.as_str().into()),
-            ("URIType", p.uri_type.as_str().into()),
-            ("VoIPSecurity", p.voip_security.as_str().into()),
-            ("AccessTelephoneNumbers", texts(&p.access_telephone_numbers)),
-            ("DefaultLanguage", p.default_language.as_str().into()),
-            ("LogonFailuresBeforeDisconnect", i64::from(p.logon_failures_before_disconnect).into()),
-            ("Guid", p.guid.to_string().into()),
-            ("WhenCreated", p.when_created.into()),
-            ("Identity", p.name.as_str().into()),
-        ],
-    )
-    .into()
+    UmDialPlan::from(p).into()
+}
+
+/// A whole number or `Unlimited` (`PINLifetime`, `LogonFailuresBeforePINReset`), in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitJson(pub LimitValue);
+
+impl Serialize for LimitJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            LimitValue::Number(n) => s.serialize_i64(n),
+            LimitValue::Unlimited => s.serialize_str("Unlimited"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LimitJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LimitVisitor;
+        impl Visitor<'_> for LimitVisitor {
+            type Value = LimitJson;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number or \"Unlimited\"")
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<LimitJson, E> {
+                Ok(LimitJson(LimitValue::Number(n)))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<LimitJson, E> {
+                Ok(LimitJson(LimitValue::Number(i64::try_from(n).unwrap_or(i64::MAX))))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<LimitJson, E> {
+                if s.eq_ignore_ascii_case("Unlimited") {
+                    Ok(LimitJson(LimitValue::Unlimited))
+                } else {
+                    Err(E::custom("expected a whole number or \"Unlimited\""))
+                }
+            }
+        }
+        d.deserialize_any(LimitVisitor)
+    }
+}
+
+impl From<Limit> for LimitJson {
+    fn from(l: Limit) -> Self {
+        LimitJson(match l {
+            Limit::Limited(n) => LimitValue::Number(i64::from(n)),
+            Limit::Unlimited => LimitValue::Unlimited,
+        })
+    }
+}
+
+impl PartialSchema for LimitJson {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["Unlimited"])))
+            .description(Some("A whole number, or \"Unlimited\"."))
+            .into()
+    }
+}
+
+impl ToSchema for LimitJson {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("NumberOrUnlimited")
+    }
+}
+
+view! {
+    /// The `Get-UMMailboxPolicy` object.
+    UmMailboxPolicy = UM_MAILBOX_POLICY {
+        "Name" name: String,
+        /// The name of the dial plan the policy belongs to.
+        "UMDialPlan" um_dial_plan: String,
+        "MinPINLength" min_pin_length: u8,
+        "PINLifetime" pin_lifetime: LimitJson,
+        "PINHistoryCount" pin_history_count: u8,
+        "AllowCommonPatterns" allow_common_patterns: bool,
+        "AllowCommonPINs" allow_common_pins: bool,
+        "LogonFailuresBeforePINReset" logon_failures_before_pin_reset: LimitJson,
+        "MaxLogonAttempts" max_logon_attempts: u16,
+        "ResetPINText" reset_pin_text: String,
+        "UMEnabledText" um_enabled_text: String,
+        "AllowPinlessVoiceMailAccess" allow_pinless_voice_mail_access: bool,
+        "Guid" guid: String,
+        #[serde(serialize_with = "time")]
+        #[schema(value_type = String, format = DateTime)]
+        "WhenCreated" when_created: Timestamp,
+        "Identity" identity: String,
+    }
+}
+
+impl UmMailboxPolicy {
+    /// The view of `p`, whose dial plan is named `dial_plan`.
+    pub fn new(p: &MailboxPolicy, dial_plan: &str) -> Self {
+        UmMailboxPolicy {
+            name: p.name.clone(),
+            um_dial_plan: dial_plan.to_owned(),
+            min_pin_length: p.pin.min_pin_length,
+            pin_lifetime: p.pin.pin_lifetime.into(),
+            pin_history_count: p.pin.pin_history_count,
+            allow_common_patterns: p.pin.allow_common_patterns,
+            allow_common_pins: p.pin.allow_common_pins,
+            logon_failures_before_pin_reset: p.pin.logon_failures_before_pin_reset.into(),
+            max_logon_attempts: p.pin.max_logon_attempts,
+            reset_pin_text: p.reset_pin_text.clone(),
+            um_enabled_text: p.um_enabled_text.clone(),
+            allow_pinless_voice_mail_access: p.allow_pinless_voice_mail_access,
+            guid: p.guid.to_string(),
+            when_created: p.when_created,
+            identity: p.name.clone(),
+        }
+    }
 }
 
 /// The `Get-UMMailboxPolicy` object; `dial_plan` is the name of its dial plan.
 pub fn mailbox_policy(p: &MailboxPolicy, dial_plan: &str) -> Value {
-    Object::new(
-        UM_MAILBOX_POLICY,
-        vec![
-            ("Name", p.name.as_str().into()),
-            ("UMDialPlan", dial_plan.into()),
-            ("MinPINLength", i64::from(p.pin.min_pin_length).into()),
-            ("PINLifetime", limit(p.pin.pin_lifetime)),
-            ("PINHistoryCount", i64::from(p.pin.pin_history_count).into()),
-            ("AllowCommonPatterns", p.pin.allow_common_patterns.into()),
-            ("AllowCommonPINs", p.pin.allow_common_pins.into()),
-            ("LogonFailuresBeforePINReset", limit(p.pin.logon_failures_before_pin_reset)),
-            ("MaxLogonAttempts", i64::from(p.pin.max_logon_attempts).into()),
-            ("ResetPINText", p.reset_pin_text.as_str().into()),
-            ("UMEnabledText", p.um_enabled_text.as_str().into()),
-            ("AllowPinlessVoiceMailAccess", p.allow_pinless_voice_mail_access.into()),
-            ("Guid", p.guid.to_string().into()),
-            ("WhenCreated", p.when_created.into()),
-            ("Identity", p.name.as_str().into()),
-        ],
-    )
-    .into()
+    UmMailboxPolicy::new(p, dial_plan).into()
+}
+
+view! {
+    /// The `Get-UMMailbox` object.
+    UmMailbox = UM_MAILBOX {
+        "Name" name: String,
+        "PrimarySmtpAddress" primary_smtp_address: String,
+        "UMEnabled" um_enabled: bool,
+        /// The first is the primary extension.
+        "Extensions" extensions: Vec<String>,
+        "UMMailboxPolicy" um_mailbox_policy: String,
+        "UMDialPlan" um_dial_plan: String,
+        "SIPResourceIdentifier" sip_resource_identifier: Option<String>,
+        "OperatorNumber" operator_number: Option<String>,
+        "PilotNumber" pilot_number: Option<String>,
+        "PinlessAccessToVoiceMailEnabled" pinless_access_to_voice_mail_enabled: bool,
+        #[serde(serialize_with = "maybe_time")]
+        #[schema(value_type = Option<String>, format = DateTime)]
+        "WhenUMEnabled" when_um_enabled: Option<Timestamp>,
+        "Identity" identity: String,
+    }
+}
+
+impl From<&UmMailboxView> for UmMailbox {
+    fn from(v: &UmMailboxView) -> Self {
+        UmMailbox {
+            name: v.mailbox.name.clone(),
+            primary_smtp_address: v.mailbox.primary_smtp_address.clone(),
+            um_enabled: v.um.um_enabled,
+            extensions: v.um.extensions.clone(),
+            um_mailbox_policy: v.policy_name.clone(),
+            um_dial_plan: v.dial_plan_name.clone(),
+            sip_resource_identifier: v.um.sip_resource_identifier.clone(),
+            operator_number: v.um.operator_number.clone(),
+            pilot_number: v.um.pilot_number.clone(),
+            pinless_access_to_voice_mail_enabled: v.um.pinless_access_to_voice_mail_enabled,
+            when_um_enabled: v.um.when_um_enabled,
+            identity: v.mailbox.primary_smtp_address.clone(),
+        }
+    }
 }
 
 /// The `Get-UMMailbox` object.
 pub fn um_mailbox(v: &UmMailboxView) -> Value {
-    Object::new(
-        UM_MAILBOX,
-        vec![
-            ("Name", v.mailbox.name.as_str().into()),
-            ("PrimarySmtpAddress", v.mailbox.primary_smtp_address.as_str().into()),
-            ("UMEnabled", v.um.um_enabled.into()),
-            ("Extensions", texts(&v.um.extensions)),
-            ("UMMailboxPolicy", v.policy_name.as_str().into()),
-            ("UMDialPlan", v.dial_plan_name.as_str().into()),
-            ("SIPResourceIdentifier", v.um.sip_resource_identifier.as_deref().into()),
-            ("OperatorNumber", v.um.operator_number.as_deref().into()),
-            ("PilotNumber", v.um.pilot_number.as_deref().into()),
-            ("PinlessAccessToVoiceMailEnabled", v.um.pinless_access_to_voice_mail_enabled.into()),
-            ("WhenUMEnabled", v.um.when_um_enabled.into()),
-            ("Identity", v.mailbox.primary_smtp_address.as_str().into()),
-        ],
-    )
-    .into()
+    UmMailbox::from(v).into()
+}
+
+view! {
+    /// The `Get-UMSprayBlock` object: a source of voice sign-ins refused until `blockedUntil`.
+    UmSprayBlock = UM_SPRAY_BLOCK {
+        /// `caller-id:DIGITS`, or `account:NAME` for a front-end account's calls without caller ID.
+        #[schema(example = "caller-id:14255550199")]
+        "Source" source: String,
+        /// The distinct mailboxes (and unknown extensions) it had failed on when it was blocked.
+        "Mailboxes" mailboxes: u32,
+        #[serde(serialize_with = "time")]
+        #[schema(value_type = String, format = DateTime)]
+        "BlockedAt" blocked_at: Timestamp,
+        #[serde(serialize_with = "time")]
+        #[schema(value_type = String, format = DateTime)]
+        "BlockedUntil" blocked_until: Timestamp,
+        "Identity" identity: String,
+    }
+}
+
+impl From<&service::SprayBlock> for UmSprayBlock {
+    fn from(b: &service::SprayBlock) -> Self {
+        UmSprayBlock {
+            source: b.source.clone(),
+            mailboxes: b.targets,
+            blocked_at: b.blocked_at,
+            blocked_until: b.blocked_until,
+            identity: b.source.clone(),
+        }
+    }
+}
+
+/// The `Get-UMSprayBlock` object: `Mailboxes` is how many distinct mailboxes (and unknown
+/// extensions) the source had failed on within the window when it was blocked.
+pub fn spray_block(b: &service::SprayBlock) -> Value {
+    UmSprayBlock::from(b).into()
 }
 
 /// The `Get-ManagementAccount` object. A password generated by `New-ManagementAccount` is shown
@@ -243,22 +593,6 @@ pub fn audit_check(c: &AuditLogCheck) -> Value {
             ("RecordsChecked", i64::try_from(c.records).unwrap_or(i64::MAX).into()),
             ("FirstBrokenRecord", c.first_broken.map(|n| i64::try_from(n).unwrap_or(i64::MAX)).into()),
             ("Reason", c.reason.as_deref().into()),
-        ],
-    )
-    .into()
-}
-
-/// The `Get-UMSprayBlock` object: `Mailboxes` is how many distinct mailboxes (and unknown
-/// extensions) the source had failed on within the window when it was blocked.
-pub fn spray_block(b: &SprayBlock) -> Value {
-    Object::new(
-        UM_SPRAY_BLOCK,
-        vec![
-            ("Source", b.source.as_str().into()),
-            ("Mailboxes", i64::from(b.targets).into()),
-            ("BlockedAt", b.blocked_at.into()),
-            ("BlockedUntil", b.blocked_until.into()),
-            ("Identity", b.source.as_str().into()),
         ],
     )
     .into()

@@ -12,35 +12,34 @@ use umpin_catalogue::cmdlets::{
     GetUmDialPlan, GetUmMailboxPolicy, NewUmDialPlan, NewUmMailboxPolicy, RemoveUmDialPlan, RemoveUmMailboxPolicy,
     SetUmDialPlan, SetUmMailboxPolicy, dial_plan_name,
 };
+use umpin_catalogue::views;
 use umpin_domain::{Guid, LimitValue, MailboxPolicy};
 use umpin_service::{Principal, ServiceError};
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, QueryParams, Segment};
-use crate::model::{
-    DialPlanChangesBody, DialPlanJson, MailboxPolicyJson, NewDialPlanBody, NewPolicyBody, Page, PolicyChangesBody,
-};
+use crate::model::{Changed, DialPlanChangesBody, NewDialPlanBody, NewPolicyBody, Page, PolicyChangesBody};
 use crate::problem::{Problem, Problems};
 
 /// Lists every UM dial plan by name (`Get-UMDialPlan`).
 #[utoipa::path(get, path = "/api/v1/um/dial-plans", tag = "dial plans", security(("bearer" = [])),
-    responses((status = 200, description = "Every dial plan", body = Page<DialPlanJson>), Problems))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Page<DialPlanJson>>, Problem> {
+    responses((status = 200, description = "Every dial plan", body = Page<views::UmDialPlan>), Problems))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Page<views::UmDialPlan>>, Problem> {
     let plans = state.service.list_dial_plans(&caller.principal, GetUmDialPlan::default().operation()).await?;
-    Ok(Json(Page { items: plans.iter().map(DialPlanJson::from).collect(), next: None }))
+    Ok(Json(Page { items: plans.iter().map(views::UmDialPlan::from).collect(), next: None }))
 }
 
 /// Shows one UM dial plan (`Get-UMDialPlan -Identity`).
 #[utoipa::path(get, path = "/api/v1/um/dial-plans/{identity}", tag = "dial plans",
     params(("identity" = String, Path, description = "The dial plan's name or GUID")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The dial plan", body = DialPlanJson), Problems))]
+    responses((status = 200, description = "The dial plan", body = views::UmDialPlan), Problems))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-) -> Result<Json<DialPlanJson>, Problem> {
+) -> Result<Json<views::UmDialPlan>, Problem> {
     let operation = GetUmDialPlan { identity: Some(identity.clone()) }.operation();
     Ok(Json((&state.service.get_dial_plan(&caller.principal, operation, &identity).await?).into()))
 }
@@ -48,12 +47,12 @@ pub async fn get(
 /// Creates a UM dial plan and, unless told otherwise, its default policy (`New-UMDialPlan`).
 #[utoipa::path(post, path = "/api/v1/um/dial-plans", tag = "dial plans", request_body = NewDialPlanBody,
     security(("bearer" = [])),
-    responses((status = 201, description = "The new dial plan", body = DialPlanJson), Problems))]
+    responses((status = 201, description = "The new dial plan", body = views::UmDialPlan), Problems))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<NewDialPlanBody>,
-) -> Result<(StatusCode, Json<DialPlanJson>), Problem> {
+) -> Result<(StatusCode, Json<views::UmDialPlan>), Problem> {
     let new = NewUmDialPlan {
         name: body.name,
         number_of_digits_in_extension: body.number_of_digits_in_extension,
@@ -73,13 +72,13 @@ pub async fn create(
     request_body = DialPlanChangesBody,
     params(("identity" = String, Path, description = "The dial plan's name or GUID")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The changed dial plan", body = DialPlanJson), Problems))]
+    responses((status = 200, description = "The changed dial plan", body = views::UmDialPlan), Problems))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
     JsonBody(body): JsonBody<DialPlanChangesBody>,
-) -> Result<Json<DialPlanJson>, Problem> {
+) -> Result<Json<views::UmDialPlan>, Problem> {
     let set = SetUmDialPlan {
         identity,
         name: body.name,
@@ -116,19 +115,23 @@ pub struct PolicyListing {
 }
 
 /// The policy as the API shows it, with its dial plan's name.
-async fn policy_json(state: &AppState, by: &Principal, policy: &MailboxPolicy) -> Result<MailboxPolicyJson, Problem> {
-    Ok(MailboxPolicyJson::new(policy, &dial_plan_name(&state.service, by, policy).await?))
+async fn policy_view(
+    state: &AppState,
+    by: &Principal,
+    policy: &MailboxPolicy,
+) -> Result<views::UmMailboxPolicy, Problem> {
+    Ok(views::UmMailboxPolicy::new(policy, &dial_plan_name(&state.service, by, policy).await?))
 }
 
 /// Lists UM mailbox policies, all or those of one dial plan (`Get-UMMailboxPolicy`).
 #[utoipa::path(get, path = "/api/v1/um/mailbox-policies", tag = "mailbox policies", params(PolicyListing),
     security(("bearer" = [])),
-    responses((status = 200, description = "The policies", body = Page<MailboxPolicyJson>), Problems))]
+    responses((status = 200, description = "The policies", body = Page<views::UmMailboxPolicy>), Problems))]
 pub async fn list_policies(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(q): QueryParams<PolicyListing>,
-) -> Result<Json<Page<MailboxPolicyJson>>, Problem> {
+) -> Result<Json<Page<views::UmMailboxPolicy>>, Problem> {
     let by = &caller.principal;
     let plans = state.service.list_dial_plans(by, GetUmDialPlan::default().operation()).await?;
     let names: HashMap<Guid, String> = plans.into_iter().map(|p| (p.guid, p.name)).collect();
@@ -136,7 +139,7 @@ pub async fn list_policies(
     let policies = state.service.list_mailbox_policies(by, operation, q.um_dial_plan.as_deref()).await?;
     let items = policies
         .iter()
-        .map(|p| MailboxPolicyJson::new(p, names.get(&p.dial_plan).map_or("", String::as_str)))
+        .map(|p| views::UmMailboxPolicy::new(p, names.get(&p.dial_plan).map_or("", String::as_str)))
         .collect();
     Ok(Json(Page { items, next: None }))
 }
@@ -145,29 +148,29 @@ pub async fn list_policies(
 #[utoipa::path(get, path = "/api/v1/um/mailbox-policies/{identity}", tag = "mailbox policies",
     params(("identity" = String, Path, description = "The policy's name or GUID")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The policy", body = MailboxPolicyJson), Problems))]
+    responses((status = 200, description = "The policy", body = views::UmMailboxPolicy), Problems))]
 pub async fn get_policy(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-) -> Result<Json<MailboxPolicyJson>, Problem> {
+) -> Result<Json<views::UmMailboxPolicy>, Problem> {
     let operation = GetUmMailboxPolicy { identity: Some(identity.clone()), ..Default::default() }.operation();
     let policy = state.service.get_mailbox_policy(&caller.principal, operation, &identity).await?;
-    Ok(Json(policy_json(&state, &caller.principal, &policy).await?))
+    Ok(Json(policy_view(&state, &caller.principal, &policy).await?))
 }
 
 /// Creates a UM mailbox policy with the default PIN settings (`New-UMMailboxPolicy`).
 #[utoipa::path(post, path = "/api/v1/um/mailbox-policies", tag = "mailbox policies", request_body = NewPolicyBody,
     security(("bearer" = [])),
-    responses((status = 201, description = "The new policy", body = MailboxPolicyJson), Problems))]
+    responses((status = 201, description = "The new policy", body = views::UmMailboxPolicy), Problems))]
 pub async fn create_policy(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<NewPolicyBody>,
-) -> Result<(StatusCode, Json<MailboxPolicyJson>), Problem> {
+) -> Result<(StatusCode, Json<views::UmMailboxPolicy>), Problem> {
     let new = NewUmMailboxPolicy { name: body.name, um_dial_plan: body.um_dial_plan };
     let policy = new.call(&state.service, &caller.principal).await?;
-    Ok((StatusCode::CREATED, Json(policy_json(&state, &caller.principal, &policy).await?)))
+    Ok((StatusCode::CREATED, Json(policy_view(&state, &caller.principal, &policy).await?)))
 }
 
 /// Changes the PIN settings of a UM mailbox policy (`Set-UMMailboxPolicy`); they apply at once
@@ -176,14 +179,14 @@ pub async fn create_policy(
     request_body = PolicyChangesBody,
     params(("identity" = String, Path, description = "The policy's name or GUID")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The changed policy", body = MailboxPolicyJson), Problems))]
+    responses((status = 200, description = "The changed policy", body = Changed<views::UmMailboxPolicy>), Problems))]
 pub async fn update_policy(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
     JsonBody(body): JsonBody<PolicyChangesBody>,
-) -> Result<Json<MailboxPolicyJson>, Problem> {
-    let limit = |l: Option<crate::model::LimitJson>| -> Option<LimitValue> { l.map(|l| l.0) };
+) -> Result<Json<Changed<views::UmMailboxPolicy>>, Problem> {
+    let limit = |l: Option<views::LimitJson>| -> Option<LimitValue> { l.map(|l| l.0) };
     let set = SetUmMailboxPolicy {
         identity,
         name: body.name,
@@ -200,7 +203,7 @@ pub async fn update_policy(
     };
     let warnings = set.warnings();
     let policy = set.call(&state.service, &caller.principal).await?;
-    Ok(Json(MailboxPolicyJson { warnings, ..policy_json(&state, &caller.principal, &policy).await? }))
+    Ok(Json(Changed { object: policy_view(&state, &caller.principal, &policy).await?, warnings }))
 }
 
 /// Removes a UM mailbox policy that no UM-enabled mailbox uses (`Remove-UMMailboxPolicy`).

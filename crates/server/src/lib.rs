@@ -32,6 +32,10 @@
 //!   `X-Forwarded-For`, read from the right as far as trusted proxies wrote it (see
 //!   [`TrustedProxies`]). By default no proxy is trusted and the header is ignored, since any
 //!   client can send it.
+//! - **Routes and the document from one list**: `api()` names each handler once, and its
+//!   `#[utoipa::path]` gives both the route the router serves and the operation the OpenAPI
+//!   document lists (utoipa-axum's `routes!`), so a route can't be served undocumented nor
+//!   documented unserved. The web admin center is the one thing served beside the document.
 //! - **One integration-test binary** (`tests/api.rs`) runs the real server on a loopback port.
 
 mod audit_log;
@@ -63,13 +67,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{delete, get, post};
 use axum_server::tls_rustls::RustlsConfig;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use umpin_service::Service;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use problem::PROBLEM_JSON;
 pub use proxies::TrustedProxies;
@@ -145,12 +150,14 @@ pub enum ServerError {
     Serve(std::io::Error),
 }
 
-/// What every handler has: the service, the metrics recorder and the trusted proxies.
+/// What every handler has: the service, the metrics recorder, the trusted proxies and the API's
+/// OpenAPI document.
 #[derive(Clone)]
 pub(crate) struct AppState {
     service: Service,
     metrics: Option<PrometheusHandle>,
     trusted_proxies: Arc<TrustedProxies>,
+    document: Arc<utoipa::openapi::OpenApi>,
 }
 
 /// A server bound to its address, ready to run.
@@ -203,9 +210,7 @@ impl Server {
                 }
             })
         });
-        let trusted_proxies = Arc::new(self.config.trusted_proxies.clone());
-        let app = router(AppState { service: self.service, metrics, trusted_proxies }, &self.config)
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = router(self.service, metrics, &self.config).into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::<SocketAddr>::new();
         let stopper = handle.clone();
         let grace = self.config.shutdown_grace;
@@ -279,56 +284,65 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// The API: each entry is one path with its handlers, which give both the route and its
+/// operation in the OpenAPI document (from their `#[utoipa::path]`), so neither can exist without
+/// the other. A new route is one more handler here; nothing else lists routes. The handlers of
+/// one `routes!` share their path: given several, it would serve every method on every one of
+/// them (which the API test `the_router_serves_exactly_the_operations_the_openapi_document_lists`
+/// would report).
+fn api() -> OpenApiRouter<AppState> {
+    [
+        routes!(auth::issue_token, auth::revoke_token),
+        routes!(mailboxes::list, mailboxes::create),
+        routes!(mailboxes::get, mailboxes::update, mailboxes::remove),
+        routes!(um_mailboxes::list),
+        routes!(um_mailboxes::get, um_mailboxes::enable, um_mailboxes::update, um_mailboxes::disable),
+        routes!(pins::get),
+        routes!(pins::reset),
+        routes!(pins::unlock),
+        routes!(pins::lock),
+        routes!(pins::list),
+        routes!(dial_plans::list, dial_plans::create),
+        routes!(dial_plans::get, dial_plans::update, dial_plans::remove),
+        routes!(dial_plans::list_policies, dial_plans::create_policy),
+        routes!(dial_plans::get_policy, dial_plans::update_policy, dial_plans::remove_policy),
+        routes!(cmdlets::run),
+        routes!(audit_log::list),
+        routes!(voice::start),
+        routes!(voice::end),
+        routes!(voice::sign_in),
+        routes!(voice::pin_expiry, voice::change_pin),
+        routes!(voice::recorded_name, voice::record_name),
+        routes!(voice::complete_first_time_setup),
+        routes!(spray_blocks::list),
+        routes!(spray_blocks::clear),
+        routes!(ops::healthz),
+        routes!(ops::metrics),
+        routes!(ops::openapi_json),
+    ]
+    .into_iter()
+    .fold(OpenApiRouter::with_openapi(openapi::base()), OpenApiRouter::routes)
+}
+
 /// Every route, with the layers every request goes through (innermost first): the body limit,
 /// the timeout, the request log, the head limits, the metrics, the turning of bare HTTP errors
 /// into problems, and `Connection: close` on answers that left the request body unread.
-fn router(state: AppState, config: &ServerConfig) -> Router {
-    let proxies = state.trusted_proxies.clone();
+///
+/// The API's routes and its document come from [`api`]. The one thing served beside them without
+/// being in the document is the web admin center (`/ecp/…` and `/`), merged here.
+fn router(service: Service, metrics: Option<PrometheusHandle>, config: &ServerConfig) -> Router {
+    let trusted_proxies = Arc::new(config.trusted_proxies.clone());
+    let proxies = trusted_proxies.clone();
     let web = umpin_web::router(umpin_web::Web {
-        service: state.service.clone(),
+        service: service.clone(),
         session_idle: config.web_session_idle,
         // Over TLS here, or at the proxy that plain HTTP beyond loopback is allowed for.
         https: config.tls.is_some() || config.allow_plain_http,
         client_address: Arc::new(move |peer, headers| proxies.client_address(peer, headers)),
     });
-    Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
-        .route("/api/v1/openapi.json", get(ops::openapi_json))
-        .route("/api/v1/auth/token", post(auth::issue_token).delete(auth::revoke_token))
-        .route("/api/v1/mailboxes", get(mailboxes::list).post(mailboxes::create))
-        .route("/api/v1/mailboxes/{identity}", get(mailboxes::get).patch(mailboxes::update).delete(mailboxes::remove))
-        .route(
-            "/api/v1/mailboxes/{identity}/um",
-            get(um_mailboxes::get).post(um_mailboxes::enable).patch(um_mailboxes::update).delete(um_mailboxes::disable),
-        )
-        .route("/api/v1/mailboxes/{identity}/um/pin", get(pins::get))
-        .route("/api/v1/mailboxes/{identity}/um/pin/reset", post(pins::reset))
-        .route("/api/v1/mailboxes/{identity}/um/pin/unlock", post(pins::unlock))
-        .route("/api/v1/mailboxes/{identity}/um/pin/lock", post(pins::lock))
-        .route("/api/v1/um/pins", get(pins::list))
-        .route("/api/v1/um/mailboxes", get(um_mailboxes::list))
-        .route("/api/v1/um/dial-plans", get(dial_plans::list).post(dial_plans::create))
-        .route(
-            "/api/v1/um/dial-plans/{identity}",
-            get(dial_plans::get).patch(dial_plans::update).delete(dial_plans::remove),
-        )
-        .route("/api/v1/um/mailbox-policies", get(dial_plans::list_policies).post(dial_plans::create_policy))
-        .route(
-            "/api/v1/um/mailbox-policies/{identity}",
-            get(dial_plans::get_policy).patch(dial_plans::update_policy).delete(dial_plans::remove_policy),
-        )
-        .route("/api/v1/cmdlets/{name}", post(cmdlets::run))
-        .route("/api/v1/audit-log", get(audit_log::list))
-        .route("/api/v1/voice/calls", post(voice::start))
-        .route("/api/v1/voice/call", delete(voice::end))
-        .route("/api/v1/voice/call/sign-in", post(voice::sign_in))
-        .route("/api/v1/voice/call/pin", get(voice::pin_expiry).post(voice::change_pin))
-        .route("/api/v1/voice/call/recorded-name", get(voice::recorded_name).put(voice::record_name))
-        .route("/api/v1/voice/call/first-time-setup", post(voice::complete_first_time_setup))
-        .route("/api/v1/voice/spray-blocks", get(spray_blocks::list))
-        .route("/api/v1/voice/spray-blocks/{source}", delete(spray_blocks::clear))
-        .fallback(problem::no_route)
+    let (api, document) = api().split_for_parts();
+    let state = AppState { service, metrics, trusted_proxies, document: Arc::new(document) };
+    api.fallback(problem::no_route)
         .with_state(state)
         .merge(web)
         // One limit, tower-http's: it refuses an announced oversize body before reading it.

@@ -5,11 +5,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{GetMailbox, NewMailbox, RemoveMailbox, SetMailbox};
+use umpin_catalogue::views;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, QueryParams, Segment};
-use crate::model::{MailboxChangesBody, MailboxJson, NewMailboxBody, Page};
+use crate::model::{MailboxChangesBody, NewMailboxBody, Page};
 use crate::problem::{Problem, Problems};
 
 /// The query of the mailbox listing.
@@ -29,31 +30,31 @@ pub struct MailboxListing {
 /// Lists mailboxes by primary address (`Get-Mailbox`).
 #[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", params(MailboxListing),
     security(("bearer" = [])),
-    responses((status = 200, description = "One page of mailboxes", body = Page<MailboxJson>), Problems))]
+    responses((status = 200, description = "One page of mailboxes", body = Page<views::Mailbox>), Problems))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(q): QueryParams<MailboxListing>,
-) -> Result<Json<Page<MailboxJson>>, Problem> {
+) -> Result<Json<Page<views::Mailbox>>, Problem> {
     let limit = crate::extract::page_limit(q.limit)?;
     let operation = GetMailbox { anr: q.anr.clone(), ..Default::default() }.operation();
     let page = state
         .service
         .list_mailboxes(&caller.principal, operation, q.anr.as_deref(), q.cursor.as_deref(), limit)
         .await?;
-    Ok(Json(Page { items: page.items.iter().map(MailboxJson::from).collect(), next: page.next }))
+    Ok(Json(Page { items: page.items.iter().map(views::Mailbox::from).collect(), next: page.next }))
 }
 
 /// Shows one mailbox (`Get-Mailbox -Identity`).
 #[utoipa::path(get, path = "/api/v1/mailboxes/{identity}", tag = "mailboxes",
     params(("identity" = String, Path, description = "GUID, e-mail address, user principal name, alias, name or display name")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The mailbox", body = MailboxJson), Problems))]
+    responses((status = 200, description = "The mailbox", body = views::Mailbox), Problems))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-) -> Result<Json<MailboxJson>, Problem> {
+) -> Result<Json<views::Mailbox>, Problem> {
     let operation = GetMailbox { identity: Some(identity.clone()), ..Default::default() }.operation();
     Ok(Json((&state.service.get_mailbox(&caller.principal, operation, &identity).await?).into()))
 }
@@ -61,12 +62,12 @@ pub async fn get(
 /// Creates a mailbox (`New-Mailbox`).
 #[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mailboxes", request_body = NewMailboxBody,
     security(("bearer" = [])),
-    responses((status = 201, description = "The new mailbox", body = MailboxJson), Problems))]
+    responses((status = 201, description = "The new mailbox", body = views::Mailbox), Problems))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<NewMailboxBody>,
-) -> Result<(StatusCode, Json<MailboxJson>), Problem> {
+) -> Result<(StatusCode, Json<views::Mailbox>), Problem> {
     let new = NewMailbox {
         name: body.name,
         alias: body.alias,
@@ -85,13 +86,13 @@ pub async fn create(
 #[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}", tag = "mailboxes", request_body = MailboxChangesBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The changed mailbox", body = MailboxJson), Problems))]
+    responses((status = 200, description = "The changed mailbox", body = views::Mailbox), Problems))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
     JsonBody(body): JsonBody<MailboxChangesBody>,
-) -> Result<Json<MailboxJson>, Problem> {
+) -> Result<Json<views::Mailbox>, Problem> {
     // `null` clears a field, as an empty text does in the shell.
     let clearable = |value: Option<Option<String>>| value.map(Option::unwrap_or_default);
     let set = SetMailbox {

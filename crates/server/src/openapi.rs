@@ -1,69 +1,22 @@
-//! The OpenAPI 3.1 document of the API (`/api/v1/openapi.json`), built from the handlers'
-//! annotations, with the bearer security scheme and the problem schema. The schemas that a
-//! derive can't state (the wire format of cmdlet calls, a number or `Unlimited`) are written
-//! here by hand.
+//! The OpenAPI 3.1 document of the API (`/api/v1/openapi.json`) apart from its paths: its
+//! description, the bearer security scheme and the problem schema. The paths, with the schemas
+//! they use, come from the handlers' annotations as [`crate::api`] routes them. The schemas that
+//! a derive can't state (the wire format of cmdlet calls) are written here by hand.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
-use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::model::LimitJson;
 use crate::problem::Problem;
-use crate::{audit_log, auth, cmdlets, dial_plans, mailboxes, ops, pins, spray_blocks, um_mailboxes, voice};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "umpin API",
         description = "Voice-mail PIN administration in the manner of Exchange Unified Messaging: mailboxes, UM dial plans, UM mailbox policies, UM mailboxes and their PINs, every server-side cmdlet, and voice access for telephony front ends. Sign in with POST /api/v1/auth/token, then send Authorization: Bearer <token>. Every error is application/problem+json."
-    ),
-    paths(
-        auth::issue_token,
-        auth::revoke_token,
-        mailboxes::list,
-        mailboxes::get,
-        mailboxes::create,
-        mailboxes::update,
-        mailboxes::remove,
-        um_mailboxes::list,
-        um_mailboxes::get,
-        um_mailboxes::enable,
-        um_mailboxes::update,
-        um_mailboxes::disable,
-        pins::get,
-        pins::reset,
-        pins::unlock,
-        pins::lock,
-        pins::list,
-        dial_plans::list,
-        dial_plans::get,
-        dial_plans::create,
-        dial_plans::update,
-        dial_plans::remove,
-        dial_plans::list_policies,
-        dial_plans::get_policy,
-        dial_plans::create_policy,
-        dial_plans::update_policy,
-        dial_plans::remove_policy,
-        cmdlets::run,
-        audit_log::list,
-        voice::start,
-        voice::end,
-        voice::sign_in,
-        voice::pin_expiry,
-        voice::change_pin,
-        voice::record_name,
-        voice::recorded_name,
-        voice::complete_first_time_setup,
-        spray_blocks::list,
-        spray_blocks::clear,
-        ops::healthz,
-        ops::metrics,
-        ops::openapi_json,
     ),
     components(schemas(Problem)),
     modifiers(&BearerScheme)
@@ -88,30 +41,10 @@ impl Modify for BearerScheme {
     }
 }
 
-/// The document, built once.
-pub fn document() -> &'static Document {
-    static DOCUMENT: LazyLock<Document> = LazyLock::new(ApiDoc::openapi);
-    &DOCUMENT
-}
-
-impl PartialSchema for LimitJson {
-    fn schema() -> RefOr<Schema> {
-        OneOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64))),
-            )
-            .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["Unlimited"])))
-            .description(Some("A whole number, or \"Unlimited\"."))
-            .into()
-    }
-}
-
-impl ToSchema for LimitJson {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("NumberOrUnlimited")
-    }
+/// The document without its paths: the routes of [`crate::api`] add each path with its operations
+/// and the schemas they use.
+pub fn base() -> Document {
+    ApiDoc::openapi()
 }
 
 /// A value in the wire format of cmdlet calls: JSON for null, booleans, whole numbers, strings

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::AppState;
 use crate::model::Health;
 use crate::problem::{Problem, ProblemKind};
-use crate::{openapi, telemetry};
+use crate::telemetry;
 
 /// How long the health check waits for the database.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -80,6 +80,6 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
-pub async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
-    Json(openapi::document())
+pub async fn openapi_json(State(state): State<AppState>) -> Response {
+    Json(&*state.document).into_response()
 }

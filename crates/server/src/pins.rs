@@ -16,12 +16,13 @@ use futures_util::stream;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{GetUmMailboxPin, SetUmMailboxPin};
 use umpin_catalogue::declare::Secret;
+use umpin_catalogue::views;
 use umpin_service::{Page as ServicePage, PinFilter, Principal, ServiceError, UmMailboxPin};
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, MAX_PAGE_SIZE, QueryParams, Segment, page_limit};
-use crate::model::{Page, PinResetBody, UmMailboxPinJson};
+use crate::model::{Page, PinResetBody};
 use crate::problem::{Problem, Problems};
 
 /// The media type of the streamed listing: one JSON object per line.
@@ -31,12 +32,12 @@ pub const NDJSON: &str = "application/x-ndjson";
 #[utoipa::path(get, path = "/api/v1/mailboxes/{identity}/um/pin", tag = "PINs",
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The PIN status", body = UmMailboxPinJson), Problems))]
+    responses((status = 200, description = "The PIN status", body = views::UmMailboxPin), Problems))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-) -> Result<Json<UmMailboxPinJson>, Problem> {
+) -> Result<Json<views::UmMailboxPin>, Problem> {
     let operation = GetUmMailboxPin { identity: Some(identity.clone()), ..Default::default() }.operation();
     Ok(Json((&state.service.get_um_mailbox_pin(&caller.principal, operation, &identity).await?).into()))
 }
@@ -46,13 +47,13 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um/pin/reset", tag = "PINs", request_body = PinResetBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The PIN status after the reset", body = UmMailboxPinJson), Problems))]
+    responses((status = 200, description = "The PIN status after the reset", body = views::UmMailboxPin), Problems))]
 pub async fn reset(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
     JsonBody(body): JsonBody<PinResetBody>,
-) -> Result<Json<UmMailboxPinJson>, Problem> {
+) -> Result<Json<views::UmMailboxPin>, Problem> {
     let reset = SetUmMailboxPin {
         identity,
         pin: body.pin.map(Secret),
@@ -68,12 +69,12 @@ pub async fn reset(
 #[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um/pin/unlock", tag = "PINs",
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The PIN status after unlocking", body = UmMailboxPinJson), Problems))]
+    responses((status = 200, description = "The PIN status after unlocking", body = views::UmMailboxPin), Problems))]
 pub async fn unlock(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-) -> Result<Json<UmMailboxPinJson>, Problem> {
+) -> Result<Json<views::UmMailboxPin>, Problem> {
     set_lockout(&state, &caller.principal, &identity, false).await
 }
 
@@ -81,12 +82,12 @@ pub async fn unlock(
 #[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um/pin/lock", tag = "PINs",
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The PIN status after locking", body = UmMailboxPinJson), Problems))]
+    responses((status = 200, description = "The PIN status after locking", body = views::UmMailboxPin), Problems))]
 pub async fn lock(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-) -> Result<Json<UmMailboxPinJson>, Problem> {
+) -> Result<Json<views::UmMailboxPin>, Problem> {
     set_lockout(&state, &caller.principal, &identity, true).await
 }
 
@@ -95,7 +96,7 @@ async fn set_lockout(
     by: &Principal,
     identity: &str,
     locked_out: bool,
-) -> Result<Json<UmMailboxPinJson>, Problem> {
+) -> Result<Json<views::UmMailboxPin>, Problem> {
     let set = SetUmMailboxPin { identity: identity.to_owned(), locked_out: Some(locked_out), ..Default::default() };
     Ok(Json((&set.call(&state.service, by).await?).into()))
 }
@@ -144,7 +145,7 @@ impl PinListing {
 #[utoipa::path(get, path = "/api/v1/um/pins", tag = "PINs", params(PinListing),
     security(("bearer" = [])),
     responses((status = 200, description = "One page of PIN statuses, or with Accept: application/x-ndjson every one, a JSON object per line",
-        content((Page<UmMailboxPinJson> = "application/json"), (UmMailboxPinJson = "application/x-ndjson"))), Problems))]
+        content((Page<views::UmMailboxPin> = "application/json"), (views::UmMailboxPin = "application/x-ndjson"))), Problems))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,7 +160,7 @@ pub async fn list(
             .service
             .list_um_mailbox_pins(&by, GetUmMailboxPin::listing(&filter), &filter, q.cursor.as_deref(), limit)
             .await?;
-        return Ok(Json(Page { items: page.items.iter().map(UmMailboxPinJson::from).collect(), next: page.next })
+        return Ok(Json(Page { items: page.items.iter().map(views::UmMailboxPin::from).collect(), next: page.next })
             .into_response());
     }
     // The first page is read before answering, so that a bad filter or cursor is still a problem.
@@ -223,7 +224,7 @@ fn ndjson(items: &[UmMailboxPin]) -> Bytes {
     let mut out = Vec::with_capacity(items.len() * 320);
     for item in items {
         // Serializing a struct of strings, numbers and booleans into memory can't fail.
-        if serde_json::to_writer(&mut out, &UmMailboxPinJson::from(item)).is_ok() {
+        if serde_json::to_writer(&mut out, &views::UmMailboxPin::from(item)).is_ok() {
             out.push(b'\n');
         }
     }

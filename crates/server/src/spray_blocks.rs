@@ -7,19 +7,20 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use umpin_catalogue::cmdlets::{ClearUmSprayBlock, GetUmSprayBlock};
+use umpin_catalogue::views;
 
 use crate::AppState;
 use crate::extract::{Caller, Segment};
-use crate::model::{Page, SprayBlockJson};
+use crate::model::Page;
 use crate::problem::{Problem, Problems};
 
 /// Lists the sources whose voice sign-ins are refused for a cool-down (`Get-UMSprayBlock`).
 #[utoipa::path(get, path = "/api/v1/voice/spray-blocks", tag = "voice access", security(("bearer" = [])),
-    responses((status = 200, description = "Every block in force, by source", body = Page<SprayBlockJson>), Problems))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Page<SprayBlockJson>>, Problem> {
+    responses((status = 200, description = "Every block in force, by source", body = Page<views::UmSprayBlock>), Problems))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Page<views::UmSprayBlock>>, Problem> {
     let operation = GetUmSprayBlock::default().operation();
     let blocks = state.service.get_spray_blocks(&caller.principal, operation, None).await?;
-    Ok(Json(Page { items: blocks.iter().map(SprayBlockJson::from).collect(), next: None }))
+    Ok(Json(Page { items: blocks.iter().map(views::UmSprayBlock::from).collect(), next: None }))
 }
 
 /// Lifts the block of a source before its cool-down ends (`Clear-UMSprayBlock`); its failed

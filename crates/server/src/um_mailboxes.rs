@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{DisableUmMailbox, EnableUmMailbox, GetUmMailbox, SetUmMailbox};
 use umpin_catalogue::declare::{Secret, Switch};
+use umpin_catalogue::views;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, QueryParams, Segment, page_limit};
-use crate::model::{EnableUmBody, Page, UmChangesBody, UmMailboxJson};
+use crate::model::{Changed, EnableUmBody, Page, UmChangesBody};
 use crate::problem::{Problem, Problems};
 
 /// The query of the UM mailbox listing.
@@ -34,12 +35,12 @@ pub struct UmMailboxListing {
 /// Lists UM-enabled mailboxes by primary address (`Get-UMMailbox`).
 #[utoipa::path(get, path = "/api/v1/um/mailboxes", tag = "UM mailboxes", params(UmMailboxListing),
     security(("bearer" = [])),
-    responses((status = 200, description = "One page of UM mailboxes", body = Page<UmMailboxJson>), Problems))]
+    responses((status = 200, description = "One page of UM mailboxes", body = Page<views::UmMailbox>), Problems))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(q): QueryParams<UmMailboxListing>,
-) -> Result<Json<Page<UmMailboxJson>>, Problem> {
+) -> Result<Json<Page<views::UmMailbox>>, Problem> {
     let limit = page_limit(q.limit)?;
     let listing =
         GetUmMailbox { um_mailbox_policy: q.um_mailbox_policy.clone(), anr: q.anr.clone(), ..Default::default() };
@@ -54,19 +55,19 @@ pub async fn list(
             limit,
         )
         .await?;
-    Ok(Json(Page { items: page.items.iter().map(UmMailboxJson::from).collect(), next: page.next }))
+    Ok(Json(Page { items: page.items.iter().map(views::UmMailbox::from).collect(), next: page.next }))
 }
 
 /// Shows a mailbox's UM settings (`Get-UMMailbox -Identity`).
 #[utoipa::path(get, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes",
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The UM mailbox", body = UmMailboxJson), Problems))]
+    responses((status = 200, description = "The UM mailbox", body = views::UmMailbox), Problems))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-) -> Result<Json<UmMailboxJson>, Problem> {
+) -> Result<Json<views::UmMailbox>, Problem> {
     let operation = GetUmMailbox { identity: Some(identity.clone()), ..Default::default() }.operation();
     Ok(Json((&state.service.get_um_mailbox(&caller.principal, operation, &identity).await?).into()))
 }
@@ -76,15 +77,15 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = EnableUmBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 201, description = "The UM mailbox", body = UmMailboxJson),
-              (status = 200, description = "With validateOnly: the UM mailbox it would be; nothing changed", body = UmMailboxJson),
+    responses((status = 201, description = "The UM mailbox", body = views::UmMailbox),
+              (status = 200, description = "With validateOnly: the UM mailbox it would be; nothing changed", body = views::UmMailbox),
               Problems))]
 pub async fn enable(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
     JsonBody(body): JsonBody<EnableUmBody>,
-) -> Result<(StatusCode, Json<UmMailboxJson>), Problem> {
+) -> Result<(StatusCode, Json<views::UmMailbox>), Problem> {
     let validate_only = body.validate_only.unwrap_or(false);
     let enable = EnableUmMailbox {
         identity,
@@ -106,13 +107,13 @@ pub async fn enable(
 #[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = UmChangesBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The changed UM mailbox", body = UmMailboxJson), Problems))]
+    responses((status = 200, description = "The changed UM mailbox", body = Changed<views::UmMailbox>), Problems))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
     JsonBody(body): JsonBody<UmChangesBody>,
-) -> Result<Json<UmMailboxJson>, Problem> {
+) -> Result<Json<Changed<views::UmMailbox>>, Problem> {
     let set = SetUmMailbox {
         identity,
         um_mailbox_policy: body.um_mailbox_policy,
@@ -122,7 +123,7 @@ pub async fn update(
         pinless_access_to_voice_mail_enabled: body.pinless_access_to_voice_mail_enabled,
     };
     let warnings = set.warnings();
-    Ok(Json(UmMailboxJson { warnings, ..(&set.call(&state.service, &caller.principal).await?).into() }))
+    Ok(Json(Changed { object: (&set.call(&state.service, &caller.principal).await?).into(), warnings }))
 }
 
 /// The query of disabling.
