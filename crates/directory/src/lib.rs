@@ -24,6 +24,7 @@
 
 mod client;
 mod config;
+pub mod local;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -11,10 +11,13 @@ use umpin_mail::MailConfig;
 
 use umpin_catalogue::cmdlets::{
     AddRoleGroupMember, EnableUmMailbox, GetUmDialPlan, GetUmMailboxPin, NewMailbox, NewManagementAccount,
-    NewUmDialPlan, SetManagementAccount, SetUmMailboxPin, create_first_administrator,
+    NewUmDialPlan, SetManagementAccount, SetUmMailboxPin, StartUmDirectorySync, create_first_administrator,
 };
-use umpin_catalogue::declare::Secret;
+use umpin_catalogue::declare::{Secret, Switch};
+use umpin_directory::local::{self, LocalSlapd};
+use umpin_directory::{DirectoryConfig, DirectorySettings, UmGroup};
 use umpin_domain::RoleGroup;
+use umpin_domain::dial_plan::DEFAULT_POLICY_SUFFIX;
 use umpin_service::{NewCall, PinFilter, Principal, Service, ServiceError, SignInOutcome};
 
 const DIAL_PLAN: &str = "Contoso Dial Plan";
@@ -183,5 +186,109 @@ async fn build(service: &Service, admin: &Principal) -> Result<(), ServiceError>
     // Someone tried to guess David's PIN on the phone until the mailbox locked.
     let wrong = SecretString::from("000000");
     while service.sign_in(admin, DIAL_PLAN, "53456", &wrong).await? != SignInOutcome::LockedOut {}
+    Ok(())
+}
+
+/// The users of the demo's directory: name, account name, phone number (their extensions are the
+/// last five digits) and immutable id, the same at every run (the directory is made anew, and a
+/// sync knows its users by this id). All are members of the Voice Mail Users group.
+const DIRECTORY_PEOPLE: [(&str, &str, &str, &str); 3] = [
+    ("Ravi Kumar", "ravi", "+1 425 555 7813", "6f0c8d4e-2b1a-4c7e-9a35-0d1e2f3a4b01"),
+    ("Mei Chen", "mei", "+1 425 555 7824", "6f0c8d4e-2b1a-4c7e-9a35-0d1e2f3a4b02"),
+    ("Omar Haddad", "omar", "+1 425 555 7835", "6f0c8d4e-2b1a-4c7e-9a35-0d1e2f3a4b03"),
+];
+
+/// The group whose members the demo's directory sync UM-enables.
+const VOICE_MAIL_USERS: &str = "cn=Voice Mail Users,dc=contoso,dc=com";
+
+/// The demo's optional directory (`umpin demo --with-directory`): a local OpenLDAP server in the
+/// `directory` folder of the data directory, made anew at every run, with a few users who sign
+/// in to the Voice Mail page with the passwords the demo prints. It stops with the demo.
+pub struct DemoDirectory {
+    _server: LocalSlapd,
+    pub settings: DirectorySettings,
+    /// Each user's account name and directory password.
+    pub users: Vec<(&'static str, SecretString)>,
+}
+
+/// Starts the demo's directory, or says why there is none (slapd isn't installed) and returns
+/// `None`: the demo then runs without it.
+pub fn start_directory(data_dir: &Path) -> anyhow::Result<Option<DemoDirectory>> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Err(why) = umpin_directory::local::programs() {
+        say!("No local directory: {why}. The demo runs without one.");
+        return Ok(None);
+    }
+    let dir = data_dir.join("directory");
+    let failed = |e: std::io::Error| anyhow::anyhow!("The demo's directory {} can't be made ({e}).", dir.display());
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(failed)?;
+    }
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(failed)?;
+    let service_password = umpin_crypto::generate_password()?;
+    let mut ldif = local::base_ldif(service_password.expose_secret());
+    let mut users = Vec::new();
+    for (name, uid, phone, id) in DIRECTORY_PEOPLE {
+        let password = umpin_crypto::generate_password()?;
+        let (first, last) = name.split_once(' ').unwrap_or((name, name));
+        ldif.push_str(&format!(
+            "dn: uid={uid},{}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\ndisplayName: {name}\n\
+             givenName: {first}\nsn: {last}\nmail: {uid}@contoso.com\ntelephoneNumber: {phone}\n\
+             entryUUID: {id}\nuserPassword: {}\n\n",
+            local::PEOPLE_DN,
+            password.expose_secret()
+        ));
+        users.push((uid, password));
+    }
+    ldif.push_str(&format!("dn: {VOICE_MAIL_USERS}\nobjectClass: groupOfNames\ncn: Voice Mail Users\n"));
+    for (_, uid, _, _) in DIRECTORY_PEOPLE {
+        ldif.push_str(&format!("member: uid={uid},{}\n", local::PEOPLE_DN));
+    }
+    ldif.push('\n');
+    let admin_password = umpin_crypto::generate_password()?;
+    let server = LocalSlapd::start(&dir, &ldif, admin_password.expose_secret(), "")
+        .map_err(|why| anyhow::anyhow!("The demo's directory couldn't start: {why}."))?;
+    let password_file = dir.join("bind-password");
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&password_file).map_err(failed)?;
+    std::io::Write::write_all(&mut file, service_password.expose_secret().as_bytes()).map_err(failed)?;
+    let config = DirectoryConfig {
+        url: Some(server.url()),
+        starttls: Some(false),
+        bind_dn: Some(local::SERVICE_DN.to_owned()),
+        bind_password_file: Some(password_file),
+        base_dn: Some(local::PEOPLE_DN.to_owned()),
+        user_filter: Some("(objectClass=inetOrgPerson)".to_owned()),
+        um_groups: vec![UmGroup {
+            group: VOICE_MAIL_USERS.to_owned(),
+            policy: format!("{DIAL_PLAN}{DEFAULT_POLICY_SUFFIX}"),
+        }],
+        sync_interval_minutes: Some(0),
+        ..DirectoryConfig::default()
+    };
+    let settings = config.settings()?.ok_or_else(|| anyhow::anyhow!("The demo's directory has no URL."))?;
+    Ok(Some(DemoDirectory { _server: server, settings, users }))
+}
+
+/// Syncs the demo's directory (its users get mailboxes, and the group's members UM) and says
+/// how they sign in to the Voice Mail page.
+pub async fn sync_directory(service: &Service, directory: &DemoDirectory) -> anyhow::Result<()> {
+    let admin = Principal::local_administrator();
+    let sync = StartUmDirectorySync { what_if: Switch(false) };
+    let report = service.start_directory_sync(&admin, sync.operation(), false).await?;
+    let counts = &report.record.counts;
+    say!(
+        "Synced the demo's directory: {} users read, {} mailboxes added, {} UM-enabled.",
+        counts.read,
+        counts.added,
+        counts.um_enabled
+    );
+    for skipped in &report.record.skipped {
+        say!("  Skipped {}: {}", skipped.dn, skipped.reason);
+    }
+    say!("Directory users (the Voice Mail page at /voicemail/; passwords new on every run):");
+    for (uid, password) in &directory.users {
+        say!("  {uid} ({uid}@contoso.com): {}", password.expose_secret());
+    }
     Ok(())
 }

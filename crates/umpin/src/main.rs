@@ -74,6 +74,10 @@ enum Command {
         /// Builds and shows the organisation, then exits instead of serving it.
         #[arg(long)]
         no_serve: bool,
+        /// Also starts a local OpenLDAP directory (when slapd is installed) with a few users, syncs
+        /// them, and prints their passwords for the Voice Mail page; it stops with the demo.
+        #[arg(long)]
+        with_directory: bool,
     },
     /// The management shell: Exchange's UM cmdlets in PowerShell syntax.
     #[command(after_help = SHELL_ENVIRONMENT)]
@@ -223,9 +227,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { command: KeysCommand::Rotate } => rotate(&setup).await,
-        Command::Demo { listen, no_serve } => {
+        Command::Demo { listen, no_serve, with_directory } => {
             init(&setup).await?;
-            let service = setup.service().await?;
+            let mut service = setup.service().await?;
+            let directory = if with_directory { demo::start_directory(&setup.data_dir)? } else { None };
+            if let Some(directory) = &directory {
+                service = service
+                    .with_directory(std::sync::Arc::new(umpin_directory::Directory::new(directory.settings.clone())));
+            }
             // The address is taken before anything is built, so a busy port costs nothing.
             let server = if no_serve {
                 None
@@ -233,6 +242,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(serve::bind(&setup, listen, service.clone()).map_err(demo::as_demo)?)
             };
             let password = demo::run(&service).await?;
+            if let Some(directory) = &directory {
+                demo::sync_directory(&service, directory).await?;
+            }
             let umpin = demo::invocation();
             let Some(server) = server else {
                 say!(
@@ -248,6 +260,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             say!("  Management account: {} (Organization Management)", demo::DEMO_ACCOUNT);
             say!("  Password: {} (new on every run of the demo)", password.expose_secret());
             say!("  Web admin center: {}/ecp/", server.url());
+            if directory.is_some() {
+                say!("  Voice Mail (directory users): {}/voicemail/", server.url());
+            }
             say!("  Remote shell: {umpin} shell --server {} --user {}", server.url(), demo::DEMO_ACCOUNT);
             say!(
                 "  Phone: {umpin} phone --server {} --user {} --access-number {}",

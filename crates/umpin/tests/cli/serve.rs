@@ -104,7 +104,7 @@ impl Serving {
 }
 
 /// A plain-HTTP request on a fresh connection: the whole answer as text.
-fn http(address: &str, request: &str) -> String {
+pub(crate) fn http(address: &str, request: &str) -> String {
     let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
