@@ -240,8 +240,15 @@ impl Service {
             for member in batch {
                 let address = member.mailbox.primary_smtp_address.clone();
                 let request = EnableUmMailbox { policy: member.policy.clone(), ..Default::default() };
+                // By guid, never by address: a member whose mailbox couldn't be added (its address
+                // is a mailbox made by hand) must not enable that other mailbox. Its mailbox then
+                // doesn't exist, and the skipped addition already says why.
+                let identity = member.mailbox.guid.to_string();
+                if tx.mailbox(member.mailbox.guid).await?.is_none() {
+                    continue;
+                }
                 tx.savepoint().await?;
-                match self.enable_in(&mut tx, &address, request).await {
+                match self.enable_in(&mut tx, &identity, request).await {
                     Ok(_) => {
                         let parameters = vec![
                             ("Change", AuditValue::Word(UM_ENABLED.to_owned())),

@@ -230,6 +230,30 @@ umpin_store::backend_tests! {
         assert!(err.contains("cn=nobody,dc=contoso,dc=com") && err.contains("doesn't exist"), "{err}");
     }
 
+    async fn a_um_group_member_whose_address_a_mailbox_made_by_hand_has_leaves_that_mailbox_alone(db: Database) {
+        let mut ldif = base_ldif();
+        ldif.push_str(&person("kimberly", "kim@contoso.com", Some("+1 425 555 3456")));
+        ldif.push_str(&format!(
+            "dn: cn=voicemail,dc=contoso,dc=com\nobjectClass: groupOfNames\ncn: voicemail\nmember: {}\n\n",
+            dn("kimberly")
+        ));
+        let Some(slapd) = Slapd::start(&ldif).await else { return };
+        let (s, _keys) = service(db);
+        let mut config = slapd.config(Preset::Openldap);
+        config.um_groups = vec![UmGroup { group: "cn=voicemail,dc=contoso,dc=com".to_owned(), policy: POLICY.to_owned() }];
+        let s = syncing(&s, &config);
+        // kim@contoso.com is a mailbox made by hand, not UM-enabled.
+        contoso(&s).await;
+        let report = sync(&s).await.unwrap();
+        assert_eq!((report.record.counts.added, report.record.counts.um_enabled), (0, 0), "{:?}", report.record);
+        let reasons: Vec<&str> = report.record.skipped.iter().map(|e| e.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 1, "one report, of the address: {reasons:?}");
+        assert!(reasons[0].contains("kim@contoso.com"), "{reasons:?}");
+        let err = rule(s.cmdlets().get_um_mailbox_pin(&admin(), "kim@contoso.com").await);
+        assert!(matches!(err, Error::NotUmEnabled { .. }), "the mailbox made by hand is left alone: {err:?}");
+        assert!(messages(&s, MessageKind::Welcome).await.iter().all(|(to, _)| to != "kim@contoso.com"));
+    }
+
     async fn a_sync_stopped_half_way_and_run_again_ends_as_one_uninterrupted_sync(db: Database) {
         let Some(slapd) = Slapd::start(&organisation()).await else { return };
         let (s, _keys) = service(db.clone());
