@@ -167,7 +167,7 @@ fn pin_rule(policy: &PinPolicy) -> String {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "voice_mail_error.html")]
-struct ErrorPage {
+struct FailurePage {
     sign_out_csrf: Option<String>,
     user_name: String,
     title: &'static str,
@@ -176,7 +176,7 @@ struct ErrorPage {
 
 /// A page for a refusal or failure, in the Voice Mail page's frame.
 fn failure_page(status: StatusCode, title: &'static str, message: impl Into<String>) -> Response {
-    let page = ErrorPage { sign_out_csrf: None, user_name: String::new(), title, message: message.into() };
+    let page = FailurePage { sign_out_csrf: None, user_name: String::new(), title, message: message.into() };
     (status, page).into_response()
 }
 
@@ -184,19 +184,22 @@ pub async fn not_found() -> Response {
     failure_page(StatusCode::NOT_FOUND, "Not found", "There is no such page. Your Voice Mail page is at /voicemail/.")
 }
 
+/// A failure as the user sees it: a refusal in the service's words; a failure of the server in
+/// general words, its details (database, directory, keys) for the log only.
 fn failure(e: &ServiceError) -> Response {
-    let (status, title) = match e {
+    let status = match e {
         ServiceError::Storage { .. } | ServiceError::Directory(_) | ServiceError::AuditLogDamaged { .. } => {
-            (StatusCode::SERVICE_UNAVAILABLE, "Voice Mail can't answer now")
+            StatusCode::SERVICE_UNAVAILABLE
         }
-        ServiceError::Crypto(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
-        _ => (StatusCode::CONFLICT, "This couldn't be done"),
+        ServiceError::Crypto(_) | ServiceError::PinDataUnreadable { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => return failure_page(StatusCode::CONFLICT, "This couldn't be done", e.to_string()),
     };
-    if status.is_server_error() {
-        tracing::error!(error = %e, "the Voice Mail page failed");
-    }
-    failure_page(status, title, e.to_string())
+    tracing::error!(error = %e, "the Voice Mail page failed");
+    failure_page(status, "Voice Mail can't answer now", UNAVAILABLE)
 }
+
+/// What a user is told when the server, not their request, failed.
+const UNAVAILABLE: &str = "Voice Mail can't do this now, and nothing was changed. Try again later; if it keeps failing, tell your administrator.";
 
 pub async fn sign_in_page() -> Response {
     SignInPage { sign_out_csrf: None, user_name: String::new(), username: String::new(), error: None }.into_response()
@@ -221,13 +224,19 @@ pub async fn sign_in(
             response.headers_mut().insert(header::SET_COOKIE, VOICE_MAIL.set(&state, started.id.expose_secret()));
             response
         }
-        Err(e @ (ServiceError::NotAuthenticated | ServiceError::Throttled { .. } | ServiceError::NoMailbox)) => {
+        Err(e) => {
             let (status, error) = match e {
                 ServiceError::NotAuthenticated => {
                     (StatusCode::UNAUTHORIZED, "The user name or password is incorrect. Try again.".to_owned())
                 }
                 ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
-                _ => (StatusCode::NOT_FOUND, e.to_string()),
+                ServiceError::NoMailbox => (StatusCode::NOT_FOUND, e.to_string()),
+                // The directory's address and answer are for the log, not for anyone who signs in.
+                ServiceError::Directory(_) => {
+                    tracing::error!(error = %e, "a Voice Mail sign-in couldn't be checked with the directory");
+                    (StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE.to_owned())
+                }
+                e => return failure(&e),
             };
             let page = SignInPage {
                 sign_out_csrf: None,
@@ -237,19 +246,6 @@ pub async fn sign_in(
             };
             (status, page).into_response()
         }
-        Err(e @ ServiceError::Directory(_)) => {
-            // The directory's address and answer are for the log, not for anyone who signs in.
-            tracing::error!(error = %e, "a Voice Mail sign-in couldn't be checked with the directory");
-            let error = "Your password can't be checked now: the directory doesn't answer. Try again later.".to_owned();
-            let page = SignInPage {
-                sign_out_csrf: None,
-                user_name: String::new(),
-                username: form.username,
-                error: Some(error),
-            };
-            (StatusCode::SERVICE_UNAVAILABLE, page).into_response()
-        }
-        Err(e) => failure(&e),
     }
 }
 
