@@ -19,6 +19,7 @@ use umpin_domain::account::MAX_PASSWORD_LENGTH;
 use umpin_domain::directory::dn_key;
 use umpin_domain::identity::check_identity;
 use umpin_domain::{Mailbox, PinPolicy};
+use umpin_store::Sessions;
 
 use crate::access::Operation;
 use crate::accounts::{SignInSubject, clear_failures, count_failure, refuse_if_blocked, throttle_subjects};
@@ -113,8 +114,15 @@ impl Service {
         let id = generate_token()?;
         let expires_at = now + WEB_SESSION_LIFETIME;
         let idle_until = (now + idle).min(expires_at);
-        tx.insert_voice_mail_session(&token_digest(id.expose_secret()), mailbox.guid, now, idle_until, expires_at)
-            .await?;
+        tx.insert_session(
+            Sessions::VoiceMail,
+            &token_digest(id.expose_secret()),
+            mailbox.guid,
+            now,
+            idle_until,
+            expires_at,
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(user = %mailbox.primary_smtp_address, %source, "a user signed in to Voice Mail");
         Ok(VoiceMailSession { id, user: VoiceMailUser { mailbox, source: source.to_owned() } })
@@ -141,7 +149,7 @@ impl Service {
     /// Ends a Voice Mail session (sign-out); nothing happens when it had ended already.
     pub async fn end_voice_mail_session(&self, id: &str) -> Result<(), ServiceError> {
         let mut tx = self.db.begin().await?;
-        let ended = tx.delete_voice_mail_session(&token_digest(id)).await?;
+        let ended = tx.delete_session(Sessions::VoiceMail, &token_digest(id)).await?;
         tx.commit().await?;
         if ended {
             tracing::info!("a Voice Mail session was signed out");

@@ -10,6 +10,7 @@
 use jiff::SignedDuration;
 use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{generate_token, token_digest};
+use umpin_store::Sessions;
 
 use crate::{Principal, Service, ServiceError};
 
@@ -38,7 +39,15 @@ impl Service {
         let id = generate_token()?;
         let expires_at = now + WEB_SESSION_LIFETIME;
         let idle_until = (now + idle).min(expires_at);
-        tx.insert_web_session(&token_digest(id.expose_secret()), account.guid, now, idle_until, expires_at).await?;
+        tx.insert_session(
+            Sessions::AdminCenter,
+            &token_digest(id.expose_secret()),
+            account.guid,
+            now,
+            idle_until,
+            expires_at,
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(account = %account.name, %source, "a management account signed in to the web admin center");
         let principal =
@@ -70,7 +79,7 @@ impl Service {
     /// Ends a web session (sign-out); nothing happens when it had ended already.
     pub async fn end_web_session(&self, id: &str) -> Result<(), ServiceError> {
         let mut tx = self.db.begin().await?;
-        let ended = tx.delete_web_session(&token_digest(id)).await?;
+        let ended = tx.delete_session(Sessions::AdminCenter, &token_digest(id)).await?;
         tx.commit().await?;
         if ended {
             tracing::info!("a web admin center session was signed out");

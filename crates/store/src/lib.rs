@@ -69,6 +69,7 @@ pub use pins::{PinRecord, Reservation, UmPinFilter};
 pub use spraying::SprayBlock;
 pub use um_mailboxes::UmMailboxFilter;
 pub use voice::{RecordedName, VoiceCall};
+pub use web_sessions::Sessions;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");

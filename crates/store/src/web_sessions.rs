@@ -11,40 +11,88 @@ use crate::accounts::AccountRow;
 use crate::rows::{guid_text, micros, parse_guid};
 use crate::{Database, StoreError, Tx};
 
+/// The two kinds of session, each in a table of its own so that neither can pass for the other:
+/// the admin center's, of a management account, and the Voice Mail page's, of a mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sessions {
+    AdminCenter,
+    VoiceMail,
+}
+
+impl Sessions {
+    /// Inserts a session: digest, owner's guid, start, idle end, absolute end.
+    fn insert(self) -> &'static str {
+        match self {
+            Sessions::AdminCenter => {
+                "INSERT INTO web_sessions (digest, account, created_at, idle_until, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)"
+            }
+            Sessions::VoiceMail => {
+                "INSERT INTO voice_mail_sessions (digest, mailbox, created_at, idle_until, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)"
+            }
+        }
+    }
+
+    fn delete(self) -> &'static str {
+        match self {
+            Sessions::AdminCenter => "DELETE FROM web_sessions WHERE digest = $1",
+            Sessions::VoiceMail => "DELETE FROM voice_mail_sessions WHERE digest = $1",
+        }
+    }
+
+    /// Moves a session's idle end (never past its absolute end) if it is neither idle nor
+    /// expired at `$2`, returning its owner's guid.
+    fn touch(self) -> &'static str {
+        match self {
+            Sessions::AdminCenter => {
+                "UPDATE web_sessions SET idle_until = CASE WHEN $3 < expires_at THEN $3 ELSE expires_at END \
+                 WHERE digest = $1 AND idle_until > $2 AND expires_at > $2 RETURNING account"
+            }
+            Sessions::VoiceMail => {
+                "UPDATE voice_mail_sessions SET idle_until = CASE WHEN $3 < expires_at THEN $3 ELSE expires_at END \
+                 WHERE digest = $1 AND idle_until > $2 AND expires_at > $2 RETURNING mailbox"
+            }
+        }
+    }
+
+    fn delete_ended(self) -> &'static str {
+        match self {
+            Sessions::AdminCenter => "DELETE FROM web_sessions WHERE idle_until <= $1 OR expires_at <= $1",
+            Sessions::VoiceMail => "DELETE FROM voice_mail_sessions WHERE idle_until <= $1 OR expires_at <= $1",
+        }
+    }
+}
+
 impl Tx {
-    /// Stores a new session's digest for `account`.
-    pub async fn insert_web_session(
+    /// Stores a new session's digest for `owner`: a management account of the admin center, a
+    /// mailbox of the Voice Mail page.
+    pub async fn insert_session(
         &mut self,
+        sessions: Sessions,
         digest: &[u8],
-        account: Guid,
+        owner: Guid,
         created_at: Timestamp,
         idle_until: Timestamp,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
         on_conn!(self.conn(), c => {
-            sqlx::query(
-                "INSERT INTO web_sessions (digest, account, created_at, idle_until, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(digest.to_vec())
-            .bind(guid_text(account))
-            .bind(micros(created_at))
-            .bind(micros(idle_until))
-            .bind(micros(expires_at))
-            .execute(&mut *c)
-            .await?;
+            sqlx::query(sessions.insert())
+                .bind(digest.to_vec())
+                .bind(guid_text(owner))
+                .bind(micros(created_at))
+                .bind(micros(idle_until))
+                .bind(micros(expires_at))
+                .execute(&mut *c)
+                .await?;
         });
         Ok(())
     }
 
     /// Ends one session; `false` when there was none.
-    pub async fn delete_web_session(&mut self, digest: &[u8]) -> Result<bool, StoreError> {
+    pub async fn delete_session(&mut self, sessions: Sessions, digest: &[u8]) -> Result<bool, StoreError> {
         let deleted = on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM web_sessions WHERE digest = $1")
-                .bind(digest.to_vec())
-                .execute(&mut *c)
-                .await?
-                .rows_affected()
+            sqlx::query(sessions.delete()).bind(digest.to_vec()).execute(&mut *c).await?.rows_affected()
         });
         Ok(deleted == 1)
     }
@@ -60,73 +108,47 @@ impl Tx {
         Ok(())
     }
 
-    /// The enabled account of a session that is neither idle nor expired at `now`, after moving
-    /// its idle end to `idle_until` (never past its absolute end).
+    /// The owner's guid of a session that is neither idle nor expired at `now`, after moving its
+    /// idle end to `idle_until` (never past its absolute end).
+    async fn use_session(
+        &mut self,
+        sessions: Sessions,
+        digest: &[u8],
+        now: Timestamp,
+        idle_until: Timestamp,
+    ) -> Result<Option<Guid>, StoreError> {
+        let owner: Option<String> = on_conn!(self.conn(), c => {
+            sqlx::query_scalar(sessions.touch())
+                .bind(digest.to_vec())
+                .bind(micros(now))
+                .bind(micros(idle_until))
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        owner.map(|guid| parse_guid(&guid)).transpose()
+    }
+
+    /// The enabled account of an admin center session that is neither idle nor expired at
+    /// `now`, after moving its idle end to `idle_until` (never past its absolute end).
     pub async fn use_web_session(
         &mut self,
         digest: &[u8],
         now: Timestamp,
         idle_until: Timestamp,
     ) -> Result<Option<ManagementAccount>, StoreError> {
-        let account: Option<String> = on_conn!(self.conn(), c => {
-            sqlx::query_scalar(
-                "UPDATE web_sessions SET idle_until = CASE WHEN $3 < expires_at THEN $3 ELSE expires_at END \
-                 WHERE digest = $1 AND idle_until > $2 AND expires_at > $2 RETURNING account",
-            )
-            .bind(digest.to_vec())
-            .bind(micros(now))
-            .bind(micros(idle_until))
-            .fetch_optional(&mut *c)
-            .await?
-        });
-        let Some(account) = account else { return Ok(None) };
+        let Some(account) = self.use_session(Sessions::AdminCenter, digest, now, idle_until).await? else {
+            return Ok(None);
+        };
         let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
                 "SELECT guid, name, display_name, disabled, when_created FROM management_accounts \
                  WHERE guid = $1 AND NOT disabled",
             )
-            .bind(account)
+            .bind(guid_text(account))
             .fetch_all(&mut *c)
             .await?
         });
         Ok(self.with_role_groups(rows).await?.pop())
-    }
-
-    /// Stores a new Voice Mail session's digest for the user of `mailbox`.
-    pub async fn insert_voice_mail_session(
-        &mut self,
-        digest: &[u8],
-        mailbox: Guid,
-        created_at: Timestamp,
-        idle_until: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        on_conn!(self.conn(), c => {
-            sqlx::query(
-                "INSERT INTO voice_mail_sessions (digest, mailbox, created_at, idle_until, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(digest.to_vec())
-            .bind(guid_text(mailbox))
-            .bind(micros(created_at))
-            .bind(micros(idle_until))
-            .bind(micros(expires_at))
-            .execute(&mut *c)
-            .await?;
-        });
-        Ok(())
-    }
-
-    /// Ends one Voice Mail session; `false` when there was none.
-    pub async fn delete_voice_mail_session(&mut self, digest: &[u8]) -> Result<bool, StoreError> {
-        let deleted = on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM voice_mail_sessions WHERE digest = $1")
-                .bind(digest.to_vec())
-                .execute(&mut *c)
-                .await?
-                .rows_affected()
-        });
-        Ok(deleted == 1)
     }
 
     /// The mailbox of a Voice Mail session that is neither idle nor expired at `now`, after
@@ -137,19 +159,8 @@ impl Tx {
         now: Timestamp,
         idle_until: Timestamp,
     ) -> Result<Option<Mailbox>, StoreError> {
-        let mailbox: Option<String> = on_conn!(self.conn(), c => {
-            sqlx::query_scalar(
-                "UPDATE voice_mail_sessions SET idle_until = CASE WHEN $3 < expires_at THEN $3 ELSE expires_at END \
-                 WHERE digest = $1 AND idle_until > $2 AND expires_at > $2 RETURNING mailbox",
-            )
-            .bind(digest.to_vec())
-            .bind(micros(now))
-            .bind(micros(idle_until))
-            .fetch_optional(&mut *c)
-            .await?
-        });
-        match mailbox {
-            Some(guid) => self.mailbox(parse_guid(&guid)?).await,
+        match self.use_session(Sessions::VoiceMail, digest, now, idle_until).await? {
+            Some(mailbox) => self.mailbox(mailbox).await,
             None => Ok(None),
         }
     }
@@ -161,12 +172,9 @@ impl Database {
     pub async fn delete_ended_web_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut pooled = self.acquire().await?;
         let mut deleted = 0;
-        for statement in [
-            "DELETE FROM web_sessions WHERE idle_until <= $1 OR expires_at <= $1",
-            "DELETE FROM voice_mail_sessions WHERE idle_until <= $1 OR expires_at <= $1",
-        ] {
+        for sessions in [Sessions::AdminCenter, Sessions::VoiceMail] {
             deleted += on_conn!(pooled.conn(), c => {
-                sqlx::query(statement).bind(micros(now)).execute(&mut *c).await?.rows_affected()
+                sqlx::query(sessions.delete_ended()).bind(micros(now)).execute(&mut *c).await?.rows_affected()
             });
         }
         Ok(deleted)

@@ -266,14 +266,14 @@ pub async fn sign_out(
 }
 
 /// The page, with what was just done, or with what was wrong with the PIN the user chose.
-async fn page(state: &AppState, session: &UserSession, done: Option<String>, typed: Option<String>) -> Response {
+async fn page(state: &AppState, session: &UserSession, done: Option<String>, pin_error: Option<String>) -> Response {
     let (pin, pin_rule) = match state.service.own_pin_status(&session.user).await {
         Ok(Some((pin, policy))) => (Some(PinShown::of(&pin)), pin_rule(&policy)),
         Ok(None) => (None, String::new()),
         Err(e) => return failure(&e),
     };
     let mailbox = &session.user.mailbox;
-    let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if pin_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = VoiceMailPage {
         sign_out_csrf: Some(session.csrf.clone()),
         user_name: mailbox.display_name.clone(),
@@ -283,8 +283,9 @@ async fn page(state: &AppState, session: &UserSession, done: Option<String>, typ
         error: None,
         pin,
         pin_rule,
-        typed: typed.is_some(),
-        pin_error: typed,
+        // Only a PIN the user chose can be wrong: the choice stays on it.
+        typed: pin_error.is_some(),
+        pin_error,
     };
     (status, page).into_response()
 }

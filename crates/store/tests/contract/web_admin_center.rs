@@ -1,7 +1,7 @@
 //! The web admin center's storage: sessions and the Recipients list.
 
 use umpin_domain::ManagementAccount;
-use umpin_store::{MailboxFilter, RecipientKey, RecipientOrder, RecipientQuery};
+use umpin_store::{MailboxFilter, RecipientKey, RecipientOrder, RecipientQuery, Sessions};
 
 use super::*;
 
@@ -22,7 +22,9 @@ async fn account(db: &Database, name: &str, disabled: bool) -> Guid {
 
 async fn session(db: &Database, digest: u8, account: Guid, idle_until: i64, expires_at: i64) {
     let mut tx = db.begin().await.unwrap();
-    tx.insert_web_session(&[digest; 32], account, at(0), at(idle_until), at(expires_at)).await.unwrap();
+    tx.insert_session(Sessions::AdminCenter, &[digest; 32], account, at(0), at(idle_until), at(expires_at))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -88,8 +90,8 @@ umpin_store::backend_tests! {
         assert_eq!(use_session(&db, 1, 10, 100).await, None, "a disabled account");
         session(&db, 2, ellen, 100, 1000).await;
         let mut tx = db.begin().await.unwrap();
-        assert!(tx.delete_web_session(&[2; 32]).await.unwrap());
-        assert!(!tx.delete_web_session(&[2; 32]).await.unwrap());
+        assert!(tx.delete_session(Sessions::AdminCenter, &[2; 32]).await.unwrap());
+        assert!(!tx.delete_session(Sessions::AdminCenter, &[2; 32]).await.unwrap());
         tx.commit().await.unwrap();
         session(&db, 3, ellen, 100, 1000).await;
         session(&db, 4, ellen, 100, 1000).await;
@@ -102,6 +104,29 @@ umpin_store::backend_tests! {
         session(&db, 7, ellen, 900, 200).await;
         assert_eq!(db.delete_ended_web_sessions(at(200)).await.unwrap(), 3, "kim's idle one, 5 idle, 7 expired");
         assert_eq!(use_session(&db, 6, 250, 290).await.as_deref(), Some("ellen"));
+    }
+
+    /// A Voice Mail session names its mailbox while used and never passes for an admin center
+    /// session; it ends by sign-out, by time (with the admin center's), and with its mailbox.
+    async fn a_voice_mail_session_is_its_mailboxs_alone_and_ends_with_it(db: Database) {
+        let tony = mailbox("tony");
+        insert_mailbox(&db, &tony).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        for (digest, idle_until) in [(1, 100), (2, 100), (3, 300)] {
+            tx.insert_session(Sessions::VoiceMail, &[digest; 32], tony.guid, at(0), at(idle_until), at(1000)).await.unwrap();
+        }
+        let used = tx.use_voice_mail_session(&[1; 32], at(50), at(150)).await.unwrap();
+        assert_eq!(used.map(|m| m.guid), Some(tony.guid));
+        assert_eq!(tx.use_web_session(&[1; 32], at(60), at(160)).await.unwrap(), None, "not an admin center session");
+        assert!(tx.delete_session(Sessions::VoiceMail, &[1; 32]).await.unwrap());
+        assert_eq!(tx.use_voice_mail_session(&[1; 32], at(70), at(170)).await.unwrap(), None, "signed out");
+        tx.commit().await.unwrap();
+        assert_eq!(db.delete_ended_web_sessions(at(200)).await.unwrap(), 1, "2 idle since 100");
+        let mut tx = db.begin().await.unwrap();
+        assert!(tx.use_voice_mail_session(&[3; 32], at(250), at(290)).await.unwrap().is_some());
+        tx.delete_mailbox(tony.guid).await.unwrap();
+        assert!(!tx.delete_session(Sessions::VoiceMail, &[3; 32]).await.unwrap(), "deleted with its mailbox");
+        tx.commit().await.unwrap();
     }
 
     /// Each order of the Recipients list pages through every mailbox exactly once, whatever

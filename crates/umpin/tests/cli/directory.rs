@@ -107,7 +107,6 @@ fn plain_ldap_to_another_host_in_umpin_toml_is_refused_in_one_sentence() {
 /// Voice Mail Users group), and serves the Voice Mail page to them with the passwords it prints.
 #[test]
 fn the_demo_with_a_directory_serves_the_voice_mail_page_to_its_users_with_the_passwords_it_prints() {
-    use std::io::BufRead;
     if let Err(why) = umpin_directory::local::programs() {
         let required = std::env::var(umpin_directory::testing::REQUIRE_DIRECTORY_VAR).is_ok_and(|v| v == "1");
         assert!(!required, "the directory tests are required but can't run: {why}");
@@ -115,39 +114,22 @@ fn the_demo_with_a_directory_serves_the_voice_mail_page_to_its_users_with_the_pa
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["demo", "--with-directory", "--listen", "127.0.0.1:0"])
-        .env_remove("UMPIN_CONFIG")
-        .env_remove("UMPIN_DATABASE_URL")
-        .env_remove("UMPIN_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut password, mut synced) = (None, None);
-    let url = loop {
-        let Some(Ok(line)) = lines.next() else {
-            let _ = child.kill();
-            panic!("the demo ended before serving");
-        };
-        if let Some(rest) = line.trim().strip_prefix("ravi (ravi@contoso.com): ") {
-            password = Some(rest.to_owned());
-        }
-        if line.starts_with("Synced the demo's directory") {
-            synced = Some(line.clone());
-        }
-        if let Some(rest) = line.strip_prefix("Serving contoso.com on ") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    let address = url.trim_start_matches("http://").to_owned();
+    let demo = super::habits::Demo::start_with(dir.path(), &["--with-directory"]);
+    let printed = demo.printed.join("\n");
+    assert!(
+        printed.contains("Synced the demo's directory: 3 users read, 3 mailboxes added, 3 UM-enabled."),
+        "{printed}"
+    );
+    let password = demo
+        .printed
+        .iter()
+        .find_map(|line| line.trim().strip_prefix("ravi (ravi@contoso.com): "))
+        .unwrap_or_else(|| panic!("the demo prints ravi's password: {printed}"));
+    let address = demo.url.trim_start_matches("http://");
     let sign_in = |password: &str| {
         let body = format!("username=ravi&password={password}");
         super::serve::http(
-            &address,
+            address,
             &format!(
                 "POST /voicemail/sign-in HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
                  Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
@@ -156,25 +138,17 @@ fn the_demo_with_a_directory_serves_the_voice_mail_page_to_its_users_with_the_pa
         )
     };
     let refused = sign_in("wrong");
-    let answer = password.as_deref().map(sign_in).unwrap_or_default();
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let answer = sign_in(password);
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
     let cookie = answer
         .lines()
         .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
         .and_then(|c| c.split(';').next())
-        .map(str::to_owned);
-    let page = cookie.as_deref().map(|cookie| {
-        let request =
-            format!("GET /voicemail/ HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
-        super::serve::http(&address, &request)
-    });
-    let _ = child.kill();
-    let _ = child.wait();
-    let synced = synced.expect("the demo says what it synced");
-    assert!(synced.contains("3 mailboxes added, 3 UM-enabled"), "{synced}");
-    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
-    assert!(password.is_some(), "the demo prints ravi's password");
-    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
-    assert!(cookie.as_deref().is_some_and(|c| c.starts_with("umpin_voice_mail=")), "{answer}");
-    let page = page.unwrap_or_default();
+        .filter(|c| c.starts_with("umpin_voice_mail="))
+        .unwrap_or_else(|| panic!("a Voice Mail session cookie: {answer}"));
+    let request =
+        format!("GET /voicemail/ HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+    let page = super::serve::http(address, &request);
     assert!(page.starts_with("HTTP/1.1 200") && page.contains("Ravi Kumar") && page.contains("Reset PIN"), "{page}");
 }

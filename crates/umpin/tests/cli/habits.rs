@@ -522,16 +522,25 @@ fn run_readme_example(dir: &std::path::Path, example: &str, server: Option<&str>
 }
 
 /// The demo serving from `dir`, stopped however the test ends.
-struct Demo {
+/// `umpin demo` serving on a free loopback port from `dir`, killed when dropped.
+pub(crate) struct Demo {
     child: std::process::Child,
-    url: String,
+    pub(crate) url: String,
+    /// What it printed before it served.
+    pub(crate) printed: Vec<String>,
 }
 
 impl Demo {
     fn start(dir: &std::path::Path) -> Demo {
+        Demo::start_with(dir, &[])
+    }
+
+    /// `umpin demo` with `options` as well.
+    pub(crate) fn start_with(dir: &std::path::Path, options: &[&str]) -> Demo {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_umpin"))
             .args(["demo", "--listen", "127.0.0.1:0"])
+            .args(options)
             .current_dir(dir)
             .env_remove("UMPIN_DATA_DIR")
             .env_remove("UMPIN_CONFIG")
@@ -542,12 +551,13 @@ impl Demo {
             .spawn()
             .unwrap();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut demo = Demo { child, url: String::new() };
+        let mut demo = Demo { child, url: String::new(), printed: Vec::new() };
         demo.url = loop {
             let line = lines.next().expect("the demo announces its address").unwrap();
             if let Some(rest) = line.strip_prefix("Serving contoso.com on ") {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
+            demo.printed.push(line);
         };
         demo
     }
