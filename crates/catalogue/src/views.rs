@@ -507,6 +507,7 @@ pub fn management_account(a: &ManagementAccount, generated_password: Option<&Sec
         ("Disabled", a.disabled.into()),
         ("Guid", a.guid.to_string().into()),
         ("WhenCreated", a.when_created.into()),
+        ("DirectoryId", a.directory_id.as_deref().into()),
         ("Identity", a.name.as_str().into()),
     ];
     if let Some(p) = generated_password {
@@ -523,6 +524,7 @@ pub fn role_group(g: &RoleGroupView) -> Value {
             ("Name", g.group.name().into()),
             ("Description", g.group.description().into()),
             ("Members", texts(&g.members)),
+            ("DirectoryGroups", texts(&g.directory_groups)),
             ("Identity", g.group.name().into()),
         ],
     )

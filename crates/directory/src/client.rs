@@ -17,6 +17,7 @@ use std::pin::Pin;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, ResultEntry, Scope};
 use secrecy::{ExposeSecret, SecretString};
+use umpin_domain::RoleGroup;
 use umpin_domain::directory::{DirectoryEntry, dn_key, next_member_range};
 use umpin_service::DirectorySource;
 
@@ -177,12 +178,32 @@ impl Directory {
         Ok(entries)
     }
 
+    /// The role groups that the groups of `[[directory.role_groups]]` give the user `dn`: the role
+    /// group of each that has the user as a member (directly), each once.
+    pub async fn role_groups_of(&self, dn: &str) -> Result<Vec<RoleGroup>, DirectoryError> {
+        let mappings = &self.settings.role_groups;
+        let mut granted = Vec::new();
+        if mappings.is_empty() {
+            return Ok(granted);
+        }
+        let user = dn_key(dn);
+        let mut ldap = self.connect().await?;
+        for (group, role_group) in mappings {
+            if !granted.contains(role_group) && self.group_members(&mut ldap, group).await?.contains(&user) {
+                granted.push(*role_group);
+            }
+        }
+        let _ = ldap.unbind().await;
+        granted.sort();
+        Ok(granted)
+    }
+
     /// The DNs (as [`dn_key`]s) of a group's members: its `member` values, asked for range by
     /// range when the server gives them so (Active Directory, past 1,500), and its
     /// `uniqueMember` values without their optional `#'…'B` suffix. A group that doesn't
     /// exist is an error: a mistyped DN must not look like an empty group.
     async fn group_members(&self, ldap: &mut Ldap, group: &str) -> Result<HashSet<String>, DirectoryError> {
-        let failed = |e: LdapError| self.error(format!("reading the UM group '{group}' failed ({}).", described(&e)));
+        let failed = |e: LdapError| self.error(format!("reading the group '{group}' failed ({}).", described(&e)));
         let mut members = HashSet::new();
         let mut asked = vec!["member".to_owned(), "uniqueMember".to_owned()];
         loop {
@@ -193,15 +214,15 @@ impl Directory {
                 .success()
                 .map_err(|e| match &e {
                     LdapError::LdapResult { result } if result.rc == NO_SUCH_OBJECT => self.error(format!(
-                        "the UM group '{group}' doesn't exist: check the group DNs of [[directory.um_groups]]."
+                        "the group '{group}' doesn't exist: check the group DNs of [[directory.um_groups]] and [[directory.role_groups]]."
                     )),
                     _ => failed(e),
                 })?;
             let Some(entry) = found.into_iter().next() else {
-                return Err(self.error(format!("the UM group '{group}' wasn't returned.")));
+                return Err(self.error(format!("the group '{group}' wasn't returned.")));
             };
             let attributes = Attributes::of(entry)
-                .ok_or_else(|| self.error(format!("it sent the UM group '{group}' in a form that can't be read.")))?;
+                .ok_or_else(|| self.error(format!("it sent the group '{group}' in a form that can't be read.")))?;
             let mut next = None;
             for (name, values) in &attributes.values {
                 let texts = values.iter().filter_map(|v| std::str::from_utf8(v).ok());
@@ -240,6 +261,17 @@ impl DirectorySource for Directory {
         login: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<Option<DirectoryEntry>, String>> + Send + 'a>> {
         Box::pin(async move { self.find_user(login).await.map_err(|e| e.to_string()) })
+    }
+
+    fn role_groups_of<'a>(
+        &'a self,
+        user: &'a DirectoryEntry,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<RoleGroup>, String>> + Send + 'a>> {
+        Box::pin(async move { self.role_groups_of(&user.dn).await.map_err(|e| e.to_string()) })
+    }
+
+    fn directory_groups(&self, role_group: RoleGroup) -> Vec<String> {
+        self.settings.role_groups.iter().filter(|(_, r)| *r == role_group).map(|(group, _)| group.clone()).collect()
     }
 
     fn check_password<'a>(

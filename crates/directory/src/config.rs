@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use umpin_domain::RoleGroup;
 
 /// The most entries one page of a search asks for: Active Directory's `MaxPageSize`.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -56,6 +57,10 @@ pub struct DirectoryConfig {
     /// (`[[directory.um_groups]]`); a user in several gets the first's.
     #[serde(default)]
     pub um_groups: Vec<UmGroup>,
+    /// Directory groups whose members may sign in as administrators, each with the role group it
+    /// gives them (`[[directory.role_groups]]`); a user in several gets each one's.
+    #[serde(default)]
+    pub role_groups: Vec<RoleGroupMapping>,
     /// Days a user may be gone from the directory, or disabled there, before UM is disabled
     /// and the PIN data destroyed; 7 by default, 0 at the first sync that misses them.
     pub grace_period_days: Option<u32>,
@@ -77,6 +82,17 @@ pub struct UmGroup {
     pub group: String,
     /// The UM mailbox policy's name.
     pub policy: String,
+}
+
+/// A directory group whose members sign in to umpin with their directory password and get a
+/// role group (Exchange's role groups with directory groups as members).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleGroupMapping {
+    /// The group's DN; its members are read as a UM group's are.
+    pub group: String,
+    /// The role group's name, such as "UM Management" or "Help Desk".
+    pub role_group: String,
 }
 
 /// The directory's kind: its default filter and attribute map.
@@ -189,6 +205,8 @@ pub struct DirectorySettings {
     pub user_filter: String,
     pub attributes: AttributeMap,
     pub um_groups: Vec<UmGroup>,
+    /// Each directory group whose members sign in as administrators, with its role group.
+    pub role_groups: Vec<(String, RoleGroup)>,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     pub grace_period: jiff::SignedDuration,
     pub page_size: u32,
@@ -278,6 +296,20 @@ impl DirectoryConfig {
                 ),
             ));
         }
+        let role_groups = self
+            .role_groups
+            .iter()
+            .map(|m| match m.role_group.parse::<RoleGroup>() {
+                Ok(role_group) if !m.group.trim().is_empty() => Ok((m.group.trim().to_owned(), role_group)),
+                _ => Err(refuse(
+                    "role_groups",
+                    format!(
+                        "has an entry without a group DN or with an unknown role group ({m:?}): give group = \"cn=…\" and role_group = one of {}.",
+                        RoleGroup::ALL.iter().map(|g| format!("\"{}\"", g.name())).collect::<Vec<_>>().join(", ")
+                    ),
+                )),
+            })
+            .collect::<Result<_, _>>()?;
         let tls = match security {
             Security::Plain => None,
             Security::Tls | Security::StartTls => Some(Arc::new(tls_config(self.ca_file.as_deref())?)),
@@ -291,6 +323,7 @@ impl DirectoryConfig {
             user_filter,
             attributes: self.attributes(),
             um_groups: self.um_groups.clone(),
+            role_groups,
             tls,
             grace_period: jiff::SignedDuration::from_hours(
                 24 * i64::from(self.grace_period_days.unwrap_or(DEFAULT_GRACE_PERIOD_DAYS)),

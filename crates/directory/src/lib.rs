@@ -31,5 +31,5 @@ pub mod testing;
 pub use client::{Directory, DirectoryError};
 pub use config::{
     AttributeMap, AttributeOverrides, DEFAULT_GRACE_PERIOD_DAYS, DEFAULT_SYNC_INTERVAL_MINUTES, DirectoryConfig,
-    DirectoryConfigError, DirectorySettings, MAX_PAGE_SIZE, Preset, Security, UmGroup,
+    DirectoryConfigError, DirectorySettings, MAX_PAGE_SIZE, Preset, RoleGroupMapping, Security, UmGroup,
 };

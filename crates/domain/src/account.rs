@@ -38,6 +38,11 @@ pub struct ManagementAccount {
     pub disabled: bool,
     pub role_groups: Vec<RoleGroup>,
     pub when_created: Timestamp,
+    /// For the account of a directory user (made when they first sign in, as a member of a
+    /// directory group that a role group has): the directory's immutable id of the user. Such an
+    /// account has no password here, and its role groups are those of its directory groups,
+    /// read at each sign-in. `None` for a local account.
+    pub directory_id: Option<String>,
 }
 
 /// What `Set-ManagementAccount` may change besides the password.

@@ -177,9 +177,14 @@ pub enum Error {
     NotMember { account: String, role_group: &'static str },
 
     #[error(
-        "The account '{account}' is the last enabled member of Organization Management: add another member first, so that someone can still manage umpin."
+        "The account '{account}' is the last enabled local member of Organization Management: add another local account to it first, so that someone can still manage umpin when the directory can't be reached."
     )]
     LastOrganizationManager { account: String },
+
+    #[error(
+        "The account '{account}' is a directory user's: it signs in with the directory's password and has the role groups of its directory groups ([[directory.role_groups]] in the configuration). Change those in the directory; here the account can only be disabled or removed."
+    )]
+    DirectoryAccount { account: String },
 
     #[error(
         "The account '{account}' can't remove itself from Organization Management: it would lose the permission to manage accounts and role groups, and couldn't undo it. Another member of Organization Management can remove it."

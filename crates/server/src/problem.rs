@@ -272,6 +272,7 @@ fn rule_kind(rule: &Rule) -> ProblemKind {
         | Rule::AlreadyMember { .. }
         | Rule::NotMember { .. }
         | Rule::LastOrganizationManager { .. }
+        | Rule::DirectoryAccount { .. }
         | Rule::OwnOrganizationManagement { .. }
         | Rule::FirstTimeSetupDone { .. } => ProblemKind::Conflict,
         Rule::PermissionDenied { .. } => ProblemKind::PermissionDenied,
@@ -292,6 +293,7 @@ impl From<ServiceError> for Problem {
             ServiceError::AuditLogDamaged { .. } => ProblemKind::AuditLogDamaged,
             ServiceError::NotAuthenticated => ProblemKind::NotAuthenticated,
             ServiceError::NoMailbox => ProblemKind::NotFound,
+            ServiceError::NoRoleGroup => ProblemKind::PermissionDenied,
             ServiceError::Throttled { .. } => ProblemKind::Throttled,
         };
         let mut problem = Problem::new(kind, e.to_string());

@@ -14,12 +14,13 @@ use umpin_crypto::{CryptoError, generate_password, generate_token, token_digest}
 use umpin_domain::account::{
     MAX_PASSWORD_LENGTH, THROTTLE_WINDOW, check_account_name, check_display_name, check_password, throttle_delay,
 };
+use umpin_domain::directory::{DirectoryEntry, dn_key};
 use umpin_domain::identity::check_identity;
 use umpin_domain::{AccountChanges, Error, Guid, ManagementAccount, ObjectKind, RoleGroup, Timestamp};
 use umpin_store::{StoreError, Tx, Unique};
 
 use crate::access::Operation;
-use crate::{Principal, Service, ServiceError};
+use crate::{DirectorySource, Principal, Service, ServiceError};
 
 /// How long a token from `POST /api/v1/auth/token` stays valid.
 pub const TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(8);
@@ -52,6 +53,8 @@ pub struct IssuedToken {
 pub struct RoleGroupView {
     pub group: RoleGroup,
     pub members: Vec<String>,
+    /// The DNs of the directory groups whose members sign in with it (`[[directory.role_groups]]`).
+    pub directory_groups: Vec<String>,
 }
 
 async fn find_account(tx: &mut Tx, identity: &str) -> Result<ManagementAccount, ServiceError> {
@@ -63,14 +66,26 @@ async fn find_account(tx: &mut Tx, identity: &str) -> Result<ManagementAccount, 
 }
 
 /// Refuses a change that would leave Organization Management without an enabled member.
+/// A local account (not a directory user's, whose role groups come from the directory).
+async fn local_account(tx: &mut Tx, identity: &str) -> Result<ManagementAccount, ServiceError> {
+    let account = find_account(tx, identity).await?;
+    match account.directory_id {
+        Some(_) => Err(Error::DirectoryAccount { account: account.name }.into()),
+        None => Ok(account),
+    }
+}
+
+/// Refuses to let `leaving` go (removed, disabled or out of Organization Management) when it is
+/// the last enabled local account in Organization Management: directory administrators can't
+/// stand in, since they sign in only while the directory answers.
 async fn keep_an_organization_manager(tx: &mut Tx, leaving: &ManagementAccount) -> Result<(), ServiceError> {
-    if leaving.disabled || !leaving.role_groups.contains(&RoleGroup::OrganizationManagement) {
+    let manages = |a: &ManagementAccount| {
+        a.directory_id.is_none() && !a.disabled && a.role_groups.contains(&RoleGroup::OrganizationManagement)
+    };
+    if !manages(leaving) {
         return Ok(());
     }
-    let others =
-        tx.management_accounts().await?.into_iter().any(|a| {
-            a.guid != leaving.guid && !a.disabled && a.role_groups.contains(&RoleGroup::OrganizationManagement)
-        });
+    let others = tx.management_accounts().await?.into_iter().any(|a| a.guid != leaving.guid && manages(&a));
     if others { Ok(()) } else { Err(Error::LastOrganizationManager { account: leaving.name.clone() }.into()) }
 }
 
@@ -172,6 +187,7 @@ impl Service {
                 disabled: false,
                 role_groups: Vec::new(),
                 when_created: self.now(),
+                directory_id: None,
             };
             let sealed = self.vault.seal_new_password(account.guid, &password).await?;
             tx.insert_management_account(&account, &sealed).await.map_err(|e| account_conflict(e, &account.name))?;
@@ -214,6 +230,9 @@ impl Service {
     ) -> Result<(), ServiceError> {
         self.audited(by, operation, async |tx| {
             let current = find_account(tx, identity).await?;
+            if current.directory_id.is_some() && (set.password.is_some() || set.changes.display_name.is_some()) {
+                return Err(Error::DirectoryAccount { account: current.name }.into());
+            }
             let mut next = current.clone();
             if let Some(d) = &set.changes.display_name {
                 next.display_name = check_display_name(Some(d), "")?;
@@ -272,6 +291,7 @@ impl Service {
             .map(|group| RoleGroupView {
                 group,
                 members: accounts.iter().filter(|a| a.role_groups.contains(&group)).map(|a| a.name.clone()).collect(),
+                directory_groups: self.directory.as_ref().map(|d| d.directory_groups(group)).unwrap_or_default(),
             })
             .collect())
     }
@@ -299,7 +319,7 @@ impl Service {
     ) -> Result<(), ServiceError> {
         self.audited(by, operation, async |tx| {
             let group: RoleGroup = role_group.parse()?;
-            let account = find_account(tx, member).await?;
+            let account = local_account(tx, member).await?;
             if tx.add_role_group_member(group, account.guid).await? {
                 Ok(())
             } else {
@@ -320,7 +340,7 @@ impl Service {
     ) -> Result<(), ServiceError> {
         self.audited(by, operation, async |tx| {
             let group: RoleGroup = role_group.parse()?;
-            let account = find_account(tx, member).await?;
+            let account = local_account(tx, member).await?;
             if group == RoleGroup::OrganizationManagement {
                 if account.name.eq_ignore_ascii_case(&by.account) {
                     return Err(Error::OwnOrganizationManagement { account: account.name }.into());
@@ -380,6 +400,10 @@ impl Service {
     /// the account, and the open transaction (the account's and the source's failures already
     /// forgotten in it) in which the caller stores the credential it issues. A wrong name or
     /// password gets one answer; a throttled account or source is told how long to wait.
+    ///
+    /// A name that no local account has is a directory user's when there is a directory: see
+    /// [`Service::check_directory_administrator`]. A local account's name comes first, so the
+    /// local (break-glass) accounts sign in whatever the directory holds or whether it answers.
     pub(crate) async fn check_credentials(
         &self,
         username: &str,
@@ -391,19 +415,22 @@ impl Service {
         let too_long = password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH;
         // No account has a name with a control character: not looked up (a NUL can't be on PostgreSQL).
         let no_such_name = check_identity("username", username).is_err();
-        let (credentials, subjects) = {
-            let mut tx = self.db.begin().await?;
-            // Looked up whether or not it exists, so that a known and an unknown name cost alike.
-            let credentials = if too_long || no_such_name { None } else { tx.management_account(username).await? };
-            let subjects = throttle_subjects(
-                credentials
-                    .as_ref()
-                    .map_or(SignInSubject::Unknown(username), |c| SignInSubject::Account(c.account.guid)),
-                source,
-            );
-            refuse_if_blocked(&mut tx, &subjects, now).await?;
-            (credentials, subjects)
+        // Looked up whether or not it exists, so that a known and an unknown name cost alike.
+        let credentials = if too_long || no_such_name {
+            None
+        } else {
+            self.db.begin_read().await?.management_account(username).await?
         };
+        if let Some(directory) = &self.directory
+            && credentials.as_ref().is_none_or(|c| c.account.directory_id.is_some())
+        {
+            return self.check_directory_administrator(directory.as_ref(), username, password, source).await;
+        }
+        let subjects = throttle_subjects(
+            credentials.as_ref().map_or(SignInSubject::Unknown(username), |c| SignInSubject::Account(c.account.guid)),
+            source,
+        );
+        refuse_if_blocked(&mut self.db.begin_read().await?, &subjects, now).await?;
         let right = match &credentials {
             Some(c) if !c.account.disabled => {
                 match self.vault.verify_password(c.account.guid, &c.sealed_password, password).await {
@@ -431,6 +458,125 @@ impl Service {
         };
         clear_failures(&mut tx, &subjects).await?;
         Ok((account, tx))
+    }
+
+    /// Signs a directory user in as an administrator: their password checked by the directory,
+    /// their role groups those that their directory groups give now (`[[directory.role_groups]]`),
+    /// as the management account of their directory user, made at their first sign-in and brought
+    /// up to date (name, display name, role groups) at each. So leaving a directory group takes
+    /// effect at the next sign-in: a token or session issued before keeps the role groups it was
+    /// issued with until it ends, unless the user is then in no group at all (their tokens and
+    /// sessions end) or an administrator disables or removes the account here (the same).
+    ///
+    /// A right password of a user in none of those groups is [`ServiceError::NoRoleGroup`] and
+    /// counts as no failure; an account an administrator disabled here is refused like a wrong
+    /// password.
+    async fn check_directory_administrator(
+        &self,
+        directory: &dyn DirectorySource,
+        login: &str,
+        password: &SecretString,
+        source: &str,
+    ) -> Result<(ManagementAccount, Tx), ServiceError> {
+        let now = self.now();
+        let (user, subjects, mut tx) = self.check_directory_password(directory, login, password, source).await?;
+        let role_groups = directory.role_groups_of(&user).await.map_err(ServiceError::Directory)?;
+        let id = user.id.as_deref().filter(|_| !role_groups.is_empty());
+        let Some(id) = id else {
+            clear_failures(&mut tx, &subjects).await?;
+            // Gone from every group: what an earlier sign-in gave ends now, not when it expires.
+            if let Some(id) = &user.id
+                && let Some(account) = tx.directory_account(id).await?
+            {
+                for group in account.role_groups {
+                    tx.remove_role_group_member(group, account.guid).await?;
+                }
+                tx.delete_api_tokens(account.guid).await?;
+                tx.delete_web_sessions(account.guid).await?;
+            }
+            tx.commit().await?;
+            tracing::warn!(%source, dn = %user.dn, "a directory user in no group of [[directory.role_groups]] tried to sign in as an administrator");
+            return Err(ServiceError::NoRoleGroup);
+        };
+        let Some(name) = [&user.name, &user.primary_smtp_address]
+            .into_iter()
+            .flatten()
+            .find_map(|name| check_account_name(name).ok())
+        else {
+            return Err(ServiceError::Directory(format!(
+                "The directory user {} has no account name or address that can name a management account: 1 to 64 of the letters A-Z, digits, '.', '-', '_' and '@'.",
+                user.dn
+            )));
+        };
+        let display_name =
+            user.display_name.as_deref().and_then(|d| check_display_name(Some(d), &name).ok()).unwrap_or(name.clone());
+        let account = ManagementAccount {
+            guid: Guid::new_v4(),
+            name,
+            display_name,
+            disabled: false,
+            role_groups,
+            when_created: now,
+            directory_id: None,
+        };
+        let account = match tx.save_directory_account(id, account).await {
+            Ok(account) => account,
+            Err(StoreError::Conflict { what: Unique::AccountName }) => {
+                return Err(ServiceError::Directory(format!(
+                    "The directory user {} can't sign in as an administrator: another management account has the name it would take. Rename or remove that account.",
+                    user.dn
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if account.disabled {
+            drop(tx);
+            count_failure(self.db.begin().await?, &subjects, now).await?;
+            tracing::warn!(%source, account = %account.name, "a disabled directory administrator tried to sign in");
+            return Err(ServiceError::NotAuthenticated);
+        }
+        clear_failures(&mut tx, &subjects).await?;
+        Ok((account, tx))
+    }
+
+    /// Checks a directory user's name (account name, address or user principal name) and
+    /// password: the password by the directory (an LDAP bind as the user, never kept), failures
+    /// throttled per directory user however they named themselves and per source, as a
+    /// management account's are. The user, the throttle's subjects, and an open transaction in
+    /// which the caller forgets the failures (see [`clear_failures`]) and stores what it issues.
+    /// A wrong name or password gets one answer; a user disabled in the directory too.
+    pub(crate) async fn check_directory_password(
+        &self,
+        directory: &dyn DirectorySource,
+        login: &str,
+        password: &SecretString,
+        source: &str,
+    ) -> Result<(DirectoryEntry, [String; 2], Tx), ServiceError> {
+        let now = self.now();
+        let login = login.trim();
+        // No directory password or sign-in name is like these: refused without asking the
+        // directory (a NUL or a line break has no business in an LDAP filter or bind either).
+        let unusable = password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH
+            || login.is_empty()
+            || check_identity("username", login).is_err();
+        let user = if unusable { None } else { directory.find_user(login).await.map_err(ServiceError::Directory)? };
+        let key = user.as_ref().map(|u| dn_key(&u.dn));
+        let subjects = throttle_subjects(
+            key.as_deref().map_or(SignInSubject::Unknown(login), SignInSubject::DirectoryUser),
+            source,
+        );
+        refuse_if_blocked(&mut self.db.begin_read().await?, &subjects, now).await?;
+        let right =
+            !unusable && directory.check_password(user.as_ref(), password).await.map_err(ServiceError::Directory)?;
+        let tx = self.db.begin().await?;
+        match user {
+            Some(user) if right && !user.disabled => Ok((user, subjects, tx)),
+            _ => {
+                count_failure(tx, &subjects, now).await?;
+                tracing::warn!(%source, "a directory sign-in failed: wrong name or password");
+                Err(ServiceError::NotAuthenticated)
+            }
+        }
     }
 
     /// The principal a bearer token stands for; [`ServiceError::NotAuthenticated`] when it is

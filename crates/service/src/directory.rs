@@ -18,7 +18,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use umpin_domain::directory::{DirectoryEntry, SkippedEntry, SyncChange, UmEnabling, plan_sync};
-use umpin_domain::{AuditValue, Guid, Timestamp};
+use umpin_domain::{AuditValue, Guid, RoleGroup, Timestamp};
 use umpin_store::{DirectorySyncRecord, SyncCounts, Tx};
 
 use crate::access::Operation;
@@ -53,6 +53,16 @@ pub trait DirectorySource: Send + Sync {
         &'a self,
         login: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<Option<DirectoryEntry>, String>> + Send + 'a>>;
+
+    /// The role groups that the directory groups mapped to role groups (`[[directory.role_groups]]`)
+    /// give `user`, as members of them; none when the user is in none of them.
+    fn role_groups_of<'a>(
+        &'a self,
+        user: &'a DirectoryEntry,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<RoleGroup>, String>> + Send + 'a>>;
+
+    /// The DNs of the directory groups whose members get `role_group`.
+    fn directory_groups(&self, role_group: RoleGroup) -> Vec<String>;
 
     /// Whether `password` is the directory password of `user`, checked by the directory itself
     /// (an LDAP bind as the user); never kept. With no user, the same work for a name no user

@@ -64,6 +64,13 @@ pub enum ServiceError {
     )]
     NoMailbox,
 
+    /// A directory user signed in with the right password as an administrator, but no directory
+    /// group of theirs gives a role group.
+    #[error(
+        "Your directory account isn't a member of any directory group that gives a role group here ([[directory.role_groups]] in the configuration): ask an administrator of Organization Management to add you to one."
+    )]
+    NoRoleGroup,
+
     /// Too many failed sign-ins of this account or from this address.
     #[error("Too many failed sign-ins. Wait {retry_after_secs} seconds, then try again.")]
     Throttled { retry_after_secs: u64 },

@@ -15,14 +15,11 @@
 use jiff::SignedDuration;
 use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{Pin, generate_token, token_digest};
-use umpin_domain::account::MAX_PASSWORD_LENGTH;
-use umpin_domain::directory::dn_key;
-use umpin_domain::identity::check_identity;
 use umpin_domain::{Mailbox, PinPolicy};
 use umpin_store::Sessions;
 
 use crate::access::Operation;
-use crate::accounts::{SignInSubject, clear_failures, count_failure, refuse_if_blocked, throttle_subjects};
+use crate::accounts::clear_failures;
 use crate::pins::{PinReset, UmMailboxPin};
 use crate::web_sessions::WEB_SESSION_LIFETIME;
 use crate::{Principal, Service, ServiceError};
@@ -77,30 +74,8 @@ impl Service {
     ) -> Result<VoiceMailSession, ServiceError> {
         let directory = self.directory.clone().ok_or_else(no_directory)?;
         let now = self.now();
-        let login = login.trim();
-        // No directory password or sign-in name is like these: refused without asking the
-        // directory (a NUL or a line break has no business in an LDAP filter or bind either).
-        let unusable = password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH
-            || login.is_empty()
-            || check_identity("username", login).is_err();
-        let user = if unusable { None } else { directory.find_user(login).await.map_err(ServiceError::Directory)? };
-        let key = user.as_ref().map(|u| dn_key(&u.dn));
-        let subjects = throttle_subjects(
-            key.as_deref().map_or(SignInSubject::Unknown(login), SignInSubject::DirectoryUser),
-            source,
-        );
-        refuse_if_blocked(&mut self.db.begin_read().await?, &subjects, now).await?;
-        let right =
-            !unusable && directory.check_password(user.as_ref(), password).await.map_err(ServiceError::Directory)?;
-        let mut tx = self.db.begin().await?;
-        let user = match user {
-            Some(user) if right && !user.disabled => user,
-            _ => {
-                count_failure(tx, &subjects, now).await?;
-                tracing::warn!(%source, "a Voice Mail sign-in failed: wrong name or password");
-                return Err(ServiceError::NotAuthenticated);
-            }
-        };
+        let (user, subjects, mut tx) =
+            self.check_directory_password(directory.as_ref(), login, password, source).await?;
         clear_failures(&mut tx, &subjects).await?;
         let mailbox = match &user.id {
             Some(id) => tx.mailbox_of_directory_user(id).await?,

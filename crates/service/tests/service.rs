@@ -550,6 +550,8 @@ mod access;
 mod cmdlets;
 #[path = "service/directory.rs"]
 mod directory;
+#[path = "service/directory_administrators.rs"]
+mod directory_administrators;
 #[path = "service/voice.rs"]
 mod voice;
 #[path = "service/voice_mail.rs"]

@@ -15,9 +15,10 @@ use crate::{Database, StoreError, Tx};
 
 macro_rules! account_columns {
     () => {
-        "guid, name, display_name, disabled, when_created"
+        "guid, name, display_name, disabled, when_created, directory_id"
     };
 }
+pub(crate) use account_columns;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
@@ -26,6 +27,14 @@ pub(crate) struct AccountRow {
     display_name: String,
     disabled: bool,
     when_created: i64,
+    directory_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    sealed_password: Vec<u8>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,7 +72,7 @@ impl Tx {
         on_conn!(self.conn(), c => {
             sqlx::query(
                 "INSERT INTO management_accounts (guid, name, name_key, display_name, sealed_password, disabled, \
-                 when_created) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 when_created, directory_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(guid_text(a.guid))
             .bind(a.name.clone())
@@ -72,6 +81,7 @@ impl Tx {
             .bind(sealed_password.to_vec())
             .bind(a.disabled)
             .bind(micros(a.when_created))
+            .bind(a.directory_id.clone())
             .execute(&mut *c)
             .await?;
         });
@@ -81,7 +91,7 @@ impl Tx {
     /// The account named `identity` (its name, case-insensitively, or its guid), with its
     /// sealed password.
     pub async fn management_account(&mut self, identity: &str) -> Result<Option<AccountCredentials>, StoreError> {
-        let row: Option<(String, String, String, bool, i64, Vec<u8>)> = on_conn!(self.conn(), c => {
+        let row: Option<CredentialsRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(concat!(
                 "SELECT ", account_columns!(), ", sealed_password FROM management_accounts \
                  WHERE name_key = $1 OR guid = $1"
@@ -90,11 +100,10 @@ impl Tx {
             .fetch_optional(&mut *c)
             .await?
         });
-        let Some((guid, name, display_name, disabled, when_created, sealed_password)) = row else {
+        let Some(CredentialsRow { account, sealed_password }) = row else {
             return Ok(None);
         };
-        let mut accounts =
-            self.with_role_groups(vec![AccountRow { guid, name, display_name, disabled, when_created }]).await?;
+        let mut accounts = self.with_role_groups(vec![account]).await?;
         Ok(accounts.pop().map(|account| AccountCredentials { account, sealed_password }))
     }
 
@@ -143,6 +152,7 @@ impl Tx {
                     disabled: r.disabled,
                     role_groups,
                     when_created: timestamp(r.when_created)?,
+                    directory_id: r.directory_id,
                 })
             })
             .collect()
@@ -178,6 +188,66 @@ impl Tx {
     /// Deletes an account; its memberships and tokens go with it.
     pub async fn delete_management_account(&mut self, account: Guid) -> Result<(), StoreError> {
         delete_one(self.conn(), "DELETE FROM management_accounts WHERE guid = $1", account).await
+    }
+
+    /// The account of the directory user whose immutable id is `directory_id`, if one was made.
+    pub async fn directory_account(&mut self, directory_id: &str) -> Result<Option<ManagementAccount>, StoreError> {
+        let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM management_accounts WHERE directory_id = $1"))
+                .bind(directory_id.to_owned())
+                .fetch_all(&mut *c)
+                .await?
+        });
+        Ok(self.with_role_groups(rows).await?.pop())
+    }
+
+    /// The account of the directory user whose immutable id is `directory_id`, made (with no
+    /// password) or brought up to date from `account`: its name and display name as the
+    /// directory gives them now, its role groups replaced by `account.role_groups`. Its guid,
+    /// creation time and whether it is disabled stay as they were. Returns the account as stored;
+    /// [`StoreError::Conflict`] when another account has the name.
+    pub async fn save_directory_account(
+        &mut self,
+        directory_id: &str,
+        mut account: ManagementAccount,
+    ) -> Result<ManagementAccount, StoreError> {
+        account.directory_id = Some(directory_id.to_owned());
+        let stored: Option<(String, bool, i64)> = on_conn!(self.conn(), c => {
+            sqlx::query_as("SELECT guid, disabled, when_created FROM management_accounts WHERE directory_id = $1")
+                .bind(directory_id.to_owned())
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        let mut saved = account;
+        match stored {
+            Some((guid, disabled, when_created)) => {
+                saved.guid = parse_guid(&guid)?;
+                saved.disabled = disabled;
+                saved.when_created = timestamp(when_created)?;
+                on_conn!(self.conn(), c => {
+                    sqlx::query(
+                        "UPDATE management_accounts SET name = $2, name_key = $3, display_name = $4 WHERE guid = $1",
+                    )
+                    .bind(guid)
+                    .bind(saved.name.clone())
+                    .bind(key(&saved.name))
+                    .bind(saved.display_name.clone())
+                    .execute(&mut *c)
+                    .await?;
+                    sqlx::query("DELETE FROM role_group_members WHERE account = $1")
+                        .bind(guid_text(saved.guid))
+                        .execute(&mut *c)
+                        .await?;
+                });
+            }
+            None => self.insert_management_account(&saved, &[]).await?,
+        }
+        saved.role_groups.sort();
+        saved.role_groups.dedup();
+        for group in &saved.role_groups {
+            self.add_role_group_member(*group, saved.guid).await?;
+        }
+        Ok(saved)
     }
 
     /// Adds `account` to `group`; `false` when it already was a member.
@@ -236,7 +306,7 @@ impl Tx {
     ) -> Result<Option<ManagementAccount>, StoreError> {
         let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                "SELECT a.guid, a.name, a.display_name, a.disabled, a.when_created \
+                "SELECT a.guid, a.name, a.display_name, a.disabled, a.when_created, a.directory_id \
                  FROM api_tokens t JOIN management_accounts a ON a.guid = t.account \
                  WHERE t.digest = $1 AND t.expires_at > $2 AND NOT a.disabled",
             )

@@ -7,7 +7,7 @@
 
 use umpin_domain::{Guid, Mailbox, ManagementAccount, Timestamp};
 
-use crate::accounts::AccountRow;
+use crate::accounts::{AccountRow, account_columns};
 use crate::rows::{guid_text, micros, parse_guid};
 use crate::{Database, StoreError, Tx};
 
@@ -141,8 +141,7 @@ impl Tx {
         };
         let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                "SELECT guid, name, display_name, disabled, when_created FROM management_accounts \
-                 WHERE guid = $1 AND NOT disabled",
+                concat!("SELECT ", account_columns!(), " FROM management_accounts WHERE guid = $1 AND NOT disabled"),
             )
             .bind(guid_text(account))
             .fetch_all(&mut *c)

@@ -15,7 +15,7 @@ use umpin_catalogue::cmdlets::{
 };
 use umpin_catalogue::declare::{Secret, Switch};
 use umpin_directory::local::{self, LocalSlapd};
-use umpin_directory::{DirectoryConfig, DirectorySettings, UmGroup};
+use umpin_directory::{DirectoryConfig, DirectorySettings, RoleGroupMapping, UmGroup};
 use umpin_domain::RoleGroup;
 use umpin_domain::dial_plan::DEFAULT_POLICY_SUFFIX;
 use umpin_service::{NewCall, PinFilter, Principal, Service, ServiceError, SignInOutcome};
@@ -201,6 +201,10 @@ const DIRECTORY_PEOPLE: [(&str, &str, &str, &str); 3] = [
 /// The group whose members the demo's directory sync UM-enables.
 const VOICE_MAIL_USERS: &str = "cn=Voice Mail Users,dc=contoso,dc=com";
 
+/// The group whose members sign in as administrators of UM Management, and its one member.
+const UM_ADMINISTRATORS: &str = "cn=UM Administrators,dc=contoso,dc=com";
+const UM_ADMINISTRATOR: &str = "omar";
+
 /// The demo's optional directory (`umpin demo --with-directory`): a local OpenLDAP server in the
 /// `directory` folder of the data directory, made anew at every run, with a few users who sign
 /// in to the Voice Mail page with the passwords the demo prints. It stops with the demo.
@@ -244,7 +248,10 @@ pub fn start_directory(data_dir: &Path) -> anyhow::Result<Option<DemoDirectory>>
     for (_, uid, _, _) in DIRECTORY_PEOPLE {
         ldif.push_str(&format!("member: uid={uid},{}\n", local::PEOPLE_DN));
     }
-    ldif.push('\n');
+    ldif.push_str(&format!(
+        "\ndn: {UM_ADMINISTRATORS}\nobjectClass: groupOfNames\ncn: UM Administrators\nmember: uid={UM_ADMINISTRATOR},{}\n\n",
+        local::PEOPLE_DN
+    ));
     let admin_password = umpin_crypto::generate_password()?;
     let server = LocalSlapd::start(&dir, &ldif, admin_password.expose_secret(), "")
         .map_err(|why| anyhow::anyhow!("The demo's directory couldn't start: {why}."))?;
@@ -262,6 +269,10 @@ pub fn start_directory(data_dir: &Path) -> anyhow::Result<Option<DemoDirectory>>
         um_groups: vec![UmGroup {
             group: VOICE_MAIL_USERS.to_owned(),
             policy: format!("{DIAL_PLAN}{DEFAULT_POLICY_SUFFIX}"),
+        }],
+        role_groups: vec![RoleGroupMapping {
+            group: UM_ADMINISTRATORS.to_owned(),
+            role_group: RoleGroup::UmManagement.name().to_owned(),
         }],
         sync_interval_minutes: Some(0),
         ..DirectoryConfig::default()
@@ -290,5 +301,8 @@ pub async fn sync_directory(service: &Service, directory: &DemoDirectory) -> any
     for (uid, password) in &directory.users {
         say!("  {uid} ({uid}@contoso.com): {}", password.expose_secret());
     }
+    say!(
+        "  {UM_ADMINISTRATOR} is also in UM Administrators, a directory group of the role group UM Management: with the same password, {UM_ADMINISTRATOR} signs in to the web admin center and to a remote shell."
+    );
     Ok(())
 }

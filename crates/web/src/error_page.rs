@@ -41,6 +41,7 @@ impl ErrorPage {
             | ServiceError::PinDataUnreadable { .. } => (StatusCode::CONFLICT, "This couldn't be done"),
             ServiceError::NotAuthenticated => (StatusCode::UNAUTHORIZED, "Sign in again"),
             ServiceError::NoMailbox => (StatusCode::NOT_FOUND, "No mailbox yet"),
+            ServiceError::NoRoleGroup => (StatusCode::FORBIDDEN, "No role group"),
             ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many sign-ins"),
             ServiceError::Storage { .. } => (StatusCode::SERVICE_UNAVAILABLE, "The server can't answer now"),
             ServiceError::Directory(_) => (StatusCode::SERVICE_UNAVAILABLE, "The directory can't be read"),

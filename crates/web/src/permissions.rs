@@ -25,13 +25,23 @@ pub const PATH: &str = "/ecp/permissions";
 /// The tab of management accounts.
 pub const ACCOUNTS_PATH: &str = "/ecp/permissions/accounts";
 
+/// A member of a role group as the page shows it.
+struct Member {
+    name: String,
+    /// Whether it can be removed here: a directory user's account has the role groups of its
+    /// directory groups, changed in the directory.
+    removable: bool,
+}
+
 /// One role group as the page shows it.
 struct Group {
     name: &'static str,
     /// The id of its section.
     id: String,
     description: &'static str,
-    members: Vec<String>,
+    members: Vec<Member>,
+    /// The DNs of the directory groups whose members sign in with it.
+    directory_groups: Vec<String>,
     /// The accounts that could join it, when the account may add members.
     candidates: Option<Vec<String>>,
     /// Why the change just asked for in this group was refused.
@@ -72,15 +82,26 @@ async fn page(
         .into_iter()
         .map(|view| {
             let name = view.group.name();
-            let candidates = accounts
-                .as_ref()
-                .map(|all| all.iter().filter(|a| !view.members.contains(&a.name)).map(|a| a.name.clone()).collect());
+            let candidates = accounts.as_ref().map(|all| {
+                all.iter()
+                    .filter(|a| a.directory_id.is_none() && !view.members.contains(&a.name))
+                    .map(|a| a.name.clone())
+                    .collect()
+            });
+            let from_directory = |name: &str| {
+                accounts.iter().flatten().any(|a| a.directory_id.is_some() && a.name.eq_ignore_ascii_case(name))
+            };
             let here = refusal.as_ref().is_some_and(|(group, _)| group.eq_ignore_ascii_case(name));
             Group {
                 name,
                 id: name.to_lowercase().replace(' ', "-"),
                 description: view.group.description(),
-                members: view.members,
+                members: view
+                    .members
+                    .into_iter()
+                    .map(|name| Member { removable: !from_directory(&name), name })
+                    .collect(),
+                directory_groups: view.directory_groups,
                 candidates,
                 refusal: if here { refusal.take().map(|(_, message)| message) } else { None },
             }

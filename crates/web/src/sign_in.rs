@@ -54,6 +54,9 @@ pub async fn show(Query(q): Query<Back>) -> Response {
     SignInPage { chrome: None, username: String::new(), back: back_to(q.back.as_deref()), error: None }.into_response()
 }
 
+/// What a directory user is told when the directory can't check their password.
+const DIRECTORY_UNAVAILABLE: &str = "Your directory account can't be checked now: the directory doesn't answer. Try again in a few minutes; an administrator with a local account can still sign in.";
+
 pub async fn submit(
     State(state): State<AppState>,
     Source(source): Source,
@@ -67,9 +70,20 @@ pub async fn submit(
             response.headers_mut().insert(header::SET_COOKIE, cookie);
             response
         }
-        Err(e @ (ServiceError::NotAuthenticated | ServiceError::Throttled { .. })) => {
+        Err(
+            e @ (ServiceError::NotAuthenticated
+            | ServiceError::Throttled { .. }
+            | ServiceError::NoRoleGroup
+            | ServiceError::Directory(_)),
+        ) => {
             let (status, error) = match e {
                 ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+                ServiceError::NoRoleGroup => (StatusCode::FORBIDDEN, e.to_string()),
+                // The directory's address and answer are for the log, not for anyone who signs in.
+                ServiceError::Directory(_) => {
+                    tracing::error!(error = %e, "a directory sign-in to the web admin center couldn't be checked");
+                    (StatusCode::SERVICE_UNAVAILABLE, DIRECTORY_UNAVAILABLE.to_owned())
+                }
                 _ => (StatusCode::UNAUTHORIZED, "The user name or password is incorrect. Try again.".to_owned()),
             };
             let page = SignInPage { chrome: None, username: form.username, back, error: Some(error) };

@@ -1,6 +1,8 @@
-//! API tokens of management accounts: deleting the expired ones.
+//! Management accounts and their API tokens: deleting the expired tokens, and the accounts of
+//! directory users.
 
-use umpin_domain::ManagementAccount;
+use umpin_domain::{ManagementAccount, RoleGroup};
+use umpin_store::{StoreError, Unique};
 
 use super::*;
 
@@ -13,6 +15,7 @@ async fn management_account(db: &Database, name: &str) -> Guid {
         disabled: false,
         role_groups: Vec::new(),
         when_created: at(1),
+        directory_id: None,
     };
     let mut tx = db.begin().await.unwrap();
     tx.insert_management_account(&account, &[7; 40]).await.unwrap();
@@ -47,5 +50,44 @@ umpin_store::backend_tests! {
         assert_eq!(db.delete_expired_api_tokens(at(200)).await.unwrap(), 0);
         let still = db.begin().await.unwrap().account_for_token(&[3; 32], at(200)).await.unwrap();
         assert_eq!(still.map(|a| a.name), Some("ellen".to_owned()), "a token kept still signs in");
+    }
+
+    /// A directory user's account is made at its first save and found by its directory id
+    /// after: its name, display name and role groups follow the directory, while its guid,
+    /// creation time and a disabling made here stay. A name another account has is refused.
+    async fn a_directory_users_account_is_kept_by_its_directory_id_with_the_directorys_name_and_role_groups(db: Database) {
+        let kim = management_account(&db, "kim").await;
+        let ellen = |name: &str, role_groups: Vec<RoleGroup>, when: i64| ManagementAccount {
+            guid: Guid::new_v4(),
+            name: name.to_owned(),
+            display_name: format!("{name} (directory)"),
+            disabled: false,
+            role_groups,
+            when_created: at(when),
+            directory_id: None,
+        };
+        let mut tx = db.begin().await.unwrap();
+        assert!(tx.directory_account("id-ellen").await.unwrap().is_none());
+        let first = tx.save_directory_account("id-ellen", ellen("ellen", vec![RoleGroup::HelpDesk], 1)).await.unwrap();
+        assert_eq!(first.directory_id.as_deref(), Some("id-ellen"));
+        let mut disabled = first.clone();
+        disabled.disabled = true;
+        tx.update_management_account(&disabled).await.unwrap();
+        let renamed = vec![RoleGroup::UmManagement, RoleGroup::OrganizationManagement];
+        let second = tx.save_directory_account("id-ellen", ellen("ellen.k", renamed, 2)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((second.guid, second.when_created, second.disabled), (first.guid, at(1), true));
+        let stored = db.begin().await.unwrap().directory_account("id-ellen").await.unwrap().unwrap();
+        assert_eq!(stored, second);
+        assert_eq!(stored.name, "ellen.k");
+        assert_eq!(stored.role_groups, [RoleGroup::OrganizationManagement, RoleGroup::UmManagement]);
+        let mut tx = db.begin().await.unwrap();
+        let taken = tx.save_directory_account("id-other", ellen("KIM", Vec::new(), 3)).await.unwrap_err();
+        assert!(matches!(taken, StoreError::Conflict { what: Unique::AccountName }), "{taken:?}");
+        drop(tx);
+        let accounts = db.begin().await.unwrap().management_accounts().await.unwrap();
+        let names: Vec<_> = accounts.iter().map(|a| (a.name.as_str(), a.directory_id.is_some())).collect();
+        assert_eq!(names, [("ellen.k", true), ("kim", false)]);
+        assert_eq!(accounts[1].guid, kim);
     }
 }

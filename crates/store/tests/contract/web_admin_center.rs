@@ -13,6 +13,7 @@ async fn account(db: &Database, name: &str, disabled: bool) -> Guid {
         disabled,
         role_groups: Vec::new(),
         when_created: at(1),
+        directory_id: None,
     };
     let mut tx = db.begin().await.unwrap();
     tx.insert_management_account(&account, &[7; 40]).await.unwrap();
