@@ -1,9 +1,10 @@
-//! `Start-UMDirectorySync` and `Get-UMDirectorySyncStatus` through the cmdlet endpoint, against a
-//! real OpenLDAP server (`umpin_directory::testing::Slapd`), on both backends. Without slapd these
-//! cases print `skipping: …` and pass, unless `UMPIN_REQUIRE_DIRECTORY=1`.
+//! `Start-UMDirectorySync` and `Get-UMDirectorySyncStatus` through the cmdlet endpoint, and
+//! directory administrators signing in for a token, against a real OpenLDAP server
+//! (`umpin_directory::testing::Slapd`), on both backends. Without slapd these cases print
+//! `skipping: …` and pass, unless `UMPIN_REQUIRE_DIRECTORY=1`.
 
 use umpin_directory::testing::{PEOPLE_DN, Slapd, base_ldif};
-use umpin_directory::{Directory, Preset};
+use umpin_directory::{Directory, Preset, RoleGroupMapping};
 
 use super::*;
 
@@ -44,5 +45,31 @@ umpin_store::backend_tests! {
         let api = Api::start(db).await;
         let detail = api.cmdlet("Start-UMDirectorySync", json!({"parameters": {}})).await.problem(503, "unavailable");
         assert!(detail.contains("[directory]"), "{detail}");
+    }
+
+    async fn a_directory_user_in_a_role_groups_directory_group_signs_in_to_the_api_with_their_directory_password(db: Database) {
+        let with_password = |uid: &str| format!("{}\nuserPassword: {uid}'s password\n\n", person(uid, &format!("{uid}@contoso.com")).trim_end());
+        let group = format!("dn: cn=helpdesk,dc=contoso,dc=com\nobjectClass: groupOfNames\ncn: helpdesk\nmember: uid=kim,{PEOPLE_DN}\n\n");
+        let ldif = [base_ldif(), with_password("kim"), with_password("lee"), group].concat();
+        let Some(slapd) = Slapd::start(&ldif).await else { return };
+        let mut config = slapd.config(Preset::Openldap);
+        config.role_groups =
+            vec![RoleGroupMapping { group: "cn=helpdesk,dc=contoso,dc=com".to_owned(), role_group: "Help Desk".to_owned() }];
+        let api = Api::start_with_directory(db, Arc::new(Directory::new(config.settings().unwrap().unwrap()))).await;
+
+        let signed_in = api.sign_in("kim", "kim's password").await.ok(200);
+        let token = signed_in["token"].as_str().unwrap();
+        api.send(Method::GET, "/api/v1/mailboxes", None, Some(token)).await.ok(200);
+        // Help Desk doesn't manage accounts.
+        let accounts = Some(json!({"parameters": {}}));
+        api.send(Method::POST, "/api/v1/cmdlets/Get-ManagementAccount", accounts, Some(token)).await.problem(403, "permission-denied");
+        let kim = api.cmdlet("Get-ManagementAccount", json!({"parameters": {"Identity": "kim"}})).await.ok(200);
+        let kim = &kim["objects"][0];
+        assert!(property(kim, "DirectoryId").is_string(), "{kim}");
+        assert_eq!(property(kim, "RoleGroups"), &json!(["Help Desk"]));
+
+        let outside = api.sign_in("lee", "lee's password").await.problem(403, "permission-denied");
+        assert!(outside.contains("[[directory.role_groups]]"), "{outside}");
+        api.sign_in("kim", "not kim's password").await.problem(401, "not-authenticated");
     }
 }

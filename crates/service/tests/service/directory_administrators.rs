@@ -29,14 +29,19 @@ fn person(uid: &str) -> String {
 }
 
 /// ellen (in "um admins") and lee (in no group).
-async fn directory() -> Option<Slapd> {
+fn ldif() -> String {
     let mut ldif = base_ldif();
     ldif.push_str(&person("ellen"));
     ldif.push_str(&person("lee"));
     ldif.push_str(&format!(
         "dn: {UM_ADMINS}\nobjectClass: groupOfNames\ncn: um admins\nmember: uid=ellen,{PEOPLE_DN}\n\n"
     ));
-    Slapd::start(&ldif).await
+    ldif
+}
+
+/// The directory of [`ldif`], over plain LDAP on loopback.
+async fn directory() -> Option<Slapd> {
+    Slapd::start(&ldif()).await
 }
 
 /// The service with `slapd` as its directory, whose "um admins" get `role_group`.
@@ -89,6 +94,14 @@ umpin_store::backend_tests! {
         let groups = s.cmdlets().get_role_groups(&admin(), Some("UM Management")).await.unwrap();
         assert_eq!(groups[0].members, ["ellen"]);
         assert_eq!(groups[0].directory_groups, [UM_ADMINS]);
+    }
+
+    async fn a_directory_administrator_signs_in_over_starttls_trusting_the_configured_authority(db: Database) {
+        let Some(slapd) = Slapd::start_with_tls(&ldif()).await else { return };
+        let (s, _keys) = service(db);
+        let s = with_directory(&s, &slapd, RoleGroup::HelpDesk);
+        let ellen = signed_in(&s, "ellen", ELLEN_PASSWORD).await.unwrap();
+        assert_eq!(ellen.role_groups, [RoleGroup::HelpDesk]);
     }
 
     async fn a_directory_user_outside_the_role_groups_directory_groups_or_with_a_wrong_password_is_refused(db: Database) {

@@ -106,7 +106,8 @@ fn plain_ldap_to_another_host_in_umpin_toml_is_refused_in_one_sentence() {
 /// `umpin demo --with-directory` starts a local OpenLDAP server, syncs its users (UM-enabling the
 /// Voice Mail Users group), and serves the Voice Mail page to them with the passwords it prints.
 #[test]
-fn the_demo_with_a_directory_serves_the_voice_mail_page_to_its_users_with_the_passwords_it_prints() {
+fn the_demo_with_a_directory_serves_the_voice_mail_page_to_its_users_and_a_remote_shell_to_its_um_administrator_with_the_passwords_it_prints()
+ {
     if let Err(why) = umpin_directory::local::programs() {
         let required = std::env::var(umpin_directory::testing::REQUIRE_DIRECTORY_VAR).is_ok_and(|v| v == "1");
         assert!(!required, "the directory tests are required but can't run: {why}");
@@ -151,4 +152,29 @@ fn the_demo_with_a_directory_serves_the_voice_mail_page_to_its_users_with_the_pa
         format!("GET /voicemail/ HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
     let page = super::serve::http(address, &request);
     assert!(page.starts_with("HTTP/1.1 200") && page.contains("Ravi Kumar") && page.contains("Reset PIN"), "{page}");
+
+    // omar, in the demo's UM Administrators group, signs in to a remote shell as UM Management
+    // with the password the demo printed; ravi, in no such group, is told why not.
+    assert!(printed.contains("omar is also in UM Administrators"), "{printed}");
+    let omar = demo
+        .printed
+        .iter()
+        .find_map(|line| line.trim().strip_prefix("omar (omar@contoso.com): "))
+        .unwrap_or_else(|| panic!("the demo prints omar's password: {printed}"));
+    let config = tempfile::tempdir().unwrap();
+    let pins = super::remote::remote(&demo.url, "omar", Some(omar), config.path(), "Get-UMMailboxPIN ravi@contoso.com");
+    assert!(pins.status.success(), "{}", super::stderr(&pins));
+    assert!(super::stdout(&pins).contains("ravi@contoso.com"), "{}", super::stdout(&pins));
+    let accounts = super::remote::remote(&demo.url, "omar", Some(omar), config.path(), "Get-ManagementAccount");
+    assert!(
+        !accounts.status.success() && super::stderr(&accounts).contains("permission"),
+        "{}",
+        super::stderr(&accounts)
+    );
+    let ravi = super::remote::remote(&demo.url, "ravi", Some(password), config.path(), "Get-UMMailboxPIN");
+    assert!(
+        !ravi.status.success() && super::stderr(&ravi).contains("[[directory.role_groups]]"),
+        "{}",
+        super::stderr(&ravi)
+    );
 }
