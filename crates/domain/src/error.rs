@@ -187,6 +187,11 @@ pub enum Error {
     DirectoryAccount { account: String },
 
     #[error(
+        "Your directory account '{name}' can't sign in here as an administrator: a local management account has its name. Ask an administrator of Organization Management to rename or remove that account."
+    )]
+    DirectoryNameTaken { name: String },
+
+    #[error(
         "The account '{account}' can't remove itself from Organization Management: it would lose the permission to manage accounts and role groups, and couldn't undo it. Another member of Organization Management can remove it."
     )]
     OwnOrganizationManagement { account: String },

@@ -273,6 +273,7 @@ fn rule_kind(rule: &Rule) -> ProblemKind {
         | Rule::NotMember { .. }
         | Rule::LastOrganizationManager { .. }
         | Rule::DirectoryAccount { .. }
+        | Rule::DirectoryNameTaken { .. }
         | Rule::OwnOrganizationManagement { .. }
         | Rule::FirstTimeSetupDone { .. } => ProblemKind::Conflict,
         Rule::PermissionDenied { .. } => ProblemKind::PermissionDenied,

@@ -65,7 +65,6 @@ async fn find_account(tx: &mut Tx, identity: &str) -> Result<ManagementAccount, 
     }
 }
 
-/// Refuses a change that would leave Organization Management without an enabled member.
 /// A local account (not a directory user's, whose role groups come from the directory).
 async fn local_account(tx: &mut Tx, identity: &str) -> Result<ManagementAccount, ServiceError> {
     let account = find_account(tx, identity).await?;
@@ -481,8 +480,7 @@ impl Service {
         let now = self.now();
         let (user, subjects, mut tx) = self.check_directory_password(directory, login, password, source).await?;
         let role_groups = directory.role_groups_of(&user).await.map_err(ServiceError::Directory)?;
-        let id = user.id.as_deref().filter(|_| !role_groups.is_empty());
-        let Some(id) = id else {
+        if role_groups.is_empty() {
             clear_failures(&mut tx, &subjects).await?;
             // Gone from every group: what an earlier sign-in gave ends now, not when it expires.
             if let Some(id) = &user.id
@@ -497,6 +495,12 @@ impl Service {
             tx.commit().await?;
             tracing::warn!(%source, dn = %user.dn, "a directory user in no group of [[directory.role_groups]] tried to sign in as an administrator");
             return Err(ServiceError::NoRoleGroup);
+        }
+        let Some(id) = user.id.as_deref() else {
+            return Err(ServiceError::Directory(format!(
+                "The directory user {} has no immutable id (entryUUID, objectGUID, or the attribute `id` of [directory.attributes]), by which umpin knows its administrators.",
+                user.dn
+            )));
         };
         let Some(name) = [&user.name, &user.primary_smtp_address]
             .into_iter()
@@ -522,10 +526,8 @@ impl Service {
         let account = match tx.save_directory_account(id, account).await {
             Ok(account) => account,
             Err(StoreError::Conflict { what: Unique::AccountName }) => {
-                return Err(ServiceError::Directory(format!(
-                    "The directory user {} can't sign in as an administrator: another management account has the name it would take. Rename or remove that account.",
-                    user.dn
-                )));
+                tracing::warn!(%source, dn = %user.dn, "a directory administrator's name is a local management account's");
+                return Err(Error::DirectoryNameTaken { name: login.trim().to_owned() }.into());
             }
             Err(e) => return Err(e.into()),
         };

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::SecretString;
 use serde::Deserialize;
+use umpin_domain::Error;
 use umpin_service::ServiceError;
 
 use crate::error_page::service_failure;
@@ -55,7 +56,7 @@ pub async fn show(Query(q): Query<Back>) -> Response {
 }
 
 /// What a directory user is told when the directory can't check their password.
-const DIRECTORY_UNAVAILABLE: &str = "Your directory account can't be checked now: the directory doesn't answer. Try again in a few minutes; an administrator with a local account can still sign in.";
+const DIRECTORY_UNAVAILABLE: &str = "Your directory account can't be checked now. Try again in a few minutes; if it keeps failing, tell an administrator, who finds the reason in the server's log. Local accounts can still sign in.";
 
 pub async fn submit(
     State(state): State<AppState>,
@@ -74,11 +75,13 @@ pub async fn submit(
             e @ (ServiceError::NotAuthenticated
             | ServiceError::Throttled { .. }
             | ServiceError::NoRoleGroup
+            | ServiceError::Rule(Error::DirectoryNameTaken { .. })
             | ServiceError::Directory(_)),
         ) => {
             let (status, error) = match e {
                 ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
                 ServiceError::NoRoleGroup => (StatusCode::FORBIDDEN, e.to_string()),
+                ServiceError::Rule(_) => (StatusCode::CONFLICT, e.to_string()),
                 // The directory's address and answer are for the log, not for anyone who signs in.
                 ServiceError::Directory(_) => {
                     tracing::error!(error = %e, "a directory sign-in to the web admin center couldn't be checked");

@@ -396,7 +396,8 @@ fn voice_mail_directory() -> String {
         "{}dn: uid=ravi,{PEOPLE_DN}\nobjectClass: inetOrgPerson\nuid: ravi\ncn: Ravi Kumar\nsn: Kumar\n\
          displayName: Ravi Kumar\nmail: ravi@contoso.com\ntelephoneNumber: +1 425 555 7813\n\
          userPassword: {RAVI_PASSWORD}\n\n\
-         dn: cn=voicemail,dc=contoso,dc=com\nobjectClass: groupOfNames\ncn: voicemail\nmember: uid=ravi,{PEOPLE_DN}\n\n",
+         dn: cn=voicemail,dc=contoso,dc=com\nobjectClass: groupOfNames\ncn: voicemail\nmember: uid=ravi,{PEOPLE_DN}\n\n\
+         dn: cn=umpin admins,dc=contoso,dc=com\nobjectClass: groupOfNames\ncn: umpin admins\nmember: uid=ravi,{PEOPLE_DN}\n\n",
         base_ldif()
     )
 }
@@ -404,7 +405,8 @@ fn voice_mail_directory() -> String {
 /// The Voice Mail page end to end: contoso.com with a real OpenLDAP directory whose UM group's
 /// member, ravi, the sync UM-enabled; the suite signs him in with his directory password, resets
 /// his PIN by e-mail (read from the SMTP server) and to one he chooses, and signs in on the phone
-/// with each. His password and PINs reach neither the server's log nor the database.
+/// with each; as a member of the directory group of Organization Management, he signs in to the
+/// admin center with the same password and sees that group on the Permissions page. His password and PINs reach neither the server's log nor the database.
 #[tokio::test]
 async fn the_voice_mail_page_signs_a_directory_user_in_and_resets_their_pin_in_the_browser() {
     if !browser_available() {
@@ -420,7 +422,8 @@ async fn the_voice_mail_page_signs_a_directory_user_in_and_resets_their_pin_in_t
     let toml = format!(
         "[directory]\nurl = \"{}\"\nstarttls = false\nbind_dn = \"{}\"\nbind_password_file = \"{}\"\n\
          base_dn = \"{}\"\nsync_interval_minutes = 0\n\
-         [[directory.um_groups]]\ngroup = \"cn=voicemail,dc=contoso,dc=com\"\npolicy = \"Contoso Dial Plan Default Policy\"\n",
+         [[directory.um_groups]]\ngroup = \"cn=voicemail,dc=contoso,dc=com\"\npolicy = \"Contoso Dial Plan Default Policy\"\n\
+         [[directory.role_groups]]\ngroup = \"cn=umpin admins,dc=contoso,dc=com\"\nrole_group = \"Organization Management\"\n",
         slapd.url(),
         config.bind_dn.unwrap(),
         config.bind_password_file.unwrap().display(),

@@ -1,6 +1,8 @@
 // The users' own Voice Mail page (/voicemail/) in Chromium, against `umpin serve` with a real
 // directory: ravi signs in with his directory password, sees his PIN's status, resets it by
-// e-mail and then to a PIN he chooses, and signs in on the phone with each.
+// e-mail and then to a PIN he chooses, and signs in on the phone with each. ravi is also in the
+// directory's group "umpin admins", which the role group Organization Management has: with the
+// same password he signs in to the web admin center.
 const fs = require('fs');
 const { test, expect } = require('@playwright/test');
 const { accessible, screenshot, phoneToken, phoneSignIn, pinMailedTo } = require('./common');
@@ -146,4 +148,26 @@ test('a form from another site is refused and changes nothing', async ({ page })
   expect(forged.status()).toBe(403);
   await page.reload();
   await expect(page.locator('#pin-expired')).toHaveText('No', { message: 'no reset to an e-mailed PIN happened' });
+});
+
+test('a member of a role group\'s directory group signs in to the admin center with the directory password and the Permissions page shows the group', async ({ page }) => {
+  await page.goto('/ecp/sign-in');
+  await page.getByLabel('User name').fill(USER);
+  await page.getByLabel('Password').fill(directoryPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Recipients', level: 1 })).toBeVisible();
+  const session = (await page.context().cookies()).find((c) => c.name.endsWith('umpin_session'));
+  expect(session, 'an admin center session cookie').toBeTruthy();
+  keep(session.value);
+  await expect(page.locator('main')).toContainText(ADDRESS);
+  // The Permissions page names the directory group beside the members; ravi's membership comes
+  // from it, so it offers no Remove for him, and no Add of him elsewhere.
+  await page.goto('/ecp/permissions');
+  const section = page.locator('#organization-management');
+  await expect(section.getByRole('list', { name: 'Directory groups of Organization Management' })).toHaveText('cn=umpin admins,dc=contoso,dc=com');
+  await expect(section.getByRole('list', { name: 'Members of Organization Management' })).toContainText(USER);
+  await expect(section.getByRole('button', { name: `Remove ${USER} from Organization Management` })).toHaveCount(0);
+  await expect(page.locator('#help-desk').getByLabel('Account to add to Help Desk').locator('option', { hasText: USER })).toHaveCount(0);
+  await accessible(page);
+  await screenshot(page, 'permissions-directory');
 });
