@@ -97,6 +97,12 @@ impl Property for u32 {
     }
 }
 
+impl Property for u64 {
+    fn value(&self) -> Value {
+        i64::try_from(*self).unwrap_or(i64::MAX).into()
+    }
+}
+
 impl Property for Timestamp {
     fn value(&self) -> Value {
         (*self).into()
@@ -133,16 +139,26 @@ fn maybe_time<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Er
 
 /// Declares a typed view: `TypeName = TYPE_NAME_CONSTANT { "PowerShellName" field: Type, ... }`
 /// makes the struct (serialized with camelCase field names, with its OpenAPI schema) and its
-/// object for the shell, whose properties are the fields in the same order.
+/// object for the shell, whose properties are the fields in the same order. Fields in a
+/// following `json only { field: Type, ... }` come after them in the JSON and aren't shown by the
+/// shell, which shows the same facts its own way.
 macro_rules! view {
     ($(#[$meta:meta])* $name:ident = $type_name:ident {
         $( $(#[$field_meta:meta])* $property:literal $field:ident : $ty:ty ),* $(,)?
+    }) => {
+        view! { $(#[$meta])* $name = $type_name { $( $(#[$field_meta])* $property $field : $ty ),* } json only {} }
+    };
+    ($(#[$meta:meta])* $name:ident = $type_name:ident {
+        $( $(#[$field_meta:meta])* $property:literal $field:ident : $ty:ty ),* $(,)?
+    } json only {
+        $( $(#[$json_meta:meta])* $json_field:ident : $json_ty:ty ),* $(,)?
     }) => {
         $(#[$meta])*
         #[derive(Clone, Debug, Serialize, ToSchema)]
         #[serde(rename_all = "camelCase")]
         pub struct $name {
             $( $(#[$field_meta])* pub $field: $ty, )*
+            $( $(#[$json_meta])* pub $json_field: $json_ty, )*
         }
 
         #[cfg(test)]
@@ -531,23 +547,97 @@ pub fn role_group(g: &RoleGroupView) -> Value {
     .into()
 }
 
+view! {
+    /// The `Search-AdminAuditLog` object: one record of the admin audit log.
+    AdminAuditLogEvent = AUDIT_EVENT {
+        #[serde(serialize_with = "time")]
+        #[schema(value_type = String, format = DateTime)]
+        "RunDate" run_date: Timestamp,
+        /// The management account that acted.
+        "Caller" caller: String,
+        /// Where from: the client's address, or `local shell`.
+        "ClientAddress" client_address: String,
+        /// The cmdlet, or `Voice-Access`.
+        "CmdletName" cmdlet_name: String,
+        /// The object acted on, as it was named.
+        "ObjectModified" object_modified: String,
+        /// The parameters as a command line: `-Identity tony@contoso.com -Pin ***`.
+        #[schema(example = "-Identity tony@contoso.com -Pin *** -PINExpired $true")]
+        "CmdletParameters" cmdlet_parameters: String,
+        "Succeeded" succeeded: bool,
+        /// The error, when the action failed or was denied.
+        "Error" error: Option<String>,
+        /// Its place in the chain, from 1.
+        "SequenceNumber" sequence_number: u64,
+    } json only {
+        /// The parameters as values, in the order given; `null` for a record written before the
+        /// log kept parameters as values, which has only `cmdletParameters`.
+        parameters: Option<Vec<AdminAuditLogParameter>>,
+    }
+}
+
+impl From<&AuditRecord> for AdminAuditLogEvent {
+    fn from(r: &AuditRecord) -> Self {
+        AdminAuditLogEvent {
+            run_date: r.run_at,
+            caller: r.account.clone(),
+            client_address: r.source.clone(),
+            cmdlet_name: r.cmdlet.clone(),
+            object_modified: r.object_id.clone(),
+            cmdlet_parameters: cmdlet_parameters(&r.parameters),
+            succeeded: r.succeeded,
+            error: r.error.clone(),
+            sequence_number: r.seq,
+            parameters: match &r.parameters {
+                AuditParameters::Values(values) => Some(values.iter().map(AdminAuditLogParameter::from).collect()),
+                AuditParameters::Text(_) => None,
+            },
+        }
+    }
+}
+
 /// The `Search-AdminAuditLog` object.
 pub fn audit_event(r: &AuditRecord) -> Value {
-    Object::new(
-        AUDIT_EVENT,
-        vec![
-            ("RunDate", r.run_at.into()),
-            ("Caller", r.account.as_str().into()),
-            ("ClientAddress", r.source.as_str().into()),
-            ("CmdletName", r.cmdlet.as_str().into()),
-            ("ObjectModified", r.object_id.as_str().into()),
-            ("CmdletParameters", cmdlet_parameters(&r.parameters).into()),
-            ("Succeeded", r.succeeded.into()),
-            ("Error", r.error.as_deref().into()),
-            ("SequenceNumber", i64::try_from(r.seq).unwrap_or(i64::MAX).into()),
-        ],
-    )
-    .into()
+    AdminAuditLogEvent::from(r).into()
+}
+
+/// One parameter of an audit record: `{"name": "Identity", "kind": "text", "value": "tony"}`;
+/// a PIN or a password is `{"name": "Pin", "kind": "secret"}`, without its value.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AdminAuditLogParameter {
+    pub name: String,
+    pub kind: AuditValueKind,
+    /// A string (`text`, `word`), an array of strings (`texts`), a whole number (`number`) or a
+    /// boolean (`bool`); absent for a `secret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+/// What kind of value a parameter was given: `word` is a choice, `Unlimited` or a time, shown by
+/// name; `secret` is a PIN or a password, of which the log keeps only that one was given.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditValueKind {
+    Text,
+    Texts,
+    Number,
+    Bool,
+    Word,
+    Secret,
+}
+
+impl From<&AuditParameter> for AdminAuditLogParameter {
+    fn from(p: &AuditParameter) -> Self {
+        let (kind, value) = match &p.value {
+            AuditValue::Text(t) => (AuditValueKind::Text, Some(t.as_str().into())),
+            AuditValue::Texts(ts) => (AuditValueKind::Texts, Some(ts.as_slice().into())),
+            AuditValue::Number(n) => (AuditValueKind::Number, Some((*n).into())),
+            AuditValue::Bool(b) => (AuditValueKind::Bool, Some((*b).into())),
+            AuditValue::Word(w) => (AuditValueKind::Word, Some(w.as_str().into())),
+            AuditValue::Secret => (AuditValueKind::Secret, None),
+        };
+        AdminAuditLogParameter { name: p.name.clone(), kind, value }
+    }
 }
 
 /// An audit record's parameters as a command line would give them, which the shell and the web

@@ -7,12 +7,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::SearchAdminAuditLog;
 use umpin_catalogue::declare::When;
+use umpin_catalogue::views::AdminAuditLogEvent;
 use umpin_domain::Timestamp;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, QueryParams, invalid_query, page_limit};
-use crate::model::{AuditEventJson, Page};
+use crate::model::Page;
 use crate::problem::{Problem, Problems};
 
 /// The query of the audit log: each filter as `Search-AdminAuditLog` takes it.
@@ -48,12 +49,12 @@ fn time(name: &str, text: Option<String>) -> Result<Option<When>, Problem> {
 /// Lists the records of the admin audit log, newest first (`Search-AdminAuditLog`).
 #[utoipa::path(get, path = "/api/v1/audit-log", tag = "audit log", params(AuditLogQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "One page of records, newest first", body = Page<AuditEventJson>), Problems))]
+    responses((status = 200, description = "One page of records, newest first", body = Page<AdminAuditLogEvent>), Problems))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(q): QueryParams<AuditLogQuery>,
-) -> Result<Json<Page<AuditEventJson>>, Problem> {
+) -> Result<Json<Page<AdminAuditLogEvent>>, Problem> {
     let limit = page_limit(q.limit)?;
     let search = SearchAdminAuditLog {
         cmdlets: q.cmdlet.map(|c| vec![c]),
@@ -65,5 +66,5 @@ pub async fn list(
         result_size: None,
     };
     let page = search.call(&state.service, &caller.principal, q.cursor.as_deref(), limit).await?;
-    Ok(Json(Page { items: page.items.iter().map(AuditEventJson::from).collect(), next: page.next }))
+    Ok(Json(Page { items: page.items.iter().map(AdminAuditLogEvent::from).collect(), next: page.next }))
 }

@@ -7,8 +7,6 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 use umpin_catalogue::views::LimitJson;
-use umpin_domain::{AuditParameter, AuditParameters, AuditValue};
-use umpin_service::AuditRecord;
 use utoipa::ToSchema;
 
 /// A page of a listing: the items and, when more follow, the cursor of the next page.
@@ -28,94 +26,6 @@ pub struct Changed<T> {
     /// What the change just made warns of.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-}
-
-/// The `Search-AdminAuditLog` object: one record of the admin audit log.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = AdminAuditLogEvent)]
-pub struct AuditEventJson {
-    #[schema(format = DateTime)]
-    pub run_date: String,
-    /// The management account that acted.
-    pub caller: String,
-    /// Where from: the client's address, or `local shell`.
-    pub client_address: String,
-    /// The cmdlet, or `Voice-Access`.
-    pub cmdlet_name: String,
-    /// The object acted on, as it was named.
-    pub object_modified: String,
-    /// The parameters as the shell shows them, a command line: `-Identity tony@contoso.com -Pin ***`.
-    #[schema(example = "-Identity tony@contoso.com -Pin *** -PINExpired $true")]
-    pub cmdlet_parameters: String,
-    /// The parameters as values, in the order given; `null` for a record written before the log
-    /// kept parameters as values, which has only `cmdletParameters`.
-    pub parameters: Option<Vec<AuditParameterJson>>,
-    pub succeeded: bool,
-    /// The error, when the action failed or was denied.
-    pub error: Option<String>,
-    /// Its place in the chain, from 1.
-    pub sequence_number: u64,
-}
-
-impl From<&AuditRecord> for AuditEventJson {
-    fn from(r: &AuditRecord) -> Self {
-        AuditEventJson {
-            run_date: r.run_at.to_string(),
-            caller: r.account.clone(),
-            client_address: r.source.clone(),
-            cmdlet_name: r.cmdlet.clone(),
-            object_modified: r.object_id.clone(),
-            cmdlet_parameters: umpin_catalogue::views::cmdlet_parameters(&r.parameters),
-            parameters: match &r.parameters {
-                AuditParameters::Values(values) => Some(values.iter().map(AuditParameterJson::from).collect()),
-                AuditParameters::Text(_) => None,
-            },
-            succeeded: r.succeeded,
-            error: r.error.clone(),
-            sequence_number: r.seq,
-        }
-    }
-}
-
-/// One parameter of an audit record: `{"name": "Identity", "kind": "text", "value": "tony"}`;
-/// a PIN or a password is `{"name": "Pin", "kind": "secret"}`, without its value.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = AdminAuditLogParameter)]
-pub struct AuditParameterJson {
-    pub name: String,
-    pub kind: AuditValueKind,
-    /// A string (`text`, `word`), an array of strings (`texts`), a whole number (`number`) or a
-    /// boolean (`bool`); absent for a `secret`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<serde_json::Value>,
-}
-
-/// What kind of value a parameter was given: `word` is a choice, `Unlimited` or a time, shown by
-/// name; `secret` is a PIN or a password, of which the log keeps only that one was given.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AuditValueKind {
-    Text,
-    Texts,
-    Number,
-    Bool,
-    Word,
-    Secret,
-}
-
-impl From<&AuditParameter> for AuditParameterJson {
-    fn from(p: &AuditParameter) -> Self {
-        let (kind, value) = match &p.value {
-            AuditValue::Text(t) => (AuditValueKind::Text, Some(t.as_str().into())),
-            AuditValue::Texts(ts) => (AuditValueKind::Texts, Some(ts.as_slice().into())),
-            AuditValue::Number(n) => (AuditValueKind::Number, Some((*n).into())),
-            AuditValue::Bool(b) => (AuditValueKind::Bool, Some((*b).into())),
-            AuditValue::Word(w) => (AuditValueKind::Word, Some(w.as_str().into())),
-            AuditValue::Secret => (AuditValueKind::Secret, None),
-        };
-        AuditParameterJson { name: p.name.clone(), kind, value }
-    }
 }
 
 /// `New-Mailbox`.

@@ -6,7 +6,9 @@ use utoipa::PartialSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
-use crate::views::{Mailbox, UmDialPlan, UmMailbox, UmMailboxPin, UmMailboxPolicy, UmSprayBlock, cmdlet_parameters};
+use crate::views::{
+    AdminAuditLogEvent, Mailbox, UmDialPlan, UmMailbox, UmMailboxPin, UmMailboxPolicy, UmSprayBlock, cmdlet_parameters,
+};
 
 /// The JSON names of a view's properties in their order, lowercased, from its schema.
 fn json_names<T: PartialSchema>() -> Vec<String> {
@@ -30,6 +32,10 @@ fn each_views_json_names_the_shells_properties_in_their_order_in_camel_case() {
     ] {
         assert_eq!(json, shell_names(shell), "{view}");
     }
+    // The audit event's JSON has its parameters as values too, after the shell's properties.
+    let mut shell = shell_names(AdminAuditLogEvent::PROPERTIES);
+    shell.push("parameters".to_owned());
+    assert_eq!(json_names::<AdminAuditLogEvent>(), shell, "AdminAuditLogEvent");
 }
 
 fn parameter(name: &str, value: AuditValue) -> AuditParameter {
