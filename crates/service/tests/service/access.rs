@@ -163,7 +163,7 @@ async fn audit(s: &Service, search: AuditSearch) -> Vec<umpin_store::AuditRecord
 /// A raw statement on the database, as someone with direct access to it could run.
 async fn raw(db: &Database, sql: &str) {
     match db {
-        Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
+        Database::Sqlite(pools) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pools.writer).await.map(drop),
         Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
     }
     .unwrap();
@@ -198,7 +198,7 @@ async fn forge_record(db: &Database, seq: i64) -> Result<(), sqlx::Error> {
          VALUES ({seq}, 0, 'forger', 'nowhere', 'Set-UMMailboxPIN', 'tony@contoso.com', '', TRUE, NULL, 1, {link})"
     );
     match db {
-        Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
+        Database::Sqlite(pools) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pools.writer).await.map(drop),
         Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
     }
 }
@@ -369,12 +369,12 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let update = match &db {
-            Database::Sqlite(pool) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(pool).await.map(drop),
+            Database::Sqlite(pools) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(&pools.writer).await.map(drop),
             Database::Postgres(pool) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(pool).await.map(drop),
         };
         assert!(update.unwrap_err().to_string().contains("append-only"));
         let delete = match &db {
-            Database::Sqlite(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.map(drop),
+            Database::Sqlite(pools) => sqlx::query("DELETE FROM audit_log").execute(&pools.writer).await.map(drop),
             Database::Postgres(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.map(drop),
         };
         assert!(delete.unwrap_err().to_string().contains("append-only"));
