@@ -425,7 +425,7 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records as i64;
-        for seq in [0, -1, 1, head, head + 2, head + 100] {
+        for seq in [0, -1, 1, head, head + 1, head + 2, head + 100] {
             let refused = forge_record(&db, seq).await.unwrap_err().to_string();
             assert!(refused.contains("takes only the record after its last one"), "{seq}: {refused}");
         }
@@ -437,7 +437,9 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
         assert_eq!(s.audit_log_damage().await.unwrap(), None);
-        // At head + 1 the order trigger lets it in: only the key file can tell it from a real one.
+        // Put at head + 1 by someone who could drop the order trigger: only the key file can tell
+        // it from a real one.
+        drop_in_order_trigger(&db).await;
         forge_record(&db, head as i64 + 1).await.unwrap();
         let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(head + 1), "{check:?}");
