@@ -94,6 +94,8 @@ impl AuditRow {
     }
 }
 
+/// Every column of `audit_log`: what a search reads and an append writes (twelve, bound in this
+/// order).
 const AUDIT_COLUMNS: &str =
     "seq, run_at, account, source, cmdlet, object_id, parameters, parameters_format, succeeded, error, key_id, link";
 
@@ -168,10 +170,6 @@ fn decoded(format: i64, column: &str) -> Result<AuditParameters, StoreError> {
         _ => Err(bad()),
     }
 }
-
-/// The columns of `audit_log` an append writes: twelve, bound in this order.
-const APPEND_COLUMNS: &str =
-    "seq, run_at, account, source, cmdlet, object_id, parameters, parameters_format, succeeded, error, key_id, link";
 
 /// Records as columns, one list per column with a value per record: what PostgreSQL's `unnest`
 /// takes, so that a batch of any size is one statement text.
@@ -252,9 +250,9 @@ async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRe
             let sql = format!(
                 "WITH moved AS (UPDATE audit_head SET seq = $2, link = $3 WHERE id = 1 AND seq = $1 \
                  AND NOT EXISTS (SELECT 1 FROM audit_log WHERE seq > $1) RETURNING seq) \
-                 INSERT INTO audit_log ({APPEND_COLUMNS}) SELECT r.* FROM moved, \
+                 INSERT INTO audit_log ({AUDIT_COLUMNS}) SELECT r.* FROM moved, \
                  unnest($4::BIGINT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
-                 $11::BIGINT[], $12::BOOLEAN[], $13::TEXT[], $14::BIGINT[], $15::BYTEA[]) AS r({APPEND_COLUMNS}) \
+                 $11::BIGINT[], $12::BOOLEAN[], $13::TEXT[], $14::BIGINT[], $15::BYTEA[]) AS r({AUDIT_COLUMNS}) \
                  ORDER BY r.seq"
             );
             let columns = AuditColumns::of(records)?;
@@ -298,7 +296,7 @@ async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRe
                             format!("({})", values.join(", "))
                         })
                         .collect();
-                    let sql = format!("INSERT INTO audit_log ({APPEND_COLUMNS}) VALUES {}", rows.join(", "));
+                    let sql = format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES {}", rows.join(", "));
                     let mut query = sqlx::query(AssertSqlSafe(sql));
                     for r in chunk {
                         let (parameters, parameters_format) = encoded(&r.parameters);
