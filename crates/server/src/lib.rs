@@ -260,27 +260,32 @@ pub async fn serve(
     Server::bind(config, service)?.run(shutdown).await
 }
 
-/// Completes at SIGTERM or SIGINT (Ctrl-C): the shutdown of `umpin serve`.
-pub async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Completes at SIGTERM or SIGINT (Ctrl-C): the shutdown of `umpin serve`. SIGTERM is caught from
+/// this call on, not from the first wait: one that comes while the server starts (its default
+/// would end the process at once) stops it as one that comes later does.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    async move {
+        let terminate = async {
+            match terminate {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "SIGTERM can't be caught; stop the server with Ctrl-C");
+                    std::future::pending::<()>().await;
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "SIGTERM can't be caught; stop the server with Ctrl-C");
+        };
+        let interrupt = async {
+            if tokio::signal::ctrl_c().await.is_err() {
                 std::future::pending::<()>().await;
             }
+        };
+        tokio::select! {
+            () = terminate => {}
+            () = interrupt => {}
         }
-    };
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        () = terminate => {}
-        () = interrupt => {}
     }
 }
 

@@ -394,15 +394,17 @@ umpin_store::backend_tests! {
         assert_eq!(down.json()["status"], "unavailable");
     }
 
-    /// A record forged where the next one goes stops administration with a clear problem, and
-    /// `/healthz` says so while still answering 200 (voice access goes on).
+    /// A record forged where the next one goes (by someone who dropped the order trigger) stops
+    /// administration with a clear problem, and `/healthz` says so while still answering 200
+    /// (voice access goes on).
     async fn a_forged_audit_record_is_a_clear_problem_and_healthz_reports_it(db: Database) {
         let api = Api::start(db.clone()).await;
         assert_eq!(api.send(Method::GET, "/healthz", None, None).await.ok(200), json!({"status": "ok"}));
-        let link = match db {
-            Database::Sqlite(_) => "X'00'",
-            Database::Postgres(_) => "'\\x00'::bytea",
+        let (link, drop_in_order_trigger) = match db {
+            Database::Sqlite(_) => ("X'00'", "DROP TRIGGER audit_log_in_order"),
+            Database::Postgres(_) => ("'\\x00'::bytea", "DROP TRIGGER audit_log_in_order ON audit_log"),
         };
+        umpin_store::testing::raw_sql(&db, drop_in_order_trigger).await.unwrap();
         umpin_store::testing::raw_sql(&db, &format!(
             "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, key_id, link) \
              SELECT seq + 1, 0, 'forger', 'x', 'New-Mailbox', 'x', '', TRUE, NULL, 1, {link} FROM audit_head WHERE id = 1"

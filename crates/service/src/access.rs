@@ -1,11 +1,14 @@
 //! Who may do what, and the record of it (SPEC §4.4–§4.5): every operation comes with its
 //! [`Operation`] — the cmdlet, the object, the parameters as given (secrets by their type) and the
 //! permissions it needs, as the cmdlet catalogue declares them — and runs through
-//! [`Service::authorize`] (reads) or [`Service::audited`] (changes and PIN-information reads).
+//! [`Service::authorize`] (reads), [`Service::audited`] (changes) or [`Service::audited_read`]
+//! (PIN-information reads).
 //!
-//! A denial is audited and returned before anything is read. An audited action's record is
-//! appended in the action's own transaction, so a change and its record commit together; a
-//! failed action is rolled back and then recorded, with its error, in a transaction of its own.
+//! A denial is audited and returned before anything is read. A change's record is appended in
+//! the change's own transaction, so a change and its record commit together; a read's record is
+//! handed to the node's appender, which appends records in batches, and the read is answered
+//! once its record is durable. A failed action is rolled back and then recorded, with its error,
+//! through the appender too.
 
 use umpin_domain::roles::missing_permission;
 use umpin_domain::{AuditParameter, AuditParameters, AuditValue, Error, Permission, RoleGroup};
@@ -192,6 +195,35 @@ impl Service {
         self.recorded(by, operation, work).await
     }
 
+    /// Runs `work` in a read-only transaction as `by`, after the permission check, and records it
+    /// through the appender: the value is returned only once its record is durable, and a failure
+    /// to append is the read's failure (it is recorded as one, when the log can still take it).
+    pub(crate) async fn audited_read<T>(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        work: impl AsyncFnOnce(&mut Tx) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        self.authorize(by, &operation).await?;
+        let read = async {
+            let mut tx = self.db.begin_read().await?;
+            let value = work(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<T, ServiceError>(value)
+        };
+        let result = match read.await {
+            Ok(value) => {
+                let record = self.audit_record(by, &operation, None);
+                self.appender.append(&self.db, &self.vault, record).await.map(|()| value).map_err(ServiceError::from)
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            self.record_failure(by, &operation, e).await;
+        }
+        result
+    }
+
     /// Runs `work` in one transaction as `by` and records it as [`Service::audited`] does, for
     /// a caller whose right to it is not a role group's (a user on their own mailbox).
     pub(crate) async fn recorded<T>(
@@ -209,7 +241,7 @@ impl Service {
             Ok(value) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
             Err(e) => {
                 // Rolled back before the failure is recorded: on SQLite the open transaction
-                // holds the write lock that recording needs. (A failed rollback leaves the
+                // holds the one writer connection that recording needs. (A failed rollback leaves the
                 // connection to the pool, which discards it.)
                 let _ = tx.rollback().await;
                 Err(e)
@@ -221,16 +253,12 @@ impl Service {
         result
     }
 
-    /// Records a failed or denied operation in a transaction of its own. If even that fails (the
-    /// database is down), the server log says so; the caller still gets the original error.
+    /// Records a failed or denied operation through the appender, apart from anything it did
+    /// (which was rolled back). If even that fails (the database is down), the server log says so;
+    /// the caller still gets the original error.
     pub(crate) async fn record_failure(&self, by: &Principal, operation: &Operation, error: &ServiceError) {
-        let recorded = async {
-            let mut tx = self.db.begin().await?;
-            self.append_audit(&mut tx, by, operation, Some(error.to_string())).await?;
-            tx.commit().await?;
-            Ok::<(), ServiceError>(())
-        };
-        if let Err(e) = recorded.await {
+        let record = self.audit_record(by, operation, Some(error.to_string()));
+        if let Err(e) = self.appender.append(&self.db, &self.vault, record).await {
             tracing::error!(cmdlet = operation.cmdlet, account = %by.account, error = %e, "the admin audit log couldn't record a failed action");
         }
     }
@@ -243,8 +271,13 @@ impl Service {
         operation: &Operation,
         error: Option<String>,
     ) -> Result<(), ServiceError> {
+        self.append_record(tx, self.audit_record(by, operation, error)).await
+    }
+
+    /// The record of `operation` by `by`, now, before it is numbered and linked.
+    fn audit_record(&self, by: &Principal, operation: &Operation, error: Option<String>) -> AuditRecord {
         let printable = crate::audit::printable;
-        let record = AuditRecord {
+        AuditRecord {
             seq: 0,
             run_at: self.now(),
             account: printable(&by.account),
@@ -256,20 +289,18 @@ impl Service {
             error: error.as_deref().map(printable),
             key_id: 0,
             link: Vec::new(),
-        };
-        self.append_record(tx, record).await
+        }
     }
 
     /// Appends `record` to the chain, in `tx`: numbered after the head, linked to it under the
-    /// current key.
-    pub(crate) async fn append_record(&self, tx: &mut Tx, mut record: AuditRecord) -> Result<(), ServiceError> {
-        let (last, previous_link) = tx.audit_head(true).await?;
-        record.seq = last + 1;
-        let (_, link) = self.vault.audit_link(|key_id| {
-            record.key_id = key_id.0;
-            crate::audit::link_data(&previous_link, &record)
-        });
-        record.link = link.to_vec();
-        Ok(tx.append_audit_record(&record).await?)
+    /// current key. On PostgreSQL the head stays locked from this statement to the commit, so it
+    /// comes last in a transaction that does more (a directory sync's step of many changes is the
+    /// exception, and rare).
+    pub(crate) async fn append_record(&self, tx: &mut Tx, record: AuditRecord) -> Result<(), ServiceError> {
+        let vault = &self.vault;
+        let link = |head, head_link: &[u8], records: &mut [AuditRecord]| {
+            crate::appender::chain(vault, head, head_link, records);
+        };
+        Ok(tx.append_audit_records(&mut [record], link).await?)
     }
 }

@@ -290,7 +290,7 @@ impl Service {
         // One snapshot: records appended while the check runs are left for the next check, and
         // are not mistaken for records beyond the head.
         let mut tx = self.db.begin_read().await?;
-        let (head_seq, head_link) = tx.audit_head(false).await?;
+        let (head_seq, head_link) = tx.audit_head().await?;
         let broken = |seq: u64, reason: &str, records: u64| AuditLogCheck {
             records,
             first_broken: Some(seq),
@@ -367,7 +367,7 @@ impl Service {
     /// one every so many records and every few minutes), so no principal and no audit record.
     pub async fn audit_checkpoint(&self) -> Result<AuditCheckpoint, ServiceError> {
         let mut tx = self.db.begin_read().await?;
-        let (seq, link) = tx.audit_head(false).await?;
+        let (seq, link) = tx.audit_head().await?;
         tx.commit().await?;
         let at = self.now();
         let (key_id, mac) = self.vault.audit_link(|key_id| AuditCheckpoint::signed_data(seq, &link, at, key_id.0));
@@ -394,7 +394,7 @@ impl Service {
     /// stray record is found by two lookups on the log's key.
     pub async fn audit_log_damage(&self) -> Result<Option<String>, ServiceError> {
         let mut tx = self.db.begin_read().await?;
-        let (head_seq, _) = tx.audit_head(false).await?;
+        let (head_seq, _) = tx.audit_head().await?;
         let stray = tx.audit_stray_record(head_seq).await?;
         tx.commit().await?;
         Ok(stray.map(|seq| {

@@ -4,12 +4,15 @@
 //! Each operation takes the acting [`Principal`] and its [`Operation`] (the cmdlet, its object and
 //! parameters, and the permissions it needs, as the cmdlet catalogue declares them), checks the
 //! principal's role groups against it (SPEC §4.4), and runs in one storage transaction together
-//! with its admin audit record (SPEC §4.5) and any message to e-mail (the outbox). The check
+//! with its admin audit record (SPEC §4.5) and any message to e-mail (the outbox); a read of PIN
+//! information reads in a read-only transaction and is answered once the node's appender has
+//! made its record durable, in a batch with others. The check
 //! happens here, whatever the interface — shell, web admin center, HTTP API — so they all call
 //! these methods and nothing below them.
 
 mod access;
 mod accounts;
+mod appender;
 mod audit;
 mod dial_plans;
 mod directory;
@@ -59,11 +62,13 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// The clock, replaceable so that tests can move time (PIN lifetime).
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
-/// The service: storage, the vault and the clock.
+/// The service: storage, the vault and the clock. Its clones share one audit appender (see the
+/// `appender` module): a node's records of reads are appended in batches.
 #[derive(Clone)]
 pub struct Service {
     db: Database,
     vault: Vault,
+    appender: appender::Appender,
     clock: Clock,
     spray_defence: umpin_domain::voice::SprayDefence,
     directory: Option<Arc<dyn DirectorySource>>,
@@ -71,7 +76,14 @@ pub struct Service {
 
 impl Service {
     pub fn new(db: Database, vault: Vault) -> Self {
-        Service { db, vault, clock: Arc::new(Timestamp::now), spray_defence: Default::default(), directory: None }
+        Service {
+            db,
+            vault,
+            appender: appender::Appender::default(),
+            clock: Arc::new(Timestamp::now),
+            spray_defence: Default::default(),
+            directory: None,
+        }
     }
 
     /// The same service with other settings of the defence against PIN spraying.

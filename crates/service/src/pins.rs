@@ -84,7 +84,7 @@ impl Service {
         operation: Operation,
         identity: &str,
     ) -> Result<UmMailboxPin, ServiceError> {
-        self.audited(by, operation, async |tx| {
+        self.audited_read(by, operation, async |tx| {
             let mailbox = find_mailbox(tx, identity).await?;
             match tx.pin_status_of(mailbox.guid).await? {
                 Some((status, pin_policy)) => Ok(UmMailboxPin::derive(&mailbox, &status, &pin_policy, self.now())),
@@ -105,7 +105,7 @@ impl Service {
         after: Option<&str>,
         result_size: Option<u32>,
     ) -> Result<Page<UmMailboxPin>, ServiceError> {
-        self.audited(by, operation, async |tx| {
+        self.audited_read(by, operation, async |tx| {
             crate::mailboxes::check_listing(None, after)?;
             let limit = page_size(result_size);
             let now = self.now();

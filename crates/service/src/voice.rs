@@ -154,12 +154,12 @@ impl Service {
             let operation = on_mailbox(mailbox)
                 .parameter("PinlessVoiceMail", AuditValue::Bool(true))
                 .parameter("CallerId", AuditValue::Text(digits.clone()));
-            self.append_audit(&mut tx, by, &operation, None).await?;
             // A source's PIN-less starts count with its failed sign-ins, mailbox by mailbox.
             let source = SpraySource::CallerId(digits.clone());
             let window_start = now - self.spray_defence.window;
             let count = tx.count_source_failure(&source.key(), &mailbox.guid.to_string(), now, window_start).await?;
             sprayed = self.spray_defence.blocks(&source, count).then_some((source, count));
+            self.append_audit(&mut tx, by, &operation, None).await?;
         }
         tx.commit().await?;
         if pinless {

@@ -546,6 +546,8 @@ fn pin_in(body: &str) -> String {
 
 #[path = "service/access.rs"]
 mod access;
+#[path = "service/audit_appender.rs"]
+mod audit_appender;
 #[path = "service/cmdlets.rs"]
 mod cmdlets;
 #[path = "service/directory.rs"]

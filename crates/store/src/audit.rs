@@ -3,15 +3,18 @@
 //! before. The schema refuses updates and deletes; the chain shows what a database administrator
 //! did anyway.
 //!
-//! Appending reads and moves the single `audit_head` row: on PostgreSQL that row is locked until
-//! the transaction ends, so records of concurrent transactions, on any node, get consecutive
-//! numbers and each links to its true predecessor.
+//! Appending reads the single `audit_head` row without a lock, numbers and links the records after
+//! it, and then moves it over them only if it is still where it was read (compare and swap), in
+//! the statement that inserts them on PostgreSQL: records of concurrent appends, on any node, get
+//! consecutive numbers and each links to its true predecessor, and the head is locked from that
+//! one statement to the commit, never across round trips. An append moves it over any number of
+//! records at once, which is how the service's appender writes the records of reads in batches.
 //!
 //! Only the records from 1 to the head belong to the log. The database refuses a record that
-//! isn't the one after the head (migration 0007); one that got there anyway (inserted with that
-//! trigger dropped) is never shown by a search, is reported by [`Tx::audit_stray_record`], and
-//! makes the append that meets it fail with [`StoreError::AuditLogDamaged`] instead of a bare
-//! unique violation.
+//! isn't the one after the last record, within the head (migrations 0007 and 0024); one that got
+//! there anyway (inserted with that trigger dropped) is never shown by a search, is reported by
+//! [`Tx::audit_stray_record`], and makes the next append fail with [`StoreError::AuditLogDamaged`]
+//! instead of a bare unique violation.
 
 use serde_json::{Map, Value as Json, json};
 use sqlx::AssertSqlSafe;
@@ -19,7 +22,7 @@ use umpin_domain::{AuditParameter, AuditParameters, AuditValue, Timestamp};
 
 use crate::error::unreadable;
 use crate::rows::{micros, timestamp};
-use crate::{StoreError, Tx};
+use crate::{Conn, Database, StoreError, Tx};
 
 /// One record of the admin audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +94,8 @@ impl AuditRow {
     }
 }
 
+/// Every column of `audit_log`: what a search reads and an append writes (twelve, bound in this
+/// order).
 const AUDIT_COLUMNS: &str =
     "seq, run_at, account, source, cmdlet, object_id, parameters, parameters_format, succeeded, error, key_id, link";
 
@@ -166,62 +171,202 @@ fn decoded(format: i64, column: &str) -> Result<AuditParameters, StoreError> {
     }
 }
 
-impl Tx {
-    /// The number and link of the last record (0 and empty before the first). With `for_append`
-    /// it is locked on PostgreSQL until this transaction ends, so that the record appended next
-    /// follows it; a reader (the chain check) doesn't hold up appends.
-    pub async fn audit_head(&mut self, for_append: bool) -> Result<(u64, Vec<u8>), StoreError> {
-        let sql = if for_append && matches!(self, Tx::Postgres(_)) {
-            "SELECT seq, link FROM audit_head WHERE id = 1 FOR UPDATE"
-        } else {
-            "SELECT seq, link FROM audit_head WHERE id = 1"
-        };
-        let (seq, link): (i64, Vec<u8>) = on_conn!(self.conn(), c => {
-            sqlx::query_as(sql).fetch_one(&mut *c).await?
-        });
-        Ok((u64::try_from(seq).map_err(|_| unreadable("the audit head"))?, link))
-    }
+/// Records as columns, one list per column with a value per record: what PostgreSQL's `unnest`
+/// takes, so that a batch of any size is one statement text.
+#[derive(Default)]
+struct AuditColumns {
+    seq: Vec<i64>,
+    run_at: Vec<i64>,
+    account: Vec<String>,
+    source: Vec<String>,
+    cmdlet: Vec<String>,
+    object_id: Vec<String>,
+    parameters: Vec<String>,
+    parameters_format: Vec<i64>,
+    succeeded: Vec<bool>,
+    error: Vec<Option<String>>,
+    key_id: Vec<i64>,
+    link: Vec<Vec<u8>>,
+}
 
-    /// Appends `record`, which must follow the head this transaction read, and moves the head.
-    /// A record already at that number, which umpin didn't write, is
-    /// [`StoreError::AuditLogDamaged`]: nothing is appended until the log is repaired.
-    pub async fn append_audit_record(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
-        let r = record;
-        let seq = i64::try_from(r.seq).map_err(|_| unreadable("an audit record number"))?;
-        let (parameters, parameters_format) = encoded(&r.parameters);
-        on_conn!(self.conn(), c => {
-            let inserted = sqlx::query(
-                "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, parameters_format, \
-                 succeeded, error, key_id, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (seq) DO NOTHING",
+impl AuditColumns {
+    fn of(records: &[AuditRecord]) -> Result<AuditColumns, StoreError> {
+        let mut c = AuditColumns::default();
+        for r in records {
+            let (parameters, parameters_format) = encoded(&r.parameters);
+            c.seq.push(record_number(r.seq)?);
+            c.run_at.push(micros(r.run_at));
+            c.account.push(r.account.clone());
+            c.source.push(r.source.clone());
+            c.cmdlet.push(r.cmdlet.clone());
+            c.object_id.push(r.object_id.clone());
+            c.parameters.push(parameters);
+            c.parameters_format.push(parameters_format);
+            c.succeeded.push(r.succeeded);
+            c.error.push(r.error.clone());
+            c.key_id.push(i64::from(r.key_id));
+            c.link.push(r.link.clone());
+        }
+        Ok(c)
+    }
+}
+
+fn record_number(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| unreadable("an audit record number"))
+}
+
+/// The most records one `INSERT` of an append writes on SQLite (twelve values each): far below
+/// SQLite's limit of bound values, and few statement texts to keep prepared.
+const SQLITE_RECORDS_PER_INSERT: usize = 64;
+
+/// The number and link of the last record (0 and empty before the first), as last committed: no
+/// lock is taken.
+async fn head_of(conn: Conn<'_>) -> Result<(u64, Vec<u8>), StoreError> {
+    let (seq, link): (i64, Vec<u8>) = on_conn!(conn, c => {
+        sqlx::query_as("SELECT seq, link FROM audit_head WHERE id = 1").fetch_one(&mut *c).await?
+    });
+    Ok((u64::try_from(seq).map_err(|_| unreadable("the audit head"))?, link))
+}
+
+/// Moves the head from `after` over `records` (numbered `after + 1` on; the last one's link
+/// becomes the head's) and inserts them, only if the head is still at `after`. `false` when it
+/// had moved: nothing was written. A record numbered beyond `after` that is already there, which
+/// umpin didn't write, is [`StoreError::AuditLogDamaged`].
+///
+/// The head moves first, so that on PostgreSQL the statement that locks it is the one that
+/// inserts: `UPDATE audit_head … WHERE seq = $after` in a CTE that the `INSERT` reads its rows
+/// through, so the row lock is taken by this statement and held only to the commit, never across
+/// the round trips before it. An append on another node that meets the lock waits for it and
+/// then finds the head moved (`READ COMMITTED` evaluates the condition again on the new row):
+/// it reads the head again and links its records anew. SQLite, with one writer, moves the head
+/// and inserts in two statements of the write transaction. The database takes a record only as
+/// the one after the last record and within the head (migration 0024), which this order meets.
+async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRecord]) -> Result<bool, StoreError> {
+    let Some(last) = records.last() else { return Ok(true) };
+    let after_seq = record_number(after)?;
+    let last_seq = record_number(last.seq)?;
+    let moved = match conn.reborrow() {
+        Conn::Postgres(c) => {
+            let sql = format!(
+                "WITH moved AS (UPDATE audit_head SET seq = $2, link = $3 WHERE id = 1 AND seq = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM audit_log WHERE seq > $1) RETURNING seq) \
+                 INSERT INTO audit_log ({AUDIT_COLUMNS}) SELECT r.* FROM moved, \
+                 unnest($4::BIGINT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
+                 $11::BIGINT[], $12::BOOLEAN[], $13::TEXT[], $14::BIGINT[], $15::BYTEA[]) AS r({AUDIT_COLUMNS}) \
+                 ORDER BY r.seq"
+            );
+            let columns = AuditColumns::of(records)?;
+            let inserted = sqlx::query(AssertSqlSafe(sql))
+                .bind(after_seq)
+                .bind(last_seq)
+                .bind(last.link.clone())
+                .bind(columns.seq)
+                .bind(columns.run_at)
+                .bind(columns.account)
+                .bind(columns.source)
+                .bind(columns.cmdlet)
+                .bind(columns.object_id)
+                .bind(columns.parameters)
+                .bind(columns.parameters_format)
+                .bind(columns.succeeded)
+                .bind(columns.error)
+                .bind(columns.key_id)
+                .bind(columns.link)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+            inserted > 0
+        }
+        Conn::Sqlite(c) => {
+            let moved = sqlx::query(
+                "UPDATE audit_head SET seq = $2, link = $3 WHERE id = 1 AND seq = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM audit_log WHERE seq > $1)",
             )
-            .bind(seq)
-            .bind(micros(r.run_at))
-            .bind(r.account.clone())
-            .bind(r.source.clone())
-            .bind(r.cmdlet.clone())
-            .bind(r.object_id.clone())
-            .bind(parameters.clone())
-            .bind(parameters_format)
-            .bind(r.succeeded)
-            .bind(r.error.clone())
-            .bind(i64::from(r.key_id))
-            .bind(r.link.clone())
+            .bind(after_seq)
+            .bind(last_seq)
+            .bind(last.link.clone())
             .execute(&mut *c)
             .await?
             .rows_affected();
-            if inserted == 0 {
-                return Err(StoreError::AuditLogDamaged { seq: r.seq });
+            if moved == 1 {
+                for chunk in records.chunks(SQLITE_RECORDS_PER_INSERT) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| {
+                            let values: Vec<String> = (i * 12 + 1..=i * 12 + 12).map(|p| format!("${p}")).collect();
+                            format!("({})", values.join(", "))
+                        })
+                        .collect();
+                    let sql = format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES {}", rows.join(", "));
+                    let mut query = sqlx::query(AssertSqlSafe(sql));
+                    for r in chunk {
+                        let (parameters, parameters_format) = encoded(&r.parameters);
+                        query = query
+                            .bind(record_number(r.seq)?)
+                            .bind(micros(r.run_at))
+                            .bind(r.account.clone())
+                            .bind(r.source.clone())
+                            .bind(r.cmdlet.clone())
+                            .bind(r.object_id.clone())
+                            .bind(parameters)
+                            .bind(parameters_format)
+                            .bind(r.succeeded)
+                            .bind(r.error.clone())
+                            .bind(i64::from(r.key_id))
+                            .bind(r.link.clone());
+                    }
+                    query.execute(&mut *c).await?;
+                }
             }
-            sqlx::query("UPDATE audit_head SET seq = $1, link = $2 WHERE id = 1")
-                .bind(seq)
-                .bind(r.link.clone())
-                .execute(&mut *c)
-                .await?;
-        });
-        Ok(())
+            moved == 1
+        }
+    };
+    if moved {
+        return Ok(true);
+    }
+    let (head, _) = head_of(conn.reborrow()).await?;
+    if head != after {
+        return Ok(false);
+    }
+    let in_the_way: Option<(i64,)> = on_conn!(conn, c => {
+        sqlx::query_as("SELECT seq FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1")
+            .bind(after_seq)
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    match in_the_way {
+        Some((seq,)) => Err(StoreError::AuditLogDamaged { seq: u64::try_from(seq).unwrap_or_default() }),
+        // Moved and moved back between the two reads: only a hand on the database does that.
+        None => Err(StoreError::AuditLogDamaged { seq: after + 1 }),
+    }
+}
+
+impl Tx {
+    /// The number and link of the last record (0 and empty before the first). No lock is taken:
+    /// an append checks that the head is still where it read it ([`Tx::append_audit_records`]).
+    pub async fn audit_head(&mut self) -> Result<(u64, Vec<u8>), StoreError> {
+        head_of(self.conn()).await
     }
 
+    /// Appends `records` in this transaction: `link` numbers them after the head it is given
+    /// (the number and link of the last record) and links each to the one before; they are then
+    /// written and the head moved over them, in one statement on PostgreSQL, if the head is still
+    /// there, else `link` is called again with the new head. So a change's record commits with
+    /// the change, and on PostgreSQL the head stays locked from that statement to the commit
+    /// only: appends must come last in a transaction. [`StoreError::AuditLogDamaged`] when a
+    /// record umpin didn't write is beyond the head: nothing is appended until the log is repaired.
+    pub async fn append_audit_records(
+        &mut self,
+        records: &mut [AuditRecord],
+        link: impl Fn(u64, &[u8], &mut [AuditRecord]),
+    ) -> Result<(), StoreError> {
+        loop {
+            let (head, head_link) = self.audit_head().await?;
+            link(head, &head_link, records);
+            if move_head_and_insert(self.conn(), head, records).await? {
+                return Ok(());
+            }
+        }
+    }
     /// The lowest number of a record that doesn't belong to the log whose head is `head`: one
     /// numbered 0 or less, or beyond the head. `None` when every record is in place.
     pub async fn audit_stray_record(&mut self, head: u64) -> Result<Option<i64>, StoreError> {
@@ -288,5 +433,36 @@ impl Tx {
             query.fetch_all(&mut *c).await?
         });
         rows.into_iter().map(AuditRow::into_record).collect()
+    }
+}
+
+impl Database {
+    /// Appends `records` as one batch committed on its own, as [`Tx::append_audit_records`] does
+    /// in a transaction: one head update, one insert and one commit for them all. On PostgreSQL
+    /// the head is read without a lock and the append is one statement committed by itself, so
+    /// the head's lock lasts that statement and its commit; on SQLite it is a write transaction
+    /// (on the one writer, so the head it reads can't move before it commits).
+    pub async fn append_audit_batch(
+        &self,
+        records: &mut [AuditRecord],
+        link: impl Fn(u64, &[u8], &mut [AuditRecord]),
+    ) -> Result<(), StoreError> {
+        match self {
+            Database::Sqlite(_) => {
+                let mut tx = self.begin().await?;
+                tx.append_audit_records(records, link).await?;
+                tx.commit().await
+            }
+            Database::Postgres(_) => {
+                let mut pooled = self.acquire().await?;
+                loop {
+                    let (head, head_link) = head_of(pooled.conn()).await?;
+                    link(head, &head_link, records);
+                    if move_head_and_insert(pooled.conn(), head, records).await? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
     }
 }

@@ -17,10 +17,17 @@
 //! never read-modify-write.
 //!
 //! Transactions serialize writers on both backends where it matters: a SQLite transaction starts
-//! with `BEGIN IMMEDIATE` (it holds the write lock from the start, so a concurrent writer waits on
-//! the busy timeout instead of failing when it would upgrade a read lock), and on PostgreSQL
-//! [`Tx::pin`] locks the PIN row until the transaction ends, so the PIN data a transaction read
-//! can't change under it.
+//! with `BEGIN IMMEDIATE` (it holds the write lock from the start, so it never fails when it would
+//! upgrade a read lock), and on PostgreSQL [`Tx::pin`] locks the PIN row until the transaction
+//! ends, so the PIN data a transaction read can't change under it.
+//!
+//! SQLite has one writer at a time whatever the pool, so a SQLite database is two pools
+//! ([`SqlitePools`]): one connection for every write (transactions and statements of their own),
+//! whose waiters queue in the process, in order, and many for the read-only transactions of
+//! [`Database::begin_read`], which in WAL mode read beside the writer. Writers of one process then
+//! never sleep in SQLite's busy handler (which polls, and made a few requests wait for seconds);
+//! the busy timeout is left for another process on the same file (a local shell beside `umpin
+//! serve`).
 
 /// Runs `$body` with `$c` bound to the connection of either backend (`&mut SqliteConnection` or
 /// `&mut PgConnection`): the body is written once and compiled for both.
@@ -76,8 +83,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections per pool. SQLite has one writer at a time anyway; the rest serve readers.
-const SQLITE_POOL_SIZE: u32 = 8;
+/// Reader connections of a SQLite database (beside its one writer).
+const SQLITE_READERS: u32 = 8;
 const POSTGRES_POOL_SIZE: u32 = 16;
 /// How long an operation waits for a free connection (or for the server to answer a connect).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -85,8 +92,19 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
 /// A pool of connections to the database. Cheap to clone (the pool is shared).
 #[derive(Clone, Debug)]
 pub enum Database {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
+}
+
+/// The connections of a SQLite database: one writer, many readers.
+#[derive(Clone, Debug)]
+pub struct SqlitePools {
+    /// Exactly one connection, for every transaction of [`Database::begin`] and every statement
+    /// committed on its own: writers wait for it in the pool's queue, first come first served.
+    pub writer: SqlitePool,
+    /// The connections of [`Database::begin_read`], which refuse to write (`query_only`). For an
+    /// in-memory database, which lives in one connection, the writer's pool itself.
+    pub readers: SqlitePool,
 }
 
 /// A transaction. Dropped without [`Tx::commit`], it rolls back.
@@ -166,15 +184,36 @@ impl Database {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(SQLITE_BUSY_TIMEOUT);
-        let pool = PoolOptions::<Sqlite>::new().acquire_timeout(ACQUIRE_TIMEOUT);
-        // An in-memory database lives as long as one of its connections: keep exactly one, for ever.
-        let pool = if in_memory {
-            pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
-        } else {
-            pool.max_connections(SQLITE_POOL_SIZE)
-        };
-        let pool = pool.connect_with(options).await.map_err(|e| unavailable("SQLite", url, &e))?;
-        Ok(Database::Sqlite(pool))
+        if in_memory {
+            // An in-memory database lives as long as one of its connections: keep exactly one,
+            // for ever, for writing and reading alike.
+            let pool = PoolOptions::<Sqlite>::new()
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await
+                .map_err(|e| unavailable("SQLite", url, &e))?;
+            return Ok(Database::Sqlite(SqlitePools { writer: pool.clone(), readers: pool }));
+        }
+        Self::sqlite_pools(options, SQLITE_READERS).await.map_err(|e| unavailable("SQLite", url, &e))
+    }
+
+    /// The writer's pool (which creates the file and sets WAL mode), then the readers'.
+    async fn sqlite_pools(options: SqliteConnectOptions, readers: u32) -> Result<Database, sqlx::Error> {
+        let writer = PoolOptions::<Sqlite>::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await?;
+        let readers = PoolOptions::<Sqlite>::new()
+            .max_connections(readers)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.pragma("query_only", "ON"))
+            .await?;
+        Ok(Database::Sqlite(SqlitePools { writer, readers }))
     }
 
     pub(crate) async fn connect_postgres(
@@ -202,16 +241,10 @@ impl Database {
     /// another server node on the same database has (for tests of behaviour across nodes).
     pub async fn connect_like(&self) -> Result<Database, StoreError> {
         match self {
-            Database::Sqlite(pool) => {
-                let options = (*pool.connect_options()).clone();
-                let max = pool.options().get_max_connections();
-                let pool = PoolOptions::<Sqlite>::new()
-                    .max_connections(max)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_with(options)
-                    .await
-                    .map_err(|e| unavailable("SQLite", "the same database", &e))?;
-                Ok(Database::Sqlite(pool))
+            Database::Sqlite(pools) => {
+                let options = (*pools.writer.connect_options()).clone();
+                let readers = pools.readers.options().get_max_connections();
+                Self::sqlite_pools(options, readers).await.map_err(|e| unavailable("SQLite", "the same database", &e))
             }
             Database::Postgres(pool) => {
                 let options = (*pool.connect_options()).clone();
@@ -224,7 +257,7 @@ impl Database {
     /// Brings the schema up to date with the migrations of this backend (embedded in the binary).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Database::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Database::Sqlite(pools) => SQLITE_MIGRATIONS.run(&pools.writer).await?,
             Database::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -235,7 +268,7 @@ impl Database {
     pub async fn check_schema(&self) -> Result<(), StoreError> {
         const APPLIED: &str = "SELECT version FROM _sqlx_migrations WHERE success";
         let (applied, migrator): (Result<Vec<(i64,)>, sqlx::Error>, _) = match self {
-            Database::Sqlite(pool) => (sqlx::query_as(APPLIED).fetch_all(pool).await, &SQLITE_MIGRATIONS),
+            Database::Sqlite(pools) => (sqlx::query_as(APPLIED).fetch_all(&pools.readers).await, &SQLITE_MIGRATIONS),
             Database::Postgres(pool) => (sqlx::query_as(APPLIED).fetch_all(pool).await, &POSTGRES_MIGRATIONS),
         };
         let applied: Vec<i64> = match applied {
@@ -246,36 +279,39 @@ impl Database {
         if migrator.iter().all(|m| applied.contains(&m.version)) { Ok(()) } else { Err(StoreError::SchemaOutOfDate) }
     }
 
-    /// Starts a transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock at once
-    /// (waiting up to the busy timeout for another writer), so it never fails half-way when it
+    /// Starts a transaction. On SQLite it is on the one writer connection (waiting in the
+    /// process for the writer before it) and `BEGIN IMMEDIATE`: it takes the write lock at once
+    /// (waiting up to the busy timeout for another process), so it never fails half-way when it
     /// first writes. So on SQLite, a task holding a `Tx` must not wait on another write of its own
-    /// ([`Database::reserve_sign_in`], a second `Tx`): that one would wait for the lock the first
-    /// holds, until the busy timeout.
+    /// ([`Database::reserve_sign_in`], a second `Tx`): that one would wait for the connection the
+    /// first holds, until the acquire timeout.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Database::Sqlite(pools) => Tx::Sqlite(pools.writer.begin_with("BEGIN IMMEDIATE").await?),
             Database::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     /// Starts a read-only transaction that sees one snapshot of the database throughout (on
-    /// PostgreSQL `REPEATABLE READ READ ONLY`; on SQLite a deferred transaction, which in WAL mode
-    /// reads one snapshot and holds no write lock): what every read that changes nothing uses, so
-    /// that reads never queue for the write lock, and its statements agree with each other (the
-    /// chain check of the audit log while others append, a page and its child rows).
+    /// PostgreSQL `REPEATABLE READ READ ONLY`; on SQLite a deferred transaction on a reader
+    /// connection, which in WAL mode reads one snapshot beside the writer and can't write): what
+    /// every read that changes nothing uses, so that reads never queue for the writer, and its
+    /// statements agree with each other (the chain check of the audit log while others append, a
+    /// page and its child rows). It sees every transaction committed before it began.
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN DEFERRED").await?),
+            Database::Sqlite(pools) => Tx::Sqlite(pools.readers.begin_with("BEGIN DEFERRED").await?),
             Database::Postgres(pool) => {
                 Tx::Postgres(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?)
             }
         })
     }
 
-    /// A connection from the pool, for a statement that must be committed on its own.
+    /// A connection from the pool, for a statement that must be committed on its own (every one
+    /// writes: on SQLite it is the writer).
     pub(crate) async fn acquire(&self) -> Result<Pooled, StoreError> {
         Ok(match self {
-            Database::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await?),
+            Database::Sqlite(pools) => Pooled::Sqlite(pools.writer.acquire().await?),
             Database::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
         })
     }
@@ -291,7 +327,10 @@ impl Database {
     /// Closes every connection of the pool (waiting for those in use to come back).
     pub async fn close(&self) {
         match self {
-            Database::Sqlite(pool) => pool.close().await,
+            Database::Sqlite(pools) => {
+                pools.readers.close().await;
+                pools.writer.close().await;
+            }
             Database::Postgres(pool) => pool.close().await,
         }
     }

@@ -70,6 +70,73 @@ impl MailboxRow {
     }
 }
 
+/// The secondary addresses of the mailbox `m`, in their order, as a JSON array of texts (`[]`
+/// for none): what makes a whole mailbox one row, so that reading one mailbox is one statement.
+macro_rules! secondary_addresses {
+    (sqlite) => {
+        "(SELECT json_group_array(a.address ORDER BY a.position) FROM mailbox_addresses a \
+         WHERE a.mailbox = m.guid AND NOT a.is_primary) AS secondary_addresses"
+    };
+    (postgres) => {
+        "(SELECT COALESCE(json_agg(a.address ORDER BY a.position), '[]')::TEXT FROM mailbox_addresses a \
+         WHERE a.mailbox = m.guid AND NOT a.is_primary) AS secondary_addresses"
+    };
+}
+
+/// The mailbox whose guid is `$1`, whole.
+macro_rules! whole_mailbox_by_guid {
+    ($backend:ident) => {
+        concat!(
+            "SELECT ",
+            mailbox_columns!(),
+            ", ",
+            secondary_addresses!($backend),
+            " FROM mailboxes m WHERE m.guid = $1"
+        )
+    };
+}
+
+/// The mailboxes an identity may name, whole (see [`Tx::mailbox_candidates`]): `$1` the guid (or
+/// the key), `$2` the key, `$3` the limit.
+macro_rules! mailbox_candidates {
+    ($backend:ident) => {
+        concat!(
+            "SELECT ",
+            mailbox_columns!(),
+            ", ",
+            secondary_addresses!($backend),
+            " FROM mailboxes m WHERE m.guid IN (",
+            "SELECT guid FROM mailboxes WHERE guid = $1 ",
+            "UNION SELECT mailbox FROM mailbox_addresses WHERE address_key = $2 ",
+            "UNION SELECT guid FROM mailboxes WHERE upn_key = $2 ",
+            "UNION SELECT guid FROM mailboxes WHERE alias_key = $2 ",
+            "UNION SELECT guid FROM mailboxes WHERE name_key = $2 ",
+            "UNION SELECT guid FROM mailboxes WHERE display_name_key = $2",
+            ") ORDER BY CASE WHEN m.guid = $1 THEN 0 ",
+            "WHEN EXISTS (SELECT 1 FROM mailbox_addresses a ",
+            "WHERE a.mailbox = m.guid AND a.address_key = $2) THEN 1 ",
+            "WHEN m.upn_key = $2 THEN 2 WHEN m.alias_key = $2 THEN 3 WHEN m.name_key = $2 THEN 4 ELSE 5 END, ",
+            "m.primary_address_key LIMIT $3"
+        )
+    };
+}
+
+/// A mailbox row with its secondary addresses ([`secondary_addresses!`]).
+#[derive(sqlx::FromRow)]
+struct WholeMailboxRow {
+    #[sqlx(flatten)]
+    mailbox: MailboxRow,
+    secondary_addresses: String,
+}
+
+impl WholeMailboxRow {
+    fn into_mailbox(self) -> Result<Mailbox, StoreError> {
+        let addresses: Vec<String> = serde_json::from_str(&self.secondary_addresses)
+            .map_err(|_| crate::error::unreadable("the addresses of a mailbox"))?;
+        self.mailbox.into_mailbox(addresses)
+    }
+}
+
 /// Completes mailbox rows with their secondary addresses, keeping the rows' order.
 pub(crate) async fn load_mailboxes(conn: Conn<'_>, rows: Vec<MailboxRow>) -> Result<Vec<Mailbox>, StoreError> {
     let guids: Vec<String> = rows.iter().map(|r| r.guid.clone()).collect();
@@ -194,15 +261,20 @@ impl Tx {
         crate::rows::narrow(count, "a count")
     }
 
-    /// The mailbox with this guid.
+    /// The mailbox with this guid, in one statement.
     pub async fn mailbox(&mut self, mailbox: Guid) -> Result<Option<Mailbox>, StoreError> {
-        let row: Option<MailboxRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!("SELECT ", mailbox_columns!(), " FROM mailboxes m WHERE m.guid = $1"))
-                .bind(guid_text(mailbox))
-                .fetch_optional(&mut *c)
-                .await?
-        });
-        Ok(load_mailboxes(self.conn(), row.into_iter().collect()).await?.pop())
+        let row: Option<WholeMailboxRow> = match self.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query_as(whole_mailbox_by_guid!(sqlite)).bind(guid_text(mailbox)).fetch_optional(&mut *c).await?
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as(whole_mailbox_by_guid!(postgres))
+                    .bind(guid_text(mailbox))
+                    .fetch_optional(&mut *c)
+                    .await?
+            }
+        };
+        row.map(WholeMailboxRow::into_mailbox).transpose()
     }
 
     /// Every mailbox an `-Identity` value may name (SPEC §1.1), for the domain's identity
@@ -211,32 +283,30 @@ impl Tx {
     /// case-insensitively. At most [`MAX_CANDIDATES`], ordered by the field that matched, in the
     /// order identity resolution tries them (guid, address, UPN, alias, name, display name), then
     /// by primary address: the limit can only drop matches of a weaker field than the ones kept,
-    /// which resolution would never choose over them.
+    /// which resolution would never choose over them. One statement, the secondary addresses
+    /// included: every cmdlet that names a mailbox starts with it.
     pub async fn mailbox_candidates(&mut self, identity: &str) -> Result<Vec<Mailbox>, StoreError> {
         let wanted = key(identity);
         let guid = Guid::parse_str(identity.trim()).map(guid_text).unwrap_or_else(|_| wanted.clone());
-        let rows: Vec<MailboxRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!(
-                "SELECT ", mailbox_columns!(), " FROM mailboxes m WHERE m.guid IN (",
-                "SELECT guid FROM mailboxes WHERE guid = $1 ",
-                "UNION SELECT mailbox FROM mailbox_addresses WHERE address_key = $2 ",
-                "UNION SELECT guid FROM mailboxes WHERE upn_key = $2 ",
-                "UNION SELECT guid FROM mailboxes WHERE alias_key = $2 ",
-                "UNION SELECT guid FROM mailboxes WHERE name_key = $2 ",
-                "UNION SELECT guid FROM mailboxes WHERE display_name_key = $2",
-                ") ORDER BY CASE WHEN m.guid = $1 THEN 0 ",
-                "WHEN EXISTS (SELECT 1 FROM mailbox_addresses a ",
-                "WHERE a.mailbox = m.guid AND a.address_key = $2) THEN 1 ",
-                "WHEN m.upn_key = $2 THEN 2 WHEN m.alias_key = $2 THEN 3 WHEN m.name_key = $2 THEN 4 ELSE 5 END, ",
-                "m.primary_address_key LIMIT $3"
-            ))
-            .bind(guid)
-            .bind(wanted)
-            .bind(i64::from(MAX_CANDIDATES))
-            .fetch_all(&mut *c)
-            .await?
-        });
-        load_mailboxes(self.conn(), rows).await
+        let rows: Vec<WholeMailboxRow> = match self.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query_as(mailbox_candidates!(sqlite))
+                    .bind(guid)
+                    .bind(wanted)
+                    .bind(i64::from(MAX_CANDIDATES))
+                    .fetch_all(&mut *c)
+                    .await?
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as(mailbox_candidates!(postgres))
+                    .bind(guid)
+                    .bind(wanted)
+                    .bind(i64::from(MAX_CANDIDATES))
+                    .fetch_all(&mut *c)
+                    .await?
+            }
+        };
+        rows.into_iter().map(WholeMailboxRow::into_mailbox).collect()
     }
 
     /// One page of mailboxes in the order of their primary address (case-insensitively):

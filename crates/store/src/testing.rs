@@ -153,7 +153,7 @@ macro_rules! backend_tests {
 pub async fn raw_sql(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
     let sql = AssertSqlSafe(sql.to_owned());
     match db {
-        Database::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        Database::Sqlite(pools) => sqlx::raw_sql(sql).execute(&pools.writer).await.map(drop),
         Database::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
     }
 }
@@ -164,9 +164,11 @@ pub async fn raw_sql(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
 /// schema in its text form (where `bytea` shows as hex).
 pub async fn raw_contents(db: &Database) -> Vec<u8> {
     match db {
-        Database::Sqlite(pool) => {
-            let (_, _, file): (i64, String, String) =
-                sqlx::query_as("PRAGMA database_list").fetch_one(pool).await.expect("the database file is known");
+        Database::Sqlite(pools) => {
+            let (_, _, file): (i64, String, String) = sqlx::query_as("PRAGMA database_list")
+                .fetch_one(&pools.writer)
+                .await
+                .expect("the database file is known");
             let mut bytes = Vec::new();
             for suffix in ["", "-wal", "-shm"] {
                 if let Ok(content) = std::fs::read(format!("{file}{suffix}")) {

@@ -159,6 +159,8 @@ mod policies;
 mod sign_in_rule;
 #[path = "contract/spraying.rs"]
 mod spraying;
+#[path = "contract/transactions.rs"]
+mod transactions;
 #[path = "contract/um_mailboxes.rs"]
 mod um_mailboxes;
 #[path = "contract/voice_calls.rs"]

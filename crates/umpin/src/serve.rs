@@ -10,6 +10,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -43,11 +44,13 @@ pub async fn run(setup: &Setup, listen: Option<SocketAddr>) -> anyhow::Result<()
     serve(server, service, &setup.config.mail).await
 }
 
-/// A server bound to its address, and SIGHUP already caught: a SIGHUP that comes as soon as the
-/// address is announced reads the key file again instead of ending the process (its default).
+/// A server bound to its address, and SIGHUP and SIGTERM already caught: a SIGHUP that comes as
+/// soon as the address is announced reads the key file again, and a SIGTERM stops the server
+/// gracefully, instead of ending the process (their default).
 pub struct Bound {
     server: Server,
     hangups: Signal,
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     checkpoint_file: Option<PathBuf>,
     /// Between the directory syncs this node takes its turn at, when there is a directory.
     directory_sync: Option<Duration>,
@@ -64,7 +67,7 @@ impl Bound {
 /// and, when `mail` turns delivery on, the outbox worker, until a shutdown signal; then lets the
 /// requests in progress and the message being sent finish.
 pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow::Result<()> {
-    let Bound { server, hangups, checkpoint_file, directory_sync } = bound;
+    let Bound { server, hangups, shutdown, checkpoint_file, directory_sync } = bound;
     let (stop, stopped) = watch::channel(false);
     let directory_syncs =
         directory_sync.map(|interval| tokio::spawn(sync_directory(service.clone(), interval, stopped.clone())));
@@ -87,7 +90,7 @@ pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow:
     };
     let served = server
         .run(async move {
-            umpin_server::shutdown_signal().await;
+            shutdown.await;
             let _ = stop.send(true);
         })
         .await;
@@ -275,5 +278,6 @@ pub fn bind(setup: &Setup, listen: Option<SocketAddr>, service: Service) -> anyh
     })?;
     let checkpoint_file = settings.audit_checkpoint_file.clone();
     let directory_sync = setup.config.directory.sync_interval();
-    Ok(Bound { server: Server::bind(config, service)?, hangups, checkpoint_file, directory_sync })
+    let shutdown = Box::pin(umpin_server::shutdown_signal());
+    Ok(Bound { server: Server::bind(config, service)?, hangups, shutdown, checkpoint_file, directory_sync })
 }

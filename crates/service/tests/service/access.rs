@@ -163,7 +163,7 @@ async fn audit(s: &Service, search: AuditSearch) -> Vec<umpin_store::AuditRecord
 /// A raw statement on the database, as someone with direct access to it could run.
 async fn raw(db: &Database, sql: &str) {
     match db {
-        Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
+        Database::Sqlite(pools) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pools.writer).await.map(drop),
         Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
     }
     .unwrap();
@@ -198,7 +198,7 @@ async fn forge_record(db: &Database, seq: i64) -> Result<(), sqlx::Error> {
          VALUES ({seq}, 0, 'forger', 'nowhere', 'Set-UMMailboxPIN', 'tony@contoso.com', '', TRUE, NULL, 1, {link})"
     );
     match db {
-        Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
+        Database::Sqlite(pools) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pools.writer).await.map(drop),
         Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map(drop),
     }
 }
@@ -369,12 +369,12 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let update = match &db {
-            Database::Sqlite(pool) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(pool).await.map(drop),
+            Database::Sqlite(pools) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(&pools.writer).await.map(drop),
             Database::Postgres(pool) => sqlx::query("UPDATE audit_log SET account = 'x'").execute(pool).await.map(drop),
         };
         assert!(update.unwrap_err().to_string().contains("append-only"));
         let delete = match &db {
-            Database::Sqlite(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.map(drop),
+            Database::Sqlite(pools) => sqlx::query("DELETE FROM audit_log").execute(&pools.writer).await.map(drop),
             Database::Postgres(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.map(drop),
         };
         assert!(delete.unwrap_err().to_string().contains("append-only"));
@@ -425,7 +425,7 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records as i64;
-        for seq in [0, -1, 1, head, head + 2, head + 100] {
+        for seq in [0, -1, 1, head, head + 1, head + 2, head + 100] {
             let refused = forge_record(&db, seq).await.unwrap_err().to_string();
             assert!(refused.contains("takes only the record after its last one"), "{seq}: {refused}");
         }
@@ -437,7 +437,9 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
         assert_eq!(s.audit_log_damage().await.unwrap(), None);
-        // At head + 1 the order trigger lets it in: only the key file can tell it from a real one.
+        // Put at head + 1 by someone who could drop the order trigger: only the key file can tell
+        // it from a real one.
+        drop_in_order_trigger(&db).await;
         forge_record(&db, head as i64 + 1).await.unwrap();
         let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(head + 1), "{check:?}");

@@ -354,7 +354,7 @@ umpin_store::backend_tests! {
 
 async fn audit_records(s: &Service) -> usize {
     let mut tx = s.database().begin().await.unwrap();
-    tx.audit_head(false).await.unwrap().0 as usize
+    tx.audit_head().await.unwrap().0 as usize
 }
 
 #[test]

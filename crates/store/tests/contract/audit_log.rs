@@ -43,8 +43,8 @@ umpin_store::backend_tests! {
         ];
         for r in &records {
             let mut tx = db.begin().await.unwrap();
-            assert_eq!(tx.audit_head(true).await.unwrap().0, r.seq - 1);
-            tx.append_audit_record(r).await.unwrap();
+            let after_head = |head, _: &[u8], _: &mut [AuditRecord]| assert_eq!(head, r.seq - 1);
+            tx.append_audit_records(&mut [r.clone()], after_head).await.unwrap();
             tx.commit().await.unwrap();
         }
         let mut tx = db.begin().await.unwrap();
@@ -52,5 +52,102 @@ umpin_store::backend_tests! {
         let mut newest_first = tx.search_audit_log(&AuditFilter::default(), None, 10).await.unwrap();
         newest_first.reverse();
         assert_eq!(newest_first, records);
+    }
+
+    /// A batch of records is appended at once after the head, on its own or in a transaction,
+    /// numbered on from the head and each linked after the one before; the head is the last one.
+    async fn a_batch_of_records_is_appended_after_the_head_in_order(db: Database) {
+        let texts = |n: u64| AuditParameters::Text(format!("-Identity user{n}"));
+        let mut first: Vec<AuditRecord> = (1..=3).map(|n| record(0, texts(n))).collect();
+        db.append_audit_batch(&mut first, numbered).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let mut second = [record(0, texts(4))];
+        tx.append_audit_records(&mut second, numbered).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut third: Vec<AuditRecord> = (5..=70).map(|n| record(0, texts(n))).collect();
+        db.append_audit_batch(&mut third, numbered).await.unwrap();
+        let mut read = db.begin_read().await.unwrap();
+        let chain = read.audit_chain(0, 100).await.unwrap();
+        assert_eq!(chain.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=70).collect::<Vec<_>>());
+        for r in &chain {
+            assert_eq!(r.parameters, texts(r.seq));
+            assert_eq!(r.link, link_after(r.seq), "linked after the one before");
+        }
+        assert_eq!(read.audit_head().await.unwrap(), (70, link_after(70)));
+    }
+
+    /// Batches appended at once from two pools, as two nodes append, get consecutive numbers and
+    /// each record follows the one the database holds before it: a batch that found the head
+    /// moved was numbered and linked again after the new head.
+    async fn batches_from_two_nodes_at_once_chain_without_a_gap(db: Database) {
+        let other = db.connect_like().await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..20u64 {
+            let node = if i % 2 == 0 { db.clone() } else { other.clone() };
+            tasks.push(tokio::spawn(async move {
+                let mut batch: Vec<AuditRecord> = (0..=i % 4).map(|_| record(0, AuditParameters::Text(String::new()))).collect();
+                node.append_audit_batch(&mut batch, chained).await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let chain = db.begin_read().await.unwrap().audit_chain(0, 100).await.unwrap();
+        assert_eq!(chain.len(), 50, "(1 + 2 + 3 + 4) × 5 records");
+        let mut previous = Vec::new();
+        for (r, seq) in chain.iter().zip(1..) {
+            assert_eq!(r.seq, seq);
+            assert_eq!(r.link, [previous.as_slice(), &seq.to_be_bytes()].concat(), "record {seq} follows its predecessor");
+            previous.clone_from(&r.link);
+        }
+    }
+
+    /// A record beyond the head that umpin didn't write (put there with the order trigger
+    /// dropped) stops every append, batch or not, with the number of that record; nothing is
+    /// appended.
+    async fn a_record_beyond_the_head_stops_appends_naming_it(db: Database) {
+        let mut one = [record(0, AuditParameters::Text(String::new()))];
+        db.append_audit_batch(&mut one, numbered).await.unwrap();
+        let drop_trigger = match db {
+            Database::Sqlite(_) => "DROP TRIGGER audit_log_in_order",
+            Database::Postgres(_) => "DROP TRIGGER audit_log_in_order ON audit_log",
+        };
+        umpin_store::testing::raw_sql(&db, drop_trigger).await.unwrap();
+        umpin_store::testing::raw_sql(&db, &format!(
+            "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, error, key_id, link) \
+             VALUES (3, 0, 'forger', 'x', 'New-Mailbox', 'x', '', TRUE, NULL, 1, {})",
+            match db { Database::Sqlite(_) => "X'00'", Database::Postgres(_) => "'\\x00'::bytea" }
+        )).await.unwrap();
+        let mut batch = [record(0, AuditParameters::Text(String::new())), record(0, AuditParameters::Text(String::new()))];
+        assert_eq!(db.append_audit_batch(&mut batch, numbered).await, Err(StoreError::AuditLogDamaged { seq: 3 }));
+        let mut tx = db.begin().await.unwrap();
+        let refused = tx.append_audit_records(&mut [record(0, AuditParameters::Text(String::new()))], numbered).await;
+        assert_eq!(refused, Err(StoreError::AuditLogDamaged { seq: 3 }));
+        drop(tx);
+        assert_eq!(db.begin_read().await.unwrap().audit_head().await.unwrap().0, 1, "the head stayed");
+    }
+}
+
+/// A made-up link of record `seq`: its number, so that a test can tell each record's place.
+fn link_after(seq: u64) -> Vec<u8> {
+    seq.to_be_bytes().to_vec()
+}
+
+/// Numbers `records` after the head with [`link_after`] links.
+fn numbered(head: u64, _: &[u8], records: &mut [AuditRecord]) {
+    for (r, seq) in records.iter_mut().zip(head + 1..) {
+        r.seq = seq;
+        r.link = link_after(seq);
+    }
+}
+
+/// Numbers `records` after the head, each link the previous link followed by the number: a chain
+/// whose every link shows what it was made after.
+fn chained(head: u64, head_link: &[u8], records: &mut [AuditRecord]) {
+    let mut previous = head_link.to_vec();
+    for (r, seq) in records.iter_mut().zip(head + 1..) {
+        r.seq = seq;
+        r.link = [previous.as_slice(), &seq.to_be_bytes()].concat();
+        previous.clone_from(&r.link);
     }
 }

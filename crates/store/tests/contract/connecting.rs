@@ -24,7 +24,8 @@ async fn an_unreachable_postgres_is_unavailable_and_the_message_hides_the_passwo
 
 /// The SQLite file is created, in WAL mode, with foreign keys on, `synchronous = FULL` (an
 /// acknowledged commit survives a power loss) and a busy timeout of 10 s, on every connection
-/// of the pool; the migrations run on it.
+/// of both pools; the migrations run on it. The writer's pool has exactly one connection; the
+/// readers' refuse to write.
 #[tokio::test]
 async fn a_sqlite_database_is_created_with_wal_full_sync_foreign_keys_and_a_busy_timeout() {
     let dir = tempfile::tempdir().unwrap();
@@ -33,19 +34,25 @@ async fn a_sqlite_database_is_created_with_wal_full_sync_foreign_keys_and_a_busy
     db.migrate().await.unwrap();
     db.migrate().await.unwrap();
     assert!(path.exists());
-    let Database::Sqlite(pool) = &db else { panic!("not SQLite") };
-    let mode: (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
-    let fk: (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
-    let sync: (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(pool).await.unwrap();
-    let busy: (i64,) = sqlx::query_as("PRAGMA busy_timeout").fetch_one(pool).await.unwrap();
-    assert_eq!((mode.0.as_str(), fk.0, sync.0, busy.0), ("wal", 1, 2, 10_000), "2 is FULL");
+    let Database::Sqlite(pools) = &db else { panic!("not SQLite") };
+    assert_eq!(pools.writer.options().get_max_connections(), 1, "one writer");
+    for pool in [&pools.writer, &pools.readers] {
+        let mode: (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
+        let fk: (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
+        let sync: (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(pool).await.unwrap();
+        let busy: (i64,) = sqlx::query_as("PRAGMA busy_timeout").fetch_one(pool).await.unwrap();
+        assert_eq!((mode.0.as_str(), fk.0, sync.0, busy.0), ("wal", 1, 2, 10_000), "2 is FULL");
+    }
     let mut connections = Vec::new();
     for _ in 0..3 {
-        connections.push(pool.acquire().await.unwrap());
+        connections.push(pools.readers.acquire().await.unwrap());
     }
     for c in &mut connections {
         let sync: (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&mut **c).await.unwrap();
         assert_eq!(sync.0, 2, "every connection syncs at commit");
+        let write =
+            sqlx::query("INSERT INTO leases (name, holder, expires_at) VALUES ('x', 'y', 0)").execute(&mut **c).await;
+        assert!(write.unwrap_err().to_string().contains("readonly"), "a reader connection can't write");
     }
     assert_eq!(db.backend_name(), "sqlite");
 }

@@ -268,7 +268,7 @@ umpin_store::backend_tests! {
     async fn placeholders_bind_by_number(db: Database) {
         let query = "SELECT $2 AS second, $1 AS first";
         let row: (String, String) = match &db {
-            Database::Sqlite(pool) => sqlx::query_as(query).bind("one").bind("two").fetch_one(pool).await.unwrap(),
+            Database::Sqlite(pools) => sqlx::query_as(query).bind("one").bind("two").fetch_one(&pools.readers).await.unwrap(),
             Database::Postgres(pool) => {
                 sqlx::query_as(query).bind("one").bind("two").fetch_one(pool).await.unwrap()
             }

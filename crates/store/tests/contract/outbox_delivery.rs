@@ -43,7 +43,9 @@ fn ids(claimed: &[ClaimedMessage]) -> Vec<Guid> {
 async fn stored(db: &Database, id: Guid) -> Option<(i64, i64, Option<String>, bool)> {
     const QUERY: &str = "SELECT attempts, next_attempt_at, last_error, claim_token FROM outbox WHERE id = $1";
     let row: Option<(i64, i64, Option<String>, Option<String>)> = match db {
-        Database::Sqlite(pool) => sqlx::query_as(QUERY).bind(id.to_string()).fetch_optional(pool).await.unwrap(),
+        Database::Sqlite(pools) => {
+            sqlx::query_as(QUERY).bind(id.to_string()).fetch_optional(&pools.readers).await.unwrap()
+        }
         Database::Postgres(pool) => sqlx::query_as(QUERY).bind(id.to_string()).fetch_optional(pool).await.unwrap(),
     };
     row.map(|(attempts, next, error, token)| {
@@ -190,7 +192,7 @@ umpin_store::backend_tests! {
     async fn the_outbox_has_no_delivered_at_column(db: Database) {
         const QUERY: &str = "SELECT delivered_at FROM outbox";
         let refused = match &db {
-            Database::Sqlite(pool) => sqlx::query(QUERY).fetch_all(pool).await.map(drop),
+            Database::Sqlite(pools) => sqlx::query(QUERY).fetch_all(&pools.readers).await.map(drop),
             Database::Postgres(pool) => sqlx::query(QUERY).fetch_all(pool).await.map(drop),
         };
         let message = refused.unwrap_err().to_string();

@@ -503,3 +503,62 @@ fn sighup_makes_a_running_server_seal_new_pins_under_the_rotated_key() {
     let (code, logs) = server.wait(Duration::from_secs(30));
     assert_eq!(code, Some(0), "{logs}");
 }
+
+/// A plain-HTTP request on a fresh connection, `None` when the server can't be reached or goes
+/// away before the whole answer came.
+fn try_http(address: &str, request: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
+/// `umpin serve` killed (SIGKILL) while PIN reads pour in: every read it answered has its record
+/// in the admin audit log (a read is answered only once its record is durable), and the chain
+/// holds.
+#[test]
+fn every_pin_read_answered_before_the_server_is_killed_has_its_audit_record() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let server = served_demo_with_accounts(dir.path());
+    let address = server.address();
+    let bearer = token(&address, "orgadmin", ADMIN_PASSWORD);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let (address, bearer, answered) = (address.clone(), bearer.clone(), answered.clone());
+            std::thread::spawn(move || {
+                let request = format!(
+                    "GET /api/v1/mailboxes/tony@contoso.com/um/pin HTTP/1.1\r\nHost: {address}\r\n\
+                     Authorization: {bearer}\r\nConnection: close\r\n\r\n"
+                );
+                while let Some(answer) = try_http(&address, &request) {
+                    if answer.starts_with("HTTP/1.1 200") {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    while answered.load(Ordering::SeqCst) < 100 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the reads weren't answered: {}", server.logs());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.signal("KILL");
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    let answered = answered.load(Ordering::SeqCst);
+    let recorded = shell_ok(
+        dir.path(),
+        "(Search-AdminAuditLog -Cmdlets Get-UMMailboxPIN -UserIds orgadmin -ResultSize Unlimited | Measure-Object).Count",
+    );
+    let recorded: usize = recorded.trim().parse().unwrap_or_else(|_| panic!("not a count: {recorded}"));
+    assert!(recorded >= answered, "{answered} reads answered, {recorded} recorded");
+    let check = shell_ok(dir.path(), "Test-AdminAuditLog | Format-List IsValid");
+    assert!(check.contains("True"), "{check}");
+}
