@@ -157,7 +157,7 @@ fn bench(umpin: &Path, floor_bin: &Path, dir: &Path, mailboxes: usize, postgres:
 
     let all = "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object";
     let times: Vec<Duration> = (0..3).map(|_| timed(umpin, dir, all)).collect::<anyhow::Result<_>>()?;
-    report(&format!("B2 umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
+    let shell = report(&format!("B2 umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
     let out = run(umpin, dir, &["shell", "-c", all])?;
     println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
 
@@ -182,10 +182,20 @@ fn bench(umpin: &Path, floor_bin: &Path, dir: &Path, mailboxes: usize, postgres:
         let items = page["items"].as_array().map_or(0, Vec::len);
         println!("  page: {items} items, next: {}", if page["next"].is_string() { "given" } else { "none" });
     }
-    ndjson_listing(&server, &token, mailboxes)?;
+    let ndjson = ndjson_listing(&server, &token, mailboxes)?;
     recipients(&server, &token, mailboxes)?;
-    pin_report(&server, mailboxes)?;
-    pin_report_in_sqlite3(dir, mailboxes)?;
+    let csv = pin_report(&server, mailboxes)?;
+    if let Some(floor) = pin_report_in_sqlite3(dir, mailboxes)? {
+        let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64().max(f64::MIN_POSITIVE);
+        let (shell, ndjson, csv) = (ratio(shell), ratio(ndjson), ratio(csv));
+        println!(
+            "B2 beside sqlite3 reading the same rows (medians; goal ≤ {B2_GOAL_RATIO} ×): the shell {shell:.2} × ({}), \
+             NDJSON {ndjson:.2} × ({}), the PIN report's CSV {csv:.2} × ({})",
+            met(shell <= B2_GOAL_RATIO),
+            met(ndjson <= B2_GOAL_RATIO),
+            met(csv <= B2_GOAL_RATIO)
+        );
+    }
     server.print_memory("after the listings and the PIN report");
     voice_sign_ins(umpin, dir, &server)?;
     server.print_memory("after the sign-in load");
@@ -363,7 +373,7 @@ fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
 
 /// B2, the whole PIN listing streamed as NDJSON (`Accept: application/x-ndjson`), timed from
 /// sending to the last line.
-fn ndjson_listing(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<()> {
+fn ndjson_listing(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<Duration> {
     let path = "/api/v1/um/pins";
     let mut times = Vec::with_capacity(3);
     let mut lines = 0;
@@ -377,9 +387,9 @@ fn ndjson_listing(server: &Server, token: &str, mailboxes: usize) -> anyhow::Res
         lines = dechunk(&chunked)?.lines().count();
         times.push(started.elapsed());
     }
-    report(&format!("B2 GET {path} as NDJSON at {mailboxes} UM mailboxes (3 runs)"), &times);
+    let median = report(&format!("B2 GET {path} as NDJSON at {mailboxes} UM mailboxes (3 runs)"), &times);
     println!("  lines: {lines}");
-    Ok(())
+    Ok(median)
 }
 
 /// `umpin directory sync` from a local slapd holding `users` users (`umpin_directory::testing`'s
@@ -504,9 +514,11 @@ fn recipients(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<
 }
 
 /// The admin center's PIN report: its first page unfiltered and under the filters that match
-/// few, and the whole report downloaded as CSV, each timed as a whole request.
-fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<()> {
+/// few, and the whole report downloaded as CSV, each timed as a whole request. Returns the
+/// download's median time.
+fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<Duration> {
     let cookie = server.web_session()?;
+    let mut download = Duration::ZERO;
     let pages = [
         ("first page", "/ecp/um/pin-report"),
         ("first page, by User ID descending", "/ecp/um/pin-report?dir=desc"),
@@ -531,21 +543,24 @@ fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<()> {
             };
             times.push(started.elapsed());
         }
-        report(&format!("PIN report, {what}: GET {path} at {mailboxes} UM mailboxes ({API_RUNS} runs)"), &times);
+        let median =
+            report(&format!("PIN report, {what}: GET {path} at {mailboxes} UM mailboxes ({API_RUNS} runs)"), &times);
         let rows = if path.ends_with("/csv") {
+            download = median;
             body.lines().count().saturating_sub(1)
         } else {
             body.matches("<tr").count().saturating_sub(1)
         };
         println!("  rows: {rows}");
     }
-    Ok(())
+    Ok(download)
 }
 
 /// The floor beside the PIN report: the `sqlite3` command reading the report's rows (the
 /// statement's columns, joins and order, and each mailbox's other addresses) and writing them as
 /// CSV, its first page and all of them. Skipped, with a word, when `sqlite3` isn't installed.
-fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
+/// Returns the median time of reading every row, `None` without `sqlite3`.
+fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<Option<Duration>> {
     const REPORT: &str = "SELECT m.guid, m.name, m.alias, m.display_name, m.primary_smtp_address, \
          m.user_principal_name, m.phone, m.first_name, m.last_name, m.when_created, p.pin_set_at, p.pin_length, \
          p.first_time_user, p.expiry_forced, p.failed_logon_count, p.last_failed_logon, p.locked_out, \
@@ -556,9 +571,10 @@ fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
          JOIN mailbox_policies pol ON pol.guid = u.policy WHERE u.um_enabled ORDER BY m.primary_address_key";
     if Command::new("sqlite3").arg("-version").output().is_err() {
         println!("sqlite3 is not installed (apt-get install sqlite3): no floor beside the PIN report.");
-        return Ok(());
+        return Ok(None);
     }
     let db = dir.join("umpin.db");
+    let mut every_row = Duration::ZERO;
     for (what, sql, runs) in
         [("first page", format!("{REPORT} LIMIT 50"), API_RUNS), ("every row", REPORT.to_owned(), 3)]
     {
@@ -573,14 +589,19 @@ fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
             }
             rows = out.stdout.iter().filter(|&&b| b == b'\n').count().saturating_sub(1);
         }
-        report(
+        every_row = report(
             &format!("floor: sqlite3 -csv reading the PIN report, {what}, at {mailboxes} UM mailboxes ({runs} runs)"),
             &times,
         );
         println!("  rows: {rows}");
     }
-    Ok(())
+    Ok(Some(every_row))
 }
+
+/// B2's goal: the whole listing in at most this many times `sqlite3`'s time for the same rows.
+const B2_GOAL_RATIO: f64 = 2.0;
+/// B3's goal: sign-ins per second against the Argon2 bound measured in the same run.
+const B3_GOAL_RATIO: f64 = 0.9;
 
 /// Mailboxes given a real PIN for the sign-in load, and callers signing in at once.
 const SIGN_IN_MAILBOXES: usize = 16;
@@ -651,19 +672,27 @@ fn voice_sign_ins(umpin: &Path, dir: &Path, server: &Server) -> anyhow::Result<(
         callers.into_iter().map(|c| c.join().expect("a caller thread panicked")).sum::<anyhow::Result<usize>>()
     })?;
     let elapsed = started.elapsed().as_secs_f64();
+    let per_second = signed_in as f64 / elapsed;
     println!(
-        "voice sign-ins, {CALLERS} callers at once for {} s: {signed_in} sign-ins, {:.1} per second",
+        "B3 voice sign-ins, {CALLERS} callers at once for {} s: {signed_in} sign-ins, {:.1} per second",
         SIGN_IN_LOAD.as_secs(),
-        signed_in as f64 / elapsed
+        per_second
     );
 
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let (alone, together) = verifications(cores)?;
+    let bound = cores as f64 / alone.as_secs_f64();
     println!(
-        "bound: one verification alone {:.1} ms (median of {VERIFICATIONS}), so {cores} cores ÷ it = {:.1} per \
+        "bound: one verification alone {:.1} ms (median of {VERIFICATIONS}), so {cores} cores ÷ it = {bound:.1} per \
          second; {cores} workers verifying at once, as umpin serve's pool does: {together:.1} per second",
         alone.as_secs_f64() * 1000.0,
-        cores as f64 / alone.as_secs_f64()
+    );
+    let (of_together, of_bound) = (per_second / together, per_second / bound);
+    println!(
+        "B3 beside the bound (goal ≥ {B3_GOAL_RATIO} ×): {of_together:.2} × every worker at once ({}), \
+         {of_bound:.2} × cores ÷ one verification ({})",
+        met(of_together >= B3_GOAL_RATIO),
+        met(of_bound >= B3_GOAL_RATIO)
     );
     Ok(())
 }
@@ -927,12 +956,15 @@ fn timed(umpin: &Path, dir: &Path, pipeline: &str) -> anyhow::Result<Duration> {
     Ok(started.elapsed())
 }
 
-fn report(what: &str, times: &[Duration]) {
+/// Prints the mean, min and median of `times`; returns the median.
+fn report(what: &str, times: &[Duration]) -> Duration {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mut sorted: Vec<f64> = times.iter().copied().map(ms).collect();
-    sorted.sort_by(f64::total_cmp);
-    let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
-    println!("{what}: mean {mean:.1} ms, min {:.1} ms, median {:.1} ms", sorted[0], sorted[sorted.len() / 2]);
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let mean = sorted.iter().copied().map(ms).sum::<f64>() / sorted.len() as f64;
+    let median = sorted[sorted.len() / 2];
+    println!("{what}: mean {mean:.1} ms, min {:.1} ms, median {:.1} ms", ms(sorted[0]), ms(median));
+    median
 }
 
 #[cfg(test)]
