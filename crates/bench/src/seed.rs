@@ -148,6 +148,26 @@ mod tests {
         assert_eq!(address(999_999), "user999999@contoso.com");
     }
 
+    #[tokio::test(flavor = "multi_thread")]
+    async fn seeded_pins_open_with_the_data_directorys_key_under_the_servers_parameters() {
+        use umpin_crypto::{HistoryEntry, SealedPin, Verification};
+        let (db, dir) = umpin_store::testing::sqlite_database().await;
+        let key_file = dir.path().join("umpin.key");
+        KeyRing::create(&key_file).unwrap();
+        seed(&db, &key_file, 3, 1).await.unwrap();
+        let server = Vault::new(KeyRing::load(&key_file).unwrap(), Argon2Params::default(), 1).unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let mailbox = tx.mailbox_candidates(&address(2)).await.unwrap().remove(0);
+        let record = tx.pin(mailbox.guid).await.unwrap().unwrap();
+        let sealed = SealedPin::from_bytes(record.sealed_pin);
+        let right = server.verify_pin(mailbox.guid, &sealed, &pin(2)).await.unwrap();
+        assert!(matches!(right, Verification::Right { upgrade: Some(_) }), "{right:?}");
+        let wrong = server.verify_pin(mailbox.guid, &sealed, &pin(1)).await.unwrap();
+        assert!(matches!(wrong, Verification::Wrong), "{wrong:?}");
+        let history: Vec<HistoryEntry> = record.history.into_iter().map(HistoryEntry::from_bytes).collect();
+        assert!(server.in_history(mailbox.guid, &pin(2), &history));
+    }
+
     #[test]
     fn seeded_pins_are_six_digits_and_differ_between_neighbours() {
         use umpin_crypto::ExposeSecret;
