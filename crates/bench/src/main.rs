@@ -83,7 +83,10 @@ fn parse(args: &[String]) -> anyhow::Result<Run> {
                     other => anyhow::bail!("'{other}' isn't expected here.\n{USAGE}"),
                 }
             }
-            Ok(Run::Bench { mailboxes: mailboxes.unwrap_or(FULL), postgres })
+            let mailboxes = mailboxes.unwrap_or(FULL);
+            // B1 asks for random mailboxes and sizes the floor's body by user000001's answer.
+            anyhow::ensure!(mailboxes >= 2, "A run needs at least 2 mailboxes.\n{USAGE}");
+            Ok(Run::Bench { mailboxes, postgres })
         }
         [command] if command == "directory" => Ok(Run::Directory { users: 100_000 }),
         [command, n] if command == "directory" => Ok(Run::Directory { users: number(n)? }),
@@ -995,9 +998,16 @@ mod tests {
     }
 
     #[test]
-    fn a_size_given_twice_an_unknown_option_or_postgres_without_a_url_is_refused() {
-        for line in ["bench --quick 5000", "bench 5000 --quick", "bench --fast", "bench --postgres", "bench x", "other"]
-        {
+    fn a_size_given_twice_or_below_two_an_unknown_option_or_postgres_without_a_url_is_refused() {
+        for line in [
+            "bench --quick 5000",
+            "bench 5000 --quick",
+            "bench --fast",
+            "bench --postgres",
+            "bench x",
+            "bench 1",
+            "other",
+        ] {
             assert!(parse(&args(line)).is_err(), "{line} was accepted");
         }
     }
