@@ -1,33 +1,42 @@
-//! `umpin-bench bench`: prints timings of the `umpin` command on a seeded data directory;
-//! `umpin-bench directory`: times `umpin directory sync` from a local slapd (see
-//! [`directory_sync`]).
+//! `umpin-bench bench`: the figures B1 to B5 of umpin, each beside its floor measured in the same
+//! run, on a data directory seeded with many UM mailboxes; `umpin-bench directory`: times `umpin
+//! directory sync` from a local slapd (see [`directory_sync`]).
 //!
-//! It needs the release `umpin` binary beside itself (`cargo build --release` builds both). It
-//! creates a data directory with `umpin init`, seeds it directly through the store with a dial
-//! plan, a policy and N UM mailboxes (`umpin_store::testing::seed_um_mailboxes`: PIN data with
-//! placeholder bytes, since listings never open them and sealing 100,000 real verifiers would only
-//! time Argon2), then times:
-//! - process start to output of `umpin shell -c "Get-UMMailboxPIN -Identity tony@contoso.com"`;
-//! - `umpin shell -c "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object"` over all N;
-//! - with `umpin serve` running on a free loopback port, `GET /api/v1/um/pins` with a filter that
-//!   few UM mailboxes match (`pinExpired=false`: one in 10,000) and one that almost all match
-//!   (`pinExpired=true`), from sending the request to the last byte of the answer;
-//! - the admin center's Recipients page (signed in through its form), first page in each order
-//!   and two searches, beside the API's mailbox listing of a page of the same size;
-//! - the admin center's PIN report, its first page and its whole CSV download, beside the `sqlite3`
-//!   command reading the same rows with the same joins (when `sqlite3` is installed);
-//! - voice sign-ins per second from several callers at once (real PINs, each one Argon2
+//! It needs the release `umpin` and `umpin-floor` binaries beside itself (`cargo build --release
+//! -p umpin -p umpin-bench` builds all three); it builds nothing while it runs. It creates a data
+//! directory with `umpin init`, seeds it in bulk (module [`seed`]), then measures:
+//! - **B1**, PIN information by identity: `GET /api/v1/mailboxes/{identity}/um/pin` of random
+//!   seeded mailboxes on `umpin serve`, loopback load at 16 keep-alive connections (module
+//!   [`load`]), requests per second, p50 and p99, interleaved round by round with the same load on
+//!   `umpin-floor` (a minimal axum endpoint with the same bearer check and body size);
+//! - **B2**, the whole PIN listing: `umpin shell -c "Get-UMMailboxPIN -ResultSize Unlimited |
+//!   Measure-Object"`, the NDJSON listing over HTTP, and the admin center's PIN report with its
+//!   CSV download, beside the `sqlite3` command reading the same rows with the same joins (when
+//!   `sqlite3` is installed); also `GET /api/v1/um/pins` with a filter that few UM mailboxes
+//!   match (`pinExpired=false`: one in 10,000) and one that almost all match, and the admin
+//!   center's Recipients page beside the API's mailbox listing;
+//! - **B3**, voice sign-ins per second from several callers at once (real PINs, each one Argon2
 //!   verification), beside the bound the machine's cores put on them, measured in this run with
 //!   the same parameters: cores ÷ the time of one verification, and every worker verifying at once;
-//! - the server's resident memory: after start, after the listings, and its peak under the sign-in
-//!   load.
+//! - **B4**, the server's resident memory: after start, after each load, and its peak;
+//! - **B5**, process start to output of `umpin shell -c "Get-UMMailboxPIN -Identity
+//!   tony@contoso.com"`.
+//!
+//! With `--postgres URL` it also creates a database of its own on that server (dropped at the
+//! end), seeds it alike and measures B1 against one `umpin serve` and against two on the same
+//! database, beside the floor.
+
+mod load;
+mod seed;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use load::{Load, Outcome};
+use tokio::runtime::Runtime;
 use umpin_store::Database;
 
 const RUNS: usize = 20;
@@ -35,55 +44,134 @@ const RUNS: usize = 20;
 const API_RUNS: usize = 5;
 /// The password of the data directory's first management account (a throw-away directory).
 const PASSWORD: &str = "ledger-pumice-bench-77";
+/// The key file `umpin init` writes in the data directory.
+const KEY_FILE: &str = "umpin.key";
+/// Mailboxes of a whole run, and of a `--quick` one.
+const FULL: usize = 1_000_000;
+const QUICK: usize = 100_000;
+/// Concurrent seeding transactions on PostgreSQL (SQLite takes one writer).
+const POSTGRES_WRITERS: usize = 4;
 
-const USAGE: &str = "usage: umpin-bench bench [MAILBOXES]      (default 100000)
+const USAGE: &str = "usage: umpin-bench bench [MAILBOXES | --quick] [--postgres URL]
+                 B1 to B5 at 1000000 UM mailboxes (--quick: 100000); with --postgres, B1 on a
+                 database of its own on that PostgreSQL server too, one node and two
        umpin-bench directory [USERS]      a directory sync from a local slapd (default 100000)";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Run {
+    Bench { mailboxes: usize, postgres: Option<String> },
+    Directory { users: usize },
+}
+
+/// The command line, without the program's name.
+fn parse(args: &[String]) -> anyhow::Result<Run> {
+    let number = |n: &str| n.parse::<usize>().map_err(|_| anyhow::anyhow!("'{n}' isn't a number.\n{USAGE}"));
+    match args {
+        [command, rest @ ..] if command == "bench" => {
+            let (mut mailboxes, mut postgres) = (None, None);
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--quick" if mailboxes.is_none() => mailboxes = Some(QUICK),
+                    "--postgres" if postgres.is_none() => {
+                        postgres = Some(
+                            rest.next().ok_or_else(|| anyhow::anyhow!("--postgres needs a URL.\n{USAGE}"))?.clone(),
+                        );
+                    }
+                    n if mailboxes.is_none() && !n.starts_with('-') => mailboxes = Some(number(n)?),
+                    other => anyhow::bail!("'{other}' isn't expected here.\n{USAGE}"),
+                }
+            }
+            let mailboxes = mailboxes.unwrap_or(FULL);
+            // B1 asks for random mailboxes and sizes the floor's body by user000001's answer.
+            anyhow::ensure!(mailboxes >= 2, "A run needs at least 2 mailboxes.\n{USAGE}");
+            Ok(Run::Bench { mailboxes, postgres })
+        }
+        [command] if command == "directory" => Ok(Run::Directory { users: 100_000 }),
+        [command, n] if command == "directory" => Ok(Run::Directory { users: number(n)? }),
+        _ => anyhow::bail!("{USAGE}"),
+    }
+}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (command, count) = match args.as_slice() {
-        [command] => (command.as_str(), 100_000),
-        [command, n] => (command.as_str(), n.parse().map_err(|_| anyhow::anyhow!("'{n}' isn't a number.\n{USAGE}"))?),
-        _ => anyhow::bail!("{USAGE}"),
-    };
+    let run_asked = parse(&args)?;
     let umpin = std::env::current_exe()?.with_file_name("umpin");
-    if !umpin.exists() {
-        anyhow::bail!("{} is missing: build it first with `cargo build --release -p umpin`.", umpin.display());
+    let floor = std::env::current_exe()?.with_file_name("umpin-floor");
+    for binary in [&umpin, &floor] {
+        if !binary.exists() {
+            anyhow::bail!(
+                "{} is missing: build it first with `cargo build --release -p umpin -p umpin-bench`.",
+                binary.display()
+            );
+        }
     }
+    println!("load average at the start: {}", load_average());
     let dir = std::env::temp_dir().join(format!("umpin-bench-{}", std::process::id()));
-    let password_file = dir.with_extension("password");
-    write_password_file(&password_file)?;
-    run(&umpin, &dir, &["init", "--admin-password-file", &password_file.display().to_string()])?;
-    std::fs::remove_file(&password_file)?;
-    let ran = match command {
-        "bench" => bench(&umpin, &dir, count),
-        "directory" => directory_sync(&umpin, &dir, count),
-        _ => Err(anyhow::anyhow!("{USAGE}")),
+    init(&umpin, &dir, None)?;
+    let ran = match run_asked {
+        Run::Bench { mailboxes, postgres } => bench(&umpin, &floor, &dir, mailboxes, postgres.as_deref()),
+        Run::Directory { users } => directory_sync(&umpin, &dir, users),
     };
     std::fs::remove_dir_all(&dir)?;
+    println!("load average at the end: {}", load_average());
     ran
 }
 
-/// The timings of the module's list, on `mailboxes` seeded UM mailboxes.
-fn bench(umpin: &Path, dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
+/// The first three fields of `/proc/loadavg` (1, 5 and 15 minutes).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// `umpin init` of a new data directory, on the database `database_url` when given (else the
+/// directory's SQLite file).
+fn init(umpin: &Path, dir: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
+    let password_file = dir.with_extension("password");
+    write_password_file(&password_file)?;
+    let file = password_file.display().to_string();
+    let mut args = vec!["init", "--admin-password-file", &file];
+    if let Some(url) = database_url {
+        args.extend(["--database-url", url]);
+    }
+    let ran = run(umpin, dir, &args);
+    std::fs::remove_file(&password_file)?;
+    ran.map(drop)
+}
+
+/// B1 to B5 on `mailboxes` seeded UM mailboxes (see the module's list); on PostgreSQL too when
+/// a URL is given.
+fn bench(umpin: &Path, floor_bin: &Path, dir: &Path, mailboxes: usize, postgres: Option<&str>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let started = Instant::now();
-    runtime.block_on(seed(dir, mailboxes))?;
-    println!("seeded {mailboxes} UM mailboxes in {:.1} s", started.elapsed().as_secs_f64());
+    runtime.block_on(async {
+        let db = seed::sqlite_for_seeding(&dir.join("umpin.db")).await?;
+        seed::seed(&db, &dir.join(KEY_FILE), mailboxes, 1).await?;
+        db.close().await;
+        anyhow::Ok(())
+    })?;
+    println!("seeded {mailboxes} UM mailboxes (SQLite) in {:.1} s", started.elapsed().as_secs_f64());
 
     let one = "Get-UMMailboxPIN -Identity tony@contoso.com";
     let times: Vec<Duration> = (0..RUNS).map(|_| timed(umpin, dir, one)).collect::<anyhow::Result<_>>()?;
-    report(&format!("umpin shell -c \"{one}\" ({RUNS} runs)"), &times);
+    report(&format!("B5 umpin shell -c \"{one}\", start to output ({RUNS} runs; goal ≤ 50 ms)"), &times);
 
     let all = "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object";
     let times: Vec<Duration> = (0..3).map(|_| timed(umpin, dir, all)).collect::<anyhow::Result<_>>()?;
-    report(&format!("umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
+    let shell = report(&format!("B2 umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
     let out = run(umpin, dir, &["shell", "-c", all])?;
     println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
 
-    let server = Server::start(umpin, dir)?;
+    let server = Server::start(umpin, dir, None)?;
     server.print_memory("after start");
     let token = server.token()?;
+    let floor = Server::floor(floor_bin, server.body_bytes(&token)?, &token)?;
+    b1(&runtime, &[("umpin serve, SQLite", vec![server.address])], &floor, &token, mailboxes)?;
+    server.print_memory("after B1");
+    drop(floor);
+
     for query in ["pinExpired=false&limit=1000", "pinExpired=true&limit=1000"] {
         let path = format!("/api/v1/um/pins?{query}");
         let mut times = Vec::with_capacity(API_RUNS);
@@ -97,13 +185,214 @@ fn bench(umpin: &Path, dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
         let items = page["items"].as_array().map_or(0, Vec::len);
         println!("  page: {items} items, next: {}", if page["next"].is_string() { "given" } else { "none" });
     }
+    let ndjson = ndjson_listing(&server, &token, mailboxes)?;
     recipients(&server, &token, mailboxes)?;
-    pin_report(&server, mailboxes)?;
-    pin_report_in_sqlite3(dir, mailboxes)?;
+    let csv = pin_report(&server, mailboxes)?;
+    if let Some(floor) = pin_report_in_sqlite3(dir, mailboxes)? {
+        let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64().max(f64::MIN_POSITIVE);
+        let (shell, ndjson, csv) = (ratio(shell), ratio(ndjson), ratio(csv));
+        println!(
+            "B2 beside sqlite3 reading the same rows (medians; goal ≤ {B2_GOAL_RATIO} ×): the shell {shell:.2} × ({}), \
+             NDJSON {ndjson:.2} × ({}), the PIN report's CSV {csv:.2} × ({})",
+            met(shell <= B2_GOAL_RATIO),
+            met(ndjson <= B2_GOAL_RATIO),
+            met(csv <= B2_GOAL_RATIO)
+        );
+    }
     server.print_memory("after the listings and the PIN report");
     voice_sign_ins(umpin, dir, &server)?;
     server.print_memory("after the sign-in load");
+    drop(server);
+    if let Some(url) = postgres {
+        on_postgres(&runtime, umpin, floor_bin, url, mailboxes)?;
+    }
     Ok(())
+}
+
+/// Connections of the B1 load.
+const B1_CONNECTIONS: usize = 16;
+/// Rounds of B1: in each, every server under test and then the floor take the load in turn.
+const B1_ROUNDS: usize = 3;
+/// How long each takes the load in a round, and the most requests it is sent there.
+const B1_ROUND: Duration = Duration::from_secs(5);
+const B1_ROUND_REQUESTS: usize = 1_000_000;
+/// Load before the rounds, not counted: connections, caches and pools warm up.
+const B1_WARM_UP: Duration = Duration::from_secs(1);
+/// B1's goals: requests per second against the floor's, and the 99th percentile.
+const B1_GOAL_RATIO: f64 = 0.5;
+const B1_GOAL_P99: Duration = Duration::from_millis(20);
+
+/// The path of B1's request for seeded mailbox `i`.
+fn pin_path(i: usize) -> String {
+    format!("/api/v1/mailboxes/{}/um/pin", seed::address(i))
+}
+
+/// B1: each of `targets` (a name, and the servers its connections go to) and then `floor` take
+/// the load in turn, [`B1_ROUNDS`] times, each request for a random one of the `mailboxes`
+/// seeded mailboxes; each figure printed beside the floor's and the goals.
+fn b1(
+    runtime: &Runtime,
+    targets: &[(&str, Vec<SocketAddr>)],
+    floor: &Server,
+    token: &str,
+    mailboxes: usize,
+) -> anyhow::Result<Vec<Outcome>> {
+    let mut all: Vec<(&str, Vec<SocketAddr>)> = targets.to_vec();
+    all.push(("floor: umpin-floor (axum, the same bearer check and body size)", vec![floor.address]));
+    let drive = |addresses: &[SocketAddr], duration: Duration, requests: usize| {
+        let load = Load { connections: B1_CONNECTIONS, duration, requests };
+        runtime.block_on(load::drive(addresses, token, load, move |rng| pin_path(rng.usize(..mailboxes))))
+    };
+    for (_, addresses) in &all {
+        drive(addresses, B1_WARM_UP, B1_ROUND_REQUESTS)?;
+    }
+    let mut outcomes: Vec<Outcome> = all.iter().map(|_| Outcome::default()).collect();
+    for _ in 0..B1_ROUNDS {
+        for ((_, addresses), outcome) in all.iter().zip(&mut outcomes) {
+            let round = drive(addresses, B1_ROUND, B1_ROUND_REQUESTS)?;
+            *outcome = std::mem::take(outcome).merge(round);
+        }
+    }
+    println!(
+        "B1 GET /api/v1/mailboxes/{{identity}}/um/pin, random identities of {mailboxes} UM mailboxes, \
+         {B1_CONNECTIONS} connections, {B1_ROUNDS} rounds of {} s each, interleaved:",
+        B1_ROUND.as_secs()
+    );
+    let floor_outcome = outcomes.pop().unwrap_or_default();
+    for ((name, _), outcome) in targets.iter().zip(&outcomes) {
+        println!("  {name}: {}", b1_figure(outcome));
+        println!("    {}", b1_verdict(outcome, &floor_outcome));
+    }
+    println!("  {}: {}", all.last().map_or("floor", |(name, _)| name), b1_figure(&floor_outcome));
+    Ok(outcomes)
+}
+
+/// Requests per second, p50 and p99 of a B1 load, with the requests answered and refused.
+fn b1_figure(outcome: &Outcome) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut figure = format!(
+        "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} answered in {:.1} s",
+        outcome.per_second(),
+        ms(outcome.percentile(50.0)),
+        ms(outcome.percentile(99.0)),
+        outcome.answered,
+        outcome.elapsed.as_secs_f64()
+    );
+    if let Some(refusal) = &outcome.first_refusal {
+        figure.push_str(&format!("; {} refused, the first with {refusal}", outcome.refused));
+    }
+    figure.push(')');
+    figure
+}
+
+/// A B1 figure against the floor's and the goals.
+fn b1_verdict(outcome: &Outcome, floor: &Outcome) -> String {
+    let ratio = if floor.per_second() > 0.0 { outcome.per_second() / floor.per_second() } else { 0.0 };
+    let p99 = outcome.percentile(99.0);
+    format!(
+        "{ratio:.3} × the floor's req/s (goal ≥ {B1_GOAL_RATIO}: {}); p99 {:.2} ms (goal < {} ms: {})",
+        met(ratio >= B1_GOAL_RATIO),
+        p99.as_secs_f64() * 1000.0,
+        B1_GOAL_P99.as_millis(),
+        met(p99 < B1_GOAL_P99)
+    )
+}
+
+fn met(yes: bool) -> &'static str {
+    if yes { "met" } else { "not met" }
+}
+
+/// B1 on PostgreSQL at `admin_url`: a database of its own (`umpin_bench_<pid>`, dropped at the
+/// end), a data directory initialised on it and seeded alike, then the load against one `umpin
+/// serve` and against two on the same database (half the connections each), beside the floor.
+fn on_postgres(
+    runtime: &Runtime,
+    umpin: &Path,
+    floor_bin: &Path,
+    admin_url: &str,
+    mailboxes: usize,
+) -> anyhow::Result<()> {
+    let name = format!("umpin_bench_{}", std::process::id());
+    let url = with_database(admin_url, &name)?;
+    let admin = runtime.block_on(Database::connect(admin_url))?;
+    // The name is made here of a constant and digits: nothing to quote.
+    runtime.block_on(umpin_store::testing::raw_sql(&admin, &format!("CREATE DATABASE {name}")))?;
+    let dir = std::env::temp_dir().join(format!("umpin-bench-postgres-{}", std::process::id()));
+    let ran = (|| {
+        init(umpin, &dir, Some(&url))?;
+        let started = Instant::now();
+        runtime.block_on(async {
+            let db = Database::connect(&url).await?;
+            seed::seed(&db, &dir.join(KEY_FILE), mailboxes, POSTGRES_WRITERS).await?;
+            db.close().await;
+            anyhow::Ok(())
+        })?;
+        println!("seeded {mailboxes} UM mailboxes (PostgreSQL) in {:.1} s", started.elapsed().as_secs_f64());
+        let one = Server::start(umpin, &dir, Some(&url))?;
+        let two = Server::start(umpin, &dir, Some(&url))?;
+        let token = one.token()?;
+        let floor = Server::floor(floor_bin, one.body_bytes(&token)?, &token)?;
+        let outcomes = b1(
+            runtime,
+            &[
+                ("umpin serve, PostgreSQL, one node", vec![one.address]),
+                ("umpin serve, PostgreSQL, two nodes on the same database (total)", vec![one.address, two.address]),
+            ],
+            &floor,
+            &token,
+            mailboxes,
+        )?;
+        if let [one_node, two_nodes] = outcomes.as_slice() {
+            println!(
+                "  two nodes ÷ one node: {:.2} (goal ≥ 1.8 when each node has cores of its own; here both share the \
+                 machine's cores with PostgreSQL and the load)",
+                two_nodes.per_second() / one_node.per_second().max(f64::MIN_POSITIVE)
+            );
+        }
+        one.print_memory("node one, after B1 on PostgreSQL");
+        two.print_memory("node two, after B1 on PostgreSQL");
+        anyhow::Ok(())
+    })();
+    let dropped =
+        runtime.block_on(umpin_store::testing::raw_sql(&admin, &format!("DROP DATABASE {name} WITH (FORCE)")));
+    runtime.block_on(admin.close());
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    ran?;
+    Ok(dropped?)
+}
+
+/// The PostgreSQL URL `url` naming the database `name` instead of its own (its user, host and
+/// parameters kept).
+fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
+    let (scheme, rest) =
+        url.split_once("://").ok_or_else(|| anyhow::anyhow!("'{url}' isn't a postgres:// URL.\n{USAGE}"))?;
+    anyhow::ensure!(scheme == "postgres" || scheme == "postgresql", "'{scheme}' isn't PostgreSQL's scheme.\n{USAGE}");
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let query = path.find('?').map_or("", |at| &path[at..]);
+    Ok(format!("{scheme}://{authority}/{name}{query}"))
+}
+
+/// B2, the whole PIN listing streamed as NDJSON (`Accept: application/x-ndjson`), timed from
+/// sending to the last line.
+fn ndjson_listing(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<Duration> {
+    let path = "/api/v1/um/pins";
+    let mut times = Vec::with_capacity(3);
+    let mut lines = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let headers = [("Authorization", format!("Bearer {token}")), ("Accept", "application/x-ndjson".to_owned())];
+        let (head, chunked) = server.send(&format!("GET {path}"), &headers, None)?;
+        if !head.starts_with("HTTP/1.1 200 ") {
+            anyhow::bail!("GET {path} answered {}", head.lines().next().unwrap_or_default());
+        }
+        lines = dechunk(&chunked)?.lines().count();
+        times.push(started.elapsed());
+    }
+    let median = report(&format!("B2 GET {path} as NDJSON at {mailboxes} UM mailboxes (3 runs)"), &times);
+    println!("  lines: {lines}");
+    Ok(median)
 }
 
 /// `umpin directory sync` from a local slapd holding `users` users (`umpin_directory::testing`'s
@@ -228,9 +517,11 @@ fn recipients(server: &Server, token: &str, mailboxes: usize) -> anyhow::Result<
 }
 
 /// The admin center's PIN report: its first page unfiltered and under the filters that match
-/// few, and the whole report downloaded as CSV, each timed as a whole request.
-fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<()> {
+/// few, and the whole report downloaded as CSV, each timed as a whole request. Returns the
+/// download's median time.
+fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<Duration> {
     let cookie = server.web_session()?;
+    let mut download = Duration::ZERO;
     let pages = [
         ("first page", "/ecp/um/pin-report"),
         ("first page, by User ID descending", "/ecp/um/pin-report?dir=desc"),
@@ -255,21 +546,24 @@ fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<()> {
             };
             times.push(started.elapsed());
         }
-        report(&format!("PIN report, {what}: GET {path} at {mailboxes} UM mailboxes ({API_RUNS} runs)"), &times);
+        let median =
+            report(&format!("PIN report, {what}: GET {path} at {mailboxes} UM mailboxes ({API_RUNS} runs)"), &times);
         let rows = if path.ends_with("/csv") {
+            download = median;
             body.lines().count().saturating_sub(1)
         } else {
             body.matches("<tr").count().saturating_sub(1)
         };
         println!("  rows: {rows}");
     }
-    Ok(())
+    Ok(download)
 }
 
 /// The floor beside the PIN report: the `sqlite3` command reading the report's rows (the
 /// statement's columns, joins and order, and each mailbox's other addresses) and writing them as
 /// CSV, its first page and all of them. Skipped, with a word, when `sqlite3` isn't installed.
-fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
+/// Returns the median time of reading every row, `None` without `sqlite3`.
+fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<Option<Duration>> {
     const REPORT: &str = "SELECT m.guid, m.name, m.alias, m.display_name, m.primary_smtp_address, \
          m.user_principal_name, m.phone, m.first_name, m.last_name, m.when_created, p.pin_set_at, p.pin_length, \
          p.first_time_user, p.expiry_forced, p.failed_logon_count, p.last_failed_logon, p.locked_out, \
@@ -280,9 +574,10 @@ fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
          JOIN mailbox_policies pol ON pol.guid = u.policy WHERE u.um_enabled ORDER BY m.primary_address_key";
     if Command::new("sqlite3").arg("-version").output().is_err() {
         println!("sqlite3 is not installed (apt-get install sqlite3): no floor beside the PIN report.");
-        return Ok(());
+        return Ok(None);
     }
     let db = dir.join("umpin.db");
+    let mut every_row = Duration::ZERO;
     for (what, sql, runs) in
         [("first page", format!("{REPORT} LIMIT 50"), API_RUNS), ("every row", REPORT.to_owned(), 3)]
     {
@@ -297,14 +592,19 @@ fn pin_report_in_sqlite3(dir: &Path, mailboxes: usize) -> anyhow::Result<()> {
             }
             rows = out.stdout.iter().filter(|&&b| b == b'\n').count().saturating_sub(1);
         }
-        report(
+        every_row = report(
             &format!("floor: sqlite3 -csv reading the PIN report, {what}, at {mailboxes} UM mailboxes ({runs} runs)"),
             &times,
         );
         println!("  rows: {rows}");
     }
-    Ok(())
+    Ok(Some(every_row))
 }
+
+/// B2's goal: the whole listing in at most this many times `sqlite3`'s time for the same rows.
+const B2_GOAL_RATIO: f64 = 2.0;
+/// B3's goal: sign-ins per second against the Argon2 bound measured in the same run.
+const B3_GOAL_RATIO: f64 = 0.9;
 
 /// Mailboxes given a real PIN for the sign-in load, and callers signing in at once.
 const SIGN_IN_MAILBOXES: usize = 16;
@@ -375,19 +675,27 @@ fn voice_sign_ins(umpin: &Path, dir: &Path, server: &Server) -> anyhow::Result<(
         callers.into_iter().map(|c| c.join().expect("a caller thread panicked")).sum::<anyhow::Result<usize>>()
     })?;
     let elapsed = started.elapsed().as_secs_f64();
+    let per_second = signed_in as f64 / elapsed;
     println!(
-        "voice sign-ins, {CALLERS} callers at once for {} s: {signed_in} sign-ins, {:.1} per second",
+        "B3 voice sign-ins, {CALLERS} callers at once for {} s: {signed_in} sign-ins, {:.1} per second",
         SIGN_IN_LOAD.as_secs(),
-        signed_in as f64 / elapsed
+        per_second
     );
 
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let (alone, together) = verifications(cores)?;
+    let bound = cores as f64 / alone.as_secs_f64();
     println!(
-        "bound: one verification alone {:.1} ms (median of {VERIFICATIONS}), so {cores} cores ÷ it = {:.1} per \
+        "bound: one verification alone {:.1} ms (median of {VERIFICATIONS}), so {cores} cores ÷ it = {bound:.1} per \
          second; {cores} workers verifying at once, as umpin serve's pool does: {together:.1} per second",
         alone.as_secs_f64() * 1000.0,
-        cores as f64 / alone.as_secs_f64()
+    );
+    let (of_together, of_bound) = (per_second / together, per_second / bound);
+    println!(
+        "B3 beside the bound (goal ≥ {B3_GOAL_RATIO} ×): {of_together:.2} × every worker at once ({}), \
+         {of_bound:.2} × cores ÷ one verification ({})",
+        met(of_together >= B3_GOAL_RATIO),
+        met(of_bound >= B3_GOAL_RATIO)
     );
     Ok(())
 }
@@ -462,7 +770,8 @@ fn write_password_file(file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `umpin serve` on the data directory, on a free loopback port; stopped when dropped.
+/// A server process on a free loopback port (`umpin serve`, or `umpin-floor`); stopped when
+/// dropped.
 struct Server {
     child: Child,
     address: SocketAddr,
@@ -472,27 +781,57 @@ impl Server {
     /// Prints the server's resident memory now and its peak since it started (`VmRSS`, `VmHWM`).
     fn print_memory(&self, when: &str) {
         let field = |name| memory_of(self.child.id(), name).unwrap_or_else(|| "?".to_owned());
-        println!("umpin serve memory {when}: resident {}, peak {}", field("VmRSS"), field("VmHWM"));
+        println!("B4 umpin serve memory {when}: resident {}, peak {}", field("VmRSS"), field("VmHWM"));
     }
 
-    fn start(umpin: &Path, dir: &Path) -> anyhow::Result<Server> {
+    /// `umpin serve` on the data directory, on its database `database_url` when given.
+    fn start(umpin: &Path, dir: &Path, database_url: Option<&str>) -> anyhow::Result<Server> {
         let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let child = Command::new(umpin)
-            .arg("--data-dir")
-            .arg(dir)
+        let mut command = Command::new(umpin);
+        command.arg("--data-dir").arg(dir);
+        if let Some(url) = database_url {
+            command.args(["--database-url", url]);
+        }
+        let child = command
             .args(["serve", "--listen", &address.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
-        let server = Server { child, address };
+        Server::ready(Server { child, address }, "umpin serve", "GET /healthz", None)
+    }
+
+    /// `umpin-floor` answering B1's request with a body of `body_bytes` bytes to the bearer of
+    /// `token` (given on its standard input).
+    fn floor(floor_bin: &Path, body_bytes: usize, token: &str) -> anyhow::Result<Server> {
+        let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let mut child = Command::new(floor_bin)
+            .args(["--listen", &address.to_string(), "--body-bytes", &body_bytes.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("umpin-floor has no standard input"))?;
+        writeln!(stdin, "{token}")?;
+        drop(stdin);
+        Server::ready(Server { child, address }, "umpin-floor", &format!("GET {}", pin_path(0)), Some(token))
+    }
+
+    /// The server once `line` answers 200, or an error after 30 s.
+    fn ready(server: Server, what: &str, line: &str, token: Option<&str>) -> anyhow::Result<Server> {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while server.request("GET /healthz", None, None, None).is_err() {
+        while server.request(line, token, None, None).is_err() {
             if Instant::now() > deadline {
-                anyhow::bail!("umpin serve didn't answer on {address} within 30 s.");
+                anyhow::bail!("{what} didn't answer on {} within 30 s.", server.address);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         Ok(server)
+    }
+
+    /// The size of the body of B1's answer (for user000001@contoso.com, as for most seeded
+    /// mailboxes), for the floor to answer alike.
+    fn body_bytes(&self, token: &str) -> anyhow::Result<usize> {
+        Ok(self.request(&format!("GET {}", pin_path(1)), Some(token), None, None)?.len())
     }
 
     /// A bearer token of the first management account.
@@ -620,17 +959,95 @@ fn timed(umpin: &Path, dir: &Path, pipeline: &str) -> anyhow::Result<Duration> {
     Ok(started.elapsed())
 }
 
-fn report(what: &str, times: &[Duration]) {
+/// Prints the mean, min and median of `times`; returns the median.
+fn report(what: &str, times: &[Duration]) -> Duration {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mut sorted: Vec<f64> = times.iter().copied().map(ms).collect();
-    sorted.sort_by(f64::total_cmp);
-    let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
-    println!("{what}: mean {mean:.1} ms, min {:.1} ms, median {:.1} ms", sorted[0], sorted[sorted.len() / 2]);
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let mean = sorted.iter().copied().map(ms).sum::<f64>() / sorted.len() as f64;
+    let median = sorted[sorted.len() / 2];
+    println!("{what}: mean {mean:.1} ms, min {:.1} ms, median {:.1} ms", ms(sorted[0]), ms(median));
+    median
 }
 
-async fn seed(dir: &Path, n: usize) -> anyhow::Result<()> {
-    let db = Database::connect(&format!("sqlite://{}", PathBuf::from(dir).join("umpin.db").display())).await?;
-    umpin_store::testing::seed_um_mailboxes(&db, n).await?;
-    db.close().await;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn bench_alone_runs_a_million_mailboxes_on_sqlite() {
+        assert_eq!(parse(&args("bench")).unwrap(), Run::Bench { mailboxes: FULL, postgres: None });
+    }
+
+    #[test]
+    fn quick_runs_a_hundred_thousand_and_a_number_runs_that_many() {
+        assert_eq!(parse(&args("bench --quick")).unwrap(), Run::Bench { mailboxes: QUICK, postgres: None });
+        assert_eq!(parse(&args("bench 5000")).unwrap(), Run::Bench { mailboxes: 5000, postgres: None });
+    }
+
+    #[test]
+    fn postgres_takes_its_url_before_or_after_the_size() {
+        let url = "postgres://postgres@127.0.0.1:5432/test";
+        let expected = Run::Bench { mailboxes: QUICK, postgres: Some(url.to_owned()) };
+        assert_eq!(parse(&args(&format!("bench --quick --postgres {url}"))).unwrap(), expected);
+        assert_eq!(parse(&args(&format!("bench --postgres {url} --quick"))).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_size_given_twice_or_below_two_an_unknown_option_or_postgres_without_a_url_is_refused() {
+        for line in [
+            "bench --quick 5000",
+            "bench 5000 --quick",
+            "bench --fast",
+            "bench --postgres",
+            "bench x",
+            "bench 1",
+            "other",
+        ] {
+            assert!(parse(&args(line)).is_err(), "{line} was accepted");
+        }
+    }
+
+    #[test]
+    fn directory_takes_a_number_of_users() {
+        assert_eq!(parse(&args("directory")).unwrap(), Run::Directory { users: 100_000 });
+        assert_eq!(parse(&args("directory 300")).unwrap(), Run::Directory { users: 300 });
+    }
+
+    #[test]
+    fn a_postgres_url_names_another_database_keeping_user_host_and_parameters() {
+        let cases = [
+            ("postgres://postgres@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/umpin_bench_7"),
+            ("postgresql://u:p@db/x?sslmode=disable", "postgresql://u:p@db/umpin_bench_7?sslmode=disable"),
+            ("postgres://db:5432", "postgres://db:5432/umpin_bench_7"),
+            ("postgres://db?sslmode=disable", "postgres://db/umpin_bench_7?sslmode=disable"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(with_database(url, "umpin_bench_7").unwrap(), expected);
+        }
+        assert!(with_database("sqlite://x.db", "umpin_bench_7").is_err());
+    }
+
+    #[test]
+    fn a_b1_verdict_compares_with_the_floor_and_the_p99_goal() {
+        let outcome = |answered, p99_ms| Outcome {
+            answered,
+            elapsed: Duration::from_secs(1),
+            latencies: vec![Duration::from_millis(p99_ms)],
+            ..Outcome::default()
+        };
+        let floor = outcome(1000, 1);
+        assert_eq!(
+            b1_verdict(&outcome(600, 5), &floor),
+            "0.600 × the floor's req/s (goal ≥ 0.5: met); p99 5.00 ms (goal < 20 ms: met)"
+        );
+        assert_eq!(
+            b1_verdict(&outcome(100, 25), &floor),
+            "0.100 × the floor's req/s (goal ≥ 0.5: not met); p99 25.00 ms (goal < 20 ms: not met)"
+        );
+    }
 }
