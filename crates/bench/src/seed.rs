@@ -28,7 +28,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use umpin_crypto::{Argon2Params, KeyRing, Pin, Vault};
 use umpin_domain::{Guid, MailboxPolicy, NewDialPlan, NewMailbox, PinStatus, Timestamp, UmMailbox};
-use umpin_store::{Database, PinRecord};
+use umpin_store::{Database, PinRecord, SqlitePools};
 
 /// Mailboxes per transaction.
 pub const CHUNK: usize = 10_000;
@@ -58,7 +58,8 @@ pub async fn sqlite_for_seeding(file: &Path) -> anyhow::Result<Database> {
         .pragma("cache_size", (-SEED_CACHE_KIB).to_string());
     // A chunk waits for the one connection while the chunk before it writes.
     let pool = SqlitePoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(600));
-    Ok(Database::Sqlite(pool.connect_with(options).await?))
+    let pool = pool.connect_with(options).await?;
+    Ok(Database::Sqlite(SqlitePools { writer: pool.clone(), readers: pool }))
 }
 
 /// Seeds `count` UM mailboxes (see the module) into `db`, whose key file is `key_file`, with

@@ -478,8 +478,10 @@ impl Service {
         source: &str,
     ) -> Result<(ManagementAccount, Tx), ServiceError> {
         let now = self.now();
-        let (user, subjects, mut tx) = self.check_directory_password(directory, login, password, source).await?;
+        let (user, subjects) = self.check_directory_password(directory, login, password, source).await?;
+        // Asked before the transaction starts, so no write waits on the directory.
         let role_groups = directory.role_groups_of(&user).await.map_err(ServiceError::Directory)?;
+        let mut tx = self.db.begin().await?;
         if role_groups.is_empty() {
             clear_failures(&mut tx, &subjects).await?;
             // Gone from every group: what an earlier sign-in gave ends now, not when it expires.
@@ -532,8 +534,7 @@ impl Service {
             Err(e) => return Err(e.into()),
         };
         if account.disabled {
-            drop(tx);
-            count_failure(self.db.begin().await?, &subjects, now).await?;
+            count_failure(tx, &subjects, now).await?;
             tracing::warn!(%source, account = %account.name, "a disabled directory administrator tried to sign in");
             return Err(ServiceError::NotAuthenticated);
         }
@@ -544,16 +545,16 @@ impl Service {
     /// Checks a directory user's name (account name, address or user principal name) and
     /// password: the password by the directory (an LDAP bind as the user, never kept), failures
     /// throttled per directory user however they named themselves and per source, as a
-    /// management account's are. The user, the throttle's subjects, and an open transaction in
-    /// which the caller forgets the failures (see [`clear_failures`]) and stores what it issues.
-    /// A wrong name or password gets one answer; a user disabled in the directory too.
+    /// management account's are. The user and the throttle's subjects, whose failures the caller
+    /// forgets (see [`clear_failures`]) in the transaction that stores what it issues. A wrong
+    /// name or password gets one answer; a user disabled in the directory too.
     pub(crate) async fn check_directory_password(
         &self,
         directory: &dyn DirectorySource,
         login: &str,
         password: &SecretString,
         source: &str,
-    ) -> Result<(DirectoryEntry, [String; 2], Tx), ServiceError> {
+    ) -> Result<(DirectoryEntry, [String; 2]), ServiceError> {
         let now = self.now();
         let login = login.trim();
         // No directory password or sign-in name is like these: refused without asking the
@@ -570,11 +571,10 @@ impl Service {
         refuse_if_blocked(&mut self.db.begin_read().await?, &subjects, now).await?;
         let right =
             !unusable && directory.check_password(user.as_ref(), password).await.map_err(ServiceError::Directory)?;
-        let tx = self.db.begin().await?;
         match user {
-            Some(user) if right && !user.disabled => Ok((user, subjects, tx)),
+            Some(user) if right && !user.disabled => Ok((user, subjects)),
             _ => {
-                count_failure(tx, &subjects, now).await?;
+                count_failure(self.db.begin().await?, &subjects, now).await?;
                 tracing::warn!(%source, "a directory sign-in failed: wrong name or password");
                 Err(ServiceError::NotAuthenticated)
             }

@@ -74,8 +74,8 @@ impl Service {
     ) -> Result<VoiceMailSession, ServiceError> {
         let directory = self.directory.clone().ok_or_else(no_directory)?;
         let now = self.now();
-        let (user, subjects, mut tx) =
-            self.check_directory_password(directory.as_ref(), login, password, source).await?;
+        let (user, subjects) = self.check_directory_password(directory.as_ref(), login, password, source).await?;
+        let mut tx = self.db.begin().await?;
         clear_failures(&mut tx, &subjects).await?;
         let mailbox = match &user.id {
             Some(id) => tx.mailbox_of_directory_user(id).await?,
