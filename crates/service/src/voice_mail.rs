@@ -13,15 +13,14 @@
 //! is not expired. Either lifts a lockout.
 
 use jiff::SignedDuration;
-use secrecy::{ExposeSecret, SecretString};
-use umpin_crypto::{Pin, generate_token, token_digest};
+use secrecy::SecretString;
+use umpin_crypto::{Pin, token_digest};
 use umpin_domain::{Mailbox, PinPolicy};
 use umpin_store::Sessions;
 
 use crate::access::Operation;
 use crate::accounts::clear_failures;
 use crate::pins::{PinReset, UmMailboxPin};
-use crate::web_sessions::WEB_SESSION_LIFETIME;
 use crate::{Principal, Service, ServiceError};
 
 /// A user signed in to the Voice Mail page, for their own mailbox.
@@ -60,7 +59,7 @@ fn no_directory() -> ServiceError {
 impl Service {
     /// Signs a user in to the Voice Mail page with their directory account (account name,
     /// address or user principal name) and password, for a new session that ends when unused
-    /// for `idle`, after [`WEB_SESSION_LIFETIME`] at most, or when its mailbox is removed.
+    /// for `idle`, after [`WEB_SESSION_LIFETIME`](crate::WEB_SESSION_LIFETIME) at most, or when its mailbox is removed.
     ///
     /// A wrong name or password gets one answer ([`ServiceError::NotAuthenticated`]); a
     /// throttled user or source is told how long to wait; a right password of a user without a
@@ -73,7 +72,6 @@ impl Service {
         idle: SignedDuration,
     ) -> Result<VoiceMailSession, ServiceError> {
         let directory = self.directory.clone().ok_or_else(no_directory)?;
-        let now = self.now();
         let (user, subjects) = self.check_directory_password(directory.as_ref(), login, password, source).await?;
         let mut tx = self.db.begin().await?;
         clear_failures(&mut tx, &subjects).await?;
@@ -86,18 +84,7 @@ impl Service {
             tracing::warn!(%source, dn = %user.dn, "a directory user without a mailbox signed in to Voice Mail");
             return Err(ServiceError::NoMailbox);
         };
-        let id = generate_token()?;
-        let expires_at = now + WEB_SESSION_LIFETIME;
-        let idle_until = (now + idle).min(expires_at);
-        tx.insert_session(
-            Sessions::VoiceMail,
-            &token_digest(id.expose_secret()),
-            mailbox.guid,
-            now,
-            idle_until,
-            expires_at,
-        )
-        .await?;
+        let id = self.new_session(&mut tx, Sessions::VoiceMail, mailbox.guid, idle).await?;
         tx.commit().await?;
         tracing::info!(user = %mailbox.primary_smtp_address, %source, "a user signed in to Voice Mail");
         Ok(VoiceMailSession { id, user: VoiceMailUser { mailbox, source: source.to_owned() } })

@@ -10,7 +10,8 @@
 use jiff::SignedDuration;
 use secrecy::{ExposeSecret, SecretString};
 use umpin_crypto::{generate_token, token_digest};
-use umpin_store::Sessions;
+use umpin_domain::Guid;
+use umpin_store::{Sessions, Tx};
 
 use crate::{Principal, Service, ServiceError};
 
@@ -35,24 +36,30 @@ impl Service {
         idle: SignedDuration,
     ) -> Result<WebSession, ServiceError> {
         let (account, mut tx) = self.check_credentials(username, password, source).await?;
-        let now = self.now();
-        let id = generate_token()?;
-        let expires_at = now + WEB_SESSION_LIFETIME;
-        let idle_until = (now + idle).min(expires_at);
-        tx.insert_session(
-            Sessions::AdminCenter,
-            &token_digest(id.expose_secret()),
-            account.guid,
-            now,
-            idle_until,
-            expires_at,
-        )
-        .await?;
+        let id = self.new_session(&mut tx, Sessions::AdminCenter, account.guid, idle).await?;
         tx.commit().await?;
         tracing::info!(account = %account.name, %source, "a management account signed in to the web admin center");
         let principal =
             Principal { account: account.name, role_groups: account.role_groups, source: source.to_owned() };
         Ok(WebSession { id, principal })
+    }
+
+    /// Stores a new session of `kind` for `owner` (an account, or a Voice Mail user's mailbox) in
+    /// `tx`, ending after [`WEB_SESSION_LIFETIME`] or when unused for `idle`, and returns its id:
+    /// 256 random bits, of which only the digest is stored.
+    pub(crate) async fn new_session(
+        &self,
+        tx: &mut Tx,
+        kind: Sessions,
+        owner: Guid,
+        idle: SignedDuration,
+    ) -> Result<SecretString, ServiceError> {
+        let now = self.now();
+        let id = generate_token()?;
+        let expires_at = now + WEB_SESSION_LIFETIME;
+        let idle_until = (now + idle).min(expires_at);
+        tx.insert_session(kind, &token_digest(id.expose_secret()), owner, now, idle_until, expires_at).await?;
+        Ok(id)
     }
 
     /// The principal of a web session that has not ended, whose idle time starts again now;

@@ -340,6 +340,23 @@ async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRe
     }
 }
 
+/// Appends `records` on `conn`: `link` numbers and links them after the head as read, and the
+/// head is moved over them if it is still there ([`move_head_and_insert`]), else they are linked
+/// anew after the head that moved.
+async fn append_on(
+    mut conn: Conn<'_>,
+    records: &mut [AuditRecord],
+    link: impl Fn(u64, &[u8], &mut [AuditRecord]),
+) -> Result<(), StoreError> {
+    loop {
+        let (head, head_link) = head_of(conn.reborrow()).await?;
+        link(head, &head_link, records);
+        if move_head_and_insert(conn.reborrow(), head, records).await? {
+            return Ok(());
+        }
+    }
+}
+
 impl Tx {
     /// The number and link of the last record (0 and empty before the first). No lock is taken:
     /// an append checks that the head is still where it read it ([`Tx::append_audit_records`]).
@@ -359,13 +376,7 @@ impl Tx {
         records: &mut [AuditRecord],
         link: impl Fn(u64, &[u8], &mut [AuditRecord]),
     ) -> Result<(), StoreError> {
-        loop {
-            let (head, head_link) = self.audit_head().await?;
-            link(head, &head_link, records);
-            if move_head_and_insert(self.conn(), head, records).await? {
-                return Ok(());
-            }
-        }
+        append_on(self.conn(), records, link).await
     }
     /// The lowest number of a record that doesn't belong to the log whose head is `head`: one
     /// numbered 0 or less, or beyond the head. `None` when every record is in place.
@@ -453,16 +464,7 @@ impl Database {
                 tx.append_audit_records(records, link).await?;
                 tx.commit().await
             }
-            Database::Postgres(_) => {
-                let mut pooled = self.acquire().await?;
-                loop {
-                    let (head, head_link) = head_of(pooled.conn()).await?;
-                    link(head, &head_link, records);
-                    if move_head_and_insert(pooled.conn(), head, records).await? {
-                        return Ok(());
-                    }
-                }
-            }
+            Database::Postgres(_) => append_on(self.acquire().await?.conn(), records, link).await,
         }
     }
 }
