@@ -101,6 +101,9 @@ pub struct Parameter {
     pub remaining: bool,
     pub default: Option<Default>,
     pub description: &'static str,
+    /// The REST API takes it from the request's path (an identity; `LockedOut` from the
+    /// `/lock` and `/unlock` paths), never from a request body.
+    pub in_path: bool,
 }
 
 impl Parameter {
@@ -115,6 +118,7 @@ impl Parameter {
             remaining: false,
             default: None,
             description,
+            in_path: false,
         }
     }
     /// A parameter of a [`cmdlet!`] declaration, whose field's type gives its kind.
@@ -136,6 +140,10 @@ impl Parameter {
     }
     pub const fn default(self, default: Default) -> Self {
         Parameter { default: Some(default), ..self }
+    }
+    /// The REST API takes it from the path (see [`Parameter::in_path`]).
+    pub const fn in_path(self) -> Self {
+        Parameter { in_path: true, ..self }
     }
 }
 
@@ -436,6 +444,17 @@ macro_rules! choice {
 }
 choice!(UriType, VoipSecurity);
 
+/// A cmdlet declared with [`cmdlet!`]: what a REST body of it ([`crate::body::Body`]) needs to
+/// know of it.
+pub trait Declared: Sized {
+    /// Its fields' names, one per parameter in the order of [`CmdletInfo::parameters`].
+    const FIELDS: &'static [&'static str];
+    /// Its registry entry.
+    fn info() -> &'static CmdletInfo;
+    /// The typed cmdlet from arguments bound to its registry entry.
+    fn bind(arguments: &Arguments) -> Result<Self, String>;
+}
+
 /// The object a cmdlet acts on, as the audit log names it: the value of its `-Identity`, or of the
 /// parameter that names the object it creates.
 pub trait ObjectId {
@@ -527,6 +546,16 @@ macro_rules! cmdlet {
             pub fn operation(&self) -> umpin_service::Operation {
                 let object = $crate::declare::object_id!(self $(.$object)?);
                 $crate::permissions::operation(Self::ID, object, self.audit_parameters())
+            }
+        }
+
+        impl $crate::declare::Declared for $struct {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+            fn info() -> &'static $crate::declare::CmdletInfo {
+                &$struct::INFO
+            }
+            fn bind(arguments: &$crate::binding::Arguments) -> Result<Self, String> {
+                $struct::bind(arguments)
             }
         }
     };

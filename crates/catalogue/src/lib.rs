@@ -12,6 +12,7 @@
 //!   objects in their [`views`].
 //! - [`binding`]: arguments bound by parameter name, checked against a parameter's kind with one
 //!   set of rules and messages for every interface.
+//! - [`body`]: a cmdlet's parameters as the JSON body of a REST request, with its OpenAPI schema.
 //! - [`value`]: the objects that flow through a pipeline; [`wire`]: how a bound invocation and
 //!   its result travel between a remote shell and the server.
 //!
@@ -23,6 +24,7 @@
 //! [`cmdlet!`]: declare::cmdlet
 
 pub mod binding;
+pub mod body;
 pub mod cmdlets;
 pub mod declare;
 pub mod permissions;

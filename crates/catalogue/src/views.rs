@@ -8,12 +8,10 @@
 //! its OpenAPI document by the struct's name.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use umpin_domain::{
     self as domain, AuditParameter, AuditParameters, AuditValue, DialPlan, Limit, LimitValue, MailboxPolicy,
     ManagementAccount,
@@ -322,32 +320,6 @@ impl Serialize for LimitJson {
             LimitValue::Number(n) => s.serialize_i64(n),
             LimitValue::Unlimited => s.serialize_str("Unlimited"),
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for LimitJson {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct LimitVisitor;
-        impl Visitor<'_> for LimitVisitor {
-            type Value = LimitJson;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a whole number or \"Unlimited\"")
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<LimitJson, E> {
-                Ok(LimitJson(LimitValue::Number(n)))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<LimitJson, E> {
-                Ok(LimitJson(LimitValue::Number(i64::try_from(n).unwrap_or(i64::MAX))))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<LimitJson, E> {
-                if s.eq_ignore_ascii_case("Unlimited") {
-                    Ok(LimitJson(LimitValue::Unlimited))
-                } else {
-                    Err(E::custom("expected a whole number or \"Unlimited\""))
-                }
-            }
-        }
-        d.deserialize_any(LimitVisitor)
     }
 }
 

@@ -37,9 +37,8 @@ pub async fn run(
             ),
         )
     })?;
-    let invalid = |m| Problem::new(ProblemKind::InvalidParameter, m);
-    let invocation = request.bind(info).map_err(invalid)?;
-    let cmdlet = Cmdlet::bind(info.name, &invocation.arguments).map_err(invalid)?;
+    let invocation = request.bind(info).map_err(Problem::invalid_parameter)?;
+    let cmdlet = Cmdlet::bind(info.name, &invocation.arguments).map_err(Problem::invalid_parameter)?;
     if info.changes_state && !info.answers_what_if() && invocation.arguments.flag("WhatIf") == Some(true) {
         let target =
             invocation.arguments.text("Identity").or_else(|| invocation.arguments.text("Name")).unwrap_or_default();

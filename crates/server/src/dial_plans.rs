@@ -9,17 +9,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{
-    GetUmDialPlan, GetUmMailboxPolicy, NewUmDialPlan, NewUmMailboxPolicy, RemoveUmDialPlan, RemoveUmMailboxPolicy,
-    SetUmDialPlan, SetUmMailboxPolicy, dial_plan_name,
+    GetUmDialPlan, GetUmMailboxPolicy, RemoveUmDialPlan, RemoveUmMailboxPolicy, dial_plan_name,
 };
 use umpin_catalogue::views;
-use umpin_domain::{Guid, LimitValue, MailboxPolicy};
-use umpin_service::{Principal, ServiceError};
+use umpin_domain::{Guid, MailboxPolicy};
+use umpin_service::Principal;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, QueryParams, Segment};
-use crate::model::{Changed, DialPlanChangesBody, NewDialPlanBody, NewPolicyBody, Page, PolicyChangesBody};
+use crate::model::{
+    Changed, NewUmDialPlanBody, NewUmMailboxPolicyBody, Page, SetUmDialPlanBody, SetUmMailboxPolicyBody,
+};
 use crate::problem::{Problem, Problems};
 
 /// Lists every UM dial plan by name (`Get-UMDialPlan`).
@@ -45,31 +46,22 @@ pub async fn get(
 }
 
 /// Creates a UM dial plan and, unless told otherwise, its default policy (`New-UMDialPlan`).
-#[utoipa::path(post, path = "/api/v1/um/dial-plans", tag = "dial plans", request_body = NewDialPlanBody,
+#[utoipa::path(post, path = "/api/v1/um/dial-plans", tag = "dial plans", request_body = NewUmDialPlanBody,
     security(("bearer" = [])),
     responses((status = 201, description = "The new dial plan", body = views::UmDialPlan), Problems))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<NewDialPlanBody>,
+    JsonBody(body): JsonBody<NewUmDialPlanBody>,
 ) -> Result<(StatusCode, Json<views::UmDialPlan>), Problem> {
-    let new = NewUmDialPlan {
-        name: body.name,
-        number_of_digits_in_extension: body.number_of_digits_in_extension,
-        country_or_region_code: body.country_or_region_code,
-        uri_type: body.uri_type.map(|t| t.parse()).transpose().map_err(ServiceError::from)?,
-        voip_security: body.voip_security.map(|v| v.parse()).transpose().map_err(ServiceError::from)?,
-        access_telephone_numbers: body.access_telephone_numbers,
-        default_language: body.default_language,
-        generate_um_mailbox_policy: body.generate_um_mailbox_policy,
-    };
+    let new = body.into_cmdlet().map_err(Problem::invalid_parameter)?;
     let (plan, _) = new.call(&state.service, &caller.principal).await?;
     Ok((StatusCode::CREATED, Json((&plan).into())))
 }
 
 /// Changes a UM dial plan (`Set-UMDialPlan`).
 #[utoipa::path(patch, path = "/api/v1/um/dial-plans/{identity}", tag = "dial plans",
-    request_body = DialPlanChangesBody,
+    request_body = SetUmDialPlanBody,
     params(("identity" = String, Path, description = "The dial plan's name or GUID")),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed dial plan", body = views::UmDialPlan), Problems))]
@@ -77,17 +69,9 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-    JsonBody(body): JsonBody<DialPlanChangesBody>,
+    JsonBody(body): JsonBody<SetUmDialPlanBody>,
 ) -> Result<Json<views::UmDialPlan>, Problem> {
-    let set = SetUmDialPlan {
-        identity,
-        name: body.name,
-        voip_security: body.voip_security.map(|v| v.parse()).transpose().map_err(ServiceError::from)?,
-        access_telephone_numbers: body.access_telephone_numbers,
-        country_or_region_code: body.country_or_region_code,
-        default_language: body.default_language,
-        logon_failures_before_disconnect: body.logon_failures_before_disconnect,
-    };
+    let set = body.for_identity(identity).map_err(Problem::invalid_parameter)?;
     Ok(Json((&set.call(&state.service, &caller.principal).await?).into()))
 }
 
@@ -160,15 +144,15 @@ pub async fn get_policy(
 }
 
 /// Creates a UM mailbox policy with the default PIN settings (`New-UMMailboxPolicy`).
-#[utoipa::path(post, path = "/api/v1/um/mailbox-policies", tag = "mailbox policies", request_body = NewPolicyBody,
+#[utoipa::path(post, path = "/api/v1/um/mailbox-policies", tag = "mailbox policies", request_body = NewUmMailboxPolicyBody,
     security(("bearer" = [])),
     responses((status = 201, description = "The new policy", body = views::UmMailboxPolicy), Problems))]
 pub async fn create_policy(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<NewPolicyBody>,
+    JsonBody(body): JsonBody<NewUmMailboxPolicyBody>,
 ) -> Result<(StatusCode, Json<views::UmMailboxPolicy>), Problem> {
-    let new = NewUmMailboxPolicy { name: body.name, um_dial_plan: body.um_dial_plan };
+    let new = body.into_cmdlet().map_err(Problem::invalid_parameter)?;
     let policy = new.call(&state.service, &caller.principal).await?;
     Ok((StatusCode::CREATED, Json(policy_view(&state, &caller.principal, &policy).await?)))
 }
@@ -176,7 +160,7 @@ pub async fn create_policy(
 /// Changes the PIN settings of a UM mailbox policy (`Set-UMMailboxPolicy`); they apply at once
 /// to its mailboxes.
 #[utoipa::path(patch, path = "/api/v1/um/mailbox-policies/{identity}", tag = "mailbox policies",
-    request_body = PolicyChangesBody,
+    request_body = SetUmMailboxPolicyBody,
     params(("identity" = String, Path, description = "The policy's name or GUID")),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed policy", body = Changed<views::UmMailboxPolicy>), Problems))]
@@ -184,23 +168,9 @@ pub async fn update_policy(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-    JsonBody(body): JsonBody<PolicyChangesBody>,
+    JsonBody(body): JsonBody<SetUmMailboxPolicyBody>,
 ) -> Result<Json<Changed<views::UmMailboxPolicy>>, Problem> {
-    let limit = |l: Option<views::LimitJson>| -> Option<LimitValue> { l.map(|l| l.0) };
-    let set = SetUmMailboxPolicy {
-        identity,
-        name: body.name,
-        min_pin_length: body.min_pin_length,
-        pin_lifetime: limit(body.pin_lifetime),
-        pin_history_count: body.pin_history_count,
-        allow_common_patterns: body.allow_common_patterns,
-        allow_common_pins: body.allow_common_pins,
-        logon_failures_before_pin_reset: limit(body.logon_failures_before_pin_reset),
-        max_logon_attempts: body.max_logon_attempts,
-        reset_pin_text: body.reset_pin_text,
-        um_enabled_text: body.um_enabled_text,
-        allow_pinless_voice_mail_access: body.allow_pinless_voice_mail_access,
-    };
+    let set = body.for_identity(identity).map_err(Problem::invalid_parameter)?;
     let warnings = set.warnings();
     let policy = set.call(&state.service, &caller.principal).await?;
     Ok(Json(Changed { object: policy_view(&state, &caller.principal, &policy).await?, warnings }))

@@ -4,13 +4,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use umpin_catalogue::cmdlets::{GetMailbox, NewMailbox, RemoveMailbox, SetMailbox};
+use umpin_catalogue::cmdlets::{GetMailbox, RemoveMailbox};
 use umpin_catalogue::views;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, QueryParams, Segment};
-use crate::model::{MailboxChangesBody, NewMailboxBody, Page};
+use crate::model::{NewMailboxBody, Page, SetMailboxBody};
 use crate::problem::{Problem, Problems};
 
 /// The query of the mailbox listing.
@@ -68,22 +68,13 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<NewMailboxBody>,
 ) -> Result<(StatusCode, Json<views::Mailbox>), Problem> {
-    let new = NewMailbox {
-        name: body.name,
-        alias: body.alias,
-        primary_smtp_address: body.primary_smtp_address,
-        display_name: body.display_name,
-        user_principal_name: body.user_principal_name,
-        first_name: body.first_name,
-        last_name: body.last_name,
-        phone: body.phone,
-    };
+    let new = body.into_cmdlet().map_err(Problem::invalid_parameter)?;
     let mailbox = new.call(&state.service, &caller.principal).await?;
     Ok((StatusCode::CREATED, Json((&mailbox).into())))
 }
 
 /// Changes a mailbox (`Set-Mailbox`).
-#[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}", tag = "mailboxes", request_body = MailboxChangesBody,
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}", tag = "mailboxes", request_body = SetMailboxBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed mailbox", body = views::Mailbox), Problems))]
@@ -91,22 +82,9 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-    JsonBody(body): JsonBody<MailboxChangesBody>,
+    JsonBody(body): JsonBody<SetMailboxBody>,
 ) -> Result<Json<views::Mailbox>, Problem> {
-    // `null` clears a field, as an empty text does in the shell.
-    let clearable = |value: Option<Option<String>>| value.map(Option::unwrap_or_default);
-    let set = SetMailbox {
-        identity,
-        name: body.name,
-        alias: body.alias,
-        primary_smtp_address: body.primary_smtp_address,
-        display_name: body.display_name,
-        user_principal_name: body.user_principal_name,
-        first_name: clearable(body.first_name),
-        last_name: clearable(body.last_name),
-        phone: clearable(body.phone),
-        email_addresses: body.email_addresses,
-    };
+    let set = body.for_identity(identity).map_err(Problem::invalid_parameter)?;
     Ok(Json((&set.call(&state.service, &caller.principal).await?).into()))
 }
 

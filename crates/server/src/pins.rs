@@ -8,21 +8,20 @@
 //! the client sees as an incomplete chunked body.
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use serde::Deserialize;
 use umpin_catalogue::cmdlets::{GetUmMailboxPin, SetUmMailboxPin};
-use umpin_catalogue::declare::Secret;
 use umpin_catalogue::views;
 use umpin_service::{Page as ServicePage, PinFilter, Principal, ServiceError, UmMailboxPin};
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, MAX_PAGE_SIZE, QueryParams, Segment, page_limit};
-use crate::model::{Page, PinResetBody};
+use crate::model::{Page, SetUmMailboxPinBody};
 use crate::problem::{Problem, Problems};
 
 /// The media type of the streamed listing: one JSON object per line.
@@ -44,7 +43,7 @@ pub async fn get(
 
 /// Resets the PIN to the one given or to a generated one, clears the failure count and lifts
 /// the lockout; the new PIN is e-mailed unless `sendEmail` is `false` (`Set-UMMailboxPIN`).
-#[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um/pin/reset", tag = "PINs", request_body = PinResetBody,
+#[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um/pin/reset", tag = "PINs", request_body = SetUmMailboxPinBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
     responses((status = 200, description = "The PIN status after the reset", body = views::UmMailboxPin), Problems))]
@@ -52,16 +51,9 @@ pub async fn reset(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-    JsonBody(body): JsonBody<PinResetBody>,
+    JsonBody(body): JsonBody<SetUmMailboxPinBody>,
 ) -> Result<Json<views::UmMailboxPin>, Problem> {
-    let reset = SetUmMailboxPin {
-        identity,
-        pin: body.pin.map(Secret),
-        pin_expired: body.pin_expired,
-        locked_out: None,
-        notify_email: body.notify_email,
-        send_email: body.send_email,
-    };
+    let reset = body.for_identity(identity).map_err(Problem::invalid_parameter)?;
     Ok(Json((&reset.call(&state.service, &caller.principal).await?).into()))
 }
 
@@ -198,7 +190,7 @@ pub async fn list(
             }
         }
     });
-    let mut response = Body::from_stream(pages).into_response();
+    let mut response = axum::body::Body::from_stream(pages).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
     Ok(response)
 }

@@ -213,6 +213,11 @@ impl Problem {
         }
     }
 
+    /// Parameters that don't bind to their cmdlet, with the shell's message.
+    pub fn invalid_parameter(message: String) -> Self {
+        Problem::new(ProblemKind::InvalidParameter, message)
+    }
+
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }

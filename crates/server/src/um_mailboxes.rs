@@ -6,14 +6,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use umpin_catalogue::cmdlets::{DisableUmMailbox, EnableUmMailbox, GetUmMailbox, SetUmMailbox};
-use umpin_catalogue::declare::{Secret, Switch};
+use umpin_catalogue::cmdlets::{DisableUmMailbox, GetUmMailbox};
 use umpin_catalogue::views;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::extract::{Caller, JsonBody, QueryParams, Segment, page_limit};
-use crate::model::{Changed, EnableUmBody, Page, UmChangesBody};
+use crate::model::{Changed, EnableUmMailboxBody, Page, SetUmMailboxBody};
 use crate::problem::{Problem, Problems};
 
 /// The query of the UM mailbox listing.
@@ -74,7 +73,7 @@ pub async fn get(
 
 /// Enables a mailbox for Unified Messaging and e-mails the welcome message with its PIN
 /// (`Enable-UMMailbox`).
-#[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = EnableUmBody,
+#[utoipa::path(post, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = EnableUmMailboxBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
     responses((status = 201, description = "The UM mailbox", body = views::UmMailbox),
@@ -84,27 +83,17 @@ pub async fn enable(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-    JsonBody(body): JsonBody<EnableUmBody>,
+    JsonBody(body): JsonBody<EnableUmMailboxBody>,
 ) -> Result<(StatusCode, Json<views::UmMailbox>), Problem> {
-    let validate_only = body.validate_only.unwrap_or(false);
-    let enable = EnableUmMailbox {
-        identity,
-        um_mailbox_policy: body.um_mailbox_policy,
-        extensions: body.extensions,
-        pin: body.pin.map(Secret),
-        pin_expired: body.pin_expired,
-        notify_email: body.notify_email,
-        sip_resource_identifier: body.sip_resource_identifier,
-        pilot_number: body.pilot_number,
-        validate_only: Switch(validate_only),
-    };
+    let enable = body.for_identity(identity).map_err(Problem::invalid_parameter)?;
+    let validate_only = enable.validate_only.0;
     let view = enable.call(&state.service, &caller.principal).await?;
     let status = if validate_only { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json((&view).into())))
 }
 
 /// Changes a mailbox's UM settings (`Set-UMMailbox`).
-#[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = UmChangesBody,
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{identity}/um", tag = "UM mailboxes", request_body = SetUmMailboxBody,
     params(("identity" = String, Path, description = "The mailbox")),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed UM mailbox", body = Changed<views::UmMailbox>), Problems))]
@@ -112,16 +101,9 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Segment(identity): Segment,
-    JsonBody(body): JsonBody<UmChangesBody>,
+    JsonBody(body): JsonBody<SetUmMailboxBody>,
 ) -> Result<Json<Changed<views::UmMailbox>>, Problem> {
-    let set = SetUmMailbox {
-        identity,
-        um_mailbox_policy: body.um_mailbox_policy,
-        extensions: body.extensions,
-        operator_number: body.operator_number,
-        pilot_number: body.pilot_number,
-        pinless_access_to_voice_mail_enabled: body.pinless_access_to_voice_mail_enabled,
-    };
+    let set = body.for_identity(identity).map_err(Problem::invalid_parameter)?;
     let warnings = set.warnings();
     Ok(Json(Changed { object: (&set.call(&state.service, &caller.principal).await?).into(), warnings }))
 }

@@ -473,7 +473,7 @@ umpin_store::backend_tests! {
     }
 
     /// The OpenAPI document is OpenAPI 3.1, lists every route with its method, names the bearer
-    /// scheme and describes problems.
+    /// scheme, describes problems and gives a request body as its cmdlet's parameters.
     async fn the_openapi_document_lists_every_route_with_bearer_security_and_the_problem_schema(db: Database) {
         let api = Api::start(db).await;
         let doc = api.send(Method::GET, "/api/v1/openapi.json", None, None).await.ok(200);
@@ -489,6 +489,12 @@ umpin_store::backend_tests! {
             assert!(problem[member].is_object(), "{member}");
         }
         assert_eq!(doc["paths"]["/api/v1/um/pins"]["get"]["security"][0]["bearer"], json!([]));
+        // A request body is its cmdlet's parameters but those the path gives.
+        let reset = &doc["paths"]["/api/v1/mailboxes/{identity}/um/pin/reset"]["post"]["requestBody"];
+        let reference = reset["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
+        assert_eq!(reference, "#/components/schemas/SetUMMailboxPINBody");
+        let members = doc["components"]["schemas"]["SetUMMailboxPINBody"]["properties"].as_object().unwrap();
+        assert_eq!(members.keys().collect::<Vec<_>>(), ["pin", "pinExpired", "notifyEmail", "sendEmail"]);
     }
 
     /// The router serves exactly the operations the OpenAPI document lists: each documented

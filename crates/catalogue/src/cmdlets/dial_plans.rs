@@ -12,7 +12,7 @@ use crate::declare::{Default, FromPipeline, Parameter, cmdlet};
 use crate::views;
 
 const IDENTITY: Parameter =
-    Parameter::named("Identity", "The dial plan: its GUID or name.").at(1).piped(FromPipeline::Both);
+    Parameter::named("Identity", "The dial plan: its GUID or name.").at(1).piped(FromPipeline::Both).in_path();
 const ACCESS_NUMBERS: Parameter = Parameter::named(
     "AccessTelephoneNumbers",
     "The pilot numbers callers dial to reach voice access, each at most 32 characters.",

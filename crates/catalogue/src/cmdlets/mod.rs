@@ -147,7 +147,8 @@ const IDENTITY_MAILBOX: Parameter = Parameter::named(
     "The mailbox: its GUID, an e-mail address, user principal name, alias, name or display name.",
 )
 .at(1)
-.piped(FromPipeline::Both);
+.piped(FromPipeline::Both)
+.in_path();
 const RESULT_SIZE: Parameter = Parameter::named("ResultSize", "The most objects to return, or Unlimited.")
     .default(Default::Number(DEFAULT_RESULT_SIZE));
 const ANR: Parameter = Parameter::named(

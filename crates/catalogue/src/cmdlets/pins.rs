@@ -95,7 +95,8 @@ cmdlet! {
             locked_out: Option<bool> = Parameter::named(
                 "LockedOut",
                 "$false unlocks (the PIN stays), $true locks; with -Pin, the state after the reset.",
-            ),
+            )
+            .in_path(),
             notify_email: Option<String> = NOTIFY_EMAIL,
             send_email: Option<bool> =
                 Parameter::named("SendEmail", "Whether to e-mail the new PIN.").default(Default::Bool(SEND_EMAIL)),

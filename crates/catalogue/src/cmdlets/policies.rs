@@ -11,7 +11,7 @@ use crate::declare::{Default, FromPipeline, Parameter, cmdlet};
 use crate::views;
 
 const IDENTITY: Parameter =
-    Parameter::named("Identity", "The UM mailbox policy: its GUID or name.").at(1).piped(FromPipeline::Both);
+    Parameter::named("Identity", "The UM mailbox policy: its GUID or name.").at(1).piped(FromPipeline::Both).in_path();
 
 /// A policy setting's default as help shows it.
 const fn limit(l: Limit) -> Default {
