@@ -48,15 +48,12 @@ impl Service {
     ) -> Result<SignInOutcome, ServiceError> {
         self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let target = {
-            let mut tx = self.db.begin().await?;
-            let target = match find_dial_plan(&mut tx, dial_plan).await {
+            let mut tx = self.db.begin_read().await?;
+            match find_dial_plan(&mut tx, dial_plan).await {
                 Ok(plan) => sign_in_target(&mut tx, plan.guid, extension).await?,
                 Err(ServiceError::Rule(Error::NotFound { .. })) => None,
                 Err(e) => return Err(e),
-            };
-            // Ended before the reservation: on SQLite an open transaction holds the write lock.
-            tx.commit().await?;
-            target
+            }
         };
         Ok(self.attempt_sign_in(target, pin).await?.0)
     }
@@ -100,9 +97,8 @@ impl Service {
             // why the sign-in could not succeed.
             Err(CryptoError::Unreadable) => {
                 self.db.release_sign_in(mailbox, reservation.version, reservation.failed_logon_count).await?;
-                let mut tx = self.db.begin().await?;
+                let mut tx = self.db.begin_read().await?;
                 let owner = tx.mailbox(mailbox).await?.map_or_else(|| mailbox.to_string(), |m| m.primary_smtp_address);
-                tx.commit().await?;
                 return Err(ServiceError::PinDataUnreadable { mailbox: owner });
             }
             Err(other) => return Err(other.into()),
@@ -114,9 +110,7 @@ impl Service {
                     .db
                     .sign_in_succeeded(mailbox, reservation.version, reservation.failed_logon_count, upgrade.as_deref())
                     .await?;
-                let mut tx = self.db.begin().await?;
-                let status = tx.pin(mailbox).await?.map(|r| r.status);
-                tx.commit().await?;
+                let status = self.db.begin_read().await?.pin_status_of(mailbox).await?.map(|(status, _)| status);
                 Ok(match status {
                     // A success doesn't move the version: the caller signed in with this one.
                     Some(status) if succeeded => (

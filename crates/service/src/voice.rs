@@ -475,14 +475,12 @@ impl Service {
     /// the caller signed in with.
     async fn signed_in_mailbox(&self, by: &Principal, call_id: &str) -> Result<(Mailbox, i64), ServiceError> {
         self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let call = live_call(&mut tx, by, &token_digest(call_id), self.now()).await?;
-        let (mailbox, version) = match (call.mailbox.filter(|_| call.signed_in), call.pin_version) {
-            (Some(mailbox), Some(version)) => (tx.mailbox(mailbox).await?.ok_or(Error::CallEnded)?, version),
-            _ => return Err(Error::NotSignedIn.into()),
-        };
-        tx.commit().await?;
-        Ok((mailbox, version))
+        match (call.mailbox.filter(|_| call.signed_in), call.pin_version) {
+            (Some(mailbox), Some(version)) => Ok((tx.mailbox(mailbox).await?.ok_or(Error::CallEnded)?, version)),
+            _ => Err(Error::NotSignedIn.into()),
+        }
     }
 
     /// Checks, in the transaction of a signed-in caller's request, that the call is still signed
