@@ -4,7 +4,9 @@
 //! `-Identity` (or in its place), policy names after `-UMMailboxPolicy`, dial plan names after
 //! `-UMDialPlan`; a mailbox is looked up by prefix, one bounded page, never a scan.
 
+use umpin_catalogue::CmdletInfo;
 use umpin_catalogue::binding::{Argument, Arguments, Invocation, PageRequest};
+use umpin_catalogue::cmdlets::{GetMailbox, GetUmDialPlan, GetUmMailboxPolicy};
 use umpin_catalogue::value::Value;
 
 use crate::backend::Backend;
@@ -70,12 +72,11 @@ pub fn identity_request(line: &str, pos: usize) -> Option<IdentityRequest> {
 /// most [`MAX_IDENTITY_CANDIDATES`]), or the names of the policies or dial plans. A name with a
 /// space comes quoted. An error (no permission, no server) completes nothing.
 pub async fn identities(backend: &Backend, request: &IdentityRequest) -> Vec<String> {
-    let (cmdlet, property) = match request.kind {
-        Identity::Mailbox => ("Get-Mailbox", "PrimarySmtpAddress"),
-        Identity::MailboxPolicy => ("Get-UMMailboxPolicy", "Name"),
-        Identity::DialPlan => ("Get-UMDialPlan", "Name"),
+    let (cmdlet, property): (&'static CmdletInfo, _) = match request.kind {
+        Identity::Mailbox => (&GetMailbox::INFO, "PrimarySmtpAddress"),
+        Identity::MailboxPolicy => (&GetUmMailboxPolicy::INFO, "Name"),
+        Identity::DialPlan => (&GetUmDialPlan::INFO, "Name"),
     };
-    let Some(cmdlet) = find(cmdlet) else { return Vec::new() };
     let mut arguments = Arguments::default();
     if request.kind == Identity::Mailbox && !request.prefix.is_empty() {
         arguments.push("Anr", Argument::Value(Value::Str(request.prefix.clone())));

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
+use umpin_catalogue::cmdlets::StartUmDirectorySync;
 use umpin_crypto::{KeyRing, Vault};
 use umpin_service::{Principal, Service};
 use umpin_shell::backend::Backend;
@@ -300,9 +301,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Directory { command: DirectoryCommand::Sync { what_if } } => {
             let service = setup.service().await?;
-            let pipeline = if what_if { "Start-UMDirectorySync -WhatIf" } else { "Start-UMDirectorySync" };
+            let sync = StartUmDirectorySync::INFO.name;
+            let pipeline = if what_if { format!("{sync} -WhatIf") } else { sync.to_owned() };
             let backend = Local::new(service, Principal::local_administrator()).into();
-            if shell::command(backend, pipeline).await { Ok(()) } else { Err(CommandsFailed.into()) }
+            if shell::command(backend, &pipeline).await { Ok(()) } else { Err(CommandsFailed.into()) }
         }
         Command::Serve { listen } => serve::run(&setup, listen).await,
     }
