@@ -750,8 +750,26 @@ fn parameter_value(value: &AuditValue) -> String {
 }
 
 /// A text as typed: in single quotes (a quote doubled) when it is empty or holds a space or a
-/// character that would end or change the word.
+/// character that would end or change the word; in double quotes when it holds a control
+/// character (which the log keeps as given), each written as PowerShell's escape `` `u{1b} `` and
+/// a `` ` ``, `"` or `$` after a backtick, so that the line holds nothing a terminal or a page
+/// would act on, and PowerShell reads it as the same text.
 fn quoted(text: &str) -> String {
+    if text.chars().any(char::is_control) {
+        let mut out = String::from('"');
+        for c in text.chars() {
+            match c {
+                '`' | '"' | '$' => {
+                    out.push('`');
+                    out.push(c);
+                }
+                c if c.is_control() => out.push_str(&format!("`u{{{:x}}}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        return out;
+    }
     let bare = |c: char| !c.is_whitespace() && !matches!(c, '\'' | '"' | ',' | ';' | '$' | '`');
     if !text.is_empty() && text.chars().all(bare) { text.to_owned() } else { format!("'{}'", text.replace('\'', "''")) }
 }

@@ -105,6 +105,22 @@ fn audit_parameters_show_as_a_command_line_with_texts_quoted_only_when_they_must
 }
 
 #[test]
+fn a_text_with_a_control_character_shows_in_double_quotes_with_each_control_character_as_a_powershell_escape() {
+    let values = AuditParameters::Values(vec![
+        parameter("Identity", AuditValue::Text("to\u{1b}[31mny\u{fffd}@contoso.com".to_owned())),
+        parameter("DisplayName", AuditValue::Text("a\tb `c` \"d\" $e\u{0}\u{7f}\u{85}".to_owned())),
+        parameter("Extensions", AuditValue::Texts(vec!["5\r\n1".to_owned(), "51234".to_owned()])),
+    ]);
+    let shown = cmdlet_parameters(&values);
+    assert_eq!(
+        shown,
+        "-Identity \"to`u{1b}[31mny\u{fffd}@contoso.com\" -DisplayName \"a`u{9}b ``c`` `\"d`\" `$e`u{0}`u{7f}`u{85}\" \
+         -Extensions \"5`u{d}`u{a}1\",51234"
+    );
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+}
+
+#[test]
 fn a_record_written_as_a_command_line_shows_as_written_and_like_the_same_record_of_values() {
     let text = "-Identity tony@contoso.com -Pin *** -PINExpired $true";
     let values = AuditParameters::Values(vec![
