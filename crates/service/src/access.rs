@@ -125,7 +125,7 @@ impl Operation {
     }
 
     /// The parameters as the audit record keeps them: each text cut to
-    /// [`MAX_AUDIT_VALUE_CHARS`] and made printable, a secret only as the fact that one was given.
+    /// [`MAX_AUDIT_VALUE_CHARS`] and made storable, a secret only as the fact that one was given.
     fn recorded_parameters(&self) -> AuditParameters {
         AuditParameters::Values(
             self.parameters
@@ -138,12 +138,13 @@ impl Operation {
 
 /// A parameter value as an audit record keeps it: a text cut to [`MAX_AUDIT_VALUE_CHARS`], a list
 /// of texts to that many characters in all (each text counting one more, so that a list of many
-/// empty texts is cut too), and a control character written out (see [`crate::audit::printable`]).
+/// empty texts is cut too), and a NUL kept as the databases can hold it (see
+/// [`crate::audit::storable`]).
 fn recorded(value: &AuditValue) -> AuditValue {
-    let printable = crate::audit::printable;
+    let storable = crate::audit::storable;
     match value {
-        AuditValue::Text(text) => AuditValue::Text(printable(&bounded(text))),
-        AuditValue::Word(word) => AuditValue::Word(printable(&bounded(word))),
+        AuditValue::Text(text) => AuditValue::Text(storable(&bounded(text))),
+        AuditValue::Word(word) => AuditValue::Word(storable(&bounded(word))),
         AuditValue::Texts(texts) => {
             // Each text costs its characters and one for the comma before it (the first has none).
             let cost = |t: &String| t.chars().count() + 1;
@@ -151,14 +152,14 @@ fn recorded(value: &AuditValue) -> AuditValue {
             let mut room = MAX_AUDIT_VALUE_CHARS + 1;
             for (i, text) in texts.iter().enumerate() {
                 if cost(text) <= room {
-                    kept.push(printable(text));
+                    kept.push(storable(text));
                     room -= cost(text);
                     continue;
                 }
                 let take = room.saturating_sub(1);
                 let cut = cost(text) - room + texts[i + 1..].iter().map(cost).sum::<usize>();
                 let start: String = text.chars().take(take).collect();
-                kept.push(format!("{}…[{cut} more characters cut]", printable(&start)));
+                kept.push(format!("{}…[{cut} more characters cut]", storable(&start)));
                 break;
             }
             AuditValue::Texts(kept)
@@ -276,17 +277,17 @@ impl Service {
 
     /// The record of `operation` by `by`, now, before it is numbered and linked.
     fn audit_record(&self, by: &Principal, operation: &Operation, error: Option<String>) -> AuditRecord {
-        let printable = crate::audit::printable;
+        let storable = crate::audit::storable;
         AuditRecord {
             seq: 0,
             run_at: self.now(),
-            account: printable(&by.account),
-            source: printable(&by.source),
+            account: storable(&by.account),
+            source: storable(&by.source),
             cmdlet: operation.cmdlet.to_owned(),
-            object_id: printable(&bounded(&operation.object_id)),
+            object_id: storable(&bounded(&operation.object_id)),
             parameters: operation.recorded_parameters(),
             succeeded: error.is_none(),
-            error: error.as_deref().map(printable),
+            error: error.as_deref().map(storable),
             key_id: 0,
             link: Vec::new(),
         }

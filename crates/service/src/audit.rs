@@ -108,13 +108,13 @@ pub(crate) fn link_data(previous_link: &[u8], record: &AuditRecord) -> Vec<u8> {
 /// What the link data of a record of parameter values begins with.
 const VALUES_LABEL: &[u8] = b"umpin audit record with parameter values";
 
-/// Text as an audit record keeps it: a control character, which a refused value may hold (a NUL
-/// can't be stored on PostgreSQL at all), is written as PowerShell's escape `` `u{hex} ``.
-pub(crate) fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_owned();
-    }
-    text.chars().map(|c| if c.is_control() { format!("`u{{{:x}}}", u32::from(c)) } else { c.to_string() }).collect()
+/// Text as an audit record keeps it: as given, control characters too (a refused value may hold
+/// them; the interfaces that show a record show them safely, each in its own way), except a NUL,
+/// which PostgreSQL can't hold in text: it is kept as U+FFFD, Unicode's character for one that
+/// couldn't be kept. It is the same on both databases, since the record's link is made over what
+/// is kept, and it isn't any interface's syntax: no escape that would read as typed text.
+pub(crate) fn storable(text: &str) -> String {
+    text.replace('\0', "\u{fffd}")
 }
 
 /// What starts a checkpoint line, wherever it was written (a line of its own, or inside a log line).

@@ -232,8 +232,19 @@ fn pad(text: &str, width: usize) -> String {
     }
 }
 
+/// A value's text as one line of a table or a list: a line break as a space, and any other
+/// control character (a refused value the audit log recorded may hold one) as PowerShell's escape
+/// `` `u{1b} ``, so that nothing shown moves the cursor, changes colours or clears the screen.
 fn one_line(text: &str) -> String {
-    text.replace(['\r', '\n'], " ")
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => line.push(' '),
+            c if c.is_control() => line.push_str(&format!("`u{{{:x}}}", u32::from(c))),
+            c => line.push(c),
+        }
+    }
+    line
 }
 
 /// Formats objects as lists of every property: one `Name : Value` line per property with the
@@ -435,6 +446,28 @@ mod tests {
             t.text,
             "\nUserID           PinExpired LockedOut\n------           ---------- ---------\ntony@contoso.com True       False\n\n"
         );
+    }
+
+    #[test]
+    fn a_control_character_in_a_table_or_a_list_shows_as_a_powershell_escape_and_a_line_break_as_a_space() {
+        let event: Value = Object::new(
+            AUDIT_EVENT,
+            vec![
+                ("Caller", "admin".into()),
+                ("ObjectModified", "to\u{1b}[2Jny\u{0}\u{7}@contoso.com\u{fffd}".into()),
+                ("Error", "line one\r\nline two\tend".into()),
+            ],
+        )
+        .into();
+        let t = table(std::slice::from_ref(&event), &[], 200, TableOptions::default());
+        assert!(t.text.contains("to`u{1b}[2Jny`u{0}`u{7}@contoso.com\u{fffd}"), "{}", t.text);
+        assert!(t.text.contains("line one  line two`u{9}end"), "{}", t.text);
+        let l = list(&[event]);
+        assert!(l.contains("ObjectModified : to`u{1b}[2Jny`u{0}`u{7}@contoso.com\u{fffd}\n"), "{l}");
+        assert!(l.contains("Error          : line one  line two`u{9}end\n"), "{l}");
+        for shown in [&t.text, &l] {
+            assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+        }
     }
 
     #[test]

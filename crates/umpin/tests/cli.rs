@@ -700,6 +700,23 @@ fn shell_get_um_mailbox_pin_ignore_errors_turns_not_enabled_into_a_warning() {
 }
 
 #[test]
+fn shell_shows_a_control_character_and_a_nul_of_a_refused_identity_in_the_audit_log_as_powershell_escapes() {
+    let dir = contoso(4);
+    let refused = shell(dir.path(), "Get-UMMailboxPIN \"to\u{1b}[2Jny`0\"");
+    assert!(!refused.status.success());
+    let search = "Search-AdminAuditLog -Cmdlets Get-UMMailboxPIN -IsSuccess $false";
+    let table = shell_ok(dir.path(), search);
+    let list = shell_ok(dir.path(), &format!("{search} | Format-List"));
+    // The NUL is kept as U+FFFD (PostgreSQL text can't hold one); the escape character as given.
+    assert!(table.contains("to`u{1b}[2Jny\u{fffd}"), "{table}");
+    assert!(list.contains("to`u{1b}[2Jny\u{fffd}") && list.contains("-Identity \"to`u{1b}[2Jny\u{fffd}\""), "{list}");
+    for shown in [&table, &list] {
+        assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    }
+    assert!(shell_ok(dir.path(), "Test-AdminAuditLog | Format-List IsValid").contains("True"));
+}
+
+#[test]
 fn shell_manages_accounts_and_role_groups_and_every_change_is_in_a_valid_audit_log() {
     let dir = contoso(4);
     let created = shell_ok(dir.path(), "New-ManagementAccount helpdesk1 -DisplayName 'Help Desk 1' | Format-List");

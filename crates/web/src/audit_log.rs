@@ -9,7 +9,10 @@
 //! is a POST; it changes nothing, so its answer is this page itself, with the result above the
 //! records, rather than a redirect.
 
+use std::fmt;
+
 use askama::Template;
+use askama::filters::{Escaper, Html, HtmlSafe};
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -119,14 +122,42 @@ struct Choice {
 struct Record {
     number: u64,
     when: String,
-    account: String,
-    cmdlet: String,
-    object: String,
+    account: Visible,
+    cmdlet: Visible,
+    object: Visible,
     succeeded: bool,
-    source: String,
-    parameters: String,
-    error: Option<String>,
+    source: Visible,
+    parameters: Visible,
+    error: Option<Visible>,
 }
+
+/// A text of the audit log as the page shows it: HTML-escaped, and each control character (the
+/// log keeps a refused value as it was given) as its code point, `U+001B`, marked as a control
+/// character, so that it is seen rather than acted on or lost, and can't pass for typed text.
+struct Visible(String);
+
+impl Visible {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Visible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0.as_str();
+        while let Some(at) = rest.find(char::is_control) {
+            Html.write_escaped_str(&mut *f, &rest[..at])?;
+            let control = rest[at..].chars().next().unwrap_or_default();
+            let code = u32::from(control);
+            write!(f, r#"<span class="control" title="control character U+{code:04X}">U+{code:04X}</span>"#)?;
+            rest = &rest[at + control.len_utf8()..];
+        }
+        Html.write_escaped_str(f, rest)
+    }
+}
+
+/// Escaped by its own `Display`, so the template writes it as it is.
+impl HtmlSafe for Visible {}
 
 /// What Verify chain found, in words.
 struct Verdict {
@@ -204,13 +235,13 @@ async fn page(
             .map(|r| Record {
                 number: r.seq,
                 when: when(r.run_at),
-                account: r.account,
-                cmdlet: r.cmdlet,
-                object: r.object_id,
+                account: Visible(r.account),
+                cmdlet: Visible(r.cmdlet),
+                object: Visible(r.object_id),
                 succeeded: r.succeeded,
-                source: r.source,
-                parameters: views::cmdlet_parameters(&r.parameters),
-                error: r.error,
+                source: Visible(r.source),
+                parameters: Visible(views::cmdlet_parameters(&r.parameters)),
+                error: r.error.map(Visible),
             })
             .collect(),
         next_page: next.map(|cursor| search.href(Some(&cursor))),
@@ -257,4 +288,27 @@ pub async fn verify(
         Err(e) => return service_failure(&e),
     };
     answer(page(&state, &session, search, Some(&check)).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Visible;
+
+    #[test]
+    fn an_audit_text_shows_html_escaped_with_each_control_character_as_a_marked_code_point() {
+        let shown = Visible("<b>to\u{1b}[2Jny</b>\u{0}&\u{7f}\u{fffd}".to_owned()).to_string();
+        let control =
+            |code: &str| format!(r#"<span class="control" title="control character U+{code}">U+{code}</span>"#);
+        assert_eq!(
+            shown,
+            format!(
+                "&#60;b&#62;to{}[2Jny&#60;/b&#62;{}&#38;{}\u{fffd}",
+                control("001B"),
+                control("0000"),
+                control("007F")
+            )
+        );
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert_eq!(Visible("tony@contoso.com".to_owned()).to_string(), "tony@contoso.com");
+    }
 }

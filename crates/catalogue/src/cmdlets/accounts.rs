@@ -53,7 +53,11 @@ impl NewManagementAccount {
             password: self.password.map(|p| p.0),
         };
         let (account, generated) = s.new_management_account(by, operation, new).await?;
-        Ok(one(views::management_account(&account, generated.as_ref())))
+        let view = views::ManagementAccount {
+            generated_password: generated.map(views::GeneratedPassword),
+            ..views::ManagementAccount::from(&account)
+        };
+        Ok(one(view.into()))
     }
 }
 
@@ -74,10 +78,8 @@ impl GetManagementAccount {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
         let operation = self.operation();
         Ok(match self.identity {
-            Some(id) => one(views::management_account(&s.get_management_account(by, operation, &id).await?, None)),
-            None => {
-                super::all(&s.list_management_accounts(by, operation).await?, |a| views::management_account(a, None))
-            }
+            Some(id) => one(views::management_account(&s.get_management_account(by, operation, &id).await?)),
+            None => super::all(&s.list_management_accounts(by, operation).await?, views::management_account),
         })
     }
 }
@@ -169,7 +171,7 @@ impl GetRoleGroupMember {
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
         let operation = self.operation();
         let members = s.get_role_group_members(by, operation, &self.identity).await?;
-        Ok(super::all(&members, |a| views::management_account(a, None)))
+        Ok(super::all(&members, views::management_account))
     }
 }
 

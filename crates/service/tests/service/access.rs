@@ -474,7 +474,7 @@ umpin_store::backend_tests! {
         assert!(s.audit_log_damage().await.unwrap().is_some());
     }
 
-    async fn control_characters_in_identities_and_searches_are_refused_clearly_and_audited(db: Database) {
+    async fn control_characters_in_identities_and_searches_are_refused_clearly_and_audited_as_given_but_a_nul_as_u_fffd(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let invalid = |result: Result<(), ServiceError>, parameter: &str| match result {
@@ -494,13 +494,18 @@ umpin_store::backend_tests! {
         invalid(s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.map(drop), "ObjectIds");
         let named = NewMailbox { name: "Null\0Name".into(), primary_smtp_address: "null@contoso.com".into(), ..Default::default() };
         assert!(matches!(s.cmdlets().new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
+        let named = NewMailbox { name: "Esc\u{1b}Name".into(), primary_smtp_address: "esc@contoso.com".into(), ..Default::default() };
+        assert!(matches!(s.cmdlets().new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
         // Neither sign-in nor the voice side reaches the database with it.
         assert!(matches!(s.issue_token("ad\0min", &pin("violet kettle orbit"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
         assert_eq!(sign_in(&s, "512\u{0}34", "5643892").await, SignInOutcome::WrongPin);
-        // The refused changes are in the audit log, the NUL written as an escape, and the chain holds.
+        // The refused changes are in the audit log: a control character as given, a NUL (which
+        // PostgreSQL can't hold) as U+FFFD; a command line shows them escaped; the chain holds.
         let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
-        assert!(failed.iter().any(|r| r.object_id == "tony`u{0}@contoso.com" && r.cmdlet == "Set-UMMailboxPIN"), "{failed:?}");
-        assert!(failed.iter().any(|r| shown(r).contains("Null`u{0}Name")), "{failed:?}");
+        assert!(failed.iter().any(|r| r.object_id == "tony\u{fffd}@contoso.com" && r.cmdlet == "Set-UMMailboxPIN"), "{failed:?}");
+        assert!(failed.iter().any(|r| r.object_id == "to\u{1}ny" && r.cmdlet == "Get-UMMailboxPIN"), "{failed:?}");
+        assert!(failed.iter().any(|r| shown(r).contains("-Name Null\u{fffd}Name")), "{failed:?}");
+        assert!(failed.iter().any(|r| shown(r).contains("-Name \"Esc`u{1b}Name\"")), "{failed:?}");
         assert!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().is_valid());
     }
 

@@ -22,12 +22,13 @@ fn record(seq: u64, parameters: AuditParameters) -> AuditRecord {
 }
 
 umpin_store::backend_tests! {
-    /// Parameter values of every kind, and the PowerShell text of a record written before the
-    /// log kept values, come back exactly as appended, from the chain and from a search.
+    /// Parameter values of every kind (control characters but NUL too), and the PowerShell text of
+    /// a record written before the log kept values, come back exactly as appended, from the chain
+    /// and from a search.
     async fn audit_records_keep_their_parameters_in_the_form_they_were_written_in(db: Database) {
         let parameter = |name: &str, value: AuditValue| AuditParameter { name: name.to_owned(), value };
         let values = AuditParameters::Values(vec![
-            parameter("Identity", AuditValue::Text("O'Neil, \"Pat\" 😀 `u{0}".to_owned())),
+            parameter("Identity", AuditValue::Text("O'Neil, \"Pat\" 😀 `u{0} \u{1b}[2J\t\r\n\u{7f}\u{85}".to_owned())),
             parameter("Pin", AuditValue::Secret),
             parameter("Extensions", AuditValue::Texts(vec!["51234".to_owned(), String::new()])),
             parameter("Nothing", AuditValue::Texts(Vec::new())),
@@ -52,6 +53,25 @@ umpin_store::backend_tests! {
         let mut newest_first = tx.search_audit_log(&AuditFilter::default(), None, 10).await.unwrap();
         newest_first.reverse();
         assert_eq!(newest_first, records);
+    }
+
+    /// Every text of a record keeps control characters (every one but NUL, which PostgreSQL text
+    /// can't hold) exactly as appended.
+    async fn audit_records_keep_control_characters_but_nul_in_every_text(db: Database) {
+        let odd = "to\u{1b}[31mny\t\r\n\u{7}\u{7f}\u{85}\u{fffd}";
+        let mut r = record(1, AuditParameters::Text(format!("-Identity '{odd}'")));
+        r.account = format!("admin{odd}");
+        r.source = format!("192.0.2.1{odd}");
+        r.object_id = odd.to_owned();
+        r.succeeded = false;
+        r.error = Some(format!("The identity '{odd}' contains a control character."));
+        let mut appended = [r];
+        let mut tx = db.begin().await.unwrap();
+        tx.append_audit_records(&mut appended, numbered).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut read = db.begin_read().await.unwrap();
+        assert_eq!(read.audit_chain(0, 10).await.unwrap(), appended);
+        assert_eq!(read.search_audit_log(&AuditFilter::default(), None, 10).await.unwrap(), appended);
     }
 
     /// A batch of records is appended at once after the head, on its own or in a transaction,

@@ -120,6 +120,25 @@ test('a date the search can\'t read is said next to its field', async ({ page })
   await expect(page.locator('#from-error')).toHaveText('Type a date as year-month-day, such as 2026-11-27.');
 });
 
+test('a control character and a NUL of a refused identity show in the Audit log escaped and marked, never as markup', async ({ page }) => {
+  await signIn(page);
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  // Unlock (Set-UMMailboxPIN -LockedOut $false) of an identity with ESC [2J, which would clear a
+  // terminal, and a NUL, which is kept as U+FFFD since PostgreSQL text can't hold it.
+  const refused = await page.request.post('/ecp/mailboxes/to%1B%5B2Jny%00%3Cb%3E/um/unlock',
+    { form: { csrf }, headers: { Origin: new URL(page.url()).origin } });
+  expect(refused.status()).toBeGreaterThanOrEqual(400);
+  await page.goto('/ecp/audit?account=webadmin&result=failed');
+  const record = records(page).first();
+  const object = record.locator('td[data-label="Object"]');
+  await expect(object).toHaveText('toU+001B[2Jny\uFFFD<b>');
+  await expect(object.locator('.control')).toHaveText('U+001B');
+  await expect(object.locator('b')).toHaveCount(0);
+  await record.locator('summary').click();
+  await expect(record.locator('code')).toContainText('-Identity "to`u{1b}[2Jny\uFFFD<b>"');
+  await accessible(page);
+});
+
 test('a Help Desk account is not offered the Audit log, and reading it or verifying the chain is refused', async ({ page }) => {
   await signIn(page, 'helpdesk');
   await expect(page.getByRole('navigation', { name: 'Features' }).getByRole('link', { name: 'Audit log' })).toHaveCount(0);
