@@ -8,6 +8,7 @@
 //! its OpenAPI document by the struct's name.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};

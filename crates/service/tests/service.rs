@@ -6,17 +6,21 @@
 
 use std::sync::Arc;
 
-use umpin_catalogue::testing::{contoso, enable};
-use umpin_crypto::{Argon2Params, KeyRing, Vault};
-use umpin_domain::{Error, Limit, LimitValue, NewDialPlan, NewMailbox, PinRule, PolicyChanges, Timestamp};
-use umpin_service::testing::{ADMINISTRATOR_ADDRESS, PLAN, POLICY, TONY_PIN, admin, pin, service, service_with_key};
-use umpin_service::{
-    EnableUmMailbox, MessageKind, NewPolicy, PinFilter, PinReset, Principal, Service, ServiceError, SignInOutcome,
-    UmMailboxChanges,
+use umpin_catalogue::cmdlets::{
+    AddRoleGroupMember, ClearUmSprayBlock, DisableUmMailbox, EnableUmMailbox, GetMailbox, GetManagementAccount,
+    GetRoleGroup, GetRoleGroupMember, GetUmDialPlan, GetUmDirectorySyncStatus, GetUmMailbox, GetUmMailboxPin,
+    GetUmMailboxPolicy, GetUmSprayBlock, NewMailbox, NewManagementAccount, NewUmDialPlan, NewUmMailboxPolicy,
+    RemoveMailbox, RemoveManagementAccount, RemoveRoleGroupMember, RemoveUmDialPlan, RemoveUmMailboxPolicy,
+    SearchAdminAuditLog, SetMailbox, SetManagementAccount, SetUmDialPlan, SetUmMailbox, SetUmMailboxPin,
+    SetUmMailboxPolicy, StartUmDirectorySync, TestAdminAuditLog,
 };
+use umpin_catalogue::declare::{Secret, Switch, When};
+use umpin_catalogue::testing::{contoso, enable, mailbox_of, management_account_of, pin_status_of, um_mailbox_of};
+use umpin_crypto::{Argon2Params, KeyRing, Vault};
+use umpin_domain::{Error, Limit, LimitValue, PinRule, Timestamp};
+use umpin_service::testing::{ADMINISTRATOR_ADDRESS, PLAN, POLICY, TONY_PIN, admin, pin, service, service_with_key};
+use umpin_service::{MessageKind, PinFilter, Principal, Service, ServiceError, SignInOutcome};
 use umpin_store::Database;
-
-use cmdlets::ThroughCmdlets;
 
 fn rule(result: Result<impl std::fmt::Debug, ServiceError>) -> Error {
     match result {
@@ -47,7 +51,7 @@ umpin_store::backend_tests! {
     async fn enabling_a_mailbox_gives_an_expired_first_time_pin_and_a_welcome_message(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony@contoso.com").await.unwrap();
+        let info = pin_status_of(&s, &admin(), "tony@contoso.com").await.unwrap();
         assert_eq!(info.user_id, "tony@contoso.com");
         assert!(info.pin_expired && info.first_time_user && !info.locked_out);
         let welcome = messages(&s, MessageKind::Welcome).await;
@@ -59,8 +63,8 @@ umpin_store::backend_tests! {
     async fn set_um_mailbox_pin_with_a_pin_resets_it_and_mails_it_to_the_user(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let request = PinReset { pin: Some(pin("1985848")), pin_expired: Some(true), ..Default::default() };
-        let info = s.cmdlets().set_um_mailbox_pin(&admin(), "tony@contoso.com", request).await.unwrap();
+        let request = SetUmMailboxPin { identity: "tony@contoso.com".into(), pin: Some(Secret(pin("1985848"))), pin_expired: Some(true), ..Default::default() };
+        let info = request.call(&s, &admin()).await.unwrap();
         assert!(info.pin_expired);
         let resets = messages(&s, MessageKind::PinReset).await;
         assert_eq!(resets.len(), 1);
@@ -73,9 +77,9 @@ umpin_store::backend_tests! {
     async fn a_pin_in_the_history_is_refused_and_changes_nothing(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let reset = |p: &str| PinReset { pin: Some(pin(p)), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset("1985848")).await.unwrap();
-        let err = rule(s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset("5643892")).await);
+        let reset = |p: &str| SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin(p))), ..Default::default() };
+        reset("1985848").call(&s, &admin()).await.unwrap();
+        let err = rule(reset("5643892").call(&s, &admin()).await);
         assert_eq!(err, Error::Pin(PinRule::InHistory { count: 5 }));
         assert!(matches!(sign_in(&s, "51234", "1985848").await, SignInOutcome::SignedIn { .. }));
     }
@@ -83,14 +87,15 @@ umpin_store::backend_tests! {
     async fn the_history_forgets_pins_older_than_pin_history_count(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let changes = PolicyChanges { pin_history_count: Some(2), ..Default::default() };
-        s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
-        let reset = |p: &str| PinReset { pin: Some(pin(p)), send_email: Some(false), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset("1985848")).await.unwrap();
+        let changes = SetUmMailboxPolicy { identity: POLICY.into(), pin_history_count: Some(2), ..Default::default() };
+        changes.call(&s, &admin()).await.unwrap();
+        let reset =
+            |p: &str| SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin(p))), send_email: Some(false), ..Default::default() };
+        reset("1985848").call(&s, &admin()).await.unwrap();
         // History of 2: the current PIN and one before it.
-        assert!(s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset("5643892")).await.is_err());
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset("2758391")).await.unwrap();
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset("5643892")).await.unwrap();
+        assert!(reset("5643892").call(&s, &admin()).await.is_err());
+        reset("2758391").call(&s, &admin()).await.unwrap();
+        reset("5643892").call(&s, &admin()).await.unwrap();
     }
 
     async fn a_pin_breaking_a_rule_is_refused_with_the_rule_and_never_the_pin(db: Database) {
@@ -103,7 +108,8 @@ umpin_store::backend_tests! {
             ("5123499", PinRule::StartsWithExtension),
             ("147258", PinRule::Common),
         ] {
-            let err = rule(s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { pin: Some(pin(bad)), ..Default::default() }).await);
+            let reset = SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin(bad))), ..Default::default() };
+            let err = rule(reset.call(&s, &admin()).await);
             assert_eq!(err, Error::Pin(expected));
             assert!(!err.to_string().contains(bad));
         }
@@ -112,26 +118,26 @@ umpin_store::backend_tests! {
     async fn a_common_pin_is_refused_until_the_policy_allows_common_pins(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let keypad_columns = || PinReset { pin: Some(pin("147258")), ..Default::default() };
-        let err = rule(s.cmdlets().set_um_mailbox_pin(&admin(), "tony", keypad_columns()).await);
+        let keypad_columns = || SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin("147258"))), ..Default::default() };
+        let err = rule(keypad_columns().call(&s, &admin()).await);
         assert_eq!(err, Error::Pin(PinRule::Common));
-        let changes = PolicyChanges { allow_common_pins: Some(true), ..Default::default() };
-        let policy = s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        let changes = SetUmMailboxPolicy { identity: POLICY.into(), allow_common_pins: Some(true), ..Default::default() };
+        let policy = changes.call(&s, &admin()).await.unwrap();
         assert!(policy.pin.allow_common_pins && !policy.pin.allow_common_patterns);
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", keypad_columns()).await.unwrap();
+        keypad_columns().call(&s, &admin()).await.unwrap();
     }
 
     async fn wrong_pins_reset_the_pin_at_5_and_10_and_lock_out_at_15(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let changes = PolicyChanges { reset_pin_text: Some("Call the help desk at 4000.".into()), ..Default::default() };
-        s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        let changes = SetUmMailboxPolicy { identity: POLICY.into(), reset_pin_text: Some("Call the help desk at 4000.".into()), ..Default::default() };
+        changes.call(&s, &admin()).await.unwrap();
         for n in 1..=15 {
             assert_eq!(sign_in(&s, "51234", "000000").await, SignInOutcome::WrongPin, "attempt {n}");
             let resets = messages(&s, MessageKind::PinReset).await.len();
             assert_eq!(resets, if n >= 10 { 2 } else if n >= 5 { 1 } else { 0 }, "after attempt {n}");
         }
-        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = pin_status_of(&s, &admin(), "tony").await.unwrap();
         assert!(info.locked_out && info.pin_expired);
         assert_eq!(info.failed_logon_count, 15);
         let resets = messages(&s, MessageKind::PinReset).await;
@@ -141,26 +147,25 @@ umpin_store::backend_tests! {
         // The latest generated PIN is right, but a locked-out mailbox refuses it.
         let latest = resets.iter().map(|(_, b)| pin_in(b)).next_back().unwrap();
         assert_eq!(sign_in(&s, "51234", &latest).await, SignInOutcome::LockedOut);
-        assert_eq!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 15);
+        assert_eq!(pin_status_of(&s, &admin(), "tony").await.unwrap().failed_logon_count, 15);
     }
 
     async fn unlocking_clears_the_lockout_and_the_count_and_keeps_the_pin(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let changes = PolicyChanges {
+        let changes = SetUmMailboxPolicy {
+            identity: POLICY.into(),
             logon_failures_before_pin_reset: Some(LimitValue::Unlimited),
             max_logon_attempts: Some(3),
             ..Default::default()
         };
-        s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+        changes.call(&s, &admin()).await.unwrap();
         for _ in 0..3 {
             sign_in(&s, "51234", "000000").await;
         }
         assert_eq!(sign_in(&s, "51234", "5643892").await, SignInOutcome::LockedOut);
-        let unlocked = s
-            .cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() })
-            .await
-            .unwrap();
+        let unlock = SetUmMailboxPin { identity: "tony".into(), locked_out: Some(false), ..Default::default() };
+        let unlocked = unlock.call(&s, &admin()).await.unwrap();
         assert!(!unlocked.locked_out);
         assert_eq!(unlocked.failed_logon_count, 0);
         assert!(matches!(sign_in(&s, "51234", "5643892").await, SignInOutcome::SignedIn { .. }));
@@ -170,11 +175,9 @@ umpin_store::backend_tests! {
     async fn locking_refuses_the_right_pin_and_changes_nothing_else(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let before = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
-        let locked = s
-            .cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() })
-            .await
-            .unwrap();
+        let before = pin_status_of(&s, &admin(), "tony").await.unwrap();
+        let lock = SetUmMailboxPin { identity: "tony".into(), locked_out: Some(true), ..Default::default() };
+        let locked = lock.call(&s, &admin()).await.unwrap();
         assert!(locked.locked_out);
         assert_eq!((locked.pin_expired, locked.first_time_user, locked.pin_last_set), (before.pin_expired, before.first_time_user, before.pin_last_set));
         assert_eq!(sign_in(&s, "51234", "5643892").await, SignInOutcome::LockedOut);
@@ -183,8 +186,8 @@ umpin_store::backend_tests! {
     async fn a_reset_without_a_pin_generates_an_expired_one_and_lifts_the_lockout(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() }).await.unwrap();
-        let info = s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset::default()).await.unwrap();
+        SetUmMailboxPin { identity: "tony".into(), locked_out: Some(true), ..Default::default() }.call(&s, &admin()).await.unwrap();
+        let info = SetUmMailboxPin { identity: "tony".into(), ..Default::default() }.call(&s, &admin()).await.unwrap();
         assert!(info.pin_expired && !info.locked_out);
         let resets = messages(&s, MessageKind::PinReset).await;
         let generated = pin_in(&resets[0].1);
@@ -205,19 +208,19 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db);
         let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
         contoso(&s).await;
-        let reset = PinReset { pin: Some(pin("5643829")), pin_expired: Some(false), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset).await.unwrap();
-        assert!(!s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
+        let reset = SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin("5643829"))), pin_expired: Some(false), ..Default::default() };
+        reset.call(&s, &admin()).await.unwrap();
+        assert!(!pin_status_of(&s, &admin(), "tony").await.unwrap().pin_expired);
         let sixty_days_later = now.lock().unwrap().checked_add(jiff::SignedDuration::from_hours(24 * 60)).unwrap();
         *now.lock().unwrap() = sixty_days_later;
-        assert!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
-        let unlimited = PolicyChanges { pin_lifetime: Some(LimitValue::Unlimited), ..Default::default() };
-        let policy = s.cmdlets().set_mailbox_policy(&admin(), POLICY, unlimited).await.unwrap();
+        assert!(pin_status_of(&s, &admin(), "tony").await.unwrap().pin_expired);
+        let unlimited = SetUmMailboxPolicy { identity: POLICY.into(), pin_lifetime: Some(LimitValue::Unlimited), ..Default::default() };
+        let policy = unlimited.call(&s, &admin()).await.unwrap();
         assert_eq!(policy.pin.pin_lifetime, Limit::Unlimited);
-        assert!(!s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
-        let longer = PolicyChanges { min_pin_length: Some(8), ..Default::default() };
-        s.cmdlets().set_mailbox_policy(&admin(), POLICY, longer).await.unwrap();
-        assert!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().pin_expired);
+        assert!(!pin_status_of(&s, &admin(), "tony").await.unwrap().pin_expired);
+        let longer = SetUmMailboxPolicy { identity: POLICY.into(), min_pin_length: Some(8), ..Default::default() };
+        longer.call(&s, &admin()).await.unwrap();
+        assert!(pin_status_of(&s, &admin(), "tony").await.unwrap().pin_expired);
     }
 
     /// The PIN listing judges `PinExpired` at the service's clock, under the policy's current
@@ -229,11 +232,11 @@ umpin_store::backend_tests! {
         let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
         contoso(&s).await;
         enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
-        let reset = PinReset { pin: Some(pin("5643829")), pin_expired: Some(false), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset).await.unwrap();
+        let reset = SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin("5643829"))), pin_expired: Some(false), ..Default::default() };
+        reset.call(&s, &admin()).await.unwrap();
         let listed = async |pin_expired| {
             let filter = PinFilter { pin_expired: Some(pin_expired), ..Default::default() };
-            let page = s.cmdlets().list_um_mailbox_pins(&admin(), &filter, None, None).await.unwrap();
+            let page = s.list_um_mailbox_pins(&admin(), GetUmMailboxPin::listing(&filter), &filter, None, None).await.unwrap();
             assert!(page.items.iter().all(|p| p.pin_expired == pin_expired));
             page.items.into_iter().map(|p| p.user_id).collect::<Vec<_>>()
         };
@@ -243,11 +246,11 @@ umpin_store::backend_tests! {
         *now.lock().unwrap() = sixty_days_later;
         assert!(listed(false).await.is_empty());
         assert_eq!(listed(true).await, ["kim@contoso.com", "tony@contoso.com"]);
-        let unlimited = PolicyChanges { pin_lifetime: Some(LimitValue::Unlimited), ..Default::default() };
-        s.cmdlets().set_mailbox_policy(&admin(), POLICY, unlimited).await.unwrap();
+        let unlimited = SetUmMailboxPolicy { identity: POLICY.into(), pin_lifetime: Some(LimitValue::Unlimited), ..Default::default() };
+        unlimited.call(&s, &admin()).await.unwrap();
         assert_eq!(listed(false).await, ["tony@contoso.com"]);
-        let longer = PolicyChanges { min_pin_length: Some(8), ..Default::default() };
-        s.cmdlets().set_mailbox_policy(&admin(), POLICY, longer).await.unwrap();
+        let longer = SetUmMailboxPolicy { identity: POLICY.into(), min_pin_length: Some(8), ..Default::default() };
+        longer.call(&s, &admin()).await.unwrap();
         assert!(listed(false).await.is_empty());
     }
 
@@ -261,8 +264,8 @@ umpin_store::backend_tests! {
         let s = s.with_clock(Arc::new(move || *clock.lock().unwrap()));
         let days_later = |days: i64| now.lock().unwrap().checked_add(jiff::SignedDuration::from_hours(24 * days)).unwrap();
         contoso(&s).await;
-        let reset = PinReset { pin: Some(pin("5643829")), pin_expired: Some(false), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", reset).await.unwrap();
+        let reset = SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin("5643829"))), pin_expired: Some(false), ..Default::default() };
+        reset.call(&s, &admin()).await.unwrap();
         // Kim's PIN is set 20 days after Tony's: they reach the 60-day lifetime 20 days apart.
         let twenty = days_later(20);
         *now.lock().unwrap() = twenty;
@@ -271,7 +274,7 @@ umpin_store::backend_tests! {
         *now.lock().unwrap() = thirty;
         let expiring = async |days, policy: Option<&str>| {
             let filter = PinFilter { expires_within_days: Some(days), policy: policy.map(str::to_owned), ..Default::default() };
-            s.cmdlets().list_um_mailbox_pins(&admin(), &filter, None, None).await.map(|page| {
+            s.list_um_mailbox_pins(&admin(), GetUmMailboxPin::listing(&filter), &filter, None, None).await.map(|page| {
                 page.items.into_iter().map(|p| p.user_id).collect::<Vec<_>>()
             })
         };
@@ -297,10 +300,10 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let down = PinFilter { descending: true, ..Default::default() };
-        let first = s.cmdlets().list_um_mailbox_pins(&admin(), &down, None, Some(1)).await.unwrap();
+        let first = s.list_um_mailbox_pins(&admin(), GetUmMailboxPin::listing(&down), &down, None, Some(1)).await.unwrap();
         assert_eq!(first.items.iter().map(|p| p.user_id.as_str()).collect::<Vec<_>>(), ["tony@contoso.com"]);
         let next = first.next.expect("a second page");
-        let second = s.cmdlets().list_um_mailbox_pins(&admin(), &down, Some(&next), Some(1)).await.unwrap();
+        let second = s.list_um_mailbox_pins(&admin(), GetUmMailboxPin::listing(&down), &down, Some(&next), Some(1)).await.unwrap();
         assert_eq!(second.items.iter().map(|p| p.user_id.as_str()).collect::<Vec<_>>(), ["kim@contoso.com"]);
         assert_eq!(second.next, None);
     }
@@ -312,19 +315,19 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         for (i, alias) in ["a", "b", "c", "d", "e", "f"].into_iter().enumerate() {
             let new = NewMailbox { name: alias.into(), primary_smtp_address: format!("{alias}@contoso.com"), ..Default::default() };
-            s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
+            new.call(&s, &admin()).await.unwrap();
             enable(&s, &format!("{alias}@contoso.com"), &format!("6000{i}"), None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         }
         for alias in ["b", "d", "e"] {
-            let lock = PinReset { locked_out: Some(true), ..Default::default() };
-            s.cmdlets().set_um_mailbox_pin(&admin(), alias, lock).await.unwrap();
+            let lock = SetUmMailboxPin { identity: alias.into(), locked_out: Some(true), ..Default::default() };
+            lock.call(&s, &admin()).await.unwrap();
         }
         let locked = PinFilter { locked_out: Some(true), ..Default::default() };
-        let first = s.cmdlets().list_um_mailbox_pins(&admin(), &locked, None, Some(2)).await.unwrap();
+        let first = s.list_um_mailbox_pins(&admin(), GetUmMailboxPin::listing(&locked), &locked, None, Some(2)).await.unwrap();
         let users: Vec<&str> = first.items.iter().map(|p| p.user_id.as_str()).collect();
         assert_eq!(users, ["b@contoso.com", "d@contoso.com"]);
         let next = first.next.expect("a second page");
-        let second = s.cmdlets().list_um_mailbox_pins(&admin(), &locked, Some(&next), Some(2)).await.unwrap();
+        let second = s.list_um_mailbox_pins(&admin(), GetUmMailboxPin::listing(&locked), &locked, Some(&next), Some(2)).await.unwrap();
         let users: Vec<&str> = second.items.iter().map(|p| p.user_id.as_str()).collect();
         assert_eq!(users, ["e@contoso.com"]);
         assert_eq!(second.next, None, "f and tony follow, but don't match");
@@ -336,21 +339,21 @@ umpin_store::backend_tests! {
         let err = rule(enable(&s, "kim@contoso.com", "51234", None, Some(ADMINISTRATOR_ADDRESS)).await);
         assert!(matches!(err, Error::ExtensionInUse { .. }), "{err:?}");
         // Disabling releases the extension and destroys the PIN data.
-        s.cmdlets().disable_um_mailbox(&admin(), "tony", true).await.unwrap();
+        DisableUmMailbox { identity: "tony".into(), keep_properties: Some(true) }.call(&s, &admin()).await.unwrap();
         enable(&s, "kim@contoso.com", "51234", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
-        let err = rule(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await);
+        let err = rule(pin_status_of(&s, &admin(), "tony").await);
         assert_eq!(err.to_string(), "The mailbox tony@contoso.com isn't enabled for Unified Messaging.");
     }
 
     async fn removing_a_mailbox_releases_its_extension_and_destroys_its_pin_data(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let tony = s.cmdlets().remove_mailbox(&admin(), "tony").await.unwrap().guid;
-        s.cmdlets().remove_mailbox(&admin(), "kim").await.unwrap();
-        assert!(matches!(rule(s.cmdlets().get_mailbox(&admin(), "tony").await), Error::NotFound { .. }));
+        let tony = RemoveMailbox { identity: "tony".into() }.call(&s, &admin()).await.unwrap().guid;
+        RemoveMailbox { identity: "kim".into() }.call(&s, &admin()).await.unwrap();
+        assert!(matches!(rule(mailbox_of(&s, &admin(), "tony").await), Error::NotFound { .. }));
         assert_eq!(db.begin().await.unwrap().pin(tony).await.unwrap(), None);
         let new = NewMailbox { name: "Ana".into(), primary_smtp_address: "ana@contoso.com".into(), ..Default::default() };
-        s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
+        new.call(&s, &admin()).await.unwrap();
         enable(&s, "ana@contoso.com", "51234", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
     }
 
@@ -358,18 +361,19 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db);
         contoso(&s).await;
         enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
-        let all = s.cmdlets().list_um_mailboxes(&admin(), None, None, None, None).await.unwrap();
+        let all = GetUmMailbox::default().call(&s, &admin(), None, None).await.unwrap();
         let addresses: Vec<&str> = all.items.iter().map(|v| v.mailbox.primary_smtp_address.as_str()).collect();
         assert_eq!(addresses, ["kim@contoso.com", "tony@contoso.com"]);
         assert_eq!((all.items[1].policy_name.as_str(), all.items[1].dial_plan_name.as_str()), (POLICY, PLAN));
-        let by_anr = s.cmdlets().list_um_mailboxes(&admin(), Some(POLICY), Some("Tony S"), None, None).await.unwrap();
+        let by_anr = GetUmMailbox { um_mailbox_policy: Some(POLICY.into()), anr: Some("Tony S".into()), ..Default::default() };
+        let by_anr = by_anr.call(&s, &admin(), None, None).await.unwrap();
         assert_eq!(by_anr.items.len(), 1);
-        let default_policy = format!("{PLAN} Default Policy");
-        assert!(s.cmdlets().list_um_mailboxes(&admin(), Some(&default_policy), None, None, None).await.unwrap().items.is_empty());
-        let first = s.cmdlets().list_um_mailboxes(&admin(), None, None, None, Some(1)).await.unwrap();
+        let of_default_policy = GetUmMailbox { um_mailbox_policy: Some(format!("{PLAN} Default Policy")), ..Default::default() };
+        assert!(of_default_policy.call(&s, &admin(), None, None).await.unwrap().items.is_empty());
+        let first = GetUmMailbox::default().call(&s, &admin(), None, Some(1)).await.unwrap();
         assert_eq!(first.items.len(), 1);
         let next = first.next.expect("a second page");
-        let second = s.cmdlets().list_um_mailboxes(&admin(), None, None, Some(&next), Some(1)).await.unwrap();
+        let second = GetUmMailbox::default().call(&s, &admin(), Some(&next), Some(1)).await.unwrap();
         assert_eq!(second.items[0].mailbox.primary_smtp_address, "tony@contoso.com");
         assert_eq!(second.next, None);
     }
@@ -378,44 +382,45 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db);
         contoso(&s).await;
         enable(&s, "kim@contoso.com", "52345", None, Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
-        let set = |extensions: &[&str]| UmMailboxChanges {
+        let set = |extensions: &[&str]| SetUmMailbox {
+            identity: "tony".into(),
             extensions: Some(extensions.iter().map(|e| (*e).to_owned()).collect()),
             ..Default::default()
         };
-        let view = s.cmdlets().set_um_mailbox(&admin(), "tony", set(&["51234", "51299"])).await.unwrap();
+        let view = set(&["51234", "51299"]).call(&s, &admin()).await.unwrap();
         assert_eq!(view.um.extensions, ["51234", "51299"]);
         assert!(matches!(sign_in(&s, "51299", TONY_PIN).await, SignInOutcome::SignedIn { .. }));
-        let taken = rule(s.cmdlets().set_um_mailbox(&admin(), "tony", set(&["51234", "52345"])).await);
+        let taken = rule(set(&["51234", "52345"]).call(&s, &admin()).await);
         assert!(matches!(taken, Error::ExtensionInUse { ref extension, .. } if extension == "52345"), "{taken:?}");
-        let short = rule(s.cmdlets().set_um_mailbox(&admin(), "tony", set(&["51234", "5129"])).await);
+        let short = rule(set(&["51234", "5129"]).call(&s, &admin()).await);
         assert!(matches!(short, Error::ExtensionLength { digits: 5, .. }), "{short:?}");
-        assert!(matches!(rule(s.cmdlets().set_um_mailbox(&admin(), "tony", set(&[])).await), Error::InvalidParameter { .. }));
-        let kept = s.cmdlets().get_um_mailbox(&admin(), "tony").await.unwrap();
+        assert!(matches!(rule(set(&[]).call(&s, &admin()).await), Error::InvalidParameter { .. }));
+        let kept = um_mailbox_of(&s, &admin(), "tony").await.unwrap();
         assert_eq!(kept.um.extensions, ["51234", "51299"], "a refused change changes nothing");
-        let dropped = s.cmdlets().set_um_mailbox(&admin(), "tony", set(&["51299"])).await.unwrap();
+        let dropped = set(&["51299"]).call(&s, &admin()).await.unwrap();
         assert_eq!(dropped.um.extensions, ["51299"]);
         assert_eq!(sign_in(&s, "51234", TONY_PIN).await, SignInOutcome::WrongPin, "a released extension no longer signs in");
-        let operator = |n: &str| UmMailboxChanges { operator_number: Some(n.to_owned()), ..Default::default() };
-        assert_eq!(s.cmdlets().set_um_mailbox(&admin(), "tony", operator("4000")).await.unwrap().um.operator_number.as_deref(), Some("4000"));
-        assert_eq!(s.cmdlets().set_um_mailbox(&admin(), "tony", operator("")).await.unwrap().um.operator_number, None);
+        let operator = |n: &str| SetUmMailbox { identity: "tony".into(), operator_number: Some(n.to_owned()), ..Default::default() };
+        assert_eq!(operator("4000").call(&s, &admin()).await.unwrap().um.operator_number.as_deref(), Some("4000"));
+        assert_eq!(operator("").call(&s, &admin()).await.unwrap().um.operator_number, None);
     }
 
     async fn dial_plans_and_policies_in_use_cant_be_removed(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        assert!(matches!(rule(s.cmdlets().remove_dial_plan(&admin(), PLAN).await), Error::DialPlanHasPolicies { .. }));
-        assert!(matches!(rule(s.cmdlets().remove_mailbox_policy(&admin(), POLICY).await), Error::PolicyInUse { count: 1, .. }));
-        s.cmdlets().disable_um_mailbox(&admin(), "tony", false).await.unwrap();
-        s.cmdlets().remove_mailbox_policy(&admin(), POLICY).await.unwrap();
-        s.cmdlets().remove_mailbox_policy(&admin(), &format!("{PLAN} Default Policy")).await.unwrap();
-        s.cmdlets().remove_dial_plan(&admin(), PLAN).await.unwrap();
+        assert!(matches!(rule(RemoveUmDialPlan { identity: PLAN.into() }.call(&s, &admin()).await), Error::DialPlanHasPolicies { .. }));
+        assert!(matches!(rule(RemoveUmMailboxPolicy { identity: POLICY.into() }.call(&s, &admin()).await), Error::PolicyInUse { count: 1, .. }));
+        DisableUmMailbox { identity: "tony".into(), keep_properties: Some(false) }.call(&s, &admin()).await.unwrap();
+        RemoveUmMailboxPolicy { identity: POLICY.into() }.call(&s, &admin()).await.unwrap();
+        RemoveUmMailboxPolicy { identity: format!("{PLAN} Default Policy") }.call(&s, &admin()).await.unwrap();
+        RemoveUmDialPlan { identity: PLAN.into() }.call(&s, &admin()).await.unwrap();
     }
 
     async fn identities_resolve_exactly_and_ambiguity_is_an_error(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         for id in ["tony@contoso.com", "TONY", "Tony Smith"] {
-            assert_eq!(s.cmdlets().get_mailbox(&admin(), id).await.unwrap().alias, "tony", "{id}");
+            assert_eq!(mailbox_of(&s, &admin(), id).await.unwrap().alias, "tony", "{id}");
         }
         let same_display = |name: &str, alias: &str| NewMailbox {
             name: name.into(),
@@ -423,19 +428,20 @@ umpin_store::backend_tests! {
             display_name: Some("Chris".into()),
             ..Default::default()
         };
-        s.cmdlets().new_mailbox(&admin(), same_display("Chris One", "chris1")).await.unwrap();
-        s.cmdlets().new_mailbox(&admin(), same_display("Chris Two", "chris2")).await.unwrap();
-        assert!(matches!(rule(s.cmdlets().get_mailbox(&admin(), "chris").await), Error::Ambiguous { .. }));
-        assert!(matches!(rule(s.cmdlets().get_mailbox(&admin(), "nobody").await), Error::NotFound { .. }));
+        same_display("Chris One", "chris1").call(&s, &admin()).await.unwrap();
+        same_display("Chris Two", "chris2").call(&s, &admin()).await.unwrap();
+        assert!(matches!(rule(mailbox_of(&s, &admin(), "chris").await), Error::Ambiguous { .. }));
+        assert!(matches!(rule(mailbox_of(&s, &admin(), "nobody").await), Error::NotFound { .. }));
         let dup = NewMailbox { name: "Tony Smith".into(), primary_smtp_address: "t2@contoso.com".into(), ..Default::default() };
-        assert!(matches!(rule(s.cmdlets().new_mailbox(&admin(), dup).await), Error::AlreadyExists { property: "name", .. }));
+        assert!(matches!(rule(dup.call(&s, &admin()).await), Error::AlreadyExists { property: "name", .. }));
     }
 
     async fn the_pin_is_nowhere_in_the_database_in_clear(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         const KNOWN: &str = "8316427";
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { pin: Some(pin(KNOWN)), ..Default::default() }).await.unwrap();
+        let reset = SetUmMailboxPin { identity: "tony".into(), pin: Some(Secret(pin(KNOWN))), ..Default::default() };
+        reset.call(&s, &admin()).await.unwrap();
         s.sign_in(&admin(), PLAN, "51234", &pin(KNOWN)).await.unwrap();
         let dump = umpin_store::testing::raw_contents(&db).await;
         // The dump does hold the data: what is stored in clear is found in it.
@@ -459,7 +465,7 @@ umpin_store::backend_tests! {
         for _ in 0..20 {
             assert!(other.sign_in(&admin(), PLAN, "51234", &pin("5643892")).await.is_err());
         }
-        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = pin_status_of(&s, &admin(), "tony").await.unwrap();
         assert_eq!((info.failed_logon_count, info.locked_out), (0, false));
         assert!(matches!(sign_in(&s, "51234", "5643892").await, SignInOutcome::SignedIn { .. }));
     }
@@ -468,8 +474,8 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         enable(&s, "kim@contoso.com", "52345", Some("7264819"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
-        let tony = s.cmdlets().get_mailbox(&admin(), "tony").await.unwrap().guid;
-        let kim = s.cmdlets().get_mailbox(&admin(), "kim").await.unwrap().guid;
+        let tony = mailbox_of(&s, &admin(), "tony").await.unwrap().guid;
+        let kim = mailbox_of(&s, &admin(), "kim").await.unwrap().guid;
         let mut tx = s.database().begin().await.unwrap();
         let tony_pin = tx.pin(tony).await.unwrap().unwrap();
         let mut kim_pin = tx.pin(kim).await.unwrap().unwrap();
@@ -485,7 +491,7 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         enable(&s, "kim@contoso.com", "52345", Some("7264819"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let key_file = keys.path().join("umpin.key");
-        let tony = s.cmdlets().get_mailbox(&admin(), "tony").await.unwrap().guid;
+        let tony = mailbox_of(&s, &admin(), "tony").await.unwrap().guid;
         let before = s.database().begin().await.unwrap().pin(tony).await.unwrap().unwrap().sealed_pin;
         KeyRing::rotate(&key_file).unwrap();
         let rotated = service_with_key(db, &key_file);
@@ -502,7 +508,7 @@ umpin_store::backend_tests! {
         contoso(&fast).await;
         let (ring, _) = KeyRing::load_or_create(&keys.path().join("umpin.key")).unwrap();
         let strong = Service::new(db, Vault::new(ring, Argon2Params::OWASP, 2).unwrap());
-        let tony = fast.cmdlets().get_mailbox(&admin(), "tony").await.unwrap().guid;
+        let tony = mailbox_of(&fast, &admin(), "tony").await.unwrap().guid;
         let stored = async |s: &Service| s.database().begin().await.unwrap().pin(tony).await.unwrap().unwrap().sealed_pin;
         let weak = stored(&strong).await;
         assert_eq!(sign_in(&strong, "51234", "000000").await, SignInOutcome::WrongPin);
@@ -527,7 +533,7 @@ umpin_store::backend_tests! {
         let evaluated = outcomes.iter().filter(|o| **o == SignInOutcome::WrongPin).count();
         let refused = outcomes.iter().filter(|o| **o == SignInOutcome::LockedOut).count();
         assert_eq!((evaluated, refused), (15, 49));
-        let info = node_b.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = pin_status_of(&node_b, &admin(), "tony").await.unwrap();
         assert!(info.locked_out);
         assert_eq!(info.failed_logon_count, 15);
         assert_eq!(messages(&node_a, MessageKind::PinReset).await.len(), 2, "automatic resets at 5 and 10");
@@ -548,8 +554,6 @@ fn pin_in(body: &str) -> String {
 mod access;
 #[path = "service/audit_appender.rs"]
 mod audit_appender;
-#[path = "service/cmdlets.rs"]
-mod cmdlets;
 #[path = "service/directory.rs"]
 mod directory;
 #[path = "service/directory_administrators.rs"]

@@ -3,7 +3,7 @@
 
 use secrecy::SecretString;
 use umpin_domain::{AccountChanges, ManagementAccount, RoleGroup};
-use umpin_service::{ManagementAccountChanges, Principal, Service, ServiceError};
+use umpin_service::{ManagementAccountChanges, Principal, RoleGroupView, Service, ServiceError};
 
 use super::{non_empty, one};
 use crate::binding::{Batch, PageRequest};
@@ -45,14 +45,23 @@ cmdlet! {
 }
 
 impl NewManagementAccount {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the new account, and its password when one was generated (shown once).
+    pub async fn call(
+        self,
+        s: &Service,
+        by: &Principal,
+    ) -> Result<(ManagementAccount, Option<SecretString>), ServiceError> {
         let operation = self.operation();
         let new = umpin_service::NewManagementAccount {
             name: self.name,
             display_name: non_empty(self.display_name),
             password: self.password.map(|p| p.0),
         };
-        let (account, generated) = s.new_management_account(by, operation, new).await?;
+        s.new_management_account(by, operation, new).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let (account, generated) = self.call(s, by).await?;
         let view = views::ManagementAccount {
             generated_password: generated.map(views::GeneratedPassword),
             ..views::ManagementAccount::from(&account)
@@ -75,12 +84,17 @@ cmdlet! {
 }
 
 impl GetManagementAccount {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the account named, or every account.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Vec<ManagementAccount>, ServiceError> {
         let operation = self.operation();
         Ok(match self.identity {
-            Some(id) => one(views::management_account(&s.get_management_account(by, operation, &id).await?)),
-            None => super::all(&s.list_management_accounts(by, operation).await?, views::management_account),
+            Some(id) => vec![s.get_management_account(by, operation, &id).await?],
+            None => s.list_management_accounts(by, operation).await?,
         })
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(super::all(&self.call(s, by).await?, views::management_account))
     }
 }
 
@@ -102,13 +116,18 @@ cmdlet! {
 }
 
 impl SetManagementAccount {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<(), ServiceError> {
         let operation = self.operation();
         let set = ManagementAccountChanges {
             password: self.password.map(|p| p.0),
             changes: AccountChanges { display_name: self.display_name, disabled: self.disabled },
         };
-        s.set_management_account(by, operation, &self.identity, set).await?;
+        s.set_management_account(by, operation, &self.identity, set).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }
@@ -127,9 +146,14 @@ cmdlet! {
 }
 
 impl RemoveManagementAccount {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<(), ServiceError> {
         let operation = self.operation();
-        s.remove_management_account(by, operation, &self.identity).await?;
+        s.remove_management_account(by, operation, &self.identity).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }
@@ -148,9 +172,14 @@ cmdlet! {
 }
 
 impl GetRoleGroup {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the role group named, or every role group.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Vec<RoleGroupView>, ServiceError> {
         let operation = self.operation();
-        Ok(super::all(&s.get_role_groups(by, operation, self.identity.as_deref()).await?, views::role_group))
+        s.get_role_groups(by, operation, self.identity.as_deref()).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(super::all(&self.call(s, by).await?, views::role_group))
     }
 }
 
@@ -168,10 +197,14 @@ cmdlet! {
 }
 
 impl GetRoleGroupMember {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the members of the role group.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Vec<ManagementAccount>, ServiceError> {
         let operation = self.operation();
-        let members = s.get_role_group_members(by, operation, &self.identity).await?;
-        Ok(super::all(&members, views::management_account))
+        s.get_role_group_members(by, operation, &self.identity).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(super::all(&self.call(s, by).await?, views::management_account))
     }
 }
 
@@ -190,9 +223,14 @@ cmdlet! {
 }
 
 impl AddRoleGroupMember {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<(), ServiceError> {
         let operation = self.operation();
-        s.add_role_group_member(by, operation, &self.identity, &self.member).await?;
+        s.add_role_group_member(by, operation, &self.identity, &self.member).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }
@@ -212,9 +250,14 @@ cmdlet! {
 }
 
 impl RemoveRoleGroupMember {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<(), ServiceError> {
         let operation = self.operation();
-        s.remove_role_group_member(by, operation, &self.identity, &self.member).await?;
+        s.remove_role_group_member(by, operation, &self.identity, &self.member).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }

@@ -103,12 +103,17 @@ cmdlet! {
 }
 
 impl GetUmDialPlan {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the dial plan named, or every dial plan.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Vec<DialPlan>, ServiceError> {
         let operation = self.operation();
         Ok(match self.identity {
-            Some(id) => one(views::dial_plan(&s.get_dial_plan(by, operation, &id).await?)),
-            None => super::all(&s.list_dial_plans(by, operation).await?, views::dial_plan),
+            Some(id) => vec![s.get_dial_plan(by, operation, &id).await?],
+            None => s.list_dial_plans(by, operation).await?,
         })
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(super::all(&self.call(s, by).await?, views::dial_plan))
     }
 }
 

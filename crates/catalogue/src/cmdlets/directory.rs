@@ -1,7 +1,7 @@
 //! `Start-UMDirectorySync` and `Get-UMDirectorySyncStatus`: mailboxes brought in line with the
 //! organisation's directory (LDAP, Active Directory), and the result of the last sync.
 
-use umpin_service::{Principal, Service, ServiceError};
+use umpin_service::{DirectorySyncRecord, DirectorySyncReport, Principal, Service, ServiceError};
 
 use crate::binding::{Batch, PageRequest};
 use crate::declare::{Parameter, Switch, cmdlet};
@@ -23,11 +23,17 @@ cmdlet! {
 }
 
 impl StartUmDirectorySync {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; what the sync changed (or, with `-WhatIf`, would change) and its record.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<DirectorySyncReport, ServiceError> {
         let operation = self.operation();
-        let report = s.start_directory_sync(by, operation, self.what_if.0).await?;
+        s.start_directory_sync(by, operation, self.what_if.0).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let what_if = self.what_if.0;
+        let report = self.call(s, by).await?;
         let mut objects: Vec<_> = report.changes.iter().map(views::directory_sync_change).collect();
-        if !self.what_if.0 {
+        if !what_if {
             objects.push(views::directory_sync_status(&report.record));
         }
         let warnings = report.record.skipped.iter().map(|s| format!("Skipped {}: {}", s.dn, s.reason)).collect();
@@ -49,11 +55,13 @@ cmdlet! {
 }
 
 impl GetUmDirectorySyncStatus {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the record of the last sync, when one ran.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Option<DirectorySyncRecord>, ServiceError> {
         let operation = self.operation();
-        Ok(super::all(
-            &s.directory_sync_status(by, operation).await?.into_iter().collect::<Vec<_>>(),
-            views::directory_sync_status,
-        ))
+        s.directory_sync_status(by, operation).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(super::all(&self.call(s, by).await?.into_iter().collect::<Vec<_>>(), views::directory_sync_status))
     }
 }

@@ -1,7 +1,7 @@
 //! `New-`, `Get-`, `Set-` and `Remove-Mailbox`.
 
 use umpin_domain::{LimitValue, Mailbox, MailboxChanges};
-use umpin_service::{Principal, Service, ServiceError};
+use umpin_service::{Page, Principal, Service, ServiceError};
 
 use super::{ANR, IDENTITY_MAILBOX, RESULT_SIZE, non_empty, one, page_of, paged};
 use crate::binding::{Batch, PageRequest};
@@ -93,13 +93,24 @@ cmdlet! {
 }
 
 impl GetMailbox {
-    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the mailbox named, or the page of `size` mailboxes that follows the cursor `after`.
+    pub async fn call(
+        self,
+        s: &Service,
+        by: &Principal,
+        after: Option<&str>,
+        size: Option<u32>,
+    ) -> Result<Page<Mailbox>, ServiceError> {
         let operation = self.operation();
         if let Some(id) = self.identity {
-            return Ok(one(views::mailbox(&s.get_mailbox(by, operation, &id).await?)));
+            return Ok(Page { items: vec![s.get_mailbox(by, operation, &id).await?], next: None });
         }
+        s.list_mailboxes(by, operation, self.anr.as_deref(), after, size).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
         let (after, size) = page_of(page);
-        Ok(paged(s.list_mailboxes(by, operation, self.anr.as_deref(), after, size).await?, views::mailbox))
+        Ok(paged(self.call(s, by, after, size).await?, views::mailbox))
     }
 }
 

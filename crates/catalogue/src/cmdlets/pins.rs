@@ -2,9 +2,9 @@
 
 use umpin_domain::pin::SEND_EMAIL;
 use umpin_domain::{AuditValue, LimitValue};
-use umpin_service::{Operation, PinFilter, PinReset, Principal, Service, ServiceError, UmMailboxPin};
+use umpin_service::{Operation, Page, PinFilter, PinReset, Principal, Service, ServiceError, UmMailboxPin};
 
-use super::{IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
+use super::{IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, page_of, paged};
 use crate::binding::{Batch, PageRequest};
 use crate::declare::{Default, Parameter, Secret, Switch, cmdlet};
 use crate::views;
@@ -54,16 +54,28 @@ impl GetUmMailboxPin {
         operation
     }
 
-    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the PIN status of the UM mailbox named, or the page of `size` PIN statuses that
+    /// follows the cursor `after`.
+    pub async fn call(
+        self,
+        s: &Service,
+        by: &Principal,
+        after: Option<&str>,
+        size: Option<u32>,
+    ) -> Result<Page<UmMailboxPin>, ServiceError> {
         let operation = self.operation();
-        let Some(id) = self.identity else {
-            let (after, size) = page_of(page);
-            let page = s.list_um_mailbox_pins(by, operation, &PinFilter::default(), after, size).await?;
-            return Ok(paged(page, views::um_mailbox_pin));
-        };
-        match s.get_um_mailbox_pin(by, operation, &id).await {
-            Ok(pin) => Ok(one(views::um_mailbox_pin(&pin))),
-            Err(ServiceError::Rule(e @ umpin_domain::Error::NotUmEnabled { .. })) if self.ignore_errors.0 => {
+        if let Some(id) = self.identity {
+            return Ok(Page { items: vec![s.get_um_mailbox_pin(by, operation, &id).await?], next: None });
+        }
+        s.list_um_mailbox_pins(by, operation, &PinFilter::default(), after, size).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let ignore_errors = self.ignore_errors.0;
+        let (after, size) = page_of(page);
+        match self.call(s, by, after, size).await {
+            Ok(page) => Ok(paged(page, views::um_mailbox_pin)),
+            Err(ServiceError::Rule(e @ umpin_domain::Error::NotUmEnabled { .. })) if ignore_errors => {
                 Ok(Batch { warnings: vec![e.to_string()], ..Batch::default() })
             }
             Err(e) => Err(e),

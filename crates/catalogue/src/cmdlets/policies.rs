@@ -66,14 +66,19 @@ cmdlet! {
 }
 
 impl GetUmMailboxPolicy {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the policy named, or every policy (of the dial plan given).
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Vec<MailboxPolicy>, ServiceError> {
         let operation = self.operation();
-        let plans = s.list_dial_plans(by, GetUmDialPlan::default().operation()).await?;
-        let names: HashMap<Guid, String> = plans.into_iter().map(|p| (p.guid, p.name)).collect();
-        let policies = match self.identity {
+        Ok(match self.identity {
             Some(id) => vec![s.get_mailbox_policy(by, operation, &id).await?],
             None => s.list_mailbox_policies(by, operation, self.um_dial_plan.as_deref()).await?,
-        };
+        })
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        let plans = s.list_dial_plans(by, GetUmDialPlan::default().operation()).await?;
+        let names: HashMap<Guid, String> = plans.into_iter().map(|p| (p.guid, p.name)).collect();
+        let policies = self.call(s, by).await?;
         Ok(super::all(&policies, |p| views::mailbox_policy(p, names.get(&p.dial_plan).map_or("", String::as_str))))
     }
 }

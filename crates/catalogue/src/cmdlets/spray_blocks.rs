@@ -1,7 +1,7 @@
 //! `Get-UMSprayBlock` and `Clear-UMSprayBlock`: the sources of voice sign-ins refused for a
 //! cool-down after their failed sign-ins reached too many mailboxes (SPEC §3.3a).
 
-use umpin_service::{Principal, Service, ServiceError};
+use umpin_service::{Principal, Service, ServiceError, SprayBlock};
 
 use crate::binding::{Batch, PageRequest};
 use crate::declare::{FromPipeline, Parameter, cmdlet};
@@ -31,9 +31,14 @@ cmdlet! {
 }
 
 impl GetUmSprayBlock {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the block of the source named, or every block in force.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<Vec<SprayBlock>, ServiceError> {
         let operation = self.operation();
-        Ok(super::all(&s.get_spray_blocks(by, operation, self.identity.as_deref()).await?, views::spray_block))
+        s.get_spray_blocks(by, operation, self.identity.as_deref()).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        Ok(super::all(&self.call(s, by).await?, views::spray_block))
     }
 }
 
@@ -54,9 +59,14 @@ cmdlet! {
 }
 
 impl ClearUmSprayBlock {
-    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it.
+    pub async fn call(self, s: &Service, by: &Principal) -> Result<(), ServiceError> {
         let operation = self.operation();
-        s.clear_spray_block(by, operation, &self.identity).await?;
+        s.clear_spray_block(by, operation, &self.identity).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+        self.call(s, by).await?;
         Ok(Batch::default())
     }
 }

@@ -3,7 +3,7 @@
 use umpin_domain::LimitValue;
 use umpin_domain::Mailbox;
 use umpin_domain::um_mailbox::KEEP_PROPERTIES;
-use umpin_service::{Principal, Service, ServiceError, UmMailboxChanges, UmMailboxView};
+use umpin_service::{Page, Principal, Service, ServiceError, UmMailboxChanges, UmMailboxView};
 
 use super::{ANR, IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
 use crate::binding::{Batch, PageRequest};
@@ -111,16 +111,25 @@ cmdlet! {
 }
 
 impl GetUmMailbox {
-    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
+    /// Runs it; the UM mailbox named, or the page of `size` UM mailboxes that follows the cursor
+    /// `after`.
+    pub async fn call(
+        self,
+        s: &Service,
+        by: &Principal,
+        after: Option<&str>,
+        size: Option<u32>,
+    ) -> Result<Page<UmMailboxView>, ServiceError> {
         let operation = self.operation();
         if let Some(id) = self.identity {
-            return Ok(one(views::um_mailbox(&s.get_um_mailbox(by, operation, &id).await?)));
+            return Ok(Page { items: vec![s.get_um_mailbox(by, operation, &id).await?], next: None });
         }
+        s.list_um_mailboxes(by, operation, self.um_mailbox_policy.as_deref(), self.anr.as_deref(), after, size).await
+    }
+
+    pub async fn run(self, s: &Service, by: &Principal, page: Option<&PageRequest>) -> Result<Batch, ServiceError> {
         let (after, size) = page_of(page);
-        let page = s
-            .list_um_mailboxes(by, operation, self.um_mailbox_policy.as_deref(), self.anr.as_deref(), after, size)
-            .await?;
-        Ok(paged(page, views::um_mailbox))
+        Ok(paged(self.call(s, by, after, size).await?, views::um_mailbox))
     }
 }
 

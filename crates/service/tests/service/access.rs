@@ -4,11 +4,8 @@
 use jiff::SignedDuration;
 use secrecy::ExposeSecret;
 use umpin_catalogue::cmdlets::create_first_administrator;
-use umpin_domain::{
-    AccountChanges, AuditParameter, AuditParameters, AuditValue, DialPlanChanges, MailboxChanges, RoleGroup,
-};
+use umpin_domain::{AuditParameter, AuditParameters, AuditValue, RoleGroup};
 use umpin_service::testing::append_text_audit_record;
-use umpin_service::{AuditSearch, ManagementAccountChanges, NewManagementAccount, PinFilter, UmMailboxChanges};
 
 use super::*;
 
@@ -72,76 +69,104 @@ fn member_of(group: RoleGroup) -> Principal {
 /// permission check let it through matters.
 async fn run(s: &Service, by: &Principal, action: &str) -> Result<(), ServiceError> {
     let tony = "tony@contoso.com";
-    let reset = |p: PinReset| async move { s.cmdlets().set_um_mailbox_pin(by, tony, p).await.map(drop) };
+    let reset = |reset: SetUmMailboxPin| async move {
+        SetUmMailboxPin { identity: tony.into(), ..reset }.call(s, by).await.map(drop)
+    };
     match action {
-        "New-UMDialPlan" => s.cmdlets().new_dial_plan(by, NewDialPlan::new("Plan2", 5, "1")).await.map(drop),
-        "Get-UMDialPlan" => s.cmdlets().list_dial_plans(by).await.map(drop),
-        "Set-UMDialPlan" => s.cmdlets().set_dial_plan(by, PLAN, DialPlanChanges::default()).await.map(drop),
-        "Remove-UMDialPlan" => s.cmdlets().remove_dial_plan(by, "NoSuchPlan").await.map(drop),
+        "New-UMDialPlan" => {
+            let new = NewUmDialPlan {
+                name: "Plan2".into(),
+                number_of_digits_in_extension: 5,
+                country_or_region_code: "1".into(),
+                ..Default::default()
+            };
+            new.call(s, by).await.map(drop)
+        }
+        "Get-UMDialPlan" => GetUmDialPlan::default().call(s, by).await.map(drop),
+        "Set-UMDialPlan" => SetUmDialPlan { identity: PLAN.into(), ..Default::default() }.call(s, by).await.map(drop),
+        "Remove-UMDialPlan" => RemoveUmDialPlan { identity: "NoSuchPlan".into() }.call(s, by).await.map(drop),
         "New-UMMailboxPolicy" => {
-            s.cmdlets().new_mailbox_policy(by, NewPolicy { name: "P2".into(), dial_plan: PLAN.into() }).await.map(drop)
+            NewUmMailboxPolicy { name: "P2".into(), um_dial_plan: PLAN.into() }.call(s, by).await.map(drop)
         }
-        "Get-UMMailboxPolicy" => s.cmdlets().list_mailbox_policies(by, None).await.map(drop),
-        "Set-UMMailboxPolicy" => s.cmdlets().set_mailbox_policy(by, POLICY, PolicyChanges::default()).await.map(drop),
-        "Remove-UMMailboxPolicy" => s.cmdlets().remove_mailbox_policy(by, "NoSuchPolicy").await.map(drop),
+        "Get-UMMailboxPolicy" => GetUmMailboxPolicy::default().call(s, by).await.map(drop),
+        "Set-UMMailboxPolicy" => {
+            SetUmMailboxPolicy { identity: POLICY.into(), ..Default::default() }.call(s, by).await.map(drop)
+        }
+        "Remove-UMMailboxPolicy" => {
+            RemoveUmMailboxPolicy { identity: "NoSuchPolicy".into() }.call(s, by).await.map(drop)
+        }
         "Enable-UMMailbox" => {
-            let request = EnableUmMailbox { policy: POLICY.into(), ..Default::default() };
-            s.cmdlets().enable_um_mailbox(by, "kim@contoso.com", request).await.map(drop)
+            let enable = EnableUmMailbox {
+                identity: "kim@contoso.com".into(),
+                um_mailbox_policy: POLICY.into(),
+                ..Default::default()
+            };
+            enable.call(s, by).await.map(drop)
         }
-        "Disable-UMMailbox" => s.cmdlets().disable_um_mailbox(by, "nobody@contoso.com", true).await.map(drop),
-        "Get-UMMailbox" => s.cmdlets().get_um_mailbox(by, tony).await.map(drop),
-        "Set-UMMailbox" => s.cmdlets().set_um_mailbox(by, tony, UmMailboxChanges::default()).await.map(drop),
-        "Get-UMMailboxPIN" => s.cmdlets().list_um_mailbox_pins(by, &PinFilter::default(), None, None).await.map(drop),
-        "Set-UMMailboxPIN (generated PIN)" => reset(PinReset::default()).await,
-        "Set-UMMailboxPIN -LockedOut $false" => reset(PinReset { locked_out: Some(false), ..Default::default() }).await,
-        "Set-UMMailboxPIN -LockedOut $true" => reset(PinReset { locked_out: Some(true), ..Default::default() }).await,
-        "Set-UMMailboxPIN -Pin" => reset(PinReset { pin: Some(pin("19858481")), ..Default::default() }).await,
-        "Set-UMMailboxPIN -SendEmail $false" => reset(PinReset { send_email: Some(false), ..Default::default() }).await,
+        "Disable-UMMailbox" => {
+            let disable = DisableUmMailbox { identity: "nobody@contoso.com".into(), keep_properties: Some(true) };
+            disable.call(s, by).await.map(drop)
+        }
+        "Get-UMMailbox" => um_mailbox_of(s, by, tony).await.map(drop),
+        "Set-UMMailbox" => SetUmMailbox { identity: tony.into(), ..Default::default() }.call(s, by).await.map(drop),
+        "Get-UMMailboxPIN" => GetUmMailboxPin::default().call(s, by, None, None).await.map(drop),
+        "Set-UMMailboxPIN (generated PIN)" => reset(SetUmMailboxPin::default()).await,
+        "Set-UMMailboxPIN -LockedOut $false" => {
+            reset(SetUmMailboxPin { locked_out: Some(false), ..Default::default() }).await
+        }
+        "Set-UMMailboxPIN -LockedOut $true" => {
+            reset(SetUmMailboxPin { locked_out: Some(true), ..Default::default() }).await
+        }
+        "Set-UMMailboxPIN -Pin" => {
+            reset(SetUmMailboxPin { pin: Some(Secret(pin("19858481"))), ..Default::default() }).await
+        }
+        "Set-UMMailboxPIN -SendEmail $false" => {
+            reset(SetUmMailboxPin { send_email: Some(false), ..Default::default() }).await
+        }
         "Set-UMMailboxPIN -PINExpired $false" => {
-            reset(PinReset { pin_expired: Some(false), ..Default::default() }).await
+            reset(SetUmMailboxPin { pin_expired: Some(false), ..Default::default() }).await
         }
         "Set-UMMailboxPIN -NotifyEmail" => {
-            reset(PinReset { notify_email: Some("someone@else.example".into()), ..Default::default() }).await
+            reset(SetUmMailboxPin { notify_email: Some("someone@else.example".into()), ..Default::default() }).await
         }
         "New-Mailbox" => {
             let new =
                 NewMailbox { name: "New".into(), primary_smtp_address: "new@contoso.com".into(), ..Default::default() };
-            s.cmdlets().new_mailbox(by, new).await.map(drop)
+            new.call(s, by).await.map(drop)
         }
-        "Get-Mailbox" => s.cmdlets().list_mailboxes(by, None, None, None).await.map(drop),
-        "Set-Mailbox" => s.cmdlets().set_mailbox(by, "kim", MailboxChanges::default()).await.map(drop),
-        "Remove-Mailbox" => s.cmdlets().remove_mailbox(by, "nobody@contoso.com").await.map(drop),
-        "Search-AdminAuditLog" => {
-            s.cmdlets().search_admin_audit_log(by, AuditSearch::default(), None, None).await.map(drop)
-        }
-        "Test-AdminAuditLog" => s.cmdlets().test_admin_audit_log(by).await.map(drop),
+        "Get-Mailbox" => GetMailbox::default().call(s, by, None, None).await.map(drop),
+        "Set-Mailbox" => SetMailbox { identity: "kim".into(), ..Default::default() }.call(s, by).await.map(drop),
+        "Remove-Mailbox" => RemoveMailbox { identity: "nobody@contoso.com".into() }.call(s, by).await.map(drop),
+        "Search-AdminAuditLog" => SearchAdminAuditLog::default().call(s, by, None, None).await.map(drop),
+        "Test-AdminAuditLog" => TestAdminAuditLog::default().call(s, by).await.map(drop),
         "New-ManagementAccount" => {
-            let new = NewManagementAccount { name: "created".into(), ..Default::default() };
-            s.cmdlets().new_management_account(by, new).await.map(drop)
+            NewManagementAccount { name: "created".into(), ..Default::default() }.call(s, by).await.map(drop)
         }
-        "Get-ManagementAccount" => s.cmdlets().list_management_accounts(by).await.map(drop),
+        "Get-ManagementAccount" => GetManagementAccount::default().call(s, by).await.map(drop),
         "Set-ManagementAccount" => {
-            s.cmdlets().set_management_account(by, "nobody", ManagementAccountChanges::default()).await.map(drop)
+            SetManagementAccount { identity: "nobody".into(), ..Default::default() }.call(s, by).await.map(drop)
         }
-        "Remove-ManagementAccount" => s.cmdlets().remove_management_account(by, "nobody").await.map(drop),
-        "Get-RoleGroup" => s.cmdlets().get_role_groups(by, None).await.map(drop),
-        "Get-RoleGroupMember" => s.cmdlets().get_role_group_members(by, "Help Desk").await.map(drop),
-        "Add-RoleGroupMember" => s.cmdlets().add_role_group_member(by, "Help Desk", "nobody").await.map(drop),
-        "Remove-RoleGroupMember" => s.cmdlets().remove_role_group_member(by, "Help Desk", "nobody").await.map(drop),
-        "Get-UMSprayBlock" => s.cmdlets().get_spray_blocks(by, None).await.map(drop),
-        "Clear-UMSprayBlock" => s.cmdlets().clear_spray_block(by, "caller-id:14255550199").await.map(drop),
-        "Start-UMDirectorySync" => {
-            let cmdlet = umpin_catalogue::cmdlets::StartUmDirectorySync::default();
-            match s.start_directory_sync(by, cmdlet.operation(), false).await {
-                // No directory is configured here: the permission check let it through.
-                Err(ServiceError::Directory(_)) => Ok(()),
-                other => other.map(drop),
-            }
+        "Remove-ManagementAccount" => RemoveManagementAccount { identity: "nobody".into() }.call(s, by).await.map(drop),
+        "Get-RoleGroup" => GetRoleGroup::default().call(s, by).await.map(drop),
+        "Get-RoleGroupMember" => GetRoleGroupMember { identity: "Help Desk".into() }.call(s, by).await.map(drop),
+        "Add-RoleGroupMember" => {
+            let add = AddRoleGroupMember { identity: "Help Desk".into(), member: "nobody".into() };
+            add.call(s, by).await.map(drop)
         }
-        "Get-UMDirectorySyncStatus" => {
-            let cmdlet = umpin_catalogue::cmdlets::GetUmDirectorySyncStatus::default();
-            s.directory_sync_status(by, cmdlet.operation()).await.map(drop)
+        "Remove-RoleGroupMember" => {
+            let remove = RemoveRoleGroupMember { identity: "Help Desk".into(), member: "nobody".into() };
+            remove.call(s, by).await.map(drop)
         }
+        "Get-UMSprayBlock" => GetUmSprayBlock::default().call(s, by).await.map(drop),
+        "Clear-UMSprayBlock" => {
+            ClearUmSprayBlock { identity: "caller-id:14255550199".into() }.call(s, by).await.map(drop)
+        }
+        "Start-UMDirectorySync" => match StartUmDirectorySync::default().call(s, by).await {
+            // No directory is configured here: the permission check let it through.
+            Err(ServiceError::Directory(_)) => Ok(()),
+            other => other.map(drop),
+        },
+        "Get-UMDirectorySyncStatus" => GetUmDirectorySyncStatus::default().call(s, by).await.map(drop),
         "Voice access" => s.sign_in(by, PLAN, "51234", &pin("5643892")).await.map(drop),
         other => panic!("the matrix names an action the test can't run: {other}"),
     }
@@ -156,8 +181,8 @@ fn denied(result: &Result<(), ServiceError>) -> bool {
     matches!(result, Err(ServiceError::Rule(Error::PermissionDenied { .. })))
 }
 
-async fn audit(s: &Service, search: AuditSearch) -> Vec<umpin_store::AuditRecord> {
-    s.cmdlets().search_admin_audit_log(&admin(), search, None, Some(1000)).await.unwrap().items
+async fn audit(s: &Service, search: SearchAdminAuditLog) -> Vec<umpin_store::AuditRecord> {
+    search.call(s, &admin(), None, Some(1000)).await.unwrap().items
 }
 
 /// A raw statement on the database, as someone with direct access to it could run.
@@ -205,9 +230,9 @@ async fn forge_record(db: &Database, seq: i64) -> Result<(), sqlx::Error> {
 
 /// An account `name` with `password` in `group`, made by the local administrator.
 async fn account(s: &Service, name: &str, password: &str, group: RoleGroup) {
-    let new = NewManagementAccount { name: name.into(), display_name: None, password: Some(pin(password)) };
-    s.cmdlets().new_management_account(&admin(), new).await.unwrap();
-    s.cmdlets().add_role_group_member(&admin(), group.name(), name).await.unwrap();
+    let new = NewManagementAccount { name: name.into(), display_name: None, password: Some(Secret(pin(password))) };
+    new.call(s, &admin()).await.unwrap();
+    AddRoleGroupMember { identity: group.name().into(), member: name.into() }.call(s, &admin()).await.unwrap();
 }
 
 umpin_store::backend_tests! {
@@ -228,7 +253,7 @@ umpin_store::backend_tests! {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-        let recorded = audit(&s, AuditSearch { user_ids: vec!["tester".into()], is_success: Some(false), ..Default::default() }).await;
+        let recorded = audit(&s, SearchAdminAuditLog { user_ids: Some(vec!["tester".into()]), is_success: Some(false), ..Default::default() }).await;
         let recorded_denials = recorded.iter().filter(|r| r.error.as_deref().is_some_and(|e| e.contains("doesn't have the permission"))).count();
         assert_eq!(recorded_denials, denials, "every denial is in the audit log");
     }
@@ -254,7 +279,8 @@ umpin_store::backend_tests! {
     async fn help_desk_resets_to_a_generated_pin_that_goes_only_to_the_user(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        s.cmdlets().set_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com", PinReset::default()).await.unwrap();
+        let reset = SetUmMailboxPin { identity: "tony@contoso.com".into(), ..Default::default() };
+        reset.call(&s, &member_of(RoleGroup::HelpDesk)).await.unwrap();
         let resets = messages(&s, MessageKind::PinReset).await;
         assert_eq!(resets.len(), 1);
         assert_eq!(resets[0].0, "tony@contoso.com");
@@ -266,11 +292,12 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let huge = "x".repeat(1 << 20);
-        let denied_reset = s.cmdlets().set_um_mailbox_pin(&member_of(RoleGroup::ViewOnlyOrganizationManagement), &huge, PinReset::default()).await;
+        let reset = SetUmMailboxPin { identity: huge.clone(), ..Default::default() };
+        let denied_reset = reset.call(&s, &member_of(RoleGroup::ViewOnlyOrganizationManagement)).await;
         assert!(denied(&denied_reset.map(drop)));
-        let refused = s.cmdlets().get_um_mailbox_pin(&admin(), &huge).await;
+        let refused = pin_status_of(&s, &admin(), &huge).await;
         assert!(rule_text(refused).contains("longer than 1024 characters"));
-        let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
+        let failed = audit(&s, SearchAdminAuditLog { is_success: Some(false), ..Default::default() }).await;
         assert_eq!(failed.len(), 2, "{failed:?}");
         for r in &failed {
             assert!(r.object_id.chars().count() < 300, "{} characters kept", r.object_id.len());
@@ -284,18 +311,19 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let new = NewMailbox { name: "Lee Park".into(), primary_smtp_address: "lee.park@contoso.com".into(), ..Default::default() };
-        s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
-        s.cmdlets().new_dial_plan(&admin(), NewDialPlan::new("Plan2", 5, "1")).await.unwrap();
-        s.cmdlets().new_mailbox_policy(&admin(), NewPolicy { name: "P2".into(), dial_plan: "Plan2".into() }).await.unwrap();
+        new.call(&s, &admin()).await.unwrap();
+        let plan = NewUmDialPlan { name: "Plan2".into(), number_of_digits_in_extension: 5, country_or_region_code: "1".into(), ..Default::default() };
+        plan.call(&s, &admin()).await.unwrap();
+        NewUmMailboxPolicy { name: "P2".into(), um_dial_plan: "Plan2".into() }.call(&s, &admin()).await.unwrap();
         let account = NewManagementAccount { name: "helpdesk7".into(), ..Default::default() };
-        s.cmdlets().new_management_account(&admin(), account).await.unwrap();
+        account.call(&s, &admin()).await.unwrap();
         for (cmdlet, object) in [
             ("New-Mailbox", "lee.park@contoso.com"),
             ("New-UMDialPlan", "Plan2"),
             ("New-UMMailboxPolicy", "P2"),
             ("New-ManagementAccount", "helpdesk7"),
         ] {
-            let found = audit(&s, AuditSearch { object_ids: vec![object.into()], ..Default::default() }).await;
+            let found = audit(&s, SearchAdminAuditLog { object_ids: Some(vec![object.into()]), ..Default::default() }).await;
             assert!(found.iter().any(|r| r.cmdlet == cmdlet && r.succeeded), "{cmdlet} on {object}: {found:?}");
         }
     }
@@ -304,9 +332,14 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let ellen = Principal { account: "ellen".into(), role_groups: vec![RoleGroup::UmManagement], source: "198.51.100.4".into() };
-        let request = PinReset { pin: Some(pin("1985848")), pin_expired: Some(true), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&ellen, "tony@contoso.com", request).await.unwrap();
-        let records = audit(&s, AuditSearch { cmdlets: vec!["set-ummailboxpin".into()], ..Default::default() }).await;
+        let request = SetUmMailboxPin {
+            identity: "tony@contoso.com".into(),
+            pin: Some(Secret(pin("1985848"))),
+            pin_expired: Some(true),
+            ..Default::default()
+        };
+        request.call(&s, &ellen).await.unwrap();
+        let records = audit(&s, SearchAdminAuditLog { cmdlets: Some(vec!["set-ummailboxpin".into()]), ..Default::default() }).await;
         assert_eq!(records.len(), 1);
         let r = &records[0];
         assert_eq!((r.account.as_str(), r.source.as_str(), r.object_id.as_str()), ("ellen", "198.51.100.4", "tony@contoso.com"));
@@ -331,21 +364,22 @@ umpin_store::backend_tests! {
     async fn a_failed_change_is_recorded_with_its_error_and_changes_nothing(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let result = s.cmdlets().set_um_mailbox_pin(&admin(), "tony@contoso.com", PinReset { pin: Some(pin("12")), ..Default::default() }).await;
+        let reset = SetUmMailboxPin { identity: "tony@contoso.com".into(), pin: Some(Secret(pin("12"))), ..Default::default() };
+        let result = reset.call(&s, &admin()).await;
         let message = rule(result).to_string();
-        let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
+        let failed = audit(&s, SearchAdminAuditLog { is_success: Some(false), ..Default::default() }).await;
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].error.as_deref(), Some(message.as_str()));
         assert_eq!(failed[0].cmdlet, "Set-UMMailboxPIN");
-        assert!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().is_valid());
+        assert!(TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().is_valid());
     }
 
     async fn reading_pin_information_is_recorded(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        s.cmdlets().get_um_mailbox_pin(&member_of(RoleGroup::HelpDesk), "tony@contoso.com").await.unwrap();
-        s.cmdlets().list_um_mailbox_pins(&member_of(RoleGroup::HelpDesk), &PinFilter::default(), None, None).await.unwrap();
-        let reads = audit(&s, AuditSearch { cmdlets: vec!["Get-UMMailboxPIN".into()], user_ids: vec!["tester".into()], ..Default::default() }).await;
+        pin_status_of(&s, &member_of(RoleGroup::HelpDesk), "tony@contoso.com").await.unwrap();
+        GetUmMailboxPin::default().call(&s, &member_of(RoleGroup::HelpDesk), None, None).await.unwrap();
+        let reads = audit(&s, SearchAdminAuditLog { cmdlets: Some(vec!["Get-UMMailboxPIN".into()]), user_ids: Some(vec!["tester".into()]), ..Default::default() }).await;
         assert_eq!(reads.len(), 2);
         assert_eq!(reads[1].object_id, "tony@contoso.com", "newest first");
     }
@@ -353,15 +387,15 @@ umpin_store::backend_tests! {
     async fn search_filters_by_object_account_and_time(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let all = audit(&s, AuditSearch::default()).await;
+        let all = audit(&s, SearchAdminAuditLog::default()).await;
         assert!(all.len() >= 5);
-        let tony = audit(&s, AuditSearch { object_ids: vec!["tony@contoso.com".into()], ..Default::default() }).await;
+        let tony = audit(&s, SearchAdminAuditLog { object_ids: Some(vec!["tony@contoso.com".into()]), ..Default::default() }).await;
         assert!(!tony.is_empty() && tony.iter().all(|r| r.object_id == "tony@contoso.com"));
         let later = Timestamp::now() + SignedDuration::from_hours(1);
-        assert!(audit(&s, AuditSearch { start_date: Some(later), ..Default::default() }).await.is_empty());
-        assert!(audit(&s, AuditSearch { user_ids: vec!["someone else".into()], ..Default::default() }).await.is_empty());
-        let page = s.cmdlets().search_admin_audit_log(&admin(), AuditSearch::default(), None, Some(2)).await.unwrap();
-        let rest = s.cmdlets().search_admin_audit_log(&admin(), AuditSearch::default(), page.next.as_deref(), Some(1000)).await.unwrap();
+        assert!(audit(&s, SearchAdminAuditLog { start_date: Some(When(later)), ..Default::default() }).await.is_empty());
+        assert!(audit(&s, SearchAdminAuditLog { user_ids: Some(vec!["someone else".into()]), ..Default::default() }).await.is_empty());
+        let page = SearchAdminAuditLog::default().call(&s, &admin(), None, Some(2)).await.unwrap();
+        let rest = SearchAdminAuditLog::default().call(&s, &admin(), page.next.as_deref(), Some(1000)).await.unwrap();
         assert_eq!(page.items.len() + rest.items.len(), all.len());
     }
 
@@ -383,11 +417,11 @@ umpin_store::backend_tests! {
     async fn test_admin_audit_log_finds_an_edited_record(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert!(check.is_valid() && check.records >= 5, "{check:?}");
         drop_append_only_triggers(&db).await;
         raw(&db, "UPDATE audit_log SET account = 'someone else' WHERE seq = 3").await;
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(3), "{check:?}");
         assert!(check.reason.unwrap().contains("changed"));
     }
@@ -397,7 +431,7 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         drop_append_only_triggers(&db).await;
         raw(&db, "DELETE FROM audit_log WHERE seq = 2").await;
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(2), "{check:?}");
         assert!(check.reason.unwrap().contains("missing"));
     }
@@ -405,10 +439,10 @@ umpin_store::backend_tests! {
     async fn test_admin_audit_log_finds_the_last_record_deleted(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let before = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
+        let before = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records;
         drop_append_only_triggers(&db).await;
         raw(&db, &format!("DELETE FROM audit_log WHERE seq = {before}")).await;
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(before), "{check:?}");
     }
 
@@ -418,57 +452,57 @@ umpin_store::backend_tests! {
         drop_append_only_triggers(&db).await;
         // Swapping two records' links keeps every link well-formed but breaks the chain.
         raw(&db, "UPDATE audit_log SET link = (SELECT link FROM audit_log WHERE seq = 1) WHERE seq = 2").await;
-        assert_eq!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().first_broken, Some(2));
+        assert_eq!(TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().first_broken, Some(2));
     }
 
     async fn the_database_refuses_an_audit_record_that_is_not_the_one_after_the_head(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records as i64;
+        let head = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records as i64;
         for seq in [0, -1, 1, head, head + 1, head + 2, head + 100] {
             let refused = forge_record(&db, seq).await.unwrap_err().to_string();
             assert!(refused.contains("takes only the record after its last one"), "{seq}: {refused}");
         }
-        assert!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().is_valid());
+        assert!(TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().is_valid());
     }
 
     async fn a_record_forged_after_the_head_is_detected_hidden_from_search_and_stops_appends_clearly(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
+        let head = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records;
         assert_eq!(s.audit_log_damage().await.unwrap(), None);
         // Put at head + 1 by someone who could drop the order trigger: only the key file can tell
         // it from a real one.
         drop_in_order_trigger(&db).await;
         forge_record(&db, head as i64 + 1).await.unwrap();
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(head + 1), "{check:?}");
         assert!(check.reason.as_deref().unwrap().contains("after the last record umpin wrote"), "{check:?}");
-        let forged = audit(&s, AuditSearch { user_ids: vec!["forger".into()], ..Default::default() }).await;
+        let forged = audit(&s, SearchAdminAuditLog { user_ids: Some(vec!["forger".into()]), ..Default::default() }).await;
         assert!(forged.is_empty(), "a record beyond the head is no part of the log: {forged:?}");
         let damage = s.audit_log_damage().await.unwrap().expect("the health check reports the damage");
         assert!(damage.contains("Test-AdminAuditLog"), "{damage}");
         // The next audited change is refused, with a message saying what to do, and changes nothing.
         let new = NewMailbox { name: "Ellen Adams".into(), primary_smtp_address: "ellen@contoso.com".into(), ..Default::default() };
-        let refused = s.cmdlets().new_mailbox(&admin(), new).await.unwrap_err();
+        let refused = new.call(&s, &admin()).await.unwrap_err();
         assert!(matches!(refused, ServiceError::AuditLogDamaged { seq } if seq == head + 1), "{refused:?}");
         assert!(refused.to_string().contains("Run Test-AdminAuditLog"), "{refused}");
-        assert!(s.cmdlets().get_mailbox(&admin(), "ellen@contoso.com").await.is_err(), "the refused change was not made");
+        assert!(mailbox_of(&s, &admin(), "ellen@contoso.com").await.is_err(), "the refused change was not made");
     }
 
     async fn test_admin_audit_log_accounts_for_records_numbered_zero_or_below_or_far_beyond_the_head(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
+        let head = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records;
         drop_in_order_trigger(&db).await;
         forge_record(&db, head as i64 + 50).await.unwrap();
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(head + 50), "{check:?}");
-        assert!(audit(&s, AuditSearch { user_ids: vec!["forger".into()], ..Default::default() }).await.is_empty());
+        assert!(audit(&s, SearchAdminAuditLog { user_ids: Some(vec!["forger".into()]), ..Default::default() }).await.is_empty());
         for seq in [0, -7] {
             forge_record(&db, seq).await.unwrap();
         }
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(0), "{check:?}");
         assert!(check.reason.as_deref().unwrap().contains("numbered -7"), "{check:?}");
         assert!(s.audit_log_damage().await.unwrap().is_some());
@@ -483,30 +517,31 @@ umpin_store::backend_tests! {
             }
             other => panic!("{parameter}: {other:?}"),
         };
-        invalid(s.cmdlets().get_mailbox(&admin(), "tony\0").await.map(drop), "Identity");
-        invalid(s.cmdlets().set_um_mailbox_pin(&admin(), "tony\0@contoso.com", PinReset::default()).await.map(drop), "Identity");
-        invalid(s.cmdlets().get_um_mailbox_pin(&admin(), "to\u{1}ny").await.map(drop), "Identity");
-        invalid(s.cmdlets().list_mailboxes(&admin(), Some("to\0ny"), None, None).await.map(drop), "Anr");
-        invalid(s.cmdlets().list_um_mailboxes(&admin(), None, Some("\0"), None, None).await.map(drop), "Anr");
-        invalid(s.cmdlets().list_mailboxes(&admin(), None, Some("a\0"), None).await.map(drop), "cursor");
-        invalid(s.cmdlets().get_management_account(&admin(), "ad\0min").await.map(drop), "Identity");
-        let search = AuditSearch { object_ids: vec!["tony\0".into()], ..Default::default() };
-        invalid(s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.map(drop), "ObjectIds");
+        invalid(mailbox_of(&s, &admin(), "tony\0").await.map(drop), "Identity");
+        let reset = SetUmMailboxPin { identity: "tony\0@contoso.com".into(), ..Default::default() };
+        invalid(reset.call(&s, &admin()).await.map(drop), "Identity");
+        invalid(pin_status_of(&s, &admin(), "to\u{1}ny").await.map(drop), "Identity");
+        invalid(GetMailbox { anr: Some("to\0ny".into()), ..Default::default() }.call(&s, &admin(), None, None).await.map(drop), "Anr");
+        invalid(GetUmMailbox { anr: Some("\0".into()), ..Default::default() }.call(&s, &admin(), None, None).await.map(drop), "Anr");
+        invalid(GetMailbox::default().call(&s, &admin(), Some("a\0"), None).await.map(drop), "cursor");
+        invalid(management_account_of(&s, &admin(), "ad\0min").await.map(drop), "Identity");
+        let search = SearchAdminAuditLog { object_ids: Some(vec!["tony\0".into()]), ..Default::default() };
+        invalid(search.call(&s, &admin(), None, None).await.map(drop), "ObjectIds");
         let named = NewMailbox { name: "Null\0Name".into(), primary_smtp_address: "null@contoso.com".into(), ..Default::default() };
-        assert!(matches!(s.cmdlets().new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
+        assert!(matches!(named.call(&s, &admin()).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
         let named = NewMailbox { name: "Esc\u{1b}Name".into(), primary_smtp_address: "esc@contoso.com".into(), ..Default::default() };
-        assert!(matches!(s.cmdlets().new_mailbox(&admin(), named).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
+        assert!(matches!(named.call(&s, &admin()).await, Err(ServiceError::Rule(Error::InvalidParameter { parameter: "Name", .. }))));
         // Neither sign-in nor the voice side reaches the database with it.
         assert!(matches!(s.issue_token("ad\0min", &pin("violet kettle orbit"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
         assert_eq!(sign_in(&s, "512\u{0}34", "5643892").await, SignInOutcome::WrongPin);
         // The refused changes are in the audit log: a control character as given, a NUL (which
         // PostgreSQL can't hold) as U+FFFD; a command line shows them escaped; the chain holds.
-        let failed = audit(&s, AuditSearch { is_success: Some(false), ..Default::default() }).await;
+        let failed = audit(&s, SearchAdminAuditLog { is_success: Some(false), ..Default::default() }).await;
         assert!(failed.iter().any(|r| r.object_id == "tony\u{fffd}@contoso.com" && r.cmdlet == "Set-UMMailboxPIN"), "{failed:?}");
         assert!(failed.iter().any(|r| r.object_id == "to\u{1}ny" && r.cmdlet == "Get-UMMailboxPIN"), "{failed:?}");
         assert!(failed.iter().any(|r| shown(r).contains("-Name Null\u{fffd}Name")), "{failed:?}");
         assert!(failed.iter().any(|r| shown(r).contains("-Name \"Esc`u{1b}Name\"")), "{failed:?}");
-        assert!(s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().is_valid());
+        assert!(TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().is_valid());
     }
 
     async fn a_signed_checkpoint_shows_the_newest_records_deleted_and_the_head_moved_back(db: Database) {
@@ -515,12 +550,12 @@ umpin_store::backend_tests! {
         let checkpoint = s.audit_checkpoint().await.unwrap();
         let line = checkpoint.to_line();
         assert!(line.starts_with("umpin-audit-checkpoint seq="), "{line}");
-        let reaching = s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        let reaching = TestAdminAuditLog { checkpoint: Some(line.clone()) }.call(&s, &admin()).await.unwrap();
         assert!(reaching.is_valid(), "{reaching:?}");
         // Later records, then the newest two deleted and the head moved back to the third newest.
         let new = NewMailbox { name: "Ellen Adams".into(), primary_smtp_address: "ellen@contoso.com".into(), ..Default::default() };
-        s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
-        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
+        new.call(&s, &admin()).await.unwrap();
+        let head = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records;
         drop_append_only_triggers(&db).await;
         let keep = checkpoint.seq - 2;
         raw(&db, &format!(
@@ -528,9 +563,9 @@ umpin_store::backend_tests! {
              UPDATE audit_head SET seq = {keep}, link = (SELECT link FROM audit_log WHERE seq = {keep}) WHERE id = 1"
         ))
         .await;
-        let alone = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let alone = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert!(alone.is_valid(), "positive control: the chain alone can't show a truncation: {alone:?} (head was {head})");
-        let check = s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        let check = TestAdminAuditLog { checkpoint: Some(line.clone()) }.call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(keep + 1), "{check:?}");
         assert!(check.reason.as_deref().unwrap().contains("newest records were deleted"), "{check:?}");
     }
@@ -542,17 +577,21 @@ umpin_store::backend_tests! {
         // As the JSON log writes it, after older checkpoints: the last one counts.
         let older = line.replace("seq=", "seq=0");
         let log = format!("{older}\n{{\"level\":\"INFO\",\"fields\":{{\"checkpoint\":\"{line}\",\"records\":5}}}}\n");
-        assert!(s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&log)).await.unwrap().is_valid());
+        assert!(TestAdminAuditLog { checkpoint: Some(log.clone()) }.call(&s, &admin()).await.unwrap().is_valid());
         let seq = s.audit_checkpoint().await.unwrap().seq;
         for forged in [
             line.replace(&format!("seq={seq} "), &format!("seq={} ", seq + 1)),
             line.replace("mac=", "mac=00"),
             format!("{} mac={}", line.split(" mac=").next().unwrap(), "ab".repeat(32)),
         ] {
-            let refused = rule_text(s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&forged)).await);
+            let refused = rule_text(TestAdminAuditLog { checkpoint: Some(forged.clone()) }.call(&s, &admin()).await);
             assert!(refused.contains("'Checkpoint'"), "{forged}: {refused}");
         }
-        let refused = rule_text(s.cmdlets().test_admin_audit_log_reaching(&admin(), Some("nothing here")).await);
+        // A file of the local administrator's that holds no checkpoint.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "nothing here").unwrap();
+        let checkpoint = Some(file.path().display().to_string());
+        let refused = rule_text(TestAdminAuditLog { checkpoint }.call(&s, &admin()).await);
         assert!(refused.contains("holds no checkpoint"), "{refused}");
     }
 
@@ -566,21 +605,22 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         append_text_audit_record(&s, &admin(), "Set-UMMailbox", "tony@contoso.com", "-Identity tony@contoso.com -PinlessAccessToVoiceMailEnabled $true").await.unwrap();
         let line = s.audit_checkpoint().await.unwrap().to_line();
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony@contoso.com", PinReset { pin: Some(pin("1985848")), ..Default::default() }).await.unwrap();
+        let new_pin = SetUmMailboxPin { identity: "tony@contoso.com".into(), pin: Some(Secret(pin("1985848"))), ..Default::default() };
+        new_pin.call(&s, &admin()).await.unwrap();
         append_text_audit_record(&s, &admin(), "Set-UMMailboxPIN", "tony@contoso.com", reset).await.unwrap();
-        let all = audit(&s, AuditSearch::default()).await;
+        let all = audit(&s, SearchAdminAuditLog::default()).await;
         let text = all.iter().filter(|r| matches!(r.parameters, AuditParameters::Text(_))).count();
         assert_eq!(text, 3, "{all:?}");
         assert!(all.len() > 5, "records of values too: {all:?}");
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert!(check.is_valid() && check.records == all.len() as u64, "{check:?}");
-        let reaching = s.cmdlets().test_admin_audit_log_reaching(&admin(), Some(&line)).await.unwrap();
+        let reaching = TestAdminAuditLog { checkpoint: Some(line.clone()) }.call(&s, &admin()).await.unwrap();
         assert!(reaching.is_valid(), "{reaching:?}");
         // A record of values passed off as text of the same characters doesn't verify.
         let values = all.iter().rev().find(|r| matches!(r.parameters, AuditParameters::Values(_))).unwrap().seq;
         drop_append_only_triggers(&db).await;
         raw(&db, &format!("UPDATE audit_log SET parameters_format = 1 WHERE seq = {values}")).await;
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert_eq!(check.first_broken, Some(values), "{check:?}");
     }
 
@@ -589,11 +629,16 @@ umpin_store::backend_tests! {
     async fn a_record_of_parameter_text_and_one_of_values_show_alike(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let request = PinReset { pin: Some(pin("1985848")), pin_expired: Some(true), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony@contoso.com", request).await.unwrap();
+        let request = SetUmMailboxPin {
+            identity: "tony@contoso.com".into(),
+            pin: Some(Secret(pin("1985848"))),
+            pin_expired: Some(true),
+            ..Default::default()
+        };
+        request.call(&s, &admin()).await.unwrap();
         let reset = "-Identity tony@contoso.com -Pin *** -PINExpired $true";
         append_text_audit_record(&s, &admin(), "Set-UMMailboxPIN", "tony@contoso.com", reset).await.unwrap();
-        let records = audit(&s, AuditSearch { cmdlets: vec!["Set-UMMailboxPIN".into()], ..Default::default() }).await;
+        let records = audit(&s, SearchAdminAuditLog { cmdlets: Some(vec!["Set-UMMailboxPIN".into()]), ..Default::default() }).await;
         // Newest first: the record written as text, then the reset.
         let (old, new) = (&records[0], &records[1]);
         assert!(matches!(old.parameters, AuditParameters::Text(_)) && matches!(new.parameters, AuditParameters::Values(_)));
@@ -611,16 +656,16 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let nobody = Principal { account: "nobody".into(), role_groups: Vec::new(), source: "192.0.2.9".into() };
-        let search = AuditSearch {
-            cmdlets: vec!["x".repeat(1000); 1000],
-            object_ids: vec![String::new(); 100_000],
+        let search = SearchAdminAuditLog {
+            cmdlets: Some(vec!["x".repeat(1000); 1000]),
+            object_ids: Some(vec![String::new(); 100_000]),
             ..Default::default()
         };
         assert!(matches!(
-            s.cmdlets().search_admin_audit_log(&nobody, search, None, None).await,
+            search.call(&s, &nobody, None, None).await,
             Err(ServiceError::Rule(Error::PermissionDenied { .. }))
         ));
-        let failed = audit(&s, AuditSearch { user_ids: vec!["nobody".into()], ..Default::default() }).await;
+        let failed = audit(&s, SearchAdminAuditLog { user_ids: Some(vec!["nobody".into()]), ..Default::default() }).await;
         let [r] = failed.as_slice() else { panic!("{failed:?}") };
         let AuditParameters::Values(values) = &r.parameters else { panic!("{r:?}") };
         let lists: Vec<_> = values.iter().filter_map(|p| match &p.value { AuditValue::Texts(t) => Some(t), _ => None }).collect();
@@ -643,15 +688,15 @@ umpin_store::backend_tests! {
             let node = if i % 2 == 0 { s.clone() } else { other.clone() };
             tasks.push(tokio::spawn(async move {
                 let new = NewMailbox { name: format!("User {i}"), primary_smtp_address: format!("user{i}@contoso.com"), ..Default::default() };
-                node.cmdlets().new_mailbox(&admin(), new).await.unwrap();
+                new.call(&node, &admin()).await.unwrap();
             }));
         }
         for t in tasks {
             t.await.unwrap();
         }
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert!(check.is_valid(), "{check:?}");
-        assert_eq!(audit(&s, AuditSearch { cmdlets: vec!["New-Mailbox".into()], ..Default::default() }).await.len(), 22);
+        assert_eq!(audit(&s, SearchAdminAuditLog { cmdlets: Some(vec!["New-Mailbox".into()]), ..Default::default() }).await.len(), 22);
     }
 
     async fn a_token_is_issued_for_the_right_password_and_stands_for_the_account(db: Database) {
@@ -691,7 +736,7 @@ umpin_store::backend_tests! {
     async fn sign_in_throttling_counts_an_account_once_however_it_is_named(db: Database) {
         let (s, _keys) = service(db.clone());
         account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
-        let guid = s.cmdlets().get_management_account(&admin(), "ellen").await.unwrap().guid.to_string();
+        let guid = management_account_of(&s, &admin(), "ellen").await.unwrap().guid.to_string();
         for (i, name) in ["ellen", "ELLEN", &guid, &guid.to_uppercase(), " Ellen "].iter().enumerate() {
             let source = format!("192.0.2.{i}");
             assert!(matches!(s.issue_token(name, &pin("guess guess guess"), &source).await, Err(ServiceError::NotAuthenticated)), "{name}");
@@ -753,13 +798,13 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
         let token = s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.1").await.unwrap().token;
-        let set = ManagementAccountChanges { password: Some(pin("another long password")), ..Default::default() };
-        s.cmdlets().set_management_account(&admin(), "ellen", set).await.unwrap();
+        let set = SetManagementAccount { identity: "ellen".into(), password: Some(Secret(pin("another long password"))), ..Default::default() };
+        set.call(&s, &admin()).await.unwrap();
         assert!(s.authenticate(token.expose_secret(), "x").await.is_err());
         assert!(s.issue_token("ellen", &pin("correct horse battery"), "192.0.2.1").await.is_err());
         let token = s.issue_token("ellen", &pin("another long password"), "192.0.2.1").await.unwrap().token;
-        let disable = ManagementAccountChanges { changes: AccountChanges { disabled: Some(true), ..Default::default() }, ..Default::default() };
-        s.cmdlets().set_management_account(&admin(), "ellen", disable).await.unwrap();
+        let disable = SetManagementAccount { identity: "ellen".into(), disabled: Some(true), ..Default::default() };
+        disable.call(&s, &admin()).await.unwrap();
         assert!(s.authenticate(token.expose_secret(), "x").await.is_err());
         assert!(matches!(s.issue_token("ellen", &pin("another long password"), "192.0.2.1").await, Err(ServiceError::NotAuthenticated)));
     }
@@ -773,29 +818,27 @@ umpin_store::backend_tests! {
             ("Marketingmanager-2024", "account's name ('marketingmanager')"),
             ("my umpin admin key", "product's name ('umpin')"),
         ] {
-            let new = NewManagementAccount { name: "marketingmanager".into(), display_name: None, password: Some(pin(password)) };
-            let refused = rule_text(s.cmdlets().new_management_account(&admin(), new).await);
+            let new = NewManagementAccount { name: "marketingmanager".into(), display_name: None, password: Some(Secret(pin(password))) };
+            let refused = rule_text(new.call(&s, &admin()).await);
             assert!(refused.contains(rule), "{password:?}: {refused}");
             assert!(password.trim().is_empty() || !refused.contains(password), "{refused}");
         }
-        assert!(s.cmdlets().get_management_account(&admin(), "marketingmanager").await.is_err(), "no account was created");
+        assert!(management_account_of(&s, &admin(), "marketingmanager").await.is_err(), "no account was created");
         account(&s, "ellen", "violet kettle orbit", RoleGroup::UmManagement).await;
-        let set = ManagementAccountChanges { password: Some(pin("Ellen2024!Ellen")), ..Default::default() };
-        assert!(rule_text(s.cmdlets().set_management_account(&admin(), "ellen", set).await).contains("account's name ('ellen')"));
+        let set = SetManagementAccount { identity: "ellen".into(), password: Some(Secret(pin("Ellen2024!Ellen"))), ..Default::default() };
+        assert!(rule_text(set.call(&s, &admin()).await).contains("account's name ('ellen')"));
         assert!(s.issue_token("ellen", &pin("violet kettle orbit"), "192.0.2.1").await.is_ok(), "the password stayed");
     }
 
     async fn a_generated_password_is_returned_once_and_signs_in(db: Database) {
         let (s, _keys) = service(db.clone());
-        let (account, generated) = s
-            .cmdlets().new_management_account(&admin(), NewManagementAccount { name: "kim".into(), ..Default::default() })
-            .await
-            .unwrap();
+        let new = NewManagementAccount { name: "kim".into(), ..Default::default() };
+        let (account, generated) = new.call(&s, &admin()).await.unwrap();
         assert_eq!(account.display_name, "kim");
         let password = generated.expect("a generated password");
         assert_eq!(password.expose_secret().len(), 20);
         assert!(s.issue_token("kim", &password, "192.0.2.1").await.is_ok());
-        let records = audit(&s, AuditSearch { cmdlets: vec!["New-ManagementAccount".into()], ..Default::default() }).await;
+        let records = audit(&s, SearchAdminAuditLog { cmdlets: Some(vec!["New-ManagementAccount".into()]), ..Default::default() }).await;
         assert!(!shown(&records[0]).contains(password.expose_secret()));
     }
 
@@ -805,12 +848,13 @@ umpin_store::backend_tests! {
         assert_eq!(first.role_groups, vec![RoleGroup::OrganizationManagement]);
         assert!(create_first_administrator(&s, "second", None).await.unwrap().is_none(), "only once");
         let last = |r: Result<(), ServiceError>| matches!(r, Err(ServiceError::Rule(Error::LastOrganizationManager { .. })));
-        assert!(last(s.cmdlets().remove_role_group_member(&admin(), "Organization Management", "admin").await));
-        assert!(last(s.cmdlets().remove_management_account(&admin(), "admin").await));
-        let disable = ManagementAccountChanges { changes: AccountChanges { disabled: Some(true), ..Default::default() }, ..Default::default() };
-        assert!(last(s.cmdlets().set_management_account(&admin(), "admin", disable).await));
+        let leaving = RemoveRoleGroupMember { identity: "Organization Management".into(), member: "admin".into() };
+        assert!(last(leaving.call(&s, &admin()).await));
+        assert!(last(RemoveManagementAccount { identity: "admin".into() }.call(&s, &admin()).await));
+        let disable = SetManagementAccount { identity: "admin".into(), disabled: Some(true), ..Default::default() };
+        assert!(last(disable.call(&s, &admin()).await));
         account(&s, "second", "correct horse battery", RoleGroup::OrganizationManagement).await;
-        s.cmdlets().remove_management_account(&admin(), "admin").await.unwrap();
+        RemoveManagementAccount { identity: "admin".into() }.call(&s, &admin()).await.unwrap();
     }
 
     async fn an_account_cannot_remove_itself_from_organization_management_but_another_member_can(db: Database) {
@@ -822,26 +866,29 @@ umpin_store::backend_tests! {
             role_groups: vec![RoleGroup::OrganizationManagement],
             source: "192.0.2.7".into(),
         };
-        let refused = rule(s.cmdlets().remove_role_group_member(&second, "Organization Management", "SECOND").await);
+        let itself = RemoveRoleGroupMember { identity: "Organization Management".into(), member: "SECOND".into() };
+        let refused = rule(itself.call(&s, &second).await);
         assert!(matches!(refused, Error::OwnOrganizationManagement { .. }), "{refused:?}");
         assert!(refused.to_string().contains("can't remove itself from Organization Management"), "{refused}");
-        let members = s.cmdlets().get_role_groups(&admin(), Some("Organization Management")).await.unwrap();
+        let members = GetRoleGroup { identity: Some("Organization Management".into()) }.call(&s, &admin()).await.unwrap();
         assert!(members[0].members.contains(&"second".to_owned()), "the membership stayed");
-        let records = audit(&s, AuditSearch { cmdlets: vec!["Remove-RoleGroupMember".into()], ..Default::default() }).await;
+        let records = audit(&s, SearchAdminAuditLog { cmdlets: Some(vec!["Remove-RoleGroupMember".into()]), ..Default::default() }).await;
         assert!(records[0].account == "second" && !records[0].succeeded, "the refusal is audited: {:?}", records[0]);
-        s.cmdlets().remove_role_group_member(&second, "Organization Management", "admin").await.unwrap();
+        let other = RemoveRoleGroupMember { identity: "Organization Management".into(), member: "admin".into() };
+        other.call(&s, &second).await.unwrap();
     }
 
     async fn account_names_are_unique_case_insensitively_and_passwords_checked(db: Database) {
         let (s, _keys) = service(db.clone());
         account(&s, "ellen", "correct horse battery", RoleGroup::UmManagement).await;
         let again = NewManagementAccount { name: "Ellen".into(), ..Default::default() };
-        assert!(matches!(rule(s.cmdlets().new_management_account(&admin(), again).await), Error::AlreadyExists { .. }));
-        let short = NewManagementAccount { name: "kim".into(), password: Some(pin("short")), ..Default::default() };
-        assert!(matches!(rule(s.cmdlets().new_management_account(&admin(), short).await), Error::InvalidParameter { parameter: "Password", .. }));
-        assert!(matches!(rule(s.cmdlets().add_role_group_member(&admin(), "Domain Admins", "ellen").await), Error::NotFound { .. }));
-        assert!(matches!(rule(s.cmdlets().add_role_group_member(&admin(), "UM Management", "ellen").await), Error::AlreadyMember { .. }));
-        let groups = s.cmdlets().get_role_groups(&admin(), Some("um management")).await.unwrap();
+        assert!(matches!(rule(again.call(&s, &admin()).await), Error::AlreadyExists { .. }));
+        let short = NewManagementAccount { name: "kim".into(), password: Some(Secret(pin("short"))), ..Default::default() };
+        assert!(matches!(rule(short.call(&s, &admin()).await), Error::InvalidParameter { parameter: "Password", .. }));
+        let joining = |group: &str| AddRoleGroupMember { identity: group.into(), member: "ellen".into() };
+        assert!(matches!(rule(joining("Domain Admins").call(&s, &admin()).await), Error::NotFound { .. }));
+        assert!(matches!(rule(joining("UM Management").call(&s, &admin()).await), Error::AlreadyMember { .. }));
+        let groups = GetRoleGroup { identity: Some("um management".into()) }.call(&s, &admin()).await.unwrap();
         assert_eq!(groups[0].members, vec!["ellen".to_owned()]);
     }
 }

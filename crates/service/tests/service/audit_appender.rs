@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use umpin_domain::RoleGroup;
-use umpin_service::{AuditSearch, PinFilter};
 
 use super::*;
 
@@ -16,12 +15,11 @@ fn reader(n: usize) -> Principal {
 
 /// How many records of `Get-UMMailboxPIN` each reader has.
 async fn reads_recorded(s: &Service) -> BTreeMap<String, usize> {
-    let search = AuditSearch { cmdlets: vec!["Get-UMMailboxPIN".into()], ..Default::default() };
+    let search = SearchAdminAuditLog { cmdlets: Some(vec!["Get-UMMailboxPIN".into()]), ..Default::default() };
     let mut counts = BTreeMap::new();
     let mut after = None;
     loop {
-        let page =
-            s.cmdlets().search_admin_audit_log(&admin(), search.clone(), after.as_deref(), Some(1000)).await.unwrap();
+        let page = search.clone().call(s, &admin(), after.as_deref(), Some(1000)).await.unwrap();
         for r in &page.items {
             *counts.entry(r.account.clone()).or_default() += 1;
         }
@@ -40,10 +38,10 @@ async fn read_at_once(nodes: &[Service], count: usize) {
         let node = nodes[i % nodes.len()].clone();
         tasks.push(tokio::spawn(async move {
             if i % 4 == 3 {
-                let page = node.cmdlets().list_um_mailbox_pins(&reader(i), &PinFilter::default(), None, None).await?;
+                let page = GetUmMailboxPin::default().call(&node, &reader(i), None, None).await?;
                 assert!(page.items.iter().any(|p| p.user_id == "tony@contoso.com"));
             } else {
-                let tony = node.cmdlets().get_um_mailbox_pin(&reader(i), "tony@contoso.com").await?;
+                let tony = pin_status_of(&node, &reader(i), "tony@contoso.com").await?;
                 assert_eq!(tony.user_id, "tony@contoso.com");
             }
             Ok::<(), ServiceError>(())
@@ -79,9 +77,9 @@ umpin_store::backend_tests! {
     async fn concurrent_pin_reads_each_get_exactly_one_record_in_a_valid_chain(db: Database) {
         let (s, _keys) = service(db);
         contoso(&s).await;
-        let before = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
+        let before = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records;
         read_at_once(std::slice::from_ref(&s), 64).await;
-        let check = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap();
         assert!(check.is_valid(), "{check:?}");
         assert_eq!(check.records, before + 64, "one record a read, numbered on without a gap");
         let counts = reads_recorded(&s).await;
@@ -95,9 +93,9 @@ umpin_store::backend_tests! {
         let (s, keys) = service(db.clone());
         let other = service_with_key(db.connect_like().await.unwrap(), &keys.path().join("umpin.key"));
         contoso(&s).await;
-        let before = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
+        let before = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records;
         read_at_once(&[s.clone(), other.clone()], 80).await;
-        let check = other.cmdlets().test_admin_audit_log(&admin()).await.unwrap();
+        let check = TestAdminAuditLog::default().call(&other, &admin()).await.unwrap();
         assert!(check.is_valid(), "{check:?}");
         assert_eq!(check.records, before + 80);
         let counts = reads_recorded(&s).await;
@@ -111,9 +109,9 @@ umpin_store::backend_tests! {
     async fn a_pin_read_whose_record_cannot_be_appended_is_not_answered(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let head = s.cmdlets().test_admin_audit_log(&admin()).await.unwrap().records;
+        let head = TestAdminAuditLog::default().call(&s, &admin()).await.unwrap().records;
         forge_beyond_the_head(&db, head + 3).await;
-        let refused = s.cmdlets().get_um_mailbox_pin(&reader(0), "tony@contoso.com").await.unwrap_err();
+        let refused = pin_status_of(&s, &reader(0), "tony@contoso.com").await.unwrap_err();
         assert!(matches!(refused, ServiceError::AuditLogDamaged { seq } if seq == head + 3), "{refused:?}");
         let mut tasks = Vec::new();
         for i in 1..=16 {
@@ -121,9 +119,9 @@ umpin_store::backend_tests! {
             tasks.push(tokio::spawn(async move {
                 let by = reader(i);
                 if i % 2 == 0 {
-                    s.cmdlets().get_um_mailbox_pin(&by, "tony@contoso.com").await.map(drop)
+                    pin_status_of(&s, &by, "tony@contoso.com").await.map(drop)
                 } else {
-                    s.cmdlets().list_um_mailbox_pins(&by, &PinFilter::default(), None, None).await.map(drop)
+                    GetUmMailboxPin::default().call(&s, &by, None, None).await.map(drop)
                 }
             }));
         }

@@ -8,8 +8,6 @@
 use std::sync::Mutex;
 
 use jiff::SignedDuration;
-use umpin_catalogue::cmdlets::{GetUmDirectorySyncStatus, StartUmDirectorySync};
-use umpin_catalogue::declare::Switch;
 use umpin_directory::testing::{PEOPLE_DN, Slapd, base_ldif};
 use umpin_directory::{Directory, DirectoryConfig, Preset, UmGroup};
 use umpin_service::{DirectorySyncReport, SyncCounts};
@@ -53,12 +51,11 @@ fn syncing(s: &Service, config: &DirectoryConfig) -> Service {
 }
 
 async fn sync(s: &Service) -> Result<DirectorySyncReport, ServiceError> {
-    let cmdlet = StartUmDirectorySync { what_if: Switch(false) };
-    s.start_directory_sync(&admin(), cmdlet.operation(), false).await
+    StartUmDirectorySync { what_if: Switch(false) }.call(s, &admin()).await
 }
 
 async fn status(s: &Service) -> umpin_service::DirectorySyncRecord {
-    s.directory_sync_status(&admin(), GetUmDirectorySyncStatus::default().operation()).await.unwrap().unwrap()
+    GetUmDirectorySyncStatus::default().call(s, &admin()).await.unwrap().unwrap()
 }
 
 async fn mailbox_count(s: &Service) -> usize {
@@ -78,13 +75,13 @@ umpin_store::backend_tests! {
         let report = sync(&s).await.unwrap();
         assert_eq!(report.record.counts, counts(USERS as u64, 0, 0, 2));
         assert_eq!(mailbox_count(&s).await, USERS);
-        let last = s.cmdlets().get_mailbox(&admin(), "user2500@contoso.com").await.unwrap();
+        let last = mailbox_of(&s, &admin(), "user2500@contoso.com").await.unwrap();
         assert_eq!(last.name, "user2500");
         assert_eq!(last.display_name, "User user2500");
         assert_eq!(last.phone.as_deref(), Some("+1 425 5502500"));
-        let no_phone = s.cmdlets().get_mailbox(&admin(), "user0007@contoso.com").await.unwrap();
+        let no_phone = mailbox_of(&s, &admin(), "user0007@contoso.com").await.unwrap();
         assert_eq!(no_phone.phone, None);
-        assert!(s.cmdlets().get_mailbox(&admin(), "pat@contoso.com").await.is_err());
+        assert!(mailbox_of(&s, &admin(), "pat@contoso.com").await.is_err());
         let shown = status(&s).await;
         assert!(shown.succeeded);
         let skipped: Vec<(&str, &str)> = shown.skipped.iter().map(|e| (e.dn.as_str(), e.reason.as_str())).collect();
@@ -111,12 +108,11 @@ umpin_store::backend_tests! {
         let Some(slapd) = Slapd::start(&ldif).await else { return };
         let (s, _keys) = service(db);
         let s = syncing(&s, &slapd.config(Preset::Openldap));
-        let cmdlet = StartUmDirectorySync { what_if: Switch(true) };
-        let report = s.start_directory_sync(&admin(), cmdlet.operation(), true).await.unwrap();
+        let report = StartUmDirectorySync { what_if: Switch(true) }.call(&s, &admin()).await.unwrap();
         assert_eq!(report.changes.len(), 1);
         assert_eq!((report.changes[0].action, report.changes[0].identity.as_str()), ("Added", "tony@contoso.com"));
         assert_eq!(mailbox_count(&s).await, 0);
-        assert!(s.directory_sync_status(&admin(), GetUmDirectorySyncStatus::default().operation()).await.unwrap().is_none());
+        assert!(GetUmDirectorySyncStatus::default().call(&s, &admin()).await.unwrap().is_none());
     }
 
     async fn renaming_a_users_address_in_the_directory_updates_the_same_mailbox(db: Database) {
@@ -126,13 +122,13 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db);
         let s = syncing(&s, &slapd.config(Preset::Openldap));
         sync(&s).await.unwrap();
-        let before = s.cmdlets().get_mailbox(&admin(), "tony@contoso.com").await.unwrap();
+        let before = mailbox_of(&s, &admin(), "tony@contoso.com").await.unwrap();
         slapd.replace(&dn("tony"), "mail", &["tony.smith@contoso.com"]).await;
         let report = sync(&s).await.unwrap();
         assert_eq!((report.record.counts.updated, report.record.counts.added), (1, 0));
-        let after = s.cmdlets().get_mailbox(&admin(), "tony.smith@contoso.com").await.unwrap();
+        let after = mailbox_of(&s, &admin(), "tony.smith@contoso.com").await.unwrap();
         assert_eq!(after.guid, before.guid);
-        assert!(s.cmdlets().get_mailbox(&admin(), "tony@contoso.com").await.is_err());
+        assert!(mailbox_of(&s, &admin(), "tony@contoso.com").await.is_err());
     }
 
     async fn a_user_deleted_from_the_directory_loses_um_after_the_grace_period_and_their_pin_no_longer_signs_in(db: Database) {
@@ -162,7 +158,7 @@ umpin_store::backend_tests! {
         let after = sync(&s).await.unwrap();
         assert_eq!(after.record.counts.disabled, 1);
         assert!(!matches!(sign_in(&s, "53456", "8273645").await, SignInOutcome::SignedIn { .. }));
-        let err = rule(s.cmdlets().get_um_mailbox_pin(&admin(), "ellen@contoso.com").await);
+        let err = rule(pin_status_of(&s, &admin(), "ellen@contoso.com").await);
         assert!(matches!(err, Error::NotUmEnabled { .. }), "{err:?}");
         assert!(matches!(sign_in(&s, "54567", "8273645").await, SignInOutcome::SignedIn { .. }), "Lee is still there");
         assert!(matches!(sign_in(&s, "51234", TONY_PIN).await, SignInOutcome::SignedIn { .. }), "a mailbox made by hand is left alone");
@@ -207,13 +203,13 @@ umpin_store::backend_tests! {
         assert!(reasons.iter().any(|(d, r)| *d == dn("lee") && r.contains("-Extensions")), "{reasons:?}");
         assert!(reasons.iter().any(|(d, r)| *d == dn("ann") && r.contains("51234")), "{reasons:?}");
         for (who, extension) in [("ellen", "53456"), ("ron", "56789")] {
-            let info = s.cmdlets().get_um_mailbox_pin(&admin(), &format!("{who}@contoso.com")).await.unwrap();
+            let info = pin_status_of(&s, &admin(), &format!("{who}@contoso.com")).await.unwrap();
             assert!(info.first_time_user && info.pin_expired, "{who}: {info:?}");
-            let um = s.cmdlets().get_um_mailbox(&admin(), &format!("{who}@contoso.com")).await.unwrap();
+            let um = um_mailbox_of(&s, &admin(), &format!("{who}@contoso.com")).await.unwrap();
             assert_eq!(um.um.extensions, vec![extension.to_owned()]);
         }
         for who in ["lee", "ann", "sam"] {
-            let err = rule(s.cmdlets().get_um_mailbox_pin(&admin(), &format!("{who}@contoso.com")).await);
+            let err = rule(pin_status_of(&s, &admin(), &format!("{who}@contoso.com")).await);
             assert!(matches!(err, Error::NotUmEnabled { .. }), "{who}: {err:?}");
         }
         let welcomed: Vec<String> = messages(&s, MessageKind::Welcome).await.into_iter().map(|(to, _)| to).collect();
@@ -249,7 +245,7 @@ umpin_store::backend_tests! {
         let reasons: Vec<&str> = report.record.skipped.iter().map(|e| e.reason.as_str()).collect();
         assert_eq!(reasons.len(), 1, "one report, of the address: {reasons:?}");
         assert!(reasons[0].contains("kim@contoso.com"), "{reasons:?}");
-        let err = rule(s.cmdlets().get_um_mailbox_pin(&admin(), "kim@contoso.com").await);
+        let err = rule(pin_status_of(&s, &admin(), "kim@contoso.com").await);
         assert!(matches!(err, Error::NotUmEnabled { .. }), "the mailbox made by hand is left alone: {err:?}");
         assert!(messages(&s, MessageKind::Welcome).await.iter().all(|(to, _)| to != "kim@contoso.com"));
     }
@@ -313,7 +309,7 @@ umpin_store::backend_tests! {
         let s = syncing(&s, &config);
         let report = sync(&s).await.unwrap();
         assert_eq!((report.record.counts.added, report.record.counts.skipped), (1, 0), "{:?}", report.record);
-        let ellen = s.cmdlets().get_mailbox(&admin(), "ellen.adams@contoso.com").await.unwrap();
+        let ellen = mailbox_of(&s, &admin(), "ellen.adams@contoso.com").await.unwrap();
         assert_eq!(ellen.primary_smtp_address, "ellen@contoso.com");
         assert_eq!(ellen.email_addresses, vec!["ellen.adams@contoso.com".to_owned()]);
         assert_eq!((ellen.alias.as_str(), ellen.user_principal_name.as_str()), ("ellen", "ellen@corp.contoso.com"));
@@ -321,7 +317,7 @@ umpin_store::backend_tests! {
         let linked = tx.linked_mailboxes().await.unwrap();
         assert_eq!(linked[0].id, "00112233-4455-6677-8899-aabbccddeeff");
         drop(tx);
-        assert!(s.cmdlets().get_mailbox(&admin(), "gone@contoso.com").await.is_err());
+        assert!(mailbox_of(&s, &admin(), "gone@contoso.com").await.is_err());
     }
 
     async fn a_sync_over_starttls_trusts_the_test_authority_given_as_ca_file_and_no_other(db: Database) {

@@ -10,7 +10,6 @@ use secrecy::{ExposeSecret, SecretString};
 use umpin_directory::testing::{PEOPLE_DN, Slapd, base_ldif};
 use umpin_directory::{Directory, Preset, RoleGroupMapping};
 use umpin_domain::RoleGroup;
-use umpin_service::{ManagementAccountChanges, NewManagementAccount};
 
 use super::*;
 
@@ -65,9 +64,10 @@ async fn signed_in(s: &Service, login: &str, p: &str) -> Result<Principal, Servi
 
 /// A local account in Organization Management.
 async fn local_manager(s: &Service, name: &str, p: &str) {
-    let new = NewManagementAccount { name: name.into(), display_name: None, password: Some(password(p)) };
-    s.cmdlets().new_management_account(&admin(), new).await.unwrap();
-    s.cmdlets().add_role_group_member(&admin(), "Organization Management", name).await.unwrap();
+    let new = NewManagementAccount { name: name.into(), display_name: None, password: Some(Secret(password(p))) };
+    new.call(s, &admin()).await.unwrap();
+    let joining = AddRoleGroupMember { identity: "Organization Management".into(), member: name.into() };
+    joining.call(s, &admin()).await.unwrap();
 }
 
 umpin_store::backend_tests! {
@@ -79,19 +79,19 @@ umpin_store::backend_tests! {
         let ellen = signed_in(&s, "ellen", ELLEN_PASSWORD).await.unwrap();
         assert_eq!((ellen.account.as_str(), ellen.role_groups.as_slice()), ("ellen", &[RoleGroup::UmManagement][..]));
         // UM Management reads PIN information, and doesn't manage accounts.
-        s.cmdlets().get_um_mailbox_pin(&ellen, "tony@contoso.com").await.unwrap();
-        let denied = rule(s.cmdlets().list_management_accounts(&ellen).await);
+        pin_status_of(&s, &ellen, "tony@contoso.com").await.unwrap();
+        let denied = rule(GetManagementAccount::default().call(&s, &ellen).await);
         assert!(matches!(denied, Error::PermissionDenied { .. }), "{denied:?}");
         // By address, and for a web session: the same account, made once.
         let session = s.start_web_session("ellen@contoso.com", &password(ELLEN_PASSWORD), FROM, IDLE).await.unwrap();
         assert_eq!(session.principal.account, "ellen");
-        let accounts = s.cmdlets().list_management_accounts(&admin()).await.unwrap();
+        let accounts = GetManagementAccount::default().call(&s, &admin()).await.unwrap();
         let ellens: Vec<_> = accounts.iter().filter(|a| a.name == "ellen").collect();
         assert_eq!(ellens.len(), 1, "{accounts:?}");
         assert!(ellens[0].directory_id.is_some(), "{:?}", ellens[0]);
         assert_eq!(ellens[0].display_name, "User ellen");
         // Get-RoleGroup names the directory group beside the accounts.
-        let groups = s.cmdlets().get_role_groups(&admin(), Some("UM Management")).await.unwrap();
+        let groups = GetRoleGroup { identity: Some("UM Management".into()) }.call(&s, &admin()).await.unwrap();
         assert_eq!(groups[0].members, ["ellen"]);
         assert_eq!(groups[0].directory_groups, [UM_ADMINS]);
     }
@@ -114,7 +114,7 @@ umpin_store::backend_tests! {
             let refused = signed_in(&s, login, wrong).await.unwrap_err();
             assert!(matches!(refused, ServiceError::NotAuthenticated), "{login}/{wrong}: {refused:?}");
         }
-        let accounts = s.cmdlets().list_management_accounts(&admin()).await.unwrap();
+        let accounts = GetManagementAccount::default().call(&s, &admin()).await.unwrap();
         assert!(accounts.is_empty(), "no account is made for a refused sign-in: {accounts:?}");
     }
 
@@ -159,33 +159,32 @@ umpin_store::backend_tests! {
         let s = with_directory(&s, &slapd, RoleGroup::OrganizationManagement);
         local_manager(&s, "breakglass", "the break-glass password").await;
         let issued = s.issue_token("ellen", &password(ELLEN_PASSWORD), FROM).await.unwrap();
-        let first = s.cmdlets().get_management_account(&admin(), "ellen").await.unwrap();
+        let first = management_account_of(&s, &admin(), "ellen").await.unwrap();
         for refused in [
-            s.cmdlets()
-                .set_management_account(&admin(), "ellen", ManagementAccountChanges { password: Some(password("a new password 1")), ..Default::default() })
+            SetManagementAccount { identity: "ellen".into(), password: Some(Secret(password("a new password 1"))), ..Default::default() }
+                .call(&s, &admin())
                 .await,
-            s.cmdlets().add_role_group_member(&admin(), "Help Desk", "ellen").await,
-            s.cmdlets().remove_role_group_member(&admin(), "Organization Management", "ellen").await,
+            AddRoleGroupMember { identity: "Help Desk".into(), member: "ellen".into() }.call(&s, &admin()).await,
+            RemoveRoleGroupMember { identity: "Organization Management".into(), member: "ellen".into() }
+                .call(&s, &admin())
+                .await,
         ] {
             assert!(matches!(rule(refused), Error::DirectoryAccount { .. }));
         }
         // The last local manager stays, whatever directory managers there are.
-        let last = rule(s.cmdlets().remove_management_account(&admin(), "breakglass").await);
+        let last = rule(RemoveManagementAccount { identity: "breakglass".into() }.call(&s, &admin()).await);
         assert!(matches!(last, Error::LastOrganizationManager { .. }), "{last:?}");
         // Disabled here: the token stops and the directory password no longer signs in.
-        let disable = ManagementAccountChanges {
-            changes: umpin_domain::AccountChanges { disabled: Some(true), ..Default::default() },
-            ..Default::default()
-        };
-        s.cmdlets().set_management_account(&admin(), "ellen", disable).await.unwrap();
+        let disable = SetManagementAccount { identity: "ellen".into(), disabled: Some(true), ..Default::default() };
+        disable.call(&s, &admin()).await.unwrap();
         let revoked = s.authenticate(issued.token.expose_secret(), FROM).await;
         assert!(matches!(revoked, Err(ServiceError::NotAuthenticated)), "{revoked:?}");
         let refused = signed_in(&s, "ellen", ELLEN_PASSWORD).await.unwrap_err();
         assert!(matches!(refused, ServiceError::NotAuthenticated), "{refused:?}");
         // Removed: the next sign-in makes a new account.
-        s.cmdlets().remove_management_account(&admin(), "ellen").await.unwrap();
+        RemoveManagementAccount { identity: "ellen".into() }.call(&s, &admin()).await.unwrap();
         signed_in(&s, "ellen", ELLEN_PASSWORD).await.unwrap();
-        let again = s.cmdlets().get_management_account(&admin(), "ellen").await.unwrap();
+        let again = management_account_of(&s, &admin(), "ellen").await.unwrap();
         assert_ne!(again.guid, first.guid);
         assert!(!again.disabled);
     }
@@ -200,7 +199,7 @@ umpin_store::backend_tests! {
         assert!(matches!(ellen, ServiceError::NoRoleGroup), "{ellen:?}");
         let ended = s.authenticate(issued.token.expose_secret(), FROM).await;
         assert!(matches!(ended, Err(ServiceError::NotAuthenticated)), "the earlier token ends: {ended:?}");
-        let groups = s.cmdlets().get_role_groups(&admin(), Some("UM Management")).await.unwrap();
+        let groups = GetRoleGroup { identity: Some("UM Management".into()) }.call(&s, &admin()).await.unwrap();
         assert!(groups[0].members.is_empty(), "{groups:?}");
         let lee = signed_in(&s, "lee", LEE_PASSWORD).await.unwrap();
         assert_eq!(lee.role_groups, [RoleGroup::UmManagement]);

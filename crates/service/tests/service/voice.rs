@@ -1,8 +1,8 @@
 //! Calls to voice access (SPEC §3), on both backends.
 
 use secrecy::ExposeSecret;
-use umpin_domain::{DialPlanChanges, MailboxChanges, RoleGroup};
-use umpin_service::{AuditSearch, CallSignIn, NewCall, RecordedNameAudio};
+use umpin_domain::RoleGroup;
+use umpin_service::{CallSignIn, NewCall, RecordedNameAudio};
 
 use super::*;
 
@@ -36,18 +36,22 @@ async fn pinless_tony(s: &Service) {
 }
 
 async fn set_phone(s: &Service, who: &str, phone: Option<&str>) {
-    let changes = MailboxChanges { phone: Some(phone.map(str::to_owned)), ..Default::default() };
-    s.cmdlets().set_mailbox(&admin(), who, changes).await.unwrap();
+    // No phone is an empty one on the command line.
+    let changes =
+        SetMailbox { identity: who.into(), phone: Some(phone.unwrap_or_default().into()), ..Default::default() };
+    changes.call(s, &admin()).await.unwrap();
 }
 
 async fn policy_pinless(s: &Service, on: bool) {
-    let changes = PolicyChanges { allow_pinless_voice_mail_access: Some(on), ..Default::default() };
-    s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+    let changes =
+        SetUmMailboxPolicy { identity: POLICY.into(), allow_pinless_voice_mail_access: Some(on), ..Default::default() };
+    changes.call(s, &admin()).await.unwrap();
 }
 
 async fn mailbox_pinless(s: &Service, who: &str, on: bool) {
-    let changes = UmMailboxChanges { pinless_access_to_voice_mail_enabled: Some(on), ..Default::default() };
-    s.cmdlets().set_um_mailbox(&admin(), who, changes).await.unwrap();
+    let changes =
+        SetUmMailbox { identity: who.into(), pinless_access_to_voice_mail_enabled: Some(on), ..Default::default() };
+    changes.call(s, &admin()).await.unwrap();
 }
 
 /// Whether a call from `caller_id` may hear voice mail without a PIN.
@@ -80,7 +84,7 @@ umpin_store::backend_tests! {
         assert_eq!(rule(setup("8273645", "8273646", false).await), Error::PinsDiffer);
         assert_eq!(rule(setup("5643892", "5643892", false).await), Error::Pin(PinRule::InHistory { count: 5 }));
         setup("8273645", "8273645", false).await.unwrap();
-        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = pin_status_of(&s, &admin(), "tony").await.unwrap();
         assert!(!info.pin_expired && !info.first_time_user);
         assert_eq!(rule(setup("8273646", "8273646", true).await), Error::FirstTimeSetupDone { mailbox: "tony@contoso.com".into() });
         let played = s.recorded_name_on_call(&ivr, &c).await.unwrap().unwrap();
@@ -95,7 +99,7 @@ umpin_store::backend_tests! {
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), true).await.unwrap();
-        assert!(!s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().first_time_user);
+        assert!(!pin_status_of(&s, &admin(), "tony").await.unwrap().first_time_user);
         assert!(s.recorded_name_on_call(&ivr, &c).await.unwrap().is_none(), "a skipped recording has no audio");
     }
 
@@ -108,7 +112,7 @@ umpin_store::backend_tests! {
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273654")).await), Error::PinsDiffer);
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("1234"), &pin("1234")).await), Error::Pin(PinRule::TooShort { min: 6 }));
         s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await.unwrap();
-        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = pin_status_of(&s, &admin(), "tony").await.unwrap();
         assert!(!info.pin_expired, "a PIN the user chose isn't expired");
         assert!(info.first_time_user, "changing the PIN alone doesn't complete first-time setup");
         assert!(matches!(sign_in(&s, "51234", "8273645").await, SignInOutcome::SignedIn { .. }));
@@ -124,12 +128,12 @@ umpin_store::backend_tests! {
         let lifetime = |days: umpin_domain::LimitValue| {
             let s = &s;
             async move {
-                let changes = PolicyChanges { pin_lifetime: Some(days), ..Default::default() };
-                s.cmdlets().set_mailbox_policy(&admin(), POLICY, changes).await.unwrap();
+                let changes = SetUmMailboxPolicy { identity: POLICY.into(), pin_lifetime: Some(days), ..Default::default() };
+                changes.call(s, &admin()).await.unwrap();
             }
         };
         let expiry = s.pin_expiry_on_call(&ivr, &c).await.unwrap();
-        let info = s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap();
+        let info = pin_status_of(&s, &admin(), "tony").await.unwrap();
         assert_eq!(expiry.expires_on, info.pin_expires_on);
         assert!(expiry.expires_on.is_some() && !expiry.expires_soon, "60 days ahead is not soon");
         lifetime(umpin_domain::LimitValue::Number(10)).await;
@@ -157,8 +161,8 @@ umpin_store::backend_tests! {
     async fn a_call_is_disconnected_after_logon_failures_before_disconnect(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let changes = DialPlanChanges { logon_failures_before_disconnect: Some(2), ..Default::default() };
-        s.cmdlets().set_dial_plan(&admin(), PLAN, changes).await.unwrap();
+        let changes = SetUmDialPlan { identity: PLAN.into(), logon_failures_before_disconnect: Some(2), ..Default::default() };
+        changes.call(&s, &admin()).await.unwrap();
         let c = call(&s, None).await;
         let first = enter(&s, &c, Some("51234"), "1111111").await.unwrap();
         assert_eq!(first, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 1, disconnected: false });
@@ -166,18 +170,18 @@ umpin_store::backend_tests! {
         let second = enter(&s, &c, Some("59999"), "1111111").await.unwrap();
         assert_eq!(second, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 2, disconnected: true });
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
-        assert_eq!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 1);
+        assert_eq!(pin_status_of(&s, &admin(), "tony").await.unwrap().failed_logon_count, 1);
         // A new call starts counting again; the mailbox's own count goes on.
         let c = call(&s, None).await;
         assert_eq!(enter(&s, &c, Some("51234"), "1111111").await.unwrap().failures_in_call, 1);
-        assert_eq!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 2);
+        assert_eq!(pin_status_of(&s, &admin(), "tony").await.unwrap().failed_logon_count, 2);
     }
 
     async fn a_locked_out_mailbox_ends_the_call(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let lock = PinReset { locked_out: Some(true), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", lock).await.unwrap();
+        let lock = SetUmMailboxPin { identity: "tony".into(), locked_out: Some(true), ..Default::default() };
+        lock.call(&s, &admin()).await.unwrap();
         let c = call(&s, None).await;
         let locked = enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         assert_eq!(locked, CallSignIn { outcome: SignInOutcome::LockedOut, failures_in_call: 0, disconnected: true });
@@ -190,7 +194,7 @@ umpin_store::backend_tests! {
         let ivr = front_end("ivr");
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset::default()).await.unwrap();
+        SetUmMailboxPin { identity: "tony".into(), ..Default::default() }.call(&s, &admin()).await.unwrap();
         // The caller still on the old call can't choose the PIN that the e-mailed one replaced.
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::SignInRevoked);
         assert_eq!(rule(s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), true).await), Error::SignInRevoked);
@@ -208,27 +212,28 @@ umpin_store::backend_tests! {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
         let ivr = front_end("ivr");
+        let lock = |locked_out| SetUmMailboxPin { identity: "tony".into(), locked_out: Some(locked_out), ..Default::default() };
         for action in ["lock", "unlock", "disable"] {
             let c = call(&s, None).await;
             let signed_in = enter(&s, &c, Some("51234"), "5643892").await.unwrap();
             assert!(matches!(signed_in.outcome, SignInOutcome::SignedIn { .. }), "{action}: {signed_in:?}");
             match action {
-                "lock" => s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(true), ..Default::default() }).await.map(drop),
-                "unlock" => s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.map(drop),
-                _ => s.cmdlets().disable_um_mailbox(&admin(), "tony", true).await.map(drop),
+                "lock" => lock(true).call(&s, &admin()).await.map(drop),
+                "unlock" => lock(false).call(&s, &admin()).await.map(drop),
+                _ => DisableUmMailbox { identity: "tony".into(), keep_properties: Some(true) }.call(&s, &admin()).await.map(drop),
             }
             .unwrap();
             assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::SignInRevoked, "{action}");
             assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::SignInRevoked, "{action}");
             if action == "lock" {
-                s.cmdlets().set_um_mailbox_pin(&admin(), "tony", PinReset { locked_out: Some(false), ..Default::default() }).await.unwrap();
+                lock(false).call(&s, &admin()).await.unwrap();
             }
         }
-        assert!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.is_err(), "positive control: tony was disabled");
+        assert!(pin_status_of(&s, &admin(), "tony").await.is_err(), "positive control: tony was disabled");
         enable(&s, "tony@contoso.com", "51234", Some("5643892"), Some(ADMINISTRATOR_ADDRESS)).await.unwrap();
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
-        s.cmdlets().remove_mailbox(&admin(), "tony").await.unwrap();
+        RemoveMailbox { identity: "tony".into() }.call(&s, &admin()).await.unwrap();
         assert_eq!(rule(s.record_name_on_call(&ivr, &c, wav()).await), Error::CallEnded);
     }
 
@@ -251,15 +256,15 @@ umpin_store::backend_tests! {
         }
         // The dial plan's LogonFailuresBeforeDisconnect is 3: three PINs were evaluated, no more.
         assert_eq!(wrong, 3);
-        assert_eq!(s.cmdlets().get_um_mailbox_pin(&admin(), "tony").await.unwrap().failed_logon_count, 3);
+        assert_eq!(pin_status_of(&s, &admin(), "tony").await.unwrap().failed_logon_count, 3);
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
     }
 
     async fn caller_id_finds_the_mailbox_by_extension_or_phone_number(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let phone = MailboxChanges { phone: Some(Some("+1 425 555 1234".into())), ..Default::default() };
-        s.cmdlets().set_mailbox(&admin(), "tony", phone).await.unwrap();
+        let phone = SetMailbox { identity: "tony".into(), phone: Some("+1 425 555 1234".into()), ..Default::default() };
+        phone.call(&s, &admin()).await.unwrap();
         let ivr = front_end("ivr");
         for (caller_id, found) in [
             ("+1 (425) 555-1234", true),
@@ -288,8 +293,8 @@ umpin_store::backend_tests! {
     async fn a_call_starts_on_the_dial_plan_of_the_dialled_access_number(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
-        let numbers = DialPlanChanges { access_telephone_numbers: Some(vec!["+14255550100".into()]), ..Default::default() };
-        s.cmdlets().set_dial_plan(&admin(), PLAN, numbers).await.unwrap();
+        let numbers = SetUmDialPlan { identity: PLAN.into(), access_telephone_numbers: Some(vec!["+14255550100".into()]), ..Default::default() };
+        numbers.call(&s, &admin()).await.unwrap();
         let ivr = front_end("ivr");
         let dialled = |number: &str| NewCall { access_number: Some(number.into()), ..Default::default() };
         assert_eq!(s.start_call(&ivr, dialled("+1 425 555 0100")).await.unwrap().dial_plan, PLAN);
@@ -337,8 +342,8 @@ umpin_store::backend_tests! {
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         s.record_name_on_call(&ivr, &c, wav()).await.unwrap();
         s.complete_first_time_setup(&ivr, &c, &pin("8273645"), &pin("8273645"), false).await.unwrap();
-        let search = AuditSearch { user_ids: vec!["ivr".into()], ..Default::default() };
-        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let search = SearchAdminAuditLog { user_ids: Some(vec!["ivr".into()]), ..Default::default() };
+        let records = search.call(&s, &admin(), None, None).await.unwrap().items;
         let recorded: Vec<(&str, &str, String)> =
             records.iter().map(|r| (r.cmdlet.as_str(), r.object_id.as_str(), shown(r))).collect();
         assert_eq!(
@@ -358,8 +363,8 @@ umpin_store::backend_tests! {
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
         s.record_name_on_call(&front_end("ivr"), &c, wav()).await.unwrap();
-        let tony = s.cmdlets().get_um_mailbox(&admin(), "tony").await.unwrap().mailbox.guid;
-        s.cmdlets().disable_um_mailbox(&admin(), "tony", true).await.unwrap();
+        let tony = um_mailbox_of(&s, &admin(), "tony").await.unwrap().mailbox.guid;
+        DisableUmMailbox { identity: "tony".into(), keep_properties: Some(true) }.call(&s, &admin()).await.unwrap();
         let mut tx = s.database().begin().await.unwrap();
         assert_eq!(tx.recorded_name(tony).await.unwrap(), None);
     }
@@ -376,7 +381,7 @@ umpin_store::backend_tests! {
         contoso(&s).await;
         for n in 1..=3 {
             let new = NewMailbox { name: format!("User {n}"), primary_smtp_address: format!("user{n}@contoso.com"), ..Default::default() };
-            s.cmdlets().new_mailbox(&admin(), new).await.unwrap();
+            new.call(&s, &admin()).await.unwrap();
             enable(&s, &format!("user{n}@contoso.com"), &format!("5000{n}"), Some("8273645"), None).await.unwrap();
         }
         let sprayer = Some("+1 425 555 0199");
@@ -387,23 +392,23 @@ umpin_store::backend_tests! {
         let c = call(&s, sprayer).await;
         let refused = enter(&s, &c, Some("50003"), "8273645").await.unwrap();
         assert_eq!(refused, CallSignIn { outcome: SignInOutcome::WrongPin, failures_in_call: 1, disconnected: false });
-        let user3 = s.cmdlets().get_um_mailbox_pin(&admin(), "user3").await.unwrap();
+        let user3 = pin_status_of(&s, &admin(), "user3").await.unwrap();
         assert_eq!((user3.failed_logon_count, user3.locked_out), (0, false), "no PIN was evaluated");
         for who in ["user1", "user2"] {
-            assert!(!s.cmdlets().get_um_mailbox_pin(&admin(), who).await.unwrap().locked_out);
+            assert!(!pin_status_of(&s, &admin(), who).await.unwrap().locked_out);
         }
         let c = call(&s, Some("+1 425 555 0123")).await;
         assert_eq!(enter(&s, &c, Some("50003"), "1111111").await.unwrap().outcome, SignInOutcome::WrongPin);
         assert!(matches!(enter(&s, &c, Some("50003"), "8273645").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
-        let search = AuditSearch { object_ids: vec!["caller-id:14255550199".into()], ..Default::default() };
-        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let search = SearchAdminAuditLog { object_ids: Some(vec!["caller-id:14255550199".into()]), ..Default::default() };
+        let records = search.call(&s, &admin(), None, None).await.unwrap().items;
         assert_eq!(records.len(), 1, "the block is recorded once");
         assert!(shown(&records[0]).contains("-SprayBlock") && shown(&records[0]).contains("-Mailboxes 3"), "{}", shown(&records[0]));
         let alerts = messages(&s, MessageKind::SprayAlert).await;
         assert_eq!(alerts.len(), 1, "one alert for one block");
         let (recipient, text) = &alerts[0];
         assert_eq!(recipient, "security@contoso.com");
-        let until = s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap()[0].blocked_until;
+        let until = GetUmSprayBlock::default().call(&s, &admin()).await.unwrap()[0].blocked_until;
         for said in ["caller-id:14255550199", "3 different mailboxes", "Within 10 minutes", &format!("until {}", until.strftime("%Y-%m-%d %H:%M:%S UTC")), "Clear-UMSprayBlock caller-id:14255550199"] {
             assert!(text.contains(said), "{said:?} isn't in the alert: {text}");
         }
@@ -425,30 +430,31 @@ umpin_store::backend_tests! {
             let c = call(&s, sprayer).await;
             enter(&s, &c, Some(extension), "1111111").await.unwrap();
         }
-        let blocks = s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap();
+        let blocks = GetUmSprayBlock::default().call(&s, &admin()).await.unwrap();
         assert_eq!(blocks.len(), 1);
         assert_eq!((blocks[0].source.as_str(), blocks[0].targets), ("caller-id:14255550199", 2));
         assert_eq!(blocks[0].blocked_until, blocks[0].blocked_at + SprayDefence::default().cool_down);
-        assert_eq!(s.cmdlets().get_spray_blocks(&admin(), Some("+1 (425) 555-0199")).await.unwrap(), blocks);
-        let not_blocked = s.cmdlets().get_spray_blocks(&admin(), Some("caller-id:14255550100")).await;
+        let of = |source: &str| GetUmSprayBlock { identity: Some(source.into()) };
+        assert_eq!(of("+1 (425) 555-0199").call(&s, &admin()).await.unwrap(), blocks);
+        let not_blocked = of("caller-id:14255550100").call(&s, &admin()).await;
         assert!(matches!(rule(not_blocked), Error::NotFound { .. }));
         let c = call(&s, sprayer).await;
         assert_eq!(enter(&s, &c, Some("51234"), "5643892").await.unwrap().outcome, SignInOutcome::WrongPin, "blocked");
 
-        s.cmdlets().clear_spray_block(&admin(), "caller-id:14255550199").await.unwrap();
-        assert_eq!(s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap(), []);
-        let again = s.cmdlets().clear_spray_block(&admin(), "caller-id:14255550199").await;
+        ClearUmSprayBlock { identity: "caller-id:14255550199".into() }.call(&s, &admin()).await.unwrap();
+        assert_eq!(GetUmSprayBlock::default().call(&s, &admin()).await.unwrap(), []);
+        let again = ClearUmSprayBlock { identity: "caller-id:14255550199".into() }.call(&s, &admin()).await;
         assert!(matches!(rule(again), Error::NotFound { .. }));
-        let nobody = s.cmdlets().clear_spray_block(&admin(), "anonymous").await;
+        let nobody = ClearUmSprayBlock { identity: "anonymous".into() }.call(&s, &admin()).await;
         assert!(matches!(rule(nobody), Error::InvalidParameter { parameter: "Identity", .. }));
         let c = call(&s, sprayer).await;
         assert!(matches!(enter(&s, &c, Some("51234"), "5643892").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
         let c = call(&s, sprayer).await;
         enter(&s, &c, Some("59999"), "1111111").await.unwrap();
-        assert_eq!(s.cmdlets().get_spray_blocks(&admin(), None).await.unwrap(), [], "its failures were forgotten");
+        assert_eq!(GetUmSprayBlock::default().call(&s, &admin()).await.unwrap(), [], "its failures were forgotten");
 
-        let search = AuditSearch { cmdlets: vec!["Clear-UMSprayBlock".into()], ..Default::default() };
-        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let search = SearchAdminAuditLog { cmdlets: Some(vec!["Clear-UMSprayBlock".into()]), ..Default::default() };
+        let records = search.call(&s, &admin(), None, None).await.unwrap().items;
         let outcomes: Vec<(&str, bool)> = records.iter().map(|r| (r.object_id.as_str(), r.succeeded)).collect();
         assert_eq!(outcomes.len(), 3, "{outcomes:?}");
         assert!(outcomes.contains(&("caller-id:14255550199", true)) && outcomes.contains(&("anonymous", false)), "{outcomes:?}");
@@ -488,8 +494,8 @@ umpin_store::backend_tests! {
         policy_pinless(&s, true).await;
         mailbox_pinless(&s, "tony", false).await;
         assert!(!pinless(&s, TONY_PHONE).await, "the mailbox's switch off");
-        let search = AuditSearch { object_ids: vec!["tony@contoso.com".into()], ..Default::default() };
-        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let search = SearchAdminAuditLog { object_ids: Some(vec!["tony@contoso.com".into()]), ..Default::default() };
+        let records = search.call(&s, &admin(), None, None).await.unwrap().items;
         let pinless: Vec<_> = records.iter().filter(|r| shown(r).contains("-PinlessVoiceMail")).collect();
         assert_eq!(pinless.len(), 1, "one record for the one PIN-less start");
         assert_eq!((pinless[0].account.as_str(), pinless[0].cmdlet.as_str()), ("ivr", "Voice access"));
@@ -505,11 +511,11 @@ umpin_store::backend_tests! {
         assert!(!pinless(&s, TONY_PHONE).await, "Kim has the same number");
         set_phone(&s, "kim", None).await;
         assert!(pinless(&s, TONY_PHONE).await);
-        let lock = PinReset { locked_out: Some(true), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", lock).await.unwrap();
+        let lock = SetUmMailboxPin { identity: "tony".into(), locked_out: Some(true), ..Default::default() };
+        lock.call(&s, &admin()).await.unwrap();
         assert!(!pinless(&s, TONY_PHONE).await, "locked out");
-        let unlock = PinReset { locked_out: Some(false), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "tony", unlock).await.unwrap();
+        let unlock = SetUmMailboxPin { identity: "tony".into(), locked_out: Some(false), ..Default::default() };
+        unlock.call(&s, &admin()).await.unwrap();
         assert!(pinless(&s, TONY_PHONE).await);
         enable(&s, "kim@contoso.com", "52345", Some("8273645"), None).await.unwrap();
         set_phone(&s, "kim", Some("+1 425 555 2345")).await;
@@ -544,8 +550,8 @@ umpin_store::backend_tests! {
         let c = call(&s, Some(TONY_PHONE)).await;
         assert_eq!(enter(&s, &c, Some("52345"), "1111111").await.unwrap().outcome, SignInOutcome::WrongPin);
         assert!(!pinless(&s, TONY_PHONE).await, "a second mailbox reached the threshold: the caller ID is blocked");
-        let search = AuditSearch { object_ids: vec!["caller-id:14255551234".into()], ..Default::default() };
-        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, None).await.unwrap().items;
+        let search = SearchAdminAuditLog { object_ids: Some(vec!["caller-id:14255551234".into()]), ..Default::default() };
+        let records = search.call(&s, &admin(), None, None).await.unwrap().items;
         assert!(records.iter().any(|r| shown(r).contains("-Mailboxes 2")), "{records:?}");
     }
 }

@@ -5,12 +5,10 @@
 
 use jiff::SignedDuration;
 use secrecy::SecretString;
-use umpin_catalogue::cmdlets::{SetUmMailboxPin, StartUmDirectorySync};
-use umpin_catalogue::declare::{Secret, Switch};
 use umpin_catalogue::views::cmdlet_parameters;
 use umpin_directory::testing::{PEOPLE_DN, Slapd, base_ldif};
 use umpin_directory::{Directory, Preset, UmGroup};
-use umpin_service::{AuditSearch, VoiceMailUser};
+use umpin_service::VoiceMailUser;
 
 use super::*;
 
@@ -47,8 +45,7 @@ fn with_directory(s: &Service, slapd: &Slapd) -> Service {
 }
 
 async fn synced(s: &Service) {
-    let cmdlet = StartUmDirectorySync { what_if: Switch(false) };
-    s.start_directory_sync(&admin(), cmdlet.operation(), false).await.unwrap();
+    StartUmDirectorySync { what_if: Switch(false) }.call(s, &admin()).await.unwrap();
 }
 
 fn password(p: &str) -> SecretString {
@@ -120,8 +117,8 @@ umpin_store::backend_tests! {
         let s = with_directory(&s, &slapd);
         contoso(&s).await;
         synced(&s).await;
-        let lock = PinReset { locked_out: Some(true), ..Default::default() };
-        s.cmdlets().set_um_mailbox_pin(&admin(), "ellen@contoso.com", lock).await.unwrap();
+        let lock = SetUmMailboxPin { identity: "ellen@contoso.com".into(), locked_out: Some(true), ..Default::default() };
+        lock.call(&s, &admin()).await.unwrap();
         let user = signed_in(&s, "ellen", ELLEN_PASSWORD).await.unwrap();
         let (shown, policy) = s.own_pin_status(&user).await.unwrap().unwrap();
         assert!(shown.locked_out && shown.first_time_user, "{shown:?}");
@@ -143,8 +140,8 @@ umpin_store::backend_tests! {
         assert_eq!(messages(&s, MessageKind::PinReset).await.len(), before + 1, "a chosen PIN is not mailed");
         assert!(matches!(sign_in(&s, "53456", "7350916").await, SignInOutcome::SignedIn { pin_expired: false, .. }));
 
-        let search = AuditSearch { user_ids: vec!["ellen@contoso.com".to_owned()], ..Default::default() };
-        let records = s.cmdlets().search_admin_audit_log(&admin(), search, None, Some(100)).await.unwrap().items;
+        let search = SearchAdminAuditLog { user_ids: Some(vec!["ellen@contoso.com".to_owned()]), ..Default::default() };
+        let records = search.call(&s, &admin(), None, Some(100)).await.unwrap().items;
         let resets: Vec<_> = records.iter().filter(|r| r.object_id == "ellen@contoso.com").collect();
         assert_eq!(resets.len(), 3, "two resets and the refused one: {records:?}");
         assert!(resets.iter().all(|r| r.source == FROM), "{resets:?}");
