@@ -4,7 +4,7 @@
 
 use umpin_catalogue::Batch;
 use umpin_catalogue::cmdlets::{DisableUmMailbox, EnableUmMailbox, SetUmMailbox, SetUmMailboxPin};
-use umpin_catalogue::declare::{Secret, Switch};
+use umpin_catalogue::declare::Secret;
 use umpin_service::{Principal, Service, ServiceError};
 
 /// Unlock: lifts the lockout and clears the failure count; the PIN stays
@@ -63,10 +63,8 @@ pub async fn enable_um(
         extensions: enable.extension.map(|e| vec![e]),
         pin: enable.pin.map(Secret),
         pin_expired: Some(enable.pin_expired),
-        notify_email: None,
         sip_resource_identifier: enable.sip_resource_identifier,
-        pilot_number: None,
-        validate_only: Switch(false),
+        ..Default::default()
     };
     cmdlet.run(service, by, None).await
 }
