@@ -11,6 +11,9 @@ pub const MAX_OPERATOR_NUMBER_LENGTH: usize = 20;
 /// Whether disabling keeps the other UM settings for a later re-enable unless told otherwise
 /// (`KeepProperties`).
 pub const KEEP_PROPERTIES: bool = true;
+/// Whether enabling e-mails the welcome message with the PIN unless told otherwise
+/// (`SendWelcomeMail`).
+pub const SEND_WELCOME_MAIL: bool = true;
 
 /// The UM settings of a mailbox. A disabled one (`um_enabled` false) exists only when the mailbox
 /// was disabled with `-KeepProperties $true`; it has no extensions and no PIN data.

@@ -4,7 +4,8 @@ use secrecy::ExposeSecret;
 use umpin_crypto::{Pin, generate_pin};
 use umpin_domain::mailbox::check_address;
 use umpin_domain::um_mailbox::{
-    check_extensions, check_operator_number, check_pilot_number, check_sip_resource_identifier, derive_extension,
+    SEND_WELCOME_MAIL, check_extensions, check_operator_number, check_pilot_number, check_sip_resource_identifier,
+    derive_extension,
 };
 use umpin_domain::{DialPlan, Error, Mailbox, MailboxPolicy, PinStatus, UmMailbox, check_new_pin};
 use umpin_store::{PinRecord, StoreError, Tx, UmMailboxFilter, Unique};
@@ -29,6 +30,8 @@ pub struct EnableUmMailbox {
     pub notify_email: Option<String>,
     pub sip_resource_identifier: Option<String>,
     pub pilot_number: Option<String>,
+    /// Defaults to [`SEND_WELCOME_MAIL`]; `false` needs `pin`.
+    pub send_welcome_mail: Option<bool>,
     /// Check everything, change nothing.
     pub validate_only: bool,
 }
@@ -93,6 +96,15 @@ impl Service {
             Some(address) => check_address("NotifyEmail", address)?,
             None => mailbox.primary_smtp_address.clone(),
         };
+        let send_welcome_mail = request.send_welcome_mail.unwrap_or(SEND_WELCOME_MAIL);
+        if !send_welcome_mail && request.pin.is_none() {
+            return Err(Error::InvalidParameter {
+                parameter: "SendWelcomeMail",
+                rule: "a generated PIN reaches the user only in the welcome message: give -PIN with $false, or leave it $true."
+                    .to_owned(),
+            }
+            .into());
+        }
         let pin = match request.pin {
             Some(pin) => {
                 check_new_pin(pin.expose_secret(), &policy.pin, &extensions, |_| false).map_err(Error::from)?;
@@ -128,6 +140,9 @@ impl Service {
             version: 0,
         };
         tx.put_pin(view.mailbox.guid, &record).await?;
+        if !send_welcome_mail {
+            return Ok(view);
+        }
         let message = OutgoingMessage::welcome(
             &view.mailbox,
             &recipient,

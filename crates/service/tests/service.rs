@@ -60,6 +60,27 @@ umpin_store::backend_tests! {
         assert!(welcome[0].1.contains("5643892") && welcome[0].1.contains("51234"));
     }
 
+    async fn enabling_with_send_welcome_mail_false_sends_no_welcome_message_and_needs_a_pin(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let quietly = |given: Option<&str>| EnableUmMailbox {
+            identity: "kim@contoso.com".into(),
+            um_mailbox_policy: POLICY.into(),
+            extensions: Some(vec!["51235".into()]),
+            pin: given.map(|p| Secret(pin(p))),
+            send_welcome_mail: Some(false),
+            ..Default::default()
+        };
+        let refused = rule(quietly(None).call(&s, &admin()).await);
+        assert!(matches!(refused, Error::InvalidParameter { parameter: "SendWelcomeMail", .. }), "{refused:?}");
+        assert!(um_mailbox_of(&s, &admin(), "kim@contoso.com").await.is_err(), "a refused enable changes nothing");
+        quietly(Some("7392058")).call(&s, &admin()).await.unwrap();
+        assert!(pin_status_of(&s, &admin(), "kim@contoso.com").await.unwrap().first_time_user);
+        let welcome = messages(&s, MessageKind::Welcome).await;
+        assert_eq!(welcome.len(), 1, "tony's alone: {welcome:?}");
+        assert_eq!(sign_in(&s, "51235", "7392058").await, SignInOutcome::SignedIn { mailbox: um_mailbox_of(&s, &admin(), "kim").await.unwrap().mailbox.guid, pin_expired: true, first_time_user: true });
+    }
+
     async fn set_um_mailbox_pin_with_a_pin_resets_it_and_mails_it_to_the_user(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;

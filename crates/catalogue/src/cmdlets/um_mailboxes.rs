@@ -2,7 +2,7 @@
 
 use umpin_domain::LimitValue;
 use umpin_domain::Mailbox;
-use umpin_domain::um_mailbox::KEEP_PROPERTIES;
+use umpin_domain::um_mailbox::{KEEP_PROPERTIES, SEND_WELCOME_MAIL};
 use umpin_service::{Page, Principal, Service, ServiceError, UmMailboxChanges, UmMailboxView};
 
 use super::{ANR, IDENTITY_MAILBOX, NOTIFY_EMAIL, PIN_EXPIRED, RESULT_SIZE, one, page_of, paged};
@@ -37,6 +37,11 @@ cmdlet! {
             ),
             pilot_number: Option<String> = Parameter::named("PilotNumber", "The voice access number.")
                 .default(Default::Text("the dial plan's first access number")),
+            send_welcome_mail: Option<bool> = Parameter::named(
+                "SendWelcomeMail",
+                "Whether to e-mail the welcome message with the PIN; $false needs -PIN, since a generated PIN reaches the user only in it.",
+            )
+            .default(Default::Bool(SEND_WELCOME_MAIL)),
             validate_only: Switch = Parameter::named("ValidateOnly", "Checks everything and changes nothing."),
         },
     }
@@ -54,6 +59,7 @@ impl EnableUmMailbox {
             notify_email: self.notify_email,
             sip_resource_identifier: self.sip_resource_identifier,
             pilot_number: self.pilot_number,
+            send_welcome_mail: self.send_welcome_mail,
             validate_only: self.validate_only.0,
         };
         s.enable_um_mailbox(by, operation, &self.identity, request).await
