@@ -447,7 +447,7 @@ umpin_store::backend_tests! {
     }
 
     /// `/metrics` is Prometheus text with the requests by route and status, their latency, and
-    /// the service's counters.
+    /// the service's counters, the audit appender's batches and retries among them.
     async fn metrics_count_requests_by_route_and_status_and_show_the_service_counters(db: Database) {
         let api = Api::start(db).await;
         api.contoso("5643892").await;
@@ -456,6 +456,7 @@ umpin_store::backend_tests! {
         let pin = SecretString::from("0000000");
         api.service.sign_in(&by, PLAN, "51234", &pin).await.unwrap();
         api.get("/api/v1/mailboxes/nobody@contoso.com").await.problem(404, "not-found");
+        api.get("/api/v1/mailboxes/tony@contoso.com/um/pin").await.ok(200);
         let text = api.send(Method::GET, "/metrics", None, None).await;
         assert_eq!(text.status, 200);
         assert!(text.content_type().starts_with("text/plain"), "{}", text.content_type());
@@ -468,6 +469,9 @@ umpin_store::backend_tests! {
         assert!(line("umpin_pin_resets_total{", &["by=\"administrator\""]), "{}", text.body);
         assert!(line("umpin_sign_ins_total{", &["outcome="]), "{}", text.body);
         assert!(line("umpin_lockouts_total", &[]), "{}", text.body);
+        // The PIN read's record went through the audit appender.
+        assert!(line("umpin_audit_batch_records_count", &[]), "{}", text.body);
+        assert!(line("umpin_audit_batch_retries_total 0", &[]), "one node never retries: {}", text.body);
         let depth = text.body.lines().find_map(|l| l.strip_prefix("umpin_outbox_depth ")).unwrap_or_else(|| panic!("{}", text.body));
         assert!(depth.trim().parse::<f64>().unwrap() >= 1.0, "the welcome and reset messages wait: {depth}");
     }

@@ -13,8 +13,10 @@
 //!
 //! Batches of several nodes on one database chain one after the other: each numbers its records
 //! after the head it read and moves the head only if it is still there (see the store's audit
-//! module), else links them anew after the new head.
+//! module), else links them anew after the new head; `umpin_audit_batch_retries_total` counts how
+//! often that happened, against the batches of `umpin_audit_batch_records`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
@@ -60,9 +62,15 @@ async fn run(db: Database, vault: Vault, mut queue: mpsc::Receiver<Queued>) {
     let mut queued = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut queued, MAX_BATCH).await > 0 {
         let (mut records, waiting): (Vec<AuditRecord>, Vec<_>) = queued.drain(..).map(|q| (q.record, q.done)).unzip();
-        let result =
-            db.append_audit_batch(&mut records, |head, link, records| chain(&vault, head, link, records)).await;
+        // Linked once per attempt: again each time another node moved the head first.
+        let attempts = AtomicU64::new(0);
+        let link = |head: u64, head_link: &[u8], records: &mut [AuditRecord]| {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            chain(&vault, head, head_link, records);
+        };
+        let result = db.append_audit_batch(&mut records, link).await;
         metrics::histogram!("umpin_audit_batch_records").record(records.len() as f64);
+        metrics::counter!("umpin_audit_batch_retries_total").increment(attempts.into_inner().saturating_sub(1));
         if let Err(e) = &result {
             tracing::error!(error = %e, records = records.len(), "the admin audit log couldn't append a batch of records");
         }
