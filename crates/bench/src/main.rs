@@ -229,14 +229,15 @@ fn pin_path(i: usize) -> String {
 
 /// B1: each of `targets` (a name, and the servers its connections go to) and then `floor` take
 /// the load in turn, [`B1_ROUNDS`] times, each request for a random one of the `mailboxes`
-/// seeded mailboxes; each figure printed beside the floor's and the goals.
+/// seeded mailboxes; each figure printed beside the floor's and the goals, with the CPU time the
+/// `umpin serve` and PostgreSQL processes used per request during the target's rounds.
 fn b1(
     runtime: &Runtime,
     targets: &[(&str, Vec<SocketAddr>)],
     floor: &Server,
     token: &str,
     mailboxes: usize,
-) -> anyhow::Result<Vec<Outcome>> {
+) -> anyhow::Result<Vec<(Outcome, CpuUse)>> {
     let mut all: Vec<(&str, Vec<SocketAddr>)> = targets.to_vec();
     all.push(("floor: umpin-floor (axum, the same bearer check and body size)", vec![floor.address]));
     let drive = |addresses: &[SocketAddr], duration: Duration, requests: usize| {
@@ -247,9 +248,12 @@ fn b1(
         drive(addresses, B1_WARM_UP, B1_ROUND_REQUESTS)?;
     }
     let mut outcomes: Vec<Outcome> = all.iter().map(|_| Outcome::default()).collect();
+    let mut cpu: Vec<CpuUse> = all.iter().map(|_| CpuUse::default()).collect();
     for _ in 0..B1_ROUNDS {
-        for ((_, addresses), outcome) in all.iter().zip(&mut outcomes) {
+        for (((_, addresses), outcome), cpu) in all.iter().zip(&mut outcomes).zip(&mut cpu) {
+            let before = CpuUse::now();
             let round = drive(addresses, B1_ROUND, B1_ROUND_REQUESTS)?;
+            cpu.add_since(&before);
             *outcome = std::mem::take(outcome).merge(round);
         }
     }
@@ -259,12 +263,76 @@ fn b1(
         B1_ROUND.as_secs()
     );
     let floor_outcome = outcomes.pop().unwrap_or_default();
-    for ((name, _), outcome) in targets.iter().zip(&outcomes) {
+    cpu.pop();
+    for (((name, _), outcome), cpu) in targets.iter().zip(&outcomes).zip(&cpu) {
         println!("  {name}: {}", b1_figure(outcome));
         println!("    {}", b1_verdict(outcome, &floor_outcome));
+        let (umpin, postgres) = cpu.per_request(outcome.answered);
+        println!("    CPU per request: umpin serve {umpin:.0} µs, PostgreSQL {postgres:.0} µs");
     }
     println!("  {}: {}", all.last().map_or("floor", |(name, _)| name), b1_figure(&floor_outcome));
-    Ok(outcomes)
+    Ok(outcomes.into_iter().zip(cpu).collect())
+}
+
+/// The CPU time (user and system) the `umpin serve` processes and the PostgreSQL processes of
+/// the machine have used: in all so far ([`CpuUse::now`]), or during a load.
+#[derive(Clone, Copy, Debug, Default)]
+struct CpuUse {
+    umpin: Duration,
+    postgres: Duration,
+}
+
+impl CpuUse {
+    fn now() -> CpuUse {
+        CpuUse { umpin: cpu_of("umpin"), postgres: cpu_of("postgres") }
+    }
+
+    /// Adds what was used since `before` was taken.
+    fn add_since(&mut self, before: &CpuUse) {
+        let now = CpuUse::now();
+        self.umpin += now.umpin.saturating_sub(before.umpin);
+        self.postgres += now.postgres.saturating_sub(before.postgres);
+    }
+
+    /// Microseconds of CPU per request, of umpin serve and of PostgreSQL.
+    fn per_request(&self, requests: usize) -> (f64, f64) {
+        let micros = |d: Duration| d.as_secs_f64() * 1e6 / requests.max(1) as f64;
+        (micros(self.umpin), micros(self.postgres))
+    }
+}
+
+/// The clock ticks per second of `/proc/<pid>/stat`'s times: Linux's USER_HZ, 100 on every
+/// architecture it runs the benchmark on.
+const TICKS_PER_SECOND: u64 = 100;
+
+/// The CPU time used so far by the running processes whose command name is `comm`, summed.
+fn cpu_of(comm: &str) -> Duration {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Duration::ZERO };
+    let ticks: u64 = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())))
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter_map(|stat| {
+            // `pid (comm) state ppid ...`: the name may hold spaces, so it is found by its parentheses.
+            let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+            if name != comm {
+                return None;
+            }
+            // After the name: state, ppid, ... and utime and stime at 11 and 12.
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+            Some(ticks(11)? + ticks(12)?)
+        })
+        .sum();
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
+}
+
+/// The sum of a Prometheus metric's samples named `name` (with any labels) in `text`.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| line.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', '{'])))
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
 }
 
 /// Requests per second, p50 and p99 of a B1 load, with the requests answered and refused.
@@ -342,11 +410,30 @@ fn on_postgres(
             &token,
             mailboxes,
         )?;
-        if let [one_node, two_nodes] = outcomes.as_slice() {
+        if let [(one_node, _), (two_nodes, cpu)] = outcomes.as_slice() {
             println!(
                 "  two nodes ÷ one node: {:.2} (goal ≥ 1.8 when each node has cores of its own; here both share the \
                  machine's cores with PostgreSQL and the load)",
                 two_nodes.per_second() / one_node.per_second().max(f64::MIN_POSITIVE)
+            );
+            let (mut retries, mut batches) = (0.0, 0.0);
+            for node in [&one, &two] {
+                let metrics = node.request("GET /metrics", None, None, None)?;
+                retries += metric(&metrics, "umpin_audit_batch_retries_total");
+                batches += metric(&metrics, "umpin_audit_batch_records_count");
+            }
+            let (umpin, postgres) = cpu.per_request(two_nodes.answered);
+            println!(
+                "  what serialises two nodes: the audit chain's head, moved by one statement per batch; {retries:.0} of \
+                 the {batches:.0} batches the nodes appended (in both runs) were linked again because the other node \
+                 moved it first"
+            );
+            println!(
+                "  model: a core of umpin serve answers ≈ {:.0} req/s, a core of PostgreSQL ≈ {:.0}; so two nodes of \
+                 c cores each reach twice one node's figure while PostgreSQL has ≥ {:.2}·c cores",
+                1e6 / umpin.max(f64::MIN_POSITIVE),
+                1e6 / postgres.max(f64::MIN_POSITIVE),
+                2.0 * postgres / umpin.max(f64::MIN_POSITIVE)
             );
         }
         one.print_memory("node one, after B1 on PostgreSQL");
@@ -1030,6 +1117,30 @@ mod tests {
             assert_eq!(with_database(url, "umpin_bench_7").unwrap(), expected);
         }
         assert!(with_database("sqlite://x.db", "umpin_bench_7").is_err());
+    }
+
+    #[test]
+    fn a_metric_sums_its_samples_of_any_labels_and_no_other_metric() {
+        let text = "# TYPE x_total counter\nx_total{node=\"a\"} 2\nx_total{node=\"b\"} 3\nx_total_more 7\nx_total 1\n";
+        assert_eq!(metric(text, "x_total"), 6.0);
+        assert_eq!(metric(text, "y_total"), 0.0);
+    }
+
+    #[test]
+    fn the_cpu_of_a_process_is_read_by_its_name_from_proc() {
+        let own = || {
+            let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+            let (name, rest) = stat.split_once(" (").unwrap().1.rsplit_once(") ").unwrap();
+            let fields: Vec<u64> = rest.split_whitespace().skip(11).take(2).map(|f| f.parse().unwrap()).collect();
+            (name.to_owned(), Duration::from_millis((fields[0] + fields[1]) * 1000 / TICKS_PER_SECOND))
+        };
+        let mut used = own();
+        while used.1.is_zero() {
+            std::hint::black_box(cpu_of("no such process"));
+            used = own();
+        }
+        assert!(cpu_of(&used.0) >= used.1, "{}: {:?} < {:?}", used.0, cpu_of(&used.0), used.1);
+        assert_eq!(cpu_of("no such process"), Duration::ZERO);
     }
 
     #[test]
