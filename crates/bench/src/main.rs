@@ -52,16 +52,51 @@ const QUICK: usize = 100_000;
 /// Concurrent seeding transactions on PostgreSQL (SQLite takes one writer).
 const POSTGRES_WRITERS: usize = 4;
 
-const USAGE: &str = "usage: umpin-bench bench [MAILBOXES | --quick] [--postgres URL]
+const USAGE: &str = "usage: umpin-bench bench [MAILBOXES | --quick] [--postgres URL] [--only B1,B2,B3,B5]
                  B1 to B5 at 1000000 UM mailboxes (--quick: 100000); with --postgres, B1 on a
-                 database of its own on that PostgreSQL server too, one node and two
+                 database of its own on that PostgreSQL server too, one node and two; with
+                 --only, just those figures (B4, the server's memory, is printed with any)
        umpin-bench directory [USERS]      a directory sync from a local slapd (default 100000)";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Run {
-    Bench { mailboxes: usize, postgres: Option<String> },
+    Bench { mailboxes: usize, postgres: Option<String>, figures: Figures },
     Directory { users: usize },
+}
+
+/// Which of the figures a run measures (B4, the server's memory, goes with any of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Figures {
+    b1: bool,
+    b2: bool,
+    b3: bool,
+    b5: bool,
+}
+
+impl Figures {
+    const ALL: Figures = Figures { b1: true, b2: true, b3: true, b5: true };
+
+    /// `--only`'s list, such as `B2` or `B1,B3`.
+    fn only(list: &str) -> anyhow::Result<Figures> {
+        let mut figures = Figures { b1: false, b2: false, b3: false, b5: false };
+        for name in list.split(',') {
+            let figure = match name.trim().to_ascii_uppercase().as_str() {
+                "B1" => &mut figures.b1,
+                "B2" => &mut figures.b2,
+                "B3" => &mut figures.b3,
+                "B5" => &mut figures.b5,
+                _ => anyhow::bail!("'{name}' isn't a figure of --only (B1, B2, B3, B5).\n{USAGE}"),
+            };
+            *figure = true;
+        }
+        Ok(figures)
+    }
+
+    /// Whether a server is started at all.
+    fn serve(self) -> bool {
+        self.b1 || self.b2 || self.b3
+    }
 }
 
 /// The command line, without the program's name.
@@ -69,7 +104,7 @@ fn parse(args: &[String]) -> anyhow::Result<Run> {
     let number = |n: &str| n.parse::<usize>().map_err(|_| anyhow::anyhow!("'{n}' isn't a number.\n{USAGE}"));
     match args {
         [command, rest @ ..] if command == "bench" => {
-            let (mut mailboxes, mut postgres) = (None, None);
+            let (mut mailboxes, mut postgres, mut figures) = (None, None, None);
             let mut rest = rest.iter();
             while let Some(arg) = rest.next() {
                 match arg.as_str() {
@@ -79,6 +114,11 @@ fn parse(args: &[String]) -> anyhow::Result<Run> {
                             rest.next().ok_or_else(|| anyhow::anyhow!("--postgres needs a URL.\n{USAGE}"))?.clone(),
                         );
                     }
+                    "--only" if figures.is_none() => {
+                        figures = Some(Figures::only(
+                            rest.next().ok_or_else(|| anyhow::anyhow!("--only needs figures.\n{USAGE}"))?,
+                        )?);
+                    }
                     n if mailboxes.is_none() && !n.starts_with('-') => mailboxes = Some(number(n)?),
                     other => anyhow::bail!("'{other}' isn't expected here.\n{USAGE}"),
                 }
@@ -86,7 +126,7 @@ fn parse(args: &[String]) -> anyhow::Result<Run> {
             let mailboxes = mailboxes.unwrap_or(FULL);
             // B1 asks for random mailboxes and sizes the floor's body by user000001's answer.
             anyhow::ensure!(mailboxes >= 2, "A run needs at least 2 mailboxes.\n{USAGE}");
-            Ok(Run::Bench { mailboxes, postgres })
+            Ok(Run::Bench { mailboxes, postgres, figures: figures.unwrap_or(Figures::ALL) })
         }
         [command] if command == "directory" => Ok(Run::Directory { users: 100_000 }),
         [command, n] if command == "directory" => Ok(Run::Directory { users: number(n)? }),
@@ -111,7 +151,9 @@ fn main() -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("umpin-bench-{}", std::process::id()));
     init(&umpin, &dir, None)?;
     let ran = match run_asked {
-        Run::Bench { mailboxes, postgres } => bench(&umpin, &floor, &dir, mailboxes, postgres.as_deref()),
+        Run::Bench { mailboxes, postgres, figures } => {
+            bench(&umpin, &floor, &dir, mailboxes, postgres.as_deref(), figures)
+        }
         Run::Directory { users } => directory_sync(&umpin, &dir, users),
     };
     std::fs::remove_dir_all(&dir)?;
@@ -141,9 +183,16 @@ fn init(umpin: &Path, dir: &Path, database_url: Option<&str>) -> anyhow::Result<
     ran.map(drop)
 }
 
-/// B1 to B5 on `mailboxes` seeded UM mailboxes (see the module's list); on PostgreSQL too when
-/// a URL is given.
-fn bench(umpin: &Path, floor_bin: &Path, dir: &Path, mailboxes: usize, postgres: Option<&str>) -> anyhow::Result<()> {
+/// B1 to B5 on `mailboxes` seeded UM mailboxes (see the module's list), or those of `figures`;
+/// B1 on PostgreSQL too when a URL is given.
+fn bench(
+    umpin: &Path,
+    floor_bin: &Path,
+    dir: &Path,
+    mailboxes: usize,
+    postgres: Option<&str>,
+    figures: Figures,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let started = Instant::now();
     runtime.block_on(async {
@@ -154,40 +203,66 @@ fn bench(umpin: &Path, floor_bin: &Path, dir: &Path, mailboxes: usize, postgres:
     })?;
     println!("seeded {mailboxes} UM mailboxes (SQLite) in {:.1} s", started.elapsed().as_secs_f64());
 
-    let one = "Get-UMMailboxPIN -Identity tony@contoso.com";
-    let times: Vec<Duration> = (0..RUNS).map(|_| timed(umpin, dir, one)).collect::<anyhow::Result<_>>()?;
-    report(&format!("B5 umpin shell -c \"{one}\", start to output ({RUNS} runs; goal ≤ 50 ms)"), &times);
+    if figures.b5 {
+        let one = "Get-UMMailboxPIN -Identity tony@contoso.com";
+        let times: Vec<Duration> = (0..RUNS).map(|_| timed(umpin, dir, one)).collect::<anyhow::Result<_>>()?;
+        report(&format!("B5 umpin shell -c \"{one}\", start to output ({RUNS} runs; goal ≤ 50 ms)"), &times);
+    }
 
-    let all = "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object";
-    let times: Vec<Duration> = (0..3).map(|_| timed(umpin, dir, all)).collect::<anyhow::Result<_>>()?;
-    let shell = report(&format!("B2 umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
-    let out = run(umpin, dir, &["shell", "-c", all])?;
-    println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
+    let shell = if figures.b2 {
+        let all = "Get-UMMailboxPIN -ResultSize Unlimited | Measure-Object";
+        let times: Vec<Duration> = (0..3).map(|_| timed(umpin, dir, all)).collect::<anyhow::Result<_>>()?;
+        let shell = report(&format!("B2 umpin shell -c \"{all}\" at {mailboxes} UM mailboxes (3 runs)"), &times);
+        let out = run(umpin, dir, &["shell", "-c", all])?;
+        println!("  output: {}", out.split_whitespace().collect::<Vec<_>>().join(" "));
+        Some(shell)
+    } else {
+        None
+    };
 
-    let server = Server::start(umpin, dir, None)?;
-    server.print_memory("after start");
-    let token = server.token()?;
-    let floor = Server::floor(floor_bin, server.body_bytes(&token)?, &token)?;
-    b1(&runtime, &[("umpin serve, SQLite", vec![server.address])], &floor, &token, mailboxes)?;
-    server.print_memory("after B1");
-    drop(floor);
+    if figures.serve() {
+        let server = Server::start(umpin, dir, None)?;
+        server.print_memory("after start");
+        let token = server.token()?;
+        if figures.b1 {
+            let floor = Server::floor(floor_bin, server.body_bytes(&token)?, &token)?;
+            b1(&runtime, &[("umpin serve, SQLite", vec![server.address])], &floor, &token, mailboxes)?;
+            server.print_memory("after B1");
+        }
+        if let Some(shell) = shell {
+            listings(dir, &server, &token, mailboxes, shell)?;
+            server.print_memory("after the listings and the PIN report");
+        }
+        if figures.b3 {
+            voice_sign_ins(umpin, dir, &server)?;
+            server.print_memory("after the sign-in load");
+        }
+    }
+    if let Some(url) = postgres.filter(|_| figures.b1) {
+        on_postgres(&runtime, umpin, floor_bin, url, mailboxes)?;
+    }
+    Ok(())
+}
 
+/// B2 but the shell's run (timed before, `shell`): the API's filtered pages, the NDJSON listing,
+/// the Recipients pages and the PIN report, then the `sqlite3` floor and the ratios to it.
+fn listings(dir: &Path, server: &Server, token: &str, mailboxes: usize, shell: Duration) -> anyhow::Result<()> {
     for query in ["pinExpired=false&limit=1000", "pinExpired=true&limit=1000"] {
         let path = format!("/api/v1/um/pins?{query}");
         let mut times = Vec::with_capacity(API_RUNS);
         let mut page = serde_json::Value::Null;
         for _ in 0..API_RUNS {
             let started = Instant::now();
-            page = server.get(&path, &token)?;
+            page = server.get(&path, token)?;
             times.push(started.elapsed());
         }
         report(&format!("GET {path} at {mailboxes} UM mailboxes ({API_RUNS} runs)"), &times);
         let items = page["items"].as_array().map_or(0, Vec::len);
         println!("  page: {items} items, next: {}", if page["next"].is_string() { "given" } else { "none" });
     }
-    let ndjson = ndjson_listing(&server, &token, mailboxes)?;
-    recipients(&server, &token, mailboxes)?;
-    let csv = pin_report(&server, mailboxes)?;
+    let ndjson = ndjson_listing(server, token, mailboxes)?;
+    recipients(server, token, mailboxes)?;
+    let csv = pin_report(server, mailboxes)?;
     if let Some(floor) = pin_report_in_sqlite3(dir, mailboxes)? {
         let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64().max(f64::MIN_POSITIVE);
         let (shell, ndjson, csv) = (ratio(shell), ratio(ndjson), ratio(csv));
@@ -198,13 +273,6 @@ fn bench(umpin: &Path, floor_bin: &Path, dir: &Path, mailboxes: usize, postgres:
             met(ndjson <= B2_GOAL_RATIO),
             met(csv <= B2_GOAL_RATIO)
         );
-    }
-    server.print_memory("after the listings and the PIN report");
-    voice_sign_ins(umpin, dir, &server)?;
-    server.print_memory("after the sign-in load");
-    drop(server);
-    if let Some(url) = postgres {
-        on_postgres(&runtime, umpin, floor_bin, url, mailboxes)?;
     }
     Ok(())
 }
@@ -1067,19 +1135,28 @@ mod tests {
 
     #[test]
     fn bench_alone_runs_a_million_mailboxes_on_sqlite() {
-        assert_eq!(parse(&args("bench")).unwrap(), Run::Bench { mailboxes: FULL, postgres: None });
+        assert_eq!(
+            parse(&args("bench")).unwrap(),
+            Run::Bench { mailboxes: FULL, postgres: None, figures: Figures::ALL }
+        );
     }
 
     #[test]
     fn quick_runs_a_hundred_thousand_and_a_number_runs_that_many() {
-        assert_eq!(parse(&args("bench --quick")).unwrap(), Run::Bench { mailboxes: QUICK, postgres: None });
-        assert_eq!(parse(&args("bench 5000")).unwrap(), Run::Bench { mailboxes: 5000, postgres: None });
+        assert_eq!(
+            parse(&args("bench --quick")).unwrap(),
+            Run::Bench { mailboxes: QUICK, postgres: None, figures: Figures::ALL }
+        );
+        assert_eq!(
+            parse(&args("bench 5000")).unwrap(),
+            Run::Bench { mailboxes: 5000, postgres: None, figures: Figures::ALL }
+        );
     }
 
     #[test]
     fn postgres_takes_its_url_before_or_after_the_size() {
         let url = "postgres://postgres@127.0.0.1:5432/test";
-        let expected = Run::Bench { mailboxes: QUICK, postgres: Some(url.to_owned()) };
+        let expected = Run::Bench { mailboxes: QUICK, postgres: Some(url.to_owned()), figures: Figures::ALL };
         assert_eq!(parse(&args(&format!("bench --quick --postgres {url}"))).unwrap(), expected);
         assert_eq!(parse(&args(&format!("bench --postgres {url} --quick"))).unwrap(), expected);
     }
@@ -1091,12 +1168,30 @@ mod tests {
             "bench 5000 --quick",
             "bench --fast",
             "bench --postgres",
+            "bench --only",
+            "bench --only B4",
+            "bench --only B2 --only B1",
             "bench x",
             "bench 1",
             "other",
         ] {
             assert!(parse(&args(line)).is_err(), "{line} was accepted");
         }
+    }
+
+    #[test]
+    fn only_measures_the_figures_listed() {
+        let only_b2 = Figures { b1: false, b2: true, b3: false, b5: false };
+        assert_eq!(
+            parse(&args("bench --quick --only B2")).unwrap(),
+            Run::Bench { mailboxes: QUICK, postgres: None, figures: only_b2 }
+        );
+        let b1_b3 = Figures { b1: true, b2: false, b3: true, b5: false };
+        assert_eq!(
+            parse(&args("bench --only b1,B3 5000")).unwrap(),
+            Run::Bench { mailboxes: 5000, postgres: None, figures: b1_b3 }
+        );
+        assert!(!Figures::only("B5").unwrap().serve());
     }
 
     #[test]

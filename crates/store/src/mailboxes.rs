@@ -38,7 +38,8 @@ macro_rules! anr_condition {
 }
 pub(crate) use anr_condition;
 
-#[derive(Clone, sqlx::FromRow)]
+/// Read by column name from a row, or by position from a JSON array of [`mailbox_columns!`].
+#[derive(Clone, sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct MailboxRow {
     guid: String,
     name: String,
@@ -53,7 +54,7 @@ pub(crate) struct MailboxRow {
 }
 
 impl MailboxRow {
-    fn into_mailbox(self, email_addresses: Vec<String>) -> Result<Mailbox, StoreError> {
+    pub(crate) fn into_mailbox(self, email_addresses: Vec<String>) -> Result<Mailbox, StoreError> {
         Ok(Mailbox {
             guid: parse_guid(&self.guid)?,
             name: self.name,
@@ -71,17 +72,19 @@ impl MailboxRow {
 }
 
 /// The secondary addresses of the mailbox `m`, in their order, as a JSON array of texts (`[]`
-/// for none): what makes a whole mailbox one row, so that reading one mailbox is one statement.
+/// for none), as a text: what makes a whole mailbox one row, so that reading one mailbox is one
+/// statement.
 macro_rules! secondary_addresses {
     (sqlite) => {
         "(SELECT json_group_array(a.address ORDER BY a.position) FROM mailbox_addresses a \
-         WHERE a.mailbox = m.guid AND NOT a.is_primary) AS secondary_addresses"
+         WHERE a.mailbox = m.guid AND NOT a.is_primary)"
     };
     (postgres) => {
         "(SELECT COALESCE(json_agg(a.address ORDER BY a.position), '[]')::TEXT FROM mailbox_addresses a \
-         WHERE a.mailbox = m.guid AND NOT a.is_primary) AS secondary_addresses"
+         WHERE a.mailbox = m.guid AND NOT a.is_primary)"
     };
 }
+pub(crate) use secondary_addresses;
 
 /// The mailbox whose guid is `$1`, whole.
 macro_rules! whole_mailbox_by_guid {
@@ -91,6 +94,7 @@ macro_rules! whole_mailbox_by_guid {
             mailbox_columns!(),
             ", ",
             secondary_addresses!($backend),
+            " AS secondary_addresses",
             " FROM mailboxes m WHERE m.guid = $1"
         )
     };
@@ -105,6 +109,7 @@ macro_rules! mailbox_candidates {
             mailbox_columns!(),
             ", ",
             secondary_addresses!($backend),
+            " AS secondary_addresses",
             " FROM mailboxes m WHERE m.guid IN (",
             "SELECT guid FROM mailboxes WHERE guid = $1 ",
             "UNION SELECT mailbox FROM mailbox_addresses WHERE address_key = $2 ",

@@ -20,9 +20,10 @@ use std::fmt;
 
 use umpin_domain::{Guid, Mailbox, PinPolicy, PinStatus, Timestamp};
 
-use crate::mailboxes::{ABOVE_EVERY_KEY, MailboxRow, anr_condition, load_mailboxes, mailbox_columns};
+use crate::error::unreadable;
+use crate::mailboxes::{ABOVE_EVERY_KEY, MailboxRow, anr_condition, mailbox_columns, secondary_addresses};
 use crate::policies::{PinPolicyRow, pin_policy_columns};
-use crate::rows::{delete_one, guid_text, micros, narrow, opt_timestamp, parse_guid, timestamp};
+use crate::rows::{delete_one, guid_text, json_bool, micros, narrow, opt_timestamp, parse_guid, timestamp};
 use crate::um_mailboxes::{FilterBinds, UmMailboxFilter, um_filter_condition};
 use crate::{Conn, Database, StoreError, Tx};
 
@@ -123,16 +124,21 @@ macro_rules! pin_expires_on {
     };
 }
 
-/// The PIN listing walking the primary addresses with `$keyset` (`>` up, `<` down) in `$order`.
-macro_rules! pin_listing {
-    ($from:ident!($($kind:tt)*), $keyset:literal, $order:literal) => {
+/// One page of the PIN listing as one value: the rows walking the primary addresses with
+/// `$keyset` (`>` up, `<` down) in `$order`, each built by the database into a JSON array of
+/// arrays (the [`mailbox_columns!`], the secondary addresses, the [`pin_status_columns!`] and the
+/// [`pin_policy_columns!`], read back by position into [`PinPageRow`]), joined in that order
+/// into one JSON array (`[]` for none). So a page crosses from the database to the caller as one
+/// value, not row by row (on SQLite each row is otherwise a hand-off between sqlx's worker thread
+/// and the caller's, and each of its values an allocation freed on the other thread).
+macro_rules! pin_page {
+    ($backend:ident, $from:ident!($($kind:tt)*), $keyset:literal, $order:literal) => {
         concat!(
-            "SELECT ",
-            mailbox_columns!(),
-            ", ",
-            pin_status_columns!(),
-            ", ",
-            pin_policy_columns!(),
+            "SELECT COALESCE('[' || string_agg(r, ',' ORDER BY k ",
+            $order,
+            ") || ']', '[]') FROM (SELECT m.primary_address_key AS k, ",
+            pin_page_row!($backend),
+            " AS r",
             $from!($($kind)*),
             " WHERE ",
             um_filter_condition!(),
@@ -150,7 +156,37 @@ macro_rules! pin_listing {
             " <= $10))",
             " ORDER BY m.primary_address_key ",
             $order,
-            " LIMIT $3"
+            " LIMIT $3) t"
+        )
+    };
+}
+
+/// A row of the PIN listing as the text of a JSON array (see [`pin_page!`]).
+macro_rules! pin_page_row {
+    (sqlite) => {
+        concat!(
+            "json_array(json_array(",
+            mailbox_columns!(),
+            "), json(",
+            secondary_addresses!(sqlite),
+            "), json_array(",
+            pin_status_columns!(),
+            "), json_array(",
+            pin_policy_columns!(),
+            "))"
+        )
+    };
+    (postgres) => {
+        concat!(
+            "json_build_array(json_build_array(",
+            mailbox_columns!(),
+            "), CAST(",
+            secondary_addresses!(postgres),
+            " AS JSON), json_build_array(",
+            pin_status_columns!(),
+            "), json_build_array(",
+            pin_policy_columns!(),
+            "))::TEXT"
         )
     };
 }
@@ -184,14 +220,18 @@ macro_rules! pin_select {
     };
 }
 
-#[derive(sqlx::FromRow)]
+/// Read by column name from a row, or by position from a JSON array of [`pin_status_columns!`].
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct PinStatusRow {
     pin_set_at: i64,
     pin_length: i64,
+    #[serde(deserialize_with = "json_bool")]
     first_time_user: bool,
+    #[serde(deserialize_with = "json_bool")]
     expiry_forced: bool,
     failed_logon_count: i64,
     last_failed_logon: Option<i64>,
+    #[serde(deserialize_with = "json_bool")]
     locked_out: bool,
 }
 
@@ -217,15 +257,9 @@ struct PinRow {
     status: PinStatusRow,
 }
 
-#[derive(sqlx::FromRow)]
-struct PinListRow {
-    #[sqlx(flatten)]
-    mailbox: MailboxRow,
-    #[sqlx(flatten)]
-    status: PinStatusRow,
-    #[sqlx(flatten)]
-    policy: PinPolicyRow,
-}
+/// A row of the PIN listing ([`pin_page!`]): the mailbox, its secondary addresses, its PIN
+/// status and its policy's PIN settings.
+type PinPageRow = (MailboxRow, Vec<String>, PinStatusRow, PinPolicyRow);
 
 #[derive(sqlx::FromRow)]
 struct PinOfRow {
@@ -476,16 +510,17 @@ impl Tx {
         if filter.descending && after.is_none() {
             b.after = ABOVE_EVERY_KEY.to_owned();
         }
-        let sqlite = matches!(self, Tx::Sqlite(_));
-        let sql = match (filter.locked_out == Some(true), sqlite, filter.descending) {
-            (false, _, false) => pin_listing!(every_pin!(), ">", "ASC"),
-            (false, _, true) => pin_listing!(every_pin!(), "<", "DESC"),
-            (true, true, false) => pin_listing!(locked_out_pins!(sqlite), ">", "ASC"),
-            (true, true, true) => pin_listing!(locked_out_pins!(sqlite), "<", "DESC"),
-            (true, false, false) => pin_listing!(locked_out_pins!(postgres), ">", "ASC"),
-            (true, false, true) => pin_listing!(locked_out_pins!(postgres), "<", "DESC"),
+        let sql = match (matches!(self, Tx::Sqlite(_)), filter.locked_out == Some(true), filter.descending) {
+            (true, false, false) => pin_page!(sqlite, every_pin!(), ">", "ASC"),
+            (true, false, true) => pin_page!(sqlite, every_pin!(), "<", "DESC"),
+            (true, true, false) => pin_page!(sqlite, locked_out_pins!(sqlite), ">", "ASC"),
+            (true, true, true) => pin_page!(sqlite, locked_out_pins!(sqlite), "<", "DESC"),
+            (false, false, false) => pin_page!(postgres, every_pin!(), ">", "ASC"),
+            (false, false, true) => pin_page!(postgres, every_pin!(), "<", "DESC"),
+            (false, true, false) => pin_page!(postgres, locked_out_pins!(postgres), ">", "ASC"),
+            (false, true, true) => pin_page!(postgres, locked_out_pins!(postgres), "<", "DESC"),
         };
-        let rows: Vec<PinListRow> = on_conn!(self.conn(), c => {
+        let (page,): (String,) = on_conn!(self.conn(), c => {
             sqlx::query_as(sql)
             .bind(b.after.clone())
             .bind(b.anr.clone())
@@ -497,17 +532,15 @@ impl Tx {
             .bind(filter.pin_expired)
             .bind(micros(now))
             .bind(filter.expires_by.map(micros))
-            .fetch_all(&mut *c)
+            .fetch_one(&mut *c)
             .await?
         });
-        let mut mailboxes = Vec::with_capacity(rows.len());
-        let mut pins = Vec::with_capacity(rows.len());
-        for row in rows {
-            mailboxes.push(row.mailbox);
-            pins.push((row.status.into_status()?, row.policy.into_pin_policy()?));
-        }
-        let mailboxes = load_mailboxes(self.conn(), mailboxes).await?;
-        Ok(mailboxes.into_iter().zip(pins).map(|(m, (s, p))| (m, s, p)).collect())
+        let rows: Vec<PinPageRow> = serde_json::from_str(&page).map_err(|_| unreadable("a page of the PIN listing"))?;
+        rows.into_iter()
+            .map(|(mailbox, addresses, status, policy)| {
+                Ok((mailbox.into_mailbox(addresses)?, status.into_status()?, policy.into_pin_policy()?))
+            })
+            .collect()
     }
 
     /// The sealed verifiers of one page of PIN data, ordered by mailbox guid, after the mailbox

@@ -3,7 +3,7 @@
 use umpin_domain::{Guid, Limit, MailboxPolicy, PinPolicy};
 
 use crate::error::{Doing, map_error};
-use crate::rows::{guid_text, key, micros, narrow, parse_guid, timestamp};
+use crate::rows::{guid_text, json_bool, key, micros, narrow, parse_guid, timestamp};
 use crate::{StoreError, Tx};
 
 /// The columns of `mailbox_policies pol` that make a [`PinPolicyRow`]: the PIN settings.
@@ -25,12 +25,15 @@ macro_rules! policy_columns {
     };
 }
 
-#[derive(sqlx::FromRow)]
+/// Read by column name from a row, or by position from a JSON array of [`pin_policy_columns!`].
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct PinPolicyRow {
     min_pin_length: i64,
     pin_lifetime: Option<i64>,
     pin_history_count: i64,
+    #[serde(deserialize_with = "json_bool")]
     allow_common_patterns: bool,
+    #[serde(deserialize_with = "json_bool")]
     allow_common_pins: bool,
     logon_failures_before_pin_reset: Option<i64>,
     max_logon_attempts: i64,

@@ -42,6 +42,29 @@ pub(crate) fn narrow<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, Store
     T::try_from(value).map_err(|_| unreadable(what))
 }
 
+/// A boolean column inside a JSON document the database built: `true`/`false` from PostgreSQL,
+/// the stored `1`/`0` from SQLite.
+pub(crate) fn json_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct StoredBool;
+    impl serde::de::Visitor<'_> for StoredBool {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a boolean, or 0 or 1")
+        }
+        fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<bool, E> {
+            Ok(b)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<bool, E> {
+            match n {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(n), &self)),
+            }
+        }
+    }
+    d.deserialize_any(StoredBool)
+}
+
 /// A row of a child table: the owner's guid and one value, in position order.
 #[derive(sqlx::FromRow)]
 struct ChildRow {

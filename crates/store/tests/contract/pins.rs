@@ -117,6 +117,56 @@ umpin_store::backend_tests! {
         assert_eq!(aliases(&mut tx, &UmPinFilter::default(), Some("a@contoso.com")).await, ["b", "c"]);
     }
 
+    /// The listing gives each mailbox whole, as stored: its secondary addresses in their order,
+    /// the optional fields, texts with quotes, backslashes and characters beyond ASCII; each PIN
+    /// status and each policy's PIN settings with every field set, `Unlimited` ones too.
+    async fn the_pin_listing_gives_each_mailbox_status_and_policy_as_stored(db: Database) {
+        let (plan, _) = org(&db, "Plan").await;
+        let mut pol = policy("Every \"setting\" set", &plan);
+        pol.pin = PinPolicy {
+            min_pin_length: 7,
+            pin_lifetime: Limit::Unlimited,
+            pin_history_count: 3,
+            allow_common_patterns: true,
+            allow_common_pins: true,
+            logon_failures_before_pin_reset: Limit::Unlimited,
+            max_logon_attempts: 9,
+        };
+        let whole = Mailbox {
+            name: "Zoë \"Z\" O'Brien \\ 東京 🎧".to_owned(),
+            display_name: "O'Brien, Zoë \t \"Z\"".to_owned(),
+            email_addresses: vec!["zoe.obrien@contoso.com".to_owned(), "z@fabrikam.com".to_owned()],
+            phone: Some("+1 (425) 555-0100".to_owned()),
+            first_name: Some("Zoë".to_owned()),
+            last_name: Some("O'Brien \\ 東京".to_owned()),
+            ..mailbox("zoe")
+        };
+        let plain = mailbox("yann");
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_policy(&pol).await.unwrap();
+        let locked = PinStatus {
+            first_time_user: false,
+            expiry_forced: false,
+            failed_logon_count: 4,
+            last_failed_logon: Some(at(1_700_000_003_000_001)),
+            locked_out: true,
+            ..status()
+        };
+        for (m, st) in [(&whole, &locked), (&plain, &status())] {
+            tx.insert_mailbox(m).await.unwrap();
+            tx.put_um_mailbox(&um(m, &pol, &[&format!("4{}", m.alias.len())])).await.unwrap();
+            tx.put_pin(m.guid, &PinRecord { status: st.clone(), ..record(1) }).await.unwrap();
+        }
+        let expected = [(plain.clone(), status(), pol.pin), (whole.clone(), locked.clone(), pol.pin)];
+        assert_eq!(tx.list_um_pins(&UmPinFilter::default(), at(0), None, 10).await.unwrap(), expected);
+        let down = UmPinFilter { descending: true, ..Default::default() };
+        let reversed: Vec<_> = expected.iter().rev().cloned().collect();
+        assert_eq!(tx.list_um_pins(&down, at(0), None, 10).await.unwrap(), reversed);
+        let only_locked = UmPinFilter { locked_out: Some(true), ..Default::default() };
+        assert_eq!(tx.list_um_pins(&only_locked, at(0), None, 10).await.unwrap(), [expected[1].clone()]);
+        assert_eq!(tx.list_um_pins(&UmPinFilter::default(), at(0), Some("zoe@contoso.com"), 10).await.unwrap(), []);
+    }
+
     /// A page holds `limit` matches however far apart they lie, and the next page starts
     /// after the last of them, in either direction (the locked-out are read from their own index).
     async fn a_filtered_pin_listing_fills_each_page_with_matches_however_rare(db: Database) {
