@@ -478,7 +478,7 @@ fn on_postgres(
             &token,
             mailboxes,
         )?;
-        if let [(one_node, _), (two_nodes, cpu)] = outcomes.as_slice() {
+        if let [(one_node, alone), (two_nodes, together)] = outcomes.as_slice() {
             println!(
                 "  two nodes ÷ one node: {:.2} (goal ≥ 1.8 when each node has cores of its own; here both share the \
                  machine's cores with PostgreSQL and the load)",
@@ -490,15 +490,18 @@ fn on_postgres(
                 retries += metric(&metrics, "umpin_audit_batch_retries_total");
                 batches += metric(&metrics, "umpin_audit_batch_records_count");
             }
-            let (umpin, postgres) = cpu.per_request(two_nodes.answered);
             println!(
                 "  what serialises two nodes: the audit chain's head, moved by one statement per batch; {retries:.0} of \
                  the {batches:.0} batches the nodes appended (in both runs) were linked again because the other node \
-                 moved it first"
+                 moved it first, and PostgreSQL's CPU per request was {:.1} × one node's",
+                together.per_request(two_nodes.answered).1
+                    / alone.per_request(one_node.answered).1.max(f64::MIN_POSITIVE)
             );
+            let (umpin, postgres) = alone.per_request(one_node.answered);
             println!(
-                "  model: a core of umpin serve answers ≈ {:.0} req/s, a core of PostgreSQL ≈ {:.0}; so two nodes of \
-                 c cores each reach twice one node's figure while PostgreSQL has ≥ {:.2}·c cores",
+                "  model, from one node's costs: a core of umpin serve answers ≈ {:.0} req/s, a core of PostgreSQL \
+                 ≈ {:.0}; so two nodes of c cores each reach twice one node's figure while PostgreSQL has ≥ {:.2}·c \
+                 cores and the batches seldom meet",
                 1e6 / umpin.max(f64::MIN_POSITIVE),
                 1e6 / postgres.max(f64::MIN_POSITIVE),
                 2.0 * postgres / umpin.max(f64::MIN_POSITIVE)
