@@ -11,7 +11,7 @@ use umpin_domain::{Guid, ManagementAccount, RoleGroup, Timestamp};
 
 use crate::error::unreadable;
 use crate::rows::{delete_one, guid_text, key, micros, parse_guid, timestamp};
-use crate::{Database, StoreError, Tx};
+use crate::{Conn, Database, StoreError, Tx};
 
 macro_rules! account_columns {
     () => {
@@ -103,7 +103,7 @@ impl Tx {
         let Some(CredentialsRow { account, sealed_password }) = row else {
             return Ok(None);
         };
-        let mut accounts = self.with_role_groups(vec![account]).await?;
+        let mut accounts = with_role_groups(self.conn(), vec![account]).await?;
         Ok(accounts.pop().map(|account| AccountCredentials { account, sealed_password }))
     }
 
@@ -114,48 +114,7 @@ impl Tx {
                 .fetch_all(&mut *c)
                 .await?
         });
-        self.with_role_groups(rows).await
-    }
-
-    /// The accounts of `rows` with their role groups. One account (a sign-in, every API request)
-    /// reads only its own memberships.
-    pub(crate) async fn with_role_groups(
-        &mut self,
-        rows: Vec<AccountRow>,
-    ) -> Result<Vec<ManagementAccount>, StoreError> {
-        let only = match rows.as_slice() {
-            [] => return Ok(Vec::new()),
-            [one] => Some(one.guid.clone()),
-            _ => None,
-        };
-        let members: Vec<MemberRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(
-                "SELECT account, role_group FROM role_group_members WHERE ($1 IS NULL OR account = $1) \
-                 ORDER BY role_group",
-            )
-            .bind(only.clone())
-            .fetch_all(&mut *c)
-            .await?
-        });
-        let mut groups: HashMap<String, Vec<RoleGroup>> = HashMap::new();
-        for m in members {
-            groups.entry(m.account).or_default().push(parse_role_group(&m.role_group)?);
-        }
-        rows.into_iter()
-            .map(|r| {
-                let mut role_groups = groups.remove(&r.guid).unwrap_or_default();
-                role_groups.sort();
-                Ok(ManagementAccount {
-                    guid: parse_guid(&r.guid)?,
-                    name: r.name,
-                    display_name: r.display_name,
-                    disabled: r.disabled,
-                    role_groups,
-                    when_created: timestamp(r.when_created)?,
-                    directory_id: r.directory_id,
-                })
-            })
-            .collect()
+        with_role_groups(self.conn(), rows).await
     }
 
     /// Writes an account's display name and disabled flag. [`StoreError::NotFound`] when it is gone.
@@ -198,7 +157,7 @@ impl Tx {
                 .fetch_all(&mut *c)
                 .await?
         });
-        Ok(self.with_role_groups(rows).await?.pop())
+        Ok(with_role_groups(self.conn(), rows).await?.pop())
     }
 
     /// The account of the directory user whose immutable id is `directory_id`, made (with no
@@ -298,26 +257,6 @@ impl Tx {
         Ok(())
     }
 
-    /// The enabled account a token that hasn't expired at `now` belongs to.
-    pub async fn account_for_token(
-        &mut self,
-        digest: &[u8],
-        now: Timestamp,
-    ) -> Result<Option<ManagementAccount>, StoreError> {
-        let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(
-                "SELECT a.guid, a.name, a.display_name, a.disabled, a.when_created, a.directory_id \
-                 FROM api_tokens t JOIN management_accounts a ON a.guid = t.account \
-                 WHERE t.digest = $1 AND t.expires_at > $2 AND NOT a.disabled",
-            )
-            .bind(digest.to_vec())
-            .bind(micros(now))
-            .fetch_all(&mut *c)
-            .await?
-        });
-        Ok(self.with_role_groups(rows).await?.pop())
-    }
-
     /// Revokes one token; `false` when there was no such token.
     pub async fn delete_api_token(&mut self, digest: &[u8]) -> Result<bool, StoreError> {
         let deleted = on_conn!(self.conn(), c => {
@@ -411,6 +350,29 @@ impl Tx {
 }
 
 impl Database {
+    /// The enabled account a token that hasn't expired at `now` belongs to, with its role groups:
+    /// what authenticates every API request, read on a reader connection without a transaction
+    /// (two statements; a change between them is one a request a moment later would see).
+    pub async fn account_for_token(
+        &self,
+        digest: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<ManagementAccount>, StoreError> {
+        let mut reader = self.acquire_reader().await?;
+        let rows: Vec<AccountRow> = on_conn!(reader.conn(), c => {
+            sqlx::query_as(
+                "SELECT a.guid, a.name, a.display_name, a.disabled, a.when_created, a.directory_id \
+                 FROM api_tokens t JOIN management_accounts a ON a.guid = t.account \
+                 WHERE t.digest = $1 AND t.expires_at > $2 AND NOT a.disabled",
+            )
+            .bind(digest.to_vec())
+            .bind(micros(now))
+            .fetch_all(&mut *c)
+            .await?
+        });
+        Ok(with_role_groups(reader.conn(), rows).await?.pop())
+    }
+
     /// Deletes every token that has expired at `now` (it no longer signs anyone in: keeping its
     /// digest serves nothing) and returns how many. One statement on its own, so that it holds
     /// no transaction while other nodes sign in.
@@ -425,4 +387,45 @@ impl Database {
         });
         Ok(deleted)
     }
+}
+
+/// The accounts of `rows` with their role groups. One account (a sign-in, every API request)
+/// reads only its own memberships.
+pub(crate) async fn with_role_groups(
+    conn: Conn<'_>,
+    rows: Vec<AccountRow>,
+) -> Result<Vec<ManagementAccount>, StoreError> {
+    let only = match rows.as_slice() {
+        [] => return Ok(Vec::new()),
+        [one] => Some(one.guid.clone()),
+        _ => None,
+    };
+    let members: Vec<MemberRow> = on_conn!(conn, c => {
+        sqlx::query_as(
+            "SELECT account, role_group FROM role_group_members WHERE ($1 IS NULL OR account = $1) \
+             ORDER BY role_group",
+        )
+        .bind(only.clone())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    let mut groups: HashMap<String, Vec<RoleGroup>> = HashMap::new();
+    for m in members {
+        groups.entry(m.account).or_default().push(parse_role_group(&m.role_group)?);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let mut role_groups = groups.remove(&r.guid).unwrap_or_default();
+            role_groups.sort();
+            Ok(ManagementAccount {
+                guid: parse_guid(&r.guid)?,
+                name: r.name,
+                display_name: r.display_name,
+                disabled: r.disabled,
+                role_groups,
+                when_created: timestamp(r.when_created)?,
+                directory_id: r.directory_id,
+            })
+        })
+        .collect()
 }

@@ -316,6 +316,15 @@ impl Database {
         })
     }
 
+    /// A connection for reads that need no transaction (on SQLite a reader), so that a read of a
+    /// statement or two costs no `BEGIN` and no end of a transaction.
+    pub(crate) async fn acquire_reader(&self) -> Result<Pooled, StoreError> {
+        Ok(match self {
+            Database::Sqlite(pools) => Pooled::Sqlite(pools.readers.acquire().await?),
+            Database::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
+        })
+    }
+
     /// "sqlite" or "postgres", for logs and test names.
     pub fn backend_name(&self) -> &'static str {
         match self {

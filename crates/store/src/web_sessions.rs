@@ -7,7 +7,7 @@
 
 use umpin_domain::{Guid, Mailbox, ManagementAccount, Timestamp};
 
-use crate::accounts::{AccountRow, account_columns};
+use crate::accounts::{AccountRow, account_columns, with_role_groups};
 use crate::rows::{guid_text, micros, parse_guid};
 use crate::{Database, StoreError, Tx};
 
@@ -147,7 +147,7 @@ impl Tx {
             .fetch_all(&mut *c)
             .await?
         });
-        Ok(self.with_role_groups(rows).await?.pop())
+        Ok(with_role_groups(self.conn(), rows).await?.pop())
     }
 
     /// The mailbox of a Voice Mail session that is neither idle nor expired at `now`, after
