@@ -62,6 +62,6 @@ impl GetUmDirectorySyncStatus {
     }
 
     pub async fn run(self, s: &Service, by: &Principal, _: Option<&PageRequest>) -> Result<Batch, ServiceError> {
-        Ok(super::all(&self.call(s, by).await?.into_iter().collect::<Vec<_>>(), views::directory_sync_status))
+        Ok(super::all(self.call(s, by).await?.as_slice(), views::directory_sync_status))
     }
 }

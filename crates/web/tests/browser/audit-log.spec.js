@@ -137,6 +137,7 @@ test('a control character and a NUL of a refused identity show in the Audit log 
   await record.locator('summary').click();
   await expect(record.locator('code')).toContainText('-Identity "to`u{1b}[2Jny\uFFFD<b>"');
   await accessible(page);
+  await screenshot(page, 'audit-log-control-character');
 });
 
 test('a Help Desk account is not offered the Audit log, and reading it or verifying the chain is refused', async ({ page }) => {
