@@ -197,21 +197,33 @@ impl Service {
     }
 
     /// Runs `work` in a read-only transaction as `by`, after the permission check, and records it
-    /// through the appender: the value is returned only once its record is durable, and a failure
-    /// to append is the read's failure (it is recorded as one, when the log can still take it).
+    /// as [`Service::audited_lookup`] does.
     pub(crate) async fn audited_read<T>(
         &self,
         by: &Principal,
         operation: Operation,
         work: impl AsyncFnOnce(&mut Tx) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        self.authorize(by, &operation).await?;
-        let read = async {
+        self.audited_lookup(by, operation, async {
             let mut tx = self.db.begin_read().await?;
             let value = work(&mut tx).await?;
             tx.commit().await?;
-            Ok::<T, ServiceError>(value)
-        };
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Awaits `read` (which changes nothing: a statement of the store's on a reader, or a
+    /// read-only transaction) as `by`, after the permission check, and records it through the
+    /// appender: the value is returned only once its record is durable, and a failure to append
+    /// is the read's failure (it is recorded as one, when the log can still take it).
+    pub(crate) async fn audited_lookup<T>(
+        &self,
+        by: &Principal,
+        operation: Operation,
+        read: impl Future<Output = Result<T, ServiceError>>,
+    ) -> Result<T, ServiceError> {
+        self.authorize(by, &operation).await?;
         let result = match read.await {
             Ok(value) => {
                 let record = self.audit_record(by, &operation, None);

@@ -3,6 +3,7 @@
 use jiff::SignedDuration;
 use secrecy::ExposeSecret;
 use umpin_crypto::{HistoryEntry, Pin, generate_pin};
+use umpin_domain::identity::{check_identity, resolve_mailbox};
 use umpin_domain::mailbox::check_address;
 use umpin_domain::pin::check_expires_within_days;
 use umpin_domain::{Error, Mailbox, PinPolicy, PinStatus, Timestamp, UmMailbox, check_new_pin};
@@ -84,11 +85,17 @@ impl Service {
         operation: Operation,
         identity: &str,
     ) -> Result<UmMailboxPin, ServiceError> {
-        self.audited_read(by, operation, async |tx| {
-            let mailbox = find_mailbox(tx, identity).await?;
-            match tx.pin_status_of(mailbox.guid).await? {
-                Some((status, pin_policy)) => Ok(UmMailboxPin::derive(&mailbox, &status, &pin_policy, self.now())),
-                None => Err(Error::NotUmEnabled { mailbox: mailbox.primary_smtp_address }.into()),
+        // One statement on a reader, the mailbox and its PIN status together: what every
+        // request for one mailbox's PIN information costs the database.
+        self.audited_lookup(by, operation, async {
+            check_identity("Identity", identity)?;
+            let (mailboxes, pins): (Vec<Mailbox>, Vec<_>) =
+                self.db.mailbox_pin_candidates(identity).await?.into_iter().unzip();
+            let mailbox = resolve_mailbox(identity, &mailboxes)?;
+            let chosen = mailboxes.iter().position(|m| m.guid == mailbox.guid);
+            match chosen.and_then(|i| pins[i].as_ref()) {
+                Some((status, pin_policy)) => Ok(UmMailboxPin::derive(mailbox, status, pin_policy, self.now())),
+                None => Err(Error::NotUmEnabled { mailbox: mailbox.primary_smtp_address.clone() }.into()),
             }
         })
         .await

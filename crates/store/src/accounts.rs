@@ -30,6 +30,20 @@ pub(crate) struct AccountRow {
     directory_id: Option<String>,
 }
 
+impl AccountRow {
+    fn into_account(self, role_groups: Vec<RoleGroup>) -> Result<ManagementAccount, StoreError> {
+        Ok(ManagementAccount {
+            guid: parse_guid(&self.guid)?,
+            name: self.name,
+            display_name: self.display_name,
+            disabled: self.disabled,
+            role_groups,
+            when_created: timestamp(self.when_created)?,
+            directory_id: self.directory_id,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct CredentialsRow {
     #[sqlx(flatten)]
@@ -41,6 +55,36 @@ struct CredentialsRow {
 struct MemberRow {
     account: String,
     role_group: String,
+}
+
+/// The account of the token whose digest is `$1` and that hasn't expired at `$2`, with its role
+/// groups as the text of a JSON array of their names.
+macro_rules! account_for_token {
+    ($backend:ident) => {
+        concat!(
+            "SELECT a.guid, a.name, a.display_name, a.disabled, a.when_created, a.directory_id, ",
+            role_groups_of_account!($backend),
+            " AS role_groups FROM api_tokens t JOIN management_accounts a ON a.guid = t.account \
+             WHERE t.digest = $1 AND t.expires_at > $2 AND NOT a.disabled"
+        )
+    };
+}
+
+/// The names of the role groups of the account `a`, as the text of a JSON array.
+macro_rules! role_groups_of_account {
+    (sqlite) => {
+        "(SELECT json_group_array(g.role_group) FROM role_group_members g WHERE g.account = a.guid)"
+    };
+    (postgres) => {
+        "(SELECT COALESCE(json_agg(g.role_group), '[]')::TEXT FROM role_group_members g WHERE g.account = a.guid)"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenAccountRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    role_groups: String,
 }
 
 /// An account with its sealed password, for sign-in.
@@ -351,26 +395,36 @@ impl Tx {
 
 impl Database {
     /// The enabled account a token that hasn't expired at `now` belongs to, with its role groups:
-    /// what authenticates every API request, read on a reader connection without a transaction
-    /// (two statements; a change between them is one a request a moment later would see).
+    /// what authenticates every API request, one statement on a reader connection without a
+    /// transaction (the role groups come as one JSON array of the same statement).
     pub async fn account_for_token(
         &self,
         digest: &[u8],
         now: Timestamp,
     ) -> Result<Option<ManagementAccount>, StoreError> {
         let mut reader = self.acquire_reader().await?;
-        let rows: Vec<AccountRow> = on_conn!(reader.conn(), c => {
-            sqlx::query_as(
-                "SELECT a.guid, a.name, a.display_name, a.disabled, a.when_created, a.directory_id \
-                 FROM api_tokens t JOIN management_accounts a ON a.guid = t.account \
-                 WHERE t.digest = $1 AND t.expires_at > $2 AND NOT a.disabled",
-            )
-            .bind(digest.to_vec())
-            .bind(micros(now))
-            .fetch_all(&mut *c)
-            .await?
-        });
-        Ok(with_role_groups(reader.conn(), rows).await?.pop())
+        let row: Option<TokenAccountRow> = match reader.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query_as(account_for_token!(sqlite))
+                    .bind(digest.to_vec())
+                    .bind(micros(now))
+                    .fetch_optional(c)
+                    .await?
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as(account_for_token!(postgres))
+                    .bind(digest.to_vec())
+                    .bind(micros(now))
+                    .fetch_optional(c)
+                    .await?
+            }
+        };
+        let Some(TokenAccountRow { account, role_groups }) = row else { return Ok(None) };
+        let names: Vec<String> =
+            serde_json::from_str(&role_groups).map_err(|_| unreadable("the role groups of an account"))?;
+        let mut role_groups = names.iter().map(|name| parse_role_group(name)).collect::<Result<Vec<_>, _>>()?;
+        role_groups.sort();
+        Ok(Some(account.into_account(role_groups)?))
     }
 
     /// Deletes every token that has expired at `now` (it no longer signs anyone in: keeping its
@@ -417,15 +471,7 @@ pub(crate) async fn with_role_groups(
         .map(|r| {
             let mut role_groups = groups.remove(&r.guid).unwrap_or_default();
             role_groups.sort();
-            Ok(ManagementAccount {
-                guid: parse_guid(&r.guid)?,
-                name: r.name,
-                display_name: r.display_name,
-                disabled: r.disabled,
-                role_groups,
-                when_created: timestamp(r.when_created)?,
-                directory_id: r.directory_id,
-            })
+            r.into_account(role_groups)
         })
         .collect()
 }

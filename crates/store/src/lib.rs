@@ -190,6 +190,7 @@ impl Database {
             let pool = PoolOptions::<Sqlite>::new()
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .max_connections(1)
+                .test_before_acquire(false)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
@@ -202,15 +203,21 @@ impl Database {
     }
 
     /// The writer's pool (which creates the file and sets WAL mode), then the readers'.
+    ///
+    /// Neither pool pings a connection before lending it (sqlx's `test_before_acquire`): a
+    /// connection to a file can't have been dropped by a server, and each ping would be one more
+    /// hand-off to the connection's worker thread on every request.
     async fn sqlite_pools(options: SqliteConnectOptions, readers: u32) -> Result<Database, sqlx::Error> {
         let writer = PoolOptions::<Sqlite>::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         let readers = PoolOptions::<Sqlite>::new()
             .max_connections(readers)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
             .connect_with(options.pragma("query_only", "ON"))
             .await?;
         Ok(Database::Sqlite(SqlitePools { writer, readers }))

@@ -8,7 +8,8 @@ use crate::rows::{after_key, children, delete_one, guid_text, key, micros, parse
 use crate::{Conn, StoreError, Tx};
 
 /// The most mailboxes [`Tx::mailbox_candidates`] returns: enough to name the candidates of an
-/// ambiguous identity, few enough that a value matching everybody stays cheap.
+/// ambiguous identity, few enough that a value matching everybody stays cheap. Written out in
+/// [`mailbox_candidates!`] too.
 pub const MAX_CANDIDATES: u32 = 50;
 
 /// Which mailboxes [`Tx::list_mailboxes`] lists.
@@ -101,15 +102,20 @@ macro_rules! whole_mailbox_by_guid {
 }
 
 /// The mailboxes an identity may name, whole (see [`Tx::mailbox_candidates`]): `$1` the guid (or
-/// the key), `$2` the key, `$3` the limit.
+/// the key), `$2` the key; then any more columns of `m` given (each after a comma).
+///
+/// The limit, [`MAX_CANDIDATES`], is written into the statement rather than bound: SQLite plans
+/// with the value bound to a `LIMIT`, and so prepares the statement again each time a value is
+/// bound to it, which for this statement cost more than running it.
 macro_rules! mailbox_candidates {
-    ($backend:ident) => {
+    ($backend:ident $($more:tt)*) => {
         concat!(
             "SELECT ",
             mailbox_columns!(),
             ", ",
             secondary_addresses!($backend),
             " AS secondary_addresses",
+            $($more)*
             " FROM mailboxes m WHERE m.guid IN (",
             "SELECT guid FROM mailboxes WHERE guid = $1 ",
             "UNION SELECT mailbox FROM mailbox_addresses WHERE address_key = $2 ",
@@ -121,21 +127,22 @@ macro_rules! mailbox_candidates {
             "WHEN EXISTS (SELECT 1 FROM mailbox_addresses a ",
             "WHERE a.mailbox = m.guid AND a.address_key = $2) THEN 1 ",
             "WHEN m.upn_key = $2 THEN 2 WHEN m.alias_key = $2 THEN 3 WHEN m.name_key = $2 THEN 4 ELSE 5 END, ",
-            "m.primary_address_key LIMIT $3"
+            "m.primary_address_key LIMIT 50"
         )
     };
 }
+pub(crate) use mailbox_candidates;
 
 /// A mailbox row with its secondary addresses ([`secondary_addresses!`]).
 #[derive(sqlx::FromRow)]
-struct WholeMailboxRow {
+pub(crate) struct WholeMailboxRow {
     #[sqlx(flatten)]
     mailbox: MailboxRow,
     secondary_addresses: String,
 }
 
 impl WholeMailboxRow {
-    fn into_mailbox(self) -> Result<Mailbox, StoreError> {
+    pub(crate) fn into_mailbox(self) -> Result<Mailbox, StoreError> {
         let addresses: Vec<String> = serde_json::from_str(&self.secondary_addresses)
             .map_err(|_| crate::error::unreadable("the addresses of a mailbox"))?;
         self.mailbox.into_mailbox(addresses)
@@ -291,24 +298,13 @@ impl Tx {
     /// which resolution would never choose over them. One statement, the secondary addresses
     /// included: every cmdlet that names a mailbox starts with it.
     pub async fn mailbox_candidates(&mut self, identity: &str) -> Result<Vec<Mailbox>, StoreError> {
-        let wanted = key(identity);
-        let guid = Guid::parse_str(identity.trim()).map(guid_text).unwrap_or_else(|_| wanted.clone());
+        let (guid, wanted) = candidate_keys(identity);
         let rows: Vec<WholeMailboxRow> = match self.conn() {
             Conn::Sqlite(c) => {
-                sqlx::query_as(mailbox_candidates!(sqlite))
-                    .bind(guid)
-                    .bind(wanted)
-                    .bind(i64::from(MAX_CANDIDATES))
-                    .fetch_all(&mut *c)
-                    .await?
+                sqlx::query_as(mailbox_candidates!(sqlite)).bind(guid).bind(wanted).fetch_all(&mut *c).await?
             }
             Conn::Postgres(c) => {
-                sqlx::query_as(mailbox_candidates!(postgres))
-                    .bind(guid)
-                    .bind(wanted)
-                    .bind(i64::from(MAX_CANDIDATES))
-                    .fetch_all(&mut *c)
-                    .await?
+                sqlx::query_as(mailbox_candidates!(postgres)).bind(guid).bind(wanted).fetch_all(&mut *c).await?
             }
         };
         rows.into_iter().map(WholeMailboxRow::into_mailbox).collect()
@@ -335,6 +331,14 @@ impl Tx {
         };
         load_mailboxes(self.conn(), rows.into_iter().map(|r| r.mailbox).collect()).await
     }
+}
+
+/// What [`mailbox_candidates!`] binds for an `-Identity` value: `$1`, the guid it is (its own
+/// key when it is none), and `$2`, its key.
+pub(crate) fn candidate_keys(identity: &str) -> (String, String) {
+    let wanted = key(identity);
+    let guid = Guid::parse_str(identity.trim()).map(guid_text).unwrap_or_else(|_| wanted.clone());
+    (guid, wanted)
 }
 
 /// The order of the web admin center's Recipients list.

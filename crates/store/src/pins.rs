@@ -21,7 +21,10 @@ use std::fmt;
 use umpin_domain::{Guid, Mailbox, PinPolicy, PinStatus, Timestamp};
 
 use crate::error::unreadable;
-use crate::mailboxes::{ABOVE_EVERY_KEY, MailboxRow, anr_condition, mailbox_columns, secondary_addresses};
+use crate::mailboxes::{
+    ABOVE_EVERY_KEY, MailboxRow, WholeMailboxRow, anr_condition, candidate_keys, mailbox_candidates, mailbox_columns,
+    secondary_addresses,
+};
 use crate::policies::{PinPolicyRow, pin_policy_columns};
 use crate::rows::{delete_one, guid_text, json_bool, micros, narrow, opt_timestamp, parse_guid, timestamp};
 use crate::um_mailboxes::{FilterBinds, UmMailboxFilter, um_filter_condition};
@@ -214,6 +217,38 @@ macro_rules! locked_out_pins {
     };
 }
 
+/// The [`pin_status_columns!`] and [`pin_policy_columns!`] of the mailbox `m` as the text of a
+/// JSON array of two arrays, read back by position into [`MailboxPinRow`]; NULL unless it is
+/// UM-enabled with PIN data.
+macro_rules! pin_of_mailbox {
+    (sqlite) => {
+        concat!(
+            "(SELECT json_array(json_array(",
+            pin_status_columns!(),
+            "), json_array(",
+            pin_policy_columns!(),
+            ")) ",
+            pin_of_mailbox!(from),
+            ")"
+        )
+    };
+    (postgres) => {
+        concat!(
+            "(SELECT json_build_array(json_build_array(",
+            pin_status_columns!(),
+            "), json_build_array(",
+            pin_policy_columns!(),
+            "))::TEXT ",
+            pin_of_mailbox!(from),
+            ")"
+        )
+    };
+    (from) => {
+        "FROM um_mailboxes u JOIN pins p ON p.mailbox = u.mailbox JOIN mailbox_policies pol ON pol.guid = u.policy \
+         WHERE u.mailbox = m.guid AND u.um_enabled"
+    };
+}
+
 macro_rules! pin_select {
     () => {
         concat!("SELECT p.sealed_pin, p.version, ", pin_status_columns!(), " FROM pins p WHERE p.mailbox = $1")
@@ -267,6 +302,15 @@ struct PinOfRow {
     status: PinStatusRow,
     #[sqlx(flatten)]
     policy: PinPolicyRow,
+}
+
+/// A candidate of [`Database::mailbox_pin_candidates`]: the mailbox, and its PIN status and
+/// policy settings ([`pin_of_mailbox!`]).
+#[derive(sqlx::FromRow)]
+struct MailboxPinRow {
+    #[sqlx(flatten)]
+    mailbox: WholeMailboxRow,
+    pin: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -417,8 +461,7 @@ impl Tx {
     }
 
     /// The PIN status of a UM-enabled mailbox with the PIN settings of its policy, in one
-    /// statement (what `Get-UMMailboxPIN -Identity` shows; the verifier and the history aren't
-    /// read). `None` when the mailbox isn't UM-enabled or has no PIN data.
+    /// statement (the verifier and the history aren't read). `None` when the mailbox isn't UM-enabled or has no PIN data.
     pub async fn pin_status_of(&mut self, mailbox: Guid) -> Result<Option<(PinStatus, PinPolicy)>, StoreError> {
         let row: Option<PinOfRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(concat!(
@@ -650,6 +693,47 @@ impl Tx {
 }
 
 impl Database {
+    /// The mailboxes an `-Identity` value may name, as [`Tx::mailbox_candidates`] finds and
+    /// orders them, each with its PIN status and its policy's PIN settings when it is UM-enabled
+    /// with PIN data (as [`Tx::pin_status_of`] gives them): what `Get-UMMailboxPIN -Identity`
+    /// reads, in one statement on a reader connection without a transaction.
+    pub async fn mailbox_pin_candidates(
+        &self,
+        identity: &str,
+    ) -> Result<Vec<(Mailbox, Option<(PinStatus, PinPolicy)>)>, StoreError> {
+        let (guid, wanted) = candidate_keys(identity);
+        let mut reader = self.acquire_reader().await?;
+        let rows: Vec<MailboxPinRow> = match reader.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query_as(mailbox_candidates!(sqlite ", ", pin_of_mailbox!(sqlite), " AS pin",))
+                    .bind(guid)
+                    .bind(wanted)
+                    .fetch_all(c)
+                    .await?
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as(mailbox_candidates!(postgres ", ", pin_of_mailbox!(postgres), " AS pin",))
+                    .bind(guid)
+                    .bind(wanted)
+                    .fetch_all(c)
+                    .await?
+            }
+        };
+        rows.into_iter()
+            .map(|row| {
+                let pin = match row.pin {
+                    Some(text) => {
+                        let (status, policy): (PinStatusRow, PinPolicyRow) =
+                            serde_json::from_str(&text).map_err(|_| unreadable("the PIN status of a mailbox"))?;
+                        Some((status.into_status()?, policy.into_pin_policy()?))
+                    }
+                    None => None,
+                };
+                Ok((row.mailbox.into_mailbox()?, pin))
+            })
+            .collect()
+    }
+
     /// [`Tx::reserve_sign_in`] in a statement of its own, committed at once, so that every node
     /// counts the attempt before this one evaluates the PIN.
     pub async fn reserve_sign_in(

@@ -36,6 +36,35 @@ async fn stored(db: &Database, digest: u8) -> bool {
 }
 
 umpin_store::backend_tests! {
+    /// A token that hasn't expired gives its account with every role group the account is a
+    /// member of, in order, and no other account's; an account of no role group has none; an
+    /// expired token, or one of a disabled account, gives nobody.
+    async fn a_tokens_account_comes_with_its_own_role_groups_in_order(db: Database) {
+        let (ellen, kim) = (management_account(&db, "ellen").await, management_account(&db, "kim").await);
+        let mut tx = db.begin().await.unwrap();
+        for group in [RoleGroup::UmManagement, RoleGroup::HelpDesk, RoleGroup::OrganizationManagement] {
+            tx.add_role_group_member(group, ellen).await.unwrap();
+        }
+        tx.add_role_group_member(RoleGroup::ViewOnlyOrganizationManagement, kim).await.unwrap();
+        tx.commit().await.unwrap();
+        token(&db, 1, ellen, 100).await;
+        let nobody = management_account(&db, "nobody").await;
+        token(&db, 2, nobody, 100).await;
+        let account = db.account_for_token(&[1; 32], at(99)).await.unwrap().unwrap();
+        assert_eq!((account.guid, account.name.as_str()), (ellen, "ellen"));
+        let mut expected = vec![RoleGroup::UmManagement, RoleGroup::HelpDesk, RoleGroup::OrganizationManagement];
+        expected.sort();
+        assert_eq!(account.role_groups, expected);
+        assert_eq!(db.account_for_token(&[2; 32], at(99)).await.unwrap().unwrap().role_groups, []);
+        assert!(db.account_for_token(&[1; 32], at(100)).await.unwrap().is_none(), "expired at 100");
+        let mut tx = db.begin().await.unwrap();
+        let accounts = tx.management_accounts().await.unwrap();
+        let stored = accounts.into_iter().find(|a| a.guid == ellen).unwrap();
+        tx.update_management_account(&ManagementAccount { disabled: true, ..stored }).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(db.account_for_token(&[1; 32], at(99)).await.unwrap().is_none(), "a disabled account");
+    }
+
     /// Deleting the expired tokens removes those of every account whose expiry has come (at
     /// `now` included) and keeps the others; a second pass finds nothing.
     async fn deleting_expired_tokens_removes_those_of_every_account_expired_at_now_and_keeps_the_rest(db: Database) {

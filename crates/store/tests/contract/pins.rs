@@ -32,6 +32,44 @@ umpin_store::backend_tests! {
         assert_eq!(tx.pin_status_of(Guid::new_v4()).await.unwrap(), None, "no such mailbox");
     }
 
+    /// Reading the mailboxes an identity may name with their PIN status in one statement gives
+    /// what finding the candidates and then reading each one's PIN status gives, in the same
+    /// order: a UM mailbox's status with its policy's settings, and none for a mailbox
+    /// UM-disabled, without PIN data or not UM-enabled at all.
+    async fn the_candidates_of_an_identity_come_with_their_pin_status_as_read_one_by_one(db: Database) {
+        let (_, pol) = org(&db, "Plan").await;
+        let named = |n: &str| Mailbox { display_name: "Shared Name".to_owned(), ..mailbox(n) };
+        let tony = um_user(&db, &pol, "tony", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        let st = PinStatus { locked_out: true, failed_logon_count: 7, last_failed_logon: Some(at(5)), ..status() };
+        tx.update_pin_status(tony.guid, &st).await.unwrap();
+        tx.update_mailbox(&Mailbox { display_name: "Shared Name".to_owned(), ..tony.clone() }).await.unwrap();
+        let (kim, ann, bob) = (named("kim"), named("ann"), Mailbox { email_addresses: vec!["b@fabrikam.com".to_owned()], ..named("bob") });
+        for m in [&kim, &ann, &bob] {
+            tx.insert_mailbox(m).await.unwrap();
+        }
+        tx.put_um_mailbox(&um(&kim, &pol, &["52345"])).await.unwrap();
+        tx.put_um_mailbox(&um(&ann, &pol, &["53456"])).await.unwrap();
+        tx.put_pin(ann.guid, &record(2)).await.unwrap();
+        tx.put_um_mailbox(&UmMailbox { um_enabled: false, ..um(&ann, &pol, &["53456"]) }).await.unwrap();
+        tx.commit().await.unwrap();
+        let tony_guid = tony.guid.to_string();
+        for identity in ["tony", tony_guid.as_str(), "TONY@corp.contoso.com", "shared name", "b@fabrikam.com", "nobody"] {
+            let mut read = db.begin_read().await.unwrap();
+            let mut expected = Vec::new();
+            for m in read.mailbox_candidates(identity).await.unwrap() {
+                let pin = read.pin_status_of(m.guid).await.unwrap();
+                expected.push((m, pin));
+            }
+            read.commit().await.unwrap();
+            assert_eq!(db.mailbox_pin_candidates(identity).await.unwrap(), expected, "{identity}");
+        }
+        let shared = db.mailbox_pin_candidates("Shared Name").await.unwrap();
+        let aliases: Vec<_> = shared.iter().map(|(m, pin)| (m.alias.as_str(), pin.is_some())).collect();
+        assert_eq!(aliases, [("ann", false), ("bob", false), ("kim", false), ("tony", true)], "positive control");
+        assert_eq!(shared[3].1, Some((st, pol.pin)));
+    }
+
     /// PIN data comes back as it went in; each put moves the version on by one.
     async fn pin_data_round_trips_and_each_put_moves_the_version(db: Database) {
         let (_, pol) = org(&db, "Plan").await;
