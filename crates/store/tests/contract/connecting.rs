@@ -78,6 +78,22 @@ async fn an_in_memory_sqlite_database_keeps_its_data_across_transactions() {
     assert_eq!(db.begin().await.unwrap().mailbox_candidates("tony").await.unwrap().len(), 1);
 }
 
+/// The bundled SQLite keeps no memory statistics (`.cargo/config.toml`): keeping them takes one
+/// process-wide mutex on each of SQLite's allocations, which the threads of the pools'
+/// connections then wait on each other for.
+#[tokio::test]
+async fn the_bundled_sqlite_keeps_no_memory_statistics() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let Database::Sqlite(pools) = &db else { panic!("not SQLite") };
+    let used = |option: &'static str| async move {
+        let (used,): (bool,) =
+            sqlx::query_as("SELECT sqlite_compileoption_used($1)").bind(option).fetch_one(&pools.writer).await.unwrap();
+        used
+    };
+    assert!(used("THREADSAFE=1").await, "positive control: an option the build is known to have");
+    assert!(used("DEFAULT_MEMSTATUS=0").await, "built with SQLITE_DEFAULT_MEMSTATUS=0");
+}
+
 /// A SQLite transaction takes the write lock when it begins (`BEGIN IMMEDIATE`): a second
 /// one, on another pool, waits for the first to end instead of starting beside it.
 #[tokio::test(flavor = "multi_thread")]
