@@ -44,7 +44,8 @@ umpin_store::backend_tests! {
         let st = PinStatus { locked_out: true, failed_logon_count: 7, last_failed_logon: Some(at(5)), ..status() };
         tx.update_pin_status(tony.guid, &st).await.unwrap();
         tx.update_mailbox(&Mailbox { display_name: "Shared Name".to_owned(), ..tony.clone() }).await.unwrap();
-        let (kim, ann, bob) = (named("kim"), named("ann"), Mailbox { email_addresses: vec!["b@fabrikam.com".to_owned()], ..named("bob") });
+        let (kim, ann) = (named("kim"), named("ann"));
+        let bob = Mailbox { email_addresses: vec!["b@fabrikam.com".to_owned()], ..named("bob") };
         for m in [&kim, &ann, &bob] {
             tx.insert_mailbox(m).await.unwrap();
         }
@@ -54,7 +55,8 @@ umpin_store::backend_tests! {
         tx.put_um_mailbox(&UmMailbox { um_enabled: false, ..um(&ann, &pol, &["53456"]) }).await.unwrap();
         tx.commit().await.unwrap();
         let tony_guid = tony.guid.to_string();
-        for identity in ["tony", tony_guid.as_str(), "TONY@corp.contoso.com", "shared name", "b@fabrikam.com", "nobody"] {
+        let identities = ["tony", tony_guid.as_str(), "TONY@corp.contoso.com", "shared name", "b@fabrikam.com", "nobody"];
+        for identity in identities {
             let mut read = db.begin_read().await.unwrap();
             let mut expected = Vec::new();
             for m in read.mailbox_candidates(identity).await.unwrap() {
