@@ -443,7 +443,7 @@ impl Database {
     }
 }
 
-/// The accounts of `rows` with their role groups. One account (a sign-in, every API request)
+/// The accounts of `rows` with their role groups. One account (a password sign-in, an admin center page)
 /// reads only its own memberships.
 pub(crate) async fn with_role_groups(
     conn: Conn<'_>,
