@@ -5,17 +5,19 @@
 //! upsert, so several nodes count together. Expired tokens are deleted by
 //! [`Database::delete_expired_api_tokens`], which a serving node runs now and then.
 
-use std::collections::HashMap;
-
 use umpin_domain::{Guid, ManagementAccount, RoleGroup, Timestamp};
 
 use crate::error::unreadable;
 use crate::rows::{delete_one, guid_text, key, micros, parse_guid, timestamp};
-use crate::{Conn, Database, StoreError, Tx};
+use crate::{Database, StoreError, Tx};
 
+/// The columns of the account `management_accounts a` read into [`AccountRow`], its role groups
+/// among them: their names (none has a comma) joined by commas, NULL for none, from the same
+/// statement.
 macro_rules! account_columns {
     () => {
-        "guid, name, display_name, disabled, when_created, directory_id"
+        "a.guid, a.name, a.display_name, a.disabled, a.when_created, a.directory_id, \
+         (SELECT string_agg(g.role_group, ',') FROM role_group_members g WHERE g.account = a.guid) AS role_groups"
     };
 }
 pub(crate) use account_columns;
@@ -28,10 +30,14 @@ pub(crate) struct AccountRow {
     disabled: bool,
     when_created: i64,
     directory_id: Option<String>,
+    role_groups: Option<String>,
 }
 
 impl AccountRow {
-    fn into_account(self, role_groups: Vec<RoleGroup>) -> Result<ManagementAccount, StoreError> {
+    pub(crate) fn into_account(self) -> Result<ManagementAccount, StoreError> {
+        let names = self.role_groups.as_deref().map_or(Vec::new(), |names| names.split(',').collect());
+        let mut role_groups = names.into_iter().map(parse_role_group).collect::<Result<Vec<_>, _>>()?;
+        role_groups.sort();
         Ok(ManagementAccount {
             guid: parse_guid(&self.guid)?,
             name: self.name,
@@ -49,42 +55,6 @@ struct CredentialsRow {
     #[sqlx(flatten)]
     account: AccountRow,
     sealed_password: Vec<u8>,
-}
-
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    account: String,
-    role_group: String,
-}
-
-/// The account of the token whose digest is `$1` and that hasn't expired at `$2`, with its role
-/// groups as the text of a JSON array of their names.
-macro_rules! account_for_token {
-    ($backend:ident) => {
-        concat!(
-            "SELECT a.guid, a.name, a.display_name, a.disabled, a.when_created, a.directory_id, ",
-            role_groups_of_account!($backend),
-            " AS role_groups FROM api_tokens t JOIN management_accounts a ON a.guid = t.account \
-             WHERE t.digest = $1 AND t.expires_at > $2 AND NOT a.disabled"
-        )
-    };
-}
-
-/// The names of the role groups of the account `a`, as the text of a JSON array.
-macro_rules! role_groups_of_account {
-    (sqlite) => {
-        "(SELECT json_group_array(g.role_group) FROM role_group_members g WHERE g.account = a.guid)"
-    };
-    (postgres) => {
-        "(SELECT COALESCE(json_agg(g.role_group), '[]')::TEXT FROM role_group_members g WHERE g.account = a.guid)"
-    };
-}
-
-#[derive(sqlx::FromRow)]
-struct TokenAccountRow {
-    #[sqlx(flatten)]
-    account: AccountRow,
-    role_groups: String,
 }
 
 /// An account with its sealed password, for sign-in.
@@ -137,8 +107,8 @@ impl Tx {
     pub async fn management_account(&mut self, identity: &str) -> Result<Option<AccountCredentials>, StoreError> {
         let row: Option<CredentialsRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(concat!(
-                "SELECT ", account_columns!(), ", sealed_password FROM management_accounts \
-                 WHERE name_key = $1 OR guid = $1"
+                "SELECT ", account_columns!(), ", a.sealed_password FROM management_accounts a \
+                 WHERE a.name_key = $1 OR a.guid = $1"
             ))
             .bind(key(identity.trim()))
             .fetch_optional(&mut *c)
@@ -147,18 +117,17 @@ impl Tx {
         let Some(CredentialsRow { account, sealed_password }) = row else {
             return Ok(None);
         };
-        let mut accounts = with_role_groups(self.conn(), vec![account]).await?;
-        Ok(accounts.pop().map(|account| AccountCredentials { account, sealed_password }))
+        Ok(Some(AccountCredentials { account: account.into_account()?, sealed_password }))
     }
 
     /// Every account, by name.
     pub async fn management_accounts(&mut self) -> Result<Vec<ManagementAccount>, StoreError> {
         let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM management_accounts ORDER BY name_key"))
+            sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM management_accounts a ORDER BY a.name_key"))
                 .fetch_all(&mut *c)
                 .await?
         });
-        with_role_groups(self.conn(), rows).await
+        rows.into_iter().map(AccountRow::into_account).collect()
     }
 
     /// Writes an account's display name and disabled flag. [`StoreError::NotFound`] when it is gone.
@@ -195,13 +164,13 @@ impl Tx {
 
     /// The account of the directory user whose immutable id is `directory_id`, if one was made.
     pub async fn directory_account(&mut self, directory_id: &str) -> Result<Option<ManagementAccount>, StoreError> {
-        let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM management_accounts WHERE directory_id = $1"))
+        let row: Option<AccountRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM management_accounts a WHERE a.directory_id = $1"))
                 .bind(directory_id.to_owned())
-                .fetch_all(&mut *c)
+                .fetch_optional(&mut *c)
                 .await?
         });
-        Ok(with_role_groups(self.conn(), rows).await?.pop())
+        row.map(AccountRow::into_account).transpose()
     }
 
     /// The account of the directory user whose immutable id is `directory_id`, made (with no
@@ -396,35 +365,24 @@ impl Tx {
 impl Database {
     /// The enabled account a token that hasn't expired at `now` belongs to, with its role groups:
     /// what authenticates every API request, one statement on a reader connection without a
-    /// transaction (the role groups come as one JSON array of the same statement).
+    /// transaction.
     pub async fn account_for_token(
         &self,
         digest: &[u8],
         now: Timestamp,
     ) -> Result<Option<ManagementAccount>, StoreError> {
         let mut reader = self.acquire_reader().await?;
-        let row: Option<TokenAccountRow> = match reader.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(account_for_token!(sqlite))
-                    .bind(digest.to_vec())
-                    .bind(micros(now))
-                    .fetch_optional(c)
-                    .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(account_for_token!(postgres))
-                    .bind(digest.to_vec())
-                    .bind(micros(now))
-                    .fetch_optional(c)
-                    .await?
-            }
-        };
-        let Some(TokenAccountRow { account, role_groups }) = row else { return Ok(None) };
-        let names: Vec<String> =
-            serde_json::from_str(&role_groups).map_err(|_| unreadable("the role groups of an account"))?;
-        let mut role_groups = names.iter().map(|name| parse_role_group(name)).collect::<Result<Vec<_>, _>>()?;
-        role_groups.sort();
-        Ok(Some(account.into_account(role_groups)?))
+        let row: Option<AccountRow> = on_conn!(reader.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ", account_columns!(), " FROM api_tokens t JOIN management_accounts a ON a.guid = t.account \
+                 WHERE t.digest = $1 AND t.expires_at > $2 AND NOT a.disabled"
+            ))
+            .bind(digest.to_vec())
+            .bind(micros(now))
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        row.map(AccountRow::into_account).transpose()
     }
 
     /// Deletes every token that has expired at `now` (it no longer signs anyone in: keeping its
@@ -441,37 +399,4 @@ impl Database {
         });
         Ok(deleted)
     }
-}
-
-/// The accounts of `rows` with their role groups. One account (a password sign-in, an admin center page)
-/// reads only its own memberships.
-pub(crate) async fn with_role_groups(
-    conn: Conn<'_>,
-    rows: Vec<AccountRow>,
-) -> Result<Vec<ManagementAccount>, StoreError> {
-    let only = match rows.as_slice() {
-        [] => return Ok(Vec::new()),
-        [one] => Some(one.guid.clone()),
-        _ => None,
-    };
-    let members: Vec<MemberRow> = on_conn!(conn, c => {
-        sqlx::query_as(
-            "SELECT account, role_group FROM role_group_members WHERE ($1 IS NULL OR account = $1) \
-             ORDER BY role_group",
-        )
-        .bind(only.clone())
-        .fetch_all(&mut *c)
-        .await?
-    });
-    let mut groups: HashMap<String, Vec<RoleGroup>> = HashMap::new();
-    for m in members {
-        groups.entry(m.account).or_default().push(parse_role_group(&m.role_group)?);
-    }
-    rows.into_iter()
-        .map(|r| {
-            let mut role_groups = groups.remove(&r.guid).unwrap_or_default();
-            role_groups.sort();
-            r.into_account(role_groups)
-        })
-        .collect()
 }

@@ -7,7 +7,7 @@
 
 use umpin_domain::{Guid, Mailbox, ManagementAccount, Timestamp};
 
-use crate::accounts::{AccountRow, account_columns, with_role_groups};
+use crate::accounts::{AccountRow, account_columns};
 use crate::rows::{guid_text, micros, parse_guid};
 use crate::{Database, StoreError, Tx};
 
@@ -139,15 +139,15 @@ impl Tx {
         let Some(account) = self.use_session(Sessions::AdminCenter, digest, now, idle_until).await? else {
             return Ok(None);
         };
-        let rows: Vec<AccountRow> = on_conn!(self.conn(), c => {
+        let row: Option<AccountRow> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                concat!("SELECT ", account_columns!(), " FROM management_accounts WHERE guid = $1 AND NOT disabled"),
+                concat!("SELECT ", account_columns!(), " FROM management_accounts a WHERE a.guid = $1 AND NOT a.disabled"),
             )
             .bind(guid_text(account))
-            .fetch_all(&mut *c)
+            .fetch_optional(&mut *c)
             .await?
         });
-        Ok(with_role_groups(self.conn(), rows).await?.pop())
+        row.map(AccountRow::into_account).transpose()
     }
 
     /// The mailbox of a Voice Mail session that is neither idle nor expired at `now`, after

@@ -1,8 +1,8 @@
-//! Management accounts and their API tokens: deleting the expired tokens, and the accounts of
-//! directory users.
+//! Management accounts and their API tokens: reading an account with its role groups, deleting
+//! the expired tokens, and the accounts of directory users.
 
 use umpin_domain::{ManagementAccount, RoleGroup};
-use umpin_store::{StoreError, Unique};
+use umpin_store::{Sessions, StoreError, Unique};
 
 use super::*;
 
@@ -36,26 +36,59 @@ async fn stored(db: &Database, digest: u8) -> bool {
 }
 
 umpin_store::backend_tests! {
-    /// A token that hasn't expired gives its account with every role group the account is a
-    /// member of, in order, and no other account's; an account of no role group has none; an
-    /// expired token, or one of a disabled account, gives nobody.
-    async fn a_tokens_account_comes_with_its_own_role_groups_in_order(db: Database) {
+    /// Every read of an account gives it with every role group it is a member of, in order, and
+    /// no other account's: by token, by name, in the list of every account, by its directory id
+    /// and by an admin center session; an account of no role group has none. An expired token,
+    /// or one of a disabled account, gives nobody.
+    async fn every_read_of_an_account_comes_with_its_own_role_groups_in_order(db: Database) {
         let (ellen, kim) = (management_account(&db, "ellen").await, management_account(&db, "kim").await);
+        let nobody = management_account(&db, "nobody").await;
         let mut tx = db.begin().await.unwrap();
         for group in [RoleGroup::UmManagement, RoleGroup::HelpDesk, RoleGroup::OrganizationManagement] {
             tx.add_role_group_member(group, ellen).await.unwrap();
         }
         tx.add_role_group_member(RoleGroup::ViewOnlyOrganizationManagement, kim).await.unwrap();
+        let directory = ManagementAccount {
+            guid: Guid::new_v4(),
+            name: "dana".to_owned(),
+            display_name: "Dana".to_owned(),
+            disabled: false,
+            role_groups: vec![RoleGroup::VoiceAccess, RoleGroup::HelpDesk],
+            when_created: at(1),
+            directory_id: None,
+        };
+        let dana = tx.save_directory_account("id-dana", directory).await.unwrap().guid;
+        tx.insert_session(Sessions::AdminCenter, &[9; 32], ellen, at(0), at(100), at(100)).await.unwrap();
         tx.commit().await.unwrap();
         token(&db, 1, ellen, 100).await;
-        let nobody = management_account(&db, "nobody").await;
         token(&db, 2, nobody, 100).await;
+        let mut ellens = vec![RoleGroup::UmManagement, RoleGroup::HelpDesk, RoleGroup::OrganizationManagement];
+        ellens.sort();
+        let mut danas = vec![RoleGroup::VoiceAccess, RoleGroup::HelpDesk];
+        danas.sort();
+
         let account = db.account_for_token(&[1; 32], at(99)).await.unwrap().unwrap();
         assert_eq!((account.guid, account.name.as_str()), (ellen, "ellen"));
-        let mut expected = vec![RoleGroup::UmManagement, RoleGroup::HelpDesk, RoleGroup::OrganizationManagement];
-        expected.sort();
-        assert_eq!(account.role_groups, expected);
+        assert_eq!(account.role_groups, ellens, "by token");
         assert_eq!(db.account_for_token(&[2; 32], at(99)).await.unwrap().unwrap().role_groups, []);
+        let mut tx = db.begin_read().await.unwrap();
+        let by_name = tx.management_account("ELLEN").await.unwrap().unwrap().account;
+        assert_eq!((by_name.guid, by_name.role_groups), (ellen, ellens.clone()), "by name");
+        let every: Vec<_> = tx.management_accounts().await.unwrap().into_iter().map(|a| (a.guid, a.role_groups)).collect();
+        let expected = [
+            (dana, danas.clone()),
+            (ellen, ellens.clone()),
+            (kim, vec![RoleGroup::ViewOnlyOrganizationManagement]),
+            (nobody, Vec::new()),
+        ];
+        assert_eq!(every, expected, "every account, by name");
+        assert_eq!(tx.directory_account("id-dana").await.unwrap().unwrap().role_groups, danas, "by directory id");
+        drop(tx);
+        let mut tx = db.begin().await.unwrap();
+        let by_session = tx.use_web_session(&[9; 32], at(50), at(60)).await.unwrap().unwrap();
+        assert_eq!((by_session.guid, by_session.role_groups), (ellen, ellens), "by an admin center session");
+        drop(tx);
+
         assert!(db.account_for_token(&[1; 32], at(100)).await.unwrap().is_none(), "expired at 100");
         let mut tx = db.begin().await.unwrap();
         let accounts = tx.management_accounts().await.unwrap();
