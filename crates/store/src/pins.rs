@@ -15,6 +15,12 @@
 //! after reading. `PinExpired` is derived (SPEC §2.4), so the statement holds a copy of the rule
 //! that [`PinStatus::pin_expired`] states for one mailbox; the contract suite compares the two
 //! over many PIN states, policies and times.
+//!
+//! The statement walks the address order, unless a filter says where the few matches are: the
+//! locked-out from their partial index, and those whose PIN hasn't expired or expires by a date
+//! from the index by `pin_set_at`, when at most [`GATHER_PAGES`] pages' worth of PINs lie in the
+//! range of `pin_set_at` that the policies' lifetimes leave them ([`SetAtRange`]). Gathering costs
+//! in proportion to the PINs in the range, walking in proportion to how rare the matches are.
 
 use std::fmt;
 
@@ -215,6 +221,62 @@ macro_rules! locked_out_pins {
         " FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND p.locked_out \
          JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
     };
+}
+
+/// The same rows when few PINs lie in the range of a [`SetAtRange`] (`$11` to `$14`): from the
+/// index by `pin_set_at` (migration 0026), then sorted. SQLite is told the index and the order of
+/// the join, as for [`locked_out_pins!`].
+macro_rules! pins_by_set_at {
+    (sqlite) => {
+        concat!(
+            " FROM pins p INDEXED BY pins_set_at CROSS JOIN mailboxes m ON m.guid = p.mailbox AND ",
+            pins_by_set_at!(range "$11", "$12", "$13", "$14"),
+            " JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+        )
+    };
+    (postgres) => {
+        concat!(
+            " FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND ",
+            pins_by_set_at!(range "$11", "$12", "$13", "$14"),
+            " JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+        )
+    };
+    (range $forced:literal, $or_forced:literal, $after:literal, $until:literal) => {
+        concat!(
+            "p.expiry_forced IN (", $forced, ", ", $or_forced, ") AND p.pin_set_at > ", $after,
+            " AND p.pin_set_at <= ", $until
+        )
+    };
+}
+
+/// How many pages' worth of PINs in its [`SetAtRange`] a listing gathers and sorts at most;
+/// with more, it walks the address order.
+const GATHER_PAGES: u32 = 10;
+
+/// Where every PIN that a listing's `PinExpired` false or expiring filter can match lies:
+/// `expiry_forced` one of `forced`, and `pin_set_at` after `after` and no later than `until` (in
+/// microseconds). A PIN that hasn't expired isn't forced and was set less than the longest
+/// `PINLifetime` ago (unless a policy's is `Unlimited`); one that expires after the listing's time
+/// and by the date was set less than the longest lifetime ago and no later than the date less the
+/// shortest. The statement still states the filter itself: the range only says where to look.
+#[derive(Clone, Copy)]
+struct SetAtRange {
+    forced: [bool; 2],
+    after: i64,
+    until: i64,
+}
+
+/// A day in microseconds, as the policies' lifetimes are counted.
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// Where a page of the PIN listing starts from.
+enum Gather {
+    /// Every UM mailbox, along the address order.
+    Walk,
+    /// The locked-out ones ([`locked_out_pins!`]).
+    LockedOut,
+    /// The PINs in a range ([`pins_by_set_at!`]).
+    SetAt(SetAtRange),
 }
 
 /// The [`pin_status_columns!`] and [`pin_policy_columns!`] of the mailbox `m` as the text of a
@@ -553,30 +615,41 @@ impl Tx {
         if filter.descending && after.is_none() {
             b.after = ABOVE_EVERY_KEY.to_owned();
         }
-        let sql = match (matches!(self, Tx::Sqlite(_)), filter.locked_out == Some(true), filter.descending) {
-            (true, false, false) => pin_page!(sqlite, every_pin!(), ">", "ASC"),
-            (true, false, true) => pin_page!(sqlite, every_pin!(), "<", "DESC"),
-            (true, true, false) => pin_page!(sqlite, locked_out_pins!(sqlite), ">", "ASC"),
-            (true, true, true) => pin_page!(sqlite, locked_out_pins!(sqlite), "<", "DESC"),
-            (false, false, false) => pin_page!(postgres, every_pin!(), ">", "ASC"),
-            (false, false, true) => pin_page!(postgres, every_pin!(), "<", "DESC"),
-            (false, true, false) => pin_page!(postgres, locked_out_pins!(postgres), ">", "ASC"),
-            (false, true, true) => pin_page!(postgres, locked_out_pins!(postgres), "<", "DESC"),
+        let gather = match filter.locked_out {
+            Some(true) => Gather::LockedOut,
+            _ => self.set_at_range(filter, now, limit).await?.map_or(Gather::Walk, Gather::SetAt),
+        };
+        let sql = match (matches!(self, Tx::Sqlite(_)), &gather, filter.descending) {
+            (true, Gather::Walk, false) => pin_page!(sqlite, every_pin!(), ">", "ASC"),
+            (true, Gather::Walk, true) => pin_page!(sqlite, every_pin!(), "<", "DESC"),
+            (true, Gather::LockedOut, false) => pin_page!(sqlite, locked_out_pins!(sqlite), ">", "ASC"),
+            (true, Gather::LockedOut, true) => pin_page!(sqlite, locked_out_pins!(sqlite), "<", "DESC"),
+            (true, Gather::SetAt(_), false) => pin_page!(sqlite, pins_by_set_at!(sqlite), ">", "ASC"),
+            (true, Gather::SetAt(_), true) => pin_page!(sqlite, pins_by_set_at!(sqlite), "<", "DESC"),
+            (false, Gather::Walk, false) => pin_page!(postgres, every_pin!(), ">", "ASC"),
+            (false, Gather::Walk, true) => pin_page!(postgres, every_pin!(), "<", "DESC"),
+            (false, Gather::LockedOut, false) => pin_page!(postgres, locked_out_pins!(postgres), ">", "ASC"),
+            (false, Gather::LockedOut, true) => pin_page!(postgres, locked_out_pins!(postgres), "<", "DESC"),
+            (false, Gather::SetAt(_), false) => pin_page!(postgres, pins_by_set_at!(postgres), ">", "ASC"),
+            (false, Gather::SetAt(_), true) => pin_page!(postgres, pins_by_set_at!(postgres), "<", "DESC"),
         };
         let (page,): (String,) = on_conn!(self.conn(), c => {
-            sqlx::query_as(sql)
-            .bind(b.after.clone())
-            .bind(b.anr.clone())
-            .bind(b.limit)
-            .bind(b.policy.clone())
-            .bind(b.dial_plan.clone())
-            .bind(filter.locked_out)
-            .bind(filter.first_time_user)
-            .bind(filter.pin_expired)
-            .bind(micros(now))
-            .bind(filter.expires_by.map(micros))
-            .fetch_one(&mut *c)
-            .await?
+            let query = sqlx::query_as(sql)
+                .bind(b.after.clone())
+                .bind(b.anr.clone())
+                .bind(b.limit)
+                .bind(b.policy.clone())
+                .bind(b.dial_plan.clone())
+                .bind(filter.locked_out)
+                .bind(filter.first_time_user)
+                .bind(filter.pin_expired)
+                .bind(micros(now))
+                .bind(filter.expires_by.map(micros));
+            let query = match gather {
+                Gather::SetAt(r) => query.bind(r.forced[0]).bind(r.forced[1]).bind(r.after).bind(r.until),
+                Gather::Walk | Gather::LockedOut => query,
+            };
+            query.fetch_one(&mut *c).await?
         });
         let rows: Vec<PinPageRow> = serde_json::from_str(&page).map_err(|_| unreadable("a page of the PIN listing"))?;
         rows.into_iter()
@@ -584,6 +657,62 @@ impl Tx {
                 Ok((mailbox.into_mailbox(addresses)?, status.into_status()?, policy.into_pin_policy()?))
             })
             .collect()
+    }
+
+    /// The [`SetAtRange`] of `filter`'s `PinExpired` false or expiring condition at `now`, when at
+    /// most [`GATHER_PAGES`] pages of `limit` PINs lie in it; `None` when the filter has neither
+    /// condition or more PINs lie in the range.
+    async fn set_at_range(
+        &mut self,
+        filter: &UmPinFilter,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Option<SetAtRange>, StoreError> {
+        if filter.pin_expired != Some(false) && filter.expires_by.is_none() {
+            return Ok(None);
+        }
+        let (shortest, longest, unlimited): (Option<i64>, Option<i64>, i64) = on_conn!(self.conn(), c => {
+            sqlx::query_as(
+                "SELECT min(pin_lifetime), max(pin_lifetime), count(*) - count(pin_lifetime) FROM mailbox_policies",
+            )
+            .fetch_one(&mut *c)
+            .await?
+        });
+        let now = micros(now);
+        let ago = |days: i64| now.saturating_sub(days.saturating_mul(DAY_MICROS));
+        let mut range = SetAtRange { forced: [false, true], after: i64::MIN, until: i64::MAX };
+        if filter.pin_expired == Some(false) {
+            range.forced = [false, false];
+            if let (Some(longest), 0) = (longest, unlimited) {
+                range.after = ago(longest);
+            }
+        }
+        if let Some(by) = filter.expires_by {
+            match (shortest, longest) {
+                (Some(shortest), Some(longest)) => {
+                    range.after = range.after.max(ago(longest));
+                    range.until = micros(by).saturating_sub(shortest.saturating_mul(DAY_MICROS));
+                }
+                // No policy has a lifetime: no PIN expires.
+                _ => range.until = i64::MIN,
+            }
+        }
+        let most = i64::from(limit.saturating_mul(GATHER_PAGES));
+        let lying: i64 = on_conn!(self.conn(), c => {
+            sqlx::query_scalar(concat!(
+                "SELECT count(*) FROM (SELECT 1 FROM pins p WHERE ",
+                pins_by_set_at!(range "$1", "$2", "$3", "$4"),
+                " LIMIT $5) t"
+            ))
+            .bind(range.forced[0])
+            .bind(range.forced[1])
+            .bind(range.after)
+            .bind(range.until)
+            .bind(most + 1)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        Ok((lying <= most).then_some(range))
     }
 
     /// The sealed verifiers of one page of PIN data, ordered by mailbox guid, after the mailbox

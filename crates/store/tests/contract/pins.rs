@@ -8,6 +8,26 @@ use umpin_store::{Tx, UmMailboxFilter, UmPinFilter};
 
 use super::*;
 
+/// Every page of the PIN listing under `filter` at `now`, `page_size` at a time, joined.
+async fn every_page(
+    tx: &mut Tx,
+    filter: &UmPinFilter,
+    now: Timestamp,
+    page_size: u32,
+) -> Vec<(Mailbox, PinStatus, PinPolicy)> {
+    let mut listed = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = tx.list_um_pins(filter, now, after.as_deref(), page_size).await.unwrap();
+        after = page.last().map(|(m, _, _)| m.primary_smtp_address.clone());
+        let full = page.len() == page_size as usize;
+        listed.extend(page);
+        if !full {
+            return listed;
+        }
+    }
+}
+
 /// The aliases of the first page (of up to 100) of the PIN listing at time 0.
 async fn aliases(tx: &mut Tx, filter: &UmPinFilter, after: Option<&str>) -> Vec<String> {
     let page = tx.list_um_pins(filter, at(0), after, 100).await.unwrap();
@@ -302,24 +322,71 @@ umpin_store::backend_tests! {
                         .filter(|(_, s, _)| locked_out.is_none_or(|l| l == s.locked_out))
                         .filter(|(_, s, _)| first_time_user.is_none_or(|f| f == s.first_time_user))
                         .collect();
-                    let mut listed = Vec::new();
-                    let mut after: Option<String> = None;
-                    loop {
-                        let page = tx.list_um_pins(&filter, now, after.as_deref(), 97).await.unwrap();
-                        after = page.last().map(|(m, _, _)| m.primary_smtp_address.clone());
-                        let full = page.len() == 97;
-                        listed.extend(page);
-                        if !full {
-                            break;
-                        }
+                    // Pages of 97 walk the address order for `false` (more than ten pages' worth
+                    // of PINs could match); pages of 2,000 gather them from the index.
+                    for page_size in [97, 2000] {
+                        let listed = every_page(&mut tx, &filter, now, page_size).await;
+                        assert!(
+                            listed.iter().eq(expected.iter().copied()),
+                            "{filter:?} at {now} in pages of {page_size}: {} listed, {} expected",
+                            listed.len(),
+                            expected.len()
+                        );
                     }
-                    assert!(
-                        listed.iter().eq(expected.iter().copied()),
-                        "{filter:?} at {now}: {} listed, {} expected",
-                        listed.len(),
-                        expected.len()
-                    );
                 }
+            }
+        }
+    }
+
+    /// When every policy has a `PINLifetime`, the listing finds the PINs that haven't expired
+    /// among those set less than the longest lifetime ago: exactly what the domain rule says,
+    /// to the microsecond around each lifetime, whether it gathers them from the index or walks
+    /// the address order, alone and with the expiring filter.
+    async fn with_every_lifetime_limited_the_pin_expired_filter_finds_every_current_pin(db: Database) {
+        const DAY: i64 = 86_400_000_000;
+        const NOW: i64 = 1_800_000_000_000_000;
+        let plan = dial_plan("Plan");
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_dial_plan(&plan).await.unwrap();
+        let mut mailboxes: Vec<(Mailbox, PinStatus, PinPolicy)> = Vec::new();
+        for days in [1, 60] {
+            let mut p = policy(&format!("Lifetime {days}"), &plan);
+            p.pin = PinPolicy { pin_lifetime: Limit::Limited(days), ..PinPolicy::default() };
+            tx.insert_policy(&p).await.unwrap();
+            for age in [0, 1, 60, 61].iter().flat_map(|d| [d * DAY - 1, d * DAY, d * DAY + 1]) {
+                for expiry_forced in [false, true] {
+                    let n = mailboxes.len();
+                    let m = mailbox(&format!("u{n:04}"));
+                    let status = PinStatus { pin_set_at: at(NOW - age), expiry_forced, ..status() };
+                    tx.insert_mailbox(&m).await.unwrap();
+                    tx.put_um_mailbox(&um(&m, &p, &[&format!("{n:05}")])).await.unwrap();
+                    let record = PinRecord { status: status.clone(), history: Vec::new(), ..record(1) };
+                    tx.put_pin(m.guid, &record).await.unwrap();
+                    mailboxes.push((m, status, p.pin));
+                }
+            }
+        }
+        tx.commit().await.unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        let now = at(NOW);
+        for expires_by in [None, Some(at(NOW + 30 * DAY))] {
+            let filter = UmPinFilter { pin_expired: Some(false), expires_by, ..Default::default() };
+            let expected: Vec<&(Mailbox, PinStatus, PinPolicy)> = mailboxes
+                .iter()
+                .filter(|(_, s, p)| !s.pin_expired(p, now))
+                .filter(|(_, s, p)| expires_by.is_none_or(|by| s.pin_expires_on(p).is_some_and(|on| now < on && on <= by)))
+                .collect();
+            // Pages of 1 walk the address order (more than ten PINs could match); pages of 1,000
+            // gather them from the index.
+            for page_size in [1, 1000] {
+                let listed = every_page(&mut tx, &filter, now, page_size).await;
+                assert!(
+                    listed.iter().eq(expected.iter().copied()),
+                    "{filter:?} in pages of {page_size}: {} listed, {} expected",
+                    listed.len(),
+                    expected.len()
+                );
             }
         }
     }
@@ -367,20 +434,27 @@ umpin_store::backend_tests! {
         let mut tx = db.begin().await.unwrap();
         let now = at(NOW);
         for limit in [NOW, NOW + 1, NOW + DAY - 1, NOW + DAY, NOW + 14 * DAY, NOW + 999 * DAY, NOW + 2000 * DAY] {
-            for locked_out in [None, Some(true)] {
-                let filter = UmPinFilter { expires_by: Some(at(limit)), locked_out, ..Default::default() };
-                let expected: Vec<&(Mailbox, PinStatus, PinPolicy)> = mailboxes
+            for (locked_out, descending) in [(None, false), (Some(true), false), (None, true)] {
+                let filter = UmPinFilter { expires_by: Some(at(limit)), locked_out, descending, ..Default::default() };
+                let mut expected: Vec<&(Mailbox, PinStatus, PinPolicy)> = mailboxes
                     .iter()
                     .filter(|(_, s, p)| s.pin_expires_on(p).is_some_and(|on| now < on && on <= at(limit)))
                     .filter(|(_, s, _)| locked_out.is_none_or(|l| l == s.locked_out))
                     .collect();
-                let listed = tx.list_um_pins(&filter, now, None, 1000).await.unwrap();
-                assert!(
-                    listed.iter().eq(expected.iter().copied()),
-                    "{filter:?}: {} listed, {} expected",
-                    listed.len(),
-                    expected.len()
-                );
+                if descending {
+                    expected.reverse();
+                }
+                // Pages of 2 walk the address order when more than 20 PINs could match; pages of
+                // 1,000 gather them from the index.
+                for page_size in [2, 1000] {
+                    let listed = every_page(&mut tx, &filter, now, page_size).await;
+                    assert!(
+                        listed.iter().eq(expected.iter().copied()),
+                        "{filter:?} in pages of {page_size}: {} listed, {} expected",
+                        listed.len(),
+                        expected.len()
+                    );
+                }
             }
         }
     }
