@@ -685,6 +685,8 @@ fn pin_report(server: &Server, mailboxes: usize) -> anyhow::Result<Duration> {
         ("first page, by User ID descending", "/ecp/um/pin-report?dir=desc"),
         ("first page, locked out", "/ecp/um/pin-report?locked_out=yes"),
         ("first page, expiring within 14 days", "/ecp/um/pin-report?expires_within=14"),
+        ("first page, PIN not expired", "/ecp/um/pin-report?pin_expired=no"),
+        ("first page, first-time setup done", "/ecp/um/pin-report?first_time_user=no"),
         ("Download CSV, every UM mailbox", "/ecp/um/pin-report/csv"),
     ];
     for (what, path) in pages {

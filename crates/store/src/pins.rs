@@ -17,10 +17,12 @@
 //! over many PIN states, policies and times.
 //!
 //! The statement walks the address order, unless a filter says where the few matches are: the
-//! locked-out from their partial index, and those whose PIN hasn't expired or expires by a date
-//! from the index by `pin_set_at`, when at most [`GATHER_PAGES`] pages' worth of PINs lie in the
-//! range of `pin_set_at` that the policies' lifetimes leave them ([`SetAtRange`]). Gathering costs
-//! in proportion to the PINs in the range, walking in proportion to how rare the matches are.
+//! locked-out from their partial index; those whose PIN hasn't expired or expires by a date from
+//! the index by `pin_set_at`, when at most [`GATHER_PAGES`] pages' worth of PINs lie in the range
+//! of `pin_set_at` that the policies' lifetimes leave them ([`SetAtRange`]); and those that have or
+//! haven't completed first-time setup from the partial index of those, when at most as many are.
+//! Gathering costs in proportion to the PINs gathered, walking in proportion to how rare the
+//! matches are.
 
 use std::fmt;
 
@@ -214,12 +216,45 @@ macro_rules! every_pin {
 /// would otherwise walk the address order; PostgreSQL's planner chooses the index itself.
 macro_rules! locked_out_pins {
     (sqlite) => {
-        " FROM pins p INDEXED BY pins_locked_out CROSS JOIN mailboxes m ON m.guid = p.mailbox AND p.locked_out \
-         JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+        concat!(
+            " FROM pins p INDEXED BY pins_locked_out CROSS JOIN mailboxes m ON m.guid = p.mailbox AND p.locked_out",
+            um_and_policy!()
+        )
     };
     (postgres) => {
-        " FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND p.locked_out \
-         JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+        concat!(" FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND p.locked_out", um_and_policy!())
+    };
+}
+
+/// The joins of a row's UM settings and policy, once `pins p` and `mailboxes m` are joined.
+macro_rules! um_and_policy {
+    () => {
+        " JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+    };
+}
+
+/// The same rows when few have (`true`) or haven't (`false`) yet completed first-time setup: from
+/// the partial index of those (migrations 0006 and 0027), then sorted, as for [`locked_out_pins!`].
+macro_rules! first_time_pins {
+    (sqlite, true) => {
+        concat!(
+            " FROM pins p INDEXED BY pins_first_time_user CROSS JOIN mailboxes m ON m.guid = p.mailbox \
+             AND p.first_time_user",
+            um_and_policy!()
+        )
+    };
+    (sqlite, false) => {
+        concat!(
+            " FROM pins p INDEXED BY pins_not_first_time_user CROSS JOIN mailboxes m ON m.guid = p.mailbox \
+             AND NOT p.first_time_user",
+            um_and_policy!()
+        )
+    };
+    (postgres, true) => {
+        concat!(" FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND p.first_time_user", um_and_policy!())
+    };
+    (postgres, false) => {
+        concat!(" FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND NOT p.first_time_user", um_and_policy!())
     };
 }
 
@@ -231,14 +266,14 @@ macro_rules! pins_by_set_at {
         concat!(
             " FROM pins p INDEXED BY pins_set_at CROSS JOIN mailboxes m ON m.guid = p.mailbox AND ",
             pins_by_set_at!(range "$11", "$12", "$13", "$14"),
-            " JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+            um_and_policy!()
         )
     };
     (postgres) => {
         concat!(
             " FROM pins p JOIN mailboxes m ON m.guid = p.mailbox AND ",
             pins_by_set_at!(range "$11", "$12", "$13", "$14"),
-            " JOIN um_mailboxes u ON u.mailbox = m.guid JOIN mailbox_policies pol ON pol.guid = u.policy"
+            um_and_policy!()
         )
     };
     (range $forced:literal, $or_forced:literal, $after:literal, $until:literal) => {
@@ -249,8 +284,8 @@ macro_rules! pins_by_set_at {
     };
 }
 
-/// How many pages' worth of PINs in its [`SetAtRange`] a listing gathers and sorts at most;
-/// with more, it walks the address order.
+/// How many pages' worth of PINs a listing gathers from an index and sorts at most (those in its
+/// [`SetAtRange`], those of its first-time setup); with more, it walks the address order.
 const GATHER_PAGES: u32 = 10;
 
 /// Where every PIN that a listing's `PinExpired` false or expiring filter can match lies:
@@ -277,6 +312,16 @@ enum Gather {
     LockedOut,
     /// The PINs in a range ([`pins_by_set_at!`]).
     SetAt(SetAtRange),
+    /// Those that have (`false`) or haven't (`true`) completed first-time setup
+    /// ([`first_time_pins!`]).
+    FirstTimeUser(bool),
+}
+
+/// A page's statement in both orders: up the addresses, and down.
+macro_rules! both_orders {
+    ($backend:ident, $from:ident!($($kind:tt)*)) => {
+        [pin_page!($backend, $from!($($kind)*), ">", "ASC"), pin_page!($backend, $from!($($kind)*), "<", "DESC")]
+    };
 }
 
 /// The [`pin_status_columns!`] and [`pin_policy_columns!`] of the mailbox `m` as the text of a
@@ -615,24 +660,26 @@ impl Tx {
         if filter.descending && after.is_none() {
             b.after = ABOVE_EVERY_KEY.to_owned();
         }
-        let gather = match filter.locked_out {
-            Some(true) => Gather::LockedOut,
-            _ => self.set_at_range(filter, now, limit).await?.map_or(Gather::Walk, Gather::SetAt),
+        let gather = if filter.locked_out == Some(true) {
+            Gather::LockedOut
+        } else if let Some(range) = self.set_at_range(filter, now, limit).await? {
+            Gather::SetAt(range)
+        } else {
+            self.few_first_time_users(filter, limit).await?.map_or(Gather::Walk, Gather::FirstTimeUser)
         };
-        let sql = match (matches!(self, Tx::Sqlite(_)), &gather, filter.descending) {
-            (true, Gather::Walk, false) => pin_page!(sqlite, every_pin!(), ">", "ASC"),
-            (true, Gather::Walk, true) => pin_page!(sqlite, every_pin!(), "<", "DESC"),
-            (true, Gather::LockedOut, false) => pin_page!(sqlite, locked_out_pins!(sqlite), ">", "ASC"),
-            (true, Gather::LockedOut, true) => pin_page!(sqlite, locked_out_pins!(sqlite), "<", "DESC"),
-            (true, Gather::SetAt(_), false) => pin_page!(sqlite, pins_by_set_at!(sqlite), ">", "ASC"),
-            (true, Gather::SetAt(_), true) => pin_page!(sqlite, pins_by_set_at!(sqlite), "<", "DESC"),
-            (false, Gather::Walk, false) => pin_page!(postgres, every_pin!(), ">", "ASC"),
-            (false, Gather::Walk, true) => pin_page!(postgres, every_pin!(), "<", "DESC"),
-            (false, Gather::LockedOut, false) => pin_page!(postgres, locked_out_pins!(postgres), ">", "ASC"),
-            (false, Gather::LockedOut, true) => pin_page!(postgres, locked_out_pins!(postgres), "<", "DESC"),
-            (false, Gather::SetAt(_), false) => pin_page!(postgres, pins_by_set_at!(postgres), ">", "ASC"),
-            (false, Gather::SetAt(_), true) => pin_page!(postgres, pins_by_set_at!(postgres), "<", "DESC"),
+        let [up, down] = match (matches!(self, Tx::Sqlite(_)), &gather) {
+            (true, Gather::Walk) => both_orders!(sqlite, every_pin!()),
+            (true, Gather::LockedOut) => both_orders!(sqlite, locked_out_pins!(sqlite)),
+            (true, Gather::SetAt(_)) => both_orders!(sqlite, pins_by_set_at!(sqlite)),
+            (true, Gather::FirstTimeUser(true)) => both_orders!(sqlite, first_time_pins!(sqlite, true)),
+            (true, Gather::FirstTimeUser(false)) => both_orders!(sqlite, first_time_pins!(sqlite, false)),
+            (false, Gather::Walk) => both_orders!(postgres, every_pin!()),
+            (false, Gather::LockedOut) => both_orders!(postgres, locked_out_pins!(postgres)),
+            (false, Gather::SetAt(_)) => both_orders!(postgres, pins_by_set_at!(postgres)),
+            (false, Gather::FirstTimeUser(true)) => both_orders!(postgres, first_time_pins!(postgres, true)),
+            (false, Gather::FirstTimeUser(false)) => both_orders!(postgres, first_time_pins!(postgres, false)),
         };
+        let sql = if filter.descending { down } else { up };
         let (page,): (String,) = on_conn!(self.conn(), c => {
             let query = sqlx::query_as(sql)
                 .bind(b.after.clone())
@@ -647,7 +694,7 @@ impl Tx {
                 .bind(filter.expires_by.map(micros));
             let query = match gather {
                 Gather::SetAt(r) => query.bind(r.forced[0]).bind(r.forced[1]).bind(r.after).bind(r.until),
-                Gather::Walk | Gather::LockedOut => query,
+                Gather::Walk | Gather::LockedOut | Gather::FirstTimeUser(_) => query,
             };
             query.fetch_one(&mut *c).await?
         });
@@ -713,6 +760,29 @@ impl Tx {
             .await?
         });
         Ok((lying <= most).then_some(range))
+    }
+
+    /// `filter`'s first-time setup condition when at most [`GATHER_PAGES`] pages of `limit` PINs
+    /// meet it; `None` when it has none or more PINs meet it.
+    async fn few_first_time_users(&mut self, filter: &UmPinFilter, limit: u32) -> Result<Option<bool>, StoreError> {
+        let Some(first_time_user) = filter.first_time_user else { return Ok(None) };
+        let sql = match (matches!(self, Tx::Sqlite(_)), first_time_user) {
+            (true, true) => {
+                "SELECT count(*) FROM (SELECT 1 FROM pins INDEXED BY pins_first_time_user WHERE first_time_user \
+                 LIMIT $1) t"
+            }
+            (true, false) => {
+                "SELECT count(*) FROM (SELECT 1 FROM pins INDEXED BY pins_not_first_time_user \
+                 WHERE NOT first_time_user LIMIT $1) t"
+            }
+            (false, true) => "SELECT count(*) FROM (SELECT 1 FROM pins WHERE first_time_user LIMIT $1) t",
+            (false, false) => "SELECT count(*) FROM (SELECT 1 FROM pins WHERE NOT first_time_user LIMIT $1) t",
+        };
+        let most = i64::from(limit.saturating_mul(GATHER_PAGES));
+        let meeting: i64 = on_conn!(self.conn(), c => {
+            sqlx::query_scalar(sql).bind(most + 1).fetch_one(&mut *c).await?
+        });
+        Ok((meeting <= most).then_some(first_time_user))
     }
 
     /// The sealed verifiers of one page of PIN data, ordered by mailbox guid, after the mailbox
