@@ -11,10 +11,10 @@
 //! follow a reservation act only while it is still the version the reservation saw.
 //!
 //! The PIN listing ([`Tx::list_um_pins`]) states every filter in its one statement, `PinExpired`
-//! included, so that a page is one keyset query however rare the matches: nothing is filtered
-//! after reading. `PinExpired` is derived (SPEC §2.4), so the statement holds a copy of the rule
-//! that [`PinStatus::pin_expired`] states for one mailbox; the contract suite compares the two
-//! over many PIN states, policies and times.
+//! included, so that a page is one keyset query: nothing is filtered after reading.
+//! `PinExpired` is derived (SPEC §2.4), so the statement holds a copy of the rule that
+//! [`PinStatus::pin_expired`] states for one mailbox; the contract suite compares the two over
+//! many PIN states, policies and times.
 //!
 //! The statement walks the address order, unless a filter says where the few matches are: the
 //! locked-out from their partial index; those whose PIN hasn't expired or expires by a date from

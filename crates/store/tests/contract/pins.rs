@@ -8,23 +8,33 @@ use umpin_store::{Tx, UmMailboxFilter, UmPinFilter};
 
 use super::*;
 
-/// Every page of the PIN listing under `filter` at `now`, `page_size` at a time, joined.
-async fn every_page(
+/// Checks that the PIN listing under `filter` at `now` gives exactly `expected`, page after page,
+/// in pages of each of `page_sizes`.
+async fn assert_lists(
     tx: &mut Tx,
     filter: &UmPinFilter,
     now: Timestamp,
-    page_size: u32,
-) -> Vec<(Mailbox, PinStatus, PinPolicy)> {
-    let mut listed = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = tx.list_um_pins(filter, now, after.as_deref(), page_size).await.unwrap();
-        after = page.last().map(|(m, _, _)| m.primary_smtp_address.clone());
-        let full = page.len() == page_size as usize;
-        listed.extend(page);
-        if !full {
-            return listed;
+    page_sizes: [u32; 2],
+    expected: &[&(Mailbox, PinStatus, PinPolicy)],
+) {
+    for page_size in page_sizes {
+        let mut listed = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = tx.list_um_pins(filter, now, after.as_deref(), page_size).await.unwrap();
+            after = page.last().map(|(m, _, _)| m.primary_smtp_address.clone());
+            let full = page.len() == page_size as usize;
+            listed.extend(page);
+            if !full {
+                break;
+            }
         }
+        assert!(
+            listed.iter().eq(expected.iter().copied()),
+            "{filter:?} at {now} in pages of {page_size}: {} listed, {} expected",
+            listed.len(),
+            expected.len()
+        );
     }
 }
 
@@ -326,15 +336,7 @@ umpin_store::backend_tests! {
                     // Pages of 97 walk the address order (more than ten pages' worth of PINs
                     // could match a `PinExpired` false or first-time setup condition); pages of
                     // 2,000 gather them from an index.
-                    for page_size in [97, 2000] {
-                        let listed = every_page(&mut tx, &filter, now, page_size).await;
-                        assert!(
-                            listed.iter().eq(expected.iter().copied()),
-                            "{filter:?} at {now} in pages of {page_size}: {} listed, {} expected",
-                            listed.len(),
-                            expected.len()
-                        );
-                    }
+                    assert_lists(&mut tx, &filter, now, [97, 2000], &expected).await;
                 }
             }
         }
@@ -381,15 +383,7 @@ umpin_store::backend_tests! {
                 .collect();
             // Pages of 1 walk the address order (more than ten PINs could match); pages of 1,000
             // gather them from the index.
-            for page_size in [1, 1000] {
-                let listed = every_page(&mut tx, &filter, now, page_size).await;
-                assert!(
-                    listed.iter().eq(expected.iter().copied()),
-                    "{filter:?} in pages of {page_size}: {} listed, {} expected",
-                    listed.len(),
-                    expected.len()
-                );
-            }
+            assert_lists(&mut tx, &filter, now, [1, 1000], &expected).await;
         }
     }
 
@@ -448,15 +442,7 @@ umpin_store::backend_tests! {
                 }
                 // Pages of 2 walk the address order when more than 20 PINs could match; pages of
                 // 1,000 gather them from the index.
-                for page_size in [2, 1000] {
-                    let listed = every_page(&mut tx, &filter, now, page_size).await;
-                    assert!(
-                        listed.iter().eq(expected.iter().copied()),
-                        "{filter:?} in pages of {page_size}: {} listed, {} expected",
-                        listed.len(),
-                        expected.len()
-                    );
-                }
+                assert_lists(&mut tx, &filter, now, [2, 1000], &expected).await;
             }
         }
     }
