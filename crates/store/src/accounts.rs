@@ -165,10 +165,12 @@ impl Tx {
     /// The account of the directory user whose immutable id is `directory_id`, if one was made.
     pub async fn directory_account(&mut self, directory_id: &str) -> Result<Option<ManagementAccount>, StoreError> {
         let row: Option<AccountRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM management_accounts a WHERE a.directory_id = $1"))
-                .bind(directory_id.to_owned())
-                .fetch_optional(&mut *c)
-                .await?
+            sqlx::query_as(concat!(
+                "SELECT ", account_columns!(), " FROM management_accounts a WHERE a.directory_id = $1"
+            ))
+            .bind(directory_id.to_owned())
+            .fetch_optional(&mut *c)
+            .await?
         });
         row.map(AccountRow::into_account).transpose()
     }

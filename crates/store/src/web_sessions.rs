@@ -140,9 +140,9 @@ impl Tx {
             return Ok(None);
         };
         let row: Option<AccountRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(
-                concat!("SELECT ", account_columns!(), " FROM management_accounts a WHERE a.guid = $1 AND NOT a.disabled"),
-            )
+            sqlx::query_as(concat!(
+                "SELECT ", account_columns!(), " FROM management_accounts a WHERE a.guid = $1 AND NOT a.disabled"
+            ))
             .bind(guid_text(account))
             .fetch_optional(&mut *c)
             .await?

@@ -74,7 +74,8 @@ umpin_store::backend_tests! {
         let mut tx = db.begin_read().await.unwrap();
         let by_name = tx.management_account("ELLEN").await.unwrap().unwrap().account;
         assert_eq!((by_name.guid, by_name.role_groups), (ellen, ellens.clone()), "by name");
-        let every: Vec<_> = tx.management_accounts().await.unwrap().into_iter().map(|a| (a.guid, a.role_groups)).collect();
+        let accounts = tx.management_accounts().await.unwrap();
+        let every: Vec<_> = accounts.into_iter().map(|a| (a.guid, a.role_groups)).collect();
         let expected = [
             (dana, danas.clone()),
             (ellen, ellens.clone()),

@@ -379,7 +379,9 @@ umpin_store::backend_tests! {
             let expected: Vec<&(Mailbox, PinStatus, PinPolicy)> = mailboxes
                 .iter()
                 .filter(|(_, s, p)| !s.pin_expired(p, now))
-                .filter(|(_, s, p)| expires_by.is_none_or(|by| s.pin_expires_on(p).is_some_and(|on| now < on && on <= by)))
+                .filter(|(_, s, p)| {
+                    expires_by.is_none_or(|by| s.pin_expires_on(p).is_some_and(|on| now < on && on <= by))
+                })
                 .collect();
             // Pages of 1 walk the address order (more than ten PINs could match); pages of 1,000
             // gather them from the index.
