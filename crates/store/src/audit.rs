@@ -11,10 +11,10 @@
 //! records at once, which is how the service's appender writes the records of reads in batches.
 //!
 //! Only the records from 1 to the head belong to the log. The database refuses a record that
-//! isn't the one after the last record, within the head (migrations 0007 and 0024); one that got
-//! there anyway (inserted with that trigger dropped) is never shown by a search, is reported by
-//! [`Tx::audit_stray_record`], and makes the next append fail with [`StoreError::AuditLogDamaged`]
-//! instead of a bare unique violation.
+//! isn't the one after the last record, within the head (migrations 0007 and 0024; on PostgreSQL
+//! checked once per statement, 0028); one that got there anyway (inserted with that trigger
+//! dropped) is never shown by a search, is reported by [`Tx::audit_stray_record`], and makes the
+//! next append fail with [`StoreError::AuditLogDamaged`] instead of a bare unique violation.
 
 use serde_json::{Map, Value as Json, json};
 use sqlx::AssertSqlSafe;
@@ -219,6 +219,13 @@ fn record_number(seq: u64) -> Result<i64, StoreError> {
 /// SQLite's limit of bound values, and few statement texts to keep prepared.
 const SQLITE_RECORDS_PER_INSERT: usize = 64;
 
+/// An append's condition that no record lies beyond the head it read (`$1`). Written as the
+/// log's highest number, which both databases read at the end of the primary key's index
+/// whatever the plan: as `NOT EXISTS (… WHERE seq > $1)`, PostgreSQL's generic plan for the
+/// prepared statement expected a third of the log to match and scanned the whole table for the
+/// first, which was none, at every batch.
+const NOTHING_AFTER: &str = "COALESCE((SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1), 0) <= $1";
+
 /// The number and link of the last record (0 and empty before the first), as last committed: no
 /// lock is taken.
 async fn head_of(conn: Conn<'_>) -> Result<(u64, Vec<u8>), StoreError> {
@@ -249,7 +256,7 @@ async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRe
         Conn::Postgres(c) => {
             let sql = format!(
                 "WITH moved AS (UPDATE audit_head SET seq = $2, link = $3 WHERE id = 1 AND seq = $1 \
-                 AND NOT EXISTS (SELECT 1 FROM audit_log WHERE seq > $1) RETURNING seq) \
+                 AND {NOTHING_AFTER} RETURNING seq) \
                  INSERT INTO audit_log ({AUDIT_COLUMNS}) SELECT r.* FROM moved, \
                  unnest($4::BIGINT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
                  $11::BIGINT[], $12::BOOLEAN[], $13::TEXT[], $14::BIGINT[], $15::BYTEA[]) AS r({AUDIT_COLUMNS}) \
@@ -278,16 +285,15 @@ async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRe
             inserted > 0
         }
         Conn::Sqlite(c) => {
-            let moved = sqlx::query(
-                "UPDATE audit_head SET seq = $2, link = $3 WHERE id = 1 AND seq = $1 \
-                 AND NOT EXISTS (SELECT 1 FROM audit_log WHERE seq > $1)",
-            )
-            .bind(after_seq)
-            .bind(last_seq)
-            .bind(last.link.clone())
-            .execute(&mut *c)
-            .await?
-            .rows_affected();
+            let sql =
+                format!("UPDATE audit_head SET seq = $2, link = $3 WHERE id = 1 AND seq = $1 AND {NOTHING_AFTER}");
+            let moved = sqlx::query(AssertSqlSafe(sql))
+                .bind(after_seq)
+                .bind(last_seq)
+                .bind(last.link.clone())
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
             if moved == 1 {
                 for chunk in records.chunks(SQLITE_RECORDS_PER_INSERT) {
                     let rows: Vec<String> = (0..chunk.len())
@@ -379,16 +385,21 @@ impl Tx {
         append_on(self.conn(), records, link).await
     }
     /// The lowest number of a record that doesn't belong to the log whose head is `head`: one
-    /// numbered 0 or less, or beyond the head. `None` when every record is in place.
+    /// numbered 0 or less, or beyond the head. `None` when every record is in place. Two look-ups
+    /// at the ends of the primary key's index (the health check runs this): as one `WHERE seq <= 0
+    /// OR seq > $1 ORDER BY seq`, PostgreSQL walked the whole index to find that nothing matched.
     pub async fn audit_stray_record(&mut self, head: u64) -> Result<Option<i64>, StoreError> {
         let head = i64::try_from(head).map_err(|_| unreadable("the audit head"))?;
-        let stray: Option<(i64,)> = on_conn!(self.conn(), c => {
-            sqlx::query_as("SELECT seq FROM audit_log WHERE seq <= 0 OR seq > $1 ORDER BY seq LIMIT 1")
-                .bind(head)
-                .fetch_optional(&mut *c)
-                .await?
+        let (stray,): (Option<i64>,) = on_conn!(self.conn(), c => {
+            sqlx::query_as(
+                "SELECT COALESCE((SELECT seq FROM audit_log WHERE seq <= 0 ORDER BY seq LIMIT 1), \
+                 (SELECT seq FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1))",
+            )
+            .bind(head)
+            .fetch_one(&mut *c)
+            .await?
         });
-        Ok(stray.map(|(seq,)| seq))
+        Ok(stray)
     }
 
     /// Up to `limit` records in chain order after record `after` (for checking the chain).

@@ -16,7 +16,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use tempfile::TempDir;
 
-use crate::{Database, redact_url};
+use crate::{Conn, Database, Tx, redact_url};
 
 /// The PostgreSQL the tests use unless `UMPIN_TEST_POSTGRES_URL` says otherwise.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -156,6 +156,18 @@ pub async fn raw_sql(db: &Database, sql: &str) -> Result<(), sqlx::Error> {
         Database::Sqlite(pools) => sqlx::raw_sql(sql).execute(&pools.writer).await.map(drop),
         Database::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
     }
+}
+
+/// Runs `sql` (one statement) on the connection of `tx`, within it, and returns the one number
+/// of its one row: for tests that read what the database counted of this transaction itself
+/// (PostgreSQL's `pg_stat_get_xact_…`) or set something for it alone.
+pub async fn raw_number_in(tx: &mut Tx, sql: &str) -> Result<i64, sqlx::Error> {
+    let sql = AssertSqlSafe(sql.to_owned());
+    let (number,): (i64,) = match tx.conn() {
+        Conn::Sqlite(c) => sqlx::query_as(sql).fetch_one(c).await?,
+        Conn::Postgres(c) => sqlx::query_as(sql).fetch_one(c).await?,
+    };
+    Ok(number)
 }
 
 /// Everything the database holds, as bytes, for tests that prove a secret is not stored in clear:

@@ -146,6 +146,70 @@ umpin_store::backend_tests! {
         drop(tx);
         assert_eq!(db.begin_read().await.unwrap().audit_head().await.unwrap().0, 1, "the head stayed");
     }
+
+    /// The database takes records inserted together by one statement only as it takes one: with
+    /// the head moved by hand, records that leave a gap, don't follow the last record, go beyond
+    /// the head or are numbered 0 are refused and nothing is written; records that fill the
+    /// head's range one after the other are taken.
+    async fn the_database_takes_records_inserted_together_only_as_the_next_ones_up_to_the_head(db: Database) {
+        let mut one = [record(0, AuditParameters::Text(String::new()))];
+        db.append_audit_batch(&mut one, numbered).await.unwrap();
+        umpin_store::testing::raw_sql(&db, "UPDATE audit_head SET seq = 4 WHERE id = 1").await.unwrap();
+        let link = match db { Database::Sqlite(_) => "X'00'", Database::Postgres(_) => "'\\x00'::bytea" };
+        let insert = |seqs: &[i64]| {
+            let rows: Vec<String> = seqs
+                .iter()
+                .map(|seq| format!("({seq}, 0, 'forger', 'x', 'New-Mailbox', 'x', '', TRUE, NULL, 1, {link})"))
+                .collect();
+            format!(
+                "INSERT INTO audit_log (seq, run_at, account, source, cmdlet, object_id, parameters, succeeded, \
+                 error, key_id, link) VALUES {}",
+                rows.join(", ")
+            )
+        };
+        let numbers = || async {
+            let chain = db.begin_read().await.unwrap().audit_chain(0, 10).await.unwrap();
+            chain.iter().map(|r| r.seq).collect::<Vec<_>>()
+        };
+        for refused in [&[2, 4][..], &[3, 4], &[2, 3, 4, 5], &[0]] {
+            let error = umpin_store::testing::raw_sql(&db, &insert(refused)).await.unwrap_err().to_string();
+            assert!(error.contains("takes only the record after its last one"), "{refused:?}: {error}");
+            assert_eq!(numbers().await, [1], "{refused:?} wrote nothing");
+        }
+        umpin_store::testing::raw_sql(&db, &insert(&[2, 3, 4])).await.unwrap();
+        assert_eq!(numbers().await, [1, 2, 3, 4]);
+    }
+}
+
+/// However long the log, an append and the look-up of stray records (which the health check
+/// runs) read a few entries of the audit log's primary key, whatever plan PostgreSQL keeps for
+/// their statements: its generic plan, forced here, is the one a connection settles on after
+/// five executions. SQLite has no count of the rows a statement read.
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::unwrap_used)]
+async fn on_postgresql_appends_and_the_stray_record_check_read_a_few_entries_of_a_long_audit_log() {
+    const LOG: u64 = 500;
+    const APPENDS: u64 = 10;
+    let Some(db) = umpin_store::testing::postgres_database().await else { return };
+    let mut log: Vec<AuditRecord> = (0..LOG).map(|_| record(0, AuditParameters::Text(String::new()))).collect();
+    db.append_audit_batch(&mut log, numbered).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let generic = "SELECT length(set_config('plan_cache_mode', 'force_generic_plan', true))::BIGINT";
+    umpin_store::testing::raw_number_in(&mut tx, generic).await.unwrap();
+    let read = "SELECT pg_stat_get_xact_tuples_returned('audit_log'::regclass) \
+                + pg_stat_get_xact_tuples_returned('audit_log_pkey'::regclass)";
+    let before = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap();
+    for head in LOG + 1..=LOG + APPENDS {
+        tx.append_audit_records(&mut [record(0, AuditParameters::Text(String::new()))], numbered).await.unwrap();
+        assert_eq!(tx.audit_stray_record(head).await.unwrap(), None);
+    }
+    let entries = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap() - before;
+    assert!(
+        entries <= 4 * APPENDS as i64,
+        "{APPENDS} appends and checks read {entries} entries of a log of {LOG} records"
+    );
+    tx.commit().await.unwrap();
+    umpin_store::testing::drop_postgres_schema(&db).await;
 }
 
 /// A made-up link of record `seq`: its number, so that a test can tell each record's place.
