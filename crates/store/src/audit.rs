@@ -236,20 +236,26 @@ async fn head_of(conn: Conn<'_>) -> Result<(u64, Vec<u8>), StoreError> {
 }
 
 /// Moves the head from `after` over `records` (numbered `after + 1` on; the last one's link
-/// becomes the head's) and inserts them, only if the head is still at `after`. `false` when it
-/// had moved: nothing was written. A record numbered beyond `after` that is already there, which
-/// umpin didn't write, is [`StoreError::AuditLogDamaged`].
+/// becomes the head's) and inserts them, only if the head is still at `after`: `None` then. When
+/// it had moved, nothing was written and the head as it now stands is returned, read after the
+/// move that got in first (for the next attempt, without reading it again). A record numbered
+/// beyond `after` that is already there, which umpin didn't write, is
+/// [`StoreError::AuditLogDamaged`].
 ///
 /// The head moves first, so that on PostgreSQL the statement that locks it is the one that
 /// inserts: `UPDATE audit_head … WHERE seq = $after` in a CTE that the `INSERT` reads its rows
 /// through, so the row lock is taken by this statement and held only to the commit, never across
 /// the round trips before it. An append on another node that meets the lock waits for it and
 /// then finds the head moved (`READ COMMITTED` evaluates the condition again on the new row):
-/// it reads the head again and links its records anew. SQLite, with one writer, moves the head
+/// it reads the head, now committed, and links its records anew. SQLite, with one writer, moves the head
 /// and inserts in two statements of the write transaction. The database takes a record only as
 /// the one after the last record and within the head (migration 0024), which this order meets.
-async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRecord]) -> Result<bool, StoreError> {
-    let Some(last) = records.last() else { return Ok(true) };
+async fn move_head_and_insert(
+    mut conn: Conn<'_>,
+    after: u64,
+    records: &[AuditRecord],
+) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+    let Some(last) = records.last() else { return Ok(None) };
     let after_seq = record_number(after)?;
     let last_seq = record_number(last.seq)?;
     let moved = match conn.reborrow() {
@@ -327,11 +333,11 @@ async fn move_head_and_insert(mut conn: Conn<'_>, after: u64, records: &[AuditRe
         }
     };
     if moved {
-        return Ok(true);
+        return Ok(None);
     }
-    let (head, _) = head_of(conn.reborrow()).await?;
-    if head != after {
-        return Ok(false);
+    let head = head_of(conn.reborrow()).await?;
+    if head.0 != after {
+        return Ok(Some(head));
     }
     let in_the_way: Option<(i64,)> = on_conn!(conn, c => {
         sqlx::query_as("SELECT seq FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1")
@@ -354,11 +360,12 @@ async fn append_on(
     records: &mut [AuditRecord],
     link: impl Fn(u64, &[u8], &mut [AuditRecord]),
 ) -> Result<(), StoreError> {
+    let mut head = head_of(conn.reborrow()).await?;
     loop {
-        let (head, head_link) = head_of(conn.reborrow()).await?;
-        link(head, &head_link, records);
-        if move_head_and_insert(conn.reborrow(), head, records).await? {
-            return Ok(());
+        link(head.0, &head.1, records);
+        match move_head_and_insert(conn.reborrow(), head.0, records).await? {
+            None => return Ok(()),
+            Some(moved) => head = moved,
         }
     }
 }
