@@ -247,9 +247,10 @@ async fn head_of(conn: Conn<'_>) -> Result<(u64, Vec<u8>), StoreError> {
 /// through, so the row lock is taken by this statement and held only to the commit, never across
 /// the round trips before it. An append on another node that meets the lock waits for it and
 /// then finds the head moved (`READ COMMITTED` evaluates the condition again on the new row):
-/// it reads the head, now committed, and links its records anew. SQLite, with one writer, moves the head
-/// and inserts in two statements of the write transaction. The database takes a record only as
-/// the one after the last record and within the head (migration 0024), which this order meets.
+/// it reads the head, now committed, and links its records anew. SQLite, with one writer, moves
+/// the head and inserts in two statements of the write transaction. The database takes a record
+/// only as the one after the last record and within the head (migration 0024), which this order
+/// meets.
 async fn move_head_and_insert(
     mut conn: Conn<'_>,
     after: u64,
