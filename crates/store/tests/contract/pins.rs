@@ -8,6 +8,22 @@ use umpin_store::{Tx, UmMailboxFilter, UmPinFilter};
 
 use super::*;
 
+/// Adds the next UM mailbox of `mailboxes` (named and numbered by its place there), of policy
+/// `p` and with a PIN in `status`, to `tx` and to `mailboxes`.
+async fn add_um_pin(
+    tx: &mut Tx,
+    mailboxes: &mut Vec<(Mailbox, PinStatus, PinPolicy)>,
+    p: &MailboxPolicy,
+    status: PinStatus,
+) {
+    let n = mailboxes.len();
+    let m = mailbox(&format!("u{n:05}"));
+    tx.insert_mailbox(&m).await.unwrap();
+    tx.put_um_mailbox(&um(&m, p, &[&format!("{n:05}")])).await.unwrap();
+    tx.put_pin(m.guid, &PinRecord { status: status.clone(), history: Vec::new(), ..record(1) }).await.unwrap();
+    mailboxes.push((m, status, p.pin));
+}
+
 /// Checks that the PIN listing under `filter` at `now` gives exactly `expected`, page after page,
 /// in pages of each of `page_sizes`.
 async fn assert_lists(
@@ -298,7 +314,6 @@ umpin_store::backend_tests! {
                 for expiry_forced in [false, true] {
                     for age in &ages {
                         let n = mailboxes.len();
-                        let m = mailbox(&format!("u{n:05}"));
                         let status = PinStatus {
                             pin_set_at: at(NOW - age),
                             pin_length,
@@ -308,11 +323,7 @@ umpin_store::backend_tests! {
                             last_failed_logon: None,
                             locked_out: n.is_multiple_of(3),
                         };
-                        tx.insert_mailbox(&m).await.unwrap();
-                        tx.put_um_mailbox(&um(&m, p, &[&format!("{n:05}")])).await.unwrap();
-                        let record = PinRecord { status: status.clone(), history: Vec::new(), ..record(1) };
-                        tx.put_pin(m.guid, &record).await.unwrap();
-                        mailboxes.push((m, status, p.pin));
+                        add_um_pin(&mut tx, &mut mailboxes, p, status).await;
                     }
                 }
             }
@@ -359,14 +370,8 @@ umpin_store::backend_tests! {
             tx.insert_policy(&p).await.unwrap();
             for age in [0, 1, 60, 61].iter().flat_map(|d| [d * DAY - 1, d * DAY, d * DAY + 1]) {
                 for expiry_forced in [false, true] {
-                    let n = mailboxes.len();
-                    let m = mailbox(&format!("u{n:04}"));
                     let status = PinStatus { pin_set_at: at(NOW - age), expiry_forced, ..status() };
-                    tx.insert_mailbox(&m).await.unwrap();
-                    tx.put_um_mailbox(&um(&m, &p, &[&format!("{n:05}")])).await.unwrap();
-                    let record = PinRecord { status: status.clone(), history: Vec::new(), ..record(1) };
-                    tx.put_pin(m.guid, &record).await.unwrap();
-                    mailboxes.push((m, status, p.pin));
+                    add_um_pin(&mut tx, &mut mailboxes, &p, status).await;
                 }
             }
         }
@@ -412,19 +417,13 @@ umpin_store::backend_tests! {
         for p in &policies {
             for age in &ages {
                 let n = mailboxes.len();
-                let m = mailbox(&format!("u{n:04}"));
                 let status = PinStatus {
                     pin_set_at: at(NOW - age),
                     expiry_forced: n.is_multiple_of(2),
                     locked_out: n.is_multiple_of(3),
                     ..status()
                 };
-                tx.insert_mailbox(&m).await.unwrap();
-                tx.put_um_mailbox(&um(&m, p, &[&format!("{n:05}")])).await.unwrap();
-                tx.put_pin(m.guid, &PinRecord { status: status.clone(), history: Vec::new(), ..record(1) })
-                    .await
-                    .unwrap();
-                mailboxes.push((m, status, p.pin));
+                add_um_pin(&mut tx, &mut mailboxes, p, status).await;
             }
         }
         tx.commit().await.unwrap();
