@@ -775,10 +775,10 @@ const CALLERS: usize = 8;
 const B3_ROUNDS: u32 = 4;
 const B3_ROUND: Duration = Duration::from_secs(5);
 
-/// Voice sign-ins per second: `CALLERS` threads each start a call as a Voice Access account,
-/// sign in to one of `SIGN_IN_MAILBOXES` mailboxes by extension and PIN, and end the call, for
-/// `B3_ROUNDS` rounds. Between them, the bound on them with the default Argon2 parameters, as
-/// `umpin serve` seals PINs (see [`Bound`]).
+/// Voice sign-ins per second: `CALLERS` threads, each on a kept connection of its own, start a
+/// call as a Voice Access account, sign in to one of `SIGN_IN_MAILBOXES` mailboxes by extension
+/// and PIN, and end the call, for `B3_ROUNDS` rounds. Between them, the bound on them with the
+/// default Argon2 parameters, as `umpin serve` seals PINs (see [`Bound`]).
 fn voice_sign_ins(umpin: &Path, dir: &Path, server: &Server) -> anyhow::Result<()> {
     let pin = |i: usize| format!("58{i:02}37");
     let mut setup = String::from(
@@ -803,12 +803,13 @@ fn voice_sign_ins(umpin: &Path, dir: &Path, server: &Server) -> anyhow::Result<(
                 .map(|caller| {
                     let token = &token;
                     scope.spawn(move || -> anyhow::Result<usize> {
+                        let mut connection = KeptConnection::open(server.address)?;
                         let mut count = 0;
                         let mut i = caller;
                         while Instant::now() < deadline {
                             let mailbox = i % SIGN_IN_MAILBOXES + 1;
                             i += CALLERS;
-                            sign_in(server, token, mailbox, &pin(mailbox))?;
+                            sign_in(&mut connection, token, mailbox, &pin(mailbox))?;
                             count += 1;
                         }
                         Ok(count)
@@ -855,10 +856,11 @@ fn voice_sign_ins(umpin: &Path, dir: &Path, server: &Server) -> anyhow::Result<(
 }
 
 /// One voice sign-in as a caller makes it: a call started as the Voice Access account of
-/// `token`, a sign-in to `mailbox` by extension and `pin`, and the call ended.
-fn sign_in(server: &Server, token: &str, mailbox: usize, pin: &str) -> anyhow::Result<()> {
+/// `token`, a sign-in to `mailbox` by extension and `pin`, and the call ended, on the front end's
+/// connection `to`.
+fn sign_in(to: &mut KeptConnection, token: &str, mailbox: usize, pin: &str) -> anyhow::Result<()> {
     let start = r#"{"dialPlan": "Seed Dial Plan"}"#;
-    let call: serde_json::Value = serde_json::from_str(&server.exchange_ok(
+    let call: serde_json::Value = serde_json::from_str(&to.exchange_ok(
         "POST /api/v1/voice/calls",
         &[("Authorization", format!("Bearer {token}"))],
         Some(start),
@@ -867,7 +869,7 @@ fn sign_in(server: &Server, token: &str, mailbox: usize, pin: &str) -> anyhow::R
     let call = call["callId"].as_str().ok_or_else(|| anyhow::anyhow!("no callId in {call}"))?;
     let headers = [("Authorization", format!("Bearer {token}")), ("Umpin-Call", call.to_owned())];
     let sign_in = serde_json::json!({"extension": format!("{:06}", 100_000 + mailbox), "pin": pin});
-    let answer: serde_json::Value = serde_json::from_str(&server.exchange_ok(
+    let answer: serde_json::Value = serde_json::from_str(&to.exchange_ok(
         "POST /api/v1/voice/call/sign-in",
         &headers,
         Some(&sign_in.to_string()),
@@ -876,8 +878,66 @@ fn sign_in(server: &Server, token: &str, mailbox: usize, pin: &str) -> anyhow::R
     if answer["outcome"] != "signedIn" {
         anyhow::bail!("a sign-in with the right PIN answered {answer}");
     }
-    server.exchange_ok("DELETE /api/v1/voice/call", &headers, None, "204")?;
+    to.exchange_ok("DELETE /api/v1/voice/call", &headers, None, "204")?;
     Ok(())
+}
+
+/// A keep-alive HTTP/1.1 connection, as a telephony front end keeps one to the server: one
+/// request after the other, each answer read to the end of its body (`Content-Length`).
+struct KeptConnection {
+    stream: std::io::BufReader<TcpStream>,
+}
+
+impl KeptConnection {
+    fn open(address: SocketAddr) -> anyhow::Result<KeptConnection> {
+        let stream = TcpStream::connect(address)?;
+        stream.set_nodelay(true)?;
+        Ok(KeptConnection { stream: std::io::BufReader::new(stream) })
+    }
+
+    /// One JSON request with the given headers; the body of the answer when its status is
+    /// `status`.
+    fn exchange_ok(
+        &mut self,
+        line: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+        status: &str,
+    ) -> anyhow::Result<String> {
+        use std::io::BufRead;
+        let body = body.unwrap_or_default();
+        let mut request = format!("{line} HTTP/1.1\r\nHost: umpin\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+        self.stream.get_mut().write_all(request.as_bytes())?;
+        let mut head = String::new();
+        loop {
+            let mut header = String::new();
+            if self.stream.read_line(&mut header)? == 0 {
+                anyhow::bail!("the server closed the connection before it answered {line}");
+            }
+            if header == "\r\n" {
+                break;
+            }
+            head.push_str(&header);
+        }
+        let header = |wanted: &str| {
+            head.lines().filter_map(|h| h.split_once(':')).find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+        };
+        if header("transfer-encoding").is_some() {
+            anyhow::bail!("{line} answered in chunks, which this tool doesn't read on a kept connection.");
+        }
+        let length = header("content-length").map(|(_, value)| value.trim().parse::<usize>()).transpose()?;
+        let mut answer = vec![0; length.unwrap_or(0)];
+        self.stream.read_exact(&mut answer)?;
+        let answer = String::from_utf8(answer)?;
+        if head.split(' ').nth(1) != Some(status) {
+            anyhow::bail!("{line} answered {}: {answer}", head.lines().next().unwrap_or_default());
+        }
+        Ok(answer)
+    }
 }
 
 /// Verifications timed alone for the bound.
@@ -1084,22 +1144,6 @@ impl Server {
         }
         if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
             anyhow::bail!("{line} answered in chunks, which this tool doesn't read.");
-        }
-        Ok(body)
-    }
-
-    /// One JSON request with the given headers; the body of the answer when its status is
-    /// `status`.
-    fn exchange_ok(
-        &self,
-        line: &str,
-        headers: &[(&str, String)],
-        body: Option<&str>,
-        status: &str,
-    ) -> anyhow::Result<String> {
-        let (head, body) = self.send(line, headers, body.map(|b| ("application/json", b)))?;
-        if head.split(' ').nth(1) != Some(status) {
-            anyhow::bail!("{line} answered {}: {body}", head.lines().next().unwrap_or_default());
         }
         Ok(body)
     }

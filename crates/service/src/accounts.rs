@@ -594,12 +594,15 @@ impl Service {
         }
     }
 
-    /// Deletes the tokens that have expired and the web sessions that have ended, of every
-    /// account, and returns how many: the server's own upkeep (no principal, no audit record), so
-    /// that `api_tokens` and `web_sessions` hold only what still signs in.
-    pub async fn delete_expired_tokens(&self) -> Result<u64, ServiceError> {
+    /// Deletes the tokens that have expired, the web sessions and the voice calls that have
+    /// ended, of every account, and returns how many: the server's own upkeep (no principal, no
+    /// audit record), so that `api_tokens`, `web_sessions` and `voice_calls` hold only what still
+    /// signs in or goes on.
+    pub async fn delete_expired(&self) -> Result<u64, ServiceError> {
         let now = self.now();
-        Ok(self.db.delete_expired_api_tokens(now).await? + self.db.delete_ended_web_sessions(now).await?)
+        let tokens = self.db.delete_expired_api_tokens(now).await?;
+        let sessions = self.db.delete_ended_web_sessions(now).await?;
+        Ok(tokens + sessions + self.db.delete_expired_voice_calls(now).await?)
     }
 
     /// Revokes the caller's token (sign-out).

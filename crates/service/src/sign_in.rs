@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 use umpin_crypto::{CryptoError, Pin, SealedPin, Verification};
 use umpin_domain::roles::VOICE_ACCESS;
 use umpin_domain::{Error, FailureConsequence, Guid, MailboxPolicy, PinStatus, failure_consequence};
-use umpin_store::Tx;
+use umpin_store::{Reservation, Tx};
 
 use crate::access::Operation;
 use crate::mailboxes::find_dial_plan;
@@ -37,6 +37,35 @@ pub enum SignInOutcome {
 /// UM-enabled (which the caller must not be able to tell from a wrong PIN).
 pub(crate) type SignInTarget = Option<(Guid, MailboxPolicy)>;
 
+/// A sign-in attempt once it is reserved (SPEC §2.5), before its PIN is evaluated.
+pub(crate) enum Reserved {
+    /// No UM mailbox has the extension: the PIN is evaluated against the decoy.
+    NoOne,
+    /// The mailbox is locked out: refused without evaluating the PIN and without counting.
+    LockedOut,
+    /// Counted as a failure until the PIN proves right.
+    Attempt { mailbox: Guid, policy: MailboxPolicy, reservation: Reservation },
+}
+
+impl Reserved {
+    /// What reserving an attempt on `target` gave, with the database's answer for its mailbox
+    /// (`Tx::reserve_sign_in`, `None` when it is locked out).
+    pub(crate) fn of(target: SignInTarget, reservation: Option<Reservation>) -> Reserved {
+        match (target, reservation) {
+            (None, _) => Reserved::NoOne,
+            (Some(_), None) => Reserved::LockedOut,
+            (Some((mailbox, policy)), Some(reservation)) => Reserved::Attempt { mailbox, policy, reservation },
+        }
+    }
+}
+
+/// A reserved attempt whose PIN was evaluated: what the caller hears, or a right PIN that
+/// [`Service::record_right_pin`] must record before the caller is signed in.
+pub(crate) enum Evaluated {
+    Decided(SignInOutcome),
+    Right { mailbox: Guid, policy: MailboxPolicy, reservation: Reservation, upgrade: Option<Vec<u8>> },
+}
+
 impl Service {
     /// Signs a caller in by dial plan, extension and PIN: one attempt, outside any call.
     pub async fn sign_in(
@@ -55,42 +84,40 @@ impl Service {
                 Err(e) => return Err(e),
             }
         };
-        Ok(self.attempt_sign_in(target, pin).await?.0)
+        let reservation = match &target {
+            Some((mailbox, policy)) => {
+                let most = u32::from(policy.pin.max_logon_attempts);
+                self.db.reserve_sign_in(*mailbox, most, self.now()).await?
+            }
+            None => None,
+        };
+        let outcome = match self.evaluate_pin(Reserved::of(target, reservation), pin).await? {
+            Evaluated::Decided(outcome) => outcome,
+            right => {
+                let mut tx = self.db.begin().await?;
+                let (outcome, _) = self.record_right_pin(&mut tx, right).await?;
+                tx.commit().await?;
+                outcome
+            }
+        };
+        count_sign_in(outcome);
+        Ok(outcome)
     }
 
-    /// One sign-in attempt with `pin` on `target`, counted in the metrics; with the version of
-    /// the PIN data it signed in with, when it did.
-    pub(crate) async fn attempt_sign_in(
-        &self,
-        target: SignInTarget,
-        pin: &Pin,
-    ) -> Result<(SignInOutcome, Option<i64>), ServiceError> {
-        let (outcome, pin_version) = self.evaluate_sign_in(target, pin).await?;
-        let label = match outcome {
-            SignInOutcome::SignedIn { .. } => "signed_in",
-            SignInOutcome::WrongPin => "wrong_pin",
-            SignInOutcome::LockedOut => "locked_out",
+    /// Evaluates the PIN of a reserved attempt, outside any transaction (it takes tens of
+    /// milliseconds). A wrong PIN's consequences (the automatic reset, the lockout's notice) are
+    /// done here; a right PIN is left to [`Service::record_right_pin`].
+    pub(crate) async fn evaluate_pin(&self, reserved: Reserved, pin: &Pin) -> Result<Evaluated, ServiceError> {
+        let (mailbox, policy, reservation) = match reserved {
+            Reserved::NoOne => {
+                // As slow as a real evaluation, so that timing does not tell unknown extensions apart.
+                self.vault.verify_decoy(pin).await?;
+                return Ok(Evaluated::Decided(SignInOutcome::WrongPin));
+            }
+            Reserved::LockedOut => return Ok(Evaluated::Decided(SignInOutcome::LockedOut)),
+            Reserved::Attempt { mailbox, policy, reservation } => (mailbox, policy, reservation),
         };
-        metrics::counter!("umpin_sign_ins_total", "outcome" => label).increment(1);
-        Ok((outcome, pin_version))
-    }
-
-    async fn evaluate_sign_in(
-        &self,
-        target: SignInTarget,
-        pin: &Pin,
-    ) -> Result<(SignInOutcome, Option<i64>), ServiceError> {
-        let Some((mailbox, policy)) = target else {
-            // As slow as a real evaluation, so that timing does not tell unknown extensions apart.
-            self.vault.verify_decoy(pin).await?;
-            return Ok((SignInOutcome::WrongPin, None));
-        };
-        let now = self.now();
-        let Some(reservation) = self.db.reserve_sign_in(mailbox, u32::from(policy.pin.max_logon_attempts), now).await?
-        else {
-            return Ok((SignInOutcome::LockedOut, None));
-        };
-        let sealed = SealedPin::from_bytes(reservation.sealed_pin);
+        let sealed = SealedPin::from_bytes(reservation.sealed_pin.clone());
         let verification = match self.vault.verify_pin(mailbox, &sealed, pin).await {
             Ok(verification) => verification,
             // Nothing the caller did: the reservation is taken back, and the administrator is told
@@ -105,26 +132,7 @@ impl Service {
         };
         match verification {
             Verification::Right { upgrade } => {
-                let upgrade = upgrade.map(SealedPin::into_bytes);
-                let succeeded = self
-                    .db
-                    .sign_in_succeeded(mailbox, reservation.version, reservation.failed_logon_count, upgrade.as_deref())
-                    .await?;
-                let status = self.db.begin_read().await?.pin_status_of(mailbox).await?.map(|(status, _)| status);
-                Ok(match status {
-                    // A success doesn't move the version: the caller signed in with this one.
-                    Some(status) if succeeded => (
-                        SignInOutcome::SignedIn {
-                            mailbox,
-                            pin_expired: status.pin_expired(&policy.pin, now),
-                            first_time_user: status.first_time_user,
-                        },
-                        Some(reservation.version),
-                    ),
-                    // An administrator acted, or the PIN was replaced, while the PIN was evaluated.
-                    Some(status) if status.locked_out => (SignInOutcome::LockedOut, None),
-                    _ => (SignInOutcome::WrongPin, None),
-                })
+                Ok(Evaluated::Right { mailbox, policy, reservation, upgrade: upgrade.map(SealedPin::into_bytes) })
             }
             Verification::Wrong => {
                 match failure_consequence(reservation.failed_logon_count, &policy.pin) {
@@ -137,9 +145,36 @@ impl Service {
                         self.notify_lockout(mailbox).await?
                     }
                 }
-                Ok((SignInOutcome::WrongPin, None))
+                Ok(Evaluated::Decided(SignInOutcome::WrongPin))
             }
         }
+    }
+
+    /// What an evaluated attempt leads to, in `tx`: a right PIN takes the failure count back to 0
+    /// (with a re-sealed verifier, when the evaluation made one), provided nothing changed the PIN
+    /// data since the reservation. With the version of the PIN data the caller signed in with,
+    /// when the caller did.
+    pub(crate) async fn record_right_pin(
+        &self,
+        tx: &mut Tx,
+        evaluated: Evaluated,
+    ) -> Result<(SignInOutcome, Option<i64>), ServiceError> {
+        let (mailbox, policy, reservation, upgrade) = match evaluated {
+            Evaluated::Decided(outcome) => return Ok((outcome, None)),
+            Evaluated::Right { mailbox, policy, reservation, upgrade } => (mailbox, policy, reservation, upgrade),
+        };
+        let (version, count) = (reservation.version, reservation.failed_logon_count);
+        if let Some(status) = tx.sign_in_succeeded(mailbox, version, count, upgrade.as_deref()).await? {
+            // A success doesn't move the version: the caller signed in with this one.
+            let pin_expired = status.pin_expired(&policy.pin, self.now());
+            let first_time_user = status.first_time_user;
+            return Ok((SignInOutcome::SignedIn { mailbox, pin_expired, first_time_user }, Some(version)));
+        }
+        // An administrator acted, or the PIN was replaced, while the PIN was evaluated.
+        Ok(match tx.pin_status_of(mailbox).await? {
+            Some((status, _)) if status.locked_out => (SignInOutcome::LockedOut, None),
+            _ => (SignInOutcome::WrongPin, None),
+        })
     }
 
     /// The automatic reset at each multiple of `LogonFailuresBeforePINReset`: a generated PIN,
@@ -227,6 +262,16 @@ impl Service {
             .await?;
         Ok(tx.put_pin(mailbox, &next).await?)
     }
+}
+
+/// Counts a sign-in attempt's outcome in the metrics.
+pub(crate) fn count_sign_in(outcome: SignInOutcome) {
+    let label = match outcome {
+        SignInOutcome::SignedIn { .. } => "signed_in",
+        SignInOutcome::WrongPin => "wrong_pin",
+        SignInOutcome::LockedOut => "locked_out",
+    };
+    metrics::counter!("umpin_sign_ins_total", "outcome" => label).increment(1);
 }
 
 /// The UM-enabled mailbox that has `extension` in the dial plan, with its policy.

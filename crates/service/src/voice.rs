@@ -36,7 +36,7 @@ use umpin_store::{SprayBlock, Tx, VoiceCall};
 use crate::access::Operation;
 use crate::mailboxes::find_dial_plan;
 use crate::messages::OutgoingMessage;
-use crate::sign_in::{mailbox_target, sign_in_target};
+use crate::sign_in::{Evaluated, Reserved, count_sign_in, mailbox_target, sign_in_target};
 use crate::um_mailboxes::policy_of;
 use crate::{Principal, Service, ServiceError, SignInOutcome};
 
@@ -114,7 +114,6 @@ impl Service {
         let caller = new.caller_id.as_deref().map(caller_digits).transpose()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        tx.delete_expired_voice_calls(now).await?;
         let plan = match (&new.dial_plan, &new.access_number) {
             (Some(name), None) => find_dial_plan(&mut tx, name).await?,
             (None, Some(number)) => dial_plan_by_access_number(&mut tx, number).await?,
@@ -209,11 +208,12 @@ impl Service {
     ) -> Result<CallSignIn, ServiceError> {
         self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
         let digest = token_digest(call_id);
-        let (reserved, disconnect_after, target, source, blocked) = {
+        let now = self.now();
+        let (attempts, disconnect_after, tried, source, blocked, reserved) = {
             let mut tx = self.db.begin().await?;
-            let call = live_call(&mut tx, by, &digest, self.now()).await?;
+            let call = live_call(&mut tx, by, &digest, now).await?;
             let source = SpraySource::of_call(call.caller_id.as_deref(), &call.account);
-            let blocked = tx.source_block(&source.key(), self.now()).await?.is_some();
+            let blocked = tx.source_block(&source.key(), now).await?.is_some();
             let plan = tx.dial_plan(call.dial_plan).await?.ok_or(Error::CallEnded)?;
             let target = match (extension, call.mailbox) {
                 (Some(extension), _) => sign_in_target(&mut tx, plan.guid, extension).await?,
@@ -229,24 +229,40 @@ impl Service {
             };
             let disconnect_after = u32::from(plan.logon_failures_before_disconnect);
             // Counted before the PIN is evaluated; committed before, so that every node sees it.
-            let Some(reserved) = tx.reserve_call_attempt(&digest, disconnect_after).await? else {
+            let Some(attempts) = tx.reserve_call_attempt(&digest, disconnect_after).await? else {
                 // More attempts at once than the call allows failures: the call ends unevaluated.
                 tx.delete_voice_call(&digest).await?;
                 tx.commit().await?;
                 return Err(Error::CallEnded.into());
             };
+            // What the failure counts against, in the source's count of distinct mailboxes.
+            let tried = match (&target, extension) {
+                (Some((mailbox, _)), _) => mailbox.to_string(),
+                (None, extension) => format!("extension:{}", extension.unwrap_or_default()),
+            };
+            // The mailbox's own count of the attempt, committed with the call's; a blocked source's
+            // attempt is evaluated by no mailbox's PIN and counts on none.
+            let reserved = if blocked {
+                None
+            } else {
+                let reservation = match &target {
+                    Some((mailbox, policy)) => {
+                        tx.reserve_sign_in(*mailbox, u32::from(policy.pin.max_logon_attempts), now).await?
+                    }
+                    None => None,
+                };
+                Some(Reserved::of(target, reservation))
+            };
             tx.commit().await?;
-            (reserved, disconnect_after, target, source, blocked)
+            (attempts, disconnect_after, tried, source, blocked, reserved)
         };
-        // What the failure counts against, in the source's count of distinct mailboxes.
-        let tried = match (&target, extension) {
-            (Some((mailbox, _)), _) => mailbox.to_string(),
-            (None, extension) => format!("extension:{}", extension.unwrap_or_default()),
+        let evaluated = match reserved {
+            Some(reserved) => self.evaluate_pin(reserved, pin).await,
+            None => self.refuse_sprayer(pin).await,
         };
-        let attempt = if blocked { self.refuse_sprayer(pin).await } else { self.attempt_sign_in(target, pin).await };
         let mut tx = self.db.begin().await?;
-        let (outcome, pin_version) = match attempt {
-            Ok(evaluated) => evaluated,
+        let (outcome, pin_version) = match evaluated {
+            Ok(evaluated) => self.record_right_pin(&mut tx, evaluated).await?,
             Err(e) => {
                 // Not the caller's failure: the attempt is taken back.
                 tx.release_call_attempt(&digest).await?;
@@ -257,23 +273,27 @@ impl Service {
         let (failures_in_call, disconnected) = match (outcome, pin_version) {
             (SignInOutcome::SignedIn { mailbox, .. }, Some(version)) => {
                 tx.call_signed_in(&digest, mailbox, version).await?;
-                (reserved - 1, false)
+                (attempts - 1, false)
             }
             (SignInOutcome::LockedOut, _) => {
                 tx.delete_voice_call(&digest).await?;
-                (reserved - 1, true)
+                (attempts - 1, true)
             }
             // A wrong PIN (a success always comes with its version).
-            _ if reserved < disconnect_after => (reserved, false),
+            _ if attempts < disconnect_after => (attempts, false),
             _ => {
                 tx.delete_voice_call(&digest).await?;
-                (reserved, true)
+                (attempts, true)
             }
         };
+        if !blocked {
+            count_sign_in(outcome);
+        }
         let sprayed = match outcome {
             SignInOutcome::WrongPin if !blocked => {
-                let window_start = self.now() - self.spray_defence.window;
-                let count = tx.count_source_failure(&source.key(), &tried, self.now(), window_start).await?;
+                let now = self.now();
+                let window_start = now - self.spray_defence.window;
+                let count = tx.count_source_failure(&source.key(), &tried, now, window_start).await?;
                 self.spray_defence.blocks(&source, count).then_some(count)
             }
             _ => None,
@@ -287,10 +307,10 @@ impl Service {
 
     /// The answer to a sign-in from a blocked source: a wrong PIN, as slow as one, with no PIN
     /// evaluated and nothing counted on any mailbox.
-    async fn refuse_sprayer(&self, pin: &Pin) -> Result<(SignInOutcome, Option<i64>), ServiceError> {
+    async fn refuse_sprayer(&self, pin: &Pin) -> Result<Evaluated, ServiceError> {
         self.vault.verify_decoy(pin).await?;
         metrics::counter!("umpin_voice_spray_refusals_total").increment(1);
-        Ok((SignInOutcome::WrongPin, None))
+        Ok(Evaluated::Decided(SignInOutcome::WrongPin))
     }
 
     /// Refuses `source` for the cool-down after its failures reached `mailboxes` mailboxes,
@@ -460,15 +480,12 @@ impl Service {
         .await
     }
 
-    /// Ends a call (the caller hung up). Ending a call that has already ended does nothing.
+    /// Ends a call (the caller hung up). Ending a call that has already ended, or another
+    /// account's, does nothing.
     pub async fn end_call(&self, by: &Principal, call_id: &str) -> Result<(), ServiceError> {
         self.authorize(by, &Operation::new(VOICE_ACCESS, "")).await?;
-        let digest = token_digest(call_id);
-        let mut tx = self.db.begin().await?;
-        if tx.voice_call(&digest, &by.account, self.now()).await?.is_some() {
-            tx.delete_voice_call(&digest).await?;
-        }
-        Ok(tx.commit().await?)
+        self.db.end_voice_call(&token_digest(call_id), &by.account).await?;
+        Ok(())
     }
 
     /// The mailbox the caller of a live call has signed in to, with the version of its PIN data

@@ -11,7 +11,7 @@
 //!
 //! Everything goes through a [`Tx`] ([`Database::begin`]), except the statements that must be
 //! visible to every node at once: the sign-in ones ([`Database::reserve_sign_in`],
-//! [`Database::sign_in_succeeded`]) and those of outbox delivery ([`Database::claim_due_messages`]
+//! [`Database::release_sign_in`]) and those of outbox delivery ([`Database::claim_due_messages`]
 //! and the others of the `outbox` module). Rules live in the domain and service crates; here are only
 //! the statements, and the one counter (failed sign-ins) is changed by single atomic statements,
 //! never read-modify-write.

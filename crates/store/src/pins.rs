@@ -481,32 +481,6 @@ async fn reserve_sign_in(
     .transpose()
 }
 
-async fn sign_in_succeeded(
-    conn: Conn<'_>,
-    mailbox: Guid,
-    version: i64,
-    failed_logon_count: u32,
-    upgraded_sealed_pin: Option<&[u8]>,
-) -> Result<bool, StoreError> {
-    // A lockout is lifted only when this very attempt set it (the count is still its own): one set
-    // by a later attempt stays, as only an administrator clears a lockout.
-    let updated = on_conn!(conn, c => {
-        sqlx::query(
-            "UPDATE pins SET failed_logon_count = 0, locked_out = FALSE, last_failed_logon = previous_failed_logon, \
-             sealed_pin = COALESCE($4, sealed_pin) \
-             WHERE mailbox = $1 AND version = $2 AND (NOT locked_out OR failed_logon_count = $3)",
-        )
-        .bind(guid_text(mailbox))
-        .bind(version)
-        .bind(i64::from(failed_logon_count))
-        .bind(upgraded_sealed_pin.map(<[u8]>::to_vec))
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
-    });
-    Ok(updated == 1)
-}
-
 /// Takes back a reservation whose PIN could not be evaluated (the PIN data can't be opened):
 /// the count goes down by one, and a lockout this very attempt set is lifted. Only while the PIN
 /// data is at `version` (no administrator action since) and the count is at least this attempt's.
@@ -826,8 +800,9 @@ impl Tx {
     /// reaches `max_logon_attempts` the mailbox is locked out in the same statement. `None` when
     /// the mailbox is locked out (nothing is counted) or has no PIN data.
     ///
-    /// Inside a transaction the reservation is seen by others only at commit; a sign-in uses
-    /// [`Database::reserve_sign_in`].
+    /// Inside a transaction the reservation is seen by others only at commit: the PIN must not be
+    /// evaluated before then. A sign-in outside a call uses [`Database::reserve_sign_in`]; one on a
+    /// call reserves it in the transaction that reserves the call's attempt.
     pub async fn reserve_sign_in(
         &mut self,
         mailbox: Guid,
@@ -838,18 +813,37 @@ impl Tx {
     }
 
     /// Records that the PIN of a reserved attempt was right: the failure count goes back to 0, the
-    /// time of the last failure back to what it was before this attempt, and, when given, the re-sealed verifier (stronger parameters, newer key) replaces the stored
-    /// one. Acts only while the PIN data is at `version` (no PIN change or administrator action
-    /// since the reservation) and isn't locked out by another attempt than this one (whose count
-    /// was `failed_logon_count`); `false` when it didn't act, and then the sign-in must be refused.
+    /// time of the last failure back to what it was before this attempt, and, when given, the
+    /// re-sealed verifier (stronger parameters, newer key) replaces the stored one. Acts only
+    /// while the PIN data is at `version` (no PIN change or administrator action since the
+    /// reservation) and isn't locked out by another attempt than this one (whose count was
+    /// `failed_logon_count`). Returns the PIN status it left; `None` when it didn't act, and then
+    /// the sign-in must be refused.
     pub async fn sign_in_succeeded(
         &mut self,
         mailbox: Guid,
         version: i64,
         failed_logon_count: u32,
         upgraded_sealed_pin: Option<&[u8]>,
-    ) -> Result<bool, StoreError> {
-        sign_in_succeeded(self.conn(), mailbox, version, failed_logon_count, upgraded_sealed_pin).await
+    ) -> Result<Option<PinStatus>, StoreError> {
+        // A lockout is lifted only when this very attempt set it (the count is still its own): one
+        // set by a later attempt stays, as only an administrator clears a lockout.
+        let row: Option<PinStatusRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(
+                "UPDATE pins SET failed_logon_count = 0, locked_out = FALSE, \
+                 last_failed_logon = previous_failed_logon, sealed_pin = COALESCE($4, sealed_pin) \
+                 WHERE mailbox = $1 AND version = $2 AND (NOT locked_out OR failed_logon_count = $3) \
+                 RETURNING pin_set_at, pin_length, first_time_user, expiry_forced, failed_logon_count, \
+                 last_failed_logon, locked_out",
+            )
+            .bind(guid_text(mailbox))
+            .bind(version)
+            .bind(i64::from(failed_logon_count))
+            .bind(upgraded_sealed_pin.map(<[u8]>::to_vec))
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        row.map(PinStatusRow::into_status).transpose()
     }
 
     /// The automatic PIN reset after `LogonFailuresBeforePINReset` failures: the new sealed PIN,
@@ -943,18 +937,6 @@ impl Database {
     ) -> Result<Option<Reservation>, StoreError> {
         let mut pooled = self.acquire().await?;
         reserve_sign_in(pooled.conn(), mailbox, max_logon_attempts, now).await
-    }
-
-    /// [`Tx::sign_in_succeeded`] in a statement of its own, committed at once.
-    pub async fn sign_in_succeeded(
-        &self,
-        mailbox: Guid,
-        version: i64,
-        failed_logon_count: u32,
-        upgraded_sealed_pin: Option<&[u8]>,
-    ) -> Result<bool, StoreError> {
-        let mut pooled = self.acquire().await?;
-        sign_in_succeeded(pooled.conn(), mailbox, version, failed_logon_count, upgraded_sealed_pin).await
     }
 
     /// Takes back a reservation whose PIN could not be evaluated, in a statement of its own

@@ -11,7 +11,7 @@
 use umpin_domain::{Guid, Timestamp};
 
 use crate::rows::{guid_text, micros, narrow, parse_guid, timestamp};
-use crate::{StoreError, Tx};
+use crate::{Database, StoreError, Tx};
 
 /// A call in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,17 +201,6 @@ impl Tx {
         Ok(deleted == 1)
     }
 
-    /// Forgets every call that expired before `now`; how many there were.
-    pub async fn delete_expired_voice_calls(&mut self, now: Timestamp) -> Result<u64, StoreError> {
-        Ok(on_conn!(self.conn(), c => {
-            sqlx::query("DELETE FROM voice_calls WHERE expires_at <= $1")
-                .bind(micros(now))
-                .execute(&mut *c)
-                .await?
-                .rows_affected()
-        }))
-    }
-
     /// Sets the mailbox's recorded name: audio with its media type, or `None` for a recording the
     /// caller skipped.
     pub async fn put_recorded_name(
@@ -260,5 +249,36 @@ impl Tx {
                 .await?;
         });
         Ok(())
+    }
+}
+
+impl Database {
+    /// Ends a call of `account`'s (the caller hung up), live or expired, in one statement;
+    /// `false` when `account` has no such call.
+    pub async fn end_voice_call(&self, digest: &[u8], account: &str) -> Result<bool, StoreError> {
+        let mut pooled = self.acquire().await?;
+        let deleted = on_conn!(pooled.conn(), c => {
+            sqlx::query("DELETE FROM voice_calls WHERE digest = $1 AND account = $2")
+                .bind(digest.to_vec())
+                .bind(account.to_owned())
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+        Ok(deleted == 1)
+    }
+
+    /// Forgets every call that expired at `now` (none can go on: keeping it serves nothing) and
+    /// returns how many, in one statement.
+    pub async fn delete_expired_voice_calls(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut pooled = self.acquire().await?;
+        let deleted = on_conn!(pooled.conn(), c => {
+            sqlx::query("DELETE FROM voice_calls WHERE expires_at <= $1")
+                .bind(micros(now))
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+        Ok(deleted)
     }
 }

@@ -10,7 +10,7 @@
 use umpin_domain::{
     DialPlan, Guid, Mailbox, MailboxPolicy, PinPolicy, PinStatus, Timestamp, UmMailbox, UriType, VoipSecurity,
 };
-use umpin_store::{Database, PinRecord, StoreError, Unique};
+use umpin_store::{Database, PinRecord, Reservation, StoreError, Unique};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -129,6 +129,15 @@ fn conflict(what: Unique) -> Result<(), StoreError> {
 
 async fn pin_of(db: &Database, m: Guid) -> Option<PinRecord> {
     db.begin().await.unwrap().pin(m).await.unwrap()
+}
+
+/// Records the right PIN of the reserved attempt `r`, with a re-sealed verifier when given, in a
+/// transaction of its own: the PIN status it left, or `None` when it didn't act.
+async fn sign_in_succeeded(db: &Database, m: Guid, r: &Reservation, upgrade: Option<&[u8]>) -> Option<PinStatus> {
+    let mut tx = db.begin().await.unwrap();
+    let status = tx.sign_in_succeeded(m, r.version, r.failed_logon_count, upgrade).await.unwrap();
+    tx.commit().await.unwrap();
+    status
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! `umpin serve`: the HTTP API on the data directory's database, configured by the `[server]`
-//! table, the delivery of the outbox, configured by the `[mail]` table, and the deletion of
-//! expired sign-in tokens (when it starts, then every few minutes), until SIGTERM or Ctrl-C.
+//! table, the delivery of the outbox, configured by the `[mail]` table, and the deletion of the
+//! sign-in tokens, web sessions and voice calls that have ended (when it starts, then every few
+//! minutes), until SIGTERM or Ctrl-C.
 //! SIGHUP reads the server key file again, so that after `umpin keys rotate` every node seals
 //! under the new key at once. It writes signed checkpoints of the admin audit log to its log and
 //! to `audit_checkpoint_file` when set: when it starts, then after every
@@ -23,9 +24,10 @@ use umpin_service::{Principal, SYNC_LEASE_MARGIN, Service};
 
 use crate::Setup;
 
-/// How often a serving node deletes the sign-in tokens that have expired. Every node does it; the
-/// deletion is one statement, so nodes doing it at once only find less to delete.
-const EXPIRED_TOKENS_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// How often a serving node deletes the sign-in tokens, web sessions and voice calls that have
+/// ended. Every node does it; each deletion is one statement, so nodes doing it at once only find
+/// less to delete.
+const EXPIRED_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 /// A checkpoint of the audit log is written after this many new records ...
 const CHECKPOINT_EVERY_RECORDS: u64 = 100;
@@ -72,7 +74,7 @@ pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow:
     let directory_syncs =
         directory_sync.map(|interval| tokio::spawn(sync_directory(service.clone(), interval, stopped.clone())));
     let checkpoints = tokio::spawn(write_audit_checkpoints(service.clone(), checkpoint_file, stopped.clone()));
-    let expired_tokens = tokio::spawn(delete_expired_tokens(service.clone(), stopped.clone()));
+    let expired = tokio::spawn(delete_expired(service.clone(), stopped.clone()));
     let key_reloads = tokio::spawn(reload_keys_on_hangup(service.clone(), hangups, stopped.clone()));
     let worker = match OutboxWorker::new(service, mail)? {
         Some(worker) => {
@@ -100,7 +102,7 @@ pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow:
     if let Some(syncs) = directory_syncs {
         let _ = syncs.await;
     }
-    let _ = expired_tokens.await;
+    let _ = expired.await;
     let _ = key_reloads.await;
     let _ = checkpoints.await;
     served?;
@@ -108,20 +110,26 @@ pub async fn serve(bound: Bound, service: Service, mail: &MailConfig) -> anyhow:
     Ok(())
 }
 
-/// Deletes the expired sign-in tokens at once and then every [`EXPIRED_TOKENS_INTERVAL`], until
-/// `stopped` turns true (or its sender is gone). A failure is logged and tried again next time.
-async fn delete_expired_tokens(service: Service, mut stopped: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(EXPIRED_TOKENS_INTERVAL);
+/// Deletes the sign-in tokens, web sessions and voice calls that have ended, at once and then
+/// every [`EXPIRED_INTERVAL`], until `stopped` turns true (or its sender is gone). A failure is
+/// logged and tried again next time.
+async fn delete_expired(service: Service, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(EXPIRED_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = stopped.wait_for(|stop| *stop) => return,
             _ = tick.tick() => {}
         }
-        match service.delete_expired_tokens().await {
+        match service.delete_expired().await {
             Ok(0) => {}
-            Ok(deleted) => tracing::info!(deleted, "deleted the expired sign-in tokens"),
-            Err(e) => tracing::warn!(error = %e, "the expired sign-in tokens couldn't be deleted; trying again later"),
+            Ok(deleted) => {
+                tracing::info!(deleted, "deleted the sign-in tokens, web sessions and voice calls that ended")
+            }
+            Err(e) => tracing::warn!(
+                error = %e,
+                "the sign-in tokens, web sessions and voice calls that ended couldn't be deleted; trying again later"
+            ),
         }
     }
 }

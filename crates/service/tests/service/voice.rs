@@ -314,7 +314,9 @@ umpin_store::backend_tests! {
         assert_eq!(rule(s.sign_in_on_call(&front_end("ivr"), "umpin_made_up", Some("51234"), &pin("5643892")).await), Error::CallEnded);
         let help_desk = Principal { role_groups: vec![RoleGroup::HelpDesk], ..front_end("ivr") };
         assert!(matches!(rule(s.sign_in_on_call(&help_desk, &c, Some("51234"), &pin("5643892")).await), Error::PermissionDenied { .. }));
-        assert!(matches!(enter(&s, &c, Some("51234"), "5643892").await.unwrap().outcome, SignInOutcome::SignedIn { .. }));
+        s.end_call(&front_end("ivr2"), &c).await.unwrap();
+        let signed_in = enter(&s, &c, Some("51234"), "5643892").await.unwrap().outcome;
+        assert!(matches!(signed_in, SignInOutcome::SignedIn { .. }), "another account can't end it either");
     }
 
     async fn a_call_ends_when_hung_up_or_after_its_lifetime(db: Database) {
@@ -330,8 +332,13 @@ umpin_store::backend_tests! {
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
+        let _unused = call(&s, None).await;
         *now.lock().unwrap() += umpin_domain::voice::CALL_LIFETIME;
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::CallEnded);
+        let ended = call(&s, None).await;
+        s.end_call(&ivr, &ended).await.unwrap();
+        assert_eq!(s.delete_expired().await.unwrap(), 2, "the server's upkeep forgets the calls that expired");
+        assert_eq!(s.delete_expired().await.unwrap(), 0);
     }
 
     async fn a_callers_changes_are_audited_without_the_pin(db: Database) {

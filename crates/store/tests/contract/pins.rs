@@ -542,14 +542,15 @@ umpin_store::backend_tests! {
         db.reserve_sign_in(m.guid, 15, at(1)).await.unwrap().unwrap();
         let r = db.reserve_sign_in(m.guid, 15, at(2)).await.unwrap().unwrap();
         assert_eq!(r.failed_logon_count, 2);
-        assert!(db.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, Some(&[7; 50])).await.unwrap());
+        let left = sign_in_succeeded(&db, m.guid, &r, Some(&[7; 50])).await;
         let stored = pin_of(&db, m.guid).await.unwrap();
+        assert_eq!(left, Some(stored.status.clone()), "it returns the status it left");
         assert_eq!(stored.status.failed_logon_count, 0);
         assert_eq!(stored.sealed_pin, vec![7; 50]);
         assert_eq!(stored.history, record(1).history);
         assert_eq!(stored.version, 1);
         let r = db.reserve_sign_in(m.guid, 15, at(3)).await.unwrap().unwrap();
-        assert!(db.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, None).await.unwrap());
+        assert!(sign_in_succeeded(&db, m.guid, &r, None).await.is_some());
         assert_eq!(pin_of(&db, m.guid).await.unwrap().sealed_pin, vec![7; 50]);
     }
 
@@ -564,10 +565,9 @@ umpin_store::backend_tests! {
         tx.update_pin_status(m.guid, &admin).await.unwrap();
         tx.commit().await.unwrap();
         let before = pin_of(&db, m.guid).await.unwrap();
-        assert!(!db.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, Some(&[7; 50])).await.unwrap());
+        assert_eq!(sign_in_succeeded(&db, m.guid, &r, Some(&[7; 50])).await, None);
         assert_eq!(pin_of(&db, m.guid).await.unwrap(), before);
-        let mut tx = db.begin().await.unwrap();
-        assert!(!tx.sign_in_succeeded(m.guid, r.version, r.failed_logon_count, None).await.unwrap());
+        assert_eq!(sign_in_succeeded(&db, m.guid, &r, None).await, None);
     }
 
     /// The attempt that locked out may still lift its own lockout with the right PIN; an
@@ -578,9 +578,9 @@ umpin_store::backend_tests! {
         let first = db.reserve_sign_in(m.guid, 2, at(1)).await.unwrap().unwrap();
         let last = db.reserve_sign_in(m.guid, 2, at(2)).await.unwrap().unwrap();
         assert!(last.locked_out);
-        assert!(!db.sign_in_succeeded(m.guid, first.version, first.failed_logon_count, None).await.unwrap());
+        assert_eq!(sign_in_succeeded(&db, m.guid, &first, None).await, None);
         assert!(pin_of(&db, m.guid).await.unwrap().status.locked_out);
-        assert!(db.sign_in_succeeded(m.guid, last.version, last.failed_logon_count, None).await.unwrap());
+        assert!(sign_in_succeeded(&db, m.guid, &last, None).await.is_some());
         let stored = pin_of(&db, m.guid).await.unwrap();
         assert!(!stored.status.locked_out);
         assert_eq!(stored.status.failed_logon_count, 0);

@@ -23,7 +23,8 @@ fn call(digest: u8, plan: &DialPlan, expires_at: i64) -> VoiceCall {
 umpin_store::backend_tests! {
     /// A call is found only by the account that started it and only before it expires; its
     /// attempts are reserved one statement at a time up to the limit, a sign-in takes its
-    /// reservation back and keeps the PIN version, and the expired calls are deleted.
+    /// reservation back and keeps the PIN version, only its account ends it, and the expired
+    /// calls are deleted.
     async fn a_call_is_found_by_its_account_until_it_expires_and_reserves_attempts_up_to_the_limit(db: Database) {
         let (plan, pol) = org(&db, "Plan").await;
         let tony = um_user(&db, &pol, "tony", "51234").await;
@@ -56,10 +57,16 @@ umpin_store::backend_tests! {
         tx.release_call_attempt(&[2; 32]).await.unwrap();
         assert_eq!(tx.reserve_call_attempt(&[2; 32], 3).await.unwrap(), Some(3), "a released attempt is free again");
         assert_eq!(tx.reserve_call_attempt(&[9; 32], 3).await.unwrap(), None, "no such call");
-        assert_eq!(tx.delete_expired_voice_calls(at(100)).await.unwrap(), 1);
-        assert!(tx.delete_voice_call(&[2; 32]).await.unwrap());
-        assert!(!tx.delete_voice_call(&[2; 32]).await.unwrap());
+        tx.insert_voice_call(&call(3, &plan, 300)).await.unwrap();
+        assert!(tx.delete_voice_call(&[3; 32]).await.unwrap());
+        assert!(!tx.delete_voice_call(&[3; 32]).await.unwrap());
         tx.commit().await.unwrap();
+        assert!(!db.end_voice_call(&[2; 32], "ivr2").await.unwrap(), "another account's call");
+        assert!(db.end_voice_call(&[2; 32], "ivr").await.unwrap());
+        assert!(!db.end_voice_call(&[2; 32], "ivr").await.unwrap(), "ended already");
+        assert_eq!(db.delete_expired_voice_calls(at(99)).await.unwrap(), 0);
+        assert_eq!(db.delete_expired_voice_calls(at(100)).await.unwrap(), 1);
+        assert_eq!(db.begin().await.unwrap().voice_call(&[1; 32], "ivr", at(0)).await.unwrap(), None, "deleted");
     }
 
     /// Parallel attempts on one call, each reserved in a transaction of its own (as on several
