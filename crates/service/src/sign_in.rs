@@ -10,7 +10,7 @@
 use secrecy::ExposeSecret;
 use umpin_crypto::{CryptoError, Pin, SealedPin, Verification};
 use umpin_domain::roles::VOICE_ACCESS;
-use umpin_domain::{Error, FailureConsequence, Guid, MailboxPolicy, PinStatus, failure_consequence};
+use umpin_domain::{Error, FailureConsequence, Guid, PinPolicy, PinStatus, failure_consequence};
 use umpin_store::{Reservation, Tx};
 
 use crate::access::Operation;
@@ -33,9 +33,9 @@ pub enum SignInOutcome {
     LockedOut,
 }
 
-/// The mailbox a sign-in is for, with its policy; `None` when the extension is unknown or not
-/// UM-enabled (which the caller must not be able to tell from a wrong PIN).
-pub(crate) type SignInTarget = Option<(Guid, MailboxPolicy)>;
+/// The mailbox a sign-in is for, with its policy's PIN settings; `None` when the extension is
+/// unknown or not UM-enabled (which the caller must not be able to tell from a wrong PIN).
+pub(crate) type SignInTarget = Option<(Guid, PinPolicy)>;
 
 /// A sign-in attempt once it is reserved (SPEC §2.5), before its PIN is evaluated.
 pub(crate) enum Reserved {
@@ -44,7 +44,7 @@ pub(crate) enum Reserved {
     /// The mailbox is locked out: refused without evaluating the PIN and without counting.
     LockedOut,
     /// Counted as a failure until the PIN proves right.
-    Attempt { mailbox: Guid, policy: MailboxPolicy, reservation: Reservation },
+    Attempt { mailbox: Guid, policy: PinPolicy, reservation: Reservation },
 }
 
 impl Reserved {
@@ -63,7 +63,7 @@ impl Reserved {
 /// [`Service::record_right_pin`] must record before the caller is signed in.
 pub(crate) enum Evaluated {
     Decided(SignInOutcome),
-    Right { mailbox: Guid, policy: MailboxPolicy, reservation: Reservation, upgrade: Option<Vec<u8>> },
+    Right { mailbox: Guid, policy: PinPolicy, reservation: Reservation, upgrade: Option<Vec<u8>> },
 }
 
 impl Service {
@@ -86,8 +86,7 @@ impl Service {
         };
         let reservation = match &target {
             Some((mailbox, policy)) => {
-                let most = u32::from(policy.pin.max_logon_attempts);
-                self.db.reserve_sign_in(*mailbox, most, self.now()).await?
+                self.db.reserve_sign_in(*mailbox, u32::from(policy.max_logon_attempts), self.now()).await?
             }
             None => None,
         };
@@ -135,7 +134,7 @@ impl Service {
                 Ok(Evaluated::Right { mailbox, policy, reservation, upgrade: upgrade.map(SealedPin::into_bytes) })
             }
             Verification::Wrong => {
-                match failure_consequence(reservation.failed_logon_count, &policy.pin) {
+                match failure_consequence(reservation.failed_logon_count, &policy) {
                     FailureConsequence::Counted => {}
                     FailureConsequence::ResetPin => {
                         self.reset_after_failures(mailbox, reservation.failed_logon_count).await?
@@ -166,7 +165,7 @@ impl Service {
         let (version, count) = (reservation.version, reservation.failed_logon_count);
         if let Some(status) = tx.sign_in_succeeded(mailbox, version, count, upgrade.as_deref()).await? {
             // A success doesn't move the version: the caller signed in with this one.
-            let pin_expired = status.pin_expired(&policy.pin, self.now());
+            let pin_expired = status.pin_expired(&policy, self.now());
             let first_time_user = status.first_time_user;
             return Ok((SignInOutcome::SignedIn { mailbox, pin_expired, first_time_user }, Some(version)));
         }
@@ -274,7 +273,7 @@ pub(crate) fn count_sign_in(outcome: SignInOutcome) {
     metrics::counter!("umpin_sign_ins_total", "outcome" => label).increment(1);
 }
 
-/// The UM-enabled mailbox that has `extension` in the dial plan, with its policy.
+/// The UM-enabled mailbox that has `extension` in the dial plan, with its policy's PIN settings.
 pub(crate) async fn sign_in_target(
     tx: &mut Tx,
     dial_plan: Guid,
@@ -284,14 +283,10 @@ pub(crate) async fn sign_in_target(
     if extension.is_empty() || !extension.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
     }
-    let Some(mailbox) = tx.um_mailbox_by_extension(dial_plan, extension).await? else { return Ok(None) };
-    mailbox_target(tx, mailbox).await
+    Ok(tx.sign_in_pin_policy_by_extension(dial_plan, extension).await?)
 }
 
-/// The mailbox with its policy, if it is UM-enabled.
+/// The mailbox with its policy's PIN settings, if it is UM-enabled.
 pub(crate) async fn mailbox_target(tx: &mut Tx, mailbox: Guid) -> Result<SignInTarget, ServiceError> {
-    Ok(match tx.um_mailbox(mailbox).await? {
-        Some(um) if um.um_enabled => Some((mailbox, policy_of(tx, &um).await?)),
-        _ => None,
-    })
+    Ok(tx.sign_in_pin_policy(mailbox).await?.map(|policy| (mailbox, policy)))
 }

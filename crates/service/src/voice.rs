@@ -247,7 +247,7 @@ impl Service {
             } else {
                 let reservation = match &target {
                     Some((mailbox, policy)) => {
-                        tx.reserve_sign_in(*mailbox, u32::from(policy.pin.max_logon_attempts), now).await?
+                        tx.reserve_sign_in(*mailbox, u32::from(policy.max_logon_attempts), now).await?
                     }
                     None => None,
                 };

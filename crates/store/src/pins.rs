@@ -560,6 +560,52 @@ impl Tx {
         row.map(|r| Ok((r.status.into_status()?, r.policy.into_pin_policy()?))).transpose()
     }
 
+    /// The PIN settings of the policy of a UM-enabled mailbox, in one statement: what a sign-in
+    /// to it needs. `None` when the mailbox isn't UM-enabled.
+    pub async fn sign_in_pin_policy(&mut self, mailbox: Guid) -> Result<Option<PinPolicy>, StoreError> {
+        let row: Option<PinPolicyRow> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                pin_policy_columns!(),
+                " FROM um_mailboxes u JOIN mailbox_policies pol ON pol.guid = u.policy",
+                " WHERE u.mailbox = $1 AND u.um_enabled"
+            ))
+            .bind(guid_text(mailbox))
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        row.map(PinPolicyRow::into_pin_policy).transpose()
+    }
+
+    /// The UM-enabled mailbox that has `extension` in `dial_plan`, with the PIN settings of its
+    /// policy, in one statement; `None` when no UM-enabled mailbox has it.
+    pub async fn sign_in_pin_policy_by_extension(
+        &mut self,
+        dial_plan: Guid,
+        extension: &str,
+    ) -> Result<Option<(Guid, PinPolicy)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            mailbox: String,
+            #[sqlx(flatten)]
+            policy: PinPolicyRow,
+        }
+        let row: Option<Row> = on_conn!(self.conn(), c => {
+            sqlx::query_as(concat!(
+                "SELECT u.mailbox, ",
+                pin_policy_columns!(),
+                " FROM um_extensions e JOIN um_mailboxes u ON u.mailbox = e.mailbox",
+                " JOIN mailbox_policies pol ON pol.guid = u.policy",
+                " WHERE e.dial_plan = $1 AND e.extension = $2 AND u.um_enabled"
+            ))
+            .bind(guid_text(dial_plan))
+            .bind(extension.to_owned())
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        row.map(|r| Ok((parse_guid(&r.mailbox)?, r.policy.into_pin_policy()?))).transpose()
+    }
+
     /// The PIN data of a UM mailbox. The row stays locked until the transaction ends (on SQLite
     /// the transaction holds the write lock anyway), so a sign-in reservation on another
     /// connection waits rather than change what this transaction read: a write based on it

@@ -78,6 +78,31 @@ umpin_store::backend_tests! {
         assert_eq!(tx.pin_status_of(Guid::new_v4()).await.unwrap(), None, "no such mailbox");
     }
 
+    /// What a sign-in needs, found by mailbox or by extension in one statement: the PIN
+    /// settings of the mailbox's policy, only while it is UM-enabled.
+    async fn a_sign_in_finds_a_um_enabled_mailbox_with_its_policys_pin_settings(db: Database) {
+        let (plan, pol) = org(&db, "Plan").await;
+        let (other_plan, other_pol) = org(&db, "Other").await;
+        let m = um_user(&db, &pol, "tony", "51234").await;
+        let k = um_user(&db, &other_pol, "kim", "51234").await;
+        let mut tx = db.begin().await.unwrap();
+        let other_pol = MailboxPolicy { pin: PinPolicy { max_logon_attempts: 7, ..other_pol.pin }, ..other_pol };
+        tx.update_policy(&other_pol).await.unwrap();
+        assert_eq!(tx.sign_in_pin_policy(m.guid).await.unwrap(), Some(pol.pin.clone()));
+        let by_extension = tx.sign_in_pin_policy_by_extension(plan.guid, "51234").await.unwrap();
+        assert_eq!(by_extension, Some((m.guid, pol.pin.clone())));
+        let in_other_plan = tx.sign_in_pin_policy_by_extension(other_plan.guid, "51234").await.unwrap();
+        assert_eq!(in_other_plan, Some((k.guid, other_pol.pin.clone())), "the same extension in another dial plan");
+        assert_eq!(tx.sign_in_pin_policy_by_extension(plan.guid, "51235").await.unwrap(), None, "no such extension");
+        assert_eq!(tx.sign_in_pin_policy(Guid::new_v4()).await.unwrap(), None, "no such mailbox");
+        tx.put_um_mailbox(&UmMailbox { um_enabled: false, ..um(&m, &pol, &["51234"]) }).await.unwrap();
+        assert_eq!(tx.sign_in_pin_policy(m.guid).await.unwrap(), None, "UM-disabled");
+        assert_eq!(tx.sign_in_pin_policy_by_extension(plan.guid, "51234").await.unwrap(), None, "UM-disabled");
+        let plain = mailbox("ellen");
+        tx.insert_mailbox(&plain).await.unwrap();
+        assert_eq!(tx.sign_in_pin_policy(plain.guid).await.unwrap(), None, "not a UM mailbox");
+    }
+
     /// Reading the mailboxes an identity may name with their PIN status in one statement gives
     /// what finding the candidates and then reading each one's PIN status gives, in the same
     /// order: a UM mailbox's status with its policy's settings, and none for a mailbox
