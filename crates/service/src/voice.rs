@@ -228,20 +228,16 @@ impl Service {
                 }
             };
             let disconnect_after = u32::from(plan.logon_failures_before_disconnect);
-            // Counted before the PIN is evaluated; committed before, so that every node sees it.
-            let Some(attempts) = tx.reserve_call_attempt(&digest, disconnect_after).await? else {
-                // More attempts at once than the call allows failures: the call ends unevaluated.
-                tx.delete_voice_call(&digest).await?;
-                tx.commit().await?;
-                return Err(Error::CallEnded.into());
-            };
             // What the failure counts against, in the source's count of distinct mailboxes.
             let tried = match (&target, extension) {
                 (Some((mailbox, _)), _) => mailbox.to_string(),
                 (None, extension) => format!("extension:{}", extension.unwrap_or_default()),
             };
-            // The mailbox's own count of the attempt, committed with the call's; a blocked source's
-            // attempt is evaluated by no mailbox's PIN and counts on none.
+            // Both counts of the attempt, the mailbox's and the call's, before the PIN is
+            // evaluated, committed together so that every node sees them. The PIN row is taken
+            // before the call's, as in every transaction that changes both (no deadlock on
+            // PostgreSQL). A blocked source's attempt is evaluated by no mailbox's PIN and counts
+            // on none.
             let reserved = if blocked {
                 None
             } else {
@@ -252,6 +248,13 @@ impl Service {
                     None => None,
                 };
                 Some(Reserved::of(target, reservation))
+            };
+            let Some(attempts) = tx.reserve_call_attempt(&digest, disconnect_after).await? else {
+                // More attempts at once than the call allows failures: the call ends unevaluated,
+                // and the rollback takes the mailbox's count back.
+                tx.rollback().await?;
+                self.db.end_voice_call(&digest, &by.account).await?;
+                return Err(Error::CallEnded.into());
             };
             tx.commit().await?;
             (attempts, disconnect_after, tried, source, blocked, reserved)

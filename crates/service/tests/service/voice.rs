@@ -260,6 +260,31 @@ umpin_store::backend_tests! {
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
     }
 
+    /// Right PINs entered at once on one call (each reserving the mailbox's attempt and the
+    /// call's together, then recording the right PIN with the call's sign-in) all get an answer:
+    /// signed in, or the call ended for attempts beyond `LogonFailuresBeforeDisconnect`; none
+    /// fails on a lock taken in another order, and no failure stays counted on the mailbox.
+    async fn right_pins_entered_at_once_on_one_call_sign_in_or_end_the_call_and_count_no_failure(db: Database) {
+        let (s, _keys) = service(db.clone());
+        contoso(&s).await;
+        let c = call(&s, None).await;
+        let mut attempts = Vec::new();
+        for _ in 0..12 {
+            let (s, c) = (s.clone(), c.clone());
+            attempts.push(tokio::spawn(async move { enter(&s, &c, Some("51234"), "5643892").await }));
+        }
+        let mut signed_in = 0;
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(CallSignIn { outcome: SignInOutcome::SignedIn { .. }, .. }) => signed_in += 1,
+                Err(ServiceError::Rule(Error::CallEnded)) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(signed_in >= 1, "positive control: the first attempt signs in");
+        assert_eq!(pin_status_of(&s, &admin(), "tony").await.unwrap().failed_logon_count, 0);
+    }
+
     async fn caller_id_finds_the_mailbox_by_extension_or_phone_number(db: Database) {
         let (s, _keys) = service(db.clone());
         contoso(&s).await;
