@@ -3,13 +3,51 @@
 use umpin_domain::{DialPlan, Guid, UriType, VoipSecurity};
 
 use crate::error::unreadable;
-use crate::rows::{children, delete_one, guid_text, key, micros, narrow, parse_guid, timestamp};
+use crate::rows::{delete_one, guid_text, key, micros, narrow, parse_guid, timestamp};
 use crate::{Conn, StoreError, Tx};
 
 macro_rules! dial_plan_columns {
     () => {
         "guid, name, number_of_digits_in_extension, country_or_region_code, uri_type, voip_security, \
          default_language, logon_failures_before_disconnect, when_created"
+    };
+}
+
+/// The access numbers of the dial plan `d`, in their order, as a JSON array of texts (`[]` for
+/// none), as a text: what makes a dial plan one row, so that reading one is one statement.
+macro_rules! access_numbers {
+    (sqlite) => {
+        "(SELECT json_group_array(n.number ORDER BY n.position) FROM dial_plan_access_numbers n \
+         WHERE n.dial_plan = d.guid)"
+    };
+    (postgres) => {
+        "(SELECT COALESCE(json_agg(n.number ORDER BY n.position), '[]')::TEXT FROM dial_plan_access_numbers n \
+         WHERE n.dial_plan = d.guid)"
+    };
+}
+
+/// The statement that reads whole dial plans (`dial_plans d` with their access numbers) on the
+/// backend of the transaction `$tx`, followed by `$rest`: the condition and the order.
+macro_rules! whole_dial_plans {
+    ($tx:expr, $rest:literal) => {
+        match $tx {
+            Tx::Sqlite(_) => concat!(
+                "SELECT ",
+                dial_plan_columns!(),
+                ", ",
+                access_numbers!(sqlite),
+                " AS access_numbers FROM dial_plans d ",
+                $rest
+            ),
+            Tx::Postgres(_) => concat!(
+                "SELECT ",
+                dial_plan_columns!(),
+                ", ",
+                access_numbers!(postgres),
+                " AS access_numbers FROM dial_plans d ",
+                $rest
+            ),
+        }
     };
 }
 
@@ -24,10 +62,13 @@ struct DialPlanRow {
     default_language: String,
     logon_failures_before_disconnect: i64,
     when_created: i64,
+    access_numbers: String,
 }
 
 impl DialPlanRow {
-    fn into_dial_plan(self, access_telephone_numbers: Vec<String>) -> Result<DialPlan, StoreError> {
+    fn into_dial_plan(self) -> Result<DialPlan, StoreError> {
+        let access_telephone_numbers: Vec<String> =
+            serde_json::from_str(&self.access_numbers).map_err(|_| unreadable("AccessTelephoneNumbers"))?;
         Ok(DialPlan {
             guid: parse_guid(&self.guid)?,
             name: self.name,
@@ -44,17 +85,6 @@ impl DialPlanRow {
             when_created: timestamp(self.when_created)?,
         })
     }
-}
-
-async fn load_dial_plans(conn: Conn<'_>, rows: Vec<DialPlanRow>) -> Result<Vec<DialPlan>, StoreError> {
-    let guids: Vec<String> = rows.iter().map(|r| r.guid.clone()).collect();
-    let mut numbers = children(conn, "dial_plan_access_numbers", "dial_plan", "number", "TRUE", &guids).await?;
-    rows.into_iter()
-        .map(|row| {
-            let n = numbers.remove(&row.guid).unwrap_or_default();
-            row.into_dial_plan(n)
-        })
-        .collect()
 }
 
 /// Replaces the access numbers of a dial plan, keeping their order.
@@ -143,13 +173,11 @@ impl Tx {
 
     /// The dial plan with this guid.
     pub async fn dial_plan(&mut self, dial_plan: Guid) -> Result<Option<DialPlan>, StoreError> {
+        let sql = whole_dial_plans!(self, "WHERE guid = $1");
         let row: Option<DialPlanRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!("SELECT ", dial_plan_columns!(), " FROM dial_plans WHERE guid = $1"))
-                .bind(guid_text(dial_plan))
-                .fetch_optional(&mut *c)
-                .await?
+            sqlx::query_as(sql).bind(guid_text(dial_plan)).fetch_optional(&mut *c).await?
         });
-        Ok(load_dial_plans(self.conn(), row.into_iter().collect()).await?.pop())
+        row.map(DialPlanRow::into_dial_plan).transpose()
     }
 
     /// Every dial plan an `-Identity` value may name: the one whose guid it is and the one whose
@@ -157,26 +185,20 @@ impl Tx {
     pub async fn dial_plan_candidates(&mut self, identity: &str) -> Result<Vec<DialPlan>, StoreError> {
         let wanted = key(identity);
         let guid = Guid::parse_str(identity.trim()).map(guid_text).unwrap_or_else(|_| wanted.clone());
+        let sql = whole_dial_plans!(self, "WHERE guid = $1 OR name_key = $2 ORDER BY name_key");
         let rows: Vec<DialPlanRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!(
-                "SELECT ", dial_plan_columns!(), " FROM dial_plans WHERE guid = $1 OR name_key = $2 ORDER BY name_key"
-            ))
-            .bind(guid)
-            .bind(wanted)
-            .fetch_all(&mut *c)
-            .await?
+            sqlx::query_as(sql).bind(guid).bind(wanted).fetch_all(&mut *c).await?
         });
-        load_dial_plans(self.conn(), rows).await
+        rows.into_iter().map(DialPlanRow::into_dial_plan).collect()
     }
 
     /// Every dial plan, ordered by name.
     pub async fn dial_plans(&mut self) -> Result<Vec<DialPlan>, StoreError> {
+        let sql = whole_dial_plans!(self, "ORDER BY name_key, guid");
         let rows: Vec<DialPlanRow> = on_conn!(self.conn(), c => {
-            sqlx::query_as(concat!("SELECT ", dial_plan_columns!(), " FROM dial_plans ORDER BY name_key, guid"))
-                .fetch_all(&mut *c)
-                .await?
+            sqlx::query_as(sql).fetch_all(&mut *c).await?
         });
-        load_dial_plans(self.conn(), rows).await
+        rows.into_iter().map(DialPlanRow::into_dial_plan).collect()
     }
 
     /// How many UM-enabled mailboxes each dial plan has, in one aggregate query; a dial plan
