@@ -88,11 +88,11 @@ umpin_store::backend_tests! {
         let mut tx = db.begin().await.unwrap();
         let other_pol = MailboxPolicy { pin: PinPolicy { max_logon_attempts: 7, ..other_pol.pin }, ..other_pol };
         tx.update_policy(&other_pol).await.unwrap();
-        assert_eq!(tx.sign_in_pin_policy(m.guid).await.unwrap(), Some(pol.pin.clone()));
+        assert_eq!(tx.sign_in_pin_policy(m.guid).await.unwrap(), Some(pol.pin));
         let by_extension = tx.sign_in_pin_policy_by_extension(plan.guid, "51234").await.unwrap();
-        assert_eq!(by_extension, Some((m.guid, pol.pin.clone())));
+        assert_eq!(by_extension, Some((m.guid, pol.pin)));
         let in_other_plan = tx.sign_in_pin_policy_by_extension(other_plan.guid, "51234").await.unwrap();
-        assert_eq!(in_other_plan, Some((k.guid, other_pol.pin.clone())), "the same extension in another dial plan");
+        assert_eq!(in_other_plan, Some((k.guid, other_pol.pin)), "the same extension in another dial plan");
         assert_eq!(tx.sign_in_pin_policy_by_extension(plan.guid, "51235").await.unwrap(), None, "no such extension");
         assert_eq!(tx.sign_in_pin_policy(Guid::new_v4()).await.unwrap(), None, "no such mailbox");
         tx.put_um_mailbox(&UmMailbox { um_enabled: false, ..um(&m, &pol, &["51234"]) }).await.unwrap();
