@@ -222,7 +222,10 @@ umpin_store::backend_tests! {
     }
 
     /// A recorded name must be telephone audio in a WAV file: anything else is refused with a
-    /// problem that says what is accepted (415 for another media type, 422 for another WAV).
+    /// problem that says what is accepted (415 for another media type, 422 for another WAV). A
+    /// recording over the server's body limit is refused before it is read, as every body is
+    /// (`an_oversize_body_is_a_413_problem`): a client still sending it may see the connection
+    /// closed before the answer, so it isn't sent here.
     async fn a_recorded_name_that_is_not_telephone_wav_is_refused_saying_what_is_accepted(db: Database) {
         use umpin_domain::wav::wav;
         let api = Api::start(db).await;
@@ -249,7 +252,6 @@ umpin_store::backend_tests! {
             assert!(refused.contains(why), "{why}: {refused}");
             assert!(refused.contains("at most 60 seconds long"), "{refused}");
         }
-        ivr.record(&call, "audio/wav", vec![0; 1024 * 1024 + 1]).await.problem(413, "payload-too-large");
         for accepted in [wav(1, 1, 16000, 16, 30.0), wav(6, 1, 8000, 8, 60.0), wav(1, 1, 8000, 8, 0.5)] {
             ivr.record(&call, "audio/wav", accepted).await.ok(204);
         }
