@@ -29,24 +29,20 @@ macro_rules! access_numbers {
 /// The statement that reads whole dial plans (`dial_plans d` with their access numbers) on the
 /// backend of the transaction `$tx`, followed by `$rest`: the condition and the order.
 macro_rules! whole_dial_plans {
+    (@ $backend:ident, $rest:literal) => {
+        concat!(
+            "SELECT ",
+            dial_plan_columns!(),
+            ", ",
+            access_numbers!($backend),
+            " AS access_numbers FROM dial_plans d ",
+            $rest
+        )
+    };
     ($tx:expr, $rest:literal) => {
         match $tx {
-            Tx::Sqlite(_) => concat!(
-                "SELECT ",
-                dial_plan_columns!(),
-                ", ",
-                access_numbers!(sqlite),
-                " AS access_numbers FROM dial_plans d ",
-                $rest
-            ),
-            Tx::Postgres(_) => concat!(
-                "SELECT ",
-                dial_plan_columns!(),
-                ", ",
-                access_numbers!(postgres),
-                " AS access_numbers FROM dial_plans d ",
-                $rest
-            ),
+            Tx::Sqlite(_) => whole_dial_plans!(@ sqlite, $rest),
+            Tx::Postgres(_) => whole_dial_plans!(@ postgres, $rest),
         }
     };
 }
