@@ -520,10 +520,29 @@ fn try_http(address: &str, request: &str) -> Option<String> {
 /// holds.
 #[test]
 fn every_pin_read_answered_before_the_server_is_killed_has_its_audit_record() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_every_read_answered_before_a_kill_is_recorded(dir.path());
+}
+
+/// The same on PostgreSQL, which the data directory's `umpin.toml` names for every command.
+#[tokio::test]
+async fn every_pin_read_answered_before_the_server_is_killed_has_its_audit_record_on_postgresql() {
+    use sqlx::AssertSqlSafe;
+    let Some((mut admin, schema, database)) = super::postgres_schema().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("umpin.toml"), format!("database_url = '{database}'\n")).unwrap();
+    assert_every_read_answered_before_a_kill_is_recorded(dir.path());
+    assert!(!dir.path().join("umpin.db").exists(), "the reads went to PostgreSQL, not to a SQLite file");
+    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&mut admin).await.unwrap();
+}
+
+/// Serves the demo organisation from `dir`, reads tony's PIN information from eight clients at
+/// once until 100 reads were answered, kills the server, and checks that the audit log has a
+/// record of every answered read and that its chain holds.
+fn assert_every_read_answered_before_a_kill_is_recorded(dir: &Path) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let dir = tempfile::tempdir().unwrap();
-    let server = served_demo_with_accounts(dir.path());
+    let server = served_demo_with_accounts(dir);
     let address = server.address();
     let bearer = token(&address, "orgadmin", ADMIN_PASSWORD);
     let answered = Arc::new(AtomicUsize::new(0));
@@ -554,11 +573,11 @@ fn every_pin_read_answered_before_the_server_is_killed_has_its_audit_record() {
     }
     let answered = answered.load(Ordering::SeqCst);
     let recorded = shell_ok(
-        dir.path(),
+        dir,
         "(Search-AdminAuditLog -Cmdlets Get-UMMailboxPIN -UserIds orgadmin -ResultSize Unlimited | Measure-Object).Count",
     );
     let recorded: usize = recorded.trim().parse().unwrap_or_else(|_| panic!("not a count: {recorded}"));
     assert!(recorded >= answered, "{answered} reads answered, {recorded} recorded");
-    let check = shell_ok(dir.path(), "Test-AdminAuditLog | Format-List IsValid");
+    let check = shell_ok(dir, "Test-AdminAuditLog | Format-List IsValid");
     assert!(check.contains("True"), "{check}");
 }
