@@ -135,7 +135,19 @@ fn parse(args: &[String]) -> anyhow::Result<Run> {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+/// Runs what the arguments ask; an error is printed as its message alone (a usage error or a
+/// failed step is no crash of the tool, so no backtrace, whatever `RUST_BACKTRACE` says).
+fn main() -> std::process::ExitCode {
+    match measure() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("umpin-bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn measure() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let run_asked = parse(&args)?;
     let umpin = std::env::current_exe()?.with_file_name("umpin");
