@@ -422,6 +422,10 @@ impl Tx {
 
     /// Up to `limit` records matching `filter`, newest first, older than record `before` when given.
     /// Only records from 1 to the head: a stray record is no part of the log.
+    ///
+    /// The page's upper end is one bound, the lower of `before` and the head, so that both
+    /// databases seek to it in the primary key; with `$1 IS NULL OR seq < $1` beside the head's
+    /// bound, a page deep in the log walked every newer record first.
     pub async fn search_audit_log(
         &mut self,
         filter: &AuditFilter,
@@ -429,8 +433,9 @@ impl Tx {
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq >= 1 AND seq <= (SELECT seq FROM audit_head WHERE id = 1) \
-             AND ($1 IS NULL OR seq < $1) AND ($2 IS NULL OR run_at >= $2) \
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq >= 1 \
+             AND seq < (SELECT CASE WHEN $1 <= seq THEN $1 ELSE seq + 1 END FROM audit_head WHERE id = 1) \
+             AND ($2 IS NULL OR run_at >= $2) \
              AND ($3 IS NULL OR run_at <= $3) AND ($4 IS NULL OR succeeded = $4)"
         );
         // Each list becomes `column IN ($n, …)`; every value is bound, only placeholders are written.

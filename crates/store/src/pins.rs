@@ -807,10 +807,14 @@ impl Tx {
 
     /// The sealed verifiers of one page of PIN data, ordered by mailbox guid, after the mailbox
     /// `after` (the last of the previous page): what a key rotation re-seals.
+    ///
+    /// The first page starts after '' (before every guid) rather than with `$1 IS NULL OR`, which
+    /// neither SQLite nor PostgreSQL's generic plan can seek with: each page would walk the key
+    /// from the first mailbox.
     pub async fn sealed_pins(&mut self, after: Option<Guid>, limit: u32) -> Result<Vec<(Guid, Vec<u8>)>, StoreError> {
         let rows: Vec<(String, Vec<u8>)> = on_conn!(self.conn(), c => {
             sqlx::query_as(
-                "SELECT mailbox, sealed_pin FROM pins WHERE ($1 IS NULL OR mailbox > $1) ORDER BY mailbox LIMIT $2",
+                "SELECT mailbox, sealed_pin FROM pins WHERE mailbox > COALESCE($1, '') ORDER BY mailbox LIMIT $2",
             )
             .bind(after.map(guid_text))
             .bind(i64::from(limit))

@@ -55,6 +55,23 @@ umpin_store::backend_tests! {
         assert_eq!(newest_first, records);
     }
 
+    /// A search pages down from the newest record: each page starts below the record given (the
+    /// last of the page before), and a record given beyond the head starts at the head.
+    async fn an_audit_search_pages_down_from_the_head_below_the_record_given(db: Database) {
+        let mut log: Vec<AuditRecord> = (0..7).map(|_| record(0, AuditParameters::Text(String::new()))).collect();
+        db.append_audit_batch(&mut log, numbered).await.unwrap();
+        let mut tx = db.begin_read().await.unwrap();
+        let all = AuditFilter::default();
+        let mut page = async |before| -> Vec<u64> {
+            tx.search_audit_log(&all, before, 3).await.unwrap().into_iter().map(|r| r.seq).collect()
+        };
+        assert_eq!(page(None).await, [7, 6, 5]);
+        assert_eq!(page(Some(5)).await, [4, 3, 2]);
+        assert_eq!(page(Some(2)).await, [1]);
+        assert_eq!(page(Some(1)).await, Vec::<u64>::new());
+        assert_eq!(page(Some(100)).await, [7, 6, 5]);
+    }
+
     /// Every text of a record keeps control characters (every one but NUL, which PostgreSQL text
     /// can't hold) exactly as appended.
     async fn audit_records_keep_control_characters_but_nul_in_every_text(db: Database) {
@@ -234,4 +251,35 @@ fn chained(head: u64, head_link: &[u8], records: &mut [AuditRecord]) {
         r.link = [previous.as_slice(), &seq.to_be_bytes()].concat();
         previous.clone_from(&r.link);
     }
+}
+
+/// Paging through a search of the whole log reads each record's entry about once, whatever plan
+/// PostgreSQL keeps for the statement (its generic plan, forced here): a page deep in the log
+/// seeks to its first record rather than walking every newer one.
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::unwrap_used)]
+async fn on_postgresql_paging_through_an_audit_search_reads_each_record_about_once() {
+    const LOG: u64 = 500;
+    const PAGE: u32 = 10;
+    let Some(db) = umpin_store::testing::postgres_database().await else { return };
+    let mut log: Vec<AuditRecord> = (0..LOG).map(|_| record(0, AuditParameters::Text(String::new()))).collect();
+    db.append_audit_batch(&mut log, numbered).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let generic = "SELECT length(set_config('plan_cache_mode', 'force_generic_plan', true))::BIGINT";
+    umpin_store::testing::raw_number_in(&mut tx, generic).await.unwrap();
+    let read = "SELECT pg_stat_get_xact_tuples_returned('audit_log'::regclass) \
+                + pg_stat_get_xact_tuples_returned('audit_log_pkey'::regclass)";
+    let before_paging = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap();
+    let (mut before, mut seen) = (None, 0);
+    loop {
+        let page = tx.search_audit_log(&AuditFilter::default(), before, PAGE).await.unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some(last.seq);
+        seen += page.len() as u64;
+    }
+    assert_eq!(seen, LOG);
+    let entries = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap() - before_paging;
+    assert!(entries <= 3 * LOG as i64, "paging through {LOG} records read {entries} entries");
+    tx.commit().await.unwrap();
+    umpin_store::testing::drop_postgres_schema(&db).await;
 }

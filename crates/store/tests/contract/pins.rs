@@ -711,3 +711,32 @@ umpin_store::backend_tests! {
         nodes[1].close().await;
     }
 }
+
+/// Paging through every sealed verifier, as a key rotation does, reads each PIN's entry about
+/// once, whatever plan PostgreSQL keeps for the statement (its generic plan, forced here): each
+/// page seeks to the mailbox after the last one rather than walking the key from the first.
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::unwrap_used)]
+async fn on_postgresql_paging_through_the_sealed_verifiers_reads_each_pin_about_once() {
+    const PINS: usize = 500;
+    let Some(db) = umpin_store::testing::postgres_database().await else { return };
+    umpin_store::testing::seed_um_mailboxes(&db, PINS).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let generic = "SELECT length(set_config('plan_cache_mode', 'force_generic_plan', true))::BIGINT";
+    umpin_store::testing::raw_number_in(&mut tx, generic).await.unwrap();
+    let read = "SELECT pg_stat_get_xact_tuples_returned('pins'::regclass) \
+                + pg_stat_get_xact_tuples_returned('pins_pkey'::regclass)";
+    let before = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap();
+    let (mut after, mut seen) = (None, 0);
+    loop {
+        let page = tx.sealed_pins(after, 10).await.unwrap();
+        let Some((last, _)) = page.last() else { break };
+        after = Some(*last);
+        seen += page.len();
+    }
+    assert_eq!(seen, PINS);
+    let entries = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap() - before;
+    assert!(entries <= 3 * PINS as i64, "paging through {PINS} PINs read {entries} entries");
+    tx.commit().await.unwrap();
+    umpin_store::testing::drop_postgres_schema(&db).await;
+}
