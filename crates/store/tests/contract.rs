@@ -140,6 +140,23 @@ async fn sign_in_succeeded(db: &Database, m: Guid, r: &Reservation, upgrade: Opt
     status
 }
 
+/// Makes PostgreSQL plan every statement of `tx` with its generic plan, the one a connection
+/// settles on after five executions of a statement.
+async fn force_generic_plans(tx: &mut umpin_store::Tx) {
+    let generic = "SELECT length(set_config('plan_cache_mode', 'force_generic_plan', true))::BIGINT";
+    umpin_store::testing::raw_number_in(tx, generic).await.unwrap();
+}
+
+/// The rows and index entries that PostgreSQL's scans of `table` and of its primary key have
+/// returned in `tx` so far.
+async fn entries_read(tx: &mut umpin_store::Tx, table: &str) -> i64 {
+    let read = format!(
+        "SELECT pg_stat_get_xact_tuples_returned('{table}'::regclass) \
+         + pg_stat_get_xact_tuples_returned('{table}_pkey'::regclass)"
+    );
+    umpin_store::testing::raw_number_in(tx, &read).await.unwrap()
+}
+
 // ---------------------------------------------------------------------------------------------
 // The cases, one module per table or area. `#[path]` keeps them in `contract/` rather than beside
 // this file, where Cargo would build each one as a test binary of its own.

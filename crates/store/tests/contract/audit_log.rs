@@ -211,16 +211,13 @@ async fn on_postgresql_appends_and_the_stray_record_check_read_a_few_entries_of_
     let mut log: Vec<AuditRecord> = (0..LOG).map(|_| record(0, AuditParameters::Text(String::new()))).collect();
     db.append_audit_batch(&mut log, numbered).await.unwrap();
     let mut tx = db.begin().await.unwrap();
-    let generic = "SELECT length(set_config('plan_cache_mode', 'force_generic_plan', true))::BIGINT";
-    umpin_store::testing::raw_number_in(&mut tx, generic).await.unwrap();
-    let read = "SELECT pg_stat_get_xact_tuples_returned('audit_log'::regclass) \
-                + pg_stat_get_xact_tuples_returned('audit_log_pkey'::regclass)";
-    let before = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap();
+    force_generic_plans(&mut tx).await;
+    let before = entries_read(&mut tx, "audit_log").await;
     for head in LOG + 1..=LOG + APPENDS {
         tx.append_audit_records(&mut [record(0, AuditParameters::Text(String::new()))], numbered).await.unwrap();
         assert_eq!(tx.audit_stray_record(head).await.unwrap(), None);
     }
-    let entries = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap() - before;
+    let entries = entries_read(&mut tx, "audit_log").await - before;
     assert!(
         entries <= 4 * APPENDS as i64,
         "{APPENDS} appends and checks read {entries} entries of a log of {LOG} records"
@@ -265,11 +262,8 @@ async fn on_postgresql_paging_through_an_audit_search_reads_each_record_about_on
     let mut log: Vec<AuditRecord> = (0..LOG).map(|_| record(0, AuditParameters::Text(String::new()))).collect();
     db.append_audit_batch(&mut log, numbered).await.unwrap();
     let mut tx = db.begin().await.unwrap();
-    let generic = "SELECT length(set_config('plan_cache_mode', 'force_generic_plan', true))::BIGINT";
-    umpin_store::testing::raw_number_in(&mut tx, generic).await.unwrap();
-    let read = "SELECT pg_stat_get_xact_tuples_returned('audit_log'::regclass) \
-                + pg_stat_get_xact_tuples_returned('audit_log_pkey'::regclass)";
-    let before_paging = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap();
+    force_generic_plans(&mut tx).await;
+    let before_paging = entries_read(&mut tx, "audit_log").await;
     let (mut before, mut seen) = (None, 0);
     loop {
         let page = tx.search_audit_log(&AuditFilter::default(), before, PAGE).await.unwrap();
@@ -278,7 +272,7 @@ async fn on_postgresql_paging_through_an_audit_search_reads_each_record_about_on
         seen += page.len() as u64;
     }
     assert_eq!(seen, LOG);
-    let entries = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap() - before_paging;
+    let entries = entries_read(&mut tx, "audit_log").await - before_paging;
     assert!(entries <= 3 * LOG as i64, "paging through {LOG} records read {entries} entries");
     tx.commit().await.unwrap();
     umpin_store::testing::drop_postgres_schema(&db).await;

@@ -722,11 +722,8 @@ async fn on_postgresql_paging_through_the_sealed_verifiers_reads_each_pin_about_
     let Some(db) = umpin_store::testing::postgres_database().await else { return };
     umpin_store::testing::seed_um_mailboxes(&db, PINS).await.unwrap();
     let mut tx = db.begin().await.unwrap();
-    let generic = "SELECT length(set_config('plan_cache_mode', 'force_generic_plan', true))::BIGINT";
-    umpin_store::testing::raw_number_in(&mut tx, generic).await.unwrap();
-    let read = "SELECT pg_stat_get_xact_tuples_returned('pins'::regclass) \
-                + pg_stat_get_xact_tuples_returned('pins_pkey'::regclass)";
-    let before = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap();
+    force_generic_plans(&mut tx).await;
+    let before = entries_read(&mut tx, "pins").await;
     let (mut after, mut seen) = (None, 0);
     loop {
         let page = tx.sealed_pins(after, 10).await.unwrap();
@@ -735,7 +732,7 @@ async fn on_postgresql_paging_through_the_sealed_verifiers_reads_each_pin_about_
         seen += page.len();
     }
     assert_eq!(seen, PINS);
-    let entries = umpin_store::testing::raw_number_in(&mut tx, read).await.unwrap() - before;
+    let entries = entries_read(&mut tx, "pins").await - before;
     assert!(entries <= 3 * PINS as i64, "paging through {PINS} PINs read {entries} entries");
     tx.commit().await.unwrap();
     umpin_store::testing::drop_postgres_schema(&db).await;
