@@ -897,6 +897,7 @@ fn sign_in(to: &mut KeptConnection, token: &str, mailbox: usize, pin: &str) -> a
 /// A keep-alive HTTP/1.1 connection, as a telephony front end keeps one to the server: one
 /// request after the other, each answer read to the end of its body (`Content-Length`).
 struct KeptConnection {
+    address: SocketAddr,
     stream: std::io::BufReader<TcpStream>,
 }
 
@@ -904,7 +905,7 @@ impl KeptConnection {
     fn open(address: SocketAddr) -> anyhow::Result<KeptConnection> {
         let stream = TcpStream::connect(address)?;
         stream.set_nodelay(true)?;
-        Ok(KeptConnection { stream: std::io::BufReader::new(stream) })
+        Ok(KeptConnection { address, stream: std::io::BufReader::new(stream) })
     }
 
     /// One JSON request with the given headers; the body of the answer when its status is
@@ -917,12 +918,7 @@ impl KeptConnection {
         status: &str,
     ) -> anyhow::Result<String> {
         use std::io::BufRead;
-        let body = body.unwrap_or_default();
-        let mut request = format!("{line} HTTP/1.1\r\nHost: umpin\r\n");
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+        let request = request_text(self.address, line, headers, ("application/json", body.unwrap_or_default()));
         self.stream.get_mut().write_all(request.as_bytes())?;
         let mut head = String::new();
         loop {
@@ -1187,12 +1183,9 @@ impl Server {
         body: Option<(&str, &str)>,
     ) -> anyhow::Result<(String, String)> {
         let mut stream = TcpStream::connect(self.address)?;
-        let mut request = format!("{line} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.address);
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        let (content_type, body) = body.unwrap_or(("application/json", ""));
-        request.push_str(&format!("Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+        let mut headers = headers.to_vec();
+        headers.push(("Connection", "close".to_owned()));
+        let request = request_text(self.address, line, &headers, body.unwrap_or(("application/json", "")));
         stream.write_all(request.as_bytes())?;
         let mut answer = Vec::new();
         stream.read_to_end(&mut answer)?;
@@ -1200,6 +1193,18 @@ impl Server {
         let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no HTTP answer to {line}"))?;
         Ok((head.to_owned(), body.to_owned()))
     }
+}
+
+/// The text of an HTTP/1.1 request to `host`: `line` (method and path), the headers, and the body
+/// with its media type.
+fn request_text(host: SocketAddr, line: &str, headers: &[(&str, String)], body: (&str, &str)) -> String {
+    let (content_type, body) = body;
+    let mut request = format!("{line} HTTP/1.1\r\nHost: {host}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+    request
 }
 
 impl Drop for Server {

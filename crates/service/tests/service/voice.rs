@@ -23,8 +23,6 @@ async fn enter(s: &Service, call: &str, extension: Option<&str>, p: &str) -> Res
 /// Tony's phone number, which both PIN-less switches trust in [`pinless_tony`].
 const TONY_PHONE: &str = "+1 425 555 1234";
 
-/// Contoso, with Tony past first-time setup on PIN 8273645, his phone [`TONY_PHONE`], and both
-/// PIN-less switches on (the policy's and his).
 /// The PIN `p` entered twelve times at once on `call` with extension 51234: the outcomes of the
 /// attempts that got one, in no order (the others found the call ended).
 async fn enter_at_once(s: &Service, call: &str, p: &str) -> Vec<SignInOutcome> {
@@ -45,6 +43,8 @@ async fn enter_at_once(s: &Service, call: &str, p: &str) -> Vec<SignInOutcome> {
     outcomes
 }
 
+/// Contoso, with Tony past first-time setup on PIN 8273645, his phone [`TONY_PHONE`], and both
+/// PIN-less switches on (the policy's and his).
 async fn pinless_tony(s: &Service) {
     contoso(s).await;
     set_phone(s, "tony", Some(TONY_PHONE)).await;
@@ -353,7 +353,7 @@ umpin_store::backend_tests! {
         assert_eq!(rule(enter(&s, &c, Some("51234"), "5643892").await), Error::CallEnded);
         let c = call(&s, None).await;
         enter(&s, &c, Some("51234"), "5643892").await.unwrap();
-        let _unused = call(&s, None).await;
+        let _left_to_expire = call(&s, None).await;
         *now.lock().unwrap() += umpin_domain::voice::CALL_LIFETIME;
         assert_eq!(rule(s.change_pin_on_call(&ivr, &c, &pin("8273645"), &pin("8273645")).await), Error::CallEnded);
         let ended = call(&s, None).await;
